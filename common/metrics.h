@@ -1,0 +1,53 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* Metrics in Prometheus text format on libevent's HTTP server (GET /metrics).
+ * Counters and gauges are registered by name; collectors add dynamic series. */
+#ifndef SBC_COMMON_METRICS_H
+#define SBC_COMMON_METRICS_H
+
+#include <stdatomic.h>
+#include <stdint.h>
+
+struct event_base;
+struct evbuffer;
+struct metrics;
+
+/* Updated from any thread without locks. */
+struct metric {
+	_Atomic uint64_t value;
+};
+
+static inline void metric_inc(struct metric *m) { atomic_fetch_add_explicit(&m->value, 1, memory_order_relaxed); }
+static inline void metric_add(struct metric *m, uint64_t n) { atomic_fetch_add_explicit(&m->value, n, memory_order_relaxed); }
+static inline void metric_set(struct metric *m, uint64_t v) { atomic_store_explicit(&m->value, v, memory_order_relaxed); }
+static inline uint64_t metric_get(const struct metric *m) { return atomic_load_explicit(&m->value, memory_order_relaxed); }
+
+/* Allocates an empty registry; nothing listens until metrics_listen(). Caller owns *mp. */
+int metrics_alloc(struct metrics **mp);
+void metrics_free(struct metrics *m);
+/*
+ * Serves GET /metrics on addr ("127.0.0.1:9090"; port 0 picks one, see
+ * metrics_port). Returns 0, EINVAL or the bind errno.
+ */
+int metrics_listen(struct metrics *m, struct event_base *base, const char *addr);
+uint16_t metrics_port(const struct metrics *m);
+
+/*
+ * Registers a series; name must be a valid Prometheus name, labels either NULL
+ * or a label set without braces ('iface="outside"'). Registering the same
+ * name+labels twice returns the same metric. Returns NULL on ENOMEM or invalid
+ * name. The metric is owned by m and lives until metrics_free().
+ */
+struct metric *metrics_counter(struct metrics *m, const char *name, const char *labels, const char *help);
+struct metric *metrics_gauge(struct metrics *m, const char *name, const char *labels, const char *help);
+
+/* A collector writes extra series when /metrics is read (from the base's thread). */
+typedef void (metrics_collect_h)(struct evbuffer *out, void *arg);
+int metrics_add_collector(struct metrics *m, metrics_collect_h *fn, void *arg);
+/* Helpers for collectors: one sample line, with # HELP/# TYPE when help is non-NULL. */
+void metrics_write(struct evbuffer *out, const char *name, const char *type,
+    const char *help, const char *labels, uint64_t value);
+
+/* The whole exposition text (also what the HTTP handler sends). */
+int metrics_render(struct metrics *m, struct evbuffer *out);
+
+#endif

@@ -1,0 +1,68 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* A Redis connection on libevent (hiredis async) that reconnects with backoff
+ * and reports its state changes to its owner. */
+#ifndef SBC_COMMON_REDIS_H
+#define SBC_COMMON_REDIS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct event_base;
+struct redisReply;
+struct redis_conn;
+
+enum redis_state {
+	REDIS_STATE_DISCONNECTED = 0,
+	REDIS_STATE_CONNECTING,
+	REDIS_STATE_CONNECTED,   /* connected, AUTH and SELECT done */
+};
+
+struct redis_opts {
+	const char *host;          /* TCP host (numeric or name); ignored with unix_path */
+	uint16_t port;             /* default 6379 */
+	const char *unix_path;     /* unix socket; NULL for TCP */
+	const char *password;      /* AUTH; NULL for none; never logged */
+	int db;                    /* SELECT db when > 0 */
+	unsigned connect_timeout_ms;   /* default 2000 */
+	unsigned cmd_timeout_ms;       /* reply deadline per command, default 2000 */
+	unsigned backoff_min_ms;       /* first reconnect delay, default 100 */
+	unsigned backoff_max_ms;       /* cap of the doubling delay, default 5000 */
+};
+
+/* State change report; reason is a short text ("connect refused", "auth failed"). */
+typedef void (redis_state_h)(enum redis_state state, const char *reason, void *arg);
+/*
+ * Reply to one command. reply is NULL when the command failed without a reply
+ * (disconnected, timed out); reply->type may be REDIS_REPLY_ERROR. The reply is
+ * owned by hiredis and valid only during the call.
+ */
+typedef void (redis_reply_h)(struct redisReply *reply, void *arg);
+
+/*
+ * Allocates the connection and starts connecting on base. Strings in opts are
+ * copied. state_h may be NULL. Returns 0 or ENOMEM/EINVAL; the caller owns *rp
+ * (redis_conn_free, which fails pending commands with reply NULL).
+ */
+int redis_conn_alloc(struct redis_conn **rp, struct event_base *base,
+    const struct redis_opts *opts, redis_state_h *state_h, void *arg);
+void redis_conn_free(struct redis_conn *r);
+enum redis_state redis_conn_state(const struct redis_conn *r);
+const char *redis_state_name(enum redis_state s);
+
+/*
+ * Queues a command (hiredis format string). Returns 0 when queued (h, if not
+ * NULL, is then called exactly once), ENOTCONN when not connected (h is not
+ * called), or ENOMEM.
+ */
+int redis_cmd(struct redis_conn *r, redis_reply_h *h, void *arg, const char *fmt, ...);
+int redis_cmd_argv(struct redis_conn *r, redis_reply_h *h, void *arg,
+    int argc, const char **argv, const size_t *argvlen);
+
+/* Counters for the metrics endpoint. */
+struct redis_stats {
+	uint64_t connects, disconnects, commands, failed_commands;
+};
+void redis_conn_stats(const struct redis_conn *r, struct redis_stats *out);
+
+#endif

@@ -1,0 +1,99 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* The ng control protocol message layer: "<cookie> <bencoded dict>" datagrams,
+ * key/flag normalisation, replies and error replies. See
+ * shared/reference/ng-protocol.md. No sockets here. */
+#ifndef SBC_PROTO_NG_H
+#define SBC_PROTO_NG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "bencode.h"
+
+#define NG_MAX_DATAGRAM 65535
+#define NG_MAX_COOKIE 64
+
+enum ng_op {
+	NG_OP_UNKNOWN = 0,
+	NG_OP_PING,
+	NG_OP_OFFER,
+	NG_OP_ANSWER,
+	NG_OP_DELETE,
+	NG_OP_QUERY,
+	NG_OP_LIST,
+	NG_OP_STATISTICS,
+};
+
+struct ng_msg {
+	const char *cookie;           /* borrowed from the datagram */
+	size_t cookie_len;
+	struct bencode_item *dict;    /* in the arena */
+	enum ng_op op;                /* NG_OP_UNKNOWN for requests with an unknown or no command */
+	const char *command;          /* NULL if absent; borrowed */
+	size_t command_len;
+	/* Convenience copies of common keys (borrowed, NULL/0 if absent). */
+	const char *call_id;
+	size_t call_id_len;
+};
+
+/*
+ * Splits and decodes a request datagram. Returns 0 (m filled; a missing
+ * "command" key gives op NG_OP_UNKNOWN and command NULL); ENOMSG when there is
+ * no cookie (no space, space at offset 0, cookie longer than NG_MAX_COOKIE): the
+ * datagram is dropped without reply; EBADMSG/ENODATA/E2BIG when the body is not
+ * a valid bencode dictionary (reply "Could not decode bencode dictionary"),
+ * with *err filled; EPROTONOSUPPORT for a JSON body ('{').
+ */
+int ng_msg_parse(struct bencode_arena *a, const char *dgram, size_t len,
+    struct ng_msg *m, struct bencode_error *err);
+/* The same for a reply datagram (client side): the dict must hold "result". */
+int ng_reply_parse(struct bencode_arena *a, const char *dgram, size_t len,
+    struct ng_msg *m, struct bencode_error *err);
+
+enum ng_op ng_op_from_name(const char *s, size_t len);  /* exact match */
+const char *ng_op_name(enum ng_op op);
+
+/*
+ * Keys and flags compare normalised: '-', '_' and ' ' are equal, and case is
+ * ignored ("transport-protocol" == "transport protocol" == "Transport_Protocol").
+ */
+bool ng_name_eq(const char *a, size_t alen, const char *b);
+/* Dictionary lookup with normalised key comparison; NULL if absent. */
+struct bencode_item *ng_dict_get(const struct bencode_item *dict, const char *key);
+/* String value; 0, ENOENT, EINVAL (not a string). */
+int ng_get_str(const struct bencode_item *dict, const char *key, const char **s, size_t *len);
+/* Integer from an integer or a decimal string; 0, ENOENT, EINVAL. */
+int ng_get_int(const struct bencode_item *dict, const char *key, int64_t *v);
+/* True if the list under key (or a single string under key) holds flag, compared normalised. */
+bool ng_list_has(const struct bencode_item *dict, const char *key, const char *flag);
+/* Calls fn for every string in the list (or the single string) under key. */
+typedef void (ng_str_h)(const char *s, size_t len, void *arg);
+void ng_list_foreach(const struct bencode_item *dict, const char *key, ng_str_h *fn, void *arg);
+
+/*
+ * Encodes "<cookie> <dict>" into buf. Returns 0 with *outlen set, ENOSPC if
+ * the datagram would not fit cap (*outlen holds the size needed).
+ */
+int ng_encode(const char *cookie, size_t cookie_len, const struct bencode_item *dict,
+    char *buf, size_t cap, size_t *outlen);
+/* "<cookie> d12:error-reason<n>:<reason>6:result5:errore" */
+int ng_encode_error(const char *cookie, size_t cookie_len, const char *reason,
+    char *buf, size_t cap, size_t *outlen);
+
+/* Error reasons rtpengine uses and Kamailio string-matches: keep verbatim. */
+#define NG_ERR_DECODE       "Could not decode bencode dictionary"
+#define NG_ERR_NO_COMMAND   "Dictionary contains no key \"command\""
+#define NG_ERR_UNKNOWN_CMD  "Unrecognized command"
+#define NG_ERR_NO_SDP       "No SDP body in message"
+#define NG_ERR_NO_CALL_ID   "No call-id in message"
+#define NG_ERR_NO_FROM_TAG  "No from-tag in message"
+#define NG_ERR_NO_TO_TAG    "No to-tag in message"
+#define NG_ERR_UNKNOWN_CALL "Unknown call-id"
+#define NG_ERR_SDP_PARSE    "Failed to parse SDP"
+#define NG_ERR_SDP_INCOMPLETE "Incomplete SDP specification"
+#define NG_ERR_NO_PORTS     "Ran out of ports"
+#define NG_ERR_SESSION_LIMIT "Parallel session limit reached"
+#define NG_WARN_DELETE_UNKNOWN "Call-ID not found or tags didn't match"
+
+#endif
