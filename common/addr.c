@@ -69,7 +69,14 @@ sa_parse(struct sa *out, const char *s, uint16_t default_port)
 		} else if (close[1] != '\0') {
 			return EINVAL;
 		}
-		return sa_parse_ip(out, s + 1, (size_t)(close - s - 1), port);
+		/* Brackets are for IPv6 only (RFC 3986 IP-literal, RFC 3261 IPv6reference). */
+		struct sa a;
+
+		if (sa_parse_ip(&a, s + 1, (size_t)(close - s - 1), port) != 0 ||
+		    a.u.sa.sa_family != AF_INET6)
+			return EINVAL;
+		*out = a;
+		return 0;
 	}
 	colon = strchr(s, ':');
 	if (colon != NULL && strchr(colon + 1, ':') == NULL) {

@@ -41,6 +41,8 @@ log_level_parse(const char *s, enum log_level *out)
 {
 	size_t i;
 
+	if (s == NULL)
+		return EINVAL;
 	for (i = 0; i < sizeof(level_names) / sizeof(level_names[0]); i++) {
 		if (strcasecmp(s, level_names[i]) == 0) {
 			*out = (enum log_level)i;
@@ -75,7 +77,7 @@ log_set_call_id(const char *call_id)
 		snprintf(log_call_id, sizeof(log_call_id), "%s", call_id);
 }
 
-static void
+static void __attribute__((format(printf, 3, 0)))
 log_vwrite(enum log_level level, const char *errstr, const char *fmt, va_list ap)
 {
 	char msg[2048];

@@ -67,8 +67,10 @@ struct bencode_error {
  * Decodes exactly one value from buf[0..len). Trailing bytes after the value,
  * leading zeros, "-0", negative lengths, non-string dict keys, duplicate keys,
  * and exceeded limits are rejected. Strings reference buf, which must outlive
- * the tree. Returns 0; EBADMSG (malformed, trailing data, duplicate key);
- * ENODATA (input ends inside a value); E2BIG (a limit); ENOMEM (arena).
+ * the tree. Dictionary pairs come out sorted by key, not in wire order.
+ * Returns 0; EBADMSG (malformed, trailing data, duplicate key, integer out
+ * of int64 range); ENODATA (input ends inside a value); E2BIG (a limit);
+ * ENOMEM (arena); EINVAL (a or out NULL).
  * *err is filled on failure.
  */
 int bencode_decode(struct bencode_arena *a, const char *buf, size_t len,
@@ -84,7 +86,7 @@ struct bencode_item *bencode_list(struct bencode_arena *a);
 struct bencode_item *bencode_dict(struct bencode_arena *a);
 /* Appends; returns 0 or EINVAL (wrong container type / NULL item) / ENOMEM. */
 int bencode_list_add(struct bencode_item *list, struct bencode_item *item);
-/* key is NUL-terminated and referenced, not copied. */
+/* key is NUL-terminated and referenced, not copied; EINVAL if already present. */
 int bencode_dict_add(struct bencode_arena *a, struct bencode_item *dict,
     const char *key, struct bencode_item *value);
 /* Convenience: add a string (referenced) / integer / copied string value. */

@@ -23,7 +23,7 @@ void ng_cookie_cache_free(struct ng_cookie_cache *c);
 
 /*
  * Looks up (src, cookie). src is an opaque key (e.g. the sockaddr bytes).
- * On NG_COOKIE_HIT, *reply/*reply_len point into the cache, valid until the
+ * On NG_COOKIE_HIT, *reply and *reply_len point into the cache, valid until the
  * next call on c. On NG_COOKIE_MISS and NG_COOKIE_COLLISION an in-progress
  * entry is created (replacing the colliding one) to be completed by
  * ng_cookie_cache_store(). now_ms is a monotonic clock.

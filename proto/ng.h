@@ -43,7 +43,9 @@ struct ng_msg {
  * no cookie (no space, space at offset 0, cookie longer than NG_MAX_COOKIE): the
  * datagram is dropped without reply; EBADMSG/ENODATA/E2BIG when the body is not
  * a valid bencode dictionary (reply "Could not decode bencode dictionary"),
- * with *err filled; EPROTONOSUPPORT for a JSON body ('{').
+ * with *err filled (offsets count from the start of the datagram);
+ * EPROTONOSUPPORT for a JSON body ('{'); E2BIG also for a datagram longer than
+ * NG_MAX_DATAGRAM; ENOMEM when the arena cap is hit; EINVAL for NULL a or m.
  */
 int ng_msg_parse(struct bencode_arena *a, const char *dgram, size_t len,
     struct ng_msg *m, struct bencode_error *err);
@@ -73,7 +75,9 @@ void ng_list_foreach(const struct bencode_item *dict, const char *key, ng_str_h 
 
 /*
  * Encodes "<cookie> <dict>" into buf. Returns 0 with *outlen set, ENOSPC if
- * the datagram would not fit cap (*outlen holds the size needed).
+ * the datagram would not fit cap (*outlen holds the size needed), EINVAL for
+ * an empty cookie, one with a space or longer than NG_MAX_COOKIE, or a dict
+ * that is not a well-formed DICT. ng_encode_error() follows the same rules.
  */
 int ng_encode(const char *cookie, size_t cookie_len, const struct bencode_item *dict,
     char *buf, size_t cap, size_t *outlen);

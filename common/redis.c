@@ -1,0 +1,615 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* Redis connection on hiredis async + libevent: handshake, command deadlines, reconnect with backoff. */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <event2/event.h>
+#include <hiredis/async.h>
+#include <hiredis/hiredis.h>
+#include <hiredis/adapters/libevent.h>
+
+#include "rand.h"
+#include "redis.h"
+#include "timeutil.h"
+
+enum pending_kind {
+	PENDING_USER = 0,
+	PENDING_AUTH,
+	PENDING_SELECT,
+	PENDING_PING,   /* last handshake step: proves the server answers */
+};
+
+/* One command handed to hiredis; freed when hiredis calls back (always exactly once). */
+struct redis_pending {
+	struct redis_pending *prev, *next;
+	struct redis_conn *r;       /* borrowed; r outlives every pending entry */
+	enum pending_kind kind;
+	redis_reply_h *h;
+	void *arg;
+	uint64_t deadline_ms;       /* monotonic */
+};
+
+struct redis_conn {
+	struct event_base *base;    /* borrowed */
+	struct redis_opts opts;     /* strings owned (copied) */
+	redis_state_h *state_h;
+	void *arg;
+
+	redisAsyncContext *ac;      /* NULL between attempts; owned by hiredis once attached */
+	enum redis_state state;     /* what the owner was last told (or the initial CONNECTING) */
+
+	struct redis_pending *head, *tail;   /* in send order: head is the oldest */
+	struct event *cmd_timer;    /* fires at the oldest command's deadline */
+	struct event *conn_timer;   /* connect + handshake deadline; also deferred drops */
+	struct event *retry_timer;  /* backoff before the next attempt */
+	struct event *free_ev;      /* deferred redis_conn_free */
+	unsigned backoff_ms;        /* next reconnect delay before jitter */
+	const char *drop_reason;    /* static string for a deferred drop */
+	char reason[160];           /* text of the last failure, for the owner callback */
+
+	unsigned depth;             /* > 0 while an owner callback runs */
+	bool dying;                 /* redis_conn_free was called */
+
+	struct redis_stats stats;
+};
+
+static void conn_start(struct redis_conn *r);
+static void conn_drop(struct redis_conn *r, const char *reason);
+
+const char *
+redis_state_name(enum redis_state s)
+{
+	switch (s) {
+	case REDIS_STATE_DISCONNECTED:
+		return "disconnected";
+	case REDIS_STATE_CONNECTING:
+		return "connecting";
+	case REDIS_STATE_CONNECTED:
+		return "connected";
+	}
+	return "unknown";
+}
+
+/* Tells the owner about a real change only: retries that fail again stay silent. */
+static void
+state_enter(struct redis_conn *r, enum redis_state s, const char *reason)
+{
+	if (r->state == s)
+		return;
+	r->state = s;
+	if (r->dying || r->state_h == NULL)
+		return;
+	r->depth++;
+	r->state_h(s, reason, r->arg);
+	r->depth--;
+}
+
+static void
+pending_unlink(struct redis_conn *r, struct redis_pending *p)
+{
+	if (p->prev)
+		p->prev->next = p->next;
+	else
+		r->head = p->next;
+	if (p->next)
+		p->next->prev = p->prev;
+	else
+		r->tail = p->prev;
+	p->prev = p->next = NULL;
+}
+
+static void
+timer_arm_ms(struct event *ev, uint64_t ms)
+{
+	struct timeval tv;
+
+	tv.tv_sec = (time_t)(ms / 1000);
+	tv.tv_usec = (suseconds_t)((ms % 1000) * 1000);
+	evtimer_add(ev, &tv);
+}
+
+static void
+pending_link(struct redis_conn *r, struct redis_pending *p)
+{
+	p->prev = r->tail;
+	p->next = NULL;
+	if (r->tail)
+		r->tail->next = p;
+	else
+		r->head = p;
+	r->tail = p;
+	/* The timer only follows the head; see cmd_timer_fire for re-arming. */
+	if (!evtimer_pending(r->cmd_timer, NULL))
+		timer_arm_ms(r->cmd_timer, r->opts.cmd_timeout_ms);
+}
+
+static void
+handshake_step(struct redis_conn *r, enum pending_kind kind, redisReply *reply)
+{
+	if (reply == NULL)
+		return;     /* the connection is going away; the disconnect path reports it */
+	if (reply->type == REDIS_REPLY_ERROR) {
+		const char *what = kind == PENDING_AUTH ? "auth failed" :
+		    kind == PENDING_SELECT ? "select failed" : "ping failed";
+
+		/* Redis error texts never echo the password back. */
+		if (strncmp(reply->str, "NOAUTH", 6) == 0)
+			what = "auth required";
+		snprintf(r->reason, sizeof(r->reason), "%s: %.120s", what, reply->str);
+		conn_drop(r, r->reason);
+		return;
+	}
+	if (kind != PENDING_PING)
+		return;
+	evtimer_del(r->conn_timer);
+	r->backoff_ms = r->opts.backoff_min_ms;
+	r->stats.connects++;
+	state_enter(r, REDIS_STATE_CONNECTED, "connected");
+}
+
+static void
+cmd_done(redisAsyncContext *ac, void *replyp, void *privdata)
+{
+	struct redis_pending *p = privdata;
+	struct redis_conn *r = p->r;
+	redisReply *reply = replyp;
+
+	pending_unlink(r, p);
+	if (p->kind == PENDING_USER) {
+		if (r->dying)
+			reply = NULL;
+		if (reply == NULL)
+			r->stats.failed_commands++;
+		if (p->h != NULL) {
+			r->depth++;
+			p->h(reply, p->arg);
+			r->depth--;
+		}
+	} else if (!r->dying && ac == r->ac) {
+		handshake_step(r, p->kind, reply);
+	}
+	free(p);
+}
+
+/* Queues an already formatted (RESP) command; cmd stays the caller's. */
+static int
+pending_send_formatted(struct redis_conn *r, enum pending_kind kind, redis_reply_h *h,
+    void *arg, const char *cmd, size_t len)
+{
+	struct redis_pending *p;
+
+	p = calloc(1, sizeof(*p));
+	if (p == NULL)
+		return ENOMEM;
+	p->r = r;
+	p->kind = kind;
+	p->h = h;
+	p->arg = arg;
+	p->deadline_ms = time_mono_ms() + r->opts.cmd_timeout_ms;
+	if (redisAsyncFormattedCommand(r->ac, cmd_done, p, cmd, len) != REDIS_OK) {
+		free(p);
+		return (r->ac->c.flags & (REDIS_DISCONNECTING | REDIS_FREEING)) ?
+		    ENOTCONN : ENOMEM;
+	}
+	pending_link(r, p);
+	return 0;
+}
+
+static int
+pending_send(struct redis_conn *r, enum pending_kind kind, redis_reply_h *h, void *arg,
+    int argc, const char **argv, const size_t *argvlen)
+{
+	char *cmd = NULL;
+	int len, err;
+
+	len = redisFormatCommandArgv(&cmd, argc, argv, argvlen);
+	if (len < 0)
+		return ENOMEM;
+	err = pending_send_formatted(r, kind, h, arg, cmd, (size_t)len);
+	/* Our copy of AUTH holds the password; hiredis keeps its own until sent. */
+	if (kind == PENDING_AUTH)
+		explicit_bzero(cmd, (size_t)len);
+	redisFreeCommand(cmd);
+	return err;
+}
+
+/*
+ * Commands whose callback hiredis calls more than once (or keeps forever): our
+ * exactly-once wrapper would be used after free, so they are refused.
+ */
+static bool
+cmd_is_streaming(const char *name, size_t len)
+{
+	static const char *const streaming[] = {
+		"SUBSCRIBE", "PSUBSCRIBE", "SSUBSCRIBE", "UNSUBSCRIBE", "PUNSUBSCRIBE",
+		"SUNSUBSCRIBE", "MONITOR", NULL,
+	};
+	unsigned i;
+
+	for (i = 0; streaming[i] != NULL; i++)
+		if (strlen(streaming[i]) == len && strncasecmp(streaming[i], name, len) == 0)
+			return true;
+	return false;
+}
+
+/* First argument of a RESP array "*N\r\n$L\r\nNAME\r\n..."; false if malformed. */
+static bool
+resp_first_arg(const char *cmd, size_t len, const char **name, size_t *namelen)
+{
+	const char *p = cmd, *end = cmd + len, *nl;
+	unsigned long l;
+	char *e;
+
+	if (len < 4 || *p != '*' || (nl = memchr(p, '\n', len)) == NULL)
+		return false;
+	p = nl + 1;
+	if (p >= end || *p != '$')
+		return false;
+	l = strtoul(p + 1, &e, 10);
+	if (e + 2 > end || e[0] != '\r' || e[1] != '\n' || l > (size_t)(end - (e + 2)))
+		return false;
+	*name = e + 2;
+	*namelen = l;
+	return true;
+}
+
+static void
+retry_schedule(struct redis_conn *r)
+{
+	uint64_t d = r->backoff_ms, half = d / 2;
+
+	/* Jitter in [d/2, d] so that many clients do not reconnect in lockstep. */
+	d = half + rand_u64() % (d - half + 1);
+	if (d < r->opts.backoff_min_ms)
+		d = r->opts.backoff_min_ms;
+	timer_arm_ms(r->retry_timer, d);
+	r->backoff_ms = r->backoff_ms >= r->opts.backoff_max_ms / 2 ?
+	    r->opts.backoff_max_ms : r->backoff_ms * 2;
+}
+
+/*
+ * Forgets the context, fails its pending commands with NULL and schedules a retry.
+ * Must not run inside hiredis's connect callback (hiredis frees nothing safely there);
+ * inside a reply callback redisAsyncFree defers itself until the callback returns.
+ */
+static void
+conn_drop(struct redis_conn *r, const char *reason)
+{
+	redisAsyncContext *ac = r->ac;
+
+	r->ac = NULL;
+	evtimer_del(r->conn_timer);
+	evtimer_del(r->cmd_timer);
+	if (r->state == REDIS_STATE_CONNECTED)
+		r->stats.disconnects++;
+	/* r->ac is already NULL, so commands issued from the NULL replies get ENOTCONN. */
+	if (ac != NULL) {
+		ac->data = NULL;
+		redisAsyncFree(ac);
+	}
+	state_enter(r, REDIS_STATE_DISCONNECTED, reason);
+	if (!r->dying)
+		retry_schedule(r);
+}
+
+static void
+on_connect(const redisAsyncContext *cac, int status)
+{
+	redisAsyncContext *ac = (redisAsyncContext *)cac;
+	struct redis_conn *r = ac->data;
+	const char *argv[2];
+	size_t argvlen[2];
+	int err = 0;
+
+	if (r == NULL || r->ac != ac)
+		return;
+	if (status != REDIS_OK) {
+		/* hiredis frees ac itself right after this callback. */
+		r->ac = NULL;
+		ac->data = NULL;
+		snprintf(r->reason, sizeof(r->reason), "%.150s",
+		    ac->errstr != NULL && ac->errstr[0] ? ac->errstr : "connect failed");
+		conn_drop(r, r->reason);
+		return;
+	}
+	if (r->opts.password != NULL) {
+		argv[0] = "AUTH";
+		argv[1] = r->opts.password;
+		argvlen[0] = 4;
+		argvlen[1] = strlen(r->opts.password);
+		err = pending_send(r, PENDING_AUTH, NULL, NULL, 2, argv, argvlen);
+	}
+	if (!err && r->opts.db > 0) {
+		char db[16];
+
+		snprintf(db, sizeof(db), "%d", r->opts.db);
+		argv[0] = "SELECT";
+		argv[1] = db;
+		argvlen[0] = 6;
+		argvlen[1] = strlen(db);
+		err = pending_send(r, PENDING_SELECT, NULL, NULL, 2, argv, argvlen);
+	}
+	if (!err) {
+		argv[0] = "PING";
+		argvlen[0] = 4;
+		err = pending_send(r, PENDING_PING, NULL, NULL, 1, argv, argvlen);
+	}
+	if (err) {
+		/* Freeing ac here would be a use-after-free inside hiredis: defer. */
+		r->drop_reason = "handshake send failed";
+		timer_arm_ms(r->conn_timer, 0);
+	}
+}
+
+static void
+on_disconnect(const redisAsyncContext *cac, int status)
+{
+	redisAsyncContext *ac = (redisAsyncContext *)cac;
+	struct redis_conn *r = ac->data;
+
+	if (r == NULL || r->ac != ac)
+		return;     /* we freed it ourselves */
+	/* hiredis frees ac right after this callback. */
+	r->ac = NULL;
+	ac->data = NULL;
+	snprintf(r->reason, sizeof(r->reason), "%.150s", status == REDIS_OK ? "closed" :
+	    ac->errstr != NULL && ac->errstr[0] ? ac->errstr : "connection lost");
+	conn_drop(r, r->reason);
+}
+
+static void
+conn_timer_fire(evutil_socket_t fd, short what, void *arg)
+{
+	struct redis_conn *r = arg;
+	const char *reason = r->drop_reason ? r->drop_reason : "connect timeout";
+
+	r->drop_reason = NULL;
+	conn_drop(r, reason);
+}
+
+static void
+cmd_timer_fire(evutil_socket_t fd, short what, void *arg)
+{
+	struct redis_conn *r = arg;
+	uint64_t now = time_mono_ms();
+
+	if (r->head == NULL || r->ac == NULL)
+		return;
+	if (r->head->deadline_ms <= now) {
+		/* No per-command timeout in hiredis 0.14: a late reply means a dead link. */
+		conn_drop(r, "command timeout");
+		return;
+	}
+	timer_arm_ms(r->cmd_timer, r->head->deadline_ms - now);
+}
+
+static void
+retry_timer_fire(evutil_socket_t fd, short what, void *arg)
+{
+	conn_start(arg);
+}
+
+static void
+conn_start(struct redis_conn *r)
+{
+	redisAsyncContext *ac;
+
+	if (r->opts.unix_path != NULL)
+		ac = redisAsyncConnectUnix(r->opts.unix_path);
+	else
+		ac = redisAsyncConnect(r->opts.host, r->opts.port);
+	if (ac == NULL) {
+		conn_drop(r, "out of memory");
+		return;
+	}
+	if (ac->err) {
+		/* Unix sockets (and bad hosts) fail synchronously. */
+		snprintf(r->reason, sizeof(r->reason), "%.150s",
+		    ac->errstr != NULL && ac->errstr[0] ? ac->errstr : "connect failed");
+		redisAsyncFree(ac);
+		conn_drop(r, r->reason);
+		return;
+	}
+	/* Attach before the connect callback: hiredis waits for writability through it. */
+	if (redisLibeventAttach(ac, r->base) != REDIS_OK) {
+		redisAsyncFree(ac);
+		conn_drop(r, "event attach failed");
+		return;
+	}
+	ac->data = r;
+	r->ac = ac;
+	redisAsyncSetConnectCallback(ac, on_connect);
+	redisAsyncSetDisconnectCallback(ac, on_disconnect);
+	timer_arm_ms(r->conn_timer, r->opts.connect_timeout_ms);
+}
+
+static void
+conn_destroy(struct redis_conn *r)
+{
+	redisAsyncContext *ac = r->ac;
+
+	r->dying = true;
+	r->ac = NULL;
+	if (ac != NULL) {
+		ac->data = NULL;
+		redisAsyncFree(ac);   /* runs cmd_done with NULL for every pending command */
+	}
+	if (r->cmd_timer)
+		event_free(r->cmd_timer);
+	if (r->conn_timer)
+		event_free(r->conn_timer);
+	if (r->retry_timer)
+		event_free(r->retry_timer);
+	if (r->free_ev)
+		event_free(r->free_ev);
+	free((char *)r->opts.host);
+	free((char *)r->opts.unix_path);
+	if (r->opts.password) {
+		explicit_bzero((char *)r->opts.password, strlen(r->opts.password));
+		free((char *)r->opts.password);
+	}
+	free(r);
+}
+
+static void
+free_ev_fire(evutil_socket_t fd, short what, void *arg)
+{
+	conn_destroy(arg);
+}
+
+static int
+strdup_opt(const char **dst, const char *src)
+{
+	if (src == NULL) {
+		*dst = NULL;
+		return 0;
+	}
+	*dst = strdup(src);
+	return *dst == NULL ? ENOMEM : 0;
+}
+
+int
+redis_conn_alloc(struct redis_conn **rp, struct event_base *base,
+    const struct redis_opts *opts, redis_state_h *state_h, void *arg)
+{
+	struct redis_conn *r;
+	int err;
+
+	if (rp == NULL || base == NULL || opts == NULL ||
+	    (opts->unix_path == NULL && (opts->host == NULL || opts->host[0] == '\0')) ||
+	    (opts->unix_path != NULL && opts->unix_path[0] == '\0') || opts->db < 0)
+		return EINVAL;
+	r = calloc(1, sizeof(*r));
+	if (r == NULL)
+		return ENOMEM;
+	r->base = base;
+	r->state_h = state_h;
+	r->arg = arg;
+	r->state = REDIS_STATE_CONNECTING;
+	r->opts = *opts;
+	r->opts.host = r->opts.unix_path = r->opts.password = NULL;
+	if (r->opts.port == 0)
+		r->opts.port = 6379;
+	if (r->opts.connect_timeout_ms == 0)
+		r->opts.connect_timeout_ms = 2000;
+	if (r->opts.cmd_timeout_ms == 0)
+		r->opts.cmd_timeout_ms = 2000;
+	if (r->opts.backoff_min_ms == 0)
+		r->opts.backoff_min_ms = 100;
+	if (r->opts.backoff_max_ms == 0)
+		r->opts.backoff_max_ms = 5000;
+	if (r->opts.backoff_max_ms < r->opts.backoff_min_ms)
+		r->opts.backoff_max_ms = r->opts.backoff_min_ms;
+	r->backoff_ms = r->opts.backoff_min_ms;
+
+	err = strdup_opt(&r->opts.host, opts->unix_path ? NULL : opts->host);
+	if (!err)
+		err = strdup_opt(&r->opts.unix_path, opts->unix_path);
+	if (!err)
+		err = strdup_opt(&r->opts.password, opts->password);
+	if (err)
+		goto out;
+	r->cmd_timer = evtimer_new(base, cmd_timer_fire, r);
+	r->conn_timer = evtimer_new(base, conn_timer_fire, r);
+	r->retry_timer = evtimer_new(base, retry_timer_fire, r);
+	r->free_ev = event_new(base, -1, 0, free_ev_fire, r);
+	if (!r->cmd_timer || !r->conn_timer || !r->retry_timer || !r->free_ev) {
+		err = ENOMEM;
+		goto out;
+	}
+	/* The first attempt runs from the loop so the owner never hears from us inside alloc. */
+	timer_arm_ms(r->retry_timer, 0);
+ out:
+	if (err)
+		conn_destroy(r);
+	else
+		*rp = r;
+	return err;
+}
+
+void
+redis_conn_free(struct redis_conn *r)
+{
+	if (r == NULL || r->dying)
+		return;
+	r->dying = true;
+	/* Inside an owner callback hiredis may still hold r->ac on its stack. */
+	if (r->depth > 0) {
+		evtimer_del(r->retry_timer);
+		evtimer_del(r->conn_timer);
+		evtimer_del(r->cmd_timer);
+		event_active(r->free_ev, 0, 0);
+		return;
+	}
+	conn_destroy(r);
+}
+
+enum redis_state
+redis_conn_state(const struct redis_conn *r)
+{
+	return r->state;
+}
+
+int
+redis_cmd_argv(struct redis_conn *r, redis_reply_h *h, void *arg,
+    int argc, const char **argv, const size_t *argvlen)
+{
+	int err;
+
+	if (r == NULL || argc <= 0 || argv == NULL || argv[0] == NULL ||
+	    cmd_is_streaming(argv[0], argvlen ? argvlen[0] : strlen(argv[0])))
+		return EINVAL;
+	if (r->dying || r->ac == NULL || r->state != REDIS_STATE_CONNECTED) {
+		r->stats.failed_commands++;
+		return ENOTCONN;
+	}
+	err = pending_send(r, PENDING_USER, h, arg, argc, argv, argvlen);
+	if (err)
+		r->stats.failed_commands++;
+	else
+		r->stats.commands++;
+	return err;
+}
+
+int
+redis_cmd(struct redis_conn *r, redis_reply_h *h, void *arg, const char *fmt, ...)
+{
+	const char *name;
+	size_t namelen;
+	char *cmd = NULL;
+	va_list ap;
+	int len, err;
+
+	if (r == NULL || fmt == NULL)
+		return EINVAL;
+	if (r->dying || r->ac == NULL || r->state != REDIS_STATE_CONNECTED) {
+		r->stats.failed_commands++;
+		return ENOTCONN;
+	}
+	va_start(ap, fmt);
+	len = redisvFormatCommand(&cmd, fmt, ap);
+	va_end(ap);
+	if (len < 0)
+		return cmd == NULL ? ENOMEM : EINVAL;
+	if (!resp_first_arg(cmd, (size_t)len, &name, &namelen) ||
+	    cmd_is_streaming(name, namelen)) {
+		redisFreeCommand(cmd);
+		return EINVAL;
+	}
+	err = pending_send_formatted(r, PENDING_USER, h, arg, cmd, (size_t)len);
+	redisFreeCommand(cmd);
+	if (err)
+		r->stats.failed_commands++;
+	else
+		r->stats.commands++;
+	return err;
+}
+
+void
+redis_conn_stats(const struct redis_conn *r, struct redis_stats *out)
+{
+	*out = r->stats;
+}

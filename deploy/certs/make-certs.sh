@@ -1,0 +1,161 @@
+#!/bin/sh
+# SPDX-License-Identifier: BSD-2-Clause
+# Makes a CA, an intermediate, a server certificate for a SIP domain, client certificates, chain and PKCS#12 files.
+set -eu
+
+usage() {
+	cat >&2 <<USAGE
+usage: $0 [-o dir] [-d days] [-s extra-san] [-c client-name]... [-p p12-password] [-L] [-f] domain
+       $0 [-o dir] -r client-name...      (revoke clients, rewrite crl.pem, nothing else)
+
+  domain   the SIP domain: server certificate CN and first SAN (DNS, or IP if numeric)
+  -o dir   output directory (default ./certs); created mode 700
+  -d days  validity of leaf certificates (default 825)
+  -s san   extra subjectAltName, e.g. "DNS:sbc2.example.com" or "IP:192.0.2.10" (repeatable)
+  -c name  also make a client certificate for mutual TLS with CN=name (repeatable)
+  -p pass  PKCS#12 password (default: random, written to <name>.p12.pass, mode 600)
+  -L       PKCS#12 with legacy algorithms (3DES/SHA1) for old platforms
+  -f       overwrite existing files (the CA is reused when present unless -f)
+  -r name  revoke client-<name>.crt (repeatable) and rewrite crl.pem
+
+Files: ca.crt ca.key intermediate.crt intermediate.key
+       server.crt server.key server-chain.pem (leaf + intermediate: what the SBC sends)
+       server.p12 client-<name>.crt client-<name>.key client-<name>-chain.pem client-<name>.p12
+       crl.pem (the intermediate's CRL: configure as crl_file), crl/ (its database)
+USAGE
+	exit 2
+}
+
+outdir=./certs
+days=825
+extra_sans=
+clients=
+p12pass=
+legacy=
+force=
+revoke=
+while getopts "o:d:s:c:p:Lfr:h" opt; do
+	case $opt in
+	o) outdir=$OPTARG ;;
+	d) days=$OPTARG ;;
+	s) extra_sans="$extra_sans,$OPTARG" ;;
+	c) clients="$clients $OPTARG" ;;
+	p) p12pass=$OPTARG ;;
+	L) legacy=-legacy ;;
+	f) force=1 ;;
+	r) revoke="$revoke $OPTARG" ;;
+	*) usage ;;
+	esac
+done
+shift $((OPTIND - 1))
+command -v openssl >/dev/null || { echo "$0: openssl not found" >&2; exit 1; }
+
+# crl_write: the intermediate issues every leaf, so its CRL is the one peers check.
+crl_write() {
+	mkdir -p crl
+	[ -f crl/index.txt ] || : >crl/index.txt
+	[ -f crl/crlnumber ] || echo 01 >crl/crlnumber
+	printf '%s\n' "[ca]" "default_ca = int" "[int]" "database = crl/index.txt" \
+	    "certificate = intermediate.crt" "private_key = intermediate.key" \
+	    "default_md = sha256" "default_crl_days = 30" "crlnumber = crl/crlnumber" >crl/ca.cnf
+	openssl ca -config crl/ca.cnf -gencrl -out crl.pem 2>/dev/null
+	chmod 644 crl.pem
+}
+
+if [ -n "$revoke" ]; then
+	[ $# -eq 0 ] || usage
+	cd "$outdir"
+	[ -f intermediate.key ] || { echo "$0: no CA in $outdir" >&2; exit 1; }
+	crl_write
+	for r in $revoke; do
+		[ -f "client-$r.crt" ] || { echo "$0: no client-$r.crt in $outdir" >&2; exit 1; }
+		openssl ca -config crl/ca.cnf -revoke "client-$r.crt" 2>/dev/null
+		echo "revoked: client-$r ($(openssl x509 -in "client-$r.crt" -noout -serial))"
+	done
+	crl_write
+	echo "CRL: $(pwd)/crl.pem"
+	exit 0
+fi
+[ $# -eq 1 ] || usage
+domain=$1
+case $domain in
+''|*[!A-Za-z0-9.:-]*) echo "$0: invalid domain '$domain'" >&2; exit 2 ;;
+esac
+case $days in
+''|*[!0-9]*) echo "$0: invalid days '$days'" >&2; exit 2 ;;
+esac
+umask 077
+mkdir -p "$outdir"
+cd "$outdir"
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+# A numeric domain gets an IP SAN; names get a DNS SAN.
+case $domain in
+*[!0-9.]*) case $domain in *:*) first_san="IP:$domain" ;; *) first_san="DNS:$domain" ;; esac ;;
+*) first_san="IP:$domain" ;;
+esac
+
+# key <file>: an EC P-256 key, accepted by every current SIP stack.
+key() {
+	openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$1" 2>/dev/null
+}
+
+if [ -n "$force" ] || [ ! -f ca.crt ] || [ ! -f ca.key ]; then
+	key ca.key
+	openssl req -new -x509 -key ca.key -sha256 -days 3650 -subj "/O=SBC/CN=SBC Root CA" \
+	    -addext "basicConstraints=critical,CA:TRUE" \
+	    -addext "keyUsage=critical,keyCertSign,cRLSign" -out ca.crt
+	rm -f intermediate.crt
+fi
+if [ -n "$force" ] || [ ! -f intermediate.crt ] || [ ! -f intermediate.key ]; then
+	rm -rf crl crl.pem   # revocations of the old intermediate mean nothing now
+	key intermediate.key
+	openssl req -new -key intermediate.key -subj "/O=SBC/CN=SBC Intermediate CA" -out "$tmp/int.csr"
+	printf '%s\n' "basicConstraints=critical,CA:TRUE,pathlen:0" \
+	    "keyUsage=critical,keyCertSign,cRLSign" \
+	    "subjectKeyIdentifier=hash" "authorityKeyIdentifier=keyid" >"$tmp/int.ext"
+	openssl x509 -req -in "$tmp/int.csr" -CA ca.crt -CAkey ca.key -CAcreateserial \
+	    -days 3650 -sha256 -extfile "$tmp/int.ext" -out intermediate.crt 2>/dev/null
+fi
+
+# leaf <name> <cn> <san-or-empty> <extendedKeyUsage>
+leaf() {
+	key "$1.key"
+	openssl req -new -key "$1.key" -subj "/O=SBC/CN=$2" -out "$tmp/$1.csr"
+	{
+		echo "basicConstraints=critical,CA:FALSE"
+		echo "keyUsage=critical,digitalSignature,keyEncipherment"
+		echo "extendedKeyUsage=$4"
+		echo "subjectKeyIdentifier=hash"
+		echo "authorityKeyIdentifier=keyid"
+		[ -z "$3" ] || echo "subjectAltName=$3"
+	} >"$tmp/$1.ext"
+	openssl x509 -req -in "$tmp/$1.csr" -CA intermediate.crt -CAkey intermediate.key \
+	    -CAcreateserial -days "$days" -sha256 -extfile "$tmp/$1.ext" -out "$1.crt" 2>/dev/null
+	cat "$1.crt" intermediate.crt >"$1-chain.pem"
+	pass=$p12pass
+	if [ -z "$pass" ]; then
+		pass=$(openssl rand -hex 12)
+		printf '%s\n' "$pass" >"$1.p12.pass"
+	fi
+	openssl pkcs12 -export $legacy -in "$1.crt" -inkey "$1.key" -certfile intermediate.crt \
+	    -name "$2" -passout "pass:$pass" -out "$1.p12"
+}
+
+leaf server "$domain" "$first_san$extra_sans" "serverAuth,clientAuth"
+for c in $clients; do
+	case $c in *[!A-Za-z0-9._-]*) echo "$0: invalid client name '$c'" >&2; exit 2 ;; esac
+	leaf "client-$c" "$c" "" "clientAuth"
+done
+chmod 644 ca.crt intermediate.crt ./*.crt ./*-chain.pem
+crl_write
+
+openssl verify -CAfile ca.crt -untrusted intermediate.crt server.crt >/dev/null
+echo "directory: $(pwd)"
+echo "server certificate: CN=$domain SAN=$first_san$extra_sans"
+echo "chain file (configure as the certificate): $(pwd)/server-chain.pem"
+echo "CA file (give to peers): $(pwd)/ca.crt"
+echo "CRL file: $(pwd)/crl.pem"
+for c in $clients; do echo "client certificate: $(pwd)/client-$c-chain.pem key client-$c.key"; done
+openssl x509 -in server.crt -noout -fingerprint -sha1 | sed 's/^.*=/SHA-1 thumbprint: /'

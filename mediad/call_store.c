@@ -1,0 +1,439 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* Call media state and this mediad's registration in Redis, written asynchronously. */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <event2/event.h>
+#include <hiredis/hiredis.h>
+
+#include "metrics.h"
+#include "mediad.h"
+#include "redis.h"
+#include "sdp_crypto.h"
+#include "timeutil.h"
+
+#define STORE_MAX_ARGS 256
+#define STORE_BUF 16384
+
+struct call_store {
+	struct mediad *md;
+	struct redis_conn *r;
+	struct event *reg_ev;
+	bool connected;
+	bool was_connected;
+	uint64_t lost_writes;   /* writes skipped while disconnected (re-synced on connect) */
+};
+
+/* An argv under construction; strings live in buf. */
+struct argv_buf {
+	const char *argv[STORE_MAX_ARGS];
+	size_t len[STORE_MAX_ARGS];
+	int argc;
+	char buf[STORE_BUF];
+	size_t used;
+	bool overflow;
+};
+
+static void
+arg_add(struct argv_buf *b, const char *s, size_t len)
+{
+	if (b->argc >= STORE_MAX_ARGS || b->used + len + 1 > sizeof(b->buf)) {
+		b->overflow = true;
+		return;
+	}
+	memcpy(b->buf + b->used, s, len);
+	b->buf[b->used + len] = '\0';
+	b->argv[b->argc] = b->buf + b->used;
+	b->len[b->argc] = len;
+	b->argc++;
+	b->used += len + 1;
+}
+
+static void arg_addf(struct argv_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void
+arg_addf(struct argv_buf *b, const char *fmt, ...)
+{
+	char tmp[512];
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(tmp, sizeof(tmp), fmt, ap);
+	va_end(ap);
+	if (n < 0 || (size_t)n >= sizeof(tmp)) {
+		b->overflow = true;
+		return;
+	}
+	arg_add(b, tmp, (size_t)n);
+}
+
+static void
+field(struct argv_buf *b, const char *name, const char *value)
+{
+	arg_add(b, name, strlen(name));
+	arg_add(b, value, strlen(value));
+}
+
+static void
+field_key(struct argv_buf *b, const char *name, const struct crypto_key *k)
+{
+	char text[80];
+
+	if (sdp_base64_encode(text, sizeof(text), k->key_salt, k->key_salt_len, true, NULL)) {
+		b->overflow = true;
+		return;
+	}
+	field(b, name, text);
+	explicit_bzero(text, sizeof(text));
+}
+
+static void
+write_done(struct redisReply *reply, void *arg)
+{
+	struct call_store *s = arg;
+
+	if (reply == NULL || reply->type == REDIS_REPLY_ERROR) {
+		metric_inc(s->md->ctr.redis_write_failures);
+		log_warnx("redis_write_failed error=\"%s\"", reply == NULL ? "no reply" :
+		    reply->str != NULL ? reply->str : "?");
+	}
+}
+
+static void
+send_argv(struct call_store *s, struct argv_buf *b)
+{
+	int err;
+
+	err = redis_cmd_argv(s->r, write_done, s, b->argc, b->argv, b->len);
+	if (err) {
+		metric_inc(s->md->ctr.redis_write_failures);
+		s->lost_writes++;
+	} else {
+		metric_inc(s->md->ctr.redis_writes);
+	}
+}
+
+static const char *
+state_name(enum call_state st)
+{
+	switch (st) {
+	case CALL_STATE_OFFERED: return "offered";
+	case CALL_STATE_ANSWERED: return "answered";
+	case CALL_STATE_DELETING: return "deleting";
+	}
+	return "?";
+}
+
+static void
+leg_fields(struct argv_buf *b, const struct monologue *mono, char side)
+{
+	char name[64], val[SA_STRLEN + 16], a[SA_STRLEN];
+	unsigned j;
+
+	snprintf(name, sizeof(name), "%c_tag", side);
+	field(b, name, mono->tag);
+	if (mono->label != NULL) {
+		snprintf(name, sizeof(name), "%c_label", side);
+		field(b, name, mono->label);
+	}
+	if (mono->via_branch != NULL) {
+		snprintf(name, sizeof(name), "%c_via_branch", side);
+		field(b, name, mono->via_branch);
+	}
+	snprintf(name, sizeof(name), "%c_interface", side);
+	field(b, name, mono->iface->name);
+	for (j = 0; j < mono->nmedia; j++) {
+		const struct call_media *cm = &mono->media[j];
+
+		snprintf(name, sizeof(name), "%c_m%u_type", side, j + 1);
+		field(b, name, cm->type);
+		snprintf(name, sizeof(name), "%c_m%u_proto", side, j + 1);
+		field(b, name, sdp_proto_name(cm->proto) ? sdp_proto_name(cm->proto) : "none");
+		if (cm->have_ports) {
+			snprintf(name, sizeof(name), "%c_m%u_local", side, j + 1);
+			sa_format_ip(&mono->iface->addr, a, sizeof(a));
+			snprintf(val, sizeof(val), "%s:%u", a, cm->ports.port);
+			field(b, name, val);
+			snprintf(name, sizeof(name), "%c_m%u_local_rtcp", side, j + 1);
+			snprintf(val, sizeof(val), "%u", cm->rtcp_mux ? cm->ports.port :
+			    cm->ports.port + 1u);
+			field(b, name, val);
+		}
+		snprintf(name, sizeof(name), "%c_m%u_remote", side, j + 1);
+		field(b, name, sa_family(&cm->remote_rtp) == AF_UNSPEC ? "" :
+		    sa_format(&cm->remote_rtp, a, sizeof(a)));
+		snprintf(name, sizeof(name), "%c_m%u_remote_rtcp", side, j + 1);
+		field(b, name, sa_family(&cm->remote_rtcp) == AF_UNSPEC ? "" :
+		    sa_format(&cm->remote_rtcp, a, sizeof(a)));
+		snprintf(name, sizeof(name), "%c_m%u_direction", side, j + 1);
+		field(b, name, cm->sends && cm->receives ? "sendrecv" : cm->sends ? "sendonly" :
+		    cm->receives ? "recvonly" : "inactive");
+		snprintf(name, sizeof(name), "%c_m%u_rtcp_mux", side, j + 1);
+		field(b, name, cm->rtcp_mux ? "yes" : "no");
+		snprintf(name, sizeof(name), "%c_m%u_suite", side, j + 1);
+		field(b, name, sdp_proto_is_secure(cm->proto) && cm->have_our_key ?
+		    crypto_suite_name(cm->ours.key.suite) : "none");
+		if (cm->have_peer_key && cm->peer.key.suite != cm->ours.key.suite) {
+			snprintf(name, sizeof(name), "%c_m%u_rx_suite", side, j + 1);
+			field(b, name, crypto_suite_name(cm->peer.key.suite));
+		}
+		/* Redis is on the trusted side (DESIGN.md): a restarted mediad needs the keys. */
+		if (cm->have_peer_key) {
+			snprintf(name, sizeof(name), "%c_m%u_rx_key", side, j + 1);
+			field_key(b, name, &cm->peer.key);
+			snprintf(name, sizeof(name), "%c_m%u_rx_tag", side, j + 1);
+			snprintf(val, sizeof(val), "%u", cm->peer.tag);
+			field(b, name, val);
+		}
+		if (cm->have_our_key) {
+			snprintf(name, sizeof(name), "%c_m%u_tx_key", side, j + 1);
+			field_key(b, name, &cm->ours.key);
+			snprintf(name, sizeof(name), "%c_m%u_tx_tag", side, j + 1);
+			snprintf(val, sizeof(val), "%u", cm->ours.tag);
+			field(b, name, val);
+		}
+	}
+}
+
+void
+call_store_write(struct call_store *s, struct call *c)
+{
+	struct argv_buf *b;
+	char *key = NULL;
+	unsigned i;
+
+	if (!s->connected || s->r == NULL) {
+		/* Nothing waits for Redis: the write is dropped and redone on reconnect. */
+		s->lost_writes++;
+		metric_inc(s->md->ctr.redis_write_failures);
+		return;
+	}
+	b = calloc(1, sizeof(*b));
+	/* Call-IDs have no length limit: the key is built to size, never truncated. */
+	if (b == NULL || asprintf(&key, "sbc:media:%s", c->call_id) < 0) {
+		free(b);
+		return;
+	}
+	/* MULTI/EXEC: readers never see a half-written hash or one without its TTL. */
+	arg_add(b, "MULTI", 5);
+	send_argv(s, b);
+	b->argc = 0;
+	b->used = 0;
+	arg_add(b, "DEL", 3);
+	arg_add(b, key, strlen(key));
+	send_argv(s, b);
+	b->argc = 0;
+	b->used = 0;
+	arg_add(b, "HSET", 4);
+	arg_add(b, key, strlen(key));
+	field(b, "call_id", c->call_id);
+	field(b, "owner", s->md->cfg.id);
+	field(b, "state", state_name(c->state));
+	arg_add(b, "created", 7);
+	arg_addf(b, "%lld", (long long)c->created);
+	arg_add(b, "last_signal", 11);
+	arg_addf(b, "%lld", (long long)c->last_signal);
+	arg_add(b, "version", 7);
+	arg_add(b, "1", 1);
+	for (i = 0; i < 2; i++)
+		if (c->mono[i] != NULL)
+			leg_fields(b, c->mono[i], i == 0 ? 'a' : 'b');
+	if (b->overflow) {
+		log_warnx("redis_write_skipped reason=record-too-large");
+		b->argc = 0;
+		b->used = 0;
+		arg_add(b, "DISCARD", 7);
+		send_argv(s, b);
+		goto out;
+	}
+	send_argv(s, b);
+	b->argc = 0;
+	b->used = 0;
+	arg_add(b, "EXPIRE", 6);
+	arg_add(b, key, strlen(key));
+	arg_addf(b, "%u", s->md->cfg.media_ttl_s);
+	send_argv(s, b);
+	b->argc = 0;
+	b->used = 0;
+	arg_add(b, "EXEC", 4);
+	send_argv(s, b);
+ out:
+	explicit_bzero(b, sizeof(*b));
+	free(b);
+	free(key);
+}
+
+void
+call_store_delete(struct call_store *s, const char *call_id)
+{
+	char *key;
+	const char *argv[2];
+	size_t len[2];
+
+	if (asprintf(&key, "sbc:media:%s", call_id) < 0)
+		return;
+	argv[0] = "DEL";
+	len[0] = 3;
+	argv[1] = key;
+	len[1] = strlen(key);
+	if (!s->connected || s->r == NULL || redis_cmd_argv(s->r, write_done, s, 2, argv, len)) {
+		/* The key still expires by its TTL; a restarted owner deletes it on sync. */
+		metric_inc(s->md->ctr.redis_write_failures);
+		log_warnx("redis_delete_lost (sbc:media key expires by its TTL)");
+	}
+	free(key);
+}
+
+static void
+registration_write(struct call_store *s)
+{
+	struct mediad *md = s->md;
+	struct argv_buf *b;
+	char key[128], a[SA_STRLEN], ifs[512];
+	unsigned i, in_use = 0, size = 0;
+	size_t off = 0;
+	struct sa ng;
+
+	if (!s->connected || s->r == NULL)
+		return;
+	b = calloc(1, sizeof(*b));
+	if (b == NULL)
+		return;
+	snprintf(key, sizeof(key), "sbc:mediad:%s", md->cfg.id);
+	ifs[0] = '\0';
+	for (i = 0; i < md->cfg.niface; i++) {
+		struct mediad_iface *ifc = &md->cfg.ifaces[i];
+		int n;
+
+		in_use += port_pool_in_use(ifc->pool);
+		size += port_pool_size(ifc->pool);
+		n = snprintf(ifs + off, sizeof(ifs) - off, "%s%s=%s", i ? " " : "", ifc->name,
+		    sa_format_ip(&ifc->advertised, a, sizeof(a)));
+		if (n < 0 || (size_t)n >= sizeof(ifs) - off)
+			break;
+		off += (size_t)n;
+	}
+	arg_add(b, "HSET", 4);
+	arg_add(b, key, strlen(key));
+	field(b, "id", md->cfg.id);
+	if (md->ng != NULL) {
+		ng_server_local(md->ng, &ng);
+		field(b, "ng", sa_format(&ng, a, sizeof(a)));
+	}
+	field(b, "interfaces", ifs);
+	arg_add(b, "calls", 5);
+	arg_addf(b, "%zu", md->calls.count);
+	/* load: percent of port pairs in use, what limits new calls first */
+	arg_add(b, "load", 4);
+	arg_addf(b, "%u", size ? (in_use * 100u) / size : 0);
+	arg_add(b, "ports_in_use", 12);
+	arg_addf(b, "%u", in_use);
+	arg_add(b, "ports_total", 11);
+	arg_addf(b, "%u", size);
+	arg_add(b, "max_sessions", 12);
+	arg_addf(b, "%u", md->cfg.max_sessions);
+	arg_add(b, "started", 7);
+	arg_addf(b, "%lld", (long long)md->started);
+	arg_add(b, "updated", 7);
+	arg_addf(b, "%lld", (long long)time_wall_s());
+	send_argv(s, b);
+	b->argc = 0;
+	b->used = 0;
+	arg_add(b, "EXPIRE", 6);
+	arg_add(b, key, strlen(key));
+	arg_addf(b, "%u", md->cfg.reg_ttl_s);
+	send_argv(s, b);
+	free(b);
+}
+
+static void
+reg_timer(evutil_socket_t fd, short what, void *arg)
+{
+	registration_write(arg);
+}
+
+static void
+state_changed(enum redis_state st, const char *reason, void *arg)
+{
+	struct call_store *s = arg;
+	struct call *c;
+
+	if (st == REDIS_STATE_CONNECTED) {
+		s->connected = true;
+		log_info("redis_connected %s", s->was_connected ? "(re-registering, re-syncing calls)" : "");
+		if (!s->was_connected)
+			call_restore_start(s->md, s->r);
+		s->was_connected = true;
+		registration_write(s);
+		/* Writes made while Redis was away were dropped: rewrite every call now. */
+		for (c = s->md->calls.head; c != NULL; c = c->next)
+			call_store_write(s, c);
+		s->lost_writes = 0;
+	} else {
+		if (s->connected)
+			log_warnx("redis_disconnected reason=\"%s\" (calls keep flowing; reconnecting)",
+			    reason != NULL ? reason : "?");
+		s->connected = false;
+	}
+}
+
+int
+call_store_alloc(struct call_store **sp, struct mediad *md)
+{
+	struct call_store *s;
+	struct redis_opts o;
+	struct timeval tv;
+	int err;
+
+	s = calloc(1, sizeof(*s));
+	if (s == NULL)
+		return ENOMEM;
+	s->md = md;
+	memset(&o, 0, sizeof(o));
+	o.host = md->cfg.redis_host;
+	o.port = md->cfg.redis_port;
+	o.unix_path = md->cfg.redis_unix[0] ? md->cfg.redis_unix : NULL;
+	o.password = md->cfg.redis_password[0] ? md->cfg.redis_password : NULL;
+	o.db = md->cfg.redis_db;
+	o.connect_timeout_ms = 1000;
+	o.cmd_timeout_ms = 2000;
+	o.backoff_min_ms = 100;
+	o.backoff_max_ms = 2000;
+	s->reg_ev = event_new(md->base, -1, EV_PERSIST, reg_timer, s);
+	if (s->reg_ev == NULL) {
+		err = ENOMEM;
+		goto out;
+	}
+	tv.tv_sec = md->cfg.reg_interval_ms / 1000u;
+	tv.tv_usec = (md->cfg.reg_interval_ms % 1000u) * 1000;
+	event_add(s->reg_ev, &tv);
+	err = redis_conn_alloc(&s->r, md->base, &o, state_changed, s);
+ out:
+	if (err)
+		call_store_free(s);
+	else
+		*sp = s;
+	return err;
+}
+
+void
+call_store_free(struct call_store *s)
+{
+	if (s == NULL)
+		return;
+	if (s->reg_ev != NULL)
+		event_free(s->reg_ev);
+	if (s->r != NULL)
+		redis_conn_free(s->r);
+	free(s);
+}
+
+bool
+call_store_connected(const struct call_store *s)
+{
+	return s->connected;
+}

@@ -1,0 +1,77 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* Inside of struct sip_msg, shared by the parser, the validator and the builders only. */
+#ifndef SBC_SIGPROXY_SIP_MSG_PRIV_H
+#define SBC_SIGPROXY_SIP_MSG_PRIV_H
+
+#include <osipparser2/osip_message.h>
+
+#include "sip_msg.h"
+
+enum sip_hdr_id {
+	SIP_HDR_OTHER = 0,
+	SIP_HDR_VIA,
+	SIP_HDR_FROM,
+	SIP_HDR_TO,
+	SIP_HDR_CALL_ID,
+	SIP_HDR_CSEQ,
+	SIP_HDR_CONTENT_LENGTH,
+	SIP_HDR_CONTENT_TYPE,
+	SIP_HDR_MAX_FORWARDS,
+	SIP_HDR_CONTACT,
+	SIP_HDR_ROUTE,
+	SIP_HDR_RECORD_ROUTE,
+	SIP_HDR_PROXY_REQUIRE,
+	SIP_HDR_REQUIRE,
+};
+
+/* One header field (with its continuation lines) as found in raw. */
+struct sip_hdr {
+	enum sip_hdr_id id;
+	const char *name;	/* into raw, not NUL-terminated */
+	size_t name_len;
+	size_t line_off;	/* offset in raw of the field's first byte */
+	size_t line_len;	/* up to and including the last line terminator */
+	char *value;		/* unfolded, trimmed, NUL-terminated; into arena */
+	size_t value_len;	/* may include NUL bytes (quoted-pairs) */
+};
+
+struct sip_msg {
+	enum sip_transport tp;
+	char *raw;		/* owned: kept bytes + NUL */
+	size_t raw_len;		/* header section + body */
+	size_t start_len;	/* start line, terminator excluded */
+	size_t hdr_end;		/* offset of the body */
+	size_t body_off;
+	size_t body_len;
+	struct sip_hdr *hdrs;	/* owned */
+	unsigned nhdrs;
+	char *arena;		/* owned: unfolded values */
+	char *sl;		/* owned: start line pieces below point into it */
+	bool request;
+	char *method, *ruri_str, *version;	/* requests */
+	int status;				/* responses */
+	char *reason;				/* responses */
+	bool too_large;		/* over the size limit: body not kept */
+	bool cl_short;		/* UDP body shorter than Content-Length */
+	bool cl_bad;		/* Content-Length not a number (or absent on a stream) */
+	unsigned cl_count;
+	uint32_t cseq;
+	const char *cseq_method;	/* into arena */
+	bool cseq_ok;
+	unsigned max_forwards;
+	bool mf_ok;
+	char *ctype;		/* owned */
+	char *ruri_user;	/* owned, unescaped */
+	size_t ruri_user_len;
+	osip_message_t *osip;	/* owned; empty when libosip2 refused the message */
+	bool osip_failed;
+};
+
+enum sip_hdr_id sip_hdr_lookup(const char *name, size_t len);
+const struct sip_hdr *sip_msg_hdr_find(const struct sip_msg *m, enum sip_hdr_id id,
+    unsigned idx);
+unsigned sip_msg_hdr_count(const struct sip_msg *m, enum sip_hdr_id id);
+bool sip_is_token_char(unsigned char c);
+bool sip_parse_uint(const char *s, size_t len, uint64_t max, uint64_t *out);
+
+#endif

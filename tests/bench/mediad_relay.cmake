@@ -1,0 +1,8 @@
+# SPDX-License-Identifier: BSD-2-Clause
+# Relay benchmark (SRTP <-> RTP, 20 ms PCMU, loopback) and its quick smoke run.
+#   full run: build-dir/tests/bench_relay -c 1000 -s 10 -w 1
+add_executable(bench_relay ${SBC_TEST_DIR}/bench/bench_relay.c)
+target_link_libraries(bench_relay PRIVATE mediad_relay mediad_srtp mediad_suite sbccommon
+	Threads::Threads)
+add_test(NAME bench_relay_smoke COMMAND bench_relay -c 20 -s 1 -w 1 -l 1.0)
+set_tests_properties(bench_relay_smoke PROPERTIES TIMEOUT 60 LABELS "bench;mediad;relay")

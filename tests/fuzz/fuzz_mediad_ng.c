@@ -1,0 +1,136 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* Fuzzes mediad's ng handlers: raw datagrams, and offer/answer/re-offer with fuzzed SDP. */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "bencode.h"
+#include "config.h"
+#include "metrics.h"
+#include "mediad.h"
+#include "ng.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+static struct mediad *md;
+
+static void
+setup(void)
+{
+	struct conf *c;
+	struct conf_error err;
+	char text[512];
+	unsigned i;
+
+	md = calloc(1, sizeof(*md));
+	/* A private loopback address keeps the fuzzer's sockets out of everyone's way. */
+	snprintf(text, sizeof(text),
+	    "[mediad]\nid = fuzz\n[interface outside]\naddress = 127.201.%u.1\n"
+	    "port_min = 30000\nport_max = 30063\n[interface inside]\naddress = 127.201.%u.2\n"
+	    "port_min = 30000\nport_max = 30063\n[redis]\nenabled = no\n",
+	    (unsigned)(getpid() % 250) + 1, (unsigned)(getpid() % 250) + 1);
+	if (md == NULL || conf_load_string(&c, "fuzz.ini", text, &err) ||
+	    mediad_config_load(&md->cfg, c, &err))
+		abort();
+	conf_free(c);
+	for (i = 0; i < md->cfg.niface; i++) {
+		struct mediad_iface *ifc = &md->cfg.ifaces[i];
+
+		if (port_pool_alloc(&ifc->pool, &ifc->addr, ifc->port_min, ifc->port_max))
+			abort();
+	}
+	if (metrics_alloc(&md->metrics) || mediad_counters_register(md) ||
+	    call_table_init(&md->calls, 64, mediad_call_destroy_h, md))
+		abort();
+	log_init("fuzz", LOG_LEVEL_ERR, false);
+}
+
+/* Runs one request datagram through parse, handler and reply encoding, as the server does. */
+static void
+run_dgram(const char *buf, size_t len)
+{
+	struct bencode_arena a;
+	struct bencode_error berr;
+	struct ng_msg m;
+	static char out[NG_MAX_DATAGRAM];
+	size_t olen;
+
+	bencode_arena_init(&a);
+	if (ng_msg_parse(&a, buf, len, &m, &berr) == 0) {
+		ng_handler_h *h = ng_handler_for(m.op);
+		struct bencode_item *reply = bencode_dict(&a);
+		const char *reason = NULL;
+
+		if (h != NULL && reply != NULL)
+			reason = h(md, &m, &a, reply);
+		if (reason == NULL && reply != NULL &&
+		    bencode_dict_add_cstr(&a, reply, "result", "ok") == 0)
+			(void)ng_encode(m.cookie, m.cookie_len, reply, out, sizeof(out), &olen);
+		else if (reason != NULL && reason != mediad_load_limit)
+			(void)ng_encode_error(m.cookie, m.cookie_len, reason, out, sizeof(out), &olen);
+	}
+	bencode_arena_free(&a);
+}
+
+/* Builds "<cookie> <dict>" with the fuzzed SDP and runs it. */
+static void
+run_cmd(const char *cmd, const char *from, const char *to, const char *proto,
+    const uint8_t *sdp, size_t len)
+{
+	struct bencode_arena a;
+	struct bencode_item *d, *dir;
+	static char buf[NG_MAX_DATAGRAM];
+	size_t blen;
+
+	bencode_arena_init(&a);
+	d = bencode_dict(&a);
+	dir = bencode_list(&a);
+	if (d == NULL || dir == NULL)
+		goto out;
+	(void)bencode_dict_add_cstr(&a, d, "command", cmd);
+	(void)bencode_dict_add_cstr(&a, d, "call-id", "fuzz-call");
+	(void)bencode_dict_add_cstr(&a, d, "from-tag", from);
+	if (to != NULL)
+		(void)bencode_dict_add_cstr(&a, d, "to-tag", to);
+	if (proto != NULL)
+		(void)bencode_dict_add_cstr(&a, d, "transport-protocol", proto);
+	(void)bencode_list_add(dir, bencode_cstr(&a, "outside"));
+	(void)bencode_list_add(dir, bencode_cstr(&a, "inside"));
+	(void)bencode_dict_add(&a, d, "direction", dir);
+	(void)bencode_dict_add_str(&a, d, "sdp", (const char *)sdp, len);
+	if (ng_encode("f1", 2, d, buf, sizeof(buf), &blen) == 0)
+		run_dgram(buf, blen);
+ out:
+	bencode_arena_free(&a);
+}
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	if (md == NULL)
+		setup();
+	if (size == 0)
+		return 0;
+	/* First byte: mode. Even: the rest is a raw datagram. Odd: the rest is SDP
+	 * driven through offer, answer, callee re-offer, re-answer, query, delete. */
+	if ((data[0] & 1) == 0) {
+		run_dgram((const char *)data + 1, size - 1);
+	} else {
+		const char *proto = (data[0] & 2) ? "RTP/SAVP" : "RTP/AVP";
+
+		run_cmd("offer", "a", NULL, proto, data + 1, size - 1);
+		run_cmd("answer", "a", "b", NULL, data + 1, size - 1);
+		run_cmd("offer", "b", "a", NULL, data + 1, size - 1);
+		run_cmd("answer", "b", "a", NULL, data + 1, size - 1);
+		run_cmd("query", "a", NULL, NULL, data, 0);
+		run_cmd("delete", "a", NULL, NULL, data, 0);
+	}
+	/* Nothing may outlive an input: every call and port goes back. */
+	while (md->calls.head != NULL)
+		call_destroy(md->calls.head);
+	if (port_pool_in_use(md->cfg.ifaces[0].pool) || port_pool_in_use(md->cfg.ifaces[1].pool))
+		abort();
+	return 0;
+}

@@ -1,0 +1,157 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* libFuzzer target: frame, parse and validate any bytes; build every derived message from valid ones. */
+#include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "route.h"
+#include "sip_build.h"
+#include "sip_msg.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+static char out[160 * 1024];
+static char out2[160 * 1024];
+
+static const struct sip_hop hops[2] = {
+	{ SIP_TRANSPORT_UDP, "192.0.2.10", 5060 },
+	{ SIP_TRANSPORT_TLS, "198.51.100.1", 5061 },
+};
+
+static struct route_table *
+routes(void)
+{
+	static struct route_table *t;
+	static const char *const tg[] = { "sip:10.0.0.5:5080", "sip:10.0.0.6;transport=tcp" };
+	static const struct route_rule_spec specs[] = {
+		{ .name = "ivr", .match = "^80110(\\d\\d)$", .rewrite = "ivr-$1", .targets = tg,
+		  .ntargets = 2 },
+		{ .name = "all", .match = "^(.*)(.)$", .rewrite = "$2$1$0", .targets = tg,
+		  .ntargets = 1 },
+	};
+	char why[128];
+	size_t i;
+
+	if (t == NULL) {
+		if (route_table_new(&t) != 0)
+			abort();
+		for (i = 0; i < sizeof(specs) / sizeof(specs[0]); i++)
+			if (route_table_add(t, &specs[i], why, sizeof(why)) != 0)
+				abort();
+	}
+	return t;
+}
+
+/* A message we built from a valid one must parse and validate again. */
+static void
+reparse(const char *buf, size_t len)
+{
+	struct sip_msg *m = NULL;
+	struct sip_error e;
+
+	if (sip_msg_parse(&m, buf, len, SIP_TRANSPORT_UDP, NULL, &e) != 0) {
+		fprintf(stderr, "built message does not parse: %s\n%.*s\n", e.reason, (int)len, buf);
+		abort();
+	}
+	if (sip_msg_validate(m, &e) != 0) {
+		fprintf(stderr, "built message invalid: %s\n%.*s\n", e.reason, (int)len, buf);
+		abort();
+	}
+	sip_msg_free(m);
+}
+
+static void
+exercise_request(const struct sip_msg *m)
+{
+	const struct route_rule *r = NULL;
+	struct sip_fwd f;
+	char user[ROUTE_USER_MAX];
+	const char *u;
+	size_t len, ulen;
+	int rc;
+
+	if (sip_build_response(out, sizeof(out), &len, m, 100, NULL, "tt", NULL) == 0)
+		reparse(out, len);
+	if (sip_build_response(out, sizeof(out), &len, m, 503, NULL, "tt", "Retry-After: 5\r\n") == 0)
+		reparse(out, len);
+	u = sip_msg_ruri_user(m, &ulen);
+	memset(&f, 0, sizeof(f));
+	if (u != NULL && route_match(routes(), u, ulen, NULL, &r, user, sizeof(user)) == 0) {
+		f.ruri_user = user;
+		f.ruri_host = r->targets[0].host;
+		f.ruri_port = r->targets[0].port;
+	}
+	f.via = &hops[0];
+	f.branch = "z9hG4bKfuzz";
+	f.rr_in = &hops[1];
+	f.rr_out = &hops[0];
+	f.self = hops;
+	f.nself = 2;
+	f.received = "203.0.113.9";
+	f.rport = 4000;
+	rc = sip_build_request(out, sizeof(out), &len, m, &f);
+	if (rc != 0 && rc != EINVAL && rc != ELOOP && rc != ENOSPC)
+		abort();
+	if (rc == 0) {
+		struct sip_msg *sent = NULL;
+
+		reparse(out, len);
+		if (sip_msg_parse(&sent, out, len, SIP_TRANSPORT_UDP, NULL, NULL) == 0) {
+			if (sip_build_cancel(out2, sizeof(out2), &len, sent) == 0)
+				reparse(out2, len);
+			sip_msg_free(sent);
+		}
+	}
+	f.body = "v=0\r\n";
+	f.body_len = 5;
+	f.content_type = "application/sdp";
+	f.ruri_user = NULL;
+	f.ruri_host = NULL;
+	if (sip_build_request(out, sizeof(out), &len, m, &f) == 0)
+		reparse(out, len);
+}
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	const char *buf = (const char *)data;
+	struct sip_msg *m = NULL;
+	struct sip_error e;
+	size_t skip, msglen, len;
+
+	/* Stream framing on the same bytes: whatever it says must stay inside the buffer. */
+	if (sip_frame(buf, size, 0, &skip, &msglen) == 0 && skip + msglen > size)
+		abort();
+	if (sip_msg_parse(&m, buf, size, size > 0 && (data[0] & 1) ? SIP_TRANSPORT_TCP :
+	    SIP_TRANSPORT_UDP, NULL, &e) != 0)
+		return 0;
+	if (sip_msg_validate(m, &e) == 0) {
+		if (sip_msg_is_request(m)) {
+			exercise_request(m);
+		} else if (sip_build_response_fwd(out, sizeof(out), &len, m, "v=0\r\n", 5,
+		    "application/sdp") == 0) {
+			reparse(out, len);
+		}
+	} else if (sip_msg_is_request(m) && e.status != 0) {
+		/*
+		 * Invalid requests are still answered. The answer copies the bad headers
+		 * (RFC 3261 §8.2.6.2), so it need not validate, but it must frame and
+		 * parse as a response with that status.
+		 */
+		if (sip_build_response(out, sizeof(out), &len, m, e.status, e.reason, "tt",
+		    NULL) == 0) {
+			struct sip_msg *r = NULL;
+
+			if (sip_msg_parse(&r, out, len, SIP_TRANSPORT_UDP, NULL, NULL) != 0 ||
+			    sip_msg_status(r) != e.status) {
+				fprintf(stderr, "answer does not parse:\n%.*s\n", (int)len, out);
+				abort();
+			}
+			sip_msg_free(r);
+		}
+	}
+	sip_msg_free(m);
+	return 0;
+}

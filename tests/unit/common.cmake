@@ -1,0 +1,23 @@
+# SPDX-License-Identifier: BSD-2-Clause
+# Unit tests of common/ (config, addr, log, metrics) and the shared test helper library.
+
+# Reusable helpers for tests that start real processes: lib/proc.h, lib/redis_server.h.
+add_library(sbc_testlib STATIC
+	${SBC_TEST_DIR}/lib/proc.c
+	${SBC_TEST_DIR}/lib/redis_server.c
+)
+target_include_directories(sbc_testlib PUBLIC ${SBC_TEST_DIR})
+
+sbc_unit_test(common_config SOURCES ${SBC_TEST_DIR}/unit/test_config.c
+	LIBS sbccommon sbc_testlib)
+# test_oom makes each allocation in config.c fail in turn through these wrappers.
+target_link_options(common_config PRIVATE
+	-Wl,--wrap=malloc,--wrap=calloc,--wrap=realloc,--wrap=strdup)
+
+sbc_unit_test(common_addr SOURCES ${SBC_TEST_DIR}/unit/test_addr.c LIBS sbccommon)
+
+sbc_unit_test(common_metrics SOURCES ${SBC_TEST_DIR}/unit/test_metrics.c LIBS sbccommon)
+target_link_options(common_metrics PRIVATE
+	-Wl,--wrap=malloc,--wrap=calloc,--wrap=realloc,--wrap=strdup)
+
+sbc_unit_test(common_log SOURCES ${SBC_TEST_DIR}/unit/test_log.c LIBS sbccommon)

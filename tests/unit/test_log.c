@@ -1,0 +1,243 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* Unit tests of common/log: levels, line format, call-id context, errno, rate limit. */
+#include <errno.h>
+#include <pthread.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "log.h"
+
+static int saved_stderr = -1;
+static FILE *capture;
+
+/* stderr goes to a temp file for the duration of one test. */
+static int
+capture_start(void **state)
+{
+	capture = tmpfile();
+	if (capture == NULL)
+		return -1;
+	fflush(stderr);
+	saved_stderr = dup(2);
+	dup2(fileno(capture), 2);
+	log_init("sbc-test", LOG_LEVEL_INFO, false);
+	return 0;
+}
+
+static int
+capture_stop(void **state)
+{
+	fflush(stderr);
+	dup2(saved_stderr, 2);
+	close(saved_stderr);
+	fclose(capture);
+	return 0;
+}
+
+/* Everything written since the last call. */
+static char *
+captured(void)
+{
+	static long pos;
+	char *buf;
+	long end;
+
+	fflush(stderr);
+	fseek(capture, 0, SEEK_END);
+	end = ftell(capture);
+	if (end < pos)
+		pos = 0;
+	buf = calloc(1, (size_t)(end - pos) + 1);
+	assert_non_null(buf);
+	fseek(capture, pos, SEEK_SET);
+	if (end > pos)
+		assert_int_equal(fread(buf, 1, (size_t)(end - pos), capture), (size_t)(end - pos));
+	pos = end;
+	return buf;
+}
+
+static int side_effects;
+
+static int
+count_call(void)
+{
+	return ++side_effects;
+}
+
+static void
+test_levels(void **state)
+{
+	char *out;
+
+	out = captured();
+	free(out);
+	log_set_level(LOG_LEVEL_INFO);
+	log_info("shown n=%d", 1);
+	side_effects = 0;
+	log_debug("hidden n=%d", count_call());
+	/* The level check happens before the arguments are evaluated. */
+	assert_int_equal(side_effects, 0);
+	log_warnx("warned a=%s", "b");
+	log_errx("failed");
+	log_debugx("hidden too");
+	out = captured();
+	assert_non_null(strstr(out, " sbc-test info shown n=1\n"));
+	assert_non_null(strstr(out, " sbc-test warn warned a=b\n"));
+	assert_non_null(strstr(out, " sbc-test err failed\n"));
+	assert_null(strstr(out, "hidden"));
+	free(out);
+
+	log_set_level(LOG_LEVEL_DEBUG);
+	log_debug("now shown");
+	out = captured();
+	assert_non_null(strstr(out, " debug now shown\n"));
+	free(out);
+	log_set_level(LOG_LEVEL_ERR);
+	log_warnx("quiet");
+	log_info("quiet");
+	out = captured();
+	assert_string_equal(out, "");
+	free(out);
+	log_set_level(LOG_LEVEL_INFO);
+}
+
+static void
+test_line_format(void **state)
+{
+	char *out, *nl;
+
+	free(captured());
+	/* One event, one line, whatever the argument holds. */
+	log_infox("evil value=%s", "a\nb\rc");
+	out = captured();
+	nl = strchr(out, '\n');
+	assert_non_null(nl);
+	assert_int_equal(nl[1], '\0');
+	assert_non_null(strstr(out, "value=a b c\n"));
+	/* "YYYY-MM-DDTHH:MM:SS.mmmZ ident level" */
+	assert_int_equal(out[4], '-');
+	assert_int_equal(out[10], 'T');
+	assert_int_equal(out[19], '.');
+	assert_int_equal(out[23], 'Z');
+	free(out);
+}
+
+static void
+test_errno(void **state)
+{
+	char *out;
+
+	free(captured());
+	errno = ECONNREFUSED;
+	log_warn("connect host=%s", "192.0.2.1");
+	assert_int_equal(errno, ECONNREFUSED);
+	errno = EAGAIN;
+	log_infox("x");
+	log_debug("y");
+	assert_int_equal(errno, EAGAIN);
+	out = captured();
+	assert_non_null(strstr(out, "warn connect host=192.0.2.1 error=\"Connection refused\"\n"));
+	free(out);
+}
+
+static void *
+other_thread(void *arg)
+{
+	log_infox("from thread");
+	return NULL;
+}
+
+static void
+test_call_id(void **state)
+{
+	pthread_t t;
+	char *out, *line;
+	char longid[300];
+
+	free(captured());
+	log_set_call_id("abc@host");
+	log_infox("invite");
+	/* The context is per thread: another thread's lines carry none. */
+	assert_int_equal(pthread_create(&t, NULL, other_thread, NULL), 0);
+	pthread_join(t, NULL);
+	log_set_call_id(NULL);
+	log_infox("after");
+	out = captured();
+	assert_non_null(strstr(out, "info invite call_id=abc@host\n"));
+	line = strstr(out, "from thread");
+	assert_non_null(line);
+	assert_int_equal(line[strlen("from thread")], '\n');
+	assert_non_null(strstr(out, "info after\n"));
+	free(out);
+
+	memset(longid, 'x', sizeof(longid) - 1);
+	longid[sizeof(longid) - 1] = '\0';
+	log_set_call_id(longid);
+	log_infox("long");
+	log_set_call_id(NULL);
+	out = captured();
+	line = strstr(out, "call_id=");
+	assert_non_null(line);
+	assert_int_equal(strlen(line), strlen("call_id=") + 127 + 1);
+	free(out);
+}
+
+static void
+test_level_parse(void **state)
+{
+	enum log_level l = LOG_LEVEL_INFO;
+
+	assert_int_equal(log_level_parse("debug", &l), 0);
+	assert_int_equal(l, LOG_LEVEL_DEBUG);
+	assert_int_equal(log_level_parse("WARN", &l), 0);
+	assert_int_equal(l, LOG_LEVEL_WARN);
+	assert_int_equal(log_level_parse("warning", &l), 0);
+	assert_int_equal(log_level_parse("error", &l), 0);
+	assert_int_equal(l, LOG_LEVEL_ERR);
+	assert_int_equal(log_level_parse("verbose", &l), EINVAL);
+	assert_int_equal(log_level_parse("", &l), EINVAL);
+	assert_int_equal(log_level_parse(NULL, &l), EINVAL);
+	assert_int_equal(l, LOG_LEVEL_ERR);
+	assert_string_equal(log_level_name(LOG_LEVEL_INFO), "info");
+	assert_string_equal(log_level_name((enum log_level)42), "?");
+}
+
+static void
+test_ratelimit(void **state)
+{
+	struct log_ratelimit rl = LOG_RATELIMIT_INIT(1000, 3);
+	unsigned i, ok = 0;
+
+	for (i = 0; i < 10; i++)
+		ok += log_ratelimit_ok(&rl, 5000 + i);
+	assert_int_equal(ok, 3);
+	assert_int_equal(rl.suppressed, 7);
+	/* Same window: still closed. */
+	assert_false(log_ratelimit_ok(&rl, 5999));
+	/* Next window opens again. */
+	assert_true(log_ratelimit_ok(&rl, 6000));
+	assert_int_equal(rl.suppressed, 8);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_levels, capture_start, capture_stop),
+		cmocka_unit_test_setup_teardown(test_line_format, capture_start, capture_stop),
+		cmocka_unit_test_setup_teardown(test_errno, capture_start, capture_stop),
+		cmocka_unit_test_setup_teardown(test_call_id, capture_start, capture_stop),
+		cmocka_unit_test(test_level_parse),
+		cmocka_unit_test(test_ratelimit),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,447 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* Unit tests of common/metrics: exact exposition text, validation, threads, real HTTP. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+#include <event2/buffer.h>
+#include <event2/event.h>
+
+#include "metrics.h"
+
+/* Allocation failure injection through --wrap (see tests/unit/common.cmake). */
+void *__real_malloc(size_t n);
+void *__real_calloc(size_t n, size_t m);
+void *__real_realloc(void *p, size_t n);
+char *__real_strdup(const char *s);
+void *__wrap_malloc(size_t n);
+void *__wrap_calloc(size_t n, size_t m);
+void *__wrap_realloc(void *p, size_t n);
+char *__wrap_strdup(const char *s);
+
+static bool oom_armed, oom_fired;
+static unsigned long oom_count, oom_fail_at;
+
+static bool
+oom_now(void)
+{
+	if (!oom_armed || oom_count++ != oom_fail_at)
+		return false;
+	oom_fired = true;
+	return true;
+}
+
+void *
+__wrap_malloc(size_t n)
+{
+	return oom_now() ? NULL : __real_malloc(n);
+}
+
+void *
+__wrap_calloc(size_t n, size_t m)
+{
+	return oom_now() ? NULL : __real_calloc(n, m);
+}
+
+void *
+__wrap_realloc(void *p, size_t n)
+{
+	return oom_now() ? NULL : __real_realloc(p, n);
+}
+
+char *
+__wrap_strdup(const char *s)
+{
+	return oom_now() ? NULL : __real_strdup(s);
+}
+
+static char *
+render(struct metrics *m)
+{
+	struct evbuffer *b = evbuffer_new();
+	size_t len;
+	char *s;
+
+	assert_non_null(b);
+	assert_int_equal(metrics_render(m, b), 0);
+	len = evbuffer_get_length(b);
+	s = malloc(len + 1);
+	assert_non_null(s);
+	evbuffer_remove(b, s, len);
+	s[len] = '\0';
+	evbuffer_free(b);
+	return s;
+}
+
+static void
+collect_dyn(struct evbuffer *out, void *arg)
+{
+	unsigned *calls = arg;
+
+	(*calls)++;
+	metrics_write(out, "sbc_dyn", "gauge", "Dynamic series.", "k=\"a\"", 5);
+	metrics_write(out, "sbc_dyn", "gauge", NULL, "k=\"b\"", 6);
+}
+
+static const char expect_text[] =
+    "# HELP sbc_packets_total Packets relayed.\n"
+    "# TYPE sbc_packets_total counter\n"
+    "sbc_packets_total{iface=\"outside\"} 3\n"
+    "sbc_packets_total{iface=\"inside\"} 0\n"
+    "# HELP sbc_calls_active Calls in progress.\n"
+    "# TYPE sbc_calls_active gauge\n"
+    "sbc_calls_active 18446744073709551615\n"
+    "# HELP sbc_escaped a\\\\b\\nc\n"
+    "# TYPE sbc_escaped counter\n"
+    "sbc_escaped 0\n"
+    "# HELP sbc_nohelp sbc_nohelp\n"
+    "# TYPE sbc_nohelp counter\n"
+    "sbc_nohelp{a=\"x\\\"y\",b=\"\\\\\"} 1\n"
+    "# HELP sbc_dyn Dynamic series.\n"
+    "# TYPE sbc_dyn gauge\n"
+    "sbc_dyn{k=\"a\"} 5\n"
+    "sbc_dyn{k=\"b\"} 6\n";
+
+static struct metrics *
+build_registry(unsigned *collector_calls)
+{
+	struct metrics *m = NULL;
+	struct metric *out, *in, *active, *esc, *nohelp;
+
+	assert_int_equal(metrics_alloc(&m), 0);
+	out = metrics_counter(m, "sbc_packets_total", "iface=\"outside\"", "Packets relayed.");
+	active = metrics_gauge(m, "sbc_calls_active", NULL, "Calls in progress.");
+	in = metrics_counter(m, "sbc_packets_total", "iface=\"inside\"", NULL);
+	esc = metrics_counter(m, "sbc_escaped", "", "a\\b\nc");
+	nohelp = metrics_counter(m, "sbc_nohelp", "a=\"x\\\"y\",b=\"\\\\\"", NULL);
+	assert_non_null(out);
+	assert_non_null(in);
+	assert_non_null(active);
+	assert_non_null(esc);
+	assert_non_null(nohelp);
+	assert_ptr_not_equal(out, in);
+	metric_inc(out);
+	metric_add(out, 2);
+	metric_set(active, UINT64_MAX);
+	metric_inc(nohelp);
+	assert_int_equal(metrics_add_collector(m, collect_dyn, collector_calls), 0);
+	return m;
+}
+
+static void
+test_render_exact(void **state)
+{
+	unsigned calls = 0;
+	struct metrics *m = build_registry(&calls);
+	char *s = render(m);
+
+	assert_string_equal(s, expect_text);
+	assert_int_equal(calls, 1);
+	free(s);
+	metrics_free(m);
+}
+
+static void
+test_register_rules(void **state)
+{
+	struct metrics *m = NULL;
+	struct metric *a, *b;
+	static const char *const bad_names[] = {
+		"", "1abc", "a-b", "a b", "a{b}", "ä", NULL,
+	};
+	static const char *const bad_labels[] = {
+		"iface=outside", "iface=\"outside", "=\"x\"", "1a=\"x\"", "__name__=\"x\"",
+		"a=\"x\"}", "a=\"x\",", "a=\"\\q\"", "a=\"x\"b=\"y\"", "a=\"x\ny\"", "{a=\"x\"}",
+		"a:b=\"x\"", NULL,
+	};
+	char longname[300];
+	unsigned i;
+
+	assert_int_equal(metrics_alloc(&m), 0);
+	for (i = 0; bad_names[i] != NULL; i++)
+		if (metrics_counter(m, bad_names[i], NULL, "x") != NULL)
+			fail_msg("accepted name '%s'", bad_names[i]);
+	assert_null(metrics_counter(m, NULL, NULL, "x"));
+	for (i = 0; bad_labels[i] != NULL; i++)
+		if (metrics_counter(m, "sbc_l", bad_labels[i], "x") != NULL)
+			fail_msg("accepted labels '%s'", bad_labels[i]);
+	memset(longname, 'a', sizeof(longname) - 1);
+	longname[sizeof(longname) - 1] = '\0';
+	assert_null(metrics_gauge(m, longname, NULL, NULL));
+
+	a = metrics_counter(m, "sbc:ok_total", "x=\"1\"", "Help.");
+	b = metrics_counter(m, "sbc:ok_total", "x=\"1\"", "Other help.");
+	assert_non_null(a);
+	assert_ptr_equal(a, b);
+	/* One family, one type. */
+	assert_null(metrics_gauge(m, "sbc:ok_total", "x=\"2\"", NULL));
+	assert_null(metrics_counter(NULL, "sbc_x", NULL, NULL));
+	assert_int_equal(metrics_add_collector(m, NULL, NULL), EINVAL);
+	assert_int_equal(metrics_alloc(NULL), EINVAL);
+	metrics_free(m);
+	metrics_free(NULL);
+}
+
+struct adder {
+	struct metric *m;
+	unsigned n;
+};
+
+static void *
+adder_run(void *arg)
+{
+	struct adder *a = arg;
+	unsigned i;
+
+	for (i = 0; i < a->n; i++)
+		metric_inc(a->m);
+	return NULL;
+}
+
+static void
+test_threads(void **state)
+{
+	struct metrics *m = NULL;
+	struct adder ad;
+	pthread_t t[4];
+	unsigned i;
+
+	assert_int_equal(metrics_alloc(&m), 0);
+	ad.m = metrics_counter(m, "sbc_ops_total", NULL, "Ops.");
+	ad.n = 200000;
+	assert_non_null(ad.m);
+	for (i = 0; i < 4; i++)
+		assert_int_equal(pthread_create(&t[i], NULL, adder_run, &ad), 0);
+	for (i = 0; i < 4; i++)
+		pthread_join(t[i], NULL);
+	assert_int_equal(metric_get(ad.m), 800000);
+	metrics_free(m);
+}
+
+/* A blocking client in its own thread while the test thread runs the event loop. */
+struct client {
+	uint16_t port;
+	const char *req;
+	size_t reqlen;
+	char resp[16384];
+	size_t resplen;
+	int err;
+	atomic_bool done;
+};
+
+static void *
+client_run(void *arg)
+{
+	struct client *c = arg;
+	struct sockaddr_in sin;
+	struct timeval tv = { 5, 0 };
+	int fd;
+	ssize_t n;
+
+	fd = socket(AF_INET, SOCK_STREAM, 0);
+	memset(&sin, 0, sizeof(sin));
+	sin.sin_family = AF_INET;
+	sin.sin_port = htons(c->port);
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+	if (connect(fd, (struct sockaddr *)&sin, sizeof(sin)) != 0) {
+		c->err = errno;
+		goto out;
+	}
+	if (write(fd, c->req, c->reqlen) < 0) {
+		c->err = errno;
+		goto out;
+	}
+	while (c->resplen < sizeof(c->resp) - 1 &&
+	    (n = read(fd, c->resp + c->resplen, sizeof(c->resp) - 1 - c->resplen)) > 0)
+		c->resplen += (size_t)n;
+ out:
+	c->resp[c->resplen] = '\0';
+	close(fd);
+	atomic_store(&c->done, true);
+	return NULL;
+}
+
+static void
+noop(evutil_socket_t fd, short what, void *arg)
+{
+}
+
+static void
+http_exchange(struct event_base *base, struct client *c, uint16_t port, const char *req,
+    size_t reqlen)
+{
+	struct timeval tv = { 0, 10000 };
+	struct event *tick = event_new(base, -1, EV_PERSIST, noop, NULL);
+	struct timeval t0, t1;
+	pthread_t th;
+
+	memset(c, 0, sizeof(*c));
+	c->port = port;
+	c->req = req;
+	c->reqlen = reqlen;
+	event_add(tick, &tv);
+	assert_int_equal(pthread_create(&th, NULL, client_run, c), 0);
+	gettimeofday(&t0, NULL);
+	do {
+		event_base_loop(base, EVLOOP_ONCE);
+		gettimeofday(&t1, NULL);
+	} while (!atomic_load(&c->done) && t1.tv_sec - t0.tv_sec < 10);
+	pthread_join(th, NULL);
+	event_free(tick);
+	assert_int_equal(c->err, 0);
+}
+
+static void
+test_http(void **state)
+{
+	static const char get[] = "GET /metrics HTTP/1.0\r\nHost: x\r\n\r\n";
+	static const char other[] = "GET /other HTTP/1.0\r\n\r\n";
+	static const char post[] = "POST /metrics HTTP/1.0\r\nContent-Length: 0\r\n\r\n";
+	static const char garbage[] = "\x01\x02\xff garbage \x00\r\n\r\n";
+	struct event_base *base = event_base_new();
+	struct metrics *m, *m2 = NULL;
+	struct client *c = calloc(1, sizeof(*c));
+	unsigned calls = 0;
+	char *big, *body;
+	uint16_t port;
+	size_t i;
+
+	assert_non_null(base);
+	assert_non_null(c);
+	m = build_registry(&calls);
+	assert_int_equal(metrics_listen(m, base, "nonsense"), EINVAL);
+	assert_int_equal(metrics_listen(m, base, "127.0.0.1:0"), 0);
+	assert_int_equal(metrics_listen(m, base, "127.0.0.1:0"), EINVAL);   /* once only */
+	port = metrics_port(m);
+	assert_true(port != 0);
+
+	http_exchange(base, c, port, get, sizeof(get) - 1);
+	assert_non_null(strstr(c->resp, "HTTP/1.0 200 OK\r\n"));
+	assert_non_null(strstr(c->resp,
+	    "Content-Type: text/plain; version=0.0.4; charset=utf-8\r\n"));
+	body = strstr(c->resp, "\r\n\r\n");
+	assert_non_null(body);
+	assert_string_equal(body + 4, expect_text);
+
+	http_exchange(base, c, port, other, sizeof(other) - 1);
+	assert_non_null(strstr(c->resp, " 404 "));
+	assert_null(strstr(c->resp, "sbc_packets_total"));
+
+	http_exchange(base, c, port, post, sizeof(post) - 1);
+	assert_non_null(strstr(c->resp, " 405 "));
+
+	/* Garbage and oversized headers: an error or a close, and the server lives on. */
+	http_exchange(base, c, port, garbage, sizeof(garbage) - 1);
+	assert_null(strstr(c->resp, " 200 "));
+	big = malloc(20000);
+	assert_non_null(big);
+	memcpy(big, "GET /metrics HTTP/1.0\r\nX: ", 26);
+	for (i = 26; i < 19996; i++)
+		big[i] = 'a';
+	memcpy(big + 19996, "\r\n\r\n", 4);
+	http_exchange(base, c, port, big, 20000);
+	assert_null(strstr(c->resp, " 200 "));
+	free(big);
+
+	http_exchange(base, c, port, get, sizeof(get) - 1);
+	assert_non_null(strstr(c->resp, " 200 OK"));
+	assert_int_equal(calls, 2);   /* the collector ran once per successful GET */
+	assert_int_equal(metrics_port(NULL), 0);
+
+	{
+		static const char head[] = "HEAD /metrics HTTP/1.0\r\n\r\n";
+
+		http_exchange(base, c, port, head, sizeof(head) - 1);
+		assert_non_null(strstr(c->resp, " 200 OK"));
+		body = strstr(c->resp, "\r\n\r\n");
+		assert_non_null(body);
+		assert_string_equal(body + 4, "");
+	}
+
+	/* The same port twice: the bind error comes back. */
+	assert_int_equal(metrics_alloc(&m2), 0);
+	{
+		char addr[32];
+
+		snprintf(addr, sizeof(addr), "127.0.0.1:%u", port);
+		assert_int_not_equal(metrics_listen(m2, base, addr), 0);
+	}
+	metrics_free(m2);
+	metrics_free(m);
+	event_base_free(base);
+	free(c);
+}
+
+static void
+collect_none(struct evbuffer *out, void *arg)
+{
+}
+
+/* Each allocation in metrics.c fails in turn: NULL/ENOMEM, no crash, no leak (ASan). */
+static void
+test_oom(void **state)
+{
+	unsigned long at;
+	unsigned failures = 0;
+
+	for (at = 0; at < 1000; at++) {
+		struct metrics *m = NULL;
+		unsigned i, got = 0;
+		char name[32];
+		int rc;
+
+		oom_count = 0;
+		oom_fail_at = at;
+		oom_fired = false;
+		oom_armed = true;
+		rc = metrics_alloc(&m);
+		if (rc == 0) {
+			for (i = 0; i < 40; i++) {
+				snprintf(name, sizeof(name), "sbc_m%u_total", i % 7);
+				got += metrics_counter(m, name, i % 2 ? "a=\"1\"" : NULL, "h") != NULL;
+			}
+			rc = metrics_add_collector(m, collect_none, NULL);
+		}
+		oom_armed = false;
+		if (m != NULL)
+			metrics_free(m);
+		if (!oom_fired) {
+			assert_int_equal(rc, 0);
+			assert_int_equal(got, 40);
+			break;
+		}
+		failures++;
+	}
+	assert_true(at < 1000);
+	assert_true(failures > 5);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_render_exact),
+		cmocka_unit_test(test_register_rules),
+		cmocka_unit_test(test_threads),
+		cmocka_unit_test(test_http),
+		cmocka_unit_test(test_oom),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,350 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* Routing rules: matching, captures and rewrite, listener filter, targets, config loading, errors. */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "route.h"
+
+static struct route_table *
+table_of(const struct route_rule_spec *specs, unsigned n)
+{
+	struct route_table *t = NULL;
+	char why[256];
+	unsigned i;
+
+	assert_int_equal(route_table_new(&t), 0);
+	for (i = 0; i < n; i++)
+		if (route_table_add(t, &specs[i], why, sizeof(why)) != 0)
+			fail_msg("rule %u: %s", i, why);
+	return t;
+}
+
+static const char *const ivr_targets[] = { "sip:10.0.0.5:5080", "sip:10.0.0.6;transport=tcp" };
+static const char *const any_target[] = { "sip:10.0.0.9" };
+static const char *const tel_target[] = { "tel:1" };
+
+static void
+test_match_rewrite_order(void **state)
+{
+	const struct route_rule_spec specs[] = {
+		{ .name = "ivr", .match = "^80110(\\d\\d)$", .rewrite = "ivr-$1",
+		  .targets = ivr_targets, .ntargets = 2 },
+		{ .name = "swap", .match = "^(\\d{3})-(\\d{4})$", .rewrite = "$2$$$1:$0",
+		  .targets = any_target, .ntargets = 1 },
+		{ .name = "catchall", .match = ".*", .targets = any_target, .ntargets = 1 },
+	};
+	struct route_table *t = table_of(specs, 3);
+	const struct route_rule *r = NULL;
+	char user[ROUTE_USER_MAX];
+
+	assert_int_equal(route_table_count(t), 3);
+	assert_int_equal(route_match(t, "8011042", 7, NULL, &r, user, sizeof(user)), 0);
+	assert_string_equal(r->name, "ivr");
+	assert_string_equal(user, "ivr-42");
+	assert_int_equal(r->ntargets, 2);
+	assert_string_equal(r->targets[0].host, "10.0.0.5");
+	assert_int_equal(r->targets[0].port, 5080);
+	assert_int_equal(r->targets[0].transport, SIP_TRANSPORT_UDP);
+	assert_string_equal(r->targets[1].host, "10.0.0.6");
+	assert_int_equal(r->targets[1].port, 5060);
+	assert_int_equal(r->targets[1].transport, SIP_TRANSPORT_TCP);
+	assert_int_equal(r->timeout_ms, ROUTE_TIMEOUT_DEFAULT_MS);
+	/* Anchored pattern: one digit too many falls through to the catch-all, user unchanged. */
+	assert_int_equal(route_match(t, "80110421", 8, NULL, &r, user, sizeof(user)), 0);
+	assert_string_equal(r->name, "catchall");
+	assert_string_equal(user, "80110421");
+	/* $0, $$ and two groups. */
+	assert_int_equal(route_match(t, "555-1234", 8, NULL, &r, user, sizeof(user)), 0);
+	assert_string_equal(r->name, "swap");
+	assert_string_equal(user, "1234$555:555-1234");
+	/* Only the given length is matched: a NUL inside the user part is data. */
+	assert_int_equal(route_match(t, "8011042\0" "9", 9, NULL, &r, user, sizeof(user)), 0);
+	assert_string_equal(r->name, "catchall");
+	/* Output too small: ENOSPC, and the caller's buffer and rule pointer are left alone. */
+	strcpy(user, "keep");
+	r = NULL;
+	assert_int_equal(route_match(t, "8011042", 7, NULL, &r, user, 6), ENOSPC);
+	assert_string_equal(user, "keep");
+	assert_null(r);
+	assert_int_equal(route_match(t, "8011042", 7, NULL, &r, user, 7), 0);
+	assert_int_equal(route_match(t, "80110421", 8, NULL, &r, user, 8), ENOSPC);
+	route_table_free(t);
+}
+
+static void
+test_no_match_and_listener(void **state)
+{
+	const struct route_rule_spec specs[] = {
+		{ .name = "outside-only", .match = "^1", .listener = "outside",
+		  .targets = any_target, .ntargets = 1 },
+		{ .name = "inside", .match = "^1", .listener = "inside",
+		  .targets = ivr_targets, .ntargets = 2 },
+	};
+	struct route_table *t = table_of(specs, 2);
+	const struct route_rule *r = NULL;
+	char user[64];
+
+	assert_int_equal(route_match(t, "123", 3, "outside", &r, user, sizeof(user)), 0);
+	assert_string_equal(r->name, "outside-only");
+	assert_int_equal(route_match(t, "123", 3, "inside", &r, user, sizeof(user)), 0);
+	assert_string_equal(r->name, "inside");
+	r = NULL;
+	assert_int_equal(route_match(t, "123", 3, "other", &r, user, sizeof(user)), ENOENT);
+	assert_int_equal(route_match(t, "123", 3, NULL, &r, user, sizeof(user)), ENOENT);
+	assert_int_equal(route_match(t, "999", 3, "outside", &r, user, sizeof(user)), ENOENT);
+	assert_null(r);
+	assert_null(route_table_rule(t, 2));
+	route_table_free(t);
+}
+
+static void
+test_backtracking_bounded(void **state)
+{
+	const struct route_rule_spec specs[] = {
+		{ .name = "evil", .match = "^(a+)+$", .targets = any_target, .ntargets = 1 },
+		{ .name = "next", .match = "b$", .targets = any_target, .ntargets = 1 },
+	};
+	struct route_table *t = table_of(specs, 2);
+	const struct route_rule *r = NULL;
+	char user[64];
+	static const char subject[] = "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaab";
+
+	/* Exponential backtracking hits the match limit: no match for that rule, next one wins. */
+	assert_int_equal(route_match(t, subject, strlen(subject), NULL, &r, user, sizeof(user)), 0);
+	assert_string_equal(r->name, "next");
+	route_table_free(t);
+}
+
+static void
+test_targets(void **state)
+{
+	static const struct {
+		const char *uri;
+		const char *host;
+		uint16_t port;
+		enum sip_transport tp;
+	} good[] = {
+		{ "sip:10.0.0.1", "10.0.0.1", 5060, SIP_TRANSPORT_UDP },
+		{ "SIP:ivr.example.com:5070;transport=TCP", "ivr.example.com", 5070, SIP_TRANSPORT_TCP },
+		{ "sips:ivr.example.com", "ivr.example.com", 5061, SIP_TRANSPORT_TLS },
+		{ "sip:h;transport=tls", "h", 5061, SIP_TRANSPORT_TLS },
+		{ "sip:[2001:db8::5]:5062;transport=tls;lr", "2001:db8::5", 5062, SIP_TRANSPORT_TLS },
+		{ "sip:[::1]", "::1", 5060, SIP_TRANSPORT_UDP },
+		{ "sip:someone@10.0.0.2:5090", "10.0.0.2", 5090, SIP_TRANSPORT_UDP },
+	};
+	static const char *const bad[] = {
+		"", "sip:", "http://x", "sip:h:0", "sip:h:70000", "sip:h:", "sip:h:12x",
+		"sip:h;transport=sctp", "sips:h;transport=udp", "sip:[::1", "sip:[]", "sip:h x",
+		"sip:h;;lr", "sip:[zz::1]", "sip:h/path", "sip:h;transport=",
+	};
+	struct route_target t;
+	size_t i;
+
+	for (i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+		if (route_target_parse(good[i].uri, &t) != 0)
+			fail_msg("refused %s", good[i].uri);
+		assert_string_equal(t.uri, good[i].uri);
+		assert_string_equal(t.host, good[i].host);
+		assert_int_equal(t.port, good[i].port);
+		assert_int_equal(t.transport, good[i].tp);
+	}
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		if (route_target_parse(bad[i], &t) != EINVAL)
+			fail_msg("accepted %s", bad[i]);
+	assert_int_equal(route_target_parse(NULL, &t), EINVAL);
+}
+
+static void
+test_failover_codes(void **state)
+{
+	const struct route_rule_spec specs[] = {
+		{ .name = "d", .match = "x", .targets = any_target, .ntargets = 1 },
+		{ .name = "c", .match = "x", .targets = any_target, .ntargets = 1,
+		  .failover_on = "486, 6xx,404", .timeout_ms = 1500 },
+	};
+	struct route_table *t = table_of(specs, 2);
+	const struct route_rule *d = route_table_rule(t, 0), *c = route_table_rule(t, 1);
+
+	assert_true(route_failover_on(d, 500));
+	assert_true(route_failover_on(d, 503));
+	assert_true(route_failover_on(d, 599));
+	assert_true(route_failover_on(d, 408));
+	assert_false(route_failover_on(d, 486));
+	assert_false(route_failover_on(d, 404));
+	assert_false(route_failover_on(d, 600));
+	assert_false(route_failover_on(d, 99));
+	assert_false(route_failover_on(d, 700));
+	assert_true(route_failover_on(c, 486));
+	assert_true(route_failover_on(c, 404));
+	assert_true(route_failover_on(c, 603));
+	assert_false(route_failover_on(c, 503));
+	assert_int_equal(c->timeout_ms, 1500);
+	route_table_free(t);
+}
+
+static void
+test_add_errors(void **state)
+{
+	static const struct {
+		struct route_rule_spec spec;
+		const char *msg;
+	} t[] = {
+		{ { .name = "r", .match = "^(80", .targets = any_target, .ntargets = 1 },
+		  "match: missing closing parenthesis at offset 4" },
+		{ { .name = "r", .match = "a{2,1}", .targets = any_target, .ntargets = 1 },
+		  "match: numbers out of order in {} quantifier at offset 5" },
+		{ { .name = "r", .match = NULL, .targets = any_target, .ntargets = 1 },
+		  "match: missing pattern" },
+		{ { .name = "r", .match = "^(1)", .rewrite = "x$2", .targets = any_target, .ntargets = 1 },
+		  "rewrite: refers to a capture group the pattern does not have" },
+		{ { .name = "r", .match = "^1", .rewrite = "x$", .targets = any_target, .ntargets = 1 },
+		  "rewrite: '$' must be followed by a digit or '$'" },
+		{ { .name = "r", .match = "^1", .targets = any_target, .ntargets = 0 },
+		  "target: 0 targets, need 1 to 16" },
+		{ { .name = "r", .match = "^1", .targets = tel_target, .ntargets = 1 },
+		  "target: cannot parse \"tel:1\" (want sip:host[:port][;transport=udp|tcp|tls])" },
+		{ { .name = "r", .match = "^1", .targets = any_target, .ntargets = 1, .failover_on = "5xy" },
+		  "failover_on: want a list like \"5xx,408\"" },
+		{ { .name = "r", .match = "^1", .targets = any_target, .ntargets = 1, .failover_on = "" },
+		  NULL },
+		{ { .name = "r", .match = "^1", .targets = any_target, .ntargets = 1, .timeout_ms = 10 },
+		  "timeout_ms: 10 out of 50..120000" },
+		{ { .name = "", .match = "^1", .targets = any_target, .ntargets = 1 },
+		  "route name empty or too long" },
+	};
+	struct route_table *tab = NULL;
+	char why[256];
+	size_t i;
+
+	assert_int_equal(route_table_new(&tab), 0);
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		int rc = route_table_add(tab, &t[i].spec, why, sizeof(why));
+
+		if (t[i].msg == NULL) {
+			assert_int_equal(rc, 0);	/* empty failover list: never fail over */
+			continue;
+		}
+		if (rc != EINVAL || strcmp(why, t[i].msg) != 0)
+			fail_msg("case %zu: rc=%d why=\"%s\"", i, rc, why);
+	}
+	assert_int_equal(route_table_count(tab), 1);
+	assert_false(route_failover_on(route_table_rule(tab, 0), 503));
+	route_table_free(tab);
+}
+
+static void
+test_load_config(void **state)
+{
+	static const char text[] =
+	    "[global]\n"
+	    "x = 1\n"
+	    "[route ivr]\n"
+	    "match = ^80110(\\d\\d)$\n"
+	    "listener = outside\n"
+	    "rewrite = ivr-$1\n"
+	    "target = sip:10.0.0.5:5080\n"
+	    "target = sip:10.0.0.6:5080;transport=tcp\n"
+	    "timeout_ms = 2000\n"
+	    "failover_on = 5xx,408,486\n"
+	    "[route default]\n"
+	    "match = .\n"
+	    "target = sips:edge.example.com\n";
+	struct conf *c = NULL;
+	struct conf_error err;
+	struct route_table *t = NULL;
+	const struct route_rule *r;
+	char user[64];
+
+	assert_int_equal(conf_load_string(&c, "routes.conf", text, &err), 0);
+	assert_int_equal(route_table_load(&t, c, &err), 0);
+	assert_int_equal(route_table_count(t), 2);
+	r = route_table_rule(t, 0);
+	assert_string_equal(r->name, "ivr");
+	assert_string_equal(r->listener, "outside");
+	assert_int_equal(r->ntargets, 2);
+	assert_int_equal(r->targets[1].transport, SIP_TRANSPORT_TCP);
+	assert_int_equal(r->timeout_ms, 2000);
+	assert_true(route_failover_on(r, 486));
+	r = route_table_rule(t, 1);
+	assert_string_equal(r->name, "default");
+	assert_string_equal(r->listener, "");
+	assert_int_equal(r->targets[0].transport, SIP_TRANSPORT_TLS);
+	assert_int_equal(r->targets[0].port, 5061);
+	assert_int_equal(route_match(t, "8011007", 7, "outside", &r, user, sizeof(user)), 0);
+	assert_string_equal(user, "ivr-07");
+	assert_int_equal(route_match(t, "8011007", 7, "inside", &r, user, sizeof(user)), 0);
+	assert_string_equal(r->name, "default");
+	route_table_free(t);
+	conf_free(c);
+
+	/* No routes at all: an empty table, every request gets 404. */
+	assert_int_equal(conf_load_string(&c, "empty.conf", "[global]\nx = 1\n", &err), 0);
+	assert_int_equal(route_table_load(&t, c, &err), 0);
+	assert_int_equal(route_table_count(t), 0);
+	assert_int_equal(route_match(t, "1", 1, NULL, &r, user, sizeof(user)), ENOENT);
+	route_table_free(t);
+	conf_free(c);
+}
+
+static void
+expect_load_error(const char *text, unsigned line, const char *key, const char *msg)
+{
+	struct conf *c = NULL;
+	struct conf_error err;
+	struct route_table *t = NULL;
+	char buf[512];
+
+	assert_int_equal(conf_load_string(&c, "routes.conf", text, &err), 0);
+	memset(&err, 0, sizeof(err));
+	assert_int_equal(route_table_load(&t, c, &err), EINVAL);
+	conf_error_str(&err, buf, sizeof(buf));
+	if (err.line != line || strcmp(err.key, key) != 0 || strstr(err.msg, msg) == NULL)
+		fail_msg("got \"%s\" (line %u key %s)", buf, err.line, err.key);
+	assert_string_equal(err.file, "routes.conf");
+	assert_non_null(strstr(buf, "routes.conf"));
+	assert_non_null(strstr(buf, msg));
+	conf_free(c);
+}
+
+static void
+test_load_errors(void **state)
+{
+	expect_load_error("[route a]\nmatch = ^1\ntarget = sip:h\n"
+	    "[route bad]\ntarget = sip:h\nmatch = ^80110(\\d\\d$\n",
+	    6, "match", "missing closing parenthesis at offset 12");
+	expect_load_error("[route a]\nmatch = ^1\ntarget = sip:h\ntarget = ftp:x\n",
+	    4, "target", "cannot parse \"ftp:x\"");
+	expect_load_error("[route a]\ntarget = sip:h\n", 0, "match", "missing");
+	expect_load_error("[route a]\nmatch = ^1\n", 0, "target", "0 targets");
+	expect_load_error("[route a]\nmatch = ^1\ntarget = sip:h\ntimeout_ms = 5\n",
+	    4, "timeout_ms", "");
+	expect_load_error("[route a]\nmatch = ^1\ntarget = sip:h\nfailover_on = 9xx\n",
+	    4, "failover_on", "want a list");
+	expect_load_error("[route a]\nmatch = (a)\nrewrite = $3\ntarget = sip:h\n",
+	    3, "rewrite", "capture group");
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_match_rewrite_order),
+		cmocka_unit_test(test_no_match_and_listener),
+		cmocka_unit_test(test_targets),
+		cmocka_unit_test(test_backtracking_bounded),
+		cmocka_unit_test(test_failover_codes),
+		cmocka_unit_test(test_add_errors),
+		cmocka_unit_test(test_load_config),
+		cmocka_unit_test(test_load_errors),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
