@@ -20,9 +20,6 @@
 
 #include "sdp.h"
 
-/* Enough for 16 media of 256 attributes plus their other lines. */
-#define SDP_MAX_LINES ((SDP_MAX_MEDIA + 1) * (SDP_MAX_ATTRS + 16))
-
 static const char *const proto_names[] = {
 	[SDP_PROTO_KEEP] = NULL,
 	[SDP_PROTO_RTP_AVP] = "RTP/AVP",
@@ -96,8 +93,12 @@ sdp_free(struct sdp *sdp)
 {
 	if (sdp == NULL)
 		return;
+	/* The text and the model hold the peer's SRTP master keys. */
+	if (sdp->buf != NULL)
+		explicit_bzero(sdp->buf, sdp->len);
 	free(sdp->lines);
 	free(sdp->buf);
+	explicit_bzero(sdp, sizeof(*sdp));
 	free(sdp);
 }
 

@@ -14,6 +14,8 @@
 #define SDP_MAX_ATTRS   256     /* a= lines at session level and in each media */
 #define SDP_MAX_CRYPTO  16      /* usable a=crypto lines kept per media (more are skipped) */
 #define SDP_MAX_FORMATS 64      /* formats on one m= line */
+/* Lines of input (and of a rewrite's output): 16 media of 256 attributes plus their other lines. */
+#define SDP_MAX_LINES ((SDP_MAX_MEDIA + 1) * (SDP_MAX_ATTRS + 16))
 
 /* A slice of the parsed copy of the SDP (not NUL-terminated). */
 struct sdp_str {

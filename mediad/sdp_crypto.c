@@ -185,6 +185,9 @@ parse_key_param(struct sdp_crypto *c, const struct crypto_suite_info *info, cons
 	}
 	c->key_padded = bar[-1] == '=';
 	err = sdp_base64_decode(raw, sizeof(raw), p, (size_t)(bar - p), &rawlen);
+	if (err == 0 && rawlen == info->key_len + info->salt_len)
+		memcpy(c->key.key_salt, raw, rawlen);
+	explicit_bzero(raw, sizeof(raw));   /* a peer's master key: no copies left on the stack */
 	if (err == ENOSPC) {
 		*reason = "crypto key too long for its suite";
 		return EINVAL;
@@ -197,7 +200,6 @@ parse_key_param(struct sdp_crypto *c, const struct crypto_suite_info *info, cons
 		*reason = "crypto key length does not match its suite";
 		return EINVAL;
 	}
-	memcpy(c->key.key_salt, raw, rawlen);
 	c->key.key_salt_len = rawlen;
 	c->key.suite = info->suite;
 
@@ -339,32 +341,34 @@ sdp_crypto_parse(struct sdp_crypto *out, const char *val, size_t len, const char
 	}
 	err = parse_key_param(&c, info, tok, (size_t)(p - tok), reason);
 	if (err)
-		return err;
+		goto out;
 
-	while (p < end) {
+	while (p < end && err == 0) {
 		while (p < end && is_ws(*p))
 			p++;
 		tok = p;
 		while (p < end && !is_ws(*p))
 			p++;
-		if (p > tok) {
+		if (p > tok)
 			err = parse_session_param(&c, tok, (size_t)(p - tok), reason);
-			if (err)
-				return err;
-		}
 	}
+	if (err)
+		goto out;
 
 	/* Well formed but beyond what the SRTP layer does. */
 	if (c.has_mki) {
 		*reason = "crypto MKI is not supported";
-		return ENOTSUP;
-	}
-	if (c.has_kdr && c.kdr != 0) {
+		err = ENOTSUP;
+	} else if (c.has_kdr && c.kdr != 0) {
 		*reason = "crypto key derivation rate is not supported";
-		return ENOTSUP;
+		err = ENOTSUP;
+	} else {
+		*out = c;
 	}
-	*out = c;
-	return 0;
+ out:
+	/* The peer's master key: no copy left on the stack. */
+	explicit_bzero(&c, sizeof(c));
+	return err;
 }
 
 int

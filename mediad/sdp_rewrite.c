@@ -41,10 +41,16 @@ out_append(struct out *o, const char *s, size_t n)
 
 		while (cap < o->len + n + 1)
 			cap *= 2;
-		np = realloc(o->p, cap);
+		/* Not realloc(): the old block may hold our keys and must be wiped before release. */
+		np = malloc(cap);
 		if (np == NULL) {
 			o->err = ENOMEM;
 			return;
+		}
+		if (o->p != NULL) {
+			memcpy(np, o->p, o->len);
+			explicit_bzero(o->p, o->cap);
+			free(o->p);
 		}
 		o->p = np;
 		o->cap = cap;
@@ -300,6 +306,7 @@ out_media(struct out *o, const struct sdp *sdp, const struct sdp_media *m,
 	bool active = m->port != 0;
 	bool need_conn = false;
 	bool rtpmaps_done = !active;
+	bool mux_out;
 	size_t nattrs = 0;
 	int err;
 
@@ -342,7 +349,7 @@ out_media(struct out *o, const struct sdp *sdp, const struct sdp_media *m,
 			continue;
 		if (active && l->attr == SDP_ATTR_RTCP)
 			continue;
-		if (active && l->attr == SDP_ATTR_RTCP_MUX && !rw->rtcp_mux)
+		if (active && l->attr == SDP_ATTR_RTCP_MUX && !rw->rtcp_mux && !rw->rtcp_mux_add)
 			continue;
 		out_line(o, l->text);
 		nattrs++;
@@ -361,7 +368,13 @@ out_media(struct out *o, const struct sdp *sdp, const struct sdp_media *m,
 		out_printf(o, "a=%s\r\n", sdp_dir_name(sdp_media_dir(sdp, m)));
 		nattrs++;
 	}
-	if (!(p->flags & SDP_RW_NO_RTCP_ATTR) && !(rw->rtcp_mux && m->rtcp_mux)) {
+	if (rw->rtcp_mux_add && !m->rtcp_mux) {
+		out_append(o, "a=rtcp-mux\r\n", 12);
+		nattrs++;
+	}
+	/* With a=rtcp-mux in the output RTCP shares the RTP port: no a=rtcp. */
+	mux_out = rw->rtcp_mux_add || (rw->rtcp_mux && m->rtcp_mux);
+	if (!(p->flags & SDP_RW_NO_RTCP_ATTR) && !mux_out) {
 		if (rw->port == 65535) {
 			*reason = "no room for the RTCP port";
 			return EINVAL;
@@ -490,8 +503,21 @@ sdp_rewrite(const struct sdp *sdp, const struct sdp_rw_params *p, char **outp,
 		why = "rewritten SDP too large";
 	else if (err == ENOMEM)
 		why = "out of memory";
+	if (err == 0) {
+		/* Our additions can push a long SDP past what sdp_parse() takes back (re-offers). */
+		size_t nlines = 0;
+
+		for (size_t i = 0; i < o.len; i++)
+			nlines += o.p[i] == '\n';
+		if (nlines > SDP_MAX_LINES) {
+			err = EMSGSIZE;
+			why = "rewritten SDP has too many lines";
+		}
+	}
  out:
 	if (err) {
+		if (o.p != NULL)
+			explicit_bzero(o.p, o.cap);
 		free(o.p);
 		*reason = why ? why : "SDP rewrite failed";
 	} else {

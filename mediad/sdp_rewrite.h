@@ -36,6 +36,8 @@ struct sdp_rw_media {
 	enum sdp_rw_crypto crypto_mode;
 	struct sdp_rw_crypto_line crypto[SDP_RW_MAX_CRYPTO];
 	size_t ncrypto;
+	bool rtcp_mux_add;          /* write a=rtcp-mux even if the input lacked it (rtcp-mux
+	                               offer/require); no a=rtcp then. Default false: as rtcp_mux */
 };
 
 /* Flags of struct sdp_rw_params. */
@@ -73,7 +75,8 @@ struct sdp_rw_params {
  *   ICE/DTLS attributes per flags (session and media level);
  * - static payload types without a=rtpmap get one (before the first a= line);
  * - appended to each active media: direction (if none; the session's or
- *   sendrecv), a=rtcp:<port+1>, then our crypto lines.
+ *   sendrecv), a=rtcp-mux (media.rtcp_mux_add and the input had none) or
+ *   a=rtcp:<port+1> (when rtcp-mux is not in the output), then our crypto lines.
  * Output has CRLF line endings. Returns 0 with *outp (malloc'd,
  * NUL-terminated, caller frees) and *lenp, or EINVAL (nmedia mismatch, bad
  * address/crypto parameters), EMSGSIZE (result over SDP_MAX_SIZE or

@@ -79,9 +79,11 @@ const struct route_rule *route_table_rule(const struct route_table *t, unsigned 
  * came on no named listener, only rules without a filter apply) and whose regex
  * matches user[0..user_len) (the unescaped Request-URI user part; may hold NULs).
  * Returns 0 with *rulep and the user part to send in user_out (the rewrite with
- * captures substituted, or user unchanged), ENOENT when no rule matches (answer
- * 404), ENOSPC when the result does not fit user_size, ENOMEM. The table may be
- * shared between threads: matching does not modify it.
+ * captures substituted, or user unchanged; decoded, NUL-terminated: give it to
+ * sip_fwd.ruri_user as is), ENOENT when no rule matches (answer
+ * 404), ENOSPC when the result does not fit user_size (user_out untouched), ENOMEM.
+ * A rule whose regex exceeds the backtracking budget counts as not matching. The
+ * table may be shared between threads: matching does not modify it.
  */
 int route_match(const struct route_table *t, const char *user, size_t user_len,
     const char *listener, const struct route_rule **rulep, char *user_out,

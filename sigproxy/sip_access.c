@@ -317,8 +317,7 @@ sip_msg_header(const struct sip_msg *m, const char *name, unsigned idx,
 		if (id != SIP_HDR_OTHER)
 			same = h->id == id;
 		else
-			same = h->name_len == strlen(name) &&
-			    strncasecmp(h->name, name, h->name_len) == 0;
+			same = sip_hdr_same_other(h->name, h->name_len, name);
 		if (same && idx-- == 0) {
 			*value = h->value;
 			return 0;

@@ -120,6 +120,28 @@ sip_hdr_lookup(const char *name, size_t len)
 	return SIP_HDR_OTHER;
 }
 
+/* Two names of a header we do not act on: equal, or long and compact forms of one. */
+bool
+sip_hdr_same_other(const char *name, size_t len, const char *want)
+{
+	size_t i, wlen = strlen(want);
+
+	if (len == wlen && strncasecmp(name, want, len) == 0)
+		return true;
+	for (i = 0; i < sizeof(sip_hdr_names) / sizeof(sip_hdr_names[0]); i++) {
+		const char *lng = sip_hdr_names[i].name;
+		char c = sip_hdr_names[i].compact;
+
+		if (sip_hdr_names[i].id != SIP_HDR_OTHER || c == 0)
+			continue;
+		if ((strcasecmp(want, lng) == 0 || (wlen == 1 && (want[0] | 0x20) == c)) &&
+		    ((len == strlen(lng) && strncasecmp(name, lng, len) == 0) ||
+		    (len == 1 && (name[0] | 0x20) == c)))
+			return true;
+	}
+	return false;
+}
+
 bool
 sip_is_token_char(unsigned char c)
 {

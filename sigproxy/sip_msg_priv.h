@@ -72,6 +72,7 @@ const struct sip_hdr *sip_msg_hdr_find(const struct sip_msg *m, enum sip_hdr_id 
     unsigned idx);
 unsigned sip_msg_hdr_count(const struct sip_msg *m, enum sip_hdr_id id);
 bool sip_is_token_char(unsigned char c);
+bool sip_hdr_same_other(const char *name, size_t len, const char *want);
 bool sip_parse_uint(const char *s, size_t len, uint64_t max, uint64_t *out);
 
 #endif

@@ -121,9 +121,21 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct sip_error e;
 	size_t skip, msglen, len;
 
-	/* Stream framing on the same bytes: whatever it says must stay inside the buffer. */
-	if (sip_frame(buf, size, 0, &skip, &msglen) == 0 && skip + msglen > size)
-		abort();
+	/*
+	 * Stream framing on the same bytes: what it frames stays inside the buffer and,
+	 * being complete with a single Content-Length, parses as a stream message.
+	 */
+	if (sip_frame(buf, size, 0, &skip, &msglen) == 0) {
+		if (skip + msglen > size)
+			abort();
+		if (msglen > 0) {
+			if (sip_msg_parse(&m, buf + skip, msglen, SIP_TRANSPORT_TLS, NULL, &e) == 0) {
+				sip_msg_validate(m, &e);
+				sip_msg_free(m);
+				m = NULL;
+			}
+		}
+	}
 	if (sip_msg_parse(&m, buf, size, size > 0 && (data[0] & 1) ? SIP_TRANSPORT_TCP :
 	    SIP_TRANSPORT_UDP, NULL, &e) != 0)
 		return 0;

@@ -64,7 +64,8 @@ test_valid_invite_accessors(void **state)
 	size_t len;
 	int n;
 
-	n = snprintf(buf, sizeof(buf), INV_HEAD "Content-Type: application/sdp;charset=x\r\n"
+	n = snprintf(buf, sizeof(buf), INV_HEAD "Supported: 100rel\r\nk: timer\r\n"
+	    "Content-Type: application/sdp;charset=x\r\n"
 	    "Content-Length: %zu\r\n\r\n%s", strlen(sdp), sdp);
 	assert_int_equal(sip_msg_parse(&m, buf, (size_t)n, SIP_TRANSPORT_TLS, NULL, &e), 0);
 	assert_int_equal(sip_msg_validate(m, &e), 0);
@@ -117,6 +118,11 @@ test_valid_invite_accessors(void **state)
 	assert_string_equal(val, "call-1@example.com");
 	assert_int_equal(sip_msg_header(m, "i", 0, &val), 0);
 	assert_int_equal(sip_msg_header(m, "X-None", 0, &val), ENOENT);
+	assert_int_equal(sip_msg_header(m, "supported", 0, &val), 0);
+	assert_string_equal(val, "100rel");
+	assert_int_equal(sip_msg_header(m, "k", 1, &val), 0);
+	assert_string_equal(val, "timer");
+	assert_int_equal(sip_msg_header(m, "k", 2, &val), ENOENT);
 	assert_int_equal(sip_msg_header(m, "Call-ID", 1, &val), ENOENT);
 	sip_msg_free(m);
 }

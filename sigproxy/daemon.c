@@ -1,0 +1,186 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* sigproxy start and stop in dependency order: listeners, metrics, Redis, ng client, mediad pool, health. */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <event2/buffer.h>
+#include <event2/event.h>
+
+#include "log.h"
+#include "sigproxy.h"
+#include "transport.h"
+
+static void
+redis_state(enum redis_state st, const char *reason, void *arg)
+{
+	struct sp *sp = arg;
+
+	(void)sp;
+	log_infox("redis_%s reason=\"%s\"", redis_state_name(st), reason ? reason : "");
+}
+
+static void
+collect(struct evbuffer *out, void *arg)
+{
+	struct sp *sp = arg;
+	struct ng_client_stats ns;
+	struct tp_stats ts;
+
+	ng_client_stats(sp->ng, &ns);
+	tp_stats_total(sp->tp, &ts);
+	metrics_write(out, "sigproxy_ng_sent_total", "counter", "ng requests sent", NULL, ns.sent);
+	metrics_write(out, "sigproxy_ng_retransmits_total", "counter", "ng retransmissions", NULL,
+	    ns.retransmits);
+	metrics_write(out, "sigproxy_mediads_up", "gauge", "mediads usable for new calls", NULL,
+	    mediad_pool_up_count(sp->pool));
+	metrics_write(out, "sigproxy_sip_rx_total", "counter", "SIP messages received", NULL,
+	    ts.rx_msgs);
+	metrics_write(out, "sigproxy_sip_tx_total", "counter", "SIP messages sent", NULL,
+	    ts.tx_msgs);
+	metrics_write(out, "sigproxy_acl_drops_total", "counter", "refused by ACL", NULL,
+	    ts.acl_drops);
+	metrics_write(out, "sigproxy_tls_failures_total", "counter", "failed TLS handshakes", NULL,
+	    ts.tls_failures);
+	metrics_write(out, "sigproxy_redis_up", "gauge", "1 when Redis is connected", NULL,
+	    sp_redis_up(sp));
+}
+
+static int
+counters_register(struct sp *sp)
+{
+	struct metrics *m = sp->metrics;
+	struct sp_counters *c = &sp->ctr;
+	char lab[32];
+	int i;
+
+	c->calls = metrics_counter(m, "sigproxy_calls_total", NULL, "initial INVITEs routed");
+	c->calls_answered = metrics_counter(m, "sigproxy_calls_answered_total", NULL,
+	    "calls answered");
+	c->calls_failed = metrics_counter(m, "sigproxy_calls_failed_total", NULL,
+	    "calls that ended before or without an answer");
+	for (i = 1; i < 7; i++) {
+		snprintf(lab, sizeof(lab), "class=\"%dxx\"", i);
+		c->resp_class[i] = metrics_counter(m, "sigproxy_responses_total", lab,
+		    "responses sent upstream by class");
+		if (c->resp_class[i] == NULL)
+			return ENOMEM;
+	}
+	c->resp_class[0] = c->resp_class[1];
+	c->failovers = metrics_counter(m, "sigproxy_failovers_total", NULL, "next target tried");
+	c->ng_timeouts = metrics_counter(m, "sigproxy_ng_timeouts_total", NULL,
+	    "ng requests without reply after retries");
+	c->ng_errors = metrics_counter(m, "sigproxy_ng_errors_total", NULL, "ng error replies");
+	c->drops = metrics_counter(m, "sigproxy_drops_total", NULL, "SIP messages dropped");
+	c->bad_requests = metrics_counter(m, "sigproxy_bad_requests_total", NULL,
+	    "invalid requests answered with an error");
+	c->redis_unavailable = metrics_counter(m, "sigproxy_redis_unavailable_total", NULL,
+	    "INVITEs refused with 503 while Redis was down");
+	c->policy_rejects = metrics_counter(m, "sigproxy_policy_rejects_total", NULL,
+	    "calls refused by the encryption policy");
+	if (!c->calls || !c->calls_answered || !c->calls_failed || !c->failovers ||
+	    !c->ng_timeouts || !c->ng_errors || !c->drops || !c->bad_requests ||
+	    !c->redis_unavailable || !c->policy_rejects)
+		return ENOMEM;
+	return 0;
+}
+
+int
+sp_start(struct sp *sp)
+{
+	struct tp_conf tc;
+	struct redis_opts ro;
+	unsigned i;
+	int err;
+
+	memset(&tc, 0, sizeof(tc));
+	tc.recvh = proxy_recv;
+	tc.arg = sp;
+	if ((err = tp_alloc(&sp->tp, sp->base, &tc)))
+		return err;
+	if (sp->cfg.client_tls)
+		tp_set_client_tls(sp->tp, sp->cfg.client_tls);
+	for (i = 0; i < sp->cfg.nlisteners; i++) {
+		struct sp_listener *l = &sp->cfg.listeners[i];
+		struct tp_listener_conf lc;
+		char a[SA_STRLEN];
+
+		memset(&lc, 0, sizeof(lc));
+		lc.name = l->name;
+		lc.proto = l->proto;
+		lc.addr = l->addr;
+		lc.acl = l->acl;
+		lc.tls = l->tls;
+		if ((err = tp_listen(sp->tp, &lc, &l->tpl))) {
+			log_errx("listen_failed listener=%s address=%s err=%s", l->name,
+			    sa_format(&l->addr, a, sizeof(a)), strerror(err));
+			return err;
+		}
+		/* port 0 in the file: advertise the one the kernel picked */
+		l->addr = *tp_listener_addr(l->tpl);
+		l->hop.port = sa_port(&l->addr);
+		sp->cfg.self[i] = l->hop;
+		log_infox("listening listener=%s transport=%s address=%s side=%s", l->name,
+		    tp_proto_name(l->proto), sa_format(&l->addr, a, sizeof(a)),
+		    sp_side_name(l->side));
+	}
+	if ((err = metrics_alloc(&sp->metrics)) || (err = counters_register(sp)) ||
+	    (err = metrics_add_collector(sp->metrics, collect, sp)))
+		return err;
+	if (sp->cfg.metrics_listen[0] != '\0') {
+		if ((err = metrics_listen(sp->metrics, sp->base, sp->cfg.metrics_listen))) {
+			log_errx("metrics_listen_failed address=%s err=%s", sp->cfg.metrics_listen,
+			    strerror(err));
+			return err;
+		}
+		log_infox("metrics address=%s port=%u", sp->cfg.metrics_listen,
+		    metrics_port(sp->metrics));
+	}
+	if (sp->cfg.redis_enabled) {
+		memset(&ro, 0, sizeof(ro));
+		ro.host = sp->cfg.redis_host;
+		ro.port = sp->cfg.redis_port;
+		ro.unix_path = sp->cfg.redis_unix[0] ? sp->cfg.redis_unix : NULL;
+		ro.password = sp->cfg.redis_password[0] ? sp->cfg.redis_password : NULL;
+		ro.db = sp->cfg.redis_db;
+		if ((err = redis_conn_alloc(&sp->redis, sp->base, &ro, redis_state, sp)))
+			return err;
+	}
+	if ((err = ng_client_alloc(&sp->ng, sp->base, sp->cfg.instance_id, sp->cfg.ng_timeout_ms,
+	    sp->cfg.ng_retries)))
+		return err;
+	if ((err = mediad_pool_alloc(&sp->pool, sp)) || (err = health_alloc(&sp->health, sp)))
+		return err;
+	return 0;
+}
+
+void
+sp_stop(struct sp *sp)
+{
+	struct event **evs[] = { &sp->sigusr1, &sp->sigterm, &sp->sigint, &sp->sighup };
+	unsigned i;
+
+	/* Redis first: its pending callbacks still find the transactions they point at */
+	if (sp->redis)
+		redis_conn_free(sp->redis);
+	sp->redis = NULL;
+	txn_invite_free_all(sp);
+	txn_nit_free_all(sp);
+	dialog_free_all(sp);
+	health_free(sp->health);
+	ng_client_free(sp->ng);
+	mediad_pool_free(sp->pool);
+	if (sp->tp)
+		tp_free(sp->tp);
+	if (sp->metrics)
+		metrics_free(sp->metrics);
+	for (i = 0; i < 4; i++)
+		if (*evs[i])
+			event_free(*evs[i]);
+	sp_config_free(&sp->cfg);
+	if (sp->base)
+		event_base_free(sp->base);
+}
+

@@ -1,0 +1,228 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* Calls known to this instance and their dialog records sbc:call:<call-id> in Redis. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <hiredis/hiredis.h>
+
+#include "log.h"
+#include "sigproxy.h"
+#include "timeutil.h"
+
+static const char *const state_names[] = { "setup", "early", "answered", "ended" };
+
+const char *
+dialog_state_name(enum sp_call_state s)
+{
+	return state_names[s];
+}
+
+bool
+sp_redis_up(const struct sp *sp)
+{
+	return sp->redis != NULL && redis_conn_state(sp->redis) == REDIS_STATE_CONNECTED;
+}
+
+struct sp_call *
+dialog_find(struct sp *sp, const char *call_id)
+{
+	struct sp_call *c;
+
+	for (c = sp->calls; c != NULL; c = c->next)
+		if (strcmp(c->call_id, call_id) == 0)
+			return c;
+	return NULL;
+}
+
+int
+dialog_create(struct sp *sp, struct sp_call **cp, const char *call_id, const char *from_tag)
+{
+	struct sp_call *c;
+
+	if (strlen(call_id) >= sizeof(c->call_id) ||
+	    (from_tag && strlen(from_tag) >= sizeof(c->from_tag)))
+		return EINVAL;
+	c = calloc(1, sizeof(*c));
+	if (c == NULL)
+		return ENOMEM;
+	snprintf(c->call_id, sizeof(c->call_id), "%s", call_id);
+	snprintf(c->from_tag, sizeof(c->from_tag), "%s", from_tag ? from_tag : "");
+	c->start = time_wall_s();
+	c->next = sp->calls;
+	sp->calls = c;
+	*cp = c;
+	return 0;
+}
+
+static void
+dialog_unlink_free(struct sp *sp, struct sp_call *c)
+{
+	struct sp_call **pp;
+
+	for (pp = &sp->calls; *pp != NULL; pp = &(*pp)->next) {
+		if (*pp == c) {
+			*pp = c->next;
+			break;
+		}
+	}
+	if (c->caller_conn)
+		tp_conn_deref(c->caller_conn);
+	free(c);
+}
+
+void
+dialog_free_all(struct sp *sp)
+{
+	while (sp->calls != NULL)
+		dialog_unlink_free(sp, sp->calls);
+}
+
+void
+dialog_write(struct sp *sp, struct sp_call *c)
+{
+	char key[300], start[24], ans[24], end[24], ttl[24], ng[SA_STRLEN];
+	const char *argv[40];
+	size_t lens[40];
+	int n = 0, i;
+
+	if (!sp_redis_up(sp))
+		return;	/* the record is best effort: calls never wait on Redis */
+	snprintf(key, sizeof(key), "sbc:call:%s", c->call_id);
+	snprintf(start, sizeof(start), "%lld", (long long)c->start);
+	snprintf(ans, sizeof(ans), "%lld", (long long)c->answered);
+	snprintf(end, sizeof(end), "%lld", (long long)c->ended);
+	if (c->has_mediad)
+		sa_format(&c->mediad_ng, ng, sizeof(ng));
+	else
+		ng[0] = '\0';
+#define F(k, v) do { argv[n++] = (k); argv[n++] = (v); } while (0)
+	argv[n++] = "HSET";
+	argv[n++] = key;
+	F("state", dialog_state_name(c->state));
+	F("from_tag", c->from_tag);
+	F("to_tag", c->to_tag);
+	F("route", c->route);
+	F("target", c->target);
+	F("mediad", c->mediad_id);
+	F("mediad_ng", ng);
+	F("caller_side", sp_side_name(c->side[0]));
+	F("callee_side", sp_side_name(c->side[1]));
+	F("caller_transport", c->transport[0]);
+	F("callee_transport", c->transport[1]);
+	F("caller_crypto", c->crypto[0][0] ? c->crypto[0] : "none");
+	F("callee_crypto", c->crypto[1][0] ? c->crypto[1] : "none");
+	F("start", start);
+	F("answer", ans);
+	F("end", end);
+	F("end_reason", c->end_reason);
+	F("instance", sp->cfg.instance_id);
+#undef F
+	for (i = 0; i < n; i++)
+		lens[i] = strlen(argv[i]);
+	if (redis_cmd_argv(sp->redis, NULL, NULL, n, argv, lens))
+		log_warnx("dialog_write_lost key=%s", key);
+	snprintf(ttl, sizeof(ttl), "%u",
+	    c->state == SP_CALL_ENDED ? sp->cfg.call_ttl_ended : sp->cfg.call_ttl_active);
+	redis_cmd(sp->redis, NULL, NULL, "EXPIRE %s %s", key, ttl);
+}
+
+void
+dialog_end(struct sp *sp, struct sp_call *c, const char *reason)
+{
+	c->state = SP_CALL_ENDED;
+	c->ended = time_wall_s();
+	snprintf(c->end_reason, sizeof(c->end_reason), "%s", reason);
+	log_info("call_end call_id=%s reason=%s", c->call_id, reason);
+	dialog_write(sp, c);
+	dialog_unlink_free(sp, c);
+}
+
+struct lookup_ctx {
+	struct sp *sp;
+	char call_id[256];
+	dialog_lookup_h *h;
+	void *arg;
+};
+
+static void
+lookup_done(struct redisReply *r, void *arg)
+{
+	struct lookup_ctx *x = arg;
+	struct sp *sp = x->sp;
+	struct sp_call *c = NULL;
+	size_t i;
+
+	if (r == NULL || r->type != REDIS_REPLY_ARRAY || r->elements < 2)
+		goto out;
+	/* another request may have created it meanwhile */
+	c = dialog_find(sp, x->call_id);
+	if (c != NULL)
+		goto out;
+	if (dialog_create(sp, &c, x->call_id, NULL))
+		goto out;
+	c->state = SP_CALL_ANSWERED;
+	for (i = 0; i + 1 < r->elements; i += 2) {
+		const char *k = r->element[i]->str, *v = r->element[i + 1]->str;
+
+		if (k == NULL || v == NULL)
+			continue;
+		if (strcmp(k, "from_tag") == 0)
+			snprintf(c->from_tag, sizeof(c->from_tag), "%s", v);
+		else if (strcmp(k, "to_tag") == 0)
+			snprintf(c->to_tag, sizeof(c->to_tag), "%s", v);
+		else if (strcmp(k, "route") == 0)
+			snprintf(c->route, sizeof(c->route), "%s", v);
+		else if (strcmp(k, "target") == 0)
+			snprintf(c->target, sizeof(c->target), "%s", v);
+		else if (strcmp(k, "mediad") == 0)
+			snprintf(c->mediad_id, sizeof(c->mediad_id), "%s", v);
+		else if (strcmp(k, "mediad_ng") == 0)
+			c->has_mediad = sa_parse(&c->mediad_ng, v, 2223) == 0;
+		else if (strcmp(k, "caller_side") == 0)
+			sp_side_parse(v, &c->side[0]);
+		else if (strcmp(k, "callee_side") == 0)
+			sp_side_parse(v, &c->side[1]);
+		else if (strcmp(k, "caller_transport") == 0)
+			snprintf(c->transport[0], sizeof(c->transport[0]), "%s", v);
+		else if (strcmp(k, "callee_transport") == 0)
+			snprintf(c->transport[1], sizeof(c->transport[1]), "%s", v);
+		else if (strcmp(k, "start") == 0)
+			c->start = strtoll(v, NULL, 10);
+		else if (strcmp(k, "answer") == 0)
+			c->answered = strtoll(v, NULL, 10);
+		else if (strcmp(k, "state") == 0 && strcmp(v, "ended") == 0)
+			c->state = SP_CALL_ENDED;
+	}
+	if (c->state == SP_CALL_ENDED) {
+		dialog_unlink_free(sp, c);
+		c = NULL;
+	} else {
+		log_info("call_loaded call_id=%s from=redis mediad=%s", c->call_id, c->mediad_id);
+	}
+ out:
+	x->h(c, x->arg);
+	free(x);
+}
+
+int
+dialog_lookup(struct sp *sp, const char *call_id, dialog_lookup_h *h, void *arg)
+{
+	struct lookup_ctx *x;
+	int err;
+
+	if (!sp_redis_up(sp))
+		return ENOTCONN;
+	x = calloc(1, sizeof(*x));
+	if (x == NULL)
+		return ENOMEM;
+	x->sp = sp;
+	snprintf(x->call_id, sizeof(x->call_id), "%s", call_id);
+	x->h = h;
+	x->arg = arg;
+	err = redis_cmd(sp->redis, lookup_done, x, "HGETALL sbc:call:%s", call_id);
+	if (err)
+		free(x);
+	return err;
+}

@@ -1,0 +1,134 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* sigproxy daemon entry: read the configuration, open listeners, connect Redis and mediads, run the loop. */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <event2/buffer.h>
+#include <event2/event.h>
+
+#include "log.h"
+#include "rand.h"
+#include "sigproxy.h"
+#include "transport.h"
+
+static void
+usage(void)
+{
+	fprintf(stderr, "usage: sigproxy -c FILE [-t]\n"
+	    "  -c FILE  configuration (see deploy/examples/sigproxy.ini)\n"
+	    "  -t       check the configuration, print the effective values and exit\n");
+	exit(2);
+}
+
+static void
+on_signal(evutil_socket_t sig, short what, void *arg)
+{
+	struct sp *sp = arg;
+
+	if (sig == SIGUSR1) {
+		sp->trace = !sp->trace;
+		log_infox("sip_trace_%s (SIGUSR1)", sp->trace ? "on" : "off");
+		return;
+	}
+	if (sig == SIGHUP) {
+		log_infox("sighup_ignored (restart to reload the configuration)");
+		return;
+	}
+	log_infox("shutdown signal=%d", (int)sig);
+	event_base_loopexit(sp->base, NULL);
+}
+
+static void
+unread_key(const char *section, const char *key, unsigned line, void *arg)
+{
+	log_warnx("config_unknown_key file=%s line=%u section=%s key=%s (typo?)",
+	    (const char *)arg, line, section, key);
+}
+
+static int
+signals_add(struct sp *sp)
+{
+	sp->sigusr1 = evsignal_new(sp->base, SIGUSR1, on_signal, sp);
+	sp->sigterm = evsignal_new(sp->base, SIGTERM, on_signal, sp);
+	sp->sigint = evsignal_new(sp->base, SIGINT, on_signal, sp);
+	sp->sighup = evsignal_new(sp->base, SIGHUP, on_signal, sp);
+	if (!sp->sigusr1 || !sp->sigterm || !sp->sigint || !sp->sighup ||
+	    event_add(sp->sigusr1, NULL) || event_add(sp->sigterm, NULL) ||
+	    event_add(sp->sigint, NULL) || event_add(sp->sighup, NULL))
+		return ENOMEM;
+	return 0;
+}
+
+int
+main(int argc, char **argv)
+{
+	struct conf *c = NULL;
+	struct conf_error ce;
+	struct sp *sp;
+	const char *path = NULL;
+	char ebuf[512];
+	bool check = false;
+	int ch, err, rc = 1;
+
+	while ((ch = getopt(argc, argv, "c:th")) != -1) {
+		switch (ch) {
+		case 'c':
+			path = optarg;
+			break;
+		case 't':
+			check = true;
+			break;
+		default:
+			usage();
+		}
+	}
+	if (path == NULL || optind != argc)
+		usage();
+	log_init("sigproxy", LOG_LEVEL_INFO, false);
+	signal(SIGPIPE, SIG_IGN);
+	sip_init();
+	sp = calloc(1, sizeof(*sp));
+	if (sp == NULL)
+		fatalx("out of memory");
+	memset(&ce, 0, sizeof(ce));
+	err = conf_load(&c, path, &ce);
+	if (err == 0)
+		err = sp_config_load(&sp->cfg, c, &ce);
+	if (err) {
+		if (err == ENOENT)
+			log_errx("config_error file=%s reason=\"%s\"", path, strerror(err));
+		else
+			log_errx("config_error %s", conf_error_str(&ce, ebuf, sizeof(ebuf)));
+		goto out;
+	}
+	log_set_level((enum log_level)sp->cfg.log_level);
+	conf_foreach_unread(c, unread_key, (void *)path);
+	if (check) {
+		conf_print_effective(c, stdout);
+		printf("configuration ok: %u listeners, %u routes\n", sp->cfg.nlisteners,
+		    route_table_count(sp->cfg.routes));
+		rc = 0;
+		goto out;
+	}
+	sp->trace = sp->cfg.trace;
+	sp->secret = rand_u64();
+	sp->base = event_base_new();
+	if (sp->base == NULL)
+		fatalx("event_base_new failed");
+	if ((err = sp_start(sp)) || (err = signals_add(sp))) {
+		log_errx("startup_failed err=%s", strerror(err));
+		goto out;
+	}
+	log_infox("sigproxy_started id=%s pid=%d", sp->cfg.instance_id, (int)getpid());
+	event_base_dispatch(sp->base);
+	rc = 0;
+ out:
+	sp_stop(sp);
+	conf_free(c);
+	free(sp);
+	return rc;
+}
