@@ -167,6 +167,7 @@ line_next(const char *p, size_t avail, size_t *linelen, size_t *termlen)
 	return 0;
 }
 
+
 /*
  * Finds the end of the header section: *hdr_end is the offset just after the empty
  * line. ENODATA when no empty line is in buf[0..len) (and len <= limit), EBADMSG
@@ -229,82 +230,6 @@ sip_parse_uint(const char *s, size_t len, uint64_t max, uint64_t *out)
 		return false;
 	*out = v;
 	return true;
-}
-
-/* Content-Length of a header section, for framing; EBADMSG when absent, repeated or bad. */
-static int
-frame_content_length(const char *buf, size_t hdr_end, size_t *cl)
-{
-	size_t off, ll, tl, nlen, vs, ve;
-	uint64_t v = 0;
-	unsigned found = 0;
-
-	off = 0;
-	if (line_next(buf, hdr_end, &ll, &tl) != 0)
-		return EBADMSG;
-	off = ll + tl;
-	while (off < hdr_end) {
-		if (line_next(buf + off, hdr_end - off, &ll, &tl) != 0 || ll == 0)
-			break;
-		if (buf[off] != ' ' && buf[off] != '\t') {
-			const char *colon = memchr(buf + off, ':', ll);
-
-			if (colon == NULL)
-				return EBADMSG;
-			nlen = (size_t)(colon - (buf + off));
-			while (nlen > 0 && (buf[off + nlen - 1] == ' ' || buf[off + nlen - 1] == '\t'))
-				nlen--;
-			if (sip_hdr_lookup(buf + off, nlen) == SIP_HDR_CONTENT_LENGTH) {
-				vs = (size_t)(colon - buf) + 1;
-				ve = off + ll;
-				while (vs < ve && (buf[vs] == ' ' || buf[vs] == '\t'))
-					vs++;
-				while (ve > vs && (buf[ve - 1] == ' ' || buf[ve - 1] == '\t'))
-					ve--;
-				if (!sip_parse_uint(buf + vs, ve - vs, SIZE_MAX / 2, &v))
-					return EBADMSG;
-				found++;
-			}
-		}
-		off += ll + tl;
-	}
-	if (found != 1)
-		return EBADMSG;
-	*cl = (size_t)v;
-	return 0;
-}
-
-int
-sip_frame(const char *buf, size_t len, size_t max_size, size_t *skip, size_t *msglen)
-{
-	size_t s, hdr_end = 0, cl = 0;
-	int err;
-
-	if (max_size == 0)
-		max_size = SIP_MAX_SIZE_DEFAULT;
-	s = skip_crlf(buf, len);
-	if (s == len) {
-		/* Only keep-alives so far; a lone CR may be the first half of a CRLF. */
-		if (s > 0 && buf[s - 1] == '\n') {
-			*skip = s;
-			*msglen = 0;
-			return 0;
-		}
-		return ENODATA;
-	}
-	err = find_header_end(buf + s, len - s, max_size, &hdr_end);
-	if (err)
-		return err;
-	err = frame_content_length(buf + s, hdr_end, &cl);
-	if (err)
-		return err;
-	if (cl > max_size || hdr_end + cl > max_size)
-		return EBADMSG;
-	if (len - s < hdr_end + cl)
-		return ENODATA;
-	*skip = s;
-	*msglen = hdr_end + cl;
-	return 0;
 }
 
 /* Unfolds value bytes [p, p+n) into dst: each CRLF/LF + WSP run becomes one SP; trims. */
@@ -706,7 +631,7 @@ sip_msg_parse(struct sip_msg **mp, const char *buf, size_t len,
 				m->cl_short = true;
 		}
 	} else if (tp != SIP_TRANSPORT_UDP) {
-		m->cl_bad = true;	/* mandatory on streams; sip_frame() already refused it */
+		m->cl_bad = true;	/* mandatory on streams; tp_frame() already refused it */
 	}
 	m->raw_len = hdr_end + m->body_len;
 	m->raw[m->raw_len] = '\0';

@@ -88,18 +88,7 @@ const char *sip_transport_name(enum sip_transport tp);
 int sip_transport_parse(const char *s, enum sip_transport *out);
 
 /*
- * Stream framing (TCP/TLS). Looks at the start of a receive buffer and says how
- * much to consume: returns 0 with *skip = leading CRLF bytes (keep-alives, RFC 5626:
- * consume them) and *msglen = length of the complete message that follows (0 when the
- * buffer held only keep-alive CRLFs); ENODATA when more bytes are needed; EBADMSG when
- * the header section is malformed, exceeds max_size (0: default) or has no usable
- * Content-Length (mandatory on streams, RFC 3261 §18.3). EBADMSG is not recoverable:
- * close the connection.
- */
-int sip_frame(const char *buf, size_t len, size_t max_size, size_t *skip, size_t *msglen);
-
-/*
- * Parses one message (a datagram, or one frame from sip_frame). Leading CRLFs are
+ * Parses one message (a datagram, or one frame from the transport's tp_frame). Leading CRLFs are
  * ignored. For UDP a body longer than Content-Length is truncated (RFC 3261 §18.3).
  * Returns 0 with *mp (free with sip_msg_free()) whenever the start line and header
  * lines can be told apart, even if libosip2 or our checks find the content invalid:

@@ -9,6 +9,7 @@
 #include "route.h"
 #include "sip_build.h"
 #include "sip_msg.h"
+#include "transport.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -125,7 +126,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	 * Stream framing on the same bytes: what it frames stays inside the buffer and,
 	 * being complete with a single Content-Length, parses as a stream message.
 	 */
-	if (sip_frame(buf, size, 0, &skip, &msglen) == 0) {
+	if (tp_frame(buf, size, &skip, &msglen) == 0) {
 		if (skip + msglen > size)
 			abort();
 		if (msglen > 0) {

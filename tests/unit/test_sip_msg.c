@@ -255,56 +255,6 @@ test_udp_content_length(void **state)
 }
 
 static void
-test_frame(void **state)
-{
-	char buf[2048];
-	size_t skip = 99, len = 99, i;
-	int n;
-
-	n = snprintf(buf, sizeof(buf), INV_HEAD "Content-Length: %zu\r\n\r\n%s", strlen(sdp), sdp);
-	/* Every proper prefix needs more bytes. */
-	for (i = 0; i < (size_t)n; i++)
-		assert_int_equal(sip_frame(buf, i, 0, &skip, &len), ENODATA);
-	assert_int_equal(sip_frame(buf, (size_t)n, 0, &skip, &len), 0);
-	assert_int_equal(skip, 0);
-	assert_int_equal(len, (size_t)n);
-	/* Two back to back: the first is framed alone. */
-	memcpy(buf + n, buf, (size_t)n);
-	assert_int_equal(sip_frame(buf, 2 * (size_t)n, 0, &skip, &len), 0);
-	assert_int_equal(len, (size_t)n);
-	/* Keep-alives: consume them. */
-	assert_int_equal(sip_frame("\r\n\r\n", 4, 0, &skip, &len), 0);
-	assert_int_equal(skip, 4);
-	assert_int_equal(len, 0);
-	assert_int_equal(sip_frame("\r", 1, 0, &skip, &len), ENODATA);
-	assert_int_equal(sip_frame("", 0, 0, &skip, &len), ENODATA);
-	memmove(buf + 2, buf, (size_t)n);
-	memcpy(buf, "\r\n", 2);
-	assert_int_equal(sip_frame(buf, (size_t)n + 2, 0, &skip, &len), 0);
-	assert_int_equal(skip, 2);
-	assert_int_equal(len, (size_t)n);
-	/* No Content-Length, a bad one, two of them, a colon-less line: malformed. */
-	n = snprintf(buf, sizeof(buf), INV_HEAD "\r\n");
-	assert_int_equal(sip_frame(buf, (size_t)n, 0, &skip, &len), EBADMSG);
-	n = snprintf(buf, sizeof(buf), INV_HEAD "Content-Length: -5\r\n\r\n");
-	assert_int_equal(sip_frame(buf, (size_t)n, 0, &skip, &len), EBADMSG);
-	n = snprintf(buf, sizeof(buf), INV_HEAD "l: 0\r\nContent-Length: 0\r\n\r\n");
-	assert_int_equal(sip_frame(buf, (size_t)n, 0, &skip, &len), EBADMSG);
-	n = snprintf(buf, sizeof(buf), INV_HEAD "garbage\r\nl: 0\r\n\r\n");
-	assert_int_equal(sip_frame(buf, (size_t)n, 0, &skip, &len), EBADMSG);
-	/* Size limit: headers or announced body beyond it. */
-	n = snprintf(buf, sizeof(buf), INV_HEAD "Content-Length: 0\r\n\r\n");
-	assert_int_equal(sip_frame(buf, (size_t)n, 100, &skip, &len), EBADMSG);
-	assert_int_equal(sip_frame(buf, 50, 100, &skip, &len), ENODATA);
-	n = snprintf(buf, sizeof(buf), INV_HEAD "Content-Length: 70000\r\n\r\n");
-	assert_int_equal(sip_frame(buf, (size_t)n, 0, &skip, &len), EBADMSG);
-	/* A stream of endless header bytes is refused once past the limit, not buffered forever. */
-	memset(buf, 'a', sizeof(buf));
-	assert_int_equal(sip_frame(buf, sizeof(buf), 1024, &skip, &len), EBADMSG);
-	assert_int_equal(skip, 2);	/* untouched on error */
-}
-
-static void
 test_limits(void **state)
 {
 	struct sip_limits lim = { 0, 0 };
@@ -594,7 +544,6 @@ main(void)
 		cmocka_unit_test(test_method_ids),
 		cmocka_unit_test(test_transport_names),
 		cmocka_unit_test(test_udp_content_length),
-		cmocka_unit_test(test_frame),
 		cmocka_unit_test(test_limits),
 		cmocka_unit_test(test_unparseable),
 		cmocka_unit_test(test_validate_requests),
