@@ -30,7 +30,7 @@ dialog_find(struct sp *sp, const char *call_id)
 {
 	struct sp_call *c;
 
-	for (c = sp->calls; c != NULL; c = c->next)
+	for (c = sp->calls[sp_bucket(call_id)]; c != NULL; c = c->next)
 		if (strcmp(c->call_id, call_id) == 0)
 			return c;
 	return NULL;
@@ -50,8 +50,8 @@ dialog_create(struct sp *sp, struct sp_call **cp, const char *call_id, const cha
 	snprintf(c->call_id, sizeof(c->call_id), "%s", call_id);
 	snprintf(c->from_tag, sizeof(c->from_tag), "%s", from_tag ? from_tag : "");
 	c->start = time_wall_s();
-	c->next = sp->calls;
-	sp->calls = c;
+	c->next = sp->calls[sp_bucket(c->call_id)];
+	sp->calls[sp_bucket(c->call_id)] = c;
 	*cp = c;
 	return 0;
 }
@@ -61,7 +61,7 @@ dialog_unlink_free(struct sp *sp, struct sp_call *c)
 {
 	struct sp_call **pp;
 
-	for (pp = &sp->calls; *pp != NULL; pp = &(*pp)->next) {
+	for (pp = &sp->calls[sp_bucket(c->call_id)]; *pp != NULL; pp = &(*pp)->next) {
 		if (*pp == c) {
 			*pp = c->next;
 			break;
@@ -75,8 +75,11 @@ dialog_unlink_free(struct sp *sp, struct sp_call *c)
 void
 dialog_free_all(struct sp *sp)
 {
-	while (sp->calls != NULL)
-		dialog_unlink_free(sp, sp->calls);
+	unsigned i;
+
+	for (i = 0; i < SP_BUCKETS; i++)
+		while (sp->calls[i] != NULL)
+			dialog_unlink_free(sp, sp->calls[i]);
 }
 
 void

@@ -37,6 +37,18 @@ enum sp_policy {
 
 #define SP_LISTENERS_MAX 16
 #define SP_BUF_SIZE	 65536
+#define SP_BUCKETS	 4096	/* power of two */
+
+/* Bucket of a Call-ID (FNV-1a); NULL counts as "". */
+static inline unsigned
+sp_bucket(const char *call_id)
+{
+	uint32_t h = 2166136261u;
+
+	while (call_id != NULL && *call_id != '\0')
+		h = (h ^ (uint8_t)*call_id++) * 16777619u;
+	return h & (SP_BUCKETS - 1);
+}
 
 /* One configured listener: "[listener <name>]". */
 struct sp_listener {
@@ -117,9 +129,10 @@ struct sp {
 	struct event *sigusr1, *sigterm, *sigint, *sighup;
 	bool trace;
 	uint64_t secret;		/* keys stateless branch derivation */
-	struct sp_txn *txns;		/* INVITE transactions */
-	struct sp_nit *nits;		/* non-INVITE transactions */
-	struct sp_call *calls;		/* calls this instance knows */
+	/* Hashed by Call-ID: every lookup (request, response, ACK, CANCEL) carries one. */
+	struct sp_txn *txns[SP_BUCKETS];	/* INVITE transactions */
+	struct sp_nit *nits[SP_BUCKETS];	/* non-INVITE transactions */
+	struct sp_call *calls[SP_BUCKETS];	/* calls this instance knows */
 	char buf[SP_BUF_SIZE];		/* scratch for building messages */
 };
 

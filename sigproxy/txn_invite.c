@@ -77,7 +77,7 @@ txn_free(struct sp_txn *t)
 	struct sp_txn **pp;
 	unsigned i;
 
-	for (pp = &t->sp->txns; *pp != NULL; pp = &(*pp)->next) {
+	for (pp = &t->sp->txns[sp_bucket(t->call_id)]; *pp != NULL; pp = &(*pp)->next) {
 		if (*pp == t) {
 			*pp = t->next;
 			break;
@@ -102,8 +102,11 @@ txn_free(struct sp_txn *t)
 void
 txn_invite_free_all(struct sp *sp)
 {
-	while (sp->txns != NULL)
-		txn_free(sp->txns);
+	unsigned i;
+
+	for (i = 0; i < SP_BUCKETS; i++)
+		while (sp->txns[i] != NULL)
+			txn_free(sp->txns[i]);
 }
 
 static void
@@ -119,19 +122,19 @@ txn_find(struct sp *sp, const char *branch, const char *call_id)
 {
 	struct sp_txn *t;
 
-	for (t = sp->txns; t != NULL; t = t->next)
+	for (t = sp->txns[sp_bucket(call_id)]; t != NULL; t = t->next)
 		if (strcmp(t->in_branch, branch) == 0 && strcmp(t->call_id, call_id) == 0)
 			return t;
 	return NULL;
 }
 
 static struct branch *
-branch_find(struct sp *sp, const char *id, struct sp_txn **tp)
+branch_find(struct sp *sp, const char *id, const char *call_id, struct sp_txn **tp)
 {
 	struct sp_txn *t;
 	unsigned i;
 
-	for (t = sp->txns; t != NULL; t = t->next) {
+	for (t = sp->txns[sp_bucket(call_id)]; t != NULL; t = t->next) {
 		for (i = 0; i < t->nbr; i++) {
 			if (strcmp(t->br[i].id, id) == 0) {
 				*tp = t;
@@ -664,10 +667,10 @@ txn_invite_response(struct sp *sp, struct sip_msg *m)
 	if (sip_msg_via(m, 0, &v) || v.branch == NULL)
 		return false;
 	if (sip_msg_method_id(m) == SIP_METHOD_CANCEL)
-		return branch_find(sp, v.branch, &t) != NULL;	/* our CANCEL's answer: hop by hop */
+		return branch_find(sp, v.branch, sip_msg_call_id(m), &t) != NULL;	/* our CANCEL's answer: hop by hop */
 	if (sip_msg_method_id(m) != SIP_METHOD_INVITE)
 		return false;
-	b = branch_find(sp, v.branch, &t);
+	b = branch_find(sp, v.branch, sip_msg_call_id(m), &t);
 	if (b == NULL)
 		return false;
 	if (status >= 300) {
@@ -778,8 +781,8 @@ txn_new(struct sp *sp, const struct sp_src *src, struct sip_msg *m, struct sp_tx
 		snprintf(t->in_branch, sizeof(t->in_branch), "%s", v.branch);
 	snprintf(t->call_id, sizeof(t->call_id), "%s", sip_msg_call_id(m));
 	t->in_side = src->lsnr->side;
-	t->next = sp->txns;
-	sp->txns = t;
+	t->next = sp->txns[sp_bucket(t->call_id)];
+	sp->txns[sp_bucket(t->call_id)] = t;
 	*tp = t;
 	return 0;
 }

@@ -28,6 +28,10 @@ struct sp_nit {
 	char *final;		/* final response sent upstream */
 	size_t final_len;
 	struct event *timer;
+	bool sdp_offer;		/* an UPDATE whose offer went through mediad */
+	enum sp_side in_side;
+	struct media_op *mop;	/* answer in the 2xx, pending */
+	struct sip_msg *resp;	/* that 2xx */
 };
 
 /* A request waiting for a Redis lookup or mediad before it is forwarded. */
@@ -42,7 +46,7 @@ nit_free(struct sp_nit *n)
 {
 	struct sp_nit **pp;
 
-	for (pp = &n->sp->nits; *pp != NULL; pp = &(*pp)->next) {
+	for (pp = &n->sp->nits[sp_bucket(n->call_id)]; *pp != NULL; pp = &(*pp)->next) {
 		if (*pp == n) {
 			*pp = n->next;
 			break;
@@ -50,6 +54,8 @@ nit_free(struct sp_nit *n)
 	}
 	if (n->timer)
 		event_free(n->timer);
+	media_cancel(n->mop);
+	sip_msg_free(n->resp);
 	if (n->src.conn)
 		tp_conn_deref(n->src.conn);
 	free(n->fwd);
@@ -60,8 +66,11 @@ nit_free(struct sp_nit *n)
 void
 txn_nit_free_all(struct sp *sp)
 {
-	while (sp->nits != NULL)
-		nit_free(sp->nits);
+	unsigned i;
+
+	for (i = 0; i < SP_BUCKETS; i++)
+		while (sp->nits[i] != NULL)
+			nit_free(sp->nits[i]);
 }
 
 static void
@@ -75,6 +84,9 @@ other_side(enum sp_side s)
 {
 	return s == SP_SIDE_OUTSIDE ? SP_SIDE_INSIDE : SP_SIDE_OUTSIDE;
 }
+
+static int pending_new(struct sp *sp, const struct sp_src *src, struct sip_msg *m,
+    struct pending **pp);
 
 /* Builds and sends m onwards; creates the transaction unless it is an ACK. */
 static void
@@ -154,8 +166,11 @@ forward(struct sp *sp, const struct sp_src *src, struct sip_msg *m, const char *
 		n->out_side = side;
 		n->out_tp = tp;
 		n->out_dst = dst;
-		n->next = sp->nits;
-		sp->nits = n;
+		n->in_side = src->lsnr->side;
+		n->sdp_offer = body != NULL && body_len > 0 &&
+		    sip_msg_method_id(m) == SIP_METHOD_UPDATE;
+		n->next = sp->nits[sp_bucket(n->call_id)];
+		sp->nits[sp_bucket(n->call_id)] = n;
 		struct timeval tv = { NIT_LINGER_MS / 1000, 0 };
 		evtimer_add(n->timer, &tv);
 	}
@@ -202,6 +217,51 @@ pending_new(struct sp *sp, const struct sp_src *src, struct sip_msg *m, struct p
 	return 0;
 }
 
+static void
+update_offered(int status, const char *sdp, size_t len, void *arg)
+{
+	struct pending *p = arg;
+
+	if (status != 200)
+		proxy_reply(p->sp, &p->src, p->m, status, NULL, NULL);
+	if (status != 200)
+		sip_msg_free(p->m);
+	else
+		forward(p->sp, &p->src, p->m, sdp, len);
+	if (p->src.conn)
+		tp_conn_deref(p->src.conn);
+	free(p);
+}
+
+/* UPDATE with SDP (RFC 3311): an offer like a re-INVITE's, the answer in its 2xx. */
+static void
+update_offer(struct sp *sp, const struct sp_src *src, struct sip_msg *m)
+{
+	struct sp_call *c = dialog_find(sp, sip_msg_call_id(m));
+	struct media_op *op;
+	struct pending *p;
+	const char *body;
+	size_t blen;
+	enum sp_side to;
+	int st;
+
+	body = sip_msg_body(m, &blen);
+	if (c == NULL || blen == 0) {
+		forward(sp, src, m, NULL, 0);
+		return;
+	}
+	if (pending_new(sp, src, m, &p)) {
+		proxy_reply(sp, src, m, 500, NULL, NULL);
+		sip_msg_free(m);
+		return;
+	}
+	to = src->lsnr->side == c->side[0] ? c->side[1] : c->side[0];
+	st = media_offer(sp, c, sip_msg_from_tag(m), sip_msg_to_tag(m), NULL, src->lsnr->side, to,
+	    body, blen, update_offered, p, &op);
+	if (st)
+		update_offered(st, NULL, 0, p);
+}
+
 void
 txn_nit_request(struct sp *sp, const struct sp_src *src, struct sip_msg *m)
 {
@@ -211,7 +271,7 @@ txn_nit_request(struct sp *sp, const struct sp_src *src, struct sip_msg *m)
 	struct pending *p;
 
 	if (sip_msg_via(m, 0, &v) == 0 && v.branch != NULL) {
-		for (n = sp->nits; n != NULL; n = n->next) {
+		for (n = sp->nits[sp_bucket(sip_msg_call_id(m))]; n != NULL; n = n->next) {
 			if (strcmp(n->in_branch, v.branch) == 0 &&
 			    strcmp(n->call_id, sip_msg_call_id(m)) == 0 &&
 			    strcmp(n->method, sip_msg_method(m)) == 0) {
@@ -225,6 +285,10 @@ txn_nit_request(struct sp *sp, const struct sp_src *src, struct sip_msg *m)
 				return;
 			}
 		}
+	}
+	if (sip_msg_method_id(m) == SIP_METHOD_UPDATE) {
+		update_offer(sp, src, m);
+		return;
 	}
 	if (sip_msg_method_id(m) != SIP_METHOD_BYE) {
 		forward(sp, src, m, NULL, 0);
@@ -243,26 +307,18 @@ txn_nit_request(struct sp *sp, const struct sp_src *src, struct sip_msg *m)
 	bye_with_call(c, p);
 }
 
-bool
-txn_nit_response(struct sp *sp, struct sip_msg *m)
+/* Sends a response upstream (body replaced when sdp != NULL) and keeps a final one. */
+static void
+nit_respond(struct sp_nit *n, const struct sip_msg *m, const char *sdp, size_t sdp_len)
 {
-	struct sip_via v;
-	struct sp_nit *n;
+	struct sp *sp = n->sp;
 	char *buf = sp->buf;
 	size_t len;
 	int status = sip_msg_status(m);
 
-	if (sip_msg_via(m, 0, &v) || v.branch == NULL)
-		return false;
-	for (n = sp->nits; n != NULL; n = n->next)
-		if (strcmp(n->branch, v.branch) == 0)
-			break;
-	if (n == NULL)
-		return false;
-	if (n->final != NULL)
-		return true;	/* retransmitted final: already answered */
-	if (sip_build_response_fwd(buf, SP_BUF_SIZE, &len, m, NULL, 0, NULL))
-		return true;
+	if (sip_build_response_fwd(buf, SP_BUF_SIZE, &len, m, sdp, sdp_len,
+	    sdp ? "application/sdp" : NULL))
+		return;
 	proxy_count_response(sp, status);
 	proxy_send_response(sp, &n->src, buf, len);
 	if (status >= 200) {
@@ -272,6 +328,57 @@ txn_nit_response(struct sp *sp, struct sip_msg *m)
 			n->final_len = len;
 		}
 	}
+}
+
+static void
+update_answered(int status, const char *sdp, size_t len, void *arg)
+{
+	struct sp_nit *n = arg;
+	struct sip_msg *m = n->resp;
+
+	n->mop = NULL;
+	n->resp = NULL;
+	if (status != 200)
+		log_warnx("update_answer_failed call_id=%s status=%d", n->call_id, status);
+	/* without mediad's answer the 2xx goes on bodiless rather than with inside addresses */
+	nit_respond(n, m, status == 200 ? sdp : "", status == 200 ? len : 0);
+	sip_msg_free(m);
+}
+
+bool
+txn_nit_response(struct sp *sp, struct sip_msg *m)
+{
+	struct sip_via v;
+	struct sp_nit *n;
+	int status = sip_msg_status(m);
+
+	if (sip_msg_via(m, 0, &v) || v.branch == NULL)
+		return false;
+	for (n = sp->nits[sp_bucket(sip_msg_call_id(m))]; n != NULL; n = n->next)
+		if (strcmp(n->branch, v.branch) == 0)
+			break;
+	if (n == NULL)
+		return false;
+	if (n->final != NULL || n->mop != NULL)
+		return true;	/* retransmitted final: already answered, or being answered */
+	if (n->sdp_offer && status / 100 == 2) {
+		struct sp_call *c = dialog_find(sp, n->call_id);
+		const char *body, *raw;
+		size_t blen, rlen;
+		int st;
+
+		body = sip_msg_body(m, &blen);
+		raw = sip_msg_raw(m, &rlen);
+		if (c != NULL && blen > 0 &&
+		    sip_msg_parse(&n->resp, raw, rlen, SIP_TRANSPORT_UDP, NULL, NULL) == 0) {
+			st = media_answer(sp, c, sip_msg_from_tag(m), sip_msg_to_tag(m), NULL,
+			    n->out_side, n->in_side, body, blen, update_answered, n, &n->mop);
+			if (st)
+				update_answered(st, NULL, 0, n);
+			return true;
+		}
+	}
+	nit_respond(n, m, NULL, 0);
 	return true;
 }
 

@@ -706,6 +706,18 @@ test_late_offer_and_reinvite(void **state)
 	expect(f, &f->uas1, "200", buf, sizeof(buf));
 	assert_string_equal(f->ng.cmds[3], "answer");
 	assert_string_equal(f->ng.dir0[3], "outside");
+	/* UPDATE with SDP from the caller: offer outside -> inside, answer in its 2xx */
+	send_in_dialog(f, &f->uac, "out", "UPDATE", 2, "lo1", caller, callee, f->uas1.port,
+	    uas_sdp);
+	expect(f, &f->uas1, "UPDATE", inv, sizeof(inv));
+	assert_string_equal(f->ng.cmds[4], "offer");
+	assert_string_equal(f->ng.dir0[4], "outside");
+	assert_non_null(strstr(inv, "rewritten-by-test-mediad"));
+	answer(f, &f->uas1, inv, 200, uas_sdp);
+	expect(f, &f->uac, "200", buf, sizeof(buf));
+	assert_non_null(strstr(buf, "CSeq: 2 UPDATE"));
+	assert_string_equal(f->ng.cmds[5], "answer");
+	assert_non_null(strstr(buf, "rewritten-by-test-mediad"));
 	fx_stop(f);
 }
 
