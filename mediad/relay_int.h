@@ -26,6 +26,7 @@ struct srtp_ctx;
 /* Room after the payload for protect: srtp_ctx asks for SRTP_CTX_TAILROOM (148). */
 #define RELAY_TAILROOM 160
 #define RELAY_BUF_SIZE (RELAY_PKT_MAX + RELAY_TAILROOM)
+_Static_assert(RELAY_BUF_SIZE % 16 == 0, "packet buffer rows must stay aligned for libsrtp");
 
 /* One socket of a leg; the event's argument. */
 struct relay_sock {

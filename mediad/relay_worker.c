@@ -59,7 +59,8 @@ struct relay_worker {
 	struct relay_out out[RELAY_BATCH];
 	struct log_ratelimit rl_latch, rl_drop, rl_sock;
 	struct relay_worker_metrics met;
-	uint8_t buf[RELAY_BATCH][RELAY_BUF_SIZE];
+	/* libsrtp wants 4-byte aligned packets: keep every row aligned. */
+	_Alignas(16) uint8_t buf[RELAY_BATCH][RELAY_BUF_SIZE];
 };
 
 struct relay {
