@@ -85,7 +85,7 @@ dialog_free_all(struct sp *sp)
 void
 dialog_write(struct sp *sp, struct sp_call *c)
 {
-	char key[300], start[24], ans[24], end[24], ttl[24], ng[SA_STRLEN];
+	char key[SP_CALL_ID_MAX + 16], start[24], ans[24], end[24], ttl[24], ng[SA_STRLEN];
 	const char *argv[40];
 	size_t lens[40];
 	int n = 0, i;
@@ -144,7 +144,7 @@ dialog_end(struct sp *sp, struct sp_call *c, const char *reason)
 
 struct lookup_ctx {
 	struct sp *sp;
-	char call_id[256];
+	char call_id[SP_CALL_ID_MAX];
 	dialog_lookup_h *h;
 	void *arg;
 };
@@ -191,6 +191,10 @@ lookup_done(struct redisReply *r, void *arg)
 			snprintf(c->transport[0], sizeof(c->transport[0]), "%s", v);
 		else if (strcmp(k, "callee_transport") == 0)
 			snprintf(c->transport[1], sizeof(c->transport[1]), "%s", v);
+		else if (strcmp(k, "caller_crypto") == 0)
+			snprintf(c->crypto[0], sizeof(c->crypto[0]), "%s", v);
+		else if (strcmp(k, "callee_crypto") == 0)
+			snprintf(c->crypto[1], sizeof(c->crypto[1]), "%s", v);
 		else if (strcmp(k, "start") == 0)
 			c->start = strtoll(v, NULL, 10);
 		else if (strcmp(k, "answer") == 0)

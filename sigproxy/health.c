@@ -234,14 +234,27 @@ health_free(struct health *h)
 }
 
 int
-health_self_status(struct sp *sp)
+health_self_status(struct sp *sp, const struct sip_msg *m)
 {
+	const struct route_rule *rule;
+	char user[ROUTE_USER_MAX];
+	const char *u;
+	size_t ulen = 0;
 	unsigned i, j;
 
 	if (sp->cfg.redis_enabled && !sp_redis_up(sp))
 		return 503;
 	if (sp->pool == NULL || mediad_pool_up_count(sp->pool) == 0)
 		return 503;
+	/* OPTIONS for a routed number asks about that route's targets only */
+	u = m != NULL ? sip_msg_ruri_user(m, &ulen) : NULL;
+	if (u != NULL && ulen > 0 &&
+	    route_match(sp->cfg.routes, u, ulen, NULL, &rule, user, sizeof(user)) == 0) {
+		for (j = 0; j < rule->ntargets; j++)
+			if (health_target_up(sp->health, &rule->targets[j]))
+				return 200;
+		return 503;
+	}
 	for (i = 0; i < route_table_count(sp->cfg.routes); i++) {
 		const struct route_rule *r = route_table_rule(sp->cfg.routes, i);
 

@@ -11,7 +11,6 @@
 #include <event2/event.h>
 
 #include "log.h"
-#include "rand.h"
 #include "sigproxy.h"
 #include "transport.h"
 
@@ -115,7 +114,6 @@ main(int argc, char **argv)
 		goto out;
 	}
 	sp->trace = sp->cfg.trace;
-	sp->secret = rand_u64();
 	sp->base = event_base_new();
 	if (sp->base == NULL)
 		fatalx("event_base_new failed");

@@ -12,7 +12,7 @@
 
 struct media_op {
 	struct sp *sp;
-	char call_id[256];
+	char call_id[SP_CALL_ID_MAX];
 	char mediad_id[64];
 	bool answer;
 	enum sp_side from, to;
@@ -119,7 +119,12 @@ media_send(struct sp *sp, struct sp_call *c, bool answer, const char *from_tag,
 			return 488;
 		}
 		c->srtp_offered[from] = si.savp && si.crypto;
-		profile = policy_offer_profile(sp->cfg.policy[to], c->srtp_offered[from]);
+		/*
+		 * Optional towards a leg known to be on TLS (a late offer to a TLS caller): SDES
+		 * keys are safe there and the peer chose secure signalling, so offer SRTP.
+		 */
+		profile = policy_offer_profile(sp->cfg.policy[to], c->srtp_offered[from] ||
+		    strcmp(c->transport[leg_of(c, to)], "tls") == 0);
 	} else {
 		if (policy_answer_check(sp->cfg.policy[from], &si)) {
 			log_warnx("policy_reject call_id=%s side=%s policy=%s reason=\"answer without "

@@ -20,6 +20,7 @@ struct mediad_pool {
 	unsigned n;
 	struct event *timer;
 	unsigned up_after;
+	bool scan_done;		/* the last SCAN was answered: "seen" flags are meaningful */
 };
 
 struct mediad_entry *
@@ -164,11 +165,18 @@ scan_done(struct redisReply *r, void *arg)
 	struct redisReply *keys;
 	size_t i;
 
-	if (r == NULL || r->type != REDIS_REPLY_ARRAY || r->elements != 2)
+	if (r == NULL || r->type != REDIS_REPLY_ARRAY || r->elements != 2 ||
+	    r->element[0]->str == NULL)
 		return;
 	keys = r->element[1];
 	if (keys->type != REDIS_REPLY_ARRAY)
 		return;
+	/* SCAN may return a partial batch among many sbc:call keys: follow the cursor */
+	if (strcmp(r->element[0]->str, "0") == 0)
+		p->scan_done = true;
+	else
+		redis_cmd(p->sp->redis, scan_done, p, "SCAN %s MATCH sbc:mediad:* COUNT 1000",
+		    r->element[0]->str);
 	for (i = 0; i < keys->elements; i++) {
 		struct ping_ctx *x = calloc(1, sizeof(*x));
 
@@ -178,7 +186,6 @@ scan_done(struct redisReply *r, void *arg)
 		if (redis_cmd(p->sp->redis, hgetall_done, x, "HGETALL %s", keys->element[i]->str))
 			free(x);
 	}
-	/* a cursor other than 0 means more keys: the next period continues from 0 anyway */
 }
 
 static void
@@ -189,8 +196,20 @@ pool_tick(evutil_socket_t fd, short what, void *arg)
 	struct timeval tv;
 	unsigned i;
 
-	if (sp->redis != NULL && redis_conn_state(sp->redis) == REDIS_STATE_CONNECTED)
+	if (sp->redis != NULL && redis_conn_state(sp->redis) == REDIS_STATE_CONNECTED) {
+		/* a registration that expired means a dead mediad: no new calls for it */
+		for (i = 0; p->scan_done && i < p->n; i++) {
+			if (!p->e[i].seen && p->e[i].up && strcmp(p->e[i].id, "static") != 0) {
+				p->e[i].up = false;
+				p->e[i].ok_streak = 0;
+				log_warnx("mediad_down id=%s (registration gone from Redis)",
+				    p->e[i].id);
+			}
+			p->e[i].seen = false;
+		}
+		p->scan_done = false;
 		redis_cmd(sp->redis, scan_done, p, "SCAN 0 MATCH sbc:mediad:* COUNT 1000");
+	}
 	for (i = 0; i < p->n; i++) {
 		struct mediad_entry *e = &p->e[i];
 		struct bencode_arena a;

@@ -115,6 +115,7 @@ proxy_send_to(struct sp *sp, enum sp_side side, enum sip_transport t, const stru
 	tg.proto = t == SIP_TRANSPORT_TLS ? TP_TLS : TP_TCP;
 	tg.addr = *dst;
 	tg.host = host;
+	/* any listener of the side: the connection's traffic then comes back with that side */
 	tg.via = l ? l->tpl : NULL;
 	err = tp_send(sp->tp, &tg, buf, len, connp);
 	return err;
@@ -211,6 +212,15 @@ proxy_next_hop(struct sp *sp, const struct sip_msg *m, enum sip_transport *tp, s
 	return uri_dest(&u, tp, dst);
 }
 
+bool
+proxy_routed_via_us(struct sp *sp, const struct sip_msg *m)
+{
+	struct sip_addr r;
+
+	return sip_msg_route_count(m) > 0 && sip_msg_route(m, 0, &r) == 0 &&
+	    proxy_is_self_uri(sp, &r.uri);
+}
+
 /* Addressed to us: Request-URI is ours and no Route leads elsewhere. */
 static bool
 request_for_us(struct sp *sp, const struct sip_msg *m)
@@ -238,7 +248,7 @@ request(struct sp *sp, const struct sp_src *src, struct sip_msg *m)
 	char extra[64];
 
 	if (meth == SIP_METHOD_OPTIONS && request_for_us(sp, m)) {
-		int st = health_self_status(sp);
+		int st = health_self_status(sp, m);
 
 		snprintf(extra, sizeof(extra), "Retry-After: %u\r\n", sp->cfg.retry_after);
 		proxy_reply(sp, src, m, st, NULL, st == 503 ? extra : NULL);
@@ -312,6 +322,19 @@ response_stateless(struct sp *sp, const struct sp_src *src, const struct sip_msg
 	    SP_SIDE_OUTSIDE, tp, &dst, NULL, buf, len, NULL);
 }
 
+static bool
+ids_fit(const struct sip_msg *m)
+{
+	const char *ft = sip_msg_from_tag(m), *tt = sip_msg_to_tag(m);
+	struct sip_via v;
+
+	if (strlen(sip_msg_call_id(m)) >= SP_CALL_ID_MAX)
+		return false;
+	if (sip_msg_via(m, 0, &v) == 0 && v.branch != NULL && strlen(v.branch) >= SP_ID_MAX)
+		return false;
+	return (ft == NULL || strlen(ft) < SP_ID_MAX) && (tt == NULL || strlen(tt) < SP_ID_MAX);
+}
+
 void
 proxy_recv(struct tp_listener *l, struct tp_conn *conn, const struct sa *src, const char *msg,
     size_t len, void *arg)
@@ -349,6 +372,17 @@ proxy_recv(struct tp_listener *l, struct tp_conn *conn, const struct sa *src, co
 				drop(sp, src, e.reason);
 		} else {
 			drop(sp, src, e.reason[0] ? e.reason : "invalid");
+		}
+		sip_msg_free(m);
+		return;
+	}
+	/* transactions and calls key on the Call-ID, branch and tags in fixed buffers */
+	if (!ids_fit(m)) {
+		if (sip_msg_is_request(m) && sip_msg_method_id(m) != SIP_METHOD_ACK) {
+			metric_inc(sp->ctr.bad_requests);
+			proxy_reply(sp, &s, m, 400, "Call-ID, branch or tag too long", NULL);
+		} else {
+			drop(sp, src, "Call-ID, branch or tag too long");
 		}
 		sip_msg_free(m);
 		return;

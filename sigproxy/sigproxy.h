@@ -38,6 +38,8 @@ enum sp_policy {
 #define SP_LISTENERS_MAX 16
 #define SP_BUF_SIZE	 65536
 #define SP_BUCKETS	 4096	/* power of two */
+#define SP_CALL_ID_MAX	 512	/* bytes with NUL; longer Call-IDs get 400 */
+#define SP_ID_MAX	 256	/* bytes with NUL of a branch or tag (RFC 4475 longreq: 155) */
 
 /* Bucket of a Call-ID (FNV-1a); NULL counts as "". */
 static inline unsigned
@@ -97,7 +99,6 @@ struct sp_config {
 
 	bool health_probe;		/* send OPTIONS to backends */
 	unsigned health_interval_ms;
-	unsigned health_timeout_ms;
 	unsigned holddown_ms;
 
 	struct route_table *routes;	/* owned */
@@ -128,7 +129,6 @@ struct sp {
 	struct health *health;
 	struct event *sigusr1, *sigterm, *sigint, *sighup;
 	bool trace;
-	uint64_t secret;		/* keys stateless branch derivation */
 	/* Hashed by Call-ID: every lookup (request, response, ACK, CANCEL) carries one. */
 	struct sp_txn *txns[SP_BUCKETS];	/* INVITE transactions */
 	struct sp_nit *nits[SP_BUCKETS];	/* non-INVITE transactions */
@@ -172,6 +172,8 @@ void proxy_trace(struct sp *sp, const char *dir, const struct sa *peer, const ch
 void proxy_count_response(struct sp *sp, int status);
 int proxy_next_hop(struct sp *sp, const struct sip_msg *m, enum sip_transport *tp,
     struct sa *dst);
+/* True when the top Route names us: an in-dialog request we Record-Routed. */
+bool proxy_routed_via_us(struct sp *sp, const struct sip_msg *m);
 bool proxy_is_self_uri(struct sp *sp, const struct sip_uri *u);
 
 /* txn_invite.c */
@@ -196,9 +198,9 @@ enum sp_call_state {
 };
 struct sp_call {
 	struct sp_call *next;
-	char call_id[256];
-	char from_tag[128];		/* caller's tag */
-	char to_tag[128];		/* callee's tag, "" until answered */
+	char call_id[SP_CALL_ID_MAX];
+	char from_tag[SP_ID_MAX];	/* caller's tag */
+	char to_tag[SP_ID_MAX];		/* callee's tag, "" until answered */
 	char route[64];
 	char target[256];
 	char mediad_id[64];
@@ -210,6 +212,7 @@ struct sp_call {
 	struct tp_conn *caller_conn;	/* stream the INVITE came on: requests to the caller reuse it */
 	bool srtp_offered[SP_NSIDES];	/* per sender side, last offer */
 	bool late_offer;		/* offer came in a 2xx, answer due in the ACK */
+	char late_branch[SP_ID_MAX];	/* via-branch of that offer, repeated in the answer */
 	enum sp_call_state state;
 	int64_t start, answered, ended;
 	char end_reason[64];
@@ -313,7 +316,10 @@ void health_free(struct health *h);
 bool health_target_up(struct health *h, const struct route_target *t);
 void health_target_failed(struct health *h, const struct route_target *t);
 bool health_response(struct health *h, const struct sip_msg *m);
-/* 200 or 503 for OPTIONS addressed to us. */
-int health_self_status(struct sp *sp);
+/*
+ * 200 or 503 for OPTIONS addressed to us: Redis (when used) and a mediad reachable, and
+ * a healthy target on the route the Request-URI user matches (any route when none).
+ */
+int health_self_status(struct sp *sp, const struct sip_msg *m);
 
 #endif

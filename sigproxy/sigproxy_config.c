@@ -234,7 +234,6 @@ sp_config_load(struct sp_config *cfg, struct conf *c, struct conf_error *err)
 		goto out;
 	cfg->health_probe = b;
 	GINT("health", "interval_ms", 5000, 100, 600000, cfg->health_interval_ms);
-	GINT("health", "timeout_ms", 2000, 50, 60000, cfg->health_timeout_ms);
 	GINT("health", "holddown_ms", 30000, 0, 3600000, cfg->holddown_ms);
 
 	lx.cfg = cfg;

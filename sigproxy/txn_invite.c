@@ -35,8 +35,8 @@ struct sp_txn {
 	struct sp_txn *next;
 	struct sp *sp;
 	struct sip_msg *req;
-	char in_branch[128];
-	char call_id[256];
+	char in_branch[SP_ID_MAX];
+	char call_id[SP_CALL_ID_MAX];
 	struct sp_src src;
 	enum sp_side in_side, out_side;
 	bool in_dialog;
@@ -350,6 +350,7 @@ branch_start(struct sp_txn *t, enum sip_transport tp, const struct sa *dst, cons
 	struct sp_listener *out = proxy_listener_for(sp, t->out_side, tp);
 	struct branch *b;
 	struct sip_fwd f;
+	struct sip_hop hop;
 	char *buf = sp->buf;
 	size_t len;
 	int err;
@@ -364,7 +365,10 @@ branch_start(struct sp_txn *t, enum sip_transport tp, const struct sa *dst, cons
 	b->dst = *dst;
 	snprintf(b->host, sizeof(b->host), "%s", host ? host : "");
 	memset(&f, 0, sizeof(f));
-	f.via = &out->hop;
+	/* a stream leaving from a side without such a listener still says what it is */
+	hop = out->hop;
+	hop.transport = tp;
+	f.via = &hop;
 	f.branch = b->id;
 	if (!t->in_dialog) {
 		f.rr_in = &t->src.lsnr->hop;
@@ -593,10 +597,13 @@ on_2xx(struct sp_txn *t, struct branch *b, const struct sip_msg *m)
 	if (t->late_offer) {
 		/* offer in the 2xx: tags and sides swapped (ng-protocol.md §4) */
 		c->late_offer = true;
-		st = media_offer(sp, c, sip_msg_to_tag(m), sip_msg_from_tag(m), NULL, t->out_side,
+		snprintf(c->late_branch, sizeof(c->late_branch), "%s", t->in_branch);
+		st = media_offer(sp, c, sip_msg_to_tag(m), sip_msg_from_tag(m), t->in_branch,
+		    t->out_side,
 		    t->in_side, body, blen, answer_done, t, &t->mop);
 	} else {
-		st = media_answer(sp, c, sip_msg_from_tag(m), sip_msg_to_tag(m), NULL, t->out_side,
+		st = media_answer(sp, c, sip_msg_from_tag(m), sip_msg_to_tag(m), t->in_branch,
+		    t->out_side,
 		    t->in_side, body, blen, answer_done, t, &t->mop);
 	}
 	if (st)
@@ -650,7 +657,8 @@ early_forward(struct sp_txn *t, const struct sip_msg *m)
 			upstream_send(t, buf, len, sip_msg_status(m));
 		return;
 	}
-	st = media_answer(t->sp, c, sip_msg_from_tag(m), sip_msg_to_tag(m), NULL, t->out_side,
+	st = media_answer(t->sp, c, sip_msg_from_tag(m), sip_msg_to_tag(m), t->in_branch,
+	    t->out_side,
 	    t->in_side, body, blen, early_done, t, &t->mop);
 	if (st)
 		early_done(st, NULL, 0, t);
@@ -800,7 +808,7 @@ txn_media_start(struct sp_txn *t, struct sp_call *c)
 		offer_done(200, NULL, 0, t);
 		return;
 	}
-	st = media_offer(t->sp, c, sip_msg_from_tag(t->req), sip_msg_to_tag(t->req), NULL,
+	st = media_offer(t->sp, c, sip_msg_from_tag(t->req), sip_msg_to_tag(t->req), t->in_branch,
 	    t->in_side, t->out_side, body, blen, offer_done, t, &t->mop);
 	if (st)
 		final_local(t, st, NULL, st == 488 ? "encryption policy" : "no mediad");
@@ -897,6 +905,14 @@ txn_invite_request(struct sp *sp, const struct sp_src *src, struct sip_msg *m)
 		return;
 	}
 	/* re-INVITE: routed by its Route set, media through the call's mediad */
+	if (!proxy_routed_via_us(sp, m)) {
+		metric_inc(sp->ctr.drops);
+		log_info("sip_refused method=INVITE call_id=%s reason=\"not routed via us\"",
+		    sip_msg_call_id(m));
+		proxy_reply(sp, src, m, 403, "Not relayed (no Route through this proxy)", NULL);
+		sip_msg_free(m);
+		return;
+	}
 	if (txn_new(sp, src, m, &t)) {
 		proxy_reply(sp, src, m, 500, NULL, NULL);
 		sip_msg_free(m);

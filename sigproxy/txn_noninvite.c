@@ -15,8 +15,8 @@
 struct sp_nit {
 	struct sp_nit *next;
 	struct sp *sp;
-	char in_branch[128];
-	char call_id[256];
+	char in_branch[SP_ID_MAX];
+	char call_id[SP_CALL_ID_MAX];
 	char method[32];
 	char branch[SIP_BRANCH_SIZE];
 	struct sp_src src;
@@ -39,6 +39,7 @@ struct pending {
 	struct sp *sp;
 	struct sp_src src;
 	struct sip_msg *m;
+	char branch[SP_ID_MAX];	/* top Via branch of m: the ng via-branch */
 };
 
 static void
@@ -100,6 +101,7 @@ forward(struct sp *sp, const struct sp_src *src, struct sip_msg *m, const char *
 	struct sp_call *c = dialog_find(sp, sip_msg_call_id(m));
 	struct sip_via v;
 	struct sip_fwd f;
+	struct sip_hop hop;
 	struct sp_nit *n = NULL;
 	char branch[SIP_BRANCH_SIZE];
 	char *buf = sp->buf;
@@ -109,6 +111,21 @@ forward(struct sp *sp, const struct sp_src *src, struct sip_msg *m, const char *
 
 	if (c != NULL && c->side[0] != c->side[1])
 		side = src->lsnr->side == c->side[0] ? c->side[1] : c->side[0];
+	/*
+	 * Only requests of dialogs we Record-Routed are relayed: anything else would make
+	 * the SBC an open relay from the outside into the trusted network.
+	 */
+	if (!proxy_routed_via_us(sp, m)) {
+		char a[SA_STRLEN];
+
+		log_info("sip_refused method=%s call_id=%s src=%s reason=\"not routed via us\"",
+		    sip_msg_method(m), sip_msg_call_id(m), sa_format(&src->addr, a, sizeof(a)));
+		metric_inc(sp->ctr.drops);
+		if (!ack)
+			proxy_reply(sp, src, m, 403, "Not relayed (no Route through this proxy)",
+			    NULL);
+		goto out;
+	}
 	err = proxy_next_hop(sp, m, &tp, &dst);
 	if (err) {
 		log_info("sip_no_next_hop method=%s call_id=%s err=%d", sip_msg_method(m),
@@ -126,7 +143,9 @@ forward(struct sp *sp, const struct sp_src *src, struct sip_msg *m, const char *
 	if (sip_branch_new(branch, sizeof(branch)))
 		goto out;
 	memset(&f, 0, sizeof(f));
-	f.via = &out->hop;
+	hop = out->hop;
+	hop.transport = tp;
+	f.via = &hop;
 	f.branch = branch;
 	f.self = sp->cfg.self;
 	f.nself = sp->cfg.nlisteners;
@@ -205,6 +224,7 @@ static int
 pending_new(struct sp *sp, const struct sp_src *src, struct sip_msg *m, struct pending **pp)
 {
 	struct pending *p = calloc(1, sizeof(*p));
+	struct sip_via v;
 
 	if (p == NULL)
 		return ENOMEM;
@@ -213,6 +233,8 @@ pending_new(struct sp *sp, const struct sp_src *src, struct sip_msg *m, struct p
 	if (src->conn)
 		p->src.conn = tp_conn_ref(src->conn);
 	p->m = m;
+	if (sip_msg_via(m, 0, &v) == 0 && v.branch != NULL)
+		snprintf(p->branch, sizeof(p->branch), "%s", v.branch);
 	*pp = p;
 	return 0;
 }
@@ -256,7 +278,7 @@ update_offer(struct sp *sp, const struct sp_src *src, struct sip_msg *m)
 		return;
 	}
 	to = src->lsnr->side == c->side[0] ? c->side[1] : c->side[0];
-	st = media_offer(sp, c, sip_msg_from_tag(m), sip_msg_to_tag(m), NULL, src->lsnr->side, to,
+	st = media_offer(sp, c, sip_msg_from_tag(m), sip_msg_to_tag(m), p->branch, src->lsnr->side, to,
 	    body, blen, update_offered, p, &op);
 	if (st)
 		update_offered(st, NULL, 0, p);
@@ -371,7 +393,7 @@ txn_nit_response(struct sp *sp, struct sip_msg *m)
 		raw = sip_msg_raw(m, &rlen);
 		if (c != NULL && blen > 0 &&
 		    sip_msg_parse(&n->resp, raw, rlen, SIP_TRANSPORT_UDP, NULL, NULL) == 0) {
-			st = media_answer(sp, c, sip_msg_from_tag(m), sip_msg_to_tag(m), NULL,
+			st = media_answer(sp, c, sip_msg_from_tag(m), sip_msg_to_tag(m), n->in_branch,
 			    n->out_side, n->in_side, body, blen, update_answered, n, &n->mop);
 			if (st)
 				update_answered(st, NULL, 0, n);
@@ -426,7 +448,8 @@ txn_ack_forward(struct sp *sp, const struct sp_src *src, struct sip_msg *m)
 		return;
 	}
 	to = src->lsnr->side == c->side[0] ? c->side[1] : c->side[0];
-	st = media_answer(sp, c, sip_msg_to_tag(m), sip_msg_from_tag(m), NULL, src->lsnr->side,
+	st = media_answer(sp, c, sip_msg_to_tag(m), sip_msg_from_tag(m), c->late_branch,
+	    src->lsnr->side,
 	    to, body, blen, ack_answered, p, &op);
 	if (st)
 		ack_answered(st, NULL, 0, p);

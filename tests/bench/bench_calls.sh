@@ -9,7 +9,7 @@
 # Usage: SBC_BUILD_DIR=build SBC_SOURCE_DIR=. tests/bench/bench_calls.sh [options]
 #   --smoke          a few calls per system, fails on any failed call (ctest runs this)
 #   --calls N        calls per step (default 2000)
-#   --rates "R..."   offered call rates per step, increasing (default "50 100 200 300 400 600 800")
+#   --rates "R..."   offered call rates per step, increasing (default "100 200 300 350 400 450 500 600 800")
 #   --only sbc|kamailio
 # The load generator (sipp, stunnel) is not counted in the CPU figures.
 set -u
@@ -20,7 +20,7 @@ export SBC_SOURCE_DIR SBC_BUILD_DIR
 
 SMOKE=0
 CALLS=2000
-RATES="50 100 200 300 400 600 800"
+RATES="100 200 300 350 400 450 500 600 800"
 ONLY=
 while [ $# -gt 0 ]; do
 	case $1 in
@@ -77,8 +77,9 @@ run_steps() {
 	local name=$1 rate best=0 best_cpu= t0 t1 c0 c1 ok_calls failed el cps cpu ms
 	shift
 	for rate in $RATES; do
-		local pids
+		local pids p per0=() per1=() split=
 		pids=$(tree_pids "$@")
+		for p in "$@"; do per0+=("$(cpu_ticks $(tree_pids "$p"))"); done
 		c0=$(cpu_ticks $pids)
 		t0=$(date +%s%N)
 		mkdir -p "$DIR/$name-$rate"
@@ -91,6 +92,10 @@ run_steps() {
 		t1=$(date +%s%N)
 		sleep 0.5
 		c1=$(cpu_ticks $pids)
+		for p in "$@"; do per1+=("$(cpu_ticks $(tree_pids "$p"))"); done
+		for p in "${!per0[@]}"; do
+			split+=" $(awk -v t=$((per1[p] - per0[p])) -v hz="$HZ" 'BEGIN { printf "%.2f", t / hz }')"
+		done
 		ok_calls=$(awk -F'|' '/Successful call/ { gsub(/ /, "", $3); print $3 }' "$DIR/$name-$rate/uac.out" | tail -1)
 		failed=$(awk -F'|' '/Failed call/ { gsub(/ /, "", $3); print $3 }' "$DIR/$name-$rate/uac.out" | tail -1)
 		ok_calls=${ok_calls:-0}
@@ -100,12 +105,17 @@ run_steps() {
 		cpu=$(awk -v t=$((c1 - c0)) -v hz="$HZ" -v n="$ok_calls" 'BEGIN { printf "%.2f", n ? t / hz * 1000 / n : 0 }')
 		printf '%-22s offered %5s cps: %6s ok %5s failed, %7s cps achieved, %6s CPU-s/1000 calls\n' \
 			"$name" "$rate" "$ok_calls" "$failed" "$cps" "$cpu"
+		echo "    CPU-s of each process over the step ($(for p in "$@"; do printf "%s " "$(cat /proc/$p/comm 2>/dev/null)"; done)):$split"
 		# < 0.1% failed and the offered rate actually sustained (within 10%)
 		if [ "$ok_calls" -gt 0 ] && [ $((failed * 1000)) -lt "$CALLS" ] && [ "$ok_calls" -eq $((CALLS - failed)) ] &&
 			awk -v a="$cps" -v r="$rate" -v s="$SMOKE" 'BEGIN { exit !(s == 1 || a >= 0.9 * r) }'; then
 			best=$cps
 			best_cpu=$cpu
 		else
+			# why the step failed: what sipp expected and what came instead (or timeouts)
+			cat "$DIR/$name-$rate"/*errors.log 2>/dev/null | tr -d '\r' |
+				grep -oE "while expecting '[^']*' \(index [0-9]+\), received '[^ ]+ [^ ]+|[A-Za-z ]*timeout[a-z ]*" |
+				sort | uniq -c | sort -rn | head -5 | sed 's/^/    failures: /'
 			break
 		fi
 	done
@@ -116,7 +126,7 @@ run_steps() {
 RC=0
 if [ "$ONLY" != kamailio ]; then
 	redis_start || exit 1
-	MEDIAD_WORKERS=2 mediad_start bench "$OUT_IP" "$IN_IP" 30000 || exit 1
+	MEDIAD_WORKERS=2 MEDIAD_LOG_LEVEL=warn mediad_start bench "$OUT_IP" "$IN_IP" 30000 || exit 1
 	SP_LOG_LEVEL=warn SP_TIMEOUT_MS=3000 sigproxy_start bench "$SIP_IP" "$SIP_IN_IP" "sip:$BACK_IP:5060" || exit 1
 	stunnel_client sbc "$STUNNEL_ACCEPT" "$SIP_IP:5061" sbc.example.test || exit 1
 	wait_for 10 bash -c "redis-cli -s '$REDIS_SOCK' --scan --pattern 'sbc:mediad:*' | grep -q ."

@@ -42,6 +42,7 @@ struct ngpeer {
 	char cmds[16][16];
 	char profiles[16][16];
 	char dir0[16][16];
+	char branch[16][64];
 	unsigned n;
 };
 
@@ -93,6 +94,13 @@ ng_read(evutil_socket_t fd, short what, void *arg)
 
 		snprintf(n->cmds[n->n], sizeof(n->cmds[0]), "%s", cmd);
 		snprintf(n->profiles[n->n], sizeof(n->profiles[0]), "%.*s", (int)pl, prof);
+		{
+			const char *vb = "";
+			size_t vl = 0;
+
+			ng_get_str(m.dict, "via-branch", &vb, &vl);
+			snprintf(n->branch[n->n], sizeof(n->branch[0]), "%.*s", (int)vl, vb);
+		}
 		if (dl != NULL && dl->child != NULL)
 			snprintf(n->dir0[n->n], sizeof(n->dir0[0]), "%.*s", (int)dl->child->len,
 			    dl->child->str);
@@ -337,6 +345,9 @@ test_basic_call(void **state)
 	assert_string_equal(f->ng.cmds[1], "answer");
 	assert_string_equal(f->ng.profiles[1], "RTP/SAVP");
 	assert_string_equal(f->ng.dir0[1], "inside");
+	/* offer and answer name the same via-branch: the caller's */
+	assert_string_equal(f->ng.branch[0], "z9hG4bK-basic1");
+	assert_string_equal(f->ng.branch[1], "z9hG4bK-basic1");
 	assert_non_null(dialog_find(f->sp, "basic1"));
 	/* BYE from the caller through the Record-Route */
 	snprintf(bye, sizeof(bye), "BYE sip:b@127.0.0.1:%u SIP/2.0\r\n"
@@ -467,6 +478,28 @@ test_bad_input(void **state)
 	    "Content-Length: 0\r\n\r\n", f->uac.port);
 	send_to(f, &f->uac, out, msg);
 	expect(f, &f->uac, "483", buf, sizeof(buf));
+	/* out-of-dialog MESSAGE towards an inside host: never relayed (no open relay) */
+	snprintf(msg, sizeof(msg), "MESSAGE sip:x@127.0.0.1:%u SIP/2.0\r\n"
+	    "Via: SIP/2.0/UDP 127.0.0.1:%u;branch=z9hG4bK-m1\r\nFrom: <sip:a@x>;tag=1\r\n"
+	    "To: <sip:b@x>\r\nCall-ID: m1\r\nCSeq: 1 MESSAGE\r\nMax-Forwards: 70\r\n"
+	    "Content-Length: 0\r\n\r\n", f->uas1.port, f->uac.port);
+	send_to(f, &f->uac, out, msg);
+	expect(f, &f->uac, "403", buf, sizeof(buf));
+	assert_int_equal(recv_on(f, &f->uas1, 100, buf, sizeof(buf)), ETIMEDOUT);
+	/* a Call-ID longer than the proxy keeps: 400 with a reason, counted */
+	{
+		char longid[600], m3[1400];
+
+		memset(longid, 'x', sizeof(longid) - 1);
+		longid[sizeof(longid) - 1] = '\0';
+		snprintf(m3, sizeof(m3), "BYE sip:x@127.0.0.1 SIP/2.0\r\n"
+		    "Via: SIP/2.0/UDP 127.0.0.1:%u;branch=z9hG4bK-l1\r\nFrom: <sip:a@x>;tag=1\r\n"
+		    "To: <sip:b@x>;tag=2\r\nCall-ID: %s\r\nCSeq: 1 BYE\r\nMax-Forwards: 70\r\n"
+		    "Content-Length: 0\r\n\r\n", f->uac.port, longid);
+		send_to(f, &f->uac, out, m3);
+		expect(f, &f->uac, "400", buf, sizeof(buf));
+		assert_non_null(strstr(buf, "too long"));
+	}
 	/* no route: 404 */
 	invite(f, "999", "nr1", false);
 	expect(f, &f->uac, "404", buf, sizeof(buf));
@@ -483,6 +516,28 @@ test_bad_input(void **state)
 	send_to(f, &f->uac, out, msg);
 	expect(f, &f->uac, "503", buf, sizeof(buf));
 	assert_non_null(strstr(buf, "Retry-After"));
+	/* the mediad answers pings again: 200 once more */
+	f->ng.silent = false;
+	mediad_pool_mark_ok(f->sp->pool, "static");
+	mediad_pool_mark_ok(f->sp->pool, "static");
+	mediad_pool_mark_ok(f->sp->pool, "static");
+	send_to(f, &f->uac, out, msg);
+	expect(f, &f->uac, "200", buf, sizeof(buf));
+	/* OPTIONS for a routed number whose targets are held down: 503 for that route */
+	{
+		const struct route_rule *r = route_table_rule(f->sp->cfg.routes, 0);
+		char m2[1024];
+
+		f->sp->cfg.holddown_ms = 60000;
+		health_target_failed(f->sp->health, &r->targets[0]);
+		health_target_failed(f->sp->health, &r->targets[1]);
+		snprintf(m2, sizeof(m2), "OPTIONS sip:801100@127.0.0.1:%u SIP/2.0\r\n"
+		    "Via: SIP/2.0/UDP 127.0.0.1:%u;branch=z9hG4bK-o2\r\nFrom: <sip:a@x>;tag=1\r\n"
+		    "To: <sip:b@x>\r\nCall-ID: o2\r\nCSeq: 1 OPTIONS\r\nMax-Forwards: 70\r\n"
+		    "Content-Length: 0\r\n\r\n", out, f->uac.port);
+		send_to(f, &f->uac, out, m2);
+		expect(f, &f->uac, "503", buf, sizeof(buf));
+	}
 	fx_stop(f);
 }
 
@@ -693,6 +748,7 @@ test_late_offer_and_reinvite(void **state)
 	expect(f, &f->uas1, "ACK", buf, sizeof(buf));
 	assert_string_equal(f->ng.cmds[1], "answer");
 	assert_string_equal(f->ng.dir0[1], "outside");
+	assert_string_equal(f->ng.branch[1], f->ng.branch[0]);	/* late offer pair */
 	assert_non_null(strstr(buf, "rewritten-by-test-mediad"));
 	/* re-INVITE from the callee (hold): offer inside -> outside, answer back */
 	send_in_dialog(f, &f->uas1, "in", "INVITE", 5, "lo1", callee, caller, f->uac.port, uas_sdp);

@@ -10,13 +10,13 @@ fails=0
 expect_fail() {
 	local what=$1 pattern=$2 out rc
 	shift 2
-	out=$(timeout 50 "$peer" --mediad "$mediad" --quiet --packets 120 --rate 200 "$@" 2>&1)
+	out=$(timeout 50 "$peer" --mediad "$mediad" --media-timeout 0 --packets 120 --rate 200 "$@" 2>&1)
 	rc=$?
 	if [[ $rc -eq 1 && $out == *"FAIL"* && $out =~ $pattern ]]; then
 		echo "ok - $what detected"
 	else
 		echo "not ok - $what: rc=$rc"
-		echo "$out" | sed 's/^/# /'
+		echo "$out" | head -40 | sed 's/^/# /'
 		fails=$((fails + 1))
 	fi
 }
