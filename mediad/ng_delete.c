@@ -146,7 +146,8 @@ mediad_reap(struct mediad *md)
 
 		next = c->next;
 		if (c->state == CALL_STATE_OFFERED) {
-			if (now - c->last_signal_ms < (uint64_t)md->cfg.offer_timeout_s * 1000u)
+			if (c->last_signal_ms > now ||
+			    now - c->last_signal_ms < (uint64_t)md->cfg.offer_timeout_s * 1000u)
 				continue;
 			log_set_call_id(c->call_id);
 			log_warnx("call_timeout reason=offer-not-answered after_s=%u",
@@ -163,7 +164,11 @@ mediad_reap(struct mediad *md)
 		last = call_stats_last_packet_ms(c);
 		if (last < c->last_signal_ms)
 			last = c->last_signal_ms;
-		if (now - last < (uint64_t)limit * 1000u)
+		/*
+		 * Workers stamp packets with their own clock reads, which can be later
+		 * than ours: a "last" in our future means media just flowed.
+		 */
+		if (last > now || now - last < (uint64_t)limit * 1000u)
 			continue;
 		log_set_call_id(c->call_id);
 		log_warnx("call_timeout reason=%s after_s=%u", call_on_hold(c) ? "silent-on-hold" :

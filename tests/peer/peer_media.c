@@ -432,16 +432,17 @@ static void
 action(struct peer *p, struct peer_call *c, unsigned i)
 {
 	unsigned n = p->o.packets;
-	/* The caller holds: nothing may flow towards the caller. */
+	/* The caller holds (sendonly): nothing may flow towards the caller. The pause before
+	 * each re-offer lets packets still in the relay arrive under the old direction. */
 	bool *held_towards_caller = p->o.rtp_caller ? &c->hold_s2r : &c->hold_r2s;
 
 	if (p->o.hold && i == n / 3) {
-		peer_pump(p, 60);
+		peer_pump(p, 150);
 		if (peer_call_signal(p, c, "sendonly", "recvonly", false) == 0)
 			*held_towards_caller = true;
 	}
 	if (p->o.hold && i == 2 * n / 3) {
-		peer_pump(p, 60);
+		peer_pump(p, 150);
 		if (peer_call_signal(p, c, "sendrecv", "sendrecv", false) == 0)
 			*held_towards_caller = false;
 	}
