@@ -151,7 +151,7 @@ struct call_media {
 	struct port_pair ports;         /* on the monologue's interface; fds -> relay */
 	struct sa remote_rtp;           /* from this party's SDP; AF_UNSPEC until known */
 	struct sa remote_rtcp;
-	bool rtcp_mux;
+	bool rtcp_mux;                  /* this party's leg muxes RTCP; fixed once c->rm[] runs */
 	bool sends, receives;           /* this party's direction from its SDP */
 	/* crypto lines this party offered us (to answer from) */
 	struct call_crypto offered[MEDIAD_MAX_CRYPTO];
@@ -280,11 +280,15 @@ ng_handler_h *ng_handler_for(enum ng_op op);
 
 /* ---- ng_opts.c ---- */
 
-enum ng_rtcp_mux {
-	NG_RTCP_MUX_DEFAULT = 0,       /* pass through what the offerer asked for */
-	NG_RTCP_MUX_DEMUX,             /* accept from the offerer, do not offer onwards */
-	NG_RTCP_MUX_REJECT,            /* strip on both sides */
-};
+/*
+ * rtcp-mux options (ng_opts.rtcp_mux), a set: none = pass through what the offerer
+ * asked for. OFFER/REQUIRE win over DEMUX; REJECT with OFFER is the reverse of DEMUX.
+ */
+#define NG_RTCP_MUX_OFFER   0x01u  /* offer a=rtcp-mux to the recipient even if the sender did not */
+#define NG_RTCP_MUX_REQUIRE 0x02u  /* as OFFER here: the answer still decides the recipient's leg */
+#define NG_RTCP_MUX_DEMUX   0x04u  /* accept from the offerer, do not offer onwards */
+#define NG_RTCP_MUX_ACCEPT  0x08u  /* parsed; pass-through already accepts */
+#define NG_RTCP_MUX_REJECT  0x10u  /* refuse the sender's (offerer's) a=rtcp-mux */
 
 /* The options of an offer/answer request, read once; strings borrowed from the message. */
 struct ng_opts {
@@ -306,7 +310,7 @@ struct ng_opts {
 	bool sdes_off;
 	unsigned sdes_params_set, sdes_params_clear;  /* SDP_CRYPTO_UNENCRYPTED_* */
 	unsigned allowed_suites;         /* after SDES no-/only- */
-	enum ng_rtcp_mux rtcp_mux;
+	unsigned rtcp_mux;               /* NG_RTCP_MUX_* */
 	int64_t delete_delay;            /* -1 when not given */
 };
 

@@ -257,7 +257,11 @@ reply_sdp(const struct ng_opts *o, const struct sdp *sdp, struct monologue *to,
 		rm->addr = to->iface->advertised;
 		rm->port = cm->ports.port;
 		rm->proto = cm->proto;
-		rm->rtcp_mux = cm->rtcp_mux || (!answer && cm->mux_offered);
+		/* Offer: a=rtcp-mux iff we offer it to this party (written even when the sender
+		 * had none: rtcp-mux offer/require). Answer: iff this party's leg muxes, which
+		 * after demux means writing it although the answerer never saw it. */
+		rm->rtcp_mux = answer ? cm->rtcp_mux : cm->mux_offered;
+		rm->rtcp_mux_add = rm->rtcp_mux;
 		if (!sdp_proto_is_secure(cm->proto) || cm->disabled)
 			continue;
 		rm->crypto_mode = SDP_RW_CRYPTO_EMIT;
@@ -343,7 +347,7 @@ take_sender_media(struct mediad *md, const struct ng_opts *o, const struct sdp *
 			continue;
 		cm->proto = sm->proto == SDP_PROTO_UDP_TLS_RTP_SAVP ? SDP_PROTO_RTP_SAVP :
 		    sm->proto == SDP_PROTO_UDP_TLS_RTP_SAVPF ? SDP_PROTO_RTP_SAVPF : sm->proto;
-		cm->mux_offered = sm->rtcp_mux && o->rtcp_mux != NG_RTCP_MUX_REJECT;
+		cm->mux_offered = sm->rtcp_mux && !(o->rtcp_mux & NG_RTCP_MUX_REJECT);
 		cm->noffered = 0;
 		if (!sdp_proto_is_secure(cm->proto) || cm->disabled)
 			continue;
@@ -372,7 +376,7 @@ take_sender_media(struct mediad *md, const struct ng_opts *o, const struct sdp *
 /* What we offer the recipient of an offer: ports, profile and our keys. */
 static const char *
 prepare_recipient(struct mediad *md, const struct ng_opts *o, const struct sdp *sdp,
-    struct monologue *s, struct monologue *r)
+    const struct call *c, struct monologue *s, struct monologue *r)
 {
 	size_t i;
 	unsigned k;
@@ -389,7 +393,19 @@ prepare_recipient(struct mediad *md, const struct ng_opts *o, const struct sdp *
 			rm->proto = o->transport;
 		else if (!was_set)
 			rm->proto = sm->proto;
-		rm->mux_offered = sm->mux_offered && o->rtcp_mux == NG_RTCP_MUX_DEFAULT;
+		/*
+		 * Whether we offer rtcp-mux to the recipient; its answer then decides whether
+		 * its leg muxes. A running relay media keeps the mux it was created with
+		 * (relay_media_update ignores it): a re-offer must advertise just that.
+		 */
+		if (c->rm[i] != NULL)
+			rm->mux_offered = rm->rtcp_mux;
+		else if (o->rtcp_mux & (NG_RTCP_MUX_OFFER | NG_RTCP_MUX_REQUIRE))
+			rm->mux_offered = true;
+		else if (o->rtcp_mux & NG_RTCP_MUX_DEMUX)
+			rm->mux_offered = false;
+		else
+			rm->mux_offered = sm->mux_offered;
 		if (sm->disabled)
 			continue;
 		reason = ensure_ports(md, s, sm);
@@ -572,7 +588,7 @@ ng_handle_offer(struct mediad *md, const struct ng_msg *m, struct bencode_arena 
 	reason = take_sender_media(md, &o, sdp, s, true);
 	if (reason != NULL)
 		goto out;
-	reason = prepare_recipient(md, &o, sdp, s, r);
+	reason = prepare_recipient(md, &o, sdp, c, s, r);
 	if (reason != NULL)
 		goto out;
 	s->nmedia = r->nmedia = (unsigned)sdp->nmedia;
@@ -755,10 +771,17 @@ ng_handle_answer(struct mediad *md, const struct ng_msg *m, struct bencode_arena
 			reason = "Answer uses a different transport protocol than offered";
 			goto out;
 		}
-		am->rtcp_mux = sm->rtcp_mux && am->mux_offered;
-		/* Towards the offerer mux follows the answerer unless rejected: the reply is the
-		 * answerer's SDP rewritten, and a=rtcp-mux can only be kept, not invented. */
-		om->rtcp_mux = om->mux_offered && sm->rtcp_mux && o.rtcp_mux != NG_RTCP_MUX_REJECT;
+		/*
+		 * The answer decides the answerer's leg, if we offered it mux. Towards the
+		 * offerer mux follows the answerer, except that an offerer's mux we did not
+		 * pass on (demux) is accepted by us. Once the relay media runs both stay
+		 * as created (see prepare_recipient).
+		 */
+		if (c->rm[i] == NULL) {
+			am->rtcp_mux = sm->rtcp_mux && am->mux_offered;
+			om->rtcp_mux = om->mux_offered && (sm->rtcp_mux || !am->mux_offered) &&
+			    !(o.rtcp_mux & NG_RTCP_MUX_REJECT);
+		}
 		if (sdp_proto_is_secure(om->proto)) {
 			reason = choose_offerer_crypto(om, &o);
 			if (reason != NULL) {

@@ -86,6 +86,25 @@ sdes_opt(const char *s, size_t len, void *arg)
 }
 
 static void
+rtcp_mux_opt(const char *s, size_t len, void *arg)
+{
+	struct ng_opts *o = arg;
+
+	if (name_is(s, len, "offer"))
+		o->rtcp_mux |= NG_RTCP_MUX_OFFER;
+	else if (name_is(s, len, "require"))
+		o->rtcp_mux |= NG_RTCP_MUX_REQUIRE;
+	else if (name_is(s, len, "demux"))
+		o->rtcp_mux |= NG_RTCP_MUX_DEMUX;
+	else if (name_is(s, len, "accept"))
+		o->rtcp_mux |= NG_RTCP_MUX_ACCEPT;
+	else if (name_is(s, len, "reject"))
+		o->rtcp_mux |= NG_RTCP_MUX_REJECT;
+	else
+		log_debug("%s: rtcp-mux '%.*s' ignored", __func__, (int)len, s);
+}
+
+static void
 flag_opt(const char *s, size_t len, void *arg)
 {
 	struct sdes_ctx *ctx = arg;
@@ -121,6 +140,8 @@ flag_opt(const char *s, size_t len, void *arg)
 		o->rekey = true;
 	else if (name_prefix(s, len, "SDES-", &rest))
 		sdes_opt(s + rest, len - rest, ctx);
+	else if (name_prefix(s, len, "rtcp-mux-", &rest))
+		rtcp_mux_opt(s + rest, len - rest, o);
 	else if (name_prefix(s, len, "replace-", &rest)) {
 		if (name_is(s + rest, len - rest, "origin"))
 			o->rw_flags |= SDP_RW_REPLACE_ORIGIN;
@@ -143,18 +164,6 @@ replace_opt(const char *s, size_t len, void *arg)
 		o->rw_flags |= SDP_RW_SDP_VERSION;
 	else if (name_is(s, len, "zero address"))
 		o->rw_flags |= SDP_RW_REPLACE_ZERO_ADDR;
-}
-
-static void
-rtcp_mux_opt(const char *s, size_t len, void *arg)
-{
-	struct ng_opts *o = arg;
-
-	if (name_is(s, len, "demux"))
-		o->rtcp_mux = NG_RTCP_MUX_DEMUX;
-	else if (name_is(s, len, "reject"))
-		o->rtcp_mux = NG_RTCP_MUX_REJECT;
-	/* offer, require, accept: pass-through is what we do anyway */
 }
 
 static int

@@ -370,6 +370,140 @@ my $nocrypto = $sdp_srtp =~ s/^a=crypto:.*\r\n//mgr;
 $r = req({ %offer_a, 'call-id' => "N-$$", sdp => $nocrypto });
 ok($r->{result} eq 'error' && $r->{'error-reason'} eq 'no usable crypto suite', 'RTP/SAVP offer without crypto: error');
 
+# ---- rtcp-mux (RFC 5761): default pass-through, offer, require, demux, reject ----
+{
+	my $plain = join($CRLF, 'v=0', 'o=c 5 5 IN IP4 198.51.100.20', 's=-', 'c=IN IP4 198.51.100.20',
+		't=0 0', 'm=audio 21000 RTP/AVP 0', 'a=sendrecv', '');
+	my $with_mux = sub { my ($s) = @_; return $s =~ s/a=sendrecv\r\n/a=sendrecv\r\na=rtcp-mux\r\n/r };
+	my $nmux = sub { my ($s) = @_; my @l = (($s // '') =~ /^a=rtcp-mux\r$/mg); return scalar @l };
+	my $rtcp_next = sub { my ($s) = @_; return ($s // '') =~ /^a=rtcp:(\d+)\r$/m && $1 == m_port($s) + 1 };
+	my $no_rtcp = sub { my ($s) = @_; return ($s // '') !~ /^a=rtcp:/m };
+	# the rtcp-mux flag of each party's media and its number of streams, from query
+	my $legs = sub {
+		my ($id) = @_;
+		my $q = req({ command => 'query', 'call-id' => $id });
+		my %f;
+		for my $t (qw(x y)) {
+			my $md = $q->{tags}{$t}{medias}[0] // {};
+			my $mux = grep { $_ eq 'rtcp-mux' } @{$md->{flags} // []};
+			$f{$t} = ($mux ? 'mux' : 'nomux') . '/' . scalar(@{$md->{streams} // []});
+		}
+		return "x=$f{x} y=$f{y}";
+	};
+	my $call = sub {
+		my ($id, $osdp, $opts, $asdp) = @_;
+		my $ro = req({ command => 'offer', 'call-id' => $id, 'from-tag' => 'x', sdp => $osdp,
+			direction => ['inside', 'outside'], %$opts });
+		my $ra = defined $asdp ? req({ command => 'answer', 'call-id' => $id, 'from-tag' => 'x',
+			'to-tag' => 'y', sdp => $asdp }) : {};
+		return ($ro->{result} eq 'ok' ? $ro->{sdp} : "error: $ro->{'error-reason'}",
+			!defined $asdp || $ra->{result} eq 'ok' ? $ra->{sdp} : "error: $ra->{'error-reason'}");
+	};
+
+	# default: whatever the offerer asked for goes through, the answer decides
+	my ($o, $a) = $call->("X1-$$", $sdp_rtp, {}, $plain);
+	ok($nmux->($o) == 0 && $rtcp_next->($o), 'rtcp-mux default: no mux offered, a=rtcp port+1');
+	ok($legs->("X1-$$") eq 'x=nomux/2 y=nomux/2', 'rtcp-mux default without mux: both legs demuxed');
+	($o, $a) = $call->("X2-$$", $with_mux->($sdp_rtp), {}, $with_mux->($plain));
+	ok($nmux->($o) == 1 && $no_rtcp->($o), 'rtcp-mux default: the offerer\'s a=rtcp-mux passed on, no a=rtcp');
+	ok($nmux->($a) == 1 && $no_rtcp->($a), 'rtcp-mux default: the answerer\'s a=rtcp-mux passed back');
+	ok($legs->("X2-$$") eq 'x=mux/1 y=mux/1', 'rtcp-mux default with mux: both legs mux');
+	($o, $a) = $call->("X3-$$", $with_mux->($sdp_rtp), {}, $plain);
+	ok($nmux->($a) == 0 && $rtcp_next->($a), 'rtcp-mux default: an answer without mux is passed back without');
+	ok($legs->("X3-$$") eq 'x=nomux/2 y=nomux/2', 'rtcp-mux default, answer declines: neither leg muxes');
+
+	# offer: a=rtcp-mux towards the recipient although the offerer had none
+	($o, $a) = $call->("X4-$$", $sdp_rtp, { 'rtcp-mux' => ['offer'] }, $with_mux->($plain));
+	ok($nmux->($o) == 1 && $no_rtcp->($o), 'rtcp-mux offer: a=rtcp-mux added, no a=rtcp') or print "# $o\n";
+	ok($o =~ /^a=sendrecv\r\na=rtcp-mux\r$/m, 'rtcp-mux offer: a=rtcp-mux right after the direction');
+	ok($nmux->($a) == 0 && $rtcp_next->($a), 'rtcp-mux offer: the offerer (which never offered mux) gets none back')
+		or print "# $a\n";
+	ok($legs->("X4-$$") eq 'x=nomux/2 y=mux/1', 'rtcp-mux offer, answer accepts: only the recipient\'s leg muxes');
+	($o, $a) = $call->("X5-$$", $sdp_rtp, { 'rtcp-mux' => ['offer'] }, $plain);
+	ok($nmux->($o) == 1, 'rtcp-mux offer: offered again');
+	ok($legs->("X5-$$") eq 'x=nomux/2 y=nomux/2', 'rtcp-mux offer, answer declines: the answer decides, no mux');
+	($o) = $call->("X6-$$", $with_mux->($sdp_rtp), { 'rtcp-mux' => ['offer'] });
+	ok($nmux->($o) == 1 && $no_rtcp->($o), 'rtcp-mux offer with the offerer\'s own mux: one a=rtcp-mux');
+	($o) = $call->("X7-$$", $sdp_rtp, { flags => ['rtcp-mux-offer'] });
+	ok($nmux->($o) == 1, 'flag rtcp-mux-offer works as rtcp-mux: [offer]');
+
+	# require: the same SDP towards the recipient
+	($o, $a) = $call->("X8-$$", $sdp_rtp, { 'rtcp-mux' => ['require'] }, $with_mux->($plain));
+	ok($nmux->($o) == 1 && $no_rtcp->($o), 'rtcp-mux require: a=rtcp-mux added, no a=rtcp') or print "# $o\n";
+	ok($nmux->($a) == 0 && $rtcp_next->($a), 'rtcp-mux require: none back to the offerer');
+	ok($legs->("X8-$$") eq 'x=nomux/2 y=mux/1', 'rtcp-mux require: the recipient\'s leg muxes');
+	($o) = $call->("X9-$$", $sdp_rtp, { 'rtcp-mux' => 'require' });
+	ok($nmux->($o) == 1, 'rtcp-mux require as a single string');
+
+	# demux: not passed on, but accepted from the offerer
+	($o, $a) = $call->("XA-$$", $with_mux->($sdp_rtp), { 'rtcp-mux' => ['demux'] }, $plain);
+	ok($nmux->($o) == 0 && $rtcp_next->($o), 'rtcp-mux demux: a=rtcp-mux stripped, a=rtcp port+1 added')
+		or print "# $o\n";
+	ok($nmux->($a) == 1 && $no_rtcp->($a), 'rtcp-mux demux: the offerer\'s mux accepted in our answer')
+		or print "# $a\n";
+	ok($legs->("XA-$$") eq 'x=mux/1 y=nomux/2', 'rtcp-mux demux: the offerer\'s leg muxes, the recipient\'s not');
+
+	# reject: stripped both ways
+	($o, $a) = $call->("XB-$$", $with_mux->($sdp_rtp), { 'rtcp-mux' => ['reject'] }, $with_mux->($plain));
+	ok($nmux->($o) == 0 && $nmux->($a) == 0 && $rtcp_next->($a), 'rtcp-mux reject: no mux either way');
+	ok($legs->("XB-$$") eq 'x=nomux/2 y=nomux/2', 'rtcp-mux reject: neither leg muxes');
+	# offer + reject: the reverse of demux
+	($o, $a) = $call->("XC-$$", $with_mux->($sdp_rtp), { 'rtcp-mux' => ['offer', 'reject'] }, $with_mux->($plain));
+	ok($nmux->($o) == 1 && $nmux->($a) == 0, 'rtcp-mux offer+reject: mux offered on, refused to the offerer');
+	ok($legs->("XC-$$") eq 'x=nomux/2 y=mux/1', 'rtcp-mux offer+reject: only the recipient\'s leg muxes');
+
+	# a re-offer cannot change what the running relay does: the recipient keeps its mux
+	$r = req({ command => 'offer', 'call-id' => "X4-$$", 'from-tag' => 'x', 'to-tag' => 'y', sdp => $sdp_rtp,
+		direction => ['inside', 'outside'], 'rtcp-mux' => ['demux'] });
+	ok($r->{result} eq 'ok' && $nmux->($r->{sdp}) == 1, 're-offer keeps advertising the running leg\'s mux');
+	$r = req({ command => 'answer', 'call-id' => "X4-$$", 'from-tag' => 'x', 'to-tag' => 'y', sdp => $plain });
+	ok($r->{result} eq 'ok' && $legs->("X4-$$") eq 'x=nomux/2 y=mux/1', 're-answer without mux leaves the relay\'s mux as it is');
+	req({ command => 'delete', 'call-id' => $_ }) for map { "X$_-$$" } (1 .. 9, 'A', 'B', 'C');
+
+	# RTCP through the relay with rtcp-mux offer: the answerer muxes on its RTP port, the
+	# offerer keeps a separate RTCP port; each side's RTCP must reach the other's RTCP address.
+	{
+		my ($xr, $xc);
+		for (1 .. 50) {
+			$xr = IO::Socket::IP->new(Proto => 'udp', LocalHost => '127.0.0.1', LocalPort => 0) or die;
+			$xc = IO::Socket::IP->new(Proto => 'udp', LocalHost => '127.0.0.1',
+				LocalPort => $xr->sockport + 1) and last;
+			undef $xr;
+		}
+		die "no consecutive UDP ports\n" unless $xc;
+		my $y = IO::Socket::IP->new(Proto => 'udp', LocalHost => '127.0.0.1', LocalPort => 0) or die;
+		my $xsdp = join($CRLF, 'v=0', 'o=x 1 1 IN IP4 127.0.0.1', 's=-', 'c=IN IP4 127.0.0.1', 't=0 0',
+			'm=audio ' . $xr->sockport . ' RTP/AVP 0', '');
+		my $ysdp = join($CRLF, 'v=0', 'o=y 1 1 IN IP4 127.0.0.1', 's=-', 'c=IN IP4 127.0.0.1', 't=0 0',
+			'm=audio ' . $y->sockport . ' RTP/AVP 0', 'a=rtcp-mux', '');
+		$r = req({ command => 'offer', 'call-id' => "XM-$$", 'from-tag' => 'x', sdp => $xsdp,
+			direction => ['outside', 'inside'], 'rtcp-mux' => ['offer'] });
+		my $yport = m_port($r->{sdp});
+		ok($nmux->($r->{sdp}) == 1, 'media: mux offered to the answerer');
+		$r = req({ command => 'answer', 'call-id' => "XM-$$", 'from-tag' => 'x', 'to-tag' => 'y', sdp => $ysdp });
+		my $xport = m_port($r->{sdp});
+		ok($nmux->($r->{sdp}) == 0 && $rtcp_next->($r->{sdp}), 'media: the offerer keeps a separate RTCP port');
+		my $get = sub {
+			my ($s) = @_;
+			return undef unless IO::Select->new($s)->can_read(1);
+			my $b;
+			$s->recv($b, 2048);
+			return $b;
+		};
+		my $to = sub { my ($ip, $port) = @_; return Socket::pack_sockaddr_in($port, Socket::inet_aton($ip)) };
+		my $rtp = pack('CCnNN', 0x80, 0, 1, 160, 0x1234) . ('x' x 20);
+		my $rr_y = pack('CCnN', 0x80, 201, 1, 0xaaaa);   # RTCP RR, no report blocks
+		my $rr_x = pack('CCnN', 0x80, 201, 1, 0xbbbb);
+		$xr->send($rtp, 0, $to->($out_ip, $xport));
+		ok(($get->($y) // '') eq $rtp, 'media: offerer RTP reaches the answerer');
+		$y->send($rr_y, 0, $to->($in_ip, $yport));
+		ok(($get->($xc) // '') eq $rr_y, 'media: RTCP sent by the answerer on its RTP port reaches the offerer\'s RTCP port');
+		$xc->send($rr_x, 0, $to->($out_ip, $xport + 1));
+		ok(($get->($y) // '') eq $rr_x, 'media: the offerer\'s RTCP reaches the answerer on its RTP port (muxed)');
+		req({ command => 'delete', 'call-id' => "XM-$$" });
+	}
+}
+
 # ---- errors the protocol defines ----
 $r = req({ command => 'answer', 'call-id' => "nope-$$", 'from-tag' => 'a', 'to-tag' => 'b', sdp => $sdp_rtp });
 ok($r->{'error-reason'} eq 'Unknown call-id', 'answer for an unknown call');
