@@ -18,15 +18,6 @@
 #define STORE_MAX_ARGS 256
 #define STORE_BUF 16384
 
-struct call_store {
-	struct mediad *md;
-	struct redis_conn *r;
-	struct event *reg_ev;
-	bool connected;
-	bool was_connected;
-	uint64_t lost_writes;   /* writes skipped while disconnected (re-synced on connect) */
-};
-
 /* An argv under construction; strings live in buf. */
 struct argv_buf {
 	const char *argv[STORE_MAX_ARGS];
@@ -36,6 +27,27 @@ struct argv_buf {
 	size_t used;
 	bool overflow;
 };
+
+struct call_store {
+	struct mediad *md;
+	struct redis_conn *r;
+	struct event *reg_ev;
+	bool connected;
+	bool was_connected;
+	uint64_t lost_writes;   /* writes skipped while disconnected (re-synced on connect) */
+	/* Reused by every write (control thread only): no 20 KB calloc and wipe per command. */
+	struct argv_buf argv;
+};
+
+/* Empties b; the bytes used so far are wiped, since they may hold SRTP keys. */
+static void
+argv_reset(struct argv_buf *b)
+{
+	explicit_bzero(b->buf, b->used);
+	b->argc = 0;
+	b->used = 0;
+	b->overflow = false;
+}
 
 static void
 arg_add(struct argv_buf *b, const char *s, size_t len)
@@ -212,22 +224,19 @@ call_store_write(struct call_store *s, struct call *c)
 		metric_inc(s->md->ctr.redis_write_failures);
 		return;
 	}
-	b = calloc(1, sizeof(*b));
 	/* Call-IDs have no length limit: the key is built to size, never truncated. */
-	if (b == NULL || asprintf(&key, "sbc:media:%s", c->call_id) < 0) {
-		free(b);
+	if (asprintf(&key, "sbc:media:%s", c->call_id) < 0)
 		return;
-	}
+	b = &s->argv;
+	argv_reset(b);
 	/* MULTI/EXEC: readers never see a half-written hash or one without its TTL. */
 	arg_add(b, "MULTI", 5);
 	send_argv(s, b);
-	b->argc = 0;
-	b->used = 0;
+	argv_reset(b);
 	arg_add(b, "DEL", 3);
 	arg_add(b, key, strlen(key));
 	send_argv(s, b);
-	b->argc = 0;
-	b->used = 0;
+	argv_reset(b);
 	arg_add(b, "HSET", 4);
 	arg_add(b, key, strlen(key));
 	field(b, "call_id", c->call_id);
@@ -244,26 +253,22 @@ call_store_write(struct call_store *s, struct call *c)
 			leg_fields(b, c->mono[i], i == 0 ? 'a' : 'b');
 	if (b->overflow) {
 		log_warnx("redis_write_skipped reason=record-too-large");
-		b->argc = 0;
-		b->used = 0;
+		argv_reset(b);
 		arg_add(b, "DISCARD", 7);
 		send_argv(s, b);
 		goto out;
 	}
 	send_argv(s, b);
-	b->argc = 0;
-	b->used = 0;
+	argv_reset(b);
 	arg_add(b, "EXPIRE", 6);
 	arg_add(b, key, strlen(key));
 	arg_addf(b, "%u", s->md->cfg.media_ttl_s);
 	send_argv(s, b);
-	b->argc = 0;
-	b->used = 0;
+	argv_reset(b);
 	arg_add(b, "EXEC", 4);
 	send_argv(s, b);
  out:
-	explicit_bzero(b, sizeof(*b));
-	free(b);
+	argv_reset(b);
 	free(key);
 }
 
@@ -300,9 +305,8 @@ registration_write(struct call_store *s)
 
 	if (!s->connected || s->r == NULL)
 		return;
-	b = calloc(1, sizeof(*b));
-	if (b == NULL)
-		return;
+	b = &s->argv;
+	argv_reset(b);
 	snprintf(key, sizeof(key), "sbc:mediad:%s", md->cfg.id);
 	ifs[0] = '\0';
 	for (i = 0; i < md->cfg.niface; i++) {
@@ -341,13 +345,12 @@ registration_write(struct call_store *s)
 	arg_add(b, "updated", 7);
 	arg_addf(b, "%lld", (long long)time_wall_s());
 	send_argv(s, b);
-	b->argc = 0;
-	b->used = 0;
+	argv_reset(b);
 	arg_add(b, "EXPIRE", 6);
 	arg_add(b, key, strlen(key));
 	arg_addf(b, "%u", md->cfg.reg_ttl_s);
 	send_argv(s, b);
-	free(b);
+	argv_reset(b);
 }
 
 static void

@@ -221,36 +221,6 @@ key_same(const struct crypto_key *x, const struct crypto_key *y)
 }
 
 int
-relay_media_create(struct relay *r, const struct relay_leg_cfg *a,
-    const struct relay_leg_cfg *b, struct relay_media **mp)
-{
-	struct relay_media *m = NULL;
-	struct relay_cmd cmd;
-	unsigned i, s;
-	int err;
-
-	if (r == NULL || mp == NULL)
-		return EINVAL;
-	err = relay_media_new(&m, a, b);
-	if (err)
-		return err;
-	memset(&cmd, 0, sizeof(cmd));
-	cmd.op = RELAY_CMD_ATTACH;
-	cmd.media = m;
-	err = relay_worker_call(relay_pick_worker(r), &cmd);
-	if (err) {
-		/* The caller keeps its fds when we fail. */
-		for (i = 0; i < RELAY_LEG_COUNT; i++)
-			for (s = 0; s < RELAY_STREAM_COUNT; s++)
-				m->leg[i].sock[s].fd = -1;
-		relay_media_free(m);
-		return err;
-	}
-	*mp = m;
-	return 0;
-}
-
-int
 relay_media_update(struct relay_media *m, const struct relay_leg_cfg *a,
     const struct relay_leg_cfg *b)
 {

@@ -19,6 +19,12 @@
 
 #define unlikely(x) __builtin_expect(!!(x), 0)
 
+/*
+ * The result a posted command carries until the worker runs it: the caller does not
+ * wait and the worker frees the command (errno results are never negative).
+ */
+#define RELAY_RESULT_POSTED (-1)
+
 /* Per-worker metric series; all NULL without a registry. */
 struct relay_worker_metrics {
 	struct metric *packets_in, *bytes_in, *packets_out, *bytes_out;
@@ -265,12 +271,15 @@ media_events_free(struct relay_media *m)
 		}
 }
 
+/*
+ * Control thread: makes the media's events on w's base without touching the base's
+ * state (event_new only allocates and assigns), so the worker can add them later.
+ */
 static int
-worker_attach(struct relay_worker *w, struct relay_media *m)
+media_events_new(struct relay_worker *w, struct relay_media *m)
 {
 	unsigned i, s;
 
-	m->worker = w;
 	for (i = 0; i < RELAY_LEG_COUNT; i++)
 		for (s = 0; s < RELAY_STREAM_COUNT; s++) {
 			struct relay_sock *k = &m->leg[i].sock[s];
@@ -278,21 +287,51 @@ worker_attach(struct relay_worker *w, struct relay_media *m)
 			if (k->fd < 0)
 				continue;
 			k->ev = event_new(w->base, k->fd, EV_READ | EV_PERSIST, sock_readable, k);
-			if (k->ev == NULL || event_add(k->ev, NULL) != 0) {
+			if (k->ev == NULL) {
+				/* Never added: freeing does not change the worker's base. */
 				media_events_free(m);
-				m->worker = NULL;
 				return ENOMEM;
 			}
 		}
+	return 0;
+}
+
+/*
+ * Worker thread: starts the media's events and links it. The media is linked even
+ * when an event cannot be added, so that DETACH and STOP find it like any other;
+ * such a media relays nothing and the failure is logged.
+ */
+static int
+worker_attach(struct relay_worker *w, struct relay_media *m)
+{
+	unsigned i, s;
+	int err = 0;
+
+	for (i = 0; i < RELAY_LEG_COUNT && err == 0; i++)
+		for (s = 0; s < RELAY_STREAM_COUNT; s++) {
+			struct relay_sock *k = &m->leg[i].sock[s];
+
+			if (k->fd < 0)
+				continue;
+			if (k->ev == NULL || event_add(k->ev, NULL) != 0) {
+				err = ENOMEM;
+				break;
+			}
+		}
+	if (err) {
+		media_events_free(m);
+		log_warnx("relay_attach_failed worker=%u error=%d (media not relayed)", w->idx,
+		    err);
+	}
 	m->prev = NULL;
 	m->next = w->media;
 	if (w->media != NULL)
 		w->media->prev = m;
 	w->media = m;
-	atomic_fetch_add(&w->nmedia, 1);
+	/* nmedia was counted by relay_media_create when it picked this worker. */
 	if (w->met.media != NULL)
 		metric_set(w->met.media, atomic_load(&w->nmedia));
-	return 0;
+	return err;
 }
 
 static void
@@ -357,9 +396,16 @@ cmd_readable(evutil_socket_t fd, short what, void *arg)
 	w->cmd_head = w->cmd_tail = NULL;
 	pthread_mutex_unlock(&w->cmd_lock);
 	for (cmd = list; cmd != NULL; cmd = next) {
+		bool posted = cmd->result == RELAY_RESULT_POSTED;
+
 		/* The command lives on the caller's stack: read next before it is released. */
 		next = cmd->next;
 		worker_exec(w, cmd);
+		if (posted) {
+			/* Nobody waits for a posted command: it is ours to free. */
+			free(cmd);
+			continue;
+		}
 		pthread_mutex_lock(&w->cmd_lock);
 		cmd->done = true;
 		pthread_cond_broadcast(&w->cmd_cond);
@@ -367,16 +413,12 @@ cmd_readable(evutil_socket_t fd, short what, void *arg)
 	}
 }
 
-int
-relay_worker_call(struct relay_worker *w, struct relay_cmd *cmd)
+/* Appends cmd to w's queue (FIFO: a posted ATTACH runs before any later command) and wakes w. */
+static void
+worker_enqueue(struct relay_worker *w, struct relay_cmd *cmd)
 {
 	uint64_t one = 1;
 
-	/* From inside the worker (a callback) run it directly rather than deadlock. */
-	if (w->started && pthread_equal(pthread_self(), w->thread)) {
-		worker_exec(w, cmd);
-		return cmd->result;
-	}
 	cmd->done = false;
 	cmd->next = NULL;
 	pthread_mutex_lock(&w->cmd_lock);
@@ -388,11 +430,84 @@ relay_worker_call(struct relay_worker *w, struct relay_cmd *cmd)
 	pthread_mutex_unlock(&w->cmd_lock);
 	while (write(w->cmd_fd, &one, sizeof(one)) < 0 && errno == EINTR)
 		;
+}
+
+static bool
+worker_is_self(const struct relay_worker *w)
+{
+	return w->started && pthread_equal(pthread_self(), w->thread);
+}
+
+int
+relay_worker_call(struct relay_worker *w, struct relay_cmd *cmd)
+{
+	/* From inside the worker (a callback) run it directly rather than deadlock. */
+	if (worker_is_self(w)) {
+		worker_exec(w, cmd);
+		return cmd->result;
+	}
+	cmd->result = 0;
+	worker_enqueue(w, cmd);
 	pthread_mutex_lock(&w->cmd_lock);
 	while (!cmd->done)
 		pthread_cond_wait(&w->cmd_cond, &w->cmd_lock);
 	pthread_mutex_unlock(&w->cmd_lock);
 	return cmd->result;
+}
+
+int
+relay_media_create(struct relay *r, const struct relay_leg_cfg *a,
+    const struct relay_leg_cfg *b, struct relay_media **mp)
+{
+	struct relay_media *m = NULL;
+	struct relay_worker *w;
+	struct relay_cmd *cmd;
+	unsigned i, s;
+	int err;
+
+	if (r == NULL || mp == NULL)
+		return EINVAL;
+	err = relay_media_new(&m, a, b);
+	if (err)
+		return err;
+	w = relay_pick_worker(r);
+	/*
+	 * Everything that can fail is done here, so that the ATTACH itself is posted:
+	 * the caller does not wait a thread round trip per call. Later commands for the
+	 * media queue behind it on the same worker.
+	 */
+	err = media_events_new(w, m);
+	if (err)
+		goto out;
+	cmd = calloc(1, sizeof(*cmd));
+	if (cmd == NULL) {
+		media_events_free(m);
+		err = ENOMEM;
+		goto out;
+	}
+	cmd->op = RELAY_CMD_ATTACH;
+	cmd->media = m;
+	/* Written before the worker can see the media; the worker only reads it after. */
+	m->worker = w;
+	atomic_fetch_add(&w->nmedia, 1);
+	if (worker_is_self(w)) {
+		worker_exec(w, cmd);
+		free(cmd);
+	} else {
+		cmd->result = RELAY_RESULT_POSTED;
+		worker_enqueue(w, cmd);
+	}
+ out:
+	if (err) {
+		/* The caller keeps its fds when we fail. */
+		for (i = 0; i < RELAY_LEG_COUNT; i++)
+			for (s = 0; s < RELAY_STREAM_COUNT; s++)
+				m->leg[i].sock[s].fd = -1;
+		relay_media_free(m);
+	} else {
+		*mp = m;
+	}
+	return err;
 }
 
 static void *

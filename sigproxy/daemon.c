@@ -97,6 +97,8 @@ sp_start(struct sp *sp)
 
 	memset(&tc, 0, sizeof(tc));
 	tc.recvh = proxy_recv;
+	/* Failed outbound connects and handshakes end their branches at once. */
+	tc.closeh = proxy_conn_closed;
 	tc.arg = sp;
 	if ((err = tp_alloc(&sp->tp, sp->base, &tc)))
 		return err;

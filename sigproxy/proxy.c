@@ -137,6 +137,28 @@ proxy_send_in_dialog(struct sp *sp, struct sp_call *c, enum sp_side side, enum s
 	return proxy_send_to(sp, side, t, dst, NULL, buf, len, NULL);
 }
 
+void
+proxy_conn_closed(struct tp_conn *conn, int err, void *arg)
+{
+	struct sp *sp = arg;
+
+	if (!tp_conn_outbound(conn))
+		return;
+	switch (err) {
+	case ECONNREFUSED:
+	case ETIMEDOUT:
+	case EPROTO:
+	case ENETUNREACH:
+	case EHOSTUNREACH:
+	case ECONNRESET:
+		txn_invite_conn_failed(sp, conn, err);
+		break;
+	default:
+		/* clean close, idle timeout, garbage from the peer: no request lost to it */
+		break;
+	}
+}
+
 bool
 proxy_is_self_uri(struct sp *sp, const struct sip_uri *u)
 {

@@ -175,12 +175,16 @@ int proxy_next_hop(struct sp *sp, const struct sip_msg *m, enum sip_transport *t
 /* True when the top Route names us: an in-dialog request we Record-Routed. */
 bool proxy_routed_via_us(struct sp *sp, const struct sip_msg *m);
 bool proxy_is_self_uri(struct sp *sp, const struct sip_uri *u);
+/* tp_close_h of the core (arg: struct sp): failed outbound connects end their branches. */
+void proxy_conn_closed(struct tp_conn *conn, int err, void *arg);
 
 /* txn_invite.c */
 void txn_invite_request(struct sp *sp, const struct sp_src *src, struct sip_msg *m);
 bool txn_invite_ack(struct sp *sp, const struct sip_msg *m);
 void txn_invite_cancel(struct sp *sp, const struct sp_src *src, struct sip_msg *m);
 bool txn_invite_response(struct sp *sp, struct sip_msg *m);
+/* An outbound stream failed to connect (err from closeh): its branches fail over now. */
+void txn_invite_conn_failed(struct sp *sp, struct tp_conn *conn, int err);
 void txn_invite_free_all(struct sp *sp);
 
 /* txn_noninvite.c */

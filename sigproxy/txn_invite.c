@@ -27,8 +27,10 @@ struct branch {
 	enum sip_transport tp;
 	struct sa dst;
 	char host[256];
+	struct tp_conn *conn;	/* stream it went out on (ref), NULL for UDP; closeh matches it */
 	bool provisional;
 	bool cancelled;
+	bool failed;		/* connection refused or handshake failed: no CANCEL, no ACK */
 };
 
 struct sp_txn {
@@ -86,8 +88,10 @@ txn_free(struct sp_txn *t)
 	media_cancel(t->mop);
 	if (t->timer)
 		event_free(t->timer);
-	for (i = 0; i < t->nbr; i++)
+	for (i = 0; i < t->nbr; i++) {
 		sip_msg_free(t->br[i].sent);
+		tp_conn_deref(t->br[i].conn);
+	}
 	sip_msg_free(t->answer_2xx);
 	sip_msg_free(t->early);
 	sip_msg_free(t->req);
@@ -239,6 +243,18 @@ best_consider(struct sp_txn *t, const struct sip_msg *m, int status)
 	t->best_status = status;
 }
 
+/* A failure without a response (connect refused, handshake failed): a 503 (§16.7 step 6). */
+static void
+best_local(struct sp_txn *t, int status)
+{
+	if (t->best_status != 0 && class_rank(status) <= class_rank(t->best_status))
+		return;
+	free(t->best);
+	t->best = NULL;
+	t->best_len = 0;
+	t->best_status = status;
+}
+
 static void
 send_best(struct sp_txn *t)
 {
@@ -246,12 +262,13 @@ send_best(struct sp_txn *t)
 	char *buf = t->sp->buf;
 	size_t len;
 
-	if (t->best == NULL) {
-		final_local(t, t->best_status == 408 ? 408 : 503, NULL, "all targets failed");
-		return;
-	}
+	/* a 503, received or local, must not make the caller's side think we are overloaded */
 	if (t->best_status == 503) {
 		final_local(t, 500, "All targets unavailable", "all targets failed");
+		return;
+	}
+	if (t->best == NULL) {
+		final_local(t, t->best_status == 408 ? 408 : 503, NULL, "all targets failed");
 		return;
 	}
 	if (sip_msg_parse(&m, t->best, t->best_len, SIP_TRANSPORT_UDP, NULL, NULL) ||
@@ -268,20 +285,24 @@ send_best(struct sp_txn *t)
 	txn_done(t);
 }
 
+/* connp (may be NULL) gets a reference to the stream used, when the transport says which. */
 static int
 txn_send(struct sp_txn *t, enum sip_transport tp, const struct sa *dst, const char *host,
-    const char *buf, size_t len)
+    const char *buf, size_t len, struct tp_conn **connp)
 {
 	if (t->in_dialog)
 		return proxy_send_in_dialog(t->sp, dialog_find(t->sp, t->call_id), t->out_side, tp,
 		    dst, buf, len);
-	return proxy_send_to(t->sp, t->out_side, tp, dst, host, buf, len, NULL);
+	return proxy_send_to(t->sp, t->out_side, tp, dst, host, buf, len, connp);
 }
 
 static void
 branch_send(struct sp_txn *t, struct branch *b, const char *buf, size_t len)
 {
-	if (txn_send(t, b->tp, &b->dst, b->host[0] ? b->host : NULL, buf, len))
+	/* a failed connection is not retried for a CANCEL or ACK nobody is waiting for */
+	if (b->failed)
+		return;
+	if (txn_send(t, b->tp, &b->dst, b->host[0] ? b->host : NULL, buf, len, NULL))
 		log_warnx("sip_send_failed call_id=%s branch=%s", t->call_id, b->id);
 }
 
@@ -395,12 +416,62 @@ branch_start(struct sp_txn *t, enum sip_transport tp, const struct sa *dst, cons
 	if (err)
 		return err;
 	t->nbr++;
-	err = txn_send(t, tp, dst, host, buf, len);
-	if (err)
+	err = txn_send(t, tp, dst, host, buf, len, &b->conn);
+	if (err) {
+		b->failed = true;
 		return err;
+	}
 	t->state = TXN_CALLING;
 	timer_set(t, t->rule ? t->rule->timeout_ms : ROUTE_TIMEOUT_DEFAULT_MS);
 	return 0;
+}
+
+/*
+ * The stream under the live branch b failed before any response: a local 503 (§16.7 step 6),
+ * and the next target at once rather than at the failover timer.
+ */
+static void
+branch_conn_failed(struct sp_txn *t, struct branch *b, int err)
+{
+	const struct route_target *tg = t->rule && t->next_target > 0 ?
+	    &t->rule->targets[t->next_target - 1] : NULL;
+
+	evtimer_del(t->timer);
+	log_warnx("target_conn_failed call_id=%s target=%s transport=%s err=\"%s\"", t->call_id,
+	    tg ? tg->uri : b->host, sip_tpname(b->tp), strerror(err));
+	if (tg != NULL)
+		health_target_failed(t->sp->health, tg);
+	best_local(t, 503);
+	if (t->in_dialog || t->cancelled) {
+		send_best(t);
+		return;
+	}
+	metric_inc(t->sp->ctr.failovers);
+	txn_try_next(t);
+}
+
+void
+txn_invite_conn_failed(struct sp *sp, struct tp_conn *conn, int err)
+{
+	struct sp_txn *t;
+	unsigned i, j;
+
+	/* rare (one call per failed connection): a scan beats a per-connection index */
+	for (i = 0; i < SP_BUCKETS; i++) {
+		for (t = sp->txns[i]; t != NULL; t = t->next) {
+			for (j = 0; j < t->nbr; j++) {
+				struct branch *b = &t->br[j];
+
+				if (b->conn != conn || b->failed)
+					continue;
+				b->failed = true;
+				/* txn_try_next() below appends branches: stop looking at this txn */
+				if (j == t->nbr - 1 && t->state == TXN_CALLING && !b->provisional)
+					branch_conn_failed(t, b, err);
+				break;
+			}
+		}
+	}
 }
 
 static void
@@ -427,6 +498,7 @@ txn_try_next(struct sp_txn *t)
 		if (err) {
 			log_warnx("target_send_failed call_id=%s target=%s err=%d", t->call_id, tg->uri,
 			    err);
+			best_local(t, 503);
 			continue;
 		}
 		c = dialog_find(sp, t->call_id);

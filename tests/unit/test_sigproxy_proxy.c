@@ -187,13 +187,14 @@ lsnr_port(struct fx *f, const char *name)
 	return 0;
 }
 
+/* tcp_port: 0 for the two UDP UASes, else a TCP target on that port first, then uas2. */
 static struct fx *
-fx_start(const char *policy_out, unsigned timeout_ms, bool redis)
+fx_start_route(const char *policy_out, unsigned timeout_ms, bool redis, uint16_t tcp_port)
 {
 	struct fx *f = calloc(1, sizeof(*f));
 	struct conf *c = NULL;
 	struct conf_error ce;
-	char text[2048];
+	char text[2048], tgt[512];
 
 	assert_non_null(f);
 	log_init("test", LOG_LEVEL_WARN, false);
@@ -206,6 +207,12 @@ fx_start(const char *policy_out, unsigned timeout_ms, bool redis)
 		assert_int_equal(redis_server_start(&f->rs, NULL), 0);
 		f->have_redis = true;
 	}
+	if (tcp_port == 0)
+		snprintf(tgt, sizeof(tgt), "target = sip:127.0.0.1:%u\ntarget = sip:127.0.0.1:%u\n",
+		    f->uas1.port, f->uas2.port);
+	else
+		snprintf(tgt, sizeof(tgt), "target = sip:127.0.0.1:%u;transport=tcp\n"
+		    "target = sip:127.0.0.1:%u\n", tcp_port, f->uas2.port);
 	snprintf(text, sizeof(text),
 	    "[sigproxy]\nid = t1\n"
 	    "[listener out]\ntransport = udp\naddress = 127.0.0.1:0\nside = outside\n"
@@ -214,10 +221,10 @@ fx_start(const char *policy_out, unsigned timeout_ms, bool redis)
 	    "ng_retries = 1\nmediad_refresh_ms = 100\n"
 	    "[redis]\nenabled = %s\nport = %u\n"
 	    "[health]\nprobe = no\nholddown_ms = 0\n"
-	    "[route r]\nmatch = ^80\ntarget = sip:127.0.0.1:%u\ntarget = sip:127.0.0.1:%u\n"
+	    "[route r]\nmatch = ^80\n%s"
 	    "timeout_ms = %u\n",
 	    policy_out, f->ng.p.port, redis ? "yes" : "no", redis ? f->rs.port : 6379,
-	    f->uas1.port, f->uas2.port, timeout_ms);
+	    tgt, timeout_ms);
 	f->sp = calloc(1, sizeof(*f->sp));
 	assert_non_null(f->sp);
 	memset(&ce, 0, sizeof(ce));
@@ -239,6 +246,12 @@ fx_start(const char *policy_out, unsigned timeout_ms, bool redis)
 		assert_true(sp_redis_up(f->sp));
 	}
 	return f;
+}
+
+static struct fx *
+fx_start(const char *policy_out, unsigned timeout_ms, bool redis)
+{
+	return fx_start_route(policy_out, timeout_ms, redis, 0);
 }
 
 static void
@@ -405,6 +418,50 @@ test_failover_timeout_and_all_503(void **state)
 	/* best of 408 (timeout) and 503: the 4xx class wins */
 	expect(f, &f->uac, "408", buf, sizeof(buf));
 	fx_stop(f);
+}
+
+/*
+ * A TCP port bound on loopback without listen(): a connect to it is refused at once, and
+ * nothing else can take the port while fd is open.
+ */
+static uint16_t
+tcp_refusing_port(int *fdp)
+{
+	struct sa a;
+	socklen_t len = sizeof(a.u);
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+
+	assert_true(fd >= 0);
+	sa_parse(&a, "127.0.0.1", 0);
+	assert_int_equal(bind(fd, &a.u.sa, a.len), 0);
+	assert_int_equal(getsockname(fd, &a.u.sa, &len), 0);
+	*fdp = fd;
+	return ntohs(a.u.in.sin_port);
+}
+
+static void
+test_failover_conn_refused(void **state)
+{
+	char buf[8192], inv[8192];
+	struct fx *f;
+	uint64_t t0;
+	int fd;
+
+	/* a 2 s failover timer that the refused connect must not wait for */
+	f = fx_start_route("optional", 2000, false, tcp_refusing_port(&fd));
+	t0 = time_mono_ms();
+	invite(f, "801100", "refused1", false);
+	expect(f, &f->uas2, "INVITE", inv, sizeof(inv));
+	assert_true(time_mono_ms() - t0 < 1000);
+	assert_int_equal(metric_get(f->sp->ctr.failovers), 1);
+	/* the refused connect counts as a 503, which beats nothing: 503 and 503 make a 500 */
+	answer(f, &f->uas2, inv, 503, NULL);
+	expect(f, &f->uac, "500", buf, sizeof(buf));
+	assert_true(time_mono_ms() - t0 < 1500);
+	pump(f, 50);
+	assert_null(dialog_find(f->sp, "refused1"));
+	fx_stop(f);
+	close(fd);
 }
 
 static void
@@ -840,6 +897,7 @@ main(void)
 		cmocka_unit_test(test_basic_call),
 		cmocka_unit_test(test_failover_best_response),
 		cmocka_unit_test(test_failover_timeout_and_all_503),
+		cmocka_unit_test(test_failover_conn_refused),
 		cmocka_unit_test(test_cancel),
 		cmocka_unit_test(test_policy_required),
 		cmocka_unit_test(test_bad_input),

@@ -218,6 +218,47 @@ client_read(struct fx *f, int fd, char *buf, size_t size)
 
 /* ---- framer ---- */
 
+/*
+ * RFC 4475 ncl.dat (negative Content-Length) and mcl01.dat (two
+ * Content-Length values), byte for byte: a stream framer that took them for "more to come"
+ * left the peer without an answer. A complete header section with an unusable length is
+ * malformed at once.
+ */
+static const char RFC4475_NCL[] =
+	"INVITE sip:user@example.com SIP/2.0\r\n"
+	"Max-Forwards: 254\r\n"
+	"To: sip:j.user@example.com\r\n"
+	"From: sip:caller@example.net;tag=32394234\r\n"
+	"Call-ID: ncl.0ha0isndaksdj2193423r542w35\r\n"
+	"CSeq: 0 INVITE\r\n"
+	"Via: SIP/2.0/UDP 192.0.2.53;branch=z9hG4bKkdjuw\r\n"
+	"Contact: <sip:caller@example53.example.net>\r\n"
+	"Content-Type: application/sdp\r\n"
+	"Content-Length: -999\r\n"
+	"\r\n"
+	"v=0\r\n"
+	"o=mhandley 29739 7272939 IN IP4 192.0.2.53\r\n"
+	"s=-\r\n"
+	"c=IN IP4 192.0.2.53\r\n"
+	"t=0 0\r\n"
+	"m=audio 49217 RTP/AVP 0 12\r\n"
+	"m=video 3227 RTP/AVP 31\r\n"
+	"a=rtpmap:31 LPC\r\n";
+static const char RFC4475_MCL01[] =
+	"OPTIONS sip:user@example.com SIP/2.0\r\n"
+	"Via: SIP/2.0/UDP host5.example.net;branch=z9hG4bK293423\r\n"
+	"To: sip:user@example.com\r\n"
+	"From: sip:other@example.net;tag=3923942\r\n"
+	"Call-ID: mcl01.fhn2323orihawfdoa3o4r52o3irsdf\r\n"
+	"CSeq: 15932 OPTIONS\r\n"
+	"Content-Length: 13\r\n"
+	"Max-Forwards: 60\r\n"
+	"Content-Length: 5\r\n"
+	"Content-Type: text/plain\r\n"
+	"\r\n"
+	"There's no way to know how many octets are supposed to be here.\r\n"
+	"\r\n";
+
 static void
 test_frame_cases(void **state)
 {
@@ -262,6 +303,16 @@ test_frame_cases(void **state)
 		assert_int_equal(tp_frame(bad[i], strlen(bad[i]), &skip, &mlen), EBADMSG);
 		assert_int_equal(mlen, 12345);     /* untouched on error */
 	}
+	/* RFC 4475 torture messages: complete header sections, unusable lengths. */
+	mlen = 12345;
+	assert_int_equal(tp_frame(RFC4475_NCL, strlen(RFC4475_NCL), &skip, &mlen), EBADMSG);
+	assert_int_equal(tp_frame(RFC4475_MCL01, strlen(RFC4475_MCL01), &skip, &mlen), EBADMSG);
+	/* ... also with only the header section in: no waiting for a body. */
+	assert_int_equal(tp_frame(RFC4475_NCL, (size_t)(strstr(RFC4475_NCL, "\r\n\r\n") + 4 -
+	    RFC4475_NCL), &skip, &mlen), EBADMSG);
+	assert_int_equal(tp_frame(RFC4475_MCL01, (size_t)(strstr(RFC4475_MCL01, "\r\n\r\n") + 4 -
+	    RFC4475_MCL01), &skip, &mlen), EBADMSG);
+	assert_int_equal(mlen, 12345);
 	/* Over the limits. */
 	const char *huge = "INVITE sip:x SIP/2.0\r\nContent-Length: 65537\r\n\r\n";
 	assert_int_equal(tp_frame(huge, strlen(huge), &skip, &mlen), EMSGSIZE);
@@ -578,6 +629,25 @@ test_tcp_garbage_no_length(void **state)
 	assert_int_equal(f->seen.n, 1);   /* the good message before it still counts */
 }
 
+/* The RFC 4475 length cases close the connection at once, counted, nothing delivered. */
+static void
+test_tcp_rfc4475_ncl(void **state)
+{
+	struct fx *f = *state;
+
+	garbage_closes(f, RFC4475_NCL, strlen(RFC4475_NCL), EBADMSG);
+	assert_int_equal(f->seen.n, 0);
+}
+
+static void
+test_tcp_rfc4475_mcl01(void **state)
+{
+	struct fx *f = *state;
+
+	garbage_closes(f, RFC4475_MCL01, strlen(RFC4475_MCL01), EBADMSG);
+	assert_int_equal(f->seen.n, 0);
+}
+
 static void
 test_tcp_oversized(void **state)
 {
@@ -889,6 +959,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_tcp_keepalive, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_tcp_garbage_binary, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_tcp_garbage_no_length, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_tcp_rfc4475_ncl, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_tcp_rfc4475_mcl01, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_tcp_oversized, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_tcp_oversized_body, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_tcp_response_same_conn, fx_setup, fx_teardown),

@@ -20,6 +20,7 @@ SIP_IN_IP=$(e2e_ip 6)
 SILENT_IP=$(e2e_ip 7)
 B503_IP=$(e2e_ip 8)
 B500_IP=$(e2e_ip 9)
+REFUSED_IP=$(e2e_ip 13)	# nothing listens there: a TCP connect is refused
 STUNNEL_ACCEPT=$CALLER_IP:5071
 TMO=2000
 
@@ -27,7 +28,7 @@ certs_make sbc.example.test || { cat "$DIR/certs.out" >&2; exit 1; }
 redis_start || { echo "redis-server did not start" >&2; exit 1; }
 mediad_start a "$OUT_IP" "$IN_IP" 36000 || exit 1
 # Routes by user prefix: 8011 plain, 8021 silent then good, 8031 503 then good,
-# 8041 503 then 500 (all fail).
+# 8041 503 then 500 (all fail), 8061 TCP connect refused then good.
 SP_TIMEOUT_MS=$TMO
 SP_EXTRA="[route silent-first]
 match = ^8021\\d+\$
@@ -43,7 +44,12 @@ target = sip:$BACK_IP:5060
 match = ^8041\\d+\$
 timeout_ms = $TMO
 target = sip:$B503_IP:5060
-target = sip:$B500_IP:5060"
+target = sip:$B500_IP:5060
+[route refused-first]
+match = ^8061\\d+\$
+timeout_ms = $TMO
+target = sip:$REFUSED_IP:5060;transport=tcp
+target = sip:$BACK_IP:5060"
 sigproxy_start a "$SIP_IP" "$SIP_IN_IP" "sip:$BACK_IP:5060" || exit 1
 stunnel_client c "$STUNNEL_ACCEPT" "$SIP_IP:5061" sbc.example.test || { cat "$DIR/stunnel-c.log" >&2; exit 1; }
 wait_for 10 bash -c "redis-cli -s '$REDIS_SOCK' --scan --pattern 'sbc:mediad:*' | grep -q ."
@@ -96,6 +102,19 @@ ok "failover/503: call completed (caller rc $UAC_RC, backend rc $UAS_RC)" test "
 ok "failover/503: next target at once, not after the timeout (answer after $((t1 - t0)) ms)" \
 	test $((t1 - t0)) -lt "$TMO"
 ok "failover/503: nothing left in mediad after BYE" wait_for 5 media_gone "$CALL_ID"
+
+# ---- failover: first target refuses the TCP connect -> the next at once ----
+t0=$(ms_now)
+CALL_USER=8061001 call_start refused-first uac_call uas_call AES_CM_128_HMAC_SHA1_80
+ok "failover/refused: media flows through the second target" call_media MEDIA1 BACKEND1
+t1=$(ms_now)
+call_wait
+ok "failover/refused: call completed (caller rc $UAC_RC, backend rc $UAS_RC)" test "$UAC_RC" = 0 -a "$UAS_RC" = 0
+ok "failover/refused: next target at once, not after the timeout (answer after $((t1 - t0)) ms)" \
+	test $((t1 - t0)) -lt "$TMO"
+ok "failover/refused: the refused connect failed the branch" \
+	grep -q "target_conn_failed .*target=sip:$REFUSED_IP:5060;transport=tcp .*Connection refused" "$DIR/sigproxy-a.log"
+ok "failover/refused: nothing left in mediad after BYE" wait_for 5 media_gone "$CALL_ID"
 fi
 
 if part allfail; then

@@ -49,6 +49,33 @@ perl "$E2E_DIR_SRC/rfc4475_send.pl" udp "$SIP_IP" "$CLIENT_IP" "$SP_METRICS" "$D
 ok "UDP: every torture message handled as expected" test $? = 0
 perl "$E2E_DIR_SRC/rfc4475_send.pl" tcp "$SIP_IP" "$CLIENT_IP" "$SP_METRICS" "$DATA" "$EXPECT" "$DIR/outcomes.txt"
 ok "TCP: every torture message handled as expected" test $? = 0
+# rfc4475_send.pl lets clerr/ncl/mcl01 go unanswered on TCP. clerr (a length beyond the
+# bytes sent) rightly waits for more; ncl (negative length) and mcl01 (two lengths) are
+# malformed as soon as the header section is in: the connection must be closed at once
+# (not left to the idle timeout) and the garbage logged, and nothing forwarded.
+# stream_closes FILE: prints "closed <ms> <bytes received>" or "open".
+stream_closes() {
+	perl -MIO::Socket::IP -MIO::Select -MTime::HiRes=time -e '
+		my ($ip, $client, $f) = @ARGV;
+		open(my $fh, "<:raw", $f) or die "$f: $!"; local $/; my $b = <$fh>; close $fh;
+		my $s = IO::Socket::IP->new(PeerHost => $ip, PeerPort => 5060, LocalHost => $client,
+			Proto => "tcp", Timeout => 3) or die "connect: $!";
+		my $t0 = time; $s->syswrite($b); my $sel = IO::Select->new($s); my $got = 0;
+		while ($sel->can_read(3 - (time - $t0))) {
+			my $r = $s->sysread(my $c, 65536);
+			if (!$r) { printf "closed %d %d\n", (time - $t0) * 1000, $got; exit 0 }
+			$got += $r;
+		}
+		print "open\n";' "$SIP_IP" "$CLIENT_IP" "$1"
+}
+for f in ncl.dat mcl01.dat; do
+	res=$(stream_closes "$DATA/$f")
+	echo "# tcp $f: $res"
+	ok "TCP $f: connection closed at once, nothing answered ($res)" \
+		bash -c "[[ '$res' =~ ^closed\ ([0-9]+)\ 0\$ ]] && [ \${BASH_REMATCH[1]} -lt 1000 ]"
+done
+ok "TCP: the malformed lengths were logged as stream garbage" \
+	grep -q "sip_stream_garbage transport=tcp .*peer=$CLIENT_IP:.*no valid Content-Length" "$DIR/sigproxy-a.log"
 ok "sigproxy still running after both passes" kill -0 "$SIGPROXY_PID"
 ok "the backend received the valid messages" grep -q "^INVITE" "$SINK_LOG"
 e2e_finish
