@@ -6,7 +6,7 @@
 # same job (TLS in, rtpengine_offer/answer/delete, UDP out). Load: sipp -t t1 behind an
 # stunnel4 client (Debian's sipp has no TLS); backend: sipp UAS on UDP.
 #
-# Usage: SBC_BUILD_DIR=build SBC_SOURCE_DIR=. tests/bench/bench_calls.sh [options]
+# Usage: [SBC_BUILD_DIR=build/release] tests/bench/bench_calls.sh [options]
 #   --smoke          a few calls per system, fails on any failed call (ctest runs this)
 #   --calls N        calls per step (default 2000)
 #   --rates "R..."   offered call rates per step, increasing (default "100 200 300 350 400 450 500 600 800")
@@ -14,7 +14,10 @@
 # The load generator (sipp, stunnel) is not counted in the CPU figures.
 set -u
 SBC_SOURCE_DIR=${SBC_SOURCE_DIR:-$(cd "$(dirname "$0")/../.." && pwd)}
-SBC_BUILD_DIR=${SBC_BUILD_DIR:-$SBC_SOURCE_DIR/build}
+SBC_BUILD_DIR=${SBC_BUILD_DIR:-$SBC_SOURCE_DIR/build/release}
+# The harness changes directory: make both absolute.
+SBC_SOURCE_DIR=$(cd "$SBC_SOURCE_DIR" && pwd)
+SBC_BUILD_DIR=$(cd "$SBC_BUILD_DIR" && pwd)
 export SBC_SOURCE_DIR SBC_BUILD_DIR
 . "$SBC_SOURCE_DIR/tests/daemon/e2e/lib.sh"
 

@@ -7,9 +7,9 @@
 # relayed packet (utime+stime of the relay from /proc/PID/stat) and RSS per call.
 #
 #   bench_mediad.sh [--smoke] [--duration S] [--calls "50 100 ..."] [--repeat N] [--no-rtpengine]
-#   env: SBC_BUILD_DIR (default ./build-peer), BENCH_SUITE
+#   env: SBC_BUILD_DIR (default ./build/release), BENCH_SUITE
 set -u
-build=${SBC_BUILD_DIR:-$(dirname "$0")/../../build-peer}
+build=${SBC_BUILD_DIR:-$(dirname "$0")/../../build/release}
 peer=$build/tests/sbc-test-peer
 mediad=$build/mediad/mediad
 suite=${BENCH_SUITE:-AES_CM_128_HMAC_SHA1_80}
