@@ -186,24 +186,17 @@ add_media(struct bencode_arena *a, struct bencode_item *medias, const struct mon
 	return bencode_list_add(medias, md);
 }
 
-int
-call_stats_add(struct mediad *md, struct call *c, struct bencode_arena *a,
-    struct bencode_item *reply)
+/* Builds the reply from snapshots already taken (have[i]: rs[i] is valid). */
+static int
+stats_build(const struct call *c, const struct relay_media_stats *rs, const bool *have,
+    struct bencode_arena *a, struct bencode_item *reply)
 {
-	struct relay_media_stats rs[MEDIAD_MAX_MEDIA];
-	bool have[MEDIAD_MAX_MEDIA];
 	struct bencode_item *tags = bencode_dict(a), *totals, *d;
 	struct totals t;
 	unsigned i, j;
 
-	(void)md;
 	TRY(tags == NULL);
 	memset(&t, 0, sizeof(t));
-	for (i = 0; i < MEDIAD_MAX_MEDIA; i++) {
-		have[i] = c->rm[i] != NULL;
-		if (have[i])
-			relay_media_stats(c->rm[i], &rs[i]);
-	}
 	TRY(bencode_dict_add_int(a, reply, "created", c->created));
 	TRY(bencode_dict_add_int(a, reply, "created_us", c->created_us));
 	TRY(bencode_dict_add_int(a, reply, "last signal", c->last_signal));
@@ -245,6 +238,43 @@ call_stats_add(struct mediad *md, struct call *c, struct bencode_arena *a,
 	TRY(d == NULL || bencode_dict_add(a, totals, "RTCP", d));
 	TRY(bencode_dict_add(a, reply, "totals", totals));
 	return 0;
+}
+
+int
+call_stats_add(struct mediad *md, struct call *c, struct bencode_arena *a,
+    struct bencode_item *reply)
+{
+	struct relay_media_stats rs[MEDIAD_MAX_MEDIA];
+	bool have[MEDIAD_MAX_MEDIA];
+	unsigned i;
+
+	(void)md;
+	for (i = 0; i < MEDIAD_MAX_MEDIA; i++) {
+		have[i] = c->rm[i] != NULL;
+		if (have[i])
+			relay_media_stats(c->rm[i], &rs[i]);
+	}
+	return stats_build(c, rs, have, a, reply);
+}
+
+int
+call_stats_add_destroy(struct mediad *md, struct call *c, struct bencode_arena *a,
+    struct bencode_item *reply)
+{
+	struct relay_media_stats rs[MEDIAD_MAX_MEDIA];
+	bool have[MEDIAD_MAX_MEDIA];
+	unsigned i;
+
+	(void)md;
+	/* One worker round trip per media instead of a stats call and then a destroy. */
+	for (i = 0; i < MEDIAD_MAX_MEDIA; i++) {
+		have[i] = c->rm[i] != NULL;
+		if (have[i]) {
+			relay_media_destroy_stats(c->rm[i], &rs[i]);
+			c->rm[i] = NULL;
+		}
+	}
+	return stats_build(c, rs, have, a, reply);
 }
 
 uint64_t

@@ -37,6 +37,7 @@ struct call_store {
 	uint64_t lost_writes;   /* writes skipped while disconnected (re-synced on connect) */
 	/* Reused by every write (control thread only): no 20 KB calloc and wipe per command. */
 	struct argv_buf argv;
+	struct argv_buf hdel;   /* DEL/HDEL of a call write, sent before argv's HSET */
 };
 
 /* Empties b; the bytes used so far are wiped, since they may hold SRTP keys. */
@@ -115,7 +116,7 @@ write_done(struct redisReply *reply, void *arg)
 	}
 }
 
-static void
+static int
 send_argv(struct call_store *s, struct argv_buf *b)
 {
 	int err;
@@ -127,6 +128,7 @@ send_argv(struct call_store *s, struct argv_buf *b)
 	} else {
 		metric_inc(s->md->ctr.redis_writes);
 	}
+	return err;
 }
 
 static const char *
@@ -141,10 +143,16 @@ state_name(enum call_state st)
 }
 
 static void
-leg_fields(struct argv_buf *b, const struct monologue *mono, char side)
+leg_fields(struct argv_buf *b, const struct monologue *mono, char side,
+    struct call_stored *st)
 {
 	char name[64], val[SA_STRLEN + 16], a[SA_STRLEN];
-	unsigned j;
+	unsigned i = side == 'a' ? 0 : 1, j;
+
+	st->side[i] = true;
+	st->label[i] = mono->label != NULL;
+	st->via[i] = mono->via_branch != NULL;
+	st->nmedia[i] = mono->nmedia;
 
 	snprintf(name, sizeof(name), "%c_tag", side);
 	field(b, name, mono->tag);
@@ -160,12 +168,14 @@ leg_fields(struct argv_buf *b, const struct monologue *mono, char side)
 	field(b, name, mono->iface->name);
 	for (j = 0; j < mono->nmedia; j++) {
 		const struct call_media *cm = &mono->media[j];
+		uint8_t opt = 0;
 
 		snprintf(name, sizeof(name), "%c_m%u_type", side, j + 1);
 		field(b, name, cm->type);
 		snprintf(name, sizeof(name), "%c_m%u_proto", side, j + 1);
 		field(b, name, sdp_proto_name(cm->proto) ? sdp_proto_name(cm->proto) : "none");
 		if (cm->have_ports) {
+			opt |= CALL_STORED_LOCAL;
 			snprintf(name, sizeof(name), "%c_m%u_local", side, j + 1);
 			sa_format_ip(&mono->iface->addr, a, sizeof(a));
 			snprintf(val, sizeof(val), "%s:%u", a, cm->ports.port);
@@ -190,11 +200,13 @@ leg_fields(struct argv_buf *b, const struct monologue *mono, char side)
 		field(b, name, sdp_proto_is_secure(cm->proto) && cm->have_our_key ?
 		    crypto_suite_name(cm->ours.key.suite) : "none");
 		if (cm->have_peer_key && cm->peer.key.suite != cm->ours.key.suite) {
+			opt |= CALL_STORED_RXSUITE;
 			snprintf(name, sizeof(name), "%c_m%u_rx_suite", side, j + 1);
 			field(b, name, crypto_suite_name(cm->peer.key.suite));
 		}
 		/* Redis is on the trusted side (DESIGN.md): a restarted mediad needs the keys. */
 		if (cm->have_peer_key) {
+			opt |= CALL_STORED_RXKEY;
 			snprintf(name, sizeof(name), "%c_m%u_rx_key", side, j + 1);
 			field_key(b, name, &cm->peer.key);
 			snprintf(name, sizeof(name), "%c_m%u_rx_tag", side, j + 1);
@@ -202,41 +214,99 @@ leg_fields(struct argv_buf *b, const struct monologue *mono, char side)
 			field(b, name, val);
 		}
 		if (cm->have_our_key) {
+			opt |= CALL_STORED_TXKEY;
 			snprintf(name, sizeof(name), "%c_m%u_tx_key", side, j + 1);
 			field_key(b, name, &cm->ours.key);
 			snprintf(name, sizeof(name), "%c_m%u_tx_tag", side, j + 1);
 			snprintf(val, sizeof(val), "%u", cm->ours.tag);
 			field(b, name, val);
 		}
+		if (j < MEDIAD_MAX_MEDIA)
+			st->opt[i][j] = opt;
 	}
+}
+
+/* Adds the names <side>_m<n>_<suffix> for each suffix to b. */
+static void
+stale_names(struct argv_buf *b, char side, unsigned j, const char *const *suffix)
+{
+	for (; *suffix != NULL; suffix++)
+		arg_addf(b, "%c_m%u_%s", side, j + 1, *suffix);
+}
+
+/*
+ * Adds to b (an HDEL argv) every field the hash holds after the write described
+ * by old that the write described by nw no longer makes. Returns how many.
+ */
+static int
+stale_fields(struct argv_buf *b, const struct call_stored *old, const struct call_stored *nw)
+{
+	static const char *const common[] = { "type", "proto", "remote", "remote_rtcp",
+	    "direction", "rtcp_mux", "suite", NULL };
+	static const char *const local[] = { "local", "local_rtcp", NULL };
+	static const char *const rxsuite[] = { "rx_suite", NULL };
+	static const char *const rxkey[] = { "rx_key", "rx_tag", NULL };
+	static const char *const txkey[] = { "tx_key", "tx_tag", NULL };
+	int before = b->argc;
+	unsigned i, j;
+
+	for (i = 0; i < 2; i++) {
+		char side = i == 0 ? 'a' : 'b';
+		bool gone = !nw->side[i];
+
+		if (!old->side[i])
+			continue;
+		if (gone) {
+			arg_addf(b, "%c_tag", side);
+			arg_addf(b, "%c_interface", side);
+		}
+		if (old->label[i] && (gone || !nw->label[i]))
+			arg_addf(b, "%c_label", side);
+		if (old->via[i] && (gone || !nw->via[i]))
+			arg_addf(b, "%c_via_branch", side);
+		for (j = 0; j < old->nmedia[i] && j < MEDIAD_MAX_MEDIA; j++) {
+			bool all = gone || j >= nw->nmedia[i];
+			uint8_t drop = all ? old->opt[i][j] : (uint8_t)(old->opt[i][j] &
+			    ~nw->opt[i][j]);
+
+			if (all)
+				stale_names(b, side, j, common);
+			if (drop & CALL_STORED_LOCAL)
+				stale_names(b, side, j, local);
+			if (drop & CALL_STORED_RXSUITE)
+				stale_names(b, side, j, rxsuite);
+			if (drop & CALL_STORED_RXKEY)
+				stale_names(b, side, j, rxkey);
+			if (drop & CALL_STORED_TXKEY)
+				stale_names(b, side, j, txkey);
+		}
+	}
+	return b->argc - before;
 }
 
 void
 call_store_write(struct call_store *s, struct call *c)
 {
-	struct argv_buf *b;
+	struct argv_buf *b = &s->argv, *h = &s->hdel;
+	struct call_stored nw;
 	char *key = NULL;
+	bool full = !c->stored.valid, ok = true;
+	int nstale = 0;
 	unsigned i;
 
 	if (!s->connected || s->r == NULL) {
 		/* Nothing waits for Redis: the write is dropped and redone on reconnect. */
 		s->lost_writes++;
 		metric_inc(s->md->ctr.redis_write_failures);
+		c->stored.valid = false;
 		return;
 	}
 	/* Call-IDs have no length limit: the key is built to size, never truncated. */
 	if (asprintf(&key, "sbc:media:%s", c->call_id) < 0)
 		return;
-	b = &s->argv;
+	memset(&nw, 0, sizeof(nw));
 	argv_reset(b);
-	/* MULTI/EXEC: readers never see a half-written hash or one without its TTL. */
-	arg_add(b, "MULTI", 5);
-	send_argv(s, b);
-	argv_reset(b);
-	arg_add(b, "DEL", 3);
-	arg_add(b, key, strlen(key));
-	send_argv(s, b);
-	argv_reset(b);
+	argv_reset(h);
 	arg_add(b, "HSET", 4);
 	arg_add(b, key, strlen(key));
 	field(b, "call_id", c->call_id);
@@ -250,25 +320,55 @@ call_store_write(struct call_store *s, struct call *c)
 	arg_add(b, "1", 1);
 	for (i = 0; i < 2; i++)
 		if (c->mono[i] != NULL)
-			leg_fields(b, c->mono[i], i == 0 ? 'a' : 'b');
+			leg_fields(b, c->mono[i], i == 0 ? 'a' : 'b', &nw);
 	if (b->overflow) {
 		log_warnx("redis_write_skipped reason=record-too-large");
-		argv_reset(b);
-		arg_add(b, "DISCARD", 7);
-		send_argv(s, b);
+		c->stored.valid = false;
 		goto out;
 	}
-	send_argv(s, b);
+	if (!full) {
+		/* HSET overwrites: only fields the new state no longer has need removing. */
+		arg_add(h, "HDEL", 4);
+		arg_add(h, key, strlen(key));
+		nstale = stale_fields(h, &c->stored, &nw);
+		if (h->overflow)
+			full = true;
+	}
+	if (full || nstale > 0) {
+		/* MULTI/EXEC: readers never see a half-removed hash or one without its TTL. */
+		const char *mv[1] = { "MULTI" };
+		size_t ml[1] = { 5 };
+
+		if (full) {
+			argv_reset(h);
+			arg_add(h, "DEL", 3);
+			arg_add(h, key, strlen(key));
+		}
+		ok = redis_cmd_argv(s->r, write_done, s, 1, mv, ml) == 0;
+		metric_inc(ok ? s->md->ctr.redis_writes : s->md->ctr.redis_write_failures);
+		ok = send_argv(s, h) == 0 && ok;
+	}
+	/* No stale field: HSET and EXPIRE go out pipelined, the key keeps its TTL meanwhile. */
+	ok = send_argv(s, b) == 0 && ok;
 	argv_reset(b);
 	arg_add(b, "EXPIRE", 6);
 	arg_add(b, key, strlen(key));
 	arg_addf(b, "%u", s->md->cfg.media_ttl_s);
-	send_argv(s, b);
-	argv_reset(b);
-	arg_add(b, "EXEC", 4);
-	send_argv(s, b);
+	ok = send_argv(s, b) == 0 && ok;
+	if (full || nstale > 0) {
+		argv_reset(b);
+		arg_add(b, "EXEC", 4);
+		ok = send_argv(s, b) == 0 && ok;
+	}
+	if (ok) {
+		nw.valid = true;
+		c->stored = nw;
+	} else {
+		c->stored.valid = false;
+	}
  out:
 	argv_reset(b);
+	argv_reset(h);
 	free(key);
 }
 
@@ -381,6 +481,9 @@ state_changed(enum redis_state st, const char *reason, void *arg)
 			log_warnx("redis_disconnected reason=\"%s\" (calls keep flowing; reconnecting)",
 			    reason != NULL ? reason : "?");
 		s->connected = false;
+		/* What reaches Redis from now on is unknown: next writes rewrite whole hashes. */
+		for (c = s->md->calls.head; c != NULL; c = c->next)
+			c->stored.valid = false;
 	}
 }
 

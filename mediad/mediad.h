@@ -185,6 +185,18 @@ enum call_state {
 	CALL_STATE_DELETING,            /* delete-delay running */
 };
 
+/* Which optional Redis fields the last complete call_store_write left in the hash. */
+#define CALL_STORED_LOCAL   0x01u   /* <s>_m<n>_local, _local_rtcp */
+#define CALL_STORED_RXSUITE 0x02u   /* <s>_m<n>_rx_suite */
+#define CALL_STORED_RXKEY   0x04u   /* <s>_m<n>_rx_key, _rx_tag */
+#define CALL_STORED_TXKEY   0x08u   /* <s>_m<n>_tx_key, _tx_tag */
+struct call_stored {
+	bool valid;                     /* false: Redis content unknown, rewrite whole */
+	bool side[2], label[2], via[2];
+	unsigned nmedia[2];
+	uint8_t opt[2][MEDIAD_MAX_MEDIA];
+};
+
 struct call {
 	char *call_id;
 	enum call_state state;
@@ -199,6 +211,7 @@ struct call {
 	struct call_table *table;       /* borrowed */
 	struct call *hnext;             /* hash chain */
 	struct call *prev, *next;       /* creation order, for list */
+	struct call_stored stored;      /* call_store.c only; zeroed = unknown */
 };
 
 /* The destroy hook lets the owner free relay media and ports before the memory goes. */
@@ -356,6 +369,13 @@ void mediad_reap(struct mediad *md);
  * totals) to reply. Returns 0 or ENOMEM.
  */
 int call_stats_add(struct mediad *md, struct call *c, struct bencode_arena *a,
+    struct bencode_item *reply);
+/*
+ * call_stats_add for a call about to be destroyed: tears down every relay media
+ * of c (final counters in the same worker round trip; c->rm[] become NULL) and
+ * adds the statistics. The media are gone even when it returns ENOMEM.
+ */
+int call_stats_add_destroy(struct mediad *md, struct call *c, struct bencode_arena *a,
     struct bencode_item *reply);
 /* Registers md->ctr in md->metrics. Returns 0 or ENOMEM. */
 int mediad_counters_register(struct mediad *md);

@@ -87,15 +87,21 @@ ng_handle_delete(struct mediad *md, const struct ng_msg *m, struct bencode_arena
 			return "Out of memory";
 		return NULL;
 	}
+	delay = o.delete_delay >= 0 ? o.delete_delay : (int64_t)md->cfg.delete_delay_s;
+	if (delay == 0) {
+		int err = 0;
+
+		/* Final statistics and tear-down in one worker round trip per media. */
+		if (!o.fast)
+			err = call_stats_add_destroy(md, c, a, reply);
+		log_info("call_delete immediate=yes");
+		/* The relay media are already gone: finish the delete even without a reply. */
+		call_destroy(c);
+		return err != 0 ? "Out of memory" : NULL;
+	}
 	/* Statistics as they were at deletion time, unless the client wants a small reply. */
 	if (!o.fast && call_stats_add(md, c, a, reply))
 		return "Out of memory";
-	delay = o.delete_delay >= 0 ? o.delete_delay : (int64_t)md->cfg.delete_delay_s;
-	if (delay == 0) {
-		log_info("call_delete immediate=yes");
-		call_destroy(c);
-		return NULL;
-	}
 	if (c->delete_ev == NULL) {
 		c->delete_ev = evtimer_new(md->base, delete_timer, c);
 		if (c->delete_ev == NULL) {

@@ -152,6 +152,12 @@ int relay_media_update(struct relay_media *m, const struct relay_leg_cfg *a,
     const struct relay_leg_cfg *b);
 /* Stops forwarding, closes the fds, wipes the keys, frees. Synchronous. NULL is a no-op. */
 void relay_media_destroy(struct relay_media *m);
+/*
+ * relay_media_destroy plus the final relay_media_stats snapshot in one worker
+ * round trip (for delete replies). Synchronous like relay_media_destroy: the
+ * fds are closed on return. NULL m is a no-op (*out untouched).
+ */
+void relay_media_destroy_stats(struct relay_media *m, struct relay_media_stats *out);
 /* A consistent snapshot taken by the owning worker (synchronous, ~µs). */
 void relay_media_stats(const struct relay_media *m, struct relay_media_stats *out);
 

@@ -320,20 +320,38 @@ relay_media_apply_update(struct relay_media *m, struct relay_cmd *cmd)
 	explicit_bzero(cmd->cfg, sizeof(cmd->cfg));
 }
 
-void
-relay_media_destroy(struct relay_media *m)
+/* One worker round trip: optional final snapshot, detach; then close and free here. */
+static void
+media_destroy(struct relay_media *m, struct relay_media_stats *out)
 {
 	struct relay_cmd cmd;
 
-	if (m == NULL)
-		return;
 	if (m->worker != NULL) {
 		memset(&cmd, 0, sizeof(cmd));
 		cmd.op = RELAY_CMD_DETACH;
 		cmd.media = m;
+		cmd.stats = out;
 		(void)relay_worker_call(m->worker, &cmd);
+	} else if (out != NULL) {
+		relay_media_snapshot(m, out);
 	}
 	relay_media_free(m);
+}
+
+void
+relay_media_destroy(struct relay_media *m)
+{
+	if (m == NULL)
+		return;
+	media_destroy(m, NULL);
+}
+
+void
+relay_media_destroy_stats(struct relay_media *m, struct relay_media_stats *out)
+{
+	if (m == NULL)
+		return;
+	media_destroy(m, out);
 }
 
 void

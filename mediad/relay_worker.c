@@ -363,6 +363,9 @@ worker_exec(struct relay_worker *w, struct relay_cmd *cmd)
 		relay_media_apply_update(cmd->media, cmd);
 		break;
 	case RELAY_CMD_DETACH:
+		/* Final counters in the same round trip as the tear-down (delete replies). */
+		if (cmd->stats != NULL)
+			relay_media_snapshot(cmd->media, cmd->stats);
 		worker_detach(w, cmd->media);
 		break;
 	case RELAY_CMD_STATS:

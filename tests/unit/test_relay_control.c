@@ -252,6 +252,44 @@ test_destroy_closes(void **state)
 	assert_int_equal(recv_wait(f->caller.fd, got, sizeof(got), 100, NULL), -1);
 }
 
+/* Final counters and tear-down in one call: the counters are those of the last
+ * packets, the fds are closed on return, and a detached (NULL) media is a no-op. */
+static void
+test_destroy_stats(void **state)
+{
+	struct fx *f = *state;
+	struct relay_media_stats before, st;
+	int fds[4];
+	unsigned i;
+
+	caller_to_ivr(f, 7, 7);
+	ivr_to_caller(f, 3, 3);
+	stats_get(f, &before);
+	fds[0] = f->ca.fd_rtp;
+	fds[1] = f->ca.fd_rtcp;
+	fds[2] = f->cb.fd_rtp;
+	fds[3] = f->cb.fd_rtcp;
+	memset(&st, 0xa5, sizeof(st));
+	relay_media_destroy_stats(f->m, &st);
+	f->m = NULL;
+	for (i = 0; i < 4; i++)
+		assert_true(fcntl(fds[i], F_GETFD) == -1 && errno == EBADF);
+	assert_int_equal(st.leg[RELAY_LEG_A].stream[RELAY_STREAM_RTP].packets_in,
+	    before.leg[RELAY_LEG_A].stream[RELAY_STREAM_RTP].packets_in);
+	assert_true(st.leg[RELAY_LEG_A].stream[RELAY_STREAM_RTP].packets_in >= 7);
+	assert_int_equal(st.leg[RELAY_LEG_B].stream[RELAY_STREAM_RTP].packets_out,
+	    before.leg[RELAY_LEG_B].stream[RELAY_STREAM_RTP].packets_out);
+	assert_true(st.leg[RELAY_LEG_B].stream[RELAY_STREAM_RTP].packets_out >= 7);
+	assert_true(st.leg[RELAY_LEG_B].stream[RELAY_STREAM_RTP].packets_in >= 3);
+	assert_int_equal(st.worker, before.worker);
+	assert_int_equal(st.leg[RELAY_LEG_A].local_port[RELAY_STREAM_RTP],
+	    before.leg[RELAY_LEG_A].local_port[RELAY_STREAM_RTP]);
+	/* NULL: nothing to destroy, the output stays untouched. */
+	memset(&st, 0x5a, sizeof(st));
+	relay_media_destroy_stats(NULL, &st);
+	assert_int_equal(st.worker, 0x5a5a5a5au);
+}
+
 static void
 test_destroy_under_load(void **state)
 {
@@ -440,6 +478,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_rekey, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_hold_resume, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_destroy_closes, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_destroy_stats, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_destroy_under_load, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_no_destination, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_learn_without_sdp_address, fx_setup, fx_teardown),
