@@ -71,7 +71,7 @@ sbc is running (Ctrl-C stops it). Logs: $run/log/{redis,mediad,sigproxy}.log
   SIP/UDP (outside)   127.0.0.1:5070
   SIP/UDP (inside)    127.0.0.1:5080
   routes              Request-URI user ^8011dd\$ -> sip:127.0.0.1:5090, then sip:127.0.0.1:5091
-  mediad ng           127.0.0.1:2223 (rtpengine-ng-client --port 2223 ping)
+  mediad ng           127.0.0.1:2223 (rtpengine-ng-client --proxy-address=127.0.0.1 --proxy-port=2223 ping)
   metrics             http://127.0.0.1:9101/metrics (sigproxy), http://127.0.0.1:9102/metrics (mediad)
   redis               127.0.0.1:$redis_port
 
