@@ -8,6 +8,7 @@
 #include <event2/buffer.h>
 
 #include "bencode.h"
+#include "ng.h"
 #include "metrics.h"
 #include "mediad.h"
 #include "relay.h"
@@ -62,6 +63,24 @@ drops_sum(const struct relay_stream_stats *s)
 	for (i = 0; i < RELAY_DROP_COUNT; i++)
 		n += s->drops[i];
 	return n;
+}
+
+/*
+ * Drops by reason ("auth", "replay", ...), only the reasons that happened: a clean
+ * stream adds an empty dictionary, so replies stay small for the many calls without
+ * trouble.
+ */
+static struct bencode_item *
+drops_dict(struct bencode_arena *a, const struct relay_stream_stats *s)
+{
+	struct bencode_item *d = bencode_dict(a);
+	unsigned i;
+
+	for (i = 0; d != NULL && i < RELAY_DROP_COUNT; i++)
+		if (s->drops[i] != 0 && bencode_dict_add_int(a, d,
+		    relay_drop_name((enum relay_drop)i), (int64_t)s->drops[i]))
+			return NULL;
+	return d;
 }
 
 struct totals {
@@ -141,6 +160,9 @@ add_stream(struct bencode_arena *a, struct bencode_item *streams, const struct m
 		ctr = counters_dict(a, ss->packets_in, ss->bytes_in, errs);
 		TRY(ctr == NULL);
 		TRY(bencode_dict_add(a, st, "stats", ctr));
+		ctr = drops_dict(a, ss);
+		TRY(ctr == NULL);
+		TRY(bencode_dict_add(a, st, "drops", ctr));
 		ctr = counters_dict(a, ss->packets_out, ss->bytes_out, 0);
 		TRY(ctr == NULL);
 		TRY(bencode_dict_add(a, st, "stats_out", ctr));
@@ -258,6 +280,46 @@ call_stats_add(struct mediad *md, struct call *c, struct bencode_arena *a,
 }
 
 int
+call_stats_add_summary(struct mediad *md, struct call *c, struct bencode_arena *a,
+    struct bencode_item *out)
+{
+	struct relay_media_stats rs[MEDIAD_MAX_MEDIA];
+	struct relay_stream_stats sum;
+	bool have[MEDIAD_MAX_MEDIA];
+	struct bencode_item *full = bencode_dict(a), *drops, *suites = bencode_list(a);
+	unsigned i, l, s, d;
+
+	(void)md;
+	TRY(full == NULL || suites == NULL);
+	memset(&sum, 0, sizeof(sum));
+	for (i = 0; i < MEDIAD_MAX_MEDIA; i++) {
+		have[i] = c->rm[i] != NULL;
+		if (!have[i])
+			continue;
+		relay_media_stats(c->rm[i], &rs[i]);
+		for (l = 0; l < RELAY_LEG_COUNT; l++)
+			for (s = 0; s < RELAY_STREAM_COUNT; s++)
+				for (d = 0; d < RELAY_DROP_COUNT; d++)
+					sum.drops[d] += rs[i].leg[l].stream[s].drops[d];
+	}
+	/* The full tree is only built for its totals; it stays in the arena, unsent. */
+	TRY(stats_build(c, rs, have, a, full));
+	TRY(bencode_dict_add(a, out, "totals", ng_dict_get(full, "totals")));
+	drops = drops_dict(a, &sum);
+	TRY(drops == NULL || bencode_dict_add(a, out, "drops", drops));
+	/* The suite each leg speaks (first media), "" for plain RTP: who is encrypted. */
+	for (l = 0; l < RELAY_LEG_COUNT; l++) {
+		enum crypto_suite su = have[0] ? rs[0].leg[l].tx_suite : CRYPTO_SUITE_NONE;
+
+		TRY(bencode_list_add(suites, bencode_cstr(a,
+		    su == CRYPTO_SUITE_NONE ? "" : crypto_suite_name(su))));
+	}
+	TRY(bencode_dict_add(a, out, "crypto suites", suites));
+	return bencode_dict_add_int(a, out, "last packet",
+	    wall_of_mono(call_stats_last_packet_ms(c)));
+}
+
+int
 call_stats_add_destroy(struct mediad *md, struct call *c, struct bencode_arena *a,
     struct bencode_item *reply)
 {
@@ -309,22 +371,39 @@ static void
 write_family(struct evbuffer *out, const struct collect_item *items, unsigned n,
     const char *name, const char *help, int which)
 {
-	char labels[320];
-	unsigned i, l, s;
+	char labels[352];
+	unsigned i, l, s, d;
+	bool help_done = false;   /* HELP and TYPE go with the first series written */
 
 	for (i = 0; i < n; i++) {
 		for (l = 0; l < RELAY_LEG_COUNT; l++) {
 			for (s = 0; s < RELAY_STREAM_COUNT; s++) {
 				const struct relay_stream_stats *ss = &items[i].rs.leg[l].stream[s];
-				uint64_t v = which == 0 ? ss->packets_in : which == 1 ?
-				    ss->packets_out : drops_sum(ss);
+				uint64_t v = which == 0 ? ss->packets_in : ss->packets_out;
+				int len;
 
-				snprintf(labels, sizeof(labels),
+				len = snprintf(labels, sizeof(labels),
 				    "call_id=\"%s\",media=\"%u\",leg=\"%c\",stream=\"%s\"",
 				    items[i].cid, items[i].media, l == 0 ? 'A' : 'B',
 				    s == 0 ? "rtp" : "rtcp");
-				metrics_write(out, name, "counter",
-				    i == 0 && l == 0 && s == 0 ? help : NULL, labels, v);
+				if (which != 2) {
+					metrics_write(out, name, "counter", help_done ? NULL : help,
+					    labels, v);
+					help_done = true;
+					continue;
+				}
+				/* Drops: one series per reason that happened on the stream. */
+				for (d = 0; d < RELAY_DROP_COUNT; d++) {
+					if (ss->drops[d] == 0 || len < 0 ||
+					    (size_t)len >= sizeof(labels))
+						continue;
+					snprintf(labels + len, sizeof(labels) - (size_t)len,
+					    ",reason=\"%s\"", relay_drop_name((enum relay_drop)d));
+					metrics_write(out, name, "counter", help_done ? NULL : help,
+					    labels, ss->drops[d]);
+					help_done = true;
+					labels[len] = '\0';
+				}
 			}
 		}
 	}
@@ -379,7 +458,7 @@ call_stats_collect(struct evbuffer *out, void *arg)
 	write_family(out, items, n, "mediad_stream_packets_out_total",
 	    "Packets sent on a stream of an active call", 1);
 	write_family(out, items, n, "mediad_stream_drops_total",
-	    "Packets dropped on a stream of an active call", 2);
+	    "Packets dropped on a stream of an active call, by reason", 2);
 	free(items);
 }
 

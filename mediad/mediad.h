@@ -371,6 +371,13 @@ void mediad_reap(struct mediad *md);
 int call_stats_add(struct mediad *md, struct call *c, struct bencode_arena *a,
     struct bencode_item *reply);
 /*
+ * A call's summary for list replies: "totals" (as in query), "drops" by reason
+ * summed over its streams (only reasons that happened), "crypto suites" (leg A,
+ * leg B; "" = plain RTP) and "last packet". Returns 0 or ENOMEM.
+ */
+int call_stats_add_summary(struct mediad *md, struct call *c, struct bencode_arena *a,
+    struct bencode_item *out);
+/*
  * call_stats_add for a call about to be destroyed: tears down every relay media
  * of c (final counters in the same worker round trip; c->rm[] become NULL) and
  * adds the statistics. The media are gone even when it returns ENOMEM.

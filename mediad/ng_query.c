@@ -32,7 +32,7 @@ const char *
 ng_handle_list(struct mediad *md, const struct ng_msg *m, struct bencode_arena *a,
     struct bencode_item *reply)
 {
-	struct bencode_item *calls;
+	struct bencode_item *calls, *stats = NULL, *one;
 	struct call *c;
 	int64_t limit = 32, n = 0;
 
@@ -42,11 +42,24 @@ ng_handle_list(struct mediad *md, const struct ng_msg *m, struct bencode_arena *
 	calls = bencode_list(a);
 	if (calls == NULL)
 		return "Out of memory";
+	/*
+	 * rtpengine's reply is the list of call-ids; flag "stats" adds a summary per
+	 * call (keyed by call-id) for operators who want counters without a query each.
+	 */
+	if (ng_list_has(m->dict, "flags", "stats") && (stats = bencode_dict(a)) == NULL)
+		return "Out of memory";
 	for (c = md->calls.head; c != NULL && n < limit; c = c->next, n++) {
 		if (bencode_list_add(calls, bencode_cstr(a, c->call_id)))
 			return "Out of memory";
+		if (stats == NULL)
+			continue;
+		one = bencode_dict(a);
+		if (one == NULL || call_stats_add_summary(md, c, a, one) ||
+		    bencode_dict_add(a, stats, c->call_id, one))
+			return "Out of memory";
 	}
-	if (bencode_dict_add(a, reply, "calls", calls))
+	if (bencode_dict_add(a, reply, "calls", calls) ||
+	    (stats != NULL && bencode_dict_add(a, reply, "stats", stats)))
 		return "Out of memory";
 	return NULL;
 }

@@ -691,6 +691,23 @@ my ($media_roundtrip, $media_port);
 	$r = req({ command => 'query', 'call-id' => "M-$$" });
 	my $cst = $r->{tags}{c}{medias}[0]{streams}[0]{stats} // {};
 	ok(($cst->{packets} // 0) == 6 && ($cst->{errors} // 0) == 1, 'query: 6 packets in, 1 error on the caller leg');
+	my $drops = $r->{tags}{c}{medias}[0]{streams}[0]{drops} // {};
+	ok(($drops->{auth} // 0) == 1 && keys(%$drops) == 1, 'query: the error is named: 1 auth drop, no other reason');
+	my $idrops = $r->{tags}{i}{medias}[0]{streams}[0]{drops};
+	ok(ref($idrops) eq 'HASH' && !%$idrops, 'query: a clean stream shows an empty drops dictionary');
+	my $mm = metrics();
+	ok($mm =~ /^mediad_stream_drops_total\{call_id="M-$$",media="1",leg="A",stream="rtp",reason="auth"\} 1$/m,
+		'metrics: the auth drop of the stream, by reason');
+	ok($mm !~ /^mediad_stream_drops_total\{call_id="M-$$",[^}]*reason="(?!auth)/m,
+		'metrics: no other drop reason for the call');
+	my $lr = req({ command => 'list', flags => ['stats'] });
+	my $ls = $lr->{stats}{"M-$$"} // {};
+	ok(($ls->{totals}{RTP}{packets} // 0) == 11 && ($ls->{drops}{auth} // 0) == 1
+		&& ($ls->{'crypto suites'} // [])->[0] eq 'AES_CM_128_HMAC_SHA1_80'
+		&& ($ls->{'crypto suites'} // [])->[1] eq '' && ($ls->{'last packet'} // 0) > 0,
+		'list with flag stats: totals, drops by reason, suite of each leg, last packet');
+	$lr = req({ command => 'list' });
+	ok(!exists $lr->{stats} && grep({ $_ eq "M-$$" } @{$lr->{calls}}), 'list without the flag: call-ids only, as rtpengine');
 	ok(($r->{totals}{RTP}{packets} // 0) == 11, 'query: RTP totals');
 	$media_port = $r->{tags}{c}{medias}[0]{streams}[0]{'local port'};
 }
