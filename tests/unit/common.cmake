@@ -8,16 +8,20 @@ add_library(sbc_testlib STATIC
 )
 target_include_directories(sbc_testlib PUBLIC ${SBC_TEST_DIR})
 
+# Allocation failure injection (lib/oom_wrap.h); only for tests linked with the --wrap flags.
+add_library(sbc_oom_wrap STATIC ${SBC_TEST_DIR}/lib/oom_wrap.c)
+target_include_directories(sbc_oom_wrap PUBLIC ${SBC_TEST_DIR})
+set(SBC_OOM_WRAP_FLAGS -Wl,--wrap=malloc,--wrap=calloc,--wrap=realloc,--wrap=strdup)
+
 sbc_unit_test(common_config SOURCES ${SBC_TEST_DIR}/unit/test_config.c
-	LIBS sbccommon sbc_testlib)
+	LIBS sbccommon sbc_testlib sbc_oom_wrap)
 # test_oom makes each allocation in config.c fail in turn through these wrappers.
-target_link_options(common_config PRIVATE
-	-Wl,--wrap=malloc,--wrap=calloc,--wrap=realloc,--wrap=strdup)
+target_link_options(common_config PRIVATE ${SBC_OOM_WRAP_FLAGS})
 
 sbc_unit_test(common_addr SOURCES ${SBC_TEST_DIR}/unit/test_addr.c LIBS sbccommon)
 
-sbc_unit_test(common_metrics SOURCES ${SBC_TEST_DIR}/unit/test_metrics.c LIBS sbccommon)
-target_link_options(common_metrics PRIVATE
-	-Wl,--wrap=malloc,--wrap=calloc,--wrap=realloc,--wrap=strdup)
+sbc_unit_test(common_metrics SOURCES ${SBC_TEST_DIR}/unit/test_metrics.c
+	LIBS sbccommon sbc_oom_wrap)
+target_link_options(common_metrics PRIVATE ${SBC_OOM_WRAP_FLAGS})
 
 sbc_unit_test(common_log SOURCES ${SBC_TEST_DIR}/unit/test_log.c LIBS sbccommon)

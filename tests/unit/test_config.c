@@ -13,57 +13,10 @@
 #include <cmocka.h>
 
 #include "config.h"
+#include "lib/oom_wrap.h"
 #include "lib/proc.h"
 
-/*
- * Allocation failure injection: the test binary is linked with --wrap for the
- * allocator, so every allocation inside common/config.c can be made to fail in turn.
- */
-void *__real_malloc(size_t n);
-void *__real_calloc(size_t n, size_t m);
-void *__real_realloc(void *p, size_t n);
-char *__real_strdup(const char *s);
-void *__wrap_malloc(size_t n);
-void *__wrap_calloc(size_t n, size_t m);
-void *__wrap_realloc(void *p, size_t n);
-char *__wrap_strdup(const char *s);
 
-static bool oom_armed;
-static unsigned long oom_count, oom_fail_at;
-static bool oom_fired;
-
-static bool
-oom_now(void)
-{
-	if (!oom_armed || oom_count++ != oom_fail_at)
-		return false;
-	oom_fired = true;
-	return true;
-}
-
-void *
-__wrap_malloc(size_t n)
-{
-	return oom_now() ? NULL : __real_malloc(n);
-}
-
-void *
-__wrap_calloc(size_t n, size_t m)
-{
-	return oom_now() ? NULL : __real_calloc(n, m);
-}
-
-void *
-__wrap_realloc(void *p, size_t n)
-{
-	return oom_now() ? NULL : __real_realloc(p, n);
-}
-
-char *
-__wrap_strdup(const char *s)
-{
-	return oom_now() ? NULL : __real_strdup(s);
-}
 
 static const char good[] =
     "; comment\n"
@@ -618,12 +571,10 @@ test_oom(void **state)
 		const char *v[4], *sv;
 		int64_t iv;
 		FILE *f;
+		bool fired;
 		int rc;
 
-		oom_count = 0;
-		oom_fail_at = at;
-		oom_fired = false;
-		oom_armed = true;
+		oom_arm(at);
 		rc = conf_load_string(&c, "oom", text, &err);
 		if (rc == 0) {
 			(void)conf_get_str(c, "redis", "host", NULL, &sv, &err);
@@ -631,7 +582,7 @@ test_oom(void **state)
 			(void)conf_get_all(c, "route a", "target", v, 4);
 			conf_foreach_section(c, "route ", collect_section_noop, NULL);
 		}
-		oom_armed = false;
+		fired = oom_disarm();
 		if (rc != 0) {
 			assert_int_equal(rc, ENOMEM);
 			assert_null(c);
@@ -643,7 +594,7 @@ test_oom(void **state)
 		conf_print_effective(c, f);
 		fclose(f);
 		conf_free(c);
-		if (!oom_fired)
+		if (!fired)
 			break;      /* the run got through with no failure left to inject */
 	}
 	assert_true(at < 10000);

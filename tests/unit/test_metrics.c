@@ -22,52 +22,7 @@
 #include <event2/event.h>
 
 #include "metrics.h"
-
-/* Allocation failure injection through --wrap (see tests/unit/common.cmake). */
-void *__real_malloc(size_t n);
-void *__real_calloc(size_t n, size_t m);
-void *__real_realloc(void *p, size_t n);
-char *__real_strdup(const char *s);
-void *__wrap_malloc(size_t n);
-void *__wrap_calloc(size_t n, size_t m);
-void *__wrap_realloc(void *p, size_t n);
-char *__wrap_strdup(const char *s);
-
-static bool oom_armed, oom_fired;
-static unsigned long oom_count, oom_fail_at;
-
-static bool
-oom_now(void)
-{
-	if (!oom_armed || oom_count++ != oom_fail_at)
-		return false;
-	oom_fired = true;
-	return true;
-}
-
-void *
-__wrap_malloc(size_t n)
-{
-	return oom_now() ? NULL : __real_malloc(n);
-}
-
-void *
-__wrap_calloc(size_t n, size_t m)
-{
-	return oom_now() ? NULL : __real_calloc(n, m);
-}
-
-void *
-__wrap_realloc(void *p, size_t n)
-{
-	return oom_now() ? NULL : __real_realloc(p, n);
-}
-
-char *
-__wrap_strdup(const char *s)
-{
-	return oom_now() ? NULL : __real_strdup(s);
-}
+#include "lib/oom_wrap.h"
 
 static char *
 render(struct metrics *m)
@@ -404,12 +359,10 @@ test_oom(void **state)
 		struct metrics *m = NULL;
 		unsigned i, got = 0;
 		char name[32];
+		bool fired;
 		int rc;
 
-		oom_count = 0;
-		oom_fail_at = at;
-		oom_fired = false;
-		oom_armed = true;
+		oom_arm(at);
 		rc = metrics_alloc(&m);
 		if (rc == 0) {
 			for (i = 0; i < 40; i++) {
@@ -418,10 +371,10 @@ test_oom(void **state)
 			}
 			rc = metrics_add_collector(m, collect_none, NULL);
 		}
-		oom_armed = false;
+		fired = oom_disarm();
 		if (m != NULL)
 			metrics_free(m);
-		if (!oom_fired) {
+		if (!fired) {
 			assert_int_equal(rc, 0);
 			assert_int_equal(got, 40);
 			break;

@@ -1,0 +1,17 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * Allocation failure injection for unit tests: link the test with
+ * -Wl,--wrap=malloc,--wrap=calloc,--wrap=realloc,--wrap=strdup and the
+ * sbc_oom_wrap library, then make the Nth allocation from now fail.
+ */
+#ifndef SBC_TESTS_OOM_WRAP_H
+#define SBC_TESTS_OOM_WRAP_H
+
+#include <stdbool.h>
+
+/* Allocation number fail_at (0 = the next one) returns NULL; later ones succeed. */
+void oom_arm(unsigned long fail_at);
+/* Stops injecting; returns whether the armed failure happened. */
+bool oom_disarm(void);
+
+#endif
