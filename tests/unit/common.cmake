@@ -1,10 +1,11 @@
 # SPDX-License-Identifier: BSD-2-Clause
 # Unit tests of common/ (config, addr, log, metrics) and the shared test helper library.
 
-# Reusable helpers for tests that start real processes: lib/proc.h, lib/redis_server.h.
+# Reusable test helpers: processes (lib/proc.h), redis-server (lib/redis_server.h), files (lib/file_load.h).
 add_library(sbc_testlib STATIC
 	${SBC_TEST_DIR}/lib/proc.c
 	${SBC_TEST_DIR}/lib/redis_server.c
+	${SBC_TEST_DIR}/lib/file_load.c
 )
 target_include_directories(sbc_testlib PUBLIC ${SBC_TEST_DIR})
 

@@ -12,30 +12,18 @@
 
 #include <cmocka.h>
 
+#include "lib/file_load.h"
+
 #include "sip_build.h"
 #include "sip_msg.h"
 
 static char *
 load(const char *name, size_t *len)
 {
-	char path[512];
-	FILE *f;
-	char *buf;
-	long n;
+	char *buf = file_load(RFC4475_DIR, name, len);
 
-	snprintf(path, sizeof(path), "%s/%s", RFC4475_DIR, name);
-	f = fopen(path, "rb");
-	if (f == NULL)
-		fail_msg("cannot open %s", path);
-	fseek(f, 0, SEEK_END);
-	n = ftell(f);
-	fseek(f, 0, SEEK_SET);
-	buf = malloc((size_t)n + 1);
-	assert_non_null(buf);
-	assert_int_equal(fread(buf, 1, (size_t)n, f), (size_t)n);
-	buf[n] = '\0';
-	fclose(f);
-	*len = (size_t)n;
+	if (buf == NULL)
+		fail_msg("cannot read %s/%s", RFC4475_DIR, name);
 	return buf;
 }
 

@@ -11,6 +11,8 @@
 
 #include <cmocka.h>
 
+#include "lib/file_load.h"
+
 #include "sdp.h"
 #include "sdp_rewrite.h"
 
@@ -31,24 +33,10 @@ static const char *const corpus[] = {
 static char *
 load(const char *name, size_t *lenp)
 {
-	char path[512];
-	FILE *f;
-	char *buf;
-	long n;
+	char *buf = file_load(SDP_CORPUS_DIR, name, lenp);
 
-	snprintf(path, sizeof(path), "%s/%s", SDP_CORPUS_DIR, name);
-	f = fopen(path, "rb");
-	assert_non_null(f);
-	assert_int_equal(fseek(f, 0, SEEK_END), 0);
-	n = ftell(f);
-	assert_true(n > 0);
-	rewind(f);
-	buf = malloc((size_t)n + 1);
-	assert_non_null(buf);
-	assert_int_equal(fread(buf, 1, (size_t)n, f), (size_t)n);
-	buf[n] = '\0';
-	fclose(f);
-	*lenp = (size_t)n;
+	if (buf == NULL)
+		fail_msg("cannot read %s/%s", SDP_CORPUS_DIR, name);
 	return buf;
 }
 

@@ -11,6 +11,8 @@
 
 #include <cmocka.h>
 
+#include "lib/file_load.h"
+
 #include "sip_msg.h"
 
 #define INV_HEAD \
@@ -477,23 +479,10 @@ test_ruri_user_decoding(void **state)
 static char *
 load_seed(const char *name, size_t *len)
 {
-	char path[512];
-	FILE *f;
-	char *buf;
-	long n;
+	char *buf = file_load(SIP_SEED_DIR, name, len);
 
-	snprintf(path, sizeof(path), "%s/%s", SIP_SEED_DIR, name);
-	f = fopen(path, "rb");
-	if (f == NULL)
-		fail_msg("cannot open %s", path);
-	fseek(f, 0, SEEK_END);
-	n = ftell(f);
-	fseek(f, 0, SEEK_SET);
-	buf = malloc((size_t)n + 1);
-	assert_non_null(buf);
-	assert_int_equal(fread(buf, 1, (size_t)n, f), (size_t)n);
-	fclose(f);
-	*len = (size_t)n;
+	if (buf == NULL)
+		fail_msg("cannot read %s/%s", SIP_SEED_DIR, name);
 	return buf;
 }
 
