@@ -6,3 +6,10 @@ target_link_libraries(bench_relay PRIVATE mediad_relay mediad_srtp mediad_suite 
 	Threads::Threads)
 add_test(NAME bench_relay_smoke COMMAND bench_relay -c 20 -s 1 -w 1 -l 1.0)
 set_tests_properties(bench_relay_smoke PROPERTIES TIMEOUT 60 LABELS "bench;mediad;relay")
+
+# The kernel's floor for a relay shaped like mediad (no relay logic), with and without one
+# SRTP protect per packet: build-dir/tests/bench_forward_floor -c 1000 -s 5 [-S]
+add_executable(bench_forward_floor ${SBC_TEST_DIR}/bench/bench_forward_floor.c)
+target_link_libraries(bench_forward_floor PRIVATE mediad_srtp mediad_suite Threads::Threads)
+add_test(NAME bench_forward_floor_smoke COMMAND bench_forward_floor -c 20 -s 1 -S)
+set_tests_properties(bench_forward_floor_smoke PROPERTIES TIMEOUT 60 LABELS "bench;mediad;relay")
