@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /* Redis connection on hiredis async + libevent: handshake, command deadlines, reconnect with backoff. */
 #include <errno.h>
+#include <sys/time.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,10 +10,10 @@
 #include <event2/event.h>
 #include <hiredis/async.h>
 #include <hiredis/hiredis.h>
-#include <hiredis/adapters/libevent.h>
 
 #include "rand.h"
 #include "redis.h"
+#include "redis_ev.h"
 #include "timeutil.h"
 
 enum pending_kind {
@@ -49,6 +50,9 @@ struct redis_conn {
 	unsigned backoff_ms;        /* next reconnect delay before jitter */
 	const char *drop_reason;    /* static string for a deferred drop */
 	char reason[160];           /* text of the last failure, for the owner callback */
+
+	char *fmt;                  /* reused RESP encoding buffer (hiredis copies it) */
+	size_t fmt_cap;
 
 	unsigned depth;             /* > 0 while an owner callback runs */
 	bool dying;                 /* redis_conn_free was called */
@@ -198,22 +202,103 @@ pending_send_formatted(struct redis_conn *r, enum pending_kind kind, redis_reply
 	return 0;
 }
 
+/* Decimal digits of v, written backwards from end; returns the first digit. */
+static char *
+fmt_uint(char *end, size_t v)
+{
+	do {
+		*--end = (char)('0' + v % 10);
+		v /= 10;
+	} while (v != 0);
+	return end;
+}
+
+/* Appends "<c><v>\r\n" at p; returns the new end. */
+static char *
+resp_head(char *p, char c, size_t v)
+{
+	char tmp[24], *d = fmt_uint(tmp + sizeof(tmp), v);
+	size_t n = (size_t)(tmp + sizeof(tmp) - d);
+
+	*p++ = c;
+	memcpy(p, d, n);
+	p += n;
+	*p++ = '\r';
+	*p++ = '\n';
+	return p;
+}
+
+/*
+ * RESP encoding of argv into r->fmt, grown as needed. hiredis's own formatter
+ * calls sprintf per argument, which cost more than the rest of a command write.
+ */
+static int
+resp_format(struct redis_conn *r, int argc, const char **argv, const size_t *argvlen,
+    size_t *lenp)
+{
+	size_t need = 16, len, i;
+	char *p;
+
+	for (i = 0; i < (size_t)argc; i++) {
+		len = argvlen ? argvlen[i] : strlen(argv[i]);
+		need += len + 24;   /* "$" + up to 20 digits + 2 CRLF */
+	}
+	if (need > r->fmt_cap) {
+		size_t cap = need < 1024 ? 1024 : need;
+
+		p = malloc(cap);
+		if (p == NULL)
+			return ENOMEM;
+		if (r->fmt != NULL) {
+			explicit_bzero(r->fmt, r->fmt_cap);
+			free(r->fmt);
+		}
+		r->fmt = p;
+		r->fmt_cap = cap;
+	}
+	p = resp_head(r->fmt, '*', (size_t)argc);
+	for (i = 0; i < (size_t)argc; i++) {
+		len = argvlen ? argvlen[i] : strlen(argv[i]);
+		p = resp_head(p, '$', len);
+		memcpy(p, argv[i], len);
+		p += len;
+		*p++ = '\r';
+		*p++ = '\n';
+	}
+	*lenp = (size_t)(p - r->fmt);
+	return 0;
+}
+
 static int
 pending_send(struct redis_conn *r, enum pending_kind kind, redis_reply_h *h, void *arg,
     int argc, const char **argv, const size_t *argvlen)
 {
-	char *cmd = NULL;
-	int len, err;
+	size_t len;
+	int err;
 
-	len = redisFormatCommandArgv(&cmd, argc, argv, argvlen);
-	if (len < 0)
-		return ENOMEM;
-	err = pending_send_formatted(r, kind, h, arg, cmd, (size_t)len);
+	err = resp_format(r, argc, argv, argvlen, &len);
+	if (err)
+		return err;
+	err = pending_send_formatted(r, kind, h, arg, r->fmt, len);
 	/* Our copy of AUTH holds the password; hiredis keeps its own until sent. */
 	if (kind == PENDING_AUTH)
-		explicit_bzero(cmd, (size_t)len);
-	redisFreeCommand(cmd);
+		explicit_bzero(r->fmt, len);
 	return err;
+}
+
+/*
+ * Event adapter (hiredis's libevent one, changed where it cost system calls per
+ * command): the read event stays registered instead of being re-added after every
+ * reply, and once connected a write goes out from an event activated in the same
+ * loop pass, after the other callbacks of that pass, so the commands they issued
+ * leave in one write without a write-readiness round through epoll. Only when the
+ * socket is full does the write wait for the fd.
+ */
+void
+redis_flush(struct redis_conn *r)
+{
+	if (r != NULL && r->ac != NULL && (r->ac->c.flags & REDIS_CONNECTED))
+		redis_ev_flush_now(r->ac);
 }
 
 /*
@@ -414,7 +499,7 @@ conn_start(struct redis_conn *r)
 		return;
 	}
 	/* Attach before the connect callback: hiredis waits for writability through it. */
-	if (redisLibeventAttach(ac, r->base) != REDIS_OK) {
+	if (redis_ev_attach(ac, r->base, r->opts.write_delay_ms) != REDIS_OK) {
 		redisAsyncFree(ac);
 		conn_drop(r, "event attach failed");
 		return;
@@ -434,6 +519,11 @@ conn_destroy(struct redis_conn *r)
 	r->dying = true;
 	r->ac = NULL;
 	if (ac != NULL) {
+		int done;
+
+		/* what write_delay_ms still holds back gets one non-blocking try */
+		if (ac->c.flags & REDIS_CONNECTED)
+			(void)redisBufferWrite(&ac->c, &done);
 		ac->data = NULL;
 		redisAsyncFree(ac);   /* runs cmd_done with NULL for every pending command */
 	}
@@ -445,6 +535,10 @@ conn_destroy(struct redis_conn *r)
 		event_free(r->retry_timer);
 	if (r->free_ev)
 		event_free(r->free_ev);
+	if (r->fmt != NULL) {
+		explicit_bzero(r->fmt, r->fmt_cap);
+		free(r->fmt);
+	}
 	free((char *)r->opts.host);
 	free((char *)r->opts.unix_path);
 	if (r->opts.password) {

@@ -28,6 +28,13 @@ struct redis_opts {
 	unsigned cmd_timeout_ms;       /* reply deadline per command, default 2000 */
 	unsigned backoff_min_ms;       /* first reconnect delay, default 100 */
 	unsigned backoff_max_ms;       /* cap of the doubling delay, default 5000 */
+	/*
+	 * 0 (default): commands leave at the end of the loop pass that issued them.
+	 * > 0: they may wait up to this long to leave together with later ones: one
+	 * write and one wakeup of the server, and one read of the replies, for many
+	 * commands (record writes nobody waits for). redis_flush() sends at once.
+	 */
+	unsigned write_delay_ms;
 };
 
 /* State change report; reason is a short text ("connect refused", "auth failed"). */
@@ -58,6 +65,8 @@ const char *redis_state_name(enum redis_state s);
 int redis_cmd(struct redis_conn *r, redis_reply_h *h, void *arg, const char *fmt, ...);
 int redis_cmd_argv(struct redis_conn *r, redis_reply_h *h, void *arg,
     int argc, const char **argv, const size_t *argvlen);
+/* Sends what is queued without waiting out write_delay_ms (after a command someone waits on). */
+void redis_flush(struct redis_conn *r);
 
 /* Counters for the metrics endpoint. */
 struct redis_stats {

@@ -313,8 +313,10 @@ scan_done(struct redisReply *reply, void *arg)
 
 		for (i = 0; i < 6; i++)
 			len[i] = strlen(argv[i]);
-		if (redis_cmd_argv(rs->r, scan_done, rs, 6, argv, len) == 0)
+		if (redis_cmd_argv(rs->r, scan_done, rs, 6, argv, len) == 0) {
+			redis_flush(rs->r);   /* restore reads: not held back like record writes */
 			return;
+		}
 	}
 	log_info("call_restore_scanned keys=%u", rs->keys);
 	free(rs);
@@ -334,4 +336,6 @@ call_restore_start(struct mediad *md, struct redis_conn *r)
 	rs->r = r;
 	if (redis_cmd(r, scan_done, rs, "SCAN 0 MATCH sbc:media:* COUNT 200") != 0)
 		free(rs);
+	else
+		redis_flush(r);
 }

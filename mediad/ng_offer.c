@@ -2,6 +2,7 @@
 /* ng offer and answer: match tags to monologues, take the peer's media and keys from its
  * SDP, allocate ports, choose crypto, rewrite the SDP for the recipient, drive the relay. */
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -243,9 +244,12 @@ reply_sdp(const struct ng_opts *o, const struct sdp *sdp, struct monologue *to,
 	unsigned params;
 	int err;
 
-	p = calloc(1, sizeof(*p));
+	/* SDP_MAX_MEDIA slots, few used: zero (and later wipe) only those. */
+	p = malloc(sizeof(*p));
 	if (p == NULL)
 		return "Out of memory";
+	memset(p, 0, offsetof(struct sdp_rw_params, media));
+	memset(p->media, 0, sdp->nmedia * sizeof(p->media[0]));
 	p->flags = o->rw_flags;
 	p->origin_addr = to->iface->advertised;
 	p->session_addr = to->iface->advertised;
@@ -302,7 +306,8 @@ reply_sdp(const struct ng_opts *o, const struct sdp *sdp, struct monologue *to,
 	} else {
 		err = sdp_rewrite(sdp, p, &out, &len, &why);
 	}
-	explicit_bzero(p, sizeof(*p));
+	explicit_bzero(p->media, sdp->nmedia * sizeof(p->media[0]));
+	explicit_bzero(p, offsetof(struct sdp_rw_params, media));
 	free(p);
 	if (err) {
 		log_warnx("sdp_rewrite_failed error=%d reason=\"%s\"", err, why ? why : "?");

@@ -13,6 +13,7 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -98,7 +99,9 @@ sdp_free(struct sdp *sdp)
 		explicit_bzero(sdp->buf, sdp->len);
 	free(sdp->lines);
 	free(sdp->buf);
-	explicit_bzero(sdp, sizeof(*sdp));
+	/* Only the media in use hold anything: wiping all SDP_MAX_MEDIA cost more than the parse. */
+	explicit_bzero(sdp->media, sdp->nmedia * sizeof(sdp->media[0]));
+	explicit_bzero(sdp, offsetof(struct sdp, media));
 	free(sdp);
 }
 
@@ -421,6 +424,8 @@ parse_line(struct sdp *sdp, size_t idx, size_t *nattrs, const char **reason)
 		else
 			sdp->nsession = idx;
 		*nattrs = 0;
+		/* sdp_parse zeroes only the session part: each media is cleared as it starts. */
+		memset(&sdp->media[sdp->nmedia], 0, sizeof(sdp->media[0]));
 		return parse_media_line(&sdp->media[sdp->nmedia++], l, idx, reason);
 	case 'a':
 		break;
@@ -536,9 +541,12 @@ sdp_parse(struct sdp **sdpp, const char *buf, size_t len, const char **reason)
 	if (nl > SDP_MAX_LINES)
 		nl = SDP_MAX_LINES;
 
-	sdp = calloc(1, sizeof(*sdp));
+	/* ~60 KB, mostly media slots: zero the session part, each media when it starts. */
+	sdp = malloc(sizeof(*sdp));
 	if (sdp == NULL)
 		return ENOMEM;
+	memset(sdp, 0, offsetof(struct sdp, media));
+	sdp->nmedia = 0;
 	sdp->buf = malloc(len + 1);
 	sdp->lines = calloc(nl, sizeof(*sdp->lines));
 	if (sdp->buf == NULL || sdp->lines == NULL) {

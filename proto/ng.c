@@ -81,7 +81,8 @@ ng_dict_get(const struct bencode_item *dict, const char *key)
 		 * answer does not depend on where the sort put them. */
 		if (it->len == klen && (klen == 0 || memcmp(it->str, key, klen) == 0))
 			return it->next;
-		if (found == NULL && ng_name_eq(it->str, it->len, key))
+		/* folding maps byte to byte: other lengths never match (most keys) */
+		if (found == NULL && it->len == klen && ng_name_eq(it->str, it->len, key))
 			found = it->next;
 	}
 	return (struct bencode_item *)found;

@@ -147,6 +147,12 @@ sp_start(struct sp *sp)
 		ro.unix_path = sp->cfg.redis_unix[0] ? sp->cfg.redis_unix : NULL;
 		ro.password = sp->cfg.redis_password[0] ? sp->cfg.redis_password : NULL;
 		ro.db = sp->cfg.redis_db;
+		/*
+		 * Dialog records are best effort and nothing waits for them: batched, they
+		 * cost Redis and us one write and one wakeup per batch instead of per call
+		 * event (lookups, which a request waits for, are flushed at once).
+		 */
+		ro.write_delay_ms = SP_REDIS_WRITE_DELAY_MS;
 		if ((err = redis_conn_alloc(&sp->redis, sp->base, &ro, redis_state, sp)))
 			return err;
 	}

@@ -89,21 +89,31 @@ dialog_write(struct sp *sp, struct sp_call *c)
 	const char *argv[40];
 	size_t lens[40];
 	int n = 0, i;
+	struct redis_stats rs;
+	bool whole;
 
 	if (!sp_redis_up(sp))
 		return;	/* the record is best effort: calls never wait on Redis */
+	redis_conn_stats(sp->redis, &rs);
+	/*
+	 * The end changes three fields only: when this connection already got the whole
+	 * record, only those go out (a reconnect may have lost it: then all of them).
+	 */
+	whole = c->state != SP_CALL_ENDED || c->stored_conn != rs.connects;
 	snprintf(key, sizeof(key), "sbc:call:%s", c->call_id);
-	snprintf(start, sizeof(start), "%lld", (long long)c->start);
-	snprintf(ans, sizeof(ans), "%lld", (long long)c->answered);
 	snprintf(end, sizeof(end), "%lld", (long long)c->ended);
-	if (c->has_mediad)
-		sa_format(&c->mediad_ng, ng, sizeof(ng));
-	else
-		ng[0] = '\0';
 #define F(k, v) do { argv[n++] = (k); argv[n++] = (v); } while (0)
 	argv[n++] = "HSET";
 	argv[n++] = key;
 	F("state", dialog_state_name(c->state));
+	if (!whole)
+		goto tail;
+	snprintf(start, sizeof(start), "%lld", (long long)c->start);
+	snprintf(ans, sizeof(ans), "%lld", (long long)c->answered);
+	if (c->has_mediad)
+		sa_format(&c->mediad_ng, ng, sizeof(ng));
+	else
+		ng[0] = '\0';
 	F("from_tag", c->from_tag);
 	F("to_tag", c->to_tag);
 	F("route", c->route);
@@ -118,17 +128,25 @@ dialog_write(struct sp *sp, struct sp_call *c)
 	F("callee_crypto", c->crypto[1][0] ? c->crypto[1] : "none");
 	F("start", start);
 	F("answer", ans);
+	F("instance", sp->cfg.instance_id);
+ tail:
 	F("end", end);
 	F("end_reason", c->end_reason);
-	F("instance", sp->cfg.instance_id);
 #undef F
 	for (i = 0; i < n; i++)
 		lens[i] = strlen(argv[i]);
 	if (redis_cmd_argv(sp->redis, NULL, NULL, n, argv, lens))
 		log_warnx("dialog_write_lost key=%s", key);
+	else if (whole)
+		c->stored_conn = rs.connects;
 	snprintf(ttl, sizeof(ttl), "%u",
 	    c->state == SP_CALL_ENDED ? sp->cfg.call_ttl_ended : sp->cfg.call_ttl_active);
-	redis_cmd(sp->redis, NULL, NULL, "EXPIRE %s %s", key, ttl);
+	argv[0] = "EXPIRE";
+	argv[1] = key;
+	argv[2] = ttl;
+	for (i = 0; i < 3; i++)
+		lens[i] = strlen(argv[i]);
+	redis_cmd_argv(sp->redis, NULL, NULL, 3, argv, lens);
 }
 
 void
@@ -231,5 +249,7 @@ dialog_lookup(struct sp *sp, const char *call_id, dialog_lookup_h *h, void *arg)
 	err = redis_cmd(sp->redis, lookup_done, x, "HGETALL sbc:call:%s", call_id);
 	if (err)
 		free(x);
+	else
+		redis_flush(sp->redis);   /* a request waits for it */
 	return err;
 }

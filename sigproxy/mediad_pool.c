@@ -186,6 +186,7 @@ scan_done(struct redisReply *r, void *arg)
 		if (redis_cmd(p->sp->redis, hgetall_done, x, "HGETALL %s", keys->element[i]->str))
 			free(x);
 	}
+	redis_flush(p->sp->redis);   /* mediad liveness: not held back with record writes */
 }
 
 static void
@@ -209,6 +210,7 @@ pool_tick(evutil_socket_t fd, short what, void *arg)
 		}
 		p->scan_done = false;
 		redis_cmd(sp->redis, scan_done, p, "SCAN 0 MATCH sbc:mediad:* COUNT 1000");
+		redis_flush(sp->redis);
 	}
 	for (i = 0; i < p->n; i++) {
 		struct mediad_entry *e = &p->e[i];

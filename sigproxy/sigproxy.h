@@ -220,6 +220,8 @@ struct sp_call {
 	enum sp_call_state state;
 	int64_t start, answered, ended;
 	char end_reason[64];
+	uint64_t stored_conn;		/* Redis connection (its connects count) that got the last
+					 * whole record; 0 = none: the next write is whole */
 };
 const char *dialog_state_name(enum sp_call_state s);
 int dialog_create(struct sp *sp, struct sp_call **cp, const char *call_id, const char *from_tag);
@@ -230,6 +232,8 @@ void dialog_free_all(struct sp *sp);
 /* Looks the call up in Redis; h gets the call (owned by sp) or NULL. */
 typedef void (dialog_lookup_h)(struct sp_call *c, void *arg);
 int dialog_lookup(struct sp *sp, const char *call_id, dialog_lookup_h *h, void *arg);
+/* How long dialog record writes may wait to leave for Redis together (daemon.c). */
+#define SP_REDIS_WRITE_DELAY_MS 25
 bool sp_redis_up(const struct sp *sp);
 
 /* ng_client.c: asynchronous ng requests over UDP with retries matched by cookie. */

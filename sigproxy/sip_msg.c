@@ -553,6 +553,10 @@ sip_msg_free(struct sip_msg *m)
 {
 	if (m == NULL)
 		return;
+	if (m->refs > 0) {
+		m->refs--;
+		return;
+	}
 	if (m->osip != NULL)
 		osip_message_free(m->osip);
 	free(m->raw);
@@ -562,6 +566,15 @@ sip_msg_free(struct sip_msg *m)
 	free(m->ctype);
 	free(m->ruri_user);
 	free(m);
+}
+
+struct sip_msg *
+sip_msg_ref(const struct sip_msg *m)
+{
+	struct sip_msg *w = (struct sip_msg *)m;   /* always heap-allocated by sip_msg_parse */
+
+	w->refs++;
+	return w;
 }
 
 int

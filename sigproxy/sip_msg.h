@@ -117,7 +117,17 @@ int sip_msg_parse(struct sip_msg **mp, const char *buf, size_t len,
  */
 int sip_msg_validate(const struct sip_msg *m, struct sip_error *err);
 
+/*
+ * Releases one reference to m (the parse's, or one from sip_msg_ref()); the last
+ * one frees it.
+ */
 void sip_msg_free(struct sip_msg *m);
+/*
+ * Another reference to m (which is never modified after parsing), so that a handler
+ * can keep a received message past the caller's sip_msg_free() instead of parsing a
+ * copy of it again. Returns m.
+ */
+struct sip_msg *sip_msg_ref(const struct sip_msg *m);
 
 /* The message bytes as kept (leading CRLFs dropped, UDP surplus truncated). */
 const char *sip_msg_raw(const struct sip_msg *m, size_t *len);

@@ -65,6 +65,7 @@ struct sip_msg {
 	size_t ruri_user_len;
 	osip_message_t *osip;	/* owned; empty when libosip2 refused the message */
 	bool osip_failed;
+	unsigned refs;		/* references beyond the parse's own (sip_msg_ref) */
 };
 
 enum sip_hdr_id sip_hdr_lookup(const char *name, size_t len);

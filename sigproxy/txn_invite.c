@@ -23,7 +23,9 @@ enum txn_state {
 
 struct branch {
 	char id[SIP_BRANCH_SIZE];
-	struct sip_msg *sent;	/* as forwarded: for CANCEL and ACK */
+	char *sent_raw;		/* the INVITE as forwarded (owned), for CANCEL and ACK */
+	size_t sent_len;
+	struct sip_msg *sent;	/* sent_raw parsed, on first use only (most calls never need it) */
 	enum sip_transport tp;
 	struct sa dst;
 	char host[256];
@@ -90,6 +92,7 @@ txn_free(struct sp_txn *t)
 		event_free(t->timer);
 	for (i = 0; i < t->nbr; i++) {
 		sip_msg_free(t->br[i].sent);
+		free(t->br[i].sent_raw);
 		tp_conn_deref(t->br[i].conn);
 	}
 	sip_msg_free(t->answer_2xx);
@@ -306,26 +309,38 @@ branch_send(struct sp_txn *t, struct branch *b, const char *buf, size_t len)
 		log_warnx("sip_send_failed call_id=%s branch=%s", t->call_id, b->id);
 }
 
+/* The INVITE as forwarded on b, parsed on first use; NULL if there is none. */
+static const struct sip_msg *
+branch_sent(struct branch *b)
+{
+	if (b->sent == NULL && b->sent_raw != NULL &&
+	    sip_msg_parse(&b->sent, b->sent_raw, b->sent_len, b->tp, NULL, NULL))
+		b->sent = NULL;
+	return b->sent;
+}
+
 static void
 branch_cancel(struct sp_txn *t, struct branch *b)
 {
+	const struct sip_msg *sent = branch_sent(b);
 	char buf[8192];
 	size_t len;
 
-	if (b->cancelled || b->sent == NULL)
+	if (b->cancelled || sent == NULL)
 		return;
 	b->cancelled = true;
-	if (sip_build_cancel(buf, sizeof(buf), &len, b->sent) == 0)
+	if (sip_build_cancel(buf, sizeof(buf), &len, sent) == 0)
 		branch_send(t, b, buf, len);
 }
 
 static void
 branch_ack(struct sp_txn *t, struct branch *b, const struct sip_msg *resp)
 {
+	const struct sip_msg *sent = branch_sent(b);
 	char buf[8192];
 	size_t len;
 
-	if (b->sent != NULL && sip_build_ack(buf, sizeof(buf), &len, b->sent, resp) == 0)
+	if (sent != NULL && sip_build_ack(buf, sizeof(buf), &len, sent, resp) == 0)
 		branch_send(t, b, buf, len);
 }
 
@@ -412,9 +427,11 @@ branch_start(struct sp_txn *t, enum sip_transport tp, const struct sa *dst, cons
 	err = sip_build_request(buf, SP_BUF_SIZE, &len, t->req, &f);
 	if (err)
 		return err;
-	err = sip_msg_parse(&b->sent, buf, len, tp, NULL, NULL);
-	if (err)
-		return err;
+	b->sent_raw = malloc(len);
+	if (b->sent_raw == NULL)
+		return ENOMEM;
+	memcpy(b->sent_raw, buf, len);
+	b->sent_len = len;
 	t->nbr++;
 	err = txn_send(t, tp, dst, host, buf, len, &b->conn);
 	if (err) {
@@ -572,7 +589,7 @@ callee_bye(struct sp_txn *t, struct branch *b, const struct sip_msg *resp)
 	const char *methods[2] = { "ACK", "BYE" };
 	int i, n;
 
-	if (out == NULL || sip_msg_header(b->sent, "From", 0, &from) ||
+	if (out == NULL || branch_sent(b) == NULL || sip_msg_header(b->sent, "From", 0, &from) ||
 	    sip_msg_header(resp, "To", 0, &to) || sip_msg_contact(resp, 0, &ct) ||
 	    ct.uri.host == NULL)
 		return;
@@ -642,8 +659,8 @@ on_2xx(struct sp_txn *t, struct branch *b, const struct sip_msg *m)
 {
 	struct sp *sp = t->sp;
 	struct sp_call *c = dialog_find(sp, t->call_id);
-	const char *body, *raw;
-	size_t blen, rlen;
+	const char *body;
+	size_t blen;
 	int st;
 
 	evtimer_del(t->timer);
@@ -652,12 +669,9 @@ on_2xx(struct sp_txn *t, struct branch *b, const struct sip_msg *m)
 	t->mop = NULL;
 	sip_msg_free(t->early);
 	t->early = NULL;
-	raw = sip_msg_raw(m, &rlen);
 	body = sip_msg_body(m, &blen);
-	if (sip_msg_parse(&t->answer_2xx, raw, rlen, b->tp, NULL, NULL)) {
-		final_local(t, 500, NULL, "2xx copy failed");
-		return;
-	}
+	/* kept until mediad answers: a reference, not a second parse */
+	t->answer_2xx = sip_msg_ref(m);
 	t->state = TXN_ANSWERING;
 	if (c == NULL || blen == 0) {
 		/* nothing to relay (no SDP in the 2xx: not valid for an offer/answer we made) */
@@ -710,9 +724,9 @@ static void
 early_forward(struct sp_txn *t, const struct sip_msg *m)
 {
 	struct sp_call *c = dialog_find(t->sp, t->call_id);
-	const char *body, *raw;
+	const char *body;
 	char *buf = t->sp->buf;
-	size_t blen, rlen, len;
+	size_t blen, len;
 	int st;
 
 	body = sip_msg_body(m, &blen);
@@ -721,14 +735,13 @@ early_forward(struct sp_txn *t, const struct sip_msg *m)
 			upstream_send(t, buf, len, sip_msg_status(m));
 		return;
 	}
-	raw = sip_msg_raw(m, &rlen);
-	if (c == NULL || t->late_offer || t->mop != NULL || t->early != NULL ||
-	    sip_msg_parse(&t->early, raw, rlen, SIP_TRANSPORT_UDP, NULL, NULL)) {
+	if (c == NULL || t->late_offer || t->mop != NULL || t->early != NULL) {
 		/* no offer of ours to answer (late offer) or one already pending: no body */
 		if (sip_build_response_fwd(buf, SP_BUF_SIZE, &len, m, "", 0, "application/sdp") == 0)
 			upstream_send(t, buf, len, sip_msg_status(m));
 		return;
 	}
+	t->early = sip_msg_ref(m);
 	st = media_answer(t->sp, c, sip_msg_from_tag(m), sip_msg_to_tag(m), t->in_branch,
 	    t->out_side,
 	    t->in_side, body, blen, early_done, t, &t->mop);

@@ -147,7 +147,8 @@ redis_start() {
 rcli() { redis-cli -s "$REDIS_SOCK" "$@"; }
 
 # ---- mediad: outside and inside interfaces on addresses of this run ----
-# mediad_start NAME OUTSIDE_IP INSIDE_IP PORT_BASE
+# mediad_start NAME OUTSIDE_IP INSIDE_IP PORT_BASE (MEDIAD_PORT_SPAN ports per interface, default 200;
+# the addresses are this run's own, so ranges cannot collide with another test's)
 mediad_start() {
 	local name=$1 out=$2 in=$3 base=$4 log=$DIR/mediad-$1.log ngp=
 	# below info there is no ready line to read the port from: pick one and ping it
@@ -162,11 +163,11 @@ log_level = ${MEDIAD_LOG_LEVEL:-info}
 [interface outside]
 address = $out
 port_min = $base
-port_max = $((base + 199))
+port_max = $((base + ${MEDIAD_PORT_SPAN:-200} - 1))
 [interface inside]
 address = $in
-port_min = $((base + 200))
-port_max = $((base + 399))
+port_min = $((base + ${MEDIAD_PORT_SPAN:-200}))
+port_max = $((base + 2 * ${MEDIAD_PORT_SPAN:-200} - 1))
 [redis]
 enabled = yes
 unix_socket = $REDIS_SOCK
