@@ -10,6 +10,7 @@
 #define OPENSSL_SUPPRESS_DEPRECATED 1
 
 #include <limits.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -22,6 +23,36 @@
 #define ICM_SALT_LEN	14	/* SRTP master/session salt for AES-ICM */
 #define GCM_SALT_LEN	12	/* RFC 7714 salt; not used by the cipher */
 #define GCM_IV_LEN	12
+
+/* ---- Ciphers fetched once ---- */
+
+/*
+ * OpenSSL 3 given a legacy EVP_aes_*() object fetches the provider's implementation
+ * again, by name, on every EVP_*Init_ex that passes it: a method-store lookup with
+ * string compares for each of the several ciphers a new SRTP context keys. Fetched
+ * once here and kept for the life of the process (the legacy object is the fallback).
+ */
+enum fetched_cipher { FC_CTR128, FC_CTR256, FC_GCM128, FC_GCM256, FC_COUNT };
+
+static const char *const fetched_names[FC_COUNT] = {
+	"AES-128-CTR", "AES-256-CTR", "AES-128-GCM", "AES-256-GCM",
+};
+static EVP_CIPHER *fetched[FC_COUNT];
+static pthread_once_t fetched_once = PTHREAD_ONCE_INIT;
+
+static void
+fetch_ciphers(void)
+{
+	for (unsigned i = 0; i < FC_COUNT; i++)
+		fetched[i] = EVP_CIPHER_fetch(NULL, fetched_names[i], NULL);
+}
+
+static const EVP_CIPHER *
+cipher_get(enum fetched_cipher which, const EVP_CIPHER *legacy)
+{
+	(void)pthread_once(&fetched_once, fetch_ciphers);
+	return fetched[which] != NULL ? fetched[which] : legacy;
+}
 
 /* ---- AES-ICM (AES-CTR with libsrtp's salt XOR IV counter) ---- */
 
@@ -67,14 +98,14 @@ static srtp_err_status_t
 icm128_alloc(srtp_cipher_pointer_t *cp, int key_len, int tag_len)
 {
 	return icm_alloc(cp, key_len, &srtp_ossl_aes_icm_128, 16,
-	    SRTP_AES_ICM_128, EVP_aes_128_ctr());
+	    SRTP_AES_ICM_128, cipher_get(FC_CTR128, EVP_aes_128_ctr()));
 }
 
 static srtp_err_status_t
 icm256_alloc(srtp_cipher_pointer_t *cp, int key_len, int tag_len)
 {
 	return icm_alloc(cp, key_len, &srtp_ossl_aes_icm_256, 32,
-	    SRTP_AES_ICM_256, EVP_aes_256_ctr());
+	    SRTP_AES_ICM_256, cipher_get(FC_CTR256, EVP_aes_256_ctr()));
 }
 
 static srtp_err_status_t
@@ -180,14 +211,14 @@ static srtp_err_status_t
 gcm128_alloc(srtp_cipher_pointer_t *cp, int key_len, int tag_len)
 {
 	return gcm_alloc(cp, key_len, tag_len, &srtp_ossl_aes_gcm_128, 16,
-	    SRTP_AES_GCM_128, EVP_aes_128_gcm());
+	    SRTP_AES_GCM_128, cipher_get(FC_GCM128, EVP_aes_128_gcm()));
 }
 
 static srtp_err_status_t
 gcm256_alloc(srtp_cipher_pointer_t *cp, int key_len, int tag_len)
 {
 	return gcm_alloc(cp, key_len, tag_len, &srtp_ossl_aes_gcm_256, 32,
-	    SRTP_AES_GCM_256, EVP_aes_256_gcm());
+	    SRTP_AES_GCM_256, cipher_get(FC_GCM256, EVP_aes_256_gcm()));
 }
 
 static srtp_err_status_t
