@@ -342,18 +342,15 @@ call_stats_add_destroy(struct mediad *md, struct call *c, struct bencode_arena *
 uint64_t
 call_stats_last_packet_ms(struct call *c)
 {
-	struct relay_media_stats rs;
-	uint64_t last = 0;
-	unsigned i, l, s;
+	uint64_t last = 0, t;
+	unsigned i;
 
 	for (i = 0; i < MEDIAD_MAX_MEDIA; i++) {
 		if (c->rm[i] == NULL)
 			continue;
-		relay_media_stats(c->rm[i], &rs);
-		for (l = 0; l < RELAY_LEG_COUNT; l++)
-			for (s = 0; s < RELAY_STREAM_COUNT; s++)
-				if (rs.leg[l].stream[s].last_packet_ms > last)
-					last = rs.leg[l].stream[s].last_packet_ms;
+		t = relay_media_last_packet_ms(c->rm[i]);
+		if (t > last)
+			last = t;
 	}
 	return last;
 }

@@ -158,6 +158,11 @@ void relay_media_destroy(struct relay_media *m);
  * fds are closed on return. NULL m is a no-op (*out untouched).
  */
 void relay_media_destroy_stats(struct relay_media *m, struct relay_media_stats *out);
+/*
+ * time_mono_ms() of the newest packet that arrived on any stream of m (0 = none),
+ * read without asking the worker: for timeouts checked over many calls.
+ */
+uint64_t relay_media_last_packet_ms(const struct relay_media *m);
 /* A consistent snapshot taken by the owning worker (synchronous, ~µs). */
 void relay_media_stats(const struct relay_media *m, struct relay_media_stats *out);
 

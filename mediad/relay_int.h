@@ -60,6 +60,11 @@ struct relay_worker;
 struct relay_media {
 	struct relay_worker *worker;        /* borrowed; NULL when detached (fuzz, tests) */
 	struct relay_leg leg[RELAY_LEG_COUNT];
+	/*
+	 * The newest last_packet_ms of any stream, written by the worker and read by the
+	 * control thread's media timeout check without a worker round trip per call.
+	 */
+	_Atomic uint64_t last_in_ms;
 	struct relay_media *next, *prev;    /* worker's list; worker thread only */
 };
 

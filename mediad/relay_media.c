@@ -169,6 +169,12 @@ relay_media_free(struct relay_media *m)
 	free(m);
 }
 
+uint64_t
+relay_media_last_packet_ms(const struct relay_media *m)
+{
+	return atomic_load_explicit(&m->last_in_ms, memory_order_relaxed);
+}
+
 void
 relay_media_snapshot(const struct relay_media *m, struct relay_media_stats *out)
 {

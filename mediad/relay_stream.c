@@ -117,6 +117,15 @@ may_latch(const struct relay_leg *l, unsigned di, const struct sa *src)
 	}
 }
 
+/* A packet arrived: stamp the stream and the media (the atomic only when it moves). */
+static inline void
+stamp(struct relay_media *m, struct relay_counters *c, uint64_t now_ms)
+{
+	c->last_packet_ms = now_ms;
+	if (atomic_load_explicit(&m->last_in_ms, memory_order_relaxed) != now_ms)
+		atomic_store_explicit(&m->last_in_ms, now_ms, memory_order_relaxed);
+}
+
 int
 relay_stream_process(struct relay_media *m, unsigned leg, unsigned stream,
     uint8_t *buf, size_t len, size_t cap, bool truncated, const struct sa *src,
@@ -134,14 +143,14 @@ relay_stream_process(struct relay_media *m, unsigned leg, unsigned stream,
 		c = &l->ctr[stream];
 		c->packets_in++;
 		c->bytes_in += len;
-		c->last_packet_ms = pass->now_ms;
+		stamp(m, c, pass->now_ms);
 		return drop(m, leg, stream, RELAY_DROP_MALFORMED, src, pass);
 	}
 	stream = s;
 	c = &l->ctr[stream];
 	c->packets_in++;
 	c->bytes_in += len;
-	c->last_packet_ms = pass->now_ms;
+	stamp(m, c, pass->now_ms);
 
 	if (unlikely(!l->cfg.recv))
 		return drop(m, leg, stream, RELAY_DROP_DIRECTION, src, pass);

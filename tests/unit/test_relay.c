@@ -53,6 +53,12 @@ test_both_ways(void **state)
 	assert_int_equal(st.leg[RELAY_LEG_B].rx_suite, CRYPTO_SUITE_NONE);
 	assert_true(st.leg[RELAY_LEG_A].latched[RELAY_STREAM_RTP]);
 	assert_true(st.leg[RELAY_LEG_A].stream[RELAY_STREAM_RTP].last_packet_ms > 0);
+	/* The media's newest packet, read without the worker, is the newest of its streams. */
+	assert_int_equal(relay_media_last_packet_ms(f->m),
+	    st.leg[RELAY_LEG_A].stream[RELAY_STREAM_RTP].last_packet_ms >
+	    st.leg[RELAY_LEG_B].stream[RELAY_STREAM_RTP].last_packet_ms ?
+	    st.leg[RELAY_LEG_A].stream[RELAY_STREAM_RTP].last_packet_ms :
+	    st.leg[RELAY_LEG_B].stream[RELAY_STREAM_RTP].last_packet_ms);
 }
 
 /* DTMF events (RFC 4733, dynamic PT 101) are payload like any other: bit-exact both ways. */
@@ -231,6 +237,8 @@ test_garbage(void **state)
 		expect_drops(f, RELAY_LEG_A, RELAY_STREAM_RTCP, RELAY_DROP_MALFORMED, 1);
 		expect_drops(f, RELAY_LEG_A, RELAY_STREAM_RTCP, RELAY_DROP_AUTH, 1);
 	}
+	/* Garbage is not media, but it is traffic: the media timeout counts it as such. */
+	assert_true(relay_media_last_packet_ms(f->m) > 0);
 	/* The call goes on. */
 	caller_to_ivr(f, 20, 10);
 	ivr_to_caller(f, 20, 10);
