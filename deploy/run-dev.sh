@@ -80,6 +80,7 @@ Look at calls with redis-cli:
   redis-cli -p $redis_port hgetall sbc:call:<call-id>        state, tags, route, mediad, suites
   redis-cli -p $redis_port --scan --pattern 'sbc:media:*'    media sessions (mediad)
   redis-cli -p $redis_port hgetall sbc:mediad:mediad1        mediad registration and load
+  redis-cli -p $redis_port smembers sbc:mediads              the registered mediads
 Test the TLS certificate:
   openssl s_client -connect 127.0.0.1:5061 -CAfile $run/certs/ca.crt -verify_hostname $domain -verify_return_error </dev/null
 INFO

@@ -12,6 +12,7 @@
 #include "metrics.h"
 #include "mediad.h"
 #include "redis.h"
+#include "redis_keys.h"
 #include "sdp_crypto.h"
 #include "timeutil.h"
 
@@ -479,6 +480,16 @@ registration_write(struct call_store *s)
 	arg_add(b, "EXPIRE", 6);
 	arg_add(b, key, strlen(key));
 	arg_addf(b, "%u", md->cfg.reg_ttl_s);
+	send_argv(s, b);
+	argv_reset(b);
+	/*
+	 * The index sigproxy reads: one small set instead of a SCAN over every call
+	 * record. The TTL'd hash stays the proof of life; sigproxy drops ids whose hash
+	 * expired.
+	 */
+	arg_add(b, "SADD", 4);
+	arg_add(b, SBC_KEY_MEDIADS, strlen(SBC_KEY_MEDIADS));
+	arg_add(b, md->cfg.id, strlen(md->cfg.id));
 	send_argv(s, b);
 	argv_reset(b);
 }

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
-/* The mediads sigproxy may use: periodic scan of sbc:mediad:* in Redis, choice by load, ping hysteresis. */
+/* The mediads sigproxy may use: the registry set and registrations in Redis, choice by load, ping hysteresis. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,6 +10,7 @@
 
 #include "bencode.h"
 #include "log.h"
+#include "redis_keys.h"
 #include "sigproxy.h"
 
 #define POOL_MAX 64
@@ -20,7 +21,7 @@ struct mediad_pool {
 	unsigned n;
 	struct event *timer;
 	unsigned up_after;
-	bool scan_done;		/* the last SCAN was answered: "seen" flags are meaningful */
+	bool scan_done;		/* the last registry read was answered: "seen" flags are meaningful */
 };
 
 struct mediad_entry *
@@ -154,36 +155,37 @@ hgetall_done(struct redisReply *r, void *arg)
 		}
 		if (id != NULL && ng != NULL && sa_parse(&a, ng, 2223) == 0)
 			mediad_pool_update(x->p, id, &a, load);
+		/* In the set but its registration expired: a mediad that is gone for good. */
+		if (r->elements == 0 && x->p->sp != NULL)
+			(void)redis_cmd(x->p->sp->redis, NULL, NULL, "SREM %s %s", SBC_KEY_MEDIADS,
+			    x->id);
 	}
 	free(x);
 }
 
+/* SMEMBERS of the registry set: read each registration (the replies come back in order). */
 static void
-scan_done(struct redisReply *r, void *arg)
+members_done(struct redisReply *r, void *arg)
 {
 	struct mediad_pool *p = arg;
-	struct redisReply *keys;
 	size_t i;
 
-	if (r == NULL || r->type != REDIS_REPLY_ARRAY || r->elements != 2 ||
-	    r->element[0]->str == NULL)
+	if (r == NULL || r->type != REDIS_REPLY_ARRAY)
 		return;
-	keys = r->element[1];
-	if (keys->type != REDIS_REPLY_ARRAY)
-		return;
-	/* SCAN may return a partial batch among many sbc:call keys: follow the cursor */
-	if (strcmp(r->element[0]->str, "0") == 0)
-		p->scan_done = true;
-	else
-		redis_cmd(p->sp->redis, scan_done, p, "SCAN %s MATCH sbc:mediad:* COUNT 1000",
-		    r->element[0]->str);
-	for (i = 0; i < keys->elements; i++) {
-		struct ping_ctx *x = calloc(1, sizeof(*x));
+	p->scan_done = true;
+	for (i = 0; i < r->elements; i++) {
+		const char *id = r->element[i]->str;
+		struct ping_ctx *x;
 
+		if (id == NULL || strlen(id) >= sizeof(x->id))
+			continue;
+		x = calloc(1, sizeof(*x));
 		if (x == NULL)
 			return;
 		x->p = p;
-		if (redis_cmd(p->sp->redis, hgetall_done, x, "HGETALL %s", keys->element[i]->str))
+		snprintf(x->id, sizeof(x->id), "%s", id);
+		if (redis_cmd(p->sp->redis, hgetall_done, x, "HGETALL %s%s", SBC_KEY_MEDIAD_PREFIX,
+		    id))
 			free(x);
 	}
 	redis_flush(p->sp->redis);   /* mediad liveness: not held back with record writes */
@@ -209,7 +211,7 @@ pool_tick(evutil_socket_t fd, short what, void *arg)
 			p->e[i].seen = false;
 		}
 		p->scan_done = false;
-		redis_cmd(sp->redis, scan_done, p, "SCAN 0 MATCH sbc:mediad:* COUNT 1000");
+		redis_cmd(sp->redis, members_done, p, "SMEMBERS %s", SBC_KEY_MEDIADS);
 		redis_flush(sp->redis);
 	}
 	for (i = 0; i < p->n; i++) {

@@ -10,7 +10,7 @@ target_link_libraries(e2e_media PRIVATE PkgConfig::SRTP2 PkgConfig::OPENSSL)
 sbc_daemon_test(e2e_call COMMAND ${SBC_TEST_DIR}/daemon/e2e/test_e2e_call.sh TIMEOUT 120
 	LABELS e2e)
 sbc_daemon_test(e2e_failover COMMAND ${SBC_TEST_DIR}/daemon/e2e/test_e2e_flows.sh
-	failover allfail cancel TIMEOUT 120 LABELS e2e)
+	failover allfail cancel registry TIMEOUT 120 LABELS e2e)
 sbc_daemon_test(e2e_dialog COMMAND ${SBC_TEST_DIR}/daemon/e2e/test_e2e_flows.sh
 	hold takeover TIMEOUT 120 LABELS e2e)
 # Late offer with outside_policy = required: sigproxy then offers SRTP to the caller in the

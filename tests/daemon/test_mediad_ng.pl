@@ -342,6 +342,7 @@ my $reg = hgetall("sbc:mediad:ngtest-$$");
 ok($reg->{ng} eq "127.0.0.1:$ng_port" && defined $reg->{calls} && defined $reg->{load} && $reg->{started},
 	'redis: registration with ng address, calls, load, started');
 ok(redis('TTL', "sbc:mediad:ngtest-$$") > 0, 'redis: registration has a TTL');
+ok(redis('SISMEMBER', 'sbc:mediads', "ngtest-$$") =~ /^1/, 'redis: the id is in the registry set sbc:mediads');
 ok(slurp($mlog) !~ /QjnnaukLn7iwASAs0YLzPUplJkjOhTZK2dvOwo6c|\Q$our_key\E/, 'no SRTP key in the log');
 
 # ---- flow B: RTP inside -> SRTP outside ----

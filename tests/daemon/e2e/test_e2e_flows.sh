@@ -3,10 +3,11 @@
 # Call flows through the whole SBC beyond the basic call: failover (silent first target,
 # 503 first target, all targets failing), CANCEL before answer, late offer, hold and resume
 # with media checked after the resume, and a second sigproxy instance (same Redis) that
-# takes over the BYE of a call the first one set up.
-# Arguments choose the parts: failover allfail cancel late hold takeover (default: all).
+# takes over the BYE of a call the first one set up; the mediad registry (a mediad whose
+# registration expires is marked down and leaves the set sbc:mediads).
+# Arguments choose the parts: failover allfail cancel late hold takeover registry (default: all).
 set -u
-PARTS=" ${*:-failover allfail cancel late hold takeover} "
+PARTS=" ${*:-failover allfail cancel late hold takeover registry} "
 part() { [[ "$PARTS" == *" $1 "* ]]; }
 . "$(dirname "$0")/lib.sh"
 need sipp stunnel4 redis-server redis-cli rtpengine-ng-client openssl "$SIGPROXY" "$MEDIAD" "$E2E_MEDIA"
@@ -211,6 +212,22 @@ ok "takeover: backend got the BYE and the call completed (sipp rc $UAS_RC)" test
 ok "takeover: mediad call deleted by the second instance" wait_for 5 media_gone "$CALL_ID"
 ok "takeover: dialog record ended with a TTL" wait_for 5 bash -c \
 	"t=\$(redis-cli -s '$REDIS_SOCK' ttl 'sbc:call:$CALL_ID'); [ \"\$t\" -gt 0 ]"
+fi
+
+if part registry; then
+# A mediad that registers and dies: its hash expires, sigproxy marks it down and drops its
+# id from the set; an id left in the set without any registration is dropped too.
+ok "registry: our mediad is in sbc:mediads" bash -c \
+	"redis-cli -s '$REDIS_SOCK' smembers sbc:mediads | grep -qx 'e2e-a-$$'"
+rcli hset "sbc:mediad:ghost-$$" id "ghost-$$" ng 127.0.0.1:9 load 100 >/dev/null
+rcli expire "sbc:mediad:ghost-$$" 2 >/dev/null
+rcli sadd sbc:mediads "ghost-$$" "stale-$$" >/dev/null
+ok "registry: sigproxy picks up a registered mediad from the set" \
+	wait_for 5 grep -q "mediad_added id=ghost-$$" "$DIR/sigproxy-a.log"
+ok "registry: its registration expires: marked down" \
+	wait_for 8 grep -q "mediad_down id=ghost-$$ (registration gone" "$DIR/sigproxy-a.log"
+ok "registry: expired and stale ids leave the set, ours stays" wait_for 5 bash -c \
+	"m=\$(redis-cli -s '$REDIS_SOCK' smembers sbc:mediads); [ \"\$m\" = 'e2e-a-$$' ]"
 fi
 
 ok "sigproxy still running" kill -0 "$SIGPROXY_PID"

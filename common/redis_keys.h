@@ -1,0 +1,11 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* Redis keys written by one daemon and read by the other (README: "What the operator sees"). */
+#ifndef SBC_COMMON_REDIS_KEYS_H
+#define SBC_COMMON_REDIS_KEYS_H
+
+/* Set of the ids of registered mediads; each has its TTL'd hash sbc:mediad:<id>. */
+#define SBC_KEY_MEDIADS "sbc:mediads"
+/* Prefix of a mediad's registration hash. */
+#define SBC_KEY_MEDIAD_PREFIX "sbc:mediad:"
+
+#endif
