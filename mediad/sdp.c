@@ -89,6 +89,38 @@ sdp_media_conn(const struct sdp *sdp, const struct sdp_media *m)
 	return m->conn.present ? &m->conn : &sdp->conn;
 }
 
+/*
+ * One freed model kept per thread for the next parse: it is ~60 KB, and every malloc
+ * of that size makes glibc consolidate its fast bins first (offer and answer of every
+ * call parse one each). Kept wiped; never more than one.
+ */
+static _Thread_local struct sdp *sdp_spare;
+
+static void
+sdp_spare_exit(void)
+{
+	free(sdp_spare);
+	sdp_spare = NULL;
+}
+
+static struct sdp *
+sdp_alloc(void)
+{
+	static _Thread_local bool registered;
+	struct sdp *sdp = sdp_spare;
+
+	if (sdp != NULL) {
+		sdp_spare = NULL;
+		return sdp;
+	}
+	/* The main thread's spare is freed at exit, so leak checkers see nothing left. */
+	if (!registered) {
+		registered = true;
+		(void)atexit(sdp_spare_exit);
+	}
+	return malloc(sizeof(*sdp));
+}
+
 void
 sdp_free(struct sdp *sdp)
 {
@@ -102,7 +134,10 @@ sdp_free(struct sdp *sdp)
 	/* Only the media in use hold anything: wiping all SDP_MAX_MEDIA cost more than the parse. */
 	explicit_bzero(sdp->media, sdp->nmedia * sizeof(sdp->media[0]));
 	explicit_bzero(sdp, offsetof(struct sdp, media));
-	free(sdp);
+	if (sdp_spare == NULL)
+		sdp_spare = sdp;
+	else
+		free(sdp);
 }
 
 static bool
@@ -542,7 +577,7 @@ sdp_parse(struct sdp **sdpp, const char *buf, size_t len, const char **reason)
 		nl = SDP_MAX_LINES;
 
 	/* ~60 KB, mostly media slots: zero the session part, each media when it starts. */
-	sdp = malloc(sizeof(*sdp));
+	sdp = sdp_alloc();
 	if (sdp == NULL)
 		return ENOMEM;
 	memset(sdp, 0, offsetof(struct sdp, media));
