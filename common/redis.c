@@ -236,12 +236,13 @@ static int
 resp_format(struct redis_conn *r, int argc, const char **argv, const size_t *argvlen,
     size_t *lenp)
 {
-	size_t need = 16, len, i;
+	/* "*" + up to 20 digits + CRLF, and the NUL hiredis reads up to (see below). */
+	size_t need = 24, len, i;
 	char *p;
 
 	for (i = 0; i < (size_t)argc; i++) {
 		len = argvlen ? argvlen[i] : strlen(argv[i]);
-		need += len + 24;   /* "$" + up to 20 digits + 2 CRLF */
+		need += len + 25;   /* "$" + up to 20 digits + 2 CRLF */
 	}
 	if (need > r->fmt_cap) {
 		size_t cap = need < 1024 ? 1024 : need;
@@ -266,6 +267,12 @@ resp_format(struct redis_conn *r, int argc, const char **argv, const size_t *arg
 		*p++ = '\n';
 	}
 	*lenp = (size_t)(p - r->fmt);
+	/*
+	 * hiredis parses the command it is handed as a C string (strchr for '$' and CR,
+	 * and a look at the byte after the first argument): without this NUL it reads on
+	 * into whatever an earlier, longer command left in the reused buffer.
+	 */
+	*p = '\0';
 	return 0;
 }
 
