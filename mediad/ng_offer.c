@@ -663,6 +663,22 @@ take_answer_crypto(const struct sdp_media *sm, struct call_media *cm, const stru
 	return NULL;
 }
 
+/*
+ * A leg that is plain RTP after this exchange keeps no SRTP key: nothing uses it, the
+ * record in Redis stops carrying it, and a later SRTP offer starts a fresh session.
+ */
+static void
+forget_keys(struct call_media *cm)
+{
+	if (!cm->have_peer_key && !cm->have_our_key && cm->nproposed == 0)
+		return;
+	explicit_bzero(&cm->peer, sizeof(cm->peer));
+	explicit_bzero(&cm->ours, sizeof(cm->ours));
+	explicit_bzero(cm->proposed, sizeof(cm->proposed));
+	cm->have_peer_key = cm->have_our_key = false;
+	cm->nproposed = 0;
+}
+
 /* Our answer to the offerer: its first usable offered line, a fresh (or kept) key. */
 static const char *
 choose_offerer_crypto(struct call_media *cm, const struct ng_opts *o)
@@ -794,7 +810,11 @@ ng_handle_answer(struct mediad *md, const struct ng_msg *m, struct bencode_arena
 				    om->index, reason);
 				goto out;
 			}
+		} else {
+			forget_keys(om);
 		}
+		if (!sdp_proto_is_secure(am->proto))
+			forget_keys(am);
 	}
 	ans->nmedia = (unsigned)sdp->nmedia;
 	c->state = CALL_STATE_ANSWERED;

@@ -338,6 +338,28 @@ ok($h->{b_m1_suite} eq 'none' && $h->{b_m1_remote} eq '10.0.0.20:30000', 'redis:
 my $ttl = redis('TTL', "sbc:media:A-$$");
 chomp($ttl);
 ok($ttl > 0, "redis: call key has a TTL ($ttl)");
+
+# A re-offer that turns the caller's leg from SRTP into plain RTP: the key fields of that
+# leg leave the Redis record (HDEL), nothing else does.
+{
+	my %o = (%offer_a, 'call-id' => "H-$$");
+	delete $o{'unknown-key'};
+	my $rh = req(\%o);
+	$rh = req({ %answer_a, 'call-id' => "H-$$" }) if $rh->{result} eq 'ok';
+	my $hk = wait_for('redis H keys', 5, sub { my $x = hgetall("sbc:media:H-$$");
+		$x->{a_m1_rx_key} && $x->{b_tag} ? $x : undef });
+	ok($hk && $hk->{a_m1_tx_key} && $hk->{a_m1_suite} eq 'AES_CM_128_HMAC_SHA1_80',
+		'redis: SRTP keys of the caller leg stored');
+	$rh = req({ %o, 'to-tag' => 'ivr', sdp => $sdp_rtp });
+	ok($rh->{result} eq 'ok' && ncrypto($rh->{sdp} // '') == 0, 're-offer with plain RTP from the caller');
+	$rh = req({ %answer_a, 'call-id' => "H-$$" });
+	my $hp = wait_for('redis H keys gone', 5, sub { my $x = hgetall("sbc:media:H-$$");
+		!exists $x->{a_m1_rx_key} ? $x : undef });
+	ok($hp && !exists $hp->{a_m1_tx_key} && $hp->{a_m1_suite} eq 'none'
+		&& $hp->{a_m1_local} eq $hk->{a_m1_local} && $hp->{b_tag} eq 'ivr',
+		'redis: the caller leg\'s keys are deleted, its port and the rest of the record stay');
+	req({ command => 'delete', 'call-id' => "H-$$" });
+}
 my $reg = hgetall("sbc:mediad:ngtest-$$");
 ok($reg->{ng} eq "127.0.0.1:$ng_port" && defined $reg->{calls} && defined $reg->{load} && $reg->{started},
 	'redis: registration with ng address, calls, load, started');
