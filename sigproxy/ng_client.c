@@ -305,8 +305,20 @@ ng_client_free(struct ng_client *nc)
 {
 	if (nc == NULL)
 		return;
-	while (nc->reqs != NULL)
-		req_free(nc->reqs);
+	/*
+	 * "h is called exactly once unless cancelled" holds at shutdown too: what is
+	 * still pending (pings, deletes: their owners do not wait) ends as a timeout,
+	 * so the callbacks free their contexts.
+	 */
+	while (nc->reqs != NULL) {
+		struct ng_req *r = nc->reqs;
+		ng_reply_h *h = r->h;
+		void *arg = r->arg;
+
+		req_free(r);
+		if (h != NULL)
+			h(NULL, arg);
+	}
 	if (nc->ev4)
 		event_free(nc->ev4);
 	if (nc->ev6)
