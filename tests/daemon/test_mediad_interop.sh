@@ -25,19 +25,7 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 1' INT TERM PIPE HUP
 
-FAIL=0
-N=0
-ok() {  # ok <description> <command...>
-	local what=$1
-	shift
-	N=$((N + 1))
-	if "$@"; then
-		echo "ok $N - $what"
-	else
-		echo "not ok $N - $what"
-		FAIL=$((FAIL + 1))
-	fi
-}
+. "$(dirname "$0")/../lib/tap.sh"
 
 # Private loopback addresses so the media ports cannot collide with another test.
 O=$((100 + $$ % 100))

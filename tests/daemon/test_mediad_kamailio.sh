@@ -36,19 +36,7 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 1' INT TERM PIPE HUP
 
-FAIL=0
-N=0
-ok() {
-	local what=$1
-	shift
-	N=$((N + 1))
-	if "$@"; then
-		echo "ok $N - $what"
-	else
-		echo "not ok $N - $what"
-		FAIL=$((FAIL + 1))
-	fi
-}
+. "$(dirname "$0")/../lib/tap.sh"
 
 # Private loopback addresses: SIP on 5060 and media ports cannot collide with others.
 O=$((100 + $$ % 100))

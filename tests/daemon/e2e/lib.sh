@@ -12,8 +12,6 @@ E2E_MEDIA=$BUILD/tests/e2e_media
 
 DIR=$(mktemp -d "${TMPDIR:-/tmp}/sbc-e2e.XXXXXX")
 PIDS=()
-FAIL=0
-N=0
 KEEP_DIR=${E2E_KEEP:-0}
 
 e2e_cleanup() {
@@ -47,17 +45,8 @@ e2e_stop() {
 	PIDS=("${keep[@]}")
 }
 
-ok() {
-	local what=$1
-	shift
-	N=$((N + 1))
-	if "$@"; then
-		echo "ok $N - $what"
-	else
-		echo "not ok $N - $what"
-		FAIL=$((FAIL + 1))
-	fi
-}
+# ok DESCRIPTION COMMAND...: TAP lines, counted in N and FAIL
+. "$(dirname "${BASH_SOURCE[0]}")/../../lib/tap.sh"
 
 # Polls a command every 0.1 s for up to $1 seconds.
 wait_for() {
