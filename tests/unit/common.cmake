@@ -1,13 +1,16 @@
 # SPDX-License-Identifier: BSD-2-Clause
 # Unit tests of common/ (config, addr, log, metrics) and the shared test helper library.
 
-# Reusable test helpers: processes (lib/proc.h), redis-server (lib/redis_server.h), files (lib/file_load.h).
+# Reusable test helpers: processes (lib/proc.h), redis-server (lib/redis_server.h), files (lib/file_load.h),
+# event loops (lib/evloop.h).
 add_library(sbc_testlib STATIC
 	${SBC_TEST_DIR}/lib/proc.c
 	${SBC_TEST_DIR}/lib/redis_server.c
 	${SBC_TEST_DIR}/lib/file_load.c
+	${SBC_TEST_DIR}/lib/evloop.c
 )
 target_include_directories(sbc_testlib PUBLIC ${SBC_TEST_DIR})
+target_link_libraries(sbc_testlib PUBLIC PkgConfig::LIBEVENT)
 
 # Allocation failure injection (lib/oom_wrap.h); only for tests linked with the --wrap flags.
 add_library(sbc_oom_wrap STATIC ${SBC_TEST_DIR}/lib/oom_wrap.c)

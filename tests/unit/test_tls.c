@@ -15,6 +15,8 @@
 #include <unistd.h>
 
 #include <cmocka.h>
+
+#include "lib/evloop.h"
 #include <event2/event.h>
 
 #include "rand.h"
@@ -218,24 +220,9 @@ fx_teardown(void **state)
 	return 0;
 }
 
-static void
-run_ms(struct fx *f, unsigned ms)
-{
-	struct timeval tv = { 0, (suseconds_t)ms * 1000 };
-
-	event_base_loopexit(f->base, &tv);
-	event_base_dispatch(f->base);
-}
-
-static bool
-run_until(struct fx *f, const unsigned *a, unsigned want)
-{
-	uint64_t end = time_mono_ms() + 4000;
-
-	while (*a < want && time_mono_ms() < end)
-		run_ms(f, 5);
-	return *a >= want;
-}
+/* The fixture's loop: lib/evloop.h. */
+#define run_ms(f, ms) evloop_run_ms((f)->base, (ms))
+#define run_until(f, c, want) evloop_run_until((f)->base, (c), (want), 4000)
 
 static void
 server_start(struct fx *f, const struct tls_conf *sc)

@@ -15,6 +15,8 @@
 #include <unistd.h>
 
 #include <cmocka.h>
+
+#include "lib/evloop.h"
 #include <event2/event.h>
 
 #include "acl.h"
@@ -144,26 +146,9 @@ fx_teardown(void **state)
 	return 0;
 }
 
-/* Runs the loop for ms milliseconds. */
-static void
-run_ms(struct fx *f, unsigned ms)
-{
-	struct timeval tv = { 0, (suseconds_t)ms * 1000 };
-
-	event_base_loopexit(f->base, &tv);
-	event_base_dispatch(f->base);
-}
-
-/* Runs the loop until *counter reaches want or 3 s pass; returns whether it did. */
-static bool
-run_until(struct fx *f, const unsigned *counter, unsigned want)
-{
-	uint64_t end = time_mono_ms() + 3000;
-
-	while (*counter < want && time_mono_ms() < end)
-		run_ms(f, 5);
-	return *counter >= want;
-}
+/* The fixture's loop: lib/evloop.h. */
+#define run_ms(f, ms) evloop_run_ms((f)->base, (ms))
+#define run_until(f, c, want) evloop_run_until((f)->base, (c), (want), 3000)
 
 static struct tp_listener *
 listen_on(struct fx *f, const char *name, enum tp_proto proto, const char *addr,
