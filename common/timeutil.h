@@ -4,6 +4,7 @@
 #define SBC_COMMON_TIMEUTIL_H
 
 #include <stdint.h>
+#include <sys/time.h>
 #include <time.h>
 
 static inline uint64_t
@@ -25,6 +26,17 @@ static inline int64_t
 time_wall_s(void)
 {
 	return (int64_t)time(NULL);
+}
+
+/* A relative timeout for libevent and hiredis, from milliseconds. */
+static inline struct timeval
+timeval_from_ms(uint64_t ms)
+{
+	struct timeval tv;
+
+	tv.tv_sec = (time_t)(ms / 1000u);
+	tv.tv_usec = (suseconds_t)((ms % 1000u) * 1000u);
+	return tv;
 }
 
 #endif
