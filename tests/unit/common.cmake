@@ -29,3 +29,5 @@ sbc_unit_test(common_metrics SOURCES ${SBC_TEST_DIR}/unit/test_metrics.c
 target_link_options(common_metrics PRIVATE ${SBC_OOM_WRAP_FLAGS})
 
 sbc_unit_test(common_log SOURCES ${SBC_TEST_DIR}/unit/test_log.c LIBS sbccommon)
+
+sbc_unit_test(common_strbuf_sock SOURCES ${SBC_TEST_DIR}/unit/test_strbuf_sock.c LIBS sbccommon)
