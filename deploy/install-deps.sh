@@ -10,7 +10,7 @@ build_pkgs=(build-essential cmake pkg-config
 	libinih-dev libpcre2-dev redis-server openssl)
 test_pkgs=(libcmocka-dev clang libclang-rt-14-dev sip-tester stunnel4 kamailio
 	kamailio-tls-modules rtpengine-daemon libdigest-hmac-perl libcrypt-rijndael-perl
-	libbencode-perl
+	libbencode-perl libjson-perl
 	rtpengine-utils procps iproute2)
 
 want=("${build_pkgs[@]}")
