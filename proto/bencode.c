@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
-/* Bencode arena, strict bounded decoder, tree builders and a non-allocating encoder. */
+/* Bencode arena, strict bounded decoder and tree builders (the encoder is in bencode_encode.c). */
 #include <errno.h>
 #include <stdalign.h>
 #include <stddef.h>
@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "bencode.h"
+#include "bencode_int.h"
 
 #define ARENA_ALIGN        16
 #define ARENA_BLOCK_MIN    (16 * 1024)
@@ -105,22 +106,6 @@ item_new(struct bencode_arena *a, enum bencode_type type)
 	memset(it, 0, sizeof(*it));
 	it->type = type;
 	return it;
-}
-
-/* Byte order, shorter first on a common prefix: the bencode dictionary order. */
-static int
-key_cmp(const struct bencode_item *x, const struct bencode_item *y)
-{
-	size_t n = x->len < y->len ? x->len : y->len;
-	int r = 0;
-
-	if (n > 0)
-		r = memcmp(x->str, y->str, n);
-	if (r != 0)
-		return r;
-	if (x->len == y->len)
-		return 0;
-	return x->len < y->len ? -1 : 1;
 }
 
 /* ---- decoding ---- */
@@ -257,7 +242,7 @@ pairs_merge(struct bencode_item *x, struct bencode_item *y)
 
 	head.next = NULL;
 	while (x != NULL && y != NULL) {
-		src = key_cmp(x, y) <= 0 ? &x : &y;
+		src = bencode_key_cmp(x, y) <= 0 ? &x : &y;
 		tail->next = *src;
 		tail = (*src)->next;     /* the value */
 		*src = tail->next;
@@ -344,7 +329,7 @@ dec_container(struct decoder *d, unsigned depth, struct bencode_item **out)
 		c->child = pairs_sort(c->child, c->count);
 		dup = NULL;
 		for (it = c->child; it->next->next != NULL; it = it->next->next) {
-			if (key_cmp(it, it->next->next) == 0) {
+			if (bencode_key_cmp(it, it->next->next) == 0) {
 				dup = it->str > it->next->next->str ? it : it->next->next;
 				break;
 			}
@@ -506,7 +491,7 @@ bencode_dict_add(struct bencode_arena *a, struct bencode_item *dict,
 
 	/* Insert in key order so encoding stays a single pass. */
 	for (it = dict->child; it != NULL && it->next != NULL; it = it->next->next) {
-		r = key_cmp(k, it);
+		r = bencode_key_cmp(k, it);
 		if (r == 0)
 			return EINVAL;
 		if (r < 0)
@@ -591,182 +576,4 @@ bencode_str_eq(const struct bencode_item *item, const char *s)
 		return false;
 	n = strlen(s);
 	return item->len == n && (n == 0 || memcmp(item->str, s, n) == 0);
-}
-
-/* ---- encoding ---- */
-
-/* A sink that counts every byte and copies those that fit. */
-struct sink {
-	char *buf;
-	size_t cap;
-	size_t len;
-};
-
-static void
-sink_put(struct sink *s, const void *p, size_t n)
-{
-	if (n == 0)
-		return;
-	if (s->len < s->cap) {
-		size_t room = s->cap - s->len;
-		memcpy(s->buf + s->len, p, n < room ? n : room);
-	}
-	s->len += n;
-}
-
-static void
-sink_char(struct sink *s, char c)
-{
-	sink_put(s, &c, 1);
-}
-
-static void
-sink_uint(struct sink *s, uint64_t v)
-{
-	char tmp[24];
-	size_t i = sizeof(tmp);
-
-	do {
-		tmp[--i] = (char)('0' + v % 10);
-		v /= 10;
-	} while (v != 0);
-	sink_put(s, tmp + i, sizeof(tmp) - i);
-}
-
-static int enc_item(struct sink *s, const struct bencode_item *it);
-
-static int
-enc_string(struct sink *s, const struct bencode_item *it)
-{
-	if (it->str == NULL && it->len > 0)
-		return EINVAL;
-	sink_uint(s, it->len);
-	sink_char(s, ':');
-	sink_put(s, it->str, it->len);
-	return 0;
-}
-
-static int
-enc_pair(struct sink *s, const struct bencode_item *key)
-{
-	int err;
-
-	if (key->type != BENCODE_STRING || key->next == NULL)
-		return EINVAL;
-	err = enc_string(s, key);
-	if (err)
-		return err;
-	return enc_item(s, key->next);
-}
-
-static int
-enc_dict(struct sink *s, const struct bencode_item *d)
-{
-	const struct bencode_item *it, *prev = NULL, *min;
-	size_t n = 0, i;
-	bool sorted = true;
-	int err;
-
-	for (it = d->child; it != NULL; it = it->next->next) {
-		if (it->type != BENCODE_STRING || it->next == NULL)
-			return EINVAL;
-		if (prev != NULL && key_cmp(prev, it) >= 0)
-			sorted = false;
-		prev = it;
-		n++;
-	}
-	sink_char(s, 'd');
-	if (sorted) {
-		for (it = d->child; it != NULL; it = it->next->next) {
-			err = enc_pair(s, it);
-			if (err)
-				return err;
-		}
-	} else {
-		/* A tree assembled by hand: emit by repeated minimum search, which
-		 * costs O(n^2) but needs no memory. Equal keys are invalid. */
-		prev = NULL;
-		for (i = 0; i < n; i++) {
-			min = NULL;
-			for (it = d->child; it != NULL; it = it->next->next) {
-				if (prev != NULL && key_cmp(it, prev) <= 0)
-					continue;
-				if (min == NULL || key_cmp(it, min) < 0)
-					min = it;
-				else if (key_cmp(it, min) == 0)
-					return EINVAL;
-			}
-			if (min == NULL)
-				return EINVAL;
-			err = enc_pair(s, min);
-			if (err)
-				return err;
-			prev = min;
-		}
-	}
-	sink_char(s, 'e');
-	return 0;
-}
-
-static int
-enc_item(struct sink *s, const struct bencode_item *it)
-{
-	const struct bencode_item *c;
-	int err;
-
-	if (it == NULL)
-		return EINVAL;
-	switch (it->type) {
-	case BENCODE_STRING:
-		return enc_string(s, it);
-	case BENCODE_INTEGER:
-		sink_char(s, 'i');
-		if (it->num < 0) {
-			sink_char(s, '-');
-			sink_uint(s, (uint64_t)0 - (uint64_t)it->num);
-		} else {
-			sink_uint(s, (uint64_t)it->num);
-		}
-		sink_char(s, 'e');
-		return 0;
-	case BENCODE_LIST:
-		sink_char(s, 'l');
-		for (c = it->child; c != NULL; c = c->next) {
-			err = enc_item(s, c);
-			if (err)
-				return err;
-		}
-		sink_char(s, 'e');
-		return 0;
-	case BENCODE_DICT:
-		return enc_dict(s, it);
-	default:
-		return EINVAL;
-	}
-}
-
-int
-bencode_encode(const struct bencode_item *item, char *buf, size_t cap, size_t *outlen)
-{
-	struct sink s = { buf, buf != NULL ? cap : 0, 0 };
-	int err;
-
-	err = enc_item(&s, item);
-	if (err)
-		return err;
-	if (outlen != NULL)
-		*outlen = s.len;
-	if (s.len > s.cap)
-		return ENOSPC;
-	return 0;
-}
-
-size_t
-bencode_encoded_len(const struct bencode_item *item)
-{
-	struct sink s = { NULL, 0, 0 };
-
-	if (enc_item(&s, item) != 0)
-		return 0;
-	return s.len;
 }
