@@ -14,6 +14,7 @@
 #include "rand.h"
 #include "redis.h"
 #include "redis_ev.h"
+#include "redis_resp.h"
 #include "timeutil.h"
 
 enum pending_kind {
@@ -202,80 +203,6 @@ pending_send_formatted(struct redis_conn *r, enum pending_kind kind, redis_reply
 	return 0;
 }
 
-/* Decimal digits of v, written backwards from end; returns the first digit. */
-static char *
-fmt_uint(char *end, size_t v)
-{
-	do {
-		*--end = (char)('0' + v % 10);
-		v /= 10;
-	} while (v != 0);
-	return end;
-}
-
-/* Appends "<c><v>\r\n" at p; returns the new end. */
-static char *
-resp_head(char *p, char c, size_t v)
-{
-	char tmp[24], *d = fmt_uint(tmp + sizeof(tmp), v);
-	size_t n = (size_t)(tmp + sizeof(tmp) - d);
-
-	*p++ = c;
-	memcpy(p, d, n);
-	p += n;
-	*p++ = '\r';
-	*p++ = '\n';
-	return p;
-}
-
-/*
- * RESP encoding of argv into r->fmt, grown as needed. hiredis's own formatter
- * calls sprintf per argument, which cost more than the rest of a command write.
- */
-static int
-resp_format(struct redis_conn *r, int argc, const char **argv, const size_t *argvlen,
-    size_t *lenp)
-{
-	/* "*" + up to 20 digits + CRLF, and the NUL hiredis reads up to (see below). */
-	size_t need = 24, len, i;
-	char *p;
-
-	for (i = 0; i < (size_t)argc; i++) {
-		len = argvlen ? argvlen[i] : strlen(argv[i]);
-		need += len + 25;   /* "$" + up to 20 digits + 2 CRLF */
-	}
-	if (need > r->fmt_cap) {
-		size_t cap = need < 1024 ? 1024 : need;
-
-		p = malloc(cap);
-		if (p == NULL)
-			return ENOMEM;
-		if (r->fmt != NULL) {
-			explicit_bzero(r->fmt, r->fmt_cap);
-			free(r->fmt);
-		}
-		r->fmt = p;
-		r->fmt_cap = cap;
-	}
-	p = resp_head(r->fmt, '*', (size_t)argc);
-	for (i = 0; i < (size_t)argc; i++) {
-		len = argvlen ? argvlen[i] : strlen(argv[i]);
-		p = resp_head(p, '$', len);
-		memcpy(p, argv[i], len);
-		p += len;
-		*p++ = '\r';
-		*p++ = '\n';
-	}
-	*lenp = (size_t)(p - r->fmt);
-	/*
-	 * hiredis parses the command it is handed as a C string (strchr for '$' and CR,
-	 * and a look at the byte after the first argument): without this NUL it reads on
-	 * into whatever an earlier, longer command left in the reused buffer.
-	 */
-	*p = '\0';
-	return 0;
-}
-
 static int
 pending_send(struct redis_conn *r, enum pending_kind kind, redis_reply_h *h, void *arg,
     int argc, const char **argv, const size_t *argvlen)
@@ -283,7 +210,7 @@ pending_send(struct redis_conn *r, enum pending_kind kind, redis_reply_h *h, voi
 	size_t len;
 	int err;
 
-	err = resp_format(r, argc, argv, argvlen, &len);
+	err = resp_encode(&r->fmt, &r->fmt_cap, argc, argv, argvlen, &len);
 	if (err)
 		return err;
 	err = pending_send_formatted(r, kind, h, arg, r->fmt, len);
