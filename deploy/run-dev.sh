@@ -4,28 +4,51 @@
 # generates development certificates, starts a private redis-server, mediad and
 # sigproxy with the example configuration (rewritten for loopback), and stays in the
 # foreground until Ctrl-C, which stops all three.
+#   SBC_RUN_DIR   state, logs and certificates (default: run/ in the clone)
+#   SBC_DEV_IP    loopback address everything listens on (default 127.0.0.1)
+#   SBC_DOMAIN    SIP domain of the development certificate (default sbc.localhost)
+#   SBC_REDIS_PORT  port of the private redis-server (default 6391)
+#   SBC_BUILD_DIR   use the daemons already built there (no install, no build: tests)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 top=$PWD
-run=$top/run
+run=${SBC_RUN_DIR:-$top/run}
+ip=${SBC_DEV_IP:-127.0.0.1}
 domain=${SBC_DOMAIN:-sbc.localhost}
 redis_port=${SBC_REDIS_PORT:-6391}
 
-bash deploy/install-deps.sh
-cmake -S . -B build/release -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSBC_TESTS=OFF >/dev/null
-cmake --build build/release -j"$(nproc)"
-
 mkdir -p "$run/redis" "$run/log"
+# One instance per run directory: a second one would truncate nothing (logs are appended)
+# but would fight the first for its ports and its redis.
+exec 9>>"$run/run-dev.lock"
+if ! flock -n 9; then
+	echo "run-dev: already running with $run (pid $(cat "$run/run-dev.pid" 2>/dev/null || echo ?)); stop it first" >&2
+	exit 1
+fi
+echo $$ > "$run/run-dev.pid"
+
+if [ -n "${SBC_BUILD_DIR:-}" ]; then
+	build=$(cd "$SBC_BUILD_DIR" && pwd)
+else
+	build=$top/build/release
+	bash deploy/install-deps.sh
+	# Only the daemons: the build directory keeps whatever else (tests) it was configured with.
+	cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+	cmake --build "$build" -j"$(nproc)" --target mediad sigproxy
+fi
+
 if [ ! -f "$run/certs/server-chain.pem" ]; then
-	bash deploy/certs/make-certs.sh -o "$run/certs" -s IP:127.0.0.1 -c dev-client "$domain"
+	bash deploy/certs/make-certs.sh -o "$run/certs" -s "IP:$ip" -c dev-client "$domain"
 fi
 
 # The examples use documentation addresses; on one machine everything is loopback.
-sed -e 's/^address = 203\.0\.113\.5/address = 127.0.0.1/' \
-    -e 's/^address = 10\.0\.0\.5/address = 127.0.0.1/' \
+sed -e "s/^address = 203\.0\.113\.5/address = $ip/" \
+    -e "s/^address = 10\.0\.0\.5/address = $ip/" \
+    -e "s/127\.0\.0\.1:/$ip:/; s/^host = 127\.0\.0\.1/host = $ip/" \
     -e "s/^port = 6379/port = $redis_port/" \
     deploy/examples/mediad.ini > "$run/mediad.ini"
 sed -e "s|^tls_cert = .*|tls_cert = $run/certs/server-chain.pem|" \
+    -e "s/127\.0\.0\.1:/$ip:/g; s/^host = 127\.0\.0\.1/host = $ip/" \
     -e "s|^tls_key = .*|tls_key = $run/certs/server.key|" \
     -e "s|^tls_ca = .*|tls_ca = $run/certs/ca.crt|" \
     -e "s/^port = 6379/port = $redis_port/" \
@@ -38,21 +61,26 @@ cleanup() {
 		kill "$pid" 2>/dev/null || true
 	done
 	wait 2>/dev/null || true
+	rm -f "$run/run-dev.pid"
 	echo "run-dev: stopped"
 }
 trap cleanup EXIT INT TERM
 
-redis-server --port "$redis_port" --bind 127.0.0.1 --dir "$run/redis" \
-	--save '' --appendonly no >"$run/log/redis.log" 2>&1 &
+# Logs are appended: an earlier run's lines stay, each run starts with a marker.
+for f in redis mediad sigproxy; do
+	echo "==== run-dev start $(date -u +%Y-%m-%dT%H:%M:%SZ) pid $$" >> "$run/log/$f.log"
+done
+redis-server --port "$redis_port" --bind "$ip" --dir "$run/redis" \
+	--save '' --appendonly no >>"$run/log/redis.log" 2>&1 &
 pids+=($!)
 for _ in $(seq 50); do
-	redis-cli -p "$redis_port" ping >/dev/null 2>&1 && break
+	redis-cli -h "$ip" -p "$redis_port" ping >/dev/null 2>&1 && break
 	sleep 0.1
 done
 
-build/release/mediad/mediad -c "$run/mediad.ini" 2>"$run/log/mediad.log" &
+"$build/mediad/mediad" -c "$run/mediad.ini" 2>>"$run/log/mediad.log" &
 pids+=($!)
-build/release/sigproxy/sigproxy -c "$run/sigproxy.ini" 2>"$run/log/sigproxy.log" &
+"$build/sigproxy/sigproxy" -c "$run/sigproxy.ini" 2>>"$run/log/sigproxy.log" &
 pids+=($!)
 sleep 1
 for pid in "${pids[@]}"; do
@@ -63,26 +91,53 @@ for pid in "${pids[@]}"; do
 	fi
 done
 
+# The banner's listeners and routes come from the configuration the daemons read.
+listeners=$(awk -F' *= *' '
+	/^\[listener /	{ name = $0; sub(/^\[listener /, "", name); sub(/\].*/, "", name); next }
+	/^\[/		{ name = "" }
+	name != "" && $1 == "transport"	{ t[name] = $2 }
+	name != "" && $1 == "address"	{ a[name] = $2 }
+	name != "" && $1 == "side"	{ s[name] = $2 }
+	END { for (n in a) printf "  %-19s %s %s (%s)\n", "listener " n, toupper(t[n]), a[n], s[n] }
+' "$run/sigproxy.ini" | sort)
+routes=$(awk -F' *= *' '
+	# A number that matches the rule: the pattern with \d and [0-9] as 0 and anchors dropped.
+	function example(re) {
+		gsub(/\\d|\[0-9\]/, "0", re); gsub(/[\^$]/, "", re); gsub(/[+*?]/, "", re)
+		return re
+	}
+	function flush() {
+		if (name != "")
+			printf "  route %-13s Request-URI user %s -> %s\n  %-19s dial e.g. sip:%s@%s\n",
+			    name, match_re, targets, "", example(match_re), sip_addr
+	}
+	/^\[route /	{ flush(); name = $0; sub(/^\[route /, "", name); sub(/\].*/, "", name);
+			  match_re = ""; targets = ""; next }
+	/^\[/		{ flush(); name = ""; next }
+	name != "" && $1 == "match"	{ match_re = $2 }
+	name != "" && $1 == "target"	{ targets = targets (targets == "" ? "" : ", then ") $2 }
+	END { flush() }
+' sip_addr="$ip:5061;transport=tls" "$run/sigproxy.ini")
+
 cat <<INFO
 
-sbc is running (Ctrl-C stops it). Logs: $run/log/{redis,mediad,sigproxy}.log
+sbc is running (Ctrl-C stops it). Logs (appended): $run/log/{redis,mediad,sigproxy}.log
 
-  SIP/TLS (outside)   127.0.0.1:5061   certificate for "$domain", CA $run/certs/ca.crt
-  SIP/UDP (outside)   127.0.0.1:5070
-  SIP/UDP (inside)    127.0.0.1:5080
-  routes              Request-URI user ^8011dd\$ -> sip:127.0.0.1:5090, then sip:127.0.0.1:5091
-  mediad ng           127.0.0.1:2223 (rtpengine-ng-client --proxy-address=127.0.0.1 --proxy-port=2223 ping)
-  metrics             http://127.0.0.1:9101/metrics (sigproxy), http://127.0.0.1:9102/metrics (mediad)
-  redis               127.0.0.1:$redis_port
+TLS certificate for "$domain", CA $run/certs/ca.crt
+$listeners
+$routes
+  mediad ng           $ip:2223 (rtpengine-ng-client --proxy-address=$ip --proxy-port=2223 ping)
+  metrics             http://$ip:9101/metrics (sigproxy), http://$ip:9102/metrics (mediad)
+  redis               $ip:$redis_port
 
 Look at calls with redis-cli:
-  redis-cli -p $redis_port --scan --pattern 'sbc:call:*'     dialogs (sigproxy)
-  redis-cli -p $redis_port hgetall sbc:call:<call-id>        state, tags, route, mediad, suites
-  redis-cli -p $redis_port --scan --pattern 'sbc:media:*'    media sessions (mediad)
-  redis-cli -p $redis_port hgetall sbc:mediad:mediad1        mediad registration and load
-  redis-cli -p $redis_port smembers sbc:mediads              the registered mediads
+  redis-cli -h $ip -p $redis_port --scan --pattern 'sbc:call:*'     dialogs (sigproxy)
+  redis-cli -h $ip -p $redis_port hgetall sbc:call:<call-id>        state, tags, route, mediad, suites
+  redis-cli -h $ip -p $redis_port --scan --pattern 'sbc:media:*'    media sessions (mediad)
+  redis-cli -h $ip -p $redis_port hgetall sbc:mediad:mediad1        mediad registration and load
+  redis-cli -h $ip -p $redis_port smembers sbc:mediads              the registered mediads
 Test the TLS certificate:
-  openssl s_client -connect 127.0.0.1:5061 -CAfile $run/certs/ca.crt -verify_hostname $domain -verify_return_error </dev/null
+  openssl s_client -connect $ip:5061 -CAfile $run/certs/ca.crt -verify_hostname $domain -verify_return_error </dev/null
 INFO
 wait -n "${pids[@]}"
 echo "run-dev: a daemon exited; see $run/log" >&2
