@@ -7,11 +7,11 @@
 #
 # An include resolves like the compiler's quote form would: beside the including
 # header first; otherwise the project header whose path ends with the included path,
-# preferring one in the includer's own top-level folder, then one outside the daemons'
-# folders. One still ambiguous is reported on stderr and makes no edge; one that names
-# no project header (system or test headers) is no edge.
+# as pick.awk chooses among several. One still ambiguous is reported on stderr and
+# makes no edge; one that names no project header (system or test headers) is no edge.
 set -euo pipefail
 [ $# -ge 2 ] || { echo "usage: $0 SOURCE_DIR DIR..." >&2; exit 2; }
+here=$(cd "$(dirname "$0")" && pwd)
 src=$1
 shift
 cd "$src"
@@ -27,8 +27,7 @@ while read -r h; do
 		sub(/".*/, "", s)
 		print "I", h, s
 	}' "$h"
-done <<<"$headers" | awk '
-	function top(p) { sub(/\/.*/, "", p); return p }
+done <<<"$headers" | awk "$(cat "$here/pick.awk")"'
 	function dirname(p) { if (p !~ /\//) return ""; sub(/\/[^\/]*$/, "", p); return p }
 	# a/b/../c -> a/c, ./x -> x
 	function normal(p,    n, i, k, part, outp) {
@@ -58,32 +57,22 @@ done <<<"$headers" | awk '
 			d = dirname(from)
 			to = normal((d == "" ? "" : d "/") want)
 			if (!(to in is_h)) {
-				to = ""
-				for (pass = 1; pass <= 3 && to == ""; pass++) {
-					n = 0
-					for (k = 1; k <= nh; k++) {
-						c = hs[k]
-						if (c != want && substr(c, length(c) - length(want)) != "/" want)
-							continue
-						if ((pass == 1 && top(c) == top(from)) ||
-						    (pass == 2 && top(c) != "mediad" && top(c) != "sigproxy") ||
-						    pass == 3) {
-							n++
-							cand = c
-						}
-					}
-					if (n == 1)
-						to = cand
-					else if (n > 1)
-						break
-				}
-				if (to == "" && n > 1) {
+				# the project headers whose path ends with the included one
+				split("", cand)
+				n = 0
+				for (k = 1; k <= nh; k++)
+					if (hs[k] == want || substr(hs[k], length(hs[k]) - length(want)) == "/" want)
+						cand[++n] = hs[k]
+				if (n == 0)
+					continue    # a system or test header
+				to = arch_pick(from, cand, n)
+				if (to == "") {
 					printf "deps_headers: %s: \"%s\" matches %d headers; no edge\n",
 					    from, want, n > "/dev/stderr"
 					continue
 				}
 			}
-			if (to != "" && to != from)
+			if (to != from)
 				print from, to
 		}
 	}' | LC_ALL=C sort -u

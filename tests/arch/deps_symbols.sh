@@ -8,11 +8,11 @@
 #
 # Static functions and variables are local symbols (nm "t", "d"...) and never resolve a
 # reference, so two files with a static function of the same name are no edge. A global
-# defined in more than one file (main in each daemon) resolves to the definer in the
-# user's own top-level folder, else to one outside the daemons' folders; a reference
-# still ambiguous after that is reported on stderr and makes no edge.
+# defined in more than one file (main in each daemon) resolves as pick.awk says; a
+# reference still ambiguous is reported on stderr and makes no edge.
 set -euo pipefail
 [ $# -ge 3 ] || { echo "usage: $0 BUILD_DIR SOURCE_DIR DIR..." >&2; exit 2; }
+here=$(cd "$(dirname "$0")" && pwd)
 build=$1
 src=$2
 shift 2
@@ -65,8 +65,7 @@ while read -r obj file; do
 	nm -P -g "$obj" | awk -v f="$file" '
 		$2 == "U" || $2 == "w" || $2 == "v" { print "U", f, $1; next }
 		$2 ~ /^[A-Z]$/ { print "D", f, $1 }'
-done <<<"$objects" | awk '
-	function top(p) { sub(/\/.*/, "", p); return p }
+done <<<"$objects" | awk "$(cat "$here/pick.awk")"'
 	$1 == "D" {
 		if (!(($3, $2) in seen)) {
 			seen[$3, $2] = 1
@@ -83,29 +82,14 @@ done <<<"$objects" | awk '
 			sym = u[2]
 			if (!(sym in ndef))
 				continue        # libc, libraries, the sanitizers
-			to = ""
-			if (ndef[sym] == 1) {
-				to = def[sym, 1]
-			} else {
-				# prefer the users own folder, then the shared libraries
-				for (pass = 1; pass <= 2 && to == ""; pass++) {
-					n = 0
-					for (k = 1; k <= ndef[sym]; k++) {
-						d = def[sym, k]
-						if ((pass == 1 && top(d) == top(from)) ||
-						    (pass == 2 && top(d) != "mediad" && top(d) != "sigproxy")) {
-							n++
-							cand = d
-						}
-					}
-					if (n == 1)
-						to = cand
-				}
-				if (to == "") {
-					printf "deps_symbols: %s: %s is defined in %d files; no edge\n",
-					    from, sym, ndef[sym] > "/dev/stderr"
-					continue
-				}
+			split("", cand)
+			for (k = 1; k <= ndef[sym]; k++)
+				cand[k] = def[sym, k]
+			to = arch_pick(from, cand, ndef[sym])
+			if (to == "") {
+				printf "deps_symbols: %s: %s is defined in %d files; no edge\n",
+				    from, sym, ndef[sym] > "/dev/stderr"
+				continue
 			}
 			if (to != from)
 				print from, to, sym
