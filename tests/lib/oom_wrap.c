@@ -7,11 +7,15 @@
 void *__real_malloc(size_t n);
 void *__real_calloc(size_t n, size_t m);
 void *__real_realloc(void *p, size_t n);
+void *__real_reallocarray(void *p, size_t n, size_t m);
 char *__real_strdup(const char *s);
+char *__real_strndup(const char *s, size_t n);
 void *__wrap_malloc(size_t n);
 void *__wrap_calloc(size_t n, size_t m);
 void *__wrap_realloc(void *p, size_t n);
+void *__wrap_reallocarray(void *p, size_t n, size_t m);
 char *__wrap_strdup(const char *s);
+char *__wrap_strndup(const char *s, size_t n);
 
 /* Tests are single-threaded while armed: plain statics are enough. */
 static bool oom_armed, oom_fired;
@@ -60,8 +64,20 @@ __wrap_realloc(void *p, size_t n)
 	return oom_now() ? NULL : __real_realloc(p, n);
 }
 
+void *
+__wrap_reallocarray(void *p, size_t n, size_t m)
+{
+	return oom_now() ? NULL : __real_reallocarray(p, n, m);
+}
+
 char *
 __wrap_strdup(const char *s)
 {
 	return oom_now() ? NULL : __real_strdup(s);
+}
+
+char *
+__wrap_strndup(const char *s, size_t n)
+{
+	return oom_now() ? NULL : __real_strndup(s, n);
 }

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * Allocation failure injection for unit tests: link the test with
- * -Wl,--wrap=malloc,--wrap=calloc,--wrap=realloc,--wrap=strdup and the
- * sbc_oom_wrap library, then make the Nth allocation from now fail.
+ * the sbc_oom_wrap library (its link options wrap malloc, calloc, realloc,
+ * reallocarray, strdup and strndup), then make the Nth allocation from now fail.
  */
 #ifndef SBC_TESTS_OOM_WRAP_H
 #define SBC_TESTS_OOM_WRAP_H

@@ -12,6 +12,7 @@
 #include <cmocka.h>
 
 #include "lib/file_load.h"
+#include "lib/oom_wrap.h"
 
 #include "sip_msg.h"
 
@@ -524,6 +525,110 @@ test_420_unsupported(void **state)
 	sip_msg_free(m);
 }
 
+/* What a caller sees of a parsed message, as one line, to compare runs with each other. */
+static void
+oom_summary(const struct sip_msg *m, bool drop_ct, char *out, size_t size)
+{
+	struct sip_error e;
+	const char *user, *body, *ct;
+	size_t ulen = 0, blen = 0;
+	int vrc;
+
+	memset(&e, 0, sizeof(e));
+	vrc = sip_msg_validate(m, &e);
+	user = sip_msg_ruri_user(m, &ulen);
+	body = sip_msg_body(m, &blen);
+	ct = drop_ct ? NULL : sip_msg_content_type(m);
+	snprintf(out, size, "validate=%d/%d method=%d user=%.*s via=%u rr=%u route=%u "
+	    "contact=%u call-id=%s ct=%s body=%zu%s", vrc, e.status, (int)sip_msg_method_id(m),
+	    (int)ulen, user != NULL ? user : "(null)", sip_msg_via_count(m),
+	    sip_msg_record_route_count(m), sip_msg_route_count(m), sip_msg_contact_count(m),
+	    sip_msg_call_id(m) != NULL ? sip_msg_call_id(m) : "(null)", ct != NULL ? ct : "(null)",
+	    blen, body != NULL ? "" : "(no body)");
+}
+
+/*
+ * Each allocation of a parse fails in turn, for a request with more header lines than
+ * the parser's first table holds, an escaped Request-URI user, a Content-Type and a body,
+ * and for a response: ENOMEM, or a message that reads exactly as the one parsed without
+ * failure (never a silently different one); nothing leaks (LeakSanitizer in asan).
+ * libosip2's own allocations happen inside the shared library and are not injected.
+ *
+ * KNOWN BUG, tolerated here only in that exact form: scan_fields() in sigproxy's
+ * sip_msg.c ignores a failed strndup() of the Content-Type, so the message parses
+ * with no Content-Type at all. The test insists on seeing it, so the fix (return
+ * ENOMEM from the parse) makes it fail: then delete the exemption.
+ */
+static void
+test_oom_parse(void **state)
+{
+	static const char *const texts[2] = {
+		"INVITE sip:80%3110%30@sbc.example.com SIP/2.0\r\n"
+		"Via: SIP/2.0/UDP 203.0.113.5:5060;branch=z9hG4bKoom1\r\n"
+		"Via: SIP/2.0/UDP 203.0.113.6:5060;branch=z9hG4bKoom0\r\n"
+		"Max-Forwards: 70\r\nFrom: <sip:alice@example.com>;tag=f1\r\n"
+		"To: <sip:801100@sbc.example.com>\r\nCall-ID: oom-1@example.com\r\n"
+		"CSeq: 1 INVITE\r\nContact: <sip:alice@203.0.113.5>\r\n"
+		"Route: <sip:203.0.113.1;lr>\r\nRoute: <sip:203.0.113.2;lr>\r\n"
+		"Record-Route: <sip:203.0.113.11;lr>\r\nRecord-Route: <sip:203.0.113.12;lr>\r\n"
+		"Record-Route: <sip:203.0.113.13;lr>\r\nRecord-Route: <sip:203.0.113.14;lr>\r\n"
+		"X-A: 1\r\nX-B: 2\r\nX-C: 3\r\nX-D: 4\r\nX-E: 5\r\nX-F: 6\r\n"
+		"Content-Type: application/sdp;charset=x\r\nContent-Length: 38\r\n\r\n"
+		"v=0\r\no=- 1 1 IN IP4 203.0.113.5\r\ns=-\r\n",
+		"SIP/2.0 200 OK\r\nVia: SIP/2.0/UDP 203.0.113.5:5060;branch=z9hG4bKoom1\r\n"
+		"Record-Route: <sip:203.0.113.11;lr>\r\nFrom: <sip:alice@example.com>;tag=f1\r\n"
+		"To: <sip:801100@sbc.example.com>;tag=t1\r\nCall-ID: oom-1@example.com\r\n"
+		"CSeq: 1 INVITE\r\nContent-Length: 0\r\n\r\n",
+	};
+	char want[512], want_no_ct[512], got[512];
+	unsigned long at;
+	unsigned k, nomem, ct_lost = 0;
+	bool fired;
+
+	(void)state;
+	for (k = 0; k < 2; k++) {
+		struct sip_msg *m = NULL;
+		size_t len = strlen(texts[k]);
+
+		assert_int_equal(sip_msg_parse(&m, texts[k], len, SIP_TRANSPORT_UDP, NULL, NULL), 0);
+		oom_summary(m, false, want, sizeof(want));
+		oom_summary(m, true, want_no_ct, sizeof(want_no_ct));
+		sip_msg_free(m);
+		nomem = 0;
+		for (at = 0; at < 1000; at++) {
+			struct sip_error e;
+			int rc;
+
+			m = NULL;
+			oom_arm(at);
+			rc = sip_msg_parse(&m, texts[k], len, SIP_TRANSPORT_UDP, NULL, &e);
+			fired = oom_disarm();
+			if (rc != 0) {
+				assert_int_equal(rc, ENOMEM);
+				assert_null(m);
+				assert_true(fired);
+				nomem++;
+				continue;
+			}
+			oom_summary(m, false, got, sizeof(got));
+			if (fired && strcmp(got, want) != 0 && strcmp(got, want_no_ct) == 0) {
+				print_message("KNOWN BUG: lost Content-Type (allocation %lu)\n", at);
+				ct_lost++;
+			} else {
+				assert_string_equal(got, want);
+			}
+			sip_msg_free(m);
+			if (!fired)
+				break;
+		}
+		assert_true(at < 1000);
+		assert_true(nomem >= 5);
+	}
+	if (ct_lost != 1)
+		fail_msg("the lost Content-Type bug was seen %u times, not once: fixed? "
+		    "then remove its exemption from test_oom_parse", ct_lost);
+}
+
 int
 main(void)
 {
@@ -539,6 +644,7 @@ main(void)
 		cmocka_unit_test(test_420_unsupported),
 		cmocka_unit_test(test_ruri_user_decoding),
 		cmocka_unit_test(test_regress_osip_multipart_leak),
+		cmocka_unit_test(test_oom_parse),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

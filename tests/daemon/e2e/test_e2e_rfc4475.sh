@@ -6,8 +6,8 @@
 set -u
 . "$(dirname "$0")/lib.sh"
 need perl redis-server "$SIGPROXY" "$MEDIAD"
-DATA=$SRC/../shared/testdata/rfc4475
-EXPECT=$SRC/tests/unit/rfc4475_expect.txt
+DATA=$SRC/tests/data/rfc4475
+EXPECT=$SRC/tests/data/rfc4475_expect.txt
 [ -d "$DATA" ] || { echo "no $DATA" >&2; exit 1; }
 [ -f "$EXPECT" ] || { echo "no $EXPECT" >&2; exit 1; }
 
