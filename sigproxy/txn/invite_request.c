@@ -107,6 +107,20 @@ txn_invite_cancel(struct sp *sp, const struct sp_src *src, struct sip_msg *m)
 	txn_done(t);
 }
 
+/* The transaction for m; on failure 500 upstream and m freed. Returns 0 or ENOMEM. */
+static int
+invite_txn_open(struct sp *sp, const struct sp_src *src, struct sip_msg *m, struct sp_txn **tp)
+{
+	int err;
+
+	err = txn_new(sp, src, m, txn_invite_timer, tp);
+	if (err) {
+		send_reply(sp, src, m, 500, NULL, NULL);
+		sip_msg_free(m);
+	}
+	return err;
+}
+
 /* Side of the targets of rule (inside unless its section says otherwise). */
 static enum sp_side
 rule_side(struct sp *sp, const struct route_rule *rule)
@@ -155,11 +169,8 @@ invite_initial(struct sp *sp, const struct sp_src *src, struct sip_msg *m)
 		sip_msg_free(m);
 		return;
 	}
-	if (txn_new(sp, src, m, txn_invite_timer, &t)) {
-		send_reply(sp, src, m, 500, NULL, NULL);
-		sip_msg_free(m);
+	if (invite_txn_open(sp, src, m, &t))
 		return;
-	}
 	t->rule = rule;
 	snprintf(t->user, sizeof(t->user), "%s", userbuf);
 	t->out_side = rule_side(sp, rule);
@@ -202,11 +213,8 @@ txn_invite_request(struct sp *sp, const struct sp_src *src, struct sip_msg *m)
 		sip_msg_free(m);
 		return;
 	}
-	if (txn_new(sp, src, m, txn_invite_timer, &t)) {
-		send_reply(sp, src, m, 500, NULL, NULL);
-		sip_msg_free(m);
+	if (invite_txn_open(sp, src, m, &t))
 		return;
-	}
 	t->in_dialog = true;
 	t->out_side = t->in_side == SP_SIDE_OUTSIDE ? SP_SIDE_INSIDE : SP_SIDE_OUTSIDE;
 	txn_upstream_reply(t, 100, NULL, NULL);
