@@ -91,6 +91,10 @@ int tls_version_parse(const char *s, int *out);
  * The process must ignore SIGPIPE: libevent and OpenSSL write with write(2).
  */
 
+/*
+ * The one transport vocabulary of sigproxy: listeners, connections, SIP messages (Via,
+ * ;transport=), route targets and dialog records all use it (transport_proto.c).
+ */
 enum tp_proto {
 	TP_UDP = 0,
 	TP_TCP,
@@ -266,7 +270,8 @@ int tp_conn_tls_info(const struct tp_conn *c, struct tp_tls_info *out);
  */
 int tp_frame(const char *buf, size_t len, size_t *skip, size_t *msglen);
 
-const char *tp_proto_name(enum tp_proto p);  /* "udp", "tcp", "tls" */
+/* "udp", "tcp", "tls": logs, records, URI parameters (Via writes it upper case). */
+const char *tp_proto_name(enum tp_proto p);
 /* "udp"/"tcp"/"tls", case-insensitive; 0 or EINVAL. */
 int tp_proto_parse(const char *s, enum tp_proto *out);
 
