@@ -9,9 +9,13 @@
 #include <event2/buffer.h>
 #include <event2/event.h>
 
+#include "dialog.h"
+#include "health.h"
 #include "log.h"
+#include "media.h"
 #include "sigproxy.h"
 #include "transport.h"
+#include "txn.h"
 
 static void
 redis_state(enum redis_state st, const char *reason, void *arg)

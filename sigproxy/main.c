@@ -11,8 +11,9 @@
 #include <event2/event.h>
 
 #include "log.h"
+#include "route.h"
 #include "sigproxy.h"
-#include "transport.h"
+#include "sip.h"
 
 static void
 usage(void)

@@ -6,10 +6,9 @@
 #include <string.h>
 #include <strings.h>
 
-#include "acl.h"
 #include "log.h"
-#include "sigproxy.h"
-#include "tls.h"
+#include "route.h"
+#include "sigproxy_config.h"
 
 static const char *const side_names[] = { "outside", "inside", NULL };
 static const char *const policy_names[] = { "off", "optional", "required", NULL };
@@ -250,7 +249,7 @@ sp_config_load(struct sp_config *cfg, struct conf *c, struct conf_error *err)
 	for (i = 0; i < cfg->nlisteners; i++) {
 		struct sp_listener *l = &cfg->listeners[i];
 
-		l->hop.transport = (enum sip_transport)l->proto;
+		l->hop.transport = l->proto;
 		l->hop.host = l->advertise;
 		l->hop.port = sa_port(&l->addr);
 		cfg->self[i] = l->hop;

@@ -16,9 +16,13 @@
 #include <event2/event.h>
 
 #include "bencode.h"
+#include "dialog.h"
+#include "health.h"
 #include "lib/redis_server.h"
 #include "log.h"
+#include "media.h"
 #include "ng.h"
+#include "route.h"
 #include "sigproxy.h"
 #include "timeutil.h"
 

@@ -7,8 +7,10 @@
 
 #include <event2/event.h>
 
+#include "dialog.h"
 #include "log.h"
 #include "sigproxy.h"
+#include "txn.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -7,8 +7,7 @@
 #include <string.h>
 
 #include "route.h"
-#include "sip_build.h"
-#include "sip_msg.h"
+#include "sip.h"
 #include "transport.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -17,8 +16,8 @@ static char out[160 * 1024];
 static char out2[160 * 1024];
 
 static const struct sip_hop hops[2] = {
-	{ SIP_TRANSPORT_UDP, "192.0.2.10", 5060 },
-	{ SIP_TRANSPORT_TLS, "198.51.100.1", 5061 },
+	{ TP_UDP, "192.0.2.10", 5060 },
+	{ TP_TLS, "198.51.100.1", 5061 },
 };
 
 static struct route_table *
@@ -52,7 +51,7 @@ reparse(const char *buf, size_t len)
 	struct sip_msg *m = NULL;
 	struct sip_error e;
 
-	if (sip_msg_parse(&m, buf, len, SIP_TRANSPORT_UDP, NULL, &e) != 0) {
+	if (sip_msg_parse(&m, buf, len, TP_UDP, NULL, &e) != 0) {
 		fprintf(stderr, "built message does not parse: %s\n%.*s\n", e.reason, (int)len, buf);
 		abort();
 	}
@@ -99,7 +98,7 @@ exercise_request(const struct sip_msg *m)
 		struct sip_msg *sent = NULL;
 
 		reparse(out, len);
-		if (sip_msg_parse(&sent, out, len, SIP_TRANSPORT_UDP, NULL, NULL) == 0) {
+		if (sip_msg_parse(&sent, out, len, TP_UDP, NULL, NULL) == 0) {
 			if (sip_build_cancel(out2, sizeof(out2), &len, sent) == 0)
 				reparse(out2, len);
 			sip_msg_free(sent);
@@ -130,15 +129,15 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (skip + msglen > size)
 			abort();
 		if (msglen > 0) {
-			if (sip_msg_parse(&m, buf + skip, msglen, SIP_TRANSPORT_TLS, NULL, &e) == 0) {
+			if (sip_msg_parse(&m, buf + skip, msglen, TP_TLS, NULL, &e) == 0) {
 				sip_msg_validate(m, &e);
 				sip_msg_free(m);
 				m = NULL;
 			}
 		}
 	}
-	if (sip_msg_parse(&m, buf, size, size > 0 && (data[0] & 1) ? SIP_TRANSPORT_TCP :
-	    SIP_TRANSPORT_UDP, NULL, &e) != 0)
+	if (sip_msg_parse(&m, buf, size, size > 0 && (data[0] & 1) ? TP_TCP :
+	    TP_UDP, NULL, &e) != 0)
 		return 0;
 	if (sip_msg_validate(m, &e) == 0) {
 		if (sip_msg_is_request(m)) {
@@ -157,7 +156,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		    NULL) == 0) {
 			struct sip_msg *r = NULL;
 
-			if (sip_msg_parse(&r, out, len, SIP_TRANSPORT_UDP, NULL, NULL) != 0 ||
+			if (sip_msg_parse(&r, out, len, TP_UDP, NULL, NULL) != 0 ||
 			    sip_msg_status(r) != e.status) {
 				fprintf(stderr, "answer does not parse:\n%.*s\n", (int)len, out);
 				abort();

@@ -10,7 +10,7 @@
 
 #include <cmocka.h>
 
-#include "acl.h"
+#include "transport.h"
 
 static struct sa
 addr(const char *s)

@@ -14,8 +14,7 @@
 
 #include "lib/file_load.h"
 
-#include "sip_build.h"
-#include "sip_msg.h"
+#include "sip.h"
 
 static char *
 load(const char *name, size_t *len)
@@ -34,7 +33,7 @@ parse_ok(const char *name)
 	struct sip_error e;
 	size_t len;
 	char *buf = load(name, &len);
-	int rc = sip_msg_parse(&m, buf, len, SIP_TRANSPORT_UDP, NULL, &e);
+	int rc = sip_msg_parse(&m, buf, len, TP_UDP, NULL, &e);
 
 	free(buf);
 	if (rc != 0)
@@ -45,8 +44,8 @@ parse_ok(const char *name)
 	return m;
 }
 
-static const struct sip_hop hop_out = { SIP_TRANSPORT_UDP, "192.0.2.10", 5060 };
-static const struct sip_hop hop_in = { SIP_TRANSPORT_TLS, "198.51.100.1", 5061 };
+static const struct sip_hop hop_out = { TP_UDP, "192.0.2.10", 5060 };
+static const struct sip_hop hop_in = { TP_TLS, "198.51.100.1", 5061 };
 
 /* What we build from a message must itself parse and validate. */
 static void
@@ -63,7 +62,7 @@ check_rebuild(const char *name, const struct sip_msg *m)
 	if (sip_msg_is_request(m)) {
 		rc = sip_build_response(out, sizeof(out), &len, m, 404, NULL, "totag1", NULL);
 		assert_int_equal(rc, 0);
-		assert_int_equal(sip_msg_parse(&m2, out, len, SIP_TRANSPORT_UDP, NULL, &e), 0);
+		assert_int_equal(sip_msg_parse(&m2, out, len, TP_UDP, NULL, &e), 0);
 		rc = sip_msg_validate(m2, &e);
 		if (rc != 0)
 			fail_msg("%s: built 404 invalid: %s\n%s", name, e.reason, out);
@@ -81,7 +80,7 @@ check_rebuild(const char *name, const struct sip_msg *m)
 			return;
 		}
 		assert_int_equal(rc, 0);
-		assert_int_equal(sip_msg_parse(&m2, out, len, SIP_TRANSPORT_UDP, NULL, &e), 0);
+		assert_int_equal(sip_msg_parse(&m2, out, len, TP_UDP, NULL, &e), 0);
 		rc = sip_msg_validate(m2, &e);
 		if (rc != 0)
 			fail_msg("%s: forwarded request invalid: %s\n%s", name, e.reason, out);
@@ -99,7 +98,7 @@ check_rebuild(const char *name, const struct sip_msg *m)
 			return;
 		}
 		assert_int_equal(rc, 0);
-		assert_int_equal(sip_msg_parse(&m2, out, len, SIP_TRANSPORT_UDP, NULL, &e), 0);
+		assert_int_equal(sip_msg_parse(&m2, out, len, TP_UDP, NULL, &e), 0);
 		assert_int_equal(sip_msg_validate(m2, &e), 0);
 		sip_msg_free(m2);
 	}
@@ -131,7 +130,7 @@ test_expect_table(void **state)
 		entries++;
 		buf = load(file, &len);
 		memset(&e, 0, sizeof(e));
-		rc = sip_msg_parse(&m, buf, len, SIP_TRANSPORT_UDP, NULL, &e);
+		rc = sip_msg_parse(&m, buf, len, TP_UDP, NULL, &e);
 		free(buf);
 		if (strcmp(outcome, "drop") == 0) {
 			if (rc == 0) {
@@ -164,7 +163,7 @@ test_expect_table(void **state)
 				/* The answer can be built and is itself a valid response. */
 				assert_int_equal(sip_build_response(out, sizeof(out), &len, m, code,
 				    e.reason, "t1", NULL), 0);
-				assert_int_equal(sip_msg_parse(&r, out, len, SIP_TRANSPORT_UDP,
+				assert_int_equal(sip_msg_parse(&r, out, len, TP_UDP,
 				    NULL, &e), 0);
 				assert_int_equal(sip_msg_status(r), code);
 				sip_msg_free(r);

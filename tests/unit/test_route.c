@@ -52,10 +52,10 @@ test_match_rewrite_order(void **state)
 	assert_int_equal(r->ntargets, 2);
 	assert_string_equal(r->targets[0].host, "10.0.0.5");
 	assert_int_equal(r->targets[0].port, 5080);
-	assert_int_equal(r->targets[0].transport, SIP_TRANSPORT_UDP);
+	assert_int_equal(r->targets[0].transport, TP_UDP);
 	assert_string_equal(r->targets[1].host, "10.0.0.6");
 	assert_int_equal(r->targets[1].port, 5060);
-	assert_int_equal(r->targets[1].transport, SIP_TRANSPORT_TCP);
+	assert_int_equal(r->targets[1].transport, TP_TCP);
 	assert_int_equal(r->timeout_ms, ROUTE_TIMEOUT_DEFAULT_MS);
 	/* Anchored pattern: one digit too many falls through to the catch-all, user unchanged. */
 	assert_int_equal(route_match(t, "80110421", 8, NULL, &r, user, sizeof(user)), 0);
@@ -130,15 +130,15 @@ test_targets(void **state)
 		const char *uri;
 		const char *host;
 		uint16_t port;
-		enum sip_transport tp;
+		enum tp_proto tp;
 	} good[] = {
-		{ "sip:10.0.0.1", "10.0.0.1", 5060, SIP_TRANSPORT_UDP },
-		{ "SIP:ivr.example.com:5070;transport=TCP", "ivr.example.com", 5070, SIP_TRANSPORT_TCP },
-		{ "sips:ivr.example.com", "ivr.example.com", 5061, SIP_TRANSPORT_TLS },
-		{ "sip:h;transport=tls", "h", 5061, SIP_TRANSPORT_TLS },
-		{ "sip:[2001:db8::5]:5062;transport=tls;lr", "2001:db8::5", 5062, SIP_TRANSPORT_TLS },
-		{ "sip:[::1]", "::1", 5060, SIP_TRANSPORT_UDP },
-		{ "sip:someone@10.0.0.2:5090", "10.0.0.2", 5090, SIP_TRANSPORT_UDP },
+		{ "sip:10.0.0.1", "10.0.0.1", 5060, TP_UDP },
+		{ "SIP:ivr.example.com:5070;transport=TCP", "ivr.example.com", 5070, TP_TCP },
+		{ "sips:ivr.example.com", "ivr.example.com", 5061, TP_TLS },
+		{ "sip:h;transport=tls", "h", 5061, TP_TLS },
+		{ "sip:[2001:db8::5]:5062;transport=tls;lr", "2001:db8::5", 5062, TP_TLS },
+		{ "sip:[::1]", "::1", 5060, TP_UDP },
+		{ "sip:someone@10.0.0.2:5090", "10.0.0.2", 5090, TP_UDP },
 	};
 	static const char *const bad[] = {
 		"", "sip:", "http://x", "sip:h:0", "sip:h:70000", "sip:h:", "sip:h:12x",
@@ -270,13 +270,13 @@ test_load_config(void **state)
 	assert_string_equal(r->name, "ivr");
 	assert_string_equal(r->listener, "outside");
 	assert_int_equal(r->ntargets, 2);
-	assert_int_equal(r->targets[1].transport, SIP_TRANSPORT_TCP);
+	assert_int_equal(r->targets[1].transport, TP_TCP);
 	assert_int_equal(r->timeout_ms, 2000);
 	assert_true(route_failover_on(r, 486));
 	r = route_table_rule(t, 1);
 	assert_string_equal(r->name, "default");
 	assert_string_equal(r->listener, "");
-	assert_int_equal(r->targets[0].transport, SIP_TRANSPORT_TLS);
+	assert_int_equal(r->targets[0].transport, TP_TLS);
 	assert_int_equal(r->targets[0].port, 5061);
 	assert_int_equal(route_match(t, "8011007", 7, "outside", &r, user, sizeof(user)), 0);
 	assert_string_equal(user, "ivr-07");

@@ -15,7 +15,7 @@
 
 #include "bencode.h"
 #include "ng.h"
-#include "sigproxy.h"
+#include "media.h"
 #include "timeutil.h"
 
 #define time_mono_ms_for_test() time_mono_ms()

@@ -12,7 +12,7 @@
 
 #include "bencode.h"
 #include "ng.h"
-#include "sigproxy.h"
+#include "media.h"
 
 static const char sdp_srtp[] =
     "v=0\r\no=- 1 1 IN IP4 192.0.2.1\r\ns=-\r\nc=IN IP4 192.0.2.1\r\nt=0 0\r\n"

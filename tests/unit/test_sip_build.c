@@ -11,7 +11,7 @@
 
 #include <cmocka.h>
 
-#include "sip_build.h"
+#include "sip.h"
 
 static const char invite[] =
     "INVITE sip:801100@sbc.example.com SIP/2.0\r\n"
@@ -27,11 +27,11 @@ static const char invite[] =
     "\r\n"
     "v=0\r\n";
 
-static const struct sip_hop hop_inside = { SIP_TRANSPORT_UDP, "192.0.2.10", 5060 };
-static const struct sip_hop hop_outside = { SIP_TRANSPORT_TLS, "198.51.100.1", 5061 };
+static const struct sip_hop hop_inside = { TP_UDP, "192.0.2.10", 5060 };
+static const struct sip_hop hop_outside = { TP_TLS, "198.51.100.1", 5061 };
 static const struct sip_hop self[2] = {
-	{ SIP_TRANSPORT_UDP, "192.0.2.10", 5060 },
-	{ SIP_TRANSPORT_TLS, "198.51.100.1", 5061 },
+	{ TP_UDP, "192.0.2.10", 5060 },
+	{ TP_TLS, "198.51.100.1", 5061 },
 };
 
 static struct sip_msg *
@@ -40,7 +40,7 @@ parse(const char *text)
 	struct sip_msg *m = NULL;
 	struct sip_error e;
 
-	if (sip_msg_parse(&m, text, strlen(text), SIP_TRANSPORT_UDP, NULL, &e) != 0)
+	if (sip_msg_parse(&m, text, strlen(text), TP_UDP, NULL, &e) != 0)
 		fail_msg("parse: %s", e.reason);
 	if (sip_msg_validate(m, &e) != 0)
 		fail_msg("validate: %s\n%s", e.reason, text);
@@ -322,7 +322,7 @@ test_forward_errors(void **state)
 	    "OPTIONS sip:a@b SIP/2.0\r\nVia: SIP/2.0/UDP h;branch=z9hG4bK1\r\nMax-Forwards: 0\r\n"
 	    "From: <sip:x@y>;tag=1\r\nTo: <sip:a@b>\r\nCall-ID: c\r\nCSeq: 1 OPTIONS\r\n\r\n");
 	struct sip_fwd f = { 0 };
-	const struct sip_hop v6 = { SIP_TRANSPORT_TCP, "2001:db8::1", 0 };
+	const struct sip_hop v6 = { TP_TCP, "2001:db8::1", 0 };
 	char buf[2048];
 	size_t len;
 

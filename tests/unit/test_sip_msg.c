@@ -14,7 +14,7 @@
 #include "lib/file_load.h"
 #include "lib/oom_wrap.h"
 
-#include "sip_msg.h"
+#include "sip.h"
 
 #define INV_HEAD \
 	"INVITE sip:801100@sbc.example.com SIP/2.0\r\n" \
@@ -30,7 +30,7 @@ static const char sdp[] = "v=0\r\no=- 1 1 IN IP4 203.0.113.5\r\ns=-\r\n";
 
 /* Parses text (UDP unless said otherwise) and returns validate's verdict via *status. */
 static int
-check(const char *text, size_t len, enum sip_transport tp, int *status, char *reason)
+check(const char *text, size_t len, enum tp_proto tp, int *status, char *reason)
 {
 	struct sip_msg *m = NULL;
 	struct sip_error e;
@@ -51,7 +51,7 @@ check(const char *text, size_t len, enum sip_transport tp, int *status, char *re
 static int
 check_str(const char *text, int *status)
 {
-	return check(text, strlen(text), SIP_TRANSPORT_UDP, status, NULL);
+	return check(text, strlen(text), TP_UDP, status, NULL);
 }
 
 static void
@@ -70,10 +70,10 @@ test_valid_invite_accessors(void **state)
 	n = snprintf(buf, sizeof(buf), INV_HEAD "Supported: 100rel\r\nk: timer\r\n"
 	    "Content-Type: application/sdp;charset=x\r\n"
 	    "Content-Length: %zu\r\n\r\n%s", strlen(sdp), sdp);
-	assert_int_equal(sip_msg_parse(&m, buf, (size_t)n, SIP_TRANSPORT_TLS, NULL, &e), 0);
+	assert_int_equal(sip_msg_parse(&m, buf, (size_t)n, TP_TLS, NULL, &e), 0);
 	assert_int_equal(sip_msg_validate(m, &e), 0);
 	assert_true(sip_msg_is_request(m));
-	assert_int_equal(sip_msg_transport(m), SIP_TRANSPORT_TLS);
+	assert_int_equal(sip_msg_transport(m), TP_TLS);
 	assert_int_equal(sip_msg_method_id(m), SIP_METHOD_INVITE);
 	assert_int_equal(sip_msg_status(m), 0);
 	assert_null(sip_msg_reason(m));
@@ -148,7 +148,7 @@ test_response_and_routes(void **state)
 	struct sip_addr a;
 	struct sip_uri u;
 
-	assert_int_equal(sip_msg_parse(&m, resp, strlen(resp), SIP_TRANSPORT_UDP, NULL, NULL), 0);
+	assert_int_equal(sip_msg_parse(&m, resp, strlen(resp), TP_UDP, NULL, NULL), 0);
 	assert_int_equal(sip_msg_validate(m, NULL), 0);
 	assert_false(sip_msg_is_request(m));
 	assert_int_equal(sip_msg_status(m), 180);
@@ -187,7 +187,7 @@ test_method_ids(void **state)
 		    "From: <sip:x@y>;tag=1\r\nTo: <sip:a@b>\r\nCall-ID: c\r\nCSeq: 1 %s\r\n\r\n",
 		    t[i].name, t[i].name);
 
-		assert_int_equal(sip_msg_parse(&m, buf, (size_t)n, SIP_TRANSPORT_UDP, NULL, NULL), 0);
+		assert_int_equal(sip_msg_parse(&m, buf, (size_t)n, TP_UDP, NULL, NULL), 0);
 		assert_int_equal(sip_msg_validate(m, NULL), 0);
 		assert_int_equal(sip_msg_method_id(m), t[i].id);
 		sip_msg_free(m);
@@ -197,18 +197,18 @@ test_method_ids(void **state)
 static void
 test_transport_names(void **state)
 {
-	enum sip_transport tp;
+	enum tp_proto tp;
 
-	assert_int_equal(sip_transport_parse("TLS", &tp), 0);
-	assert_int_equal(tp, SIP_TRANSPORT_TLS);
-	assert_int_equal(sip_transport_parse("udp", &tp), 0);
-	assert_int_equal(tp, SIP_TRANSPORT_UDP);
-	assert_int_equal(sip_transport_parse("Tcp", &tp), 0);
-	assert_int_equal(tp, SIP_TRANSPORT_TCP);
-	assert_int_equal(sip_transport_parse("sctp", &tp), EINVAL);
-	assert_int_equal(sip_transport_parse(NULL, &tp), EINVAL);
-	assert_string_equal(sip_transport_name(SIP_TRANSPORT_TCP), "TCP");
-	assert_string_equal(sip_transport_name(SIP_TRANSPORT_UDP), "UDP");
+	assert_int_equal(tp_proto_parse("TLS", &tp), 0);
+	assert_int_equal(tp, TP_TLS);
+	assert_int_equal(tp_proto_parse("udp", &tp), 0);
+	assert_int_equal(tp, TP_UDP);
+	assert_int_equal(tp_proto_parse("Tcp", &tp), 0);
+	assert_int_equal(tp, TP_TCP);
+	assert_int_equal(tp_proto_parse("sctp", &tp), EINVAL);
+	assert_int_equal(tp_proto_parse(NULL, &tp), EINVAL);
+	assert_string_equal(tp_proto_name(TP_TCP), "tcp");
+	assert_string_equal(tp_proto_name(TP_UDP), "udp");
 }
 
 static void
@@ -222,7 +222,7 @@ test_udp_content_length(void **state)
 
 	/* Longer body than Content-Length: the surplus is dropped (RFC 3261 §18.3). */
 	n = snprintf(buf, sizeof(buf), INV_HEAD "Content-Length: 4\r\n\r\nv=0\r\ngarbage");
-	assert_int_equal(sip_msg_parse(&m, buf, (size_t)n, SIP_TRANSPORT_UDP, NULL, NULL), 0);
+	assert_int_equal(sip_msg_parse(&m, buf, (size_t)n, TP_UDP, NULL, NULL), 0);
 	assert_int_equal(sip_msg_validate(m, NULL), 0);
 	body = sip_msg_body(m, &len);
 	assert_int_equal(len, 4);
@@ -233,27 +233,27 @@ test_udp_content_length(void **state)
 
 	/* Shorter: 400. */
 	n = snprintf(buf, sizeof(buf), INV_HEAD "Content-Length: 40\r\n\r\nv=0\r\n");
-	assert_int_equal(check(buf, (size_t)n, SIP_TRANSPORT_UDP, &status, NULL), EBADMSG);
+	assert_int_equal(check(buf, (size_t)n, TP_UDP, &status, NULL), EBADMSG);
 	assert_int_equal(status, 400);
 	/* Two of them, a negative one, a non-number, an overflow. */
 	n = snprintf(buf, sizeof(buf), INV_HEAD "Content-Length: 0\r\nl: 0\r\n\r\n");
-	assert_int_equal(check(buf, (size_t)n, SIP_TRANSPORT_UDP, &status, NULL), EBADMSG);
+	assert_int_equal(check(buf, (size_t)n, TP_UDP, &status, NULL), EBADMSG);
 	n = snprintf(buf, sizeof(buf), INV_HEAD "Content-Length: -1\r\n\r\n");
-	assert_int_equal(check(buf, (size_t)n, SIP_TRANSPORT_UDP, &status, NULL), EBADMSG);
+	assert_int_equal(check(buf, (size_t)n, TP_UDP, &status, NULL), EBADMSG);
 	n = snprintf(buf, sizeof(buf), INV_HEAD "Content-Length: 1x\r\n\r\n");
-	assert_int_equal(check(buf, (size_t)n, SIP_TRANSPORT_UDP, &status, NULL), EBADMSG);
+	assert_int_equal(check(buf, (size_t)n, TP_UDP, &status, NULL), EBADMSG);
 	n = snprintf(buf, sizeof(buf), INV_HEAD "Content-Length: 99999999999999999999999\r\n\r\n");
-	assert_int_equal(check(buf, (size_t)n, SIP_TRANSPORT_UDP, &status, NULL), EBADMSG);
+	assert_int_equal(check(buf, (size_t)n, TP_UDP, &status, NULL), EBADMSG);
 	assert_int_equal(status, 400);
 	/* Absent on UDP: the rest of the datagram is the body. */
 	n = snprintf(buf, sizeof(buf), INV_HEAD "\r\nv=0\r\n");
-	assert_int_equal(sip_msg_parse(&m, buf, (size_t)n, SIP_TRANSPORT_UDP, NULL, NULL), 0);
+	assert_int_equal(sip_msg_parse(&m, buf, (size_t)n, TP_UDP, NULL, NULL), 0);
 	assert_int_equal(sip_msg_validate(m, NULL), 0);
 	sip_msg_body(m, &len);
 	assert_int_equal(len, 5);
 	sip_msg_free(m);
 	/* Absent on a stream: 400. */
-	assert_int_equal(check(buf, (size_t)n, SIP_TRANSPORT_TCP, &status, NULL), EBADMSG);
+	assert_int_equal(check(buf, (size_t)n, TP_TCP, &status, NULL), EBADMSG);
 	assert_int_equal(status, 400);
 }
 
@@ -272,7 +272,7 @@ test_limits(void **state)
 	assert_non_null(big);
 	n = snprintf(big, 100000, INV_HEAD "Content-Length: 70000\r\n\r\n");
 	memset(big + n, 'x', 70000);
-	assert_int_equal(sip_msg_parse(&m, big, (size_t)n + 70000, SIP_TRANSPORT_UDP, NULL, &e), 0);
+	assert_int_equal(sip_msg_parse(&m, big, (size_t)n + 70000, TP_UDP, NULL, &e), 0);
 	assert_int_equal(sip_msg_validate(m, &e), EBADMSG);
 	assert_int_equal(e.status, 513);
 	sip_msg_free(m);
@@ -280,7 +280,7 @@ test_limits(void **state)
 	lim.max_size = 200;
 	n = snprintf(big, 100000, INV_HEAD "Content-Length: 300\r\n\r\n");
 	memset(big + n, 'x', 300);
-	assert_int_equal(sip_msg_parse(&m, big, (size_t)n + 300, SIP_TRANSPORT_UDP, &lim, &e),
+	assert_int_equal(sip_msg_parse(&m, big, (size_t)n + 300, TP_UDP, &lim, &e),
 	    EBADMSG);
 	assert_int_equal(e.status, 513);
 	/* Too many header lines. */
@@ -288,11 +288,11 @@ test_limits(void **state)
 	for (i = 0; i < 200; i++)
 		off += (size_t)snprintf(big + off, 100000 - off, "X-H%d: v\r\n", i);
 	off += (size_t)snprintf(big + off, 100000 - off, "Content-Length: 0\r\n\r\n");
-	assert_int_equal(sip_msg_parse(&m, big, off, SIP_TRANSPORT_UDP, NULL, &e), EBADMSG);
+	assert_int_equal(sip_msg_parse(&m, big, off, TP_UDP, NULL, &e), EBADMSG);
 	assert_string_equal(e.reason, "too many header lines");
 	lim.max_size = 0;
 	lim.max_headers = 300;
-	assert_int_equal(sip_msg_parse(&m, big, off, SIP_TRANSPORT_UDP, &lim, &e), 0);
+	assert_int_equal(sip_msg_parse(&m, big, off, TP_UDP, &lim, &e), 0);
 	assert_int_equal(sip_msg_validate(m, &e), 0);
 	sip_msg_free(m);
 	free(big);
@@ -323,7 +323,7 @@ test_unparseable(void **state)
 
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		memset(&e, 0, sizeof(e));
-		if (sip_msg_parse(&m, bad[i], strlen(bad[i]), SIP_TRANSPORT_UDP, NULL, &e) !=
+		if (sip_msg_parse(&m, bad[i], strlen(bad[i]), TP_UDP, NULL, &e) !=
 		    EBADMSG)
 			fail_msg("accepted: %s", bad[i]);
 		assert_true(e.reason[0] != '\0');
@@ -334,7 +334,7 @@ test_unparseable(void **state)
 
 		for (i = 0; i < sizeof(junk); i++)
 			junk[i] = (unsigned char)(i * 37 + 11);
-		if (sip_msg_parse(&m, (char *)junk, sizeof(junk), SIP_TRANSPORT_UDP, NULL, &e) == 0) {
+		if (sip_msg_parse(&m, (char *)junk, sizeof(junk), TP_UDP, NULL, &e) == 0) {
 			sip_msg_validate(m, &e);
 			sip_msg_free(m);
 		}
@@ -469,7 +469,7 @@ test_ruri_user_decoding(void **state)
 		    "Via: SIP/2.0/UDP h;branch=z9hG4bK1\r\nFrom: <sip:x@y>;tag=1\r\n"
 		    "To: <sip:a@b>\r\nCall-ID: c\r\nCSeq: 1 OPTIONS\r\n\r\n", t[i].ruri);
 
-		assert_int_equal(sip_msg_parse(&m, buf, (size_t)n, SIP_TRANSPORT_UDP, NULL, NULL), 0);
+		assert_int_equal(sip_msg_parse(&m, buf, (size_t)n, TP_UDP, NULL, NULL), 0);
 		u = sip_msg_ruri_user(m, &len);
 		if (len != t[i].len || memcmp(u, t[i].user, len) != 0)
 			fail_msg("%s: got %zu bytes \"%s\"", t[i].ruri, len, u);
@@ -499,7 +499,7 @@ test_regress_osip_multipart_leak(void **state)
 	size_t len, blen;
 	char *buf = load_seed("osip_multipart_leak.sip", &len);
 
-	assert_int_equal(sip_msg_parse(&m, buf, len, SIP_TRANSPORT_UDP, NULL, NULL), 0);
+	assert_int_equal(sip_msg_parse(&m, buf, len, TP_UDP, NULL, NULL), 0);
 	sip_msg_validate(m, NULL);
 	assert_non_null(sip_msg_body(m, &blen));
 	assert_int_equal(blen, 553);
@@ -518,7 +518,7 @@ test_420_unsupported(void **state)
 	struct sip_msg *m = NULL;
 	struct sip_error e;
 
-	assert_int_equal(sip_msg_parse(&m, text, strlen(text), SIP_TRANSPORT_UDP, NULL, &e), 0);
+	assert_int_equal(sip_msg_parse(&m, text, strlen(text), TP_UDP, NULL, &e), 0);
 	assert_int_equal(sip_msg_validate(m, &e), EBADMSG);
 	assert_int_equal(e.status, 420);
 	assert_string_equal(e.unsupported, "foo, bar, baz");

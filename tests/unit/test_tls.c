@@ -18,10 +18,10 @@
 
 #include "lib/evloop.h"
 #include <event2/event.h>
+#include <openssl/ssl.h>
 
 #include "rand.h"
 #include "timeutil.h"
-#include "tls.h"
 #include "transport.h"
 
 #ifndef SBC_SOURCE_DIR

@@ -19,7 +19,6 @@
 #include "lib/evloop.h"
 #include <event2/event.h>
 
-#include "acl.h"
 #include "rand.h"
 #include "timeutil.h"
 #include "transport.h"

@@ -1,0 +1,95 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * sigproxy's dialog part, its one interface: the calls this instance knows, their state
+ * machine and their records sbc:call:<call-id> in Redis (readable with redis-cli).
+ */
+#ifndef SBC_SIGPROXY_DIALOG_H
+#define SBC_SIGPROXY_DIALOG_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "addr.h"
+#include "sigproxy.h"
+
+enum sp_call_state {
+	SP_CALL_SETUP = 0,
+	SP_CALL_EARLY,
+	SP_CALL_ANSWERED,
+	SP_CALL_ENDED,
+};
+
+/*
+ * A call. Other parts read its fields; they change them only through the
+ * dialog_* functions below, so every change of state goes through
+ * dialog_enter_state() and the record stays what the call is.
+ */
+struct sp_call {
+	struct sp_call *next;
+	char call_id[SP_CALL_ID_MAX];
+	char from_tag[SP_ID_MAX];	/* caller's tag */
+	char to_tag[SP_ID_MAX];		/* callee's tag, "" until answered */
+	char route[64];
+	char target[256];
+	char mediad_id[64];
+	struct sa mediad_ng;
+	bool has_mediad;
+	enum sp_side side[2];		/* [0] caller's side, [1] callee's side */
+	char transport[2][8];
+	char crypto[2][64];
+	struct tp_conn *caller_conn;	/* stream the INVITE came on (ref): requests to the
+					 * caller reuse it */
+	bool srtp_offered[SP_NSIDES];	/* per sender side, last offer */
+	bool late_offer;		/* offer came in a 2xx, answer due in the ACK */
+	char late_branch[SP_ID_MAX];	/* via-branch of that offer, repeated in the answer */
+	enum sp_call_state state;
+	int64_t start, answered, ended;
+	char end_reason[64];
+	uint64_t stored_conn;		/* Redis connection (its connects count) that got the last
+					 * whole record; 0 = none: the next write is whole */
+};
+
+const char *dialog_state_name(enum sp_call_state s);
+/* A new call in state setup, owned by sp. Returns 0, EINVAL (ids too long) or ENOMEM. */
+int dialog_create(struct sp *sp, struct sp_call **cp, const char *call_id, const char *from_tag);
+struct sp_call *dialog_find(struct sp *sp, const char *call_id);
+/* Writes the record (best effort: nothing waits for Redis). */
+void dialog_write(struct sp *sp, struct sp_call *c);
+/* Ends the call: state ended, record written with reason, c freed. */
+void dialog_end(struct sp *sp, struct sp_call *c, const char *reason);
+void dialog_free_all(struct sp *sp);
+/* Looks the call up in Redis; h gets the call (owned by sp) or NULL. 0 or an errno (h not called). */
+typedef void (dialog_lookup_h)(struct sp_call *c, void *arg);
+int dialog_lookup(struct sp *sp, const char *call_id, dialog_lookup_h *h, void *arg);
+
+/* Every state change; logs old -> new at debug. */
+void dialog_enter_state(struct sp_call *c, enum sp_call_state s);
+/* Answered with the callee's tag: state answered, answer time now. */
+void dialog_set_answered(struct sp_call *c, const char *to_tag);
+/*
+ * The legs of a new call: caller's and callee's side, the stream the caller's INVITE
+ * came on (NULL for UDP; c takes a reference) and its transport.
+ */
+void dialog_set_legs(struct sp_call *c, enum sp_side caller, enum sp_side callee,
+    struct tp_conn *caller_conn, enum tp_proto caller_tp);
+void dialog_set_route(struct sp_call *c, const char *route);
+/* The target tried now: its URI and transport. */
+void dialog_set_target(struct sp_call *c, const char *uri, enum tp_proto tp);
+/* An offer in a 2xx: the answer is due in the ACK, with this via-branch. */
+void dialog_set_late_offer(struct sp_call *c, const char *branch);
+void dialog_clear_late_offer(struct sp_call *c);
+void dialog_set_mediad(struct sp_call *c, const char *id, const struct sa *ng);
+/* The call holds no media on its mediad (deleted, or a new call that may move). */
+void dialog_forget_mediad(struct sp_call *c);
+/* SRTP suite of a leg ("none": plain RTP). */
+void dialog_set_crypto(struct sp_call *c, unsigned leg, const char *suite);
+void dialog_set_srtp_offered(struct sp_call *c, enum sp_side sender, bool srtp);
+
+/* Leg index (0 caller, 1 callee) of the party on side s. */
+unsigned dialog_leg(const struct sp_call *c, enum sp_side s);
+/* The side a request from side s goes to. */
+enum sp_side dialog_peer_side(const struct sp_call *c, enum sp_side s);
+/* The caller's own stream when a request goes to the caller's side (c may be NULL), else NULL. */
+struct tp_conn *dialog_conn_back(const struct sp_call *c, enum sp_side side);
+
+#endif

@@ -1,0 +1,98 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* Routing rules: ordered PCRE2 matches on the Request-URI user part giving ordered targets. */
+#ifndef SBC_SIGPROXY_ROUTE_H
+#define SBC_SIGPROXY_ROUTE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "config.h"
+#include "transport.h"	/* enum tp_proto */
+
+#define ROUTE_TARGETS_MAX	16
+#define ROUTE_TIMEOUT_DEFAULT_MS 3000u
+#define ROUTE_FAILOVER_DEFAULT	"5xx,408"
+#define ROUTE_USER_MAX		256	/* bytes of a rewritten user part, NUL included */
+
+/* One target, parsed from "sip:host[:port][;transport=udp|tcp|tls]" (or sips:). */
+struct route_target {
+	char uri[256];			/* as configured */
+	char host[256];			/* IPv6 without brackets */
+	uint16_t port;			/* defaulted: 5060, or 5061 for TLS/sips */
+	enum tp_proto transport;	/* default UDP (TLS for sips:) */
+};
+
+/* A rule; read-only once its table is loaded. */
+struct route_rule {
+	char name[64];			/* from "[route <name>]" */
+	char match[256];		/* pattern text, for logs */
+	char listener[64];		/* "" : any listener */
+	char rewrite[ROUTE_USER_MAX];	/* "" : keep the user part */
+	bool has_rewrite;
+	struct route_target targets[ROUTE_TARGETS_MAX];	/* in failover order */
+	unsigned ntargets;		/* >= 1 */
+	unsigned timeout_ms;		/* to wait for a provisional before failover */
+	uint8_t failover[75];		/* bitmap of status codes 100..699 (bit code-100) */
+	void *re;			/* owned: compiled pcre2_code */
+};
+
+struct route_table;
+
+/*
+ * Builds the table from every "[route <name>]" section of c, in file order. Keys:
+ * match (PCRE2 pattern, required), listener, rewrite ($0..$9 captures, "$$" a
+ * literal $), target (repeated: ordered), timeout_ms (default 3000, 50..120000),
+ * failover_on (default "5xx,408": comma list of codes or Nxx classes).
+ * Returns 0 with *tp (free with route_table_free()), EINVAL with *err naming
+ * file, line, section and key (a bad regex carries PCRE2's message and offset),
+ * or ENOMEM. A configuration without routes gives an empty table.
+ */
+int route_table_load(struct route_table **tp, struct conf *c, struct conf_error *err);
+
+/*
+ * Building blocks behind route_table_load, for programs and tests without a file:
+ * route_table_new() gives an empty table; route_table_add() compiles one rule
+ * (targets as text) and appends it. On EINVAL errbuf holds the reason (for a bad
+ * regex: "match: <PCRE2 message> at offset N").
+ */
+int route_table_new(struct route_table **tp);
+struct route_rule_spec {
+	const char *name;
+	const char *match;
+	const char *listener;		/* NULL: any */
+	const char *rewrite;		/* NULL: keep */
+	const char *const *targets;	/* ntargets URIs */
+	unsigned ntargets;
+	unsigned timeout_ms;		/* 0: default */
+	const char *failover_on;	/* NULL: default */
+};
+int route_table_add(struct route_table *t, const struct route_rule_spec *spec,
+    char *errbuf, size_t errsize);
+void route_table_free(struct route_table *t);
+
+unsigned route_table_count(const struct route_table *t);
+const struct route_rule *route_table_rule(const struct route_table *t, unsigned idx);
+
+/*
+ * First rule (in order) whose listener filter accepts listener (NULL: the request
+ * came on no named listener, only rules without a filter apply) and whose regex
+ * matches user[0..user_len) (the unescaped Request-URI user part; may hold NULs).
+ * Returns 0 with *rulep and the user part to send in user_out (the rewrite with
+ * captures substituted, or user unchanged; decoded, NUL-terminated: give it to
+ * sip_fwd.ruri_user as is), ENOENT when no rule matches (answer
+ * 404), ENOSPC when the result does not fit user_size (user_out untouched), ENOMEM.
+ * A rule whose regex exceeds the backtracking budget counts as not matching. The
+ * table may be shared between threads: matching does not modify it.
+ */
+int route_match(const struct route_table *t, const char *user, size_t user_len,
+    const char *listener, const struct route_rule **rulep, char *user_out,
+    size_t user_size);
+
+/* Whether status makes the rule try its next target. */
+bool route_failover_on(const struct route_rule *r, int status);
+
+/* Parses a target URI; returns 0 or EINVAL. */
+int route_target_parse(const char *uri, struct route_target *out);
+
+#endif

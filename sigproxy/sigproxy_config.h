@@ -1,0 +1,95 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* sigproxy's configuration: listeners and their sides, media policy, ng, Redis, health, routes. */
+#ifndef SBC_SIGPROXY_SIGPROXY_CONFIG_H
+#define SBC_SIGPROXY_SIGPROXY_CONFIG_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "addr.h"
+#include "config.h"
+#include "sip.h"	/* struct sip_hop */
+#include "transport.h"	/* enum tp_proto, struct acl, struct tls */
+
+struct route_table;
+struct tp_listener;
+
+enum sp_side {
+	SP_SIDE_OUTSIDE = 0,
+	SP_SIDE_INSIDE = 1,
+};
+#define SP_NSIDES 2
+
+enum sp_policy {
+	SP_POLICY_OFF = 0,
+	SP_POLICY_OPTIONAL,
+	SP_POLICY_REQUIRED,
+};
+
+#define SP_LISTENERS_MAX 16
+
+/* One configured listener: "[listener <name>]". */
+struct sp_listener {
+	char name[64];
+	enum tp_proto proto;
+	struct sa addr;
+	char advertise[64];	/* host put in Via/Record-Route */
+	enum sp_side side;
+	struct acl *acl;	/* owned, NULL: any */
+	struct tls *tls;	/* owned, TLS only */
+	struct tp_listener *tpl;	/* borrowed from tp */
+	struct sip_hop hop;
+};
+
+struct sp_config {
+	char instance_id[64];
+	int log_level;
+	char metrics_listen[64];
+	bool trace;
+
+	struct sp_listener listeners[SP_LISTENERS_MAX];
+	unsigned nlisteners;
+	struct sip_hop self[SP_LISTENERS_MAX];
+	struct tls *client_tls;	/* owned, NULL: no outbound TLS */
+
+	enum sp_policy policy[SP_NSIDES];
+	char sdes[256];		/* SDES tokens for ng ("only-AES_CM_128_HMAC_SHA1_80 ...") */
+	char iface[SP_NSIDES][32];	/* mediad interface names used in "direction" */
+
+	unsigned ng_timeout_ms;
+	unsigned ng_retries;
+	unsigned mediad_refresh_ms;
+	unsigned mediad_up_after;	/* successful pings before a down mediad is used again */
+	char mediad_static[64];	/* "ip:port": a fixed mediad (no Redis registry needed) */
+
+	bool redis_enabled;
+	char redis_host[64];
+	uint16_t redis_port;
+	char redis_unix[256];
+	char redis_password[128];
+	int redis_db;
+
+	unsigned call_ttl_active;	/* s, safety TTL while a call lives */
+	unsigned call_ttl_ended;	/* s, kept for inspection after the end */
+	unsigned retry_after;		/* s, in 503 when Redis is down */
+
+	bool health_probe;		/* send OPTIONS to backends */
+	unsigned health_interval_ms;
+	unsigned holddown_ms;
+
+	struct route_table *routes;	/* owned */
+	enum sp_side route_side[64];	/* per route index: side of its targets */
+};
+
+/*
+ * Reads every sigproxy section of c into cfg (zeroed first). Returns 0, or an errno
+ * with err naming file, line, section and key; cfg holds nothing owned then.
+ */
+int sp_config_load(struct sp_config *cfg, struct conf *c, struct conf_error *err);
+/* Frees what sp_config_load made (ACLs, TLS contexts, routes); cfg may be reloaded after. */
+void sp_config_free(struct sp_config *cfg);
+const char *sp_side_name(enum sp_side s);
+int sp_side_parse(const char *s, enum sp_side *out);
+const char *sp_policy_name(enum sp_policy p);
+
+#endif

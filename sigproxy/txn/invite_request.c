@@ -1,0 +1,225 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* INVITEs in: routing, the call, the offer to mediad before the first branch; CANCEL. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+#include "txn_int.h"
+
+static void txn_media_start(struct sp_txn *t, struct sp_call *c);
+
+static void
+offer_done(int status, const char *sdp, size_t len, void *arg)
+{
+	struct sp_txn *t = arg;
+	struct sp_call *c;
+
+	t->mop = NULL;
+	if (t->state == TXN_DONE)
+		return;
+	c = dialog_find(t->sp, t->call_id);
+	if (status == 503 && !t->in_dialog && !t->offer_retried && c != NULL &&
+	    mediad_pool_up_count(t->sp->pool) > 0) {
+		/* a new call may move to another mediad: nothing is set up on the first one */
+		t->offer_retried = true;
+		dialog_forget_mediad(c);
+		log_info("offer_retry reason=\"mediad %s failed\"", c->mediad_id);
+		txn_media_start(t, c);
+		return;
+	}
+	if (status != 200) {
+		txn_final_local(t, status, NULL, "mediad offer failed");
+		return;
+	}
+	if (sdp != NULL) {
+		t->offer = malloc(len + 1);
+		if (t->offer == NULL) {
+			txn_final_local(t, 500, NULL, "out of memory");
+			return;
+		}
+		memcpy(t->offer, sdp, len);
+		t->offer_len = len;
+	}
+	if (t->in_dialog) {
+		enum tp_proto tp;
+		struct sa dst;
+
+		if (send_next_hop(t->sp, t->req, &tp, &dst) ||
+		    txn_branch_start(t, tp, &dst, NULL, NULL))
+			txn_final_local(t, 404, NULL, "no next hop");
+		return;
+	}
+	txn_try_next(t);
+}
+
+static void
+txn_media_start(struct sp_txn *t, struct sp_call *c)
+{
+	const char *body;
+	size_t blen;
+	int st;
+
+	body = sip_msg_body(t->req, &blen);
+	if (blen == 0 || c == NULL) {
+		t->late_offer = blen == 0 && c != NULL;
+		offer_done(200, NULL, 0, t);
+		return;
+	}
+	st = media_offer(t->sp, c, sip_msg_from_tag(t->req), sip_msg_to_tag(t->req), t->in_branch,
+	    t->in_side, t->out_side, body, blen, offer_done, t, &t->mop);
+	if (st)
+		txn_final_local(t, st, NULL, st == 488 ? "encryption policy" : "no mediad");
+}
+
+static void
+reinvite_loaded(struct sp_call *c, void *arg)
+{
+	struct sp_txn *t = arg;
+
+	txn_media_start(t, c);
+}
+
+void
+txn_invite_cancel(struct sp *sp, const struct sp_src *src, struct sip_msg *m)
+{
+	struct sip_via v;
+	struct sp_txn *t = NULL;
+
+	if (sip_msg_via(m, 0, &v) == 0 && v.branch != NULL)
+		t = txn_find(sp, v.branch, sip_msg_call_id(m));
+	if (t == NULL) {
+		send_reply(sp, src, m, 481, NULL, NULL);
+		return;
+	}
+	send_reply(sp, src, m, 200, NULL, NULL);
+	if (t->state == TXN_DONE || t->cancelled)
+		return;
+	t->cancelled = true;
+	log_info("invite_cancel");
+	if (t->nbr > 0)
+		txn_branch_cancel(t, &t->br[t->nbr - 1]);
+	media_cancel(t->mop);
+	t->mop = NULL;
+	txn_upstream_reply(t, 487, NULL, NULL);
+	txn_call_fail(t, "cancel");
+	txn_done(t);
+}
+
+/* The transaction for m; on failure 500 upstream and m freed. Returns 0 or ENOMEM. */
+static int
+invite_txn_open(struct sp *sp, const struct sp_src *src, struct sip_msg *m, struct sp_txn **tp)
+{
+	int err;
+
+	err = txn_new(sp, src, m, txn_invite_timer, tp);
+	if (err) {
+		send_reply(sp, src, m, 500, NULL, NULL);
+		sip_msg_free(m);
+	}
+	return err;
+}
+
+/* Side of the targets of rule (inside unless its section says otherwise). */
+static enum sp_side
+rule_side(struct sp *sp, const struct route_rule *rule)
+{
+	enum sp_side side = SP_SIDE_INSIDE;
+	unsigned i;
+
+	for (i = 0; i < route_table_count(sp->cfg.routes) && i < 64; i++)
+		if (route_table_rule(sp->cfg.routes, i) == rule)
+			side = sp->cfg.route_side[i];
+	return side;
+}
+
+/* An INVITE without To tag: a new call along the rule its Request-URI user matches. */
+static void
+invite_initial(struct sp *sp, const struct sp_src *src, struct sip_msg *m)
+{
+	const struct route_rule *rule;
+	char userbuf[ROUTE_USER_MAX], extra[64];
+	struct sp_txn *t;
+	struct sp_call *c;
+	const char *user;
+	size_t ulen;
+	int err;
+
+	if (sp->cfg.redis_enabled && !sp_redis_up(sp)) {
+		metric_inc(sp->ctr.redis_unavailable);
+		snprintf(extra, sizeof(extra), "Retry-After: %u\r\n", sp->cfg.retry_after);
+		log_warnx("invite_refused status=503 reason=\"redis unavailable\"");
+		send_reply(sp, src, m, 503, "Service Unavailable (state store down)", extra);
+		sip_msg_free(m);
+		return;
+	}
+	user = sip_msg_ruri_user(m, &ulen);
+	err = route_match(sp->cfg.routes, user ? user : "", user ? ulen : 0, src->lsnr->name,
+	    &rule, userbuf, sizeof(userbuf));
+	if (err) {
+		log_info("invite_refused status=404 reason=\"no route\"");
+		send_reply(sp, src, m, err == ENOENT ? 404 : 500, NULL, NULL);
+		sip_msg_free(m);
+		return;
+	}
+	if (dialog_find(sp, sip_msg_call_id(m)) != NULL) {
+		/* a second INVITE for a live call-id without To tag: a loop or a spiral */
+		send_reply(sp, src, m, 482, NULL, NULL);
+		sip_msg_free(m);
+		return;
+	}
+	if (invite_txn_open(sp, src, m, &t))
+		return;
+	t->rule = rule;
+	snprintf(t->user, sizeof(t->user), "%s", userbuf);
+	t->out_side = rule_side(sp, rule);
+	txn_upstream_reply(t, 100, NULL, NULL);
+	metric_inc(sp->ctr.calls);
+	if (dialog_create(sp, &c, t->call_id, sip_msg_from_tag(m))) {
+		txn_final_local(t, 500, NULL, "call state");
+		return;
+	}
+	dialog_set_legs(c, t->in_side, t->out_side, src->conn, src->lsnr->proto);
+	dialog_set_route(c, rule->name);
+	log_info("invite_in route=%s listener=%s", rule->name, src->lsnr->name);
+	dialog_write(sp, c);
+	txn_media_start(t, c);
+}
+
+void
+txn_invite_request(struct sp *sp, const struct sp_src *src, struct sip_msg *m)
+{
+	struct sip_via v;
+	struct sp_txn *t;
+	struct sp_call *c;
+
+	if (sip_msg_via(m, 0, &v) == 0 && v.branch != NULL &&
+	    (t = txn_find(sp, v.branch, sip_msg_call_id(m))) != NULL) {
+		if (t->last != NULL)
+			send_response(sp, &t->src, t->last, t->last_len);
+		sip_msg_free(m);
+		return;
+	}
+	if (sip_msg_to_tag(m) == NULL) {
+		invite_initial(sp, src, m);
+		return;
+	}
+	/* re-INVITE: routed by its Route set, media through the call's mediad */
+	if (!send_routed_via_us(sp, m)) {
+		metric_inc(sp->ctr.drops);
+		log_info("sip_refused method=INVITE reason=\"not routed via us\"");
+		send_reply(sp, src, m, 403, "Not relayed (no Route through this proxy)", NULL);
+		sip_msg_free(m);
+		return;
+	}
+	if (invite_txn_open(sp, src, m, &t))
+		return;
+	t->in_dialog = true;
+	t->out_side = t->in_side == SP_SIDE_OUTSIDE ? SP_SIDE_INSIDE : SP_SIDE_OUTSIDE;
+	txn_upstream_reply(t, 100, NULL, NULL);
+	c = dialog_find(sp, t->call_id);
+	if (c == NULL && dialog_lookup(sp, t->call_id, reinvite_loaded, t) == 0)
+		return;
+	txn_media_start(t, c);
+}
