@@ -590,7 +590,7 @@ test_oom_parse(void **state)
 		struct sip_msg *m = NULL;
 		size_t len = strlen(texts[k]);
 
-		assert_int_equal(sip_msg_parse(&m, texts[k], len, SIP_TRANSPORT_UDP, NULL, NULL), 0);
+		assert_int_equal(sip_msg_parse(&m, texts[k], len, TP_UDP, NULL, NULL), 0);
 		oom_summary(m, false, want, sizeof(want));
 		oom_summary(m, true, want_no_ct, sizeof(want_no_ct));
 		sip_msg_free(m);
@@ -601,7 +601,7 @@ test_oom_parse(void **state)
 
 			m = NULL;
 			oom_arm(at);
-			rc = sip_msg_parse(&m, texts[k], len, SIP_TRANSPORT_UDP, NULL, &e);
+			rc = sip_msg_parse(&m, texts[k], len, TP_UDP, NULL, &e);
 			fired = oom_disarm();
 			if (rc != 0) {
 				assert_int_equal(rc, ENOMEM);
