@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-2-Clause
+# Writes the example configurations as one development machine runs them into OUTDIR:
+# the development certificates of CERTDIR and a private Redis port. deploy/run-dev.sh
+# runs what this writes; the tests check it with -t.
+# usage: dev-config.sh OUTDIR CERTDIR REDIS_PORT
+set -euo pipefail
+[ $# -eq 3 ] || { echo "usage: $0 OUTDIR CERTDIR REDIS_PORT" >&2; exit 2; }
+out=$1 certs=$2 redis_port=$3
+examples=$(dirname "$0")/examples
+
+sed -e "s/^port = 6379/port = $redis_port/" \
+    "$examples/mediad.ini" > "$out/mediad.ini"
+sed -e "s|^tls_cert = .*|tls_cert = $certs/server-chain.pem|" \
+    -e "s|^tls_key = .*|tls_key = $certs/server.key|" \
+    -e "s|^tls_ca = .*|tls_ca = $certs/ca.crt|" \
+    -e "s/^port = 6379/port = $redis_port/" \
+    "$examples/sigproxy.ini" > "$out/sigproxy.ini"
