@@ -88,7 +88,7 @@ enum conf_type {
 	CONF_TYPE_BOOL,     /* bool at off: yes/no, true/false, on/off, 1/0 */
 	CONF_TYPE_ENUM,     /* integer (or enum) at off: the index of the value in choices */
 	CONF_TYPE_ADDR,     /* struct sa at off: numeric address[:port], min the default port;
-	                     * absent without default: left as it was */
+	                     * absent (or empty) without default: zeroed, AF_UNSPEC */
 	CONF_TYPE_LIST,     /* repeatable key: fn gets each value in file order (the default
 	                     * when absent); max is the most lines */
 	CONF_TYPE_HOOK,     /* fn converts the text (NULL when absent without default) */

@@ -56,6 +56,15 @@ conf_effective_record(struct conf *c, const char *section, const char *key, cons
 	}
 	value_free(f->value);
 	f->value = strdup(value ? value : "");
+	if (f->value == NULL) {
+		/* Drop the record rather than print a stale or missing value. */
+		free(f->section);
+		free(f->key);
+		i = (size_t)(f - c->effs);
+		memmove(f, f + 1, (c->neffs - i - 1) * sizeof(*f));
+		c->neffs--;
+		return;
+	}
 	f->line = line;
 	f->secret = secret;
 }

@@ -14,6 +14,7 @@
 
 #define CONF_MSG_MAX 192
 #define WORD_MAX 64             /* longest word conf_nearest compares */
+#define SCORE_PARTS 1000        /* scores from here down: a shared part, not a spelling */
 
 /* Whether rows of kind k apply to section (a stored, normalised name). */
 static bool
@@ -173,6 +174,8 @@ row_apply(struct conf *c, const struct conf_key *k, const char *section, void *b
 		if (text != NULL && text[0] != '\0')
 			rc = conf_addr_parse(field, text, (uint16_t)k->min, k->flags, msg,
 			    sizeof(msg));
+		else
+			memset(field, 0, sizeof(struct sa));
 		break;
 	case CONF_TYPE_HOOK:
 		rc = k->fn != NULL ? 0 : EINVAL;
@@ -288,6 +291,7 @@ struct nearest {
 	size_t len;
 	const char *best;
 	unsigned score;
+	bool exact;         /* word itself is a candidate: nothing to suggest */
 };
 
 static void
@@ -299,8 +303,10 @@ nearest_offer(struct nearest *n, const char *cand, size_t lc)
 	if (lw == 0 || lw > WORD_MAX || lc == 0 || lc > WORD_MAX)
 		return;
 	d = word_distance(n->word, lw, cand, lc);
-	if (d == 0)
+	if (d == 0) {
+		n->exact = true;
 		return;
+	}
 	/* Spelling slips first; then a renamed key that kept a part ("crl_file", "tls_crl"). */
 	if (d <= limit) {
 		score = d;
@@ -308,7 +314,7 @@ nearest_offer(struct nearest *n, const char *cand, size_t lc)
 		shared = word_shared_parts(n->word, lw, cand, lc);
 		if (shared == 0)
 			return;
-		score = 100 - shared;
+		score = SCORE_PARTS - shared;
 	}
 	if (n->best == NULL || score < n->score) {
 		n->best = cand;
@@ -319,13 +325,13 @@ nearest_offer(struct nearest *n, const char *cand, size_t lc)
 const char *
 conf_nearest(const char *word, const char *const *words, size_t n)
 {
-	struct nearest nr = { word, word ? strlen(word) : 0, NULL, 0 };
+	struct nearest nr = { word, word ? strlen(word) : 0, NULL, 0, false };
 	size_t i;
 
 	for (i = 0; i < n && word != NULL; i++)
 		if (words[i] != NULL)
 			nearest_offer(&nr, words[i], strlen(words[i]));
-	return nr.best;
+	return nr.exact ? NULL : nr.best;
 }
 
 /* The row of kind (plain or named) and name in any table; with name NULL, any row of kind. */
@@ -368,7 +374,7 @@ unknown_section(const struct conf *c, const struct conf_key *const *tables,
 {
 	size_t n = strcspn(e->section, " "), t;
 	const struct conf_key *k, *same;
-	struct nearest nr = { e->section, n, NULL, 0 };
+	struct nearest nr = { e->section, n, NULL, 0, false };
 	unsigned line = e->section_line ? e->section_line : e->line;
 	bool named_missing;
 
@@ -402,11 +408,12 @@ unknown_section(const struct conf *c, const struct conf_key *const *tables,
 	    k->flags & CONF_NAMED ? (e->section[n] ? e->section + n + 1 : "<name>") : "");
 }
 
-static int
-unknown_key(const struct conf *c, const struct conf_key *const *tables,
-    const struct conf_key *kind, const struct conf_entry *e, struct conf_error *err)
+/* The nearest key of kind, by spelling (parts: false) or by a shared part (parts: true). */
+static const char *
+nearest_key(const struct conf_key *const *tables, const struct conf_key *kind,
+    const char *key, bool parts)
 {
-	struct nearest nr = { e->key, strlen(e->key), NULL, 0 };
+	struct nearest nr = { key, strlen(key), NULL, 0, false };
 	const struct conf_key *k;
 	size_t t;
 
@@ -414,15 +421,35 @@ unknown_key(const struct conf *c, const struct conf_key *const *tables,
 		for (k = tables[t]; k->name != NULL; k++)
 			if (strcasecmp(k->section, kind->section) == 0)
 				nearest_offer(&nr, k->name, strlen(k->name));
-	if (nr.best != NULL)
+	if (nr.best != NULL && (nr.score >= SCORE_PARTS / 2) != parts)
+		return NULL;
+	return nr.best;
+}
+
+static int
+unknown_key(const struct conf *c, const struct conf_key *const *tables,
+    const struct conf_key *kind, const struct conf_entry *e, struct conf_error *err)
+{
+	const struct conf_key *k;
+	const char *best;
+	size_t t;
+
+	/* A slip of spelling first, then the same key in another section, then a key that
+	 * shares a part of the name: the most likely meaning first. */
+	best = nearest_key(tables, kind, e->key, false);
+	if (best != NULL)
 		return conf_error_setf(err, c->name, e->line, e->section, e->key,
-		    "unknown key (did you mean %s?)", nr.best);
+		    "unknown key (did you mean %s?)", best);
 	for (t = 0; tables[t] != NULL; t++)
 		for (k = tables[t]; k->name != NULL; k++)
 			if (strcasecmp(k->name, e->key) == 0)
 				return conf_error_setf(err, c->name, e->line, e->section, e->key,
 				    "unknown key here (it belongs in [%s%s])", k->section,
 				    k->flags & CONF_NAMED ? " <name>" : "");
+	best = nearest_key(tables, kind, e->key, true);
+	if (best != NULL)
+		return conf_error_setf(err, c->name, e->line, e->section, e->key,
+		    "unknown key (did you mean %s?)", best);
 	return conf_error_setf(err, c->name, e->line, e->section, e->key, "unknown key");
 }
 

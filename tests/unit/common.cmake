@@ -22,6 +22,8 @@ sbc_unit_test(common_config SOURCES ${SBC_TEST_DIR}/unit/test_config.c
 # test_oom makes each allocation in config.c fail in turn through these wrappers.
 target_link_options(common_config PRIVATE ${SBC_OOM_WRAP_FLAGS})
 
+sbc_unit_test(common_config_table SOURCES ${SBC_TEST_DIR}/unit/test_config_table.c LIBS sbccommon)
+
 sbc_unit_test(common_addr SOURCES ${SBC_TEST_DIR}/unit/test_addr.c LIBS sbccommon)
 
 sbc_unit_test(common_metrics SOURCES ${SBC_TEST_DIR}/unit/test_metrics.c
