@@ -85,7 +85,7 @@ list_apply(struct conf *c, const struct conf_key *k, const char *section, void *
 	int rc;
 
 	if (k->fn == NULL)
-		return EINVAL;
+		return conf_error_setf(err, c->name, 0, section, k->name, "no hook for this key");
 	conf_effective_drop(c, section, k->name);
 	for (i = 0; i < c->nents; i++) {
 		struct conf_entry *e = &c->ents[i];
