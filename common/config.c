@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
-/* INI configuration on libinih: every (section, key, value, line) kept in order, typed getters. */
+/* INI configuration on libinih: every (section, key, value, line) kept in order, errors, lookups. */
 #include <ctype.h>
 #include <errno.h>
 #include <stdarg.h>
@@ -9,35 +9,10 @@
 
 #include <ini.h>
 
-#include "config.h"
+#include "config_int.h"
 
 /* MAX_SECTION in Debian's libinih 55 (ini.c; not exported by ini.h). */
 #define CONF_MAX_SECTION 50
-
-/* One "key = value" line as read from the file. */
-struct conf_entry {
-	char *section;      /* normalised: trimmed, inner blanks collapsed to one space */
-	char *key;
-	char *value;
-	unsigned line;
-	bool read;          /* a getter asked for it */
-};
-
-/* One value a getter returned, for conf_print_effective. */
-struct conf_effective {
-	char *section;
-	char *key;
-	char *value;
-	unsigned line;      /* 0: the default was used */
-};
-
-struct conf {
-	char *name;         /* file name for errors */
-	struct conf_entry *ents;
-	size_t nents, cap;
-	struct conf_effective *effs;
-	size_t neffs, effcap;
-};
 
 /* Parser state passed through libinih. */
 struct conf_parse {
@@ -45,6 +20,7 @@ struct conf_parse {
 	const char *text;   /* string input; NULL when reading a FILE */
 	FILE *fp;
 	unsigned line;      /* line number of the text last handed to inih */
+	unsigned section_line;  /* line of the last "[section]" header handed to inih */
 	bool at_bol;        /* the previous read ended a line */
 	unsigned bad_line;  /* first line our handler or reader rejected */
 	char bad_msg[128];
@@ -66,8 +42,8 @@ error_fill(struct conf_error *err, const char *file, unsigned line, const char *
 	return EINVAL;
 }
 
-static int __attribute__((format(printf, 6, 7)))
-error_set(struct conf_error *err, const char *file, unsigned line, const char *section,
+int
+conf_error_setf(struct conf_error *err, const char *file, unsigned line, const char *section,
     const char *key, const char *fmt, ...)
 {
 	va_list ap;
@@ -93,8 +69,8 @@ conf_error_str(const struct conf_error *err, char *buf, size_t size)
 }
 
 /* "  route   a " -> "route a": operators align section names with blanks. */
-static char *
-section_normalise(const char *s)
+char *
+conf_section_normalise(const char *s)
 {
 	char *out = malloc(strlen(s) + 1), *o = out;
 	bool blank = false;
@@ -155,10 +131,11 @@ conf_handler(void *user, const char *section, const char *name, const char *valu
 	}
 	e = &c->ents[c->nents];
 	memset(e, 0, sizeof(*e));
-	e->section = section_normalise(section);
+	e->section = conf_section_normalise(section);
 	e->key = strdup(name);
 	e->value = strdup(value);
 	e->line = p->line;
+	e->section_line = p->section_line;
 	if (e->section == NULL || e->key == NULL || e->value == NULL) {
 		free(e->section);
 		free(e->key);
@@ -168,6 +145,20 @@ conf_handler(void *user, const char *section, const char *name, const char *valu
 	}
 	c->nents++;
 	return 1;
+}
+
+/* inih reports a section only with its keys: remember where each header is. */
+static void
+section_header_note(struct conf_parse *p, const char *str, size_t n)
+{
+	size_t i = 0;
+
+	if (p->line == 1 && n >= 3 && memcmp(str, "\xEF\xBB\xBF", 3) == 0)
+		i = 3;
+	while (i < n && (str[i] == ' ' || str[i] == '\t'))
+		i++;
+	if (i < n && str[i] == '[')
+		p->section_line = p->line;
 }
 
 /*
@@ -225,6 +216,7 @@ conf_reader(char *str, int num, void *stream)
 	if (max == 0)
 		return NULL;
 	str[n] = '\0';
+	section_header_note(p, str, n);
 	return str;
 }
 
@@ -256,7 +248,7 @@ conf_parse_run(struct conf **cp, const char *name, const char *text, FILE *fp,
 	if (fp != NULL && ferror(fp)) {
 		/* e.g. EISDIR: fopen() accepts a directory, reading it fails. */
 		ret = errno ? errno : EIO;
-		error_set(err, c->name, 0, NULL, NULL, "read error: %s", strerror(ret));
+		conf_error_setf(err, c->name, 0, NULL, NULL, "read error: %s", strerror(ret));
 		goto out;
 	}
 	if (rc != 0 || p.bad_line != 0) {
@@ -264,9 +256,9 @@ conf_parse_run(struct conf **cp, const char *name, const char *text, FILE *fp,
 
 		/* The earlier of inih's and our own complaint is the one to fix first. */
 		if (p.bad_line != 0 && (rc <= 0 || p.bad_line <= (unsigned)rc))
-			error_set(err, c->name, p.bad_line, NULL, NULL, "%s", p.bad_msg);
+			conf_error_setf(err, c->name, p.bad_line, NULL, NULL, "%s", p.bad_msg);
 		else
-			error_set(err, c->name, line, NULL, NULL,
+			conf_error_setf(err, c->name, line, NULL, NULL,
 			    "syntax error (expected [section] or key = value)");
 		ret = EBADMSG;
 		goto out;
@@ -290,7 +282,7 @@ conf_load(struct conf **cp, const char *path, struct conf_error *err)
 	fp = fopen(path, "r");
 	if (fp == NULL) {
 		ret = errno;
-		error_set(err, path, 0, NULL, NULL, "cannot open: %s", strerror(ret));
+		conf_error_setf(err, path, 0, NULL, NULL, "cannot open: %s", strerror(ret));
 		return ret;
 	}
 	errno = 0;
@@ -336,8 +328,8 @@ conf_free(struct conf *c)
 }
 
 /* Compares a stored (normalised) name with a caller's, normalising the latter on the fly. */
-static bool
-section_eq(const char *n, const char *a)
+bool
+conf_section_eq(const char *n, const char *a)
 {
 	if (a == NULL)
 		a = "";
@@ -362,253 +354,29 @@ section_eq(const char *n, const char *a)
 }
 
 /* The last entry for section.key (a repeated scalar key: the last one wins). */
-static struct conf_entry *
-entry_find(const struct conf *c, const char *section, const char *key)
+struct conf_entry *
+conf_entry_find(const struct conf *c, const char *section, const char *key)
 {
 	size_t i;
 
 	for (i = c->nents; i-- > 0;) {
 		struct conf_entry *e = &c->ents[i];
 
-		if (strcasecmp(e->key, key) == 0 && section_eq(e->section, section))
+		if (strcasecmp(e->key, key) == 0 && conf_section_eq(e->section, section))
 			return e;
 	}
 	return NULL;
 }
 
-static void
-entries_mark_read(struct conf *c, const char *section, const char *key)
+void
+conf_entries_mark_read(struct conf *c, const char *section, const char *key)
 {
 	size_t i;
 
 	for (i = 0; i < c->nents; i++)
 		if (strcasecmp(c->ents[i].key, key) == 0 &&
-		    section_eq(c->ents[i].section, section))
+		    conf_section_eq(c->ents[i].section, section))
 			c->ents[i].read = true;
-}
-
-/* Records what a getter returned; a later read of the same key replaces it. */
-static void
-effective_record(struct conf *c, const char *section, const char *key, const char *value,
-    unsigned line, bool replace)
-{
-	struct conf_effective *f = NULL;
-	size_t i;
-
-	if (replace) {
-		for (i = 0; i < c->neffs; i++)
-			if (strcasecmp(c->effs[i].key, key) == 0 &&
-			    section_eq(c->effs[i].section, section)) {
-				f = &c->effs[i];
-				break;
-			}
-	}
-	if (f == NULL) {
-		if (c->neffs == c->effcap) {
-			size_t ncap = c->effcap ? c->effcap * 2 : 32;
-			struct conf_effective *n = realloc(c->effs, ncap * sizeof(*n));
-
-			/* Out of memory only loses a line of the print-out. */
-			if (n == NULL)
-				return;
-			c->effs = n;
-			c->effcap = ncap;
-		}
-		f = &c->effs[c->neffs];
-		memset(f, 0, sizeof(*f));
-		f->section = section_normalise(section ? section : "");
-		f->key = strdup(key);
-		if (f->section == NULL || f->key == NULL) {
-			free(f->section);
-			free(f->key);
-			return;
-		}
-		c->neffs++;
-	}
-	free(f->value);
-	f->value = strdup(value ? value : "");
-	f->line = line;
-}
-
-static int
-lookup(struct conf *c, const char *section, const char *key, const struct conf_entry **ep)
-{
-	if (c == NULL || key == NULL)
-		return EINVAL;
-	entries_mark_read(c, section, key);
-	*ep = entry_find(c, section, key);
-	return 0;
-}
-
-int
-conf_get_str(struct conf *c, const char *section, const char *key,
-    const char *def, const char **out, struct conf_error *err)
-{
-	const struct conf_entry *e;
-	int ret;
-
-	ret = lookup(c, section, key, &e);
-	if (ret)
-		return ret;
-	effective_record(c, section, key, e ? e->value : def ? def : "", e ? e->line : 0, true);
-	*out = e ? e->value : def;
-	return 0;
-}
-
-static bool
-parse_int(const char *s, int64_t *v)
-{
-	char *end;
-	long long x;
-
-	if (s == NULL || *s == '\0' || isspace((unsigned char)*s))
-		return false;
-	errno = 0;
-	x = strtoll(s, &end, 10);
-	if (errno != 0 || *end != '\0')
-		return false;
-	*v = x;
-	return true;
-}
-
-int
-conf_get_int(struct conf *c, const char *section, const char *key,
-    int64_t def, int64_t min, int64_t max, int64_t *out, struct conf_error *err)
-{
-	const struct conf_entry *e;
-	char buf[32];
-	int64_t v;
-	int ret;
-
-	ret = lookup(c, section, key, &e);
-	if (ret)
-		return ret;
-	if (e == NULL) {
-		snprintf(buf, sizeof(buf), "%lld", (long long)def);
-		effective_record(c, section, key, buf, 0, true);
-		*out = def;
-		return 0;
-	}
-	if (!parse_int(e->value, &v) || v < min || v > max)
-		return error_set(err, c->name, e->line, section, key,
-		    "expected integer %lld..%lld, got '%.60s'", (long long)min,
-		    (long long)max, e->value);
-	effective_record(c, section, key, e->value, e->line, true);
-	*out = v;
-	return 0;
-}
-
-int
-conf_get_bool(struct conf *c, const char *section, const char *key,
-    bool def, bool *out, struct conf_error *err)
-{
-	static const char *const yes[] = { "yes", "true", "on", "1", NULL };
-	static const char *const no[] = { "no", "false", "off", "0", NULL };
-	const struct conf_entry *e;
-	unsigned i;
-	int ret;
-
-	ret = lookup(c, section, key, &e);
-	if (ret)
-		return ret;
-	if (e == NULL) {
-		effective_record(c, section, key, def ? "yes" : "no", 0, true);
-		*out = def;
-		return 0;
-	}
-	for (i = 0; yes[i] != NULL; i++) {
-		if (strcasecmp(e->value, yes[i]) == 0) {
-			effective_record(c, section, key, e->value, e->line, true);
-			*out = true;
-			return 0;
-		}
-		if (strcasecmp(e->value, no[i]) == 0) {
-			effective_record(c, section, key, e->value, e->line, true);
-			*out = false;
-			return 0;
-		}
-	}
-	return error_set(err, c->name, e->line, section, key,
-	    "expected boolean (yes/no, true/false, on/off, 1/0), got '%.60s'", e->value);
-}
-
-int
-conf_get_enum(struct conf *c, const char *section, const char *key,
-    const char *const *choices, unsigned def, unsigned *out, struct conf_error *err)
-{
-	const struct conf_entry *e;
-	char list[120];
-	size_t len = 0;
-	unsigned i, n;
-	int ret;
-
-	if (choices == NULL)
-		return EINVAL;
-	for (n = 0; choices[n] != NULL; n++)
-		;
-	if (def >= n)
-		return EINVAL;
-	ret = lookup(c, section, key, &e);
-	if (ret)
-		return ret;
-	if (e == NULL) {
-		effective_record(c, section, key, choices[def], 0, true);
-		*out = def;
-		return 0;
-	}
-	for (i = 0; i < n; i++) {
-		if (strcasecmp(e->value, choices[i]) == 0) {
-			effective_record(c, section, key, choices[i], e->line, true);
-			*out = i;
-			return 0;
-		}
-	}
-	list[0] = '\0';
-	for (i = 0; i < n && len < sizeof(list); i++) {
-		int w = snprintf(list + len, sizeof(list) - len, "%s%s", i ? "|" : "", choices[i]);
-
-		if (w < 0)
-			break;
-		len += (size_t)w;
-	}
-	return error_set(err, c->name, e->line, section, key,
-	    "expected one of %s, got '%.40s'", list, e->value);
-}
-
-unsigned
-conf_get_all(struct conf *c, const char *section, const char *key,
-    const char **values, unsigned max)
-{
-	unsigned n = 0;
-	size_t i, j;
-
-	if (c == NULL || key == NULL)
-		return 0;
-	/* Drop what an earlier read recorded, then record every value afresh. */
-	for (i = j = 0; i < c->neffs; i++) {
-		struct conf_effective *f = &c->effs[i];
-
-		if (strcasecmp(f->key, key) == 0 && section_eq(f->section, section)) {
-			free(f->section);
-			free(f->key);
-			free(f->value);
-			continue;
-		}
-		c->effs[j++] = *f;
-	}
-	c->neffs = j;
-	for (i = 0; i < c->nents; i++) {
-		struct conf_entry *e = &c->ents[i];
-
-		if (strcasecmp(e->key, key) != 0 || !section_eq(e->section, section))
-			continue;
-		e->read = true;
-		effective_record(c, section, key, e->value, e->line, false);
-		if (values != NULL && n < max)
-			values[n] = e->value;
-		n++;
-	}
-	return n;
 }
 
 unsigned
@@ -618,7 +386,7 @@ conf_key_line(const struct conf *c, const char *section, const char *key)
 
 	if (c == NULL || key == NULL)
 		return 0;
-	e = entry_find(c, section, key);
+	e = conf_entry_find(c, section, key);
 	return e ? e->line : 0;
 }
 
@@ -662,6 +430,31 @@ conf_foreach_section(const struct conf *c, const char *prefix, conf_section_h *f
 	free(distinct);
 }
 
+unsigned
+conf_section_line(const struct conf *c, const char *section)
+{
+	size_t i;
+
+	for (i = 0; c != NULL && i < c->nents; i++)
+		if (conf_section_eq(c->ents[i].section, section))
+			return c->ents[i].section_line ? c->ents[i].section_line : c->ents[i].line;
+	return 0;
+}
+
+int
+conf_section_error(const struct conf *c, const char *section, struct conf_error *err,
+    const char *fmt, ...)
+{
+	va_list ap;
+	char msg[sizeof(err->msg)];
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	return conf_error_setf(err, c ? c->name : "", conf_section_line(c, section), section, NULL,
+	    "%s", msg);
+}
+
 void
 conf_foreach_unread(const struct conf *c, conf_unknown_h *fn, void *arg)
 {
@@ -672,57 +465,4 @@ conf_foreach_unread(const struct conf *c, conf_unknown_h *fn, void *arg)
 	for (i = 0; i < c->nents; i++)
 		if (!c->ents[i].read)
 			fn(c->ents[i].section, c->ents[i].key, c->ents[i].line, arg);
-}
-
-static bool
-key_is_secret(const char *key)
-{
-	return strcasestr(key, "password") != NULL || strcasestr(key, "secret") != NULL;
-}
-
-static void
-effective_print_section(const struct conf *c, FILE *f, const char *section)
-{
-	size_t j;
-
-	for (j = 0; j < c->neffs; j++) {
-		const struct conf_effective *e = &c->effs[j];
-
-		if (strcasecmp(e->section, section) != 0)
-			continue;
-		fprintf(f, "%s = %s  ; ", e->key,
-		    key_is_secret(e->key) && e->value[0] ? "***" : e->value);
-		if (e->line == 0)
-			fprintf(f, "default\n");
-		else
-			fprintf(f, "%s:%u\n", c->name, e->line);
-	}
-}
-
-void
-conf_print_effective(const struct conf *c, FILE *f)
-{
-	bool any = false;
-	size_t i, j;
-
-	if (c == NULL || f == NULL)
-		return;
-	/* Keys outside any section first: after a [header] they would read as its keys. */
-	for (i = 0; i < c->neffs && !any; i++)
-		any = c->effs[i].section[0] == '\0';
-	if (any)
-		effective_print_section(c, f, "");
-	for (i = 0; i < c->neffs; i++) {
-		const char *s = c->effs[i].section;
-		bool done = s[0] == '\0';
-
-		/* Group by section in first-read order; a section prints once. */
-		for (j = 0; j < i && !done; j++)
-			done = strcasecmp(c->effs[j].section, s) == 0;
-		if (done)
-			continue;
-		fprintf(f, "%s[%s]\n", any ? "\n" : "", s);
-		any = true;
-		effective_print_section(c, f, s);
-	}
 }

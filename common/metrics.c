@@ -137,6 +137,18 @@ labels_valid(const char *s)
 	}
 }
 
+/* Whether name is registered with the other type. */
+static bool
+series_type_clash(const struct metrics *m, const char *name, enum series_type type)
+{
+	size_t i;
+
+	for (i = 0; i < m->nseries; i++)
+		if (strcmp(m->series[i]->name, name) == 0 && m->series[i]->type != type)
+			return true;
+	return false;
+}
+
 static struct metric *
 series_register(struct metrics *m, const char *name, const char *labels, const char *help,
     enum series_type type)
@@ -200,6 +212,30 @@ struct metric *
 metrics_gauge(struct metrics *m, const char *name, const char *labels, const char *help)
 {
 	return series_register(m, name, labels, help, SERIES_GAUGE);
+}
+
+int
+metrics_register_table(struct metrics *m, const struct metrics_def *defs, void *base)
+{
+	const struct metrics_def *d;
+	struct metric *s;
+
+	if (m == NULL || defs == NULL || base == NULL)
+		return EINVAL;
+	for (d = defs; d->name != NULL; d++) {
+		/* Invalid rows are told apart from ENOMEM: they are bugs, not load. */
+		if (!name_valid(d->name, true) ||
+		    (d->labels != NULL && d->labels[0] != '\0' && !labels_valid(d->labels)) ||
+		    (d->help != NULL && strlen(d->help) > METRICS_MAX_HELP))
+			return EINVAL;
+		s = series_register(m, d->name, d->labels, d->help,
+		    d->type == METRICS_GAUGE ? SERIES_GAUGE : SERIES_COUNTER);
+		if (s == NULL)
+			return series_type_clash(m, d->name, d->type == METRICS_GAUGE ?
+			    SERIES_GAUGE : SERIES_COUNTER) ? EINVAL : ENOMEM;
+		*(struct metric **)(void *)((char *)base + d->off) = s;
+	}
+	return 0;
 }
 
 int

@@ -1,10 +1,12 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /* Metrics in Prometheus text format on libevent's HTTP server (GET /metrics).
- * Counters and gauges are registered by name; collectors add dynamic series. */
+ * Counters and gauges are registered from tables, one row per series; collectors add
+ * dynamic series. */
 #ifndef SBC_COMMON_METRICS_H
 #define SBC_COMMON_METRICS_H
 
 #include <stdatomic.h>
+#include <stddef.h>
 #include <stdint.h>
 
 struct event_base;
@@ -39,6 +41,27 @@ uint16_t metrics_port(const struct metrics *m);
  */
 struct metric *metrics_counter(struct metrics *m, const char *name, const char *labels, const char *help);
 struct metric *metrics_gauge(struct metrics *m, const char *name, const char *labels, const char *help);
+
+enum metrics_type {
+	METRICS_COUNTER = 0,
+	METRICS_GAUGE,
+};
+
+/* One series. A table is an array of rows ended by a row whose name is NULL. */
+struct metrics_def {
+	const char *name;
+	enum metrics_type type;
+	const char *labels;       /* NULL: none; else as metrics_counter() takes them */
+	const char *help;         /* NULL: the family's first help */
+	size_t off;               /* of the struct metric * that receives the series */
+};
+
+/*
+ * Registers every row of defs and stores each series at base + off. Returns 0, EINVAL
+ * (a row with an invalid name or labels, or a type clash: a programming error) or
+ * ENOMEM. On error, pointers already stored stay valid (owned by m).
+ */
+int metrics_register_table(struct metrics *m, const struct metrics_def *defs, void *base);
 
 /* A collector writes extra series when /metrics is read (from the base's thread). */
 typedef void (metrics_collect_h)(struct evbuffer *out, void *arg);

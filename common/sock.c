@@ -40,3 +40,21 @@ sock_local_addr(int fd, struct sa *out)
 	sa_from_sockaddr(out, (struct sockaddr *)&ss, len);
 	return 0;
 }
+
+int
+sock_addr_local(const struct sa *a)
+{
+	struct sa probe;
+	int fd, err;
+
+	if (a == NULL || (sa_family(a) != AF_INET && sa_family(a) != AF_INET6))
+		return EINVAL;
+	/* Port 0: the question is the address, not whether a daemon holds the port. */
+	probe = *a;
+	sa_set_port(&probe, 0);
+	err = sock_udp_bind(&probe, 0, &fd);
+	if (err)
+		return err;
+	close(fd);
+	return 0;
+}

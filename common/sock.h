@@ -13,6 +13,13 @@
  */
 int sock_udp_bind(const struct sa *local, int rcvbuf, int *fdp);
 
+/*
+ * Whether a's IP is an address of this host (or the wildcard): binds a UDP socket to it
+ * with port 0 and closes it at once, nothing is sent. Returns 0, or the errno of the
+ * bind (EADDRNOTAVAIL: not on this host), or EINVAL for a NULL or unset address.
+ */
+int sock_addr_local(const struct sa *a);
+
 /* The address a socket is bound to. Returns 0 or errno; *out written only on success. */
 int sock_local_addr(int fd, struct sa *out);
 

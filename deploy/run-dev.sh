@@ -41,18 +41,7 @@ if [ ! -f "$run/certs/server-chain.pem" ]; then
 	bash deploy/certs/make-certs.sh -o "$run/certs" -s "IP:$ip" -c dev-client "$domain"
 fi
 
-# The examples use documentation addresses; on one machine everything is loopback.
-sed -e "s/^address = 203\.0\.113\.5/address = $ip/" \
-    -e "s/^address = 10\.0\.0\.5/address = $ip/" \
-    -e "s/127\.0\.0\.1:/$ip:/; s/^host = 127\.0\.0\.1/host = $ip/" \
-    -e "s/^port = 6379/port = $redis_port/" \
-    deploy/examples/mediad.ini > "$run/mediad.ini"
-sed -e "s|^tls_cert = .*|tls_cert = $run/certs/server-chain.pem|" \
-    -e "s/127\.0\.0\.1:/$ip:/g; s/^host = 127\.0\.0\.1/host = $ip/" \
-    -e "s|^tls_key = .*|tls_key = $run/certs/server.key|" \
-    -e "s|^tls_ca = .*|tls_ca = $run/certs/ca.crt|" \
-    -e "s/^port = 6379/port = $redis_port/" \
-    deploy/examples/sigproxy.ini > "$run/sigproxy.ini"
+bash deploy/dev-config.sh "$run" "$run/certs" "$redis_port" "$ip"
 
 pids=()
 cleanup() {

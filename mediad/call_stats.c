@@ -459,49 +459,45 @@ call_stats_collect(struct evbuffer *out, void *arg)
 	free(items);
 }
 
+#define CMD_HELP "ng commands run (retransmissions answered from the cache excluded)"
+#define CTR(field) offsetof(struct mediad_counters, field)
+
+/* The daemon's counters, one row each; ng_op order for the per-command series. */
+static const struct metrics_def mediad_counter_defs[] = {
+	{ "mediad_ng_commands_total", METRICS_COUNTER, "command=\"unknown\"", CMD_HELP, CTR(cmd[0]) },
+	{ "mediad_ng_commands_total", METRICS_COUNTER, "command=\"ping\"", CMD_HELP, CTR(cmd[1]) },
+	{ "mediad_ng_commands_total", METRICS_COUNTER, "command=\"offer\"", CMD_HELP, CTR(cmd[2]) },
+	{ "mediad_ng_commands_total", METRICS_COUNTER, "command=\"answer\"", CMD_HELP, CTR(cmd[3]) },
+	{ "mediad_ng_commands_total", METRICS_COUNTER, "command=\"delete\"", CMD_HELP, CTR(cmd[4]) },
+	{ "mediad_ng_commands_total", METRICS_COUNTER, "command=\"query\"", CMD_HELP, CTR(cmd[5]) },
+	{ "mediad_ng_commands_total", METRICS_COUNTER, "command=\"list\"", CMD_HELP, CTR(cmd[6]) },
+	{ "mediad_ng_commands_total", METRICS_COUNTER, "command=\"statistics\"", CMD_HELP,
+	  CTR(cmd[7]) },
+	{ "mediad_ng_errors_total", METRICS_COUNTER, NULL,
+	  "ng commands answered with an error", CTR(errors) },
+	{ "mediad_ng_dropped_total", METRICS_COUNTER, "reason=\"not-allowed\"",
+	  "ng datagrams dropped without reply", CTR(dropped_acl) },
+	{ "mediad_ng_dropped_total", METRICS_COUNTER, "reason=\"malformed\"", NULL,
+	  CTR(dropped_malformed) },
+	{ "mediad_ng_dropped_total", METRICS_COUNTER, "reason=\"in-progress\"", NULL,
+	  CTR(dropped_in_progress) },
+	{ "mediad_ng_cache_hits_total", METRICS_COUNTER, NULL,
+	  "retransmitted ng commands answered from the cookie cache", CTR(cache_hits) },
+	{ "mediad_ng_cookie_collisions_total", METRICS_COUNTER, NULL,
+	  "cookies reused by a different request (run as new)", CTR(cookie_collisions) },
+	{ "mediad_calls_active", METRICS_GAUGE, NULL, "calls held now", CTR(calls_active) },
+	{ "mediad_calls_total", METRICS_COUNTER, NULL, "calls created", CTR(calls_total) },
+	{ "mediad_ports_exhausted_total", METRICS_COUNTER, NULL,
+	  "offers refused with \"Ran out of ports\"", CTR(no_ports) },
+	{ "mediad_redis_writes_total", METRICS_COUNTER, NULL,
+	  "Redis commands queued for call state and registration", CTR(redis_writes) },
+	{ "mediad_redis_write_failures_total", METRICS_COUNTER, NULL,
+	  "Redis writes lost (disconnected or error reply)", CTR(redis_write_failures) },
+	{ NULL, 0, NULL, NULL, 0 },
+};
+
 int
 mediad_counters_register(struct mediad *md)
 {
-	static const char *const ops[8] = {
-		"unknown", "ping", "offer", "answer", "delete", "query", "list", "statistics",
-	};
-	struct metrics *m = md->metrics;
-	struct mediad_counters *c = &md->ctr;
-	char labels[64];
-	unsigned i;
-
-	for (i = 0; i < 8; i++) {
-		snprintf(labels, sizeof(labels), "command=\"%s\"", ops[i]);
-		c->cmd[i] = metrics_counter(m, "mediad_ng_commands_total", labels,
-		    "ng commands run (retransmissions answered from the cache excluded)");
-	}
-	c->errors = metrics_counter(m, "mediad_ng_errors_total", NULL,
-	    "ng commands answered with an error");
-	c->dropped_acl = metrics_counter(m, "mediad_ng_dropped_total", "reason=\"not-allowed\"",
-	    "ng datagrams dropped without reply");
-	c->dropped_malformed = metrics_counter(m, "mediad_ng_dropped_total",
-	    "reason=\"malformed\"", NULL);
-	c->dropped_in_progress = metrics_counter(m, "mediad_ng_dropped_total",
-	    "reason=\"in-progress\"", NULL);
-	c->cache_hits = metrics_counter(m, "mediad_ng_cache_hits_total", NULL,
-	    "retransmitted ng commands answered from the cookie cache");
-	c->cookie_collisions = metrics_counter(m, "mediad_ng_cookie_collisions_total", NULL,
-	    "cookies reused by a different request (run as new)");
-	c->calls_active = metrics_gauge(m, "mediad_calls_active", NULL, "calls held now");
-	c->calls_total = metrics_counter(m, "mediad_calls_total", NULL, "calls created");
-	c->no_ports = metrics_counter(m, "mediad_ports_exhausted_total", NULL,
-	    "offers refused with \"Ran out of ports\"");
-	c->redis_writes = metrics_counter(m, "mediad_redis_writes_total", NULL,
-	    "Redis commands queued for call state and registration");
-	c->redis_write_failures = metrics_counter(m, "mediad_redis_write_failures_total", NULL,
-	    "Redis writes lost (disconnected or error reply)");
-	for (i = 0; i < 8; i++)
-		if (c->cmd[i] == NULL)
-			return ENOMEM;
-	if (c->errors == NULL || c->dropped_acl == NULL || c->dropped_malformed == NULL ||
-	    c->dropped_in_progress == NULL || c->cache_hits == NULL ||
-	    c->cookie_collisions == NULL || c->calls_active == NULL || c->calls_total == NULL ||
-	    c->no_ports == NULL || c->redis_writes == NULL || c->redis_write_failures == NULL)
-		return ENOMEM;
-	return 0;
+	return metrics_register_table(md->metrics, mediad_counter_defs, &md->ctr);
 }

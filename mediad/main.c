@@ -27,15 +27,6 @@ usage(void)
 }
 
 static void
-unread_key(const char *section, const char *key, unsigned line, void *arg)
-{
-	const char *file = arg;
-
-	log_warnx("config_unknown_key file=%s line=%u key=%s.%s (ignored; a typo?)",
-	    file, line, section, key);
-}
-
-static void
 on_signal(evutil_socket_t sig, short what, void *arg)
 {
 	struct mediad *md = arg;
@@ -95,7 +86,6 @@ main(int argc, char **argv)
 		conf_free(conf);
 		return 1;
 	}
-	conf_foreach_unread(conf, unread_key, (void *)file);
 	if (check) {
 		conf_print_effective(conf, stdout);
 		printf("; %s: configuration OK (%u interfaces)\n", file, md->cfg.niface);

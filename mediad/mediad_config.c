@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
-/* mediad's configuration: [mediad], [interface <name>], [srtp], [redis], validated whole. */
+/* mediad's configuration: the table of [mediad], [interface <name>], [srtp] and [redis]
+ * keys, and the checks between keys; the file is validated whole. */
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,21 +11,13 @@
 #include "config.h"
 #include "mediad.h"
 
-#define GET_INT(sec, key, def, lo, hi, dst) do {				\
-	int64_t v_;								\
-	err = conf_get_int(c, sec, key, def, lo, hi, &v_, e);			\
-	if (err)								\
-		goto out;							\
-	(dst) = v_;								\
-} while (0)
-
 /* Splits a value on commas and blanks; calls fn per word. Stops at the first error. */
-typedef int (word_h)(const char *w, size_t len, void *arg);
+typedef int (word_h)(const char *w, size_t len, void *arg, char *msg, size_t size);
 
 static int
-for_each_word(const char *s, word_h *fn, void *arg)
+for_each_word(const char *s, word_h *fn, void *arg, char *msg, size_t size)
 {
-	while (*s != '\0') {
+	while (s != NULL && *s != '\0') {
 		size_t n;
 		int err;
 
@@ -32,7 +26,7 @@ for_each_word(const char *s, word_h *fn, void *arg)
 		n = strcspn(s, ", \t");
 		if (n == 0)
 			break;
-		err = fn(s, n, arg);
+		err = fn(s, n, arg, msg, size);
 		if (err)
 			return err;
 		s += n;
@@ -40,48 +34,48 @@ for_each_word(const char *s, word_h *fn, void *arg)
 	return 0;
 }
 
-struct allow_ctx {
-	struct mediad_config *cfg;
-	char bad[128];
-};
-
 static int
-allow_word(const char *w, size_t len, void *arg)
+allow_word(const char *w, size_t len, void *arg, char *msg, size_t size)
 {
-	struct allow_ctx *ctx = arg;
+	struct mediad_config *cfg = arg;
 	char tmp[128];
 
-	if (len >= sizeof(tmp) || ctx->cfg->nallow >= MEDIAD_MAX_ALLOW) {
-		snprintf(ctx->bad, sizeof(ctx->bad), "%s", len >= sizeof(tmp) ? "entry too long" :
-		    "too many entries");
+	if (len >= sizeof(tmp) || cfg->nallow >= MEDIAD_MAX_ALLOW) {
+		snprintf(msg, size, "%s", len >= sizeof(tmp) ? "entry too long" : "too many entries");
 		return EINVAL;
 	}
 	memcpy(tmp, w, len);
 	tmp[len] = '\0';
-	if (sa_net_parse(&ctx->cfg->allow[ctx->cfg->nallow], tmp)) {
-		snprintf(ctx->bad, sizeof(ctx->bad), "'%.64s' is not an address or CIDR", tmp);
+	if (sa_net_parse(&cfg->allow[cfg->nallow], tmp)) {
+		snprintf(msg, size, "'%.64s' is not an address or CIDR", tmp);
 		return EINVAL;
 	}
-	ctx->cfg->nallow++;
+	cfg->nallow++;
 	return 0;
+}
+
+/* ng_allow: each line is a list of networks; lines add up. */
+static int
+allow_line(const struct conf_key *k, const char *value, void *field, void *arg, char *msg,
+    size_t size)
+{
+	return for_each_word(value, allow_word, arg, msg, size);
 }
 
 struct suite_ctx {
 	enum crypto_suite *list;   /* NULL: only build the mask */
 	unsigned *n;
 	unsigned mask;
-	char bad[96];
 };
 
 static int
-suite_word(const char *w, size_t len, void *arg)
+suite_word(const char *w, size_t len, void *arg, char *msg, size_t size)
 {
 	struct suite_ctx *ctx = arg;
 	enum crypto_suite s = crypto_suite_from_name(w, len);
 
 	if (s == CRYPTO_SUITE_NONE) {
-		snprintf(ctx->bad, sizeof(ctx->bad), "unknown suite '%.*s'",
-		    (int)(len > 64 ? 64 : len), w);
+		snprintf(msg, size, "unknown suite '%.*s'", (int)(len > 64 ? 64 : len), w);
 		return EINVAL;
 	}
 	if (ctx->mask & (1u << s))
@@ -91,6 +85,134 @@ suite_word(const char *w, size_t len, void *arg)
 		ctx->list[(*ctx->n)++] = s;
 	return 0;
 }
+
+static int
+offer_suites_set(const struct conf_key *k, const char *value, void *field, void *arg,
+    char *msg, size_t size)
+{
+	struct mediad_config *cfg = arg;
+	struct suite_ctx sctx = { cfg->offer_suites, &cfg->noffer_suites, 0 };
+	int err;
+
+	cfg->noffer_suites = 0;
+	err = for_each_word(value, suite_word, &sctx, msg, size);
+	if (err == 0 && cfg->noffer_suites == 0) {
+		snprintf(msg, size, "empty");
+		err = EINVAL;
+	}
+	return err;
+}
+
+static int
+allowed_suites_set(const struct conf_key *k, const char *value, void *field, void *arg,
+    char *msg, size_t size)
+{
+	struct mediad_config *cfg = arg;
+	struct suite_ctx sctx = { NULL, NULL, 0 };
+	int err;
+
+	err = for_each_word(value, suite_word, &sctx, msg, size);
+	if (err == 0 && sctx.mask == 0) {
+		snprintf(msg, size, "empty");
+		err = EINVAL;
+	}
+	if (err == 0)
+		cfg->allowed_suites = sctx.mask;
+	return err;
+}
+
+/* id: defaults to the host name; it is part of Redis keys and "id:..." strings. */
+static int
+id_check(const struct conf_key *k, const char *value, void *field, void *arg, char *msg,
+    size_t size)
+{
+	char *id = field;
+
+	if (value == NULL && gethostname(id, k->size) != 0)
+		snprintf(id, k->size, "mediad");
+	id[k->size - 1] = '\0';
+	if (id[0] == '\0' || strpbrk(id, " \t:") != NULL) {
+		snprintf(msg, size, "must be non-empty, without blanks or ':'");
+		return EINVAL;
+	}
+	return 0;
+}
+
+/* advertised: what SDP shows (1:1 NAT); absent, the interface's own address. */
+static int
+advertised_default(const struct conf_key *k, const char *value, void *field, void *arg,
+    char *msg, size_t size)
+{
+	struct mediad_iface *ifc = arg;
+
+	if (value == NULL)
+		ifc->advertised = ifc->addr;
+	return 0;
+}
+
+static const char *const log_levels[] = { "err", "warn", "info", "debug", NULL };
+
+#define MD(field) CONF_FIELD(struct mediad_config, field)
+#define IF(field) CONF_FIELD(struct mediad_iface, field)
+
+/* Every key mediad knows. [mediad], [srtp], [redis] fill struct mediad_config (hooks get
+ * it as arg), each [interface <name>] one struct mediad_iface (arg: the same). */
+static const struct conf_key mediad_conf_keys[] = {
+	{ "mediad", "id", CONF_TYPE_STR, NULL, 0, 0, MD(id), NULL, 0, id_check },
+	{ "mediad", "ng_listen", CONF_TYPE_ADDR, "127.0.0.1:2223", 2223, 0, MD(ng_listen), NULL,
+	  CONF_LOCAL, NULL },
+	/* Default: loopback only, which is what a co-located sigproxy needs. */
+	{ "mediad", "ng_allow", CONF_TYPE_LIST, "127.0.0.0/8, ::1", 0, MEDIAD_MAX_ALLOW, 0, 0,
+	  NULL, 0, allow_line },
+	{ "mediad", "workers", CONF_TYPE_INT, "2", 1, 64, MD(workers), NULL, 0, NULL },
+	{ "mediad", "log_level", CONF_TYPE_ENUM, "info", 0, 0, MD(log_level), log_levels, 0, NULL },
+	{ "mediad", "metrics_listen", CONF_TYPE_STR, "", 0, 0, MD(metrics_listen), NULL, 0,
+	  conf_hook_listen_addr },
+	{ "mediad", "max_sessions", CONF_TYPE_INT, "0", 0, 1000000, MD(max_sessions), NULL, 0,
+	  NULL },
+	{ "mediad", "delete_delay", CONF_TYPE_INT, "0", 0, 3600, MD(delete_delay_s), NULL, 0,
+	  NULL },
+	{ "mediad", "offer_timeout", CONF_TYPE_INT, "3600", 1, 86400, MD(offer_timeout_s), NULL,
+	  0, NULL },
+	{ "mediad", "media_timeout", CONF_TYPE_INT, "60", 0, 86400, MD(media_timeout_s), NULL,
+	  0, NULL },
+	{ "mediad", "silent_timeout", CONF_TYPE_INT, "3600", 0, 86400, MD(silent_timeout_s),
+	  NULL, 0, NULL },
+	{ "mediad", "cookie_ttl", CONF_TYPE_INT, "45", 30, 600, MD(cookie_ttl_s), NULL, 0, NULL },
+
+	/* Media sockets bind here: it must be an address of this host. */
+	{ "interface", "address", CONF_TYPE_ADDR, NULL, 0, 0, IF(addr), NULL,
+	  CONF_NAMED | CONF_REQUIRED | CONF_NOPORT | CONF_NOWILD | CONF_LOCAL, NULL },
+	{ "interface", "advertised", CONF_TYPE_ADDR, NULL, 0, 0, IF(advertised), NULL,
+	  CONF_NAMED | CONF_NOPORT, advertised_default },
+	{ "interface", "port_min", CONF_TYPE_INT, "30000", 1024, 65534, IF(port_min), NULL,
+	  CONF_NAMED, NULL },
+	{ "interface", "port_max", CONF_TYPE_INT, "39999", 1025, 65535, IF(port_max), NULL,
+	  CONF_NAMED, NULL },
+
+	{ "srtp", "offer_suites", CONF_TYPE_HOOK, "AES_CM_128_HMAC_SHA1_80 AES_CM_128_HMAC_SHA1_32",
+	  0, 0, 0, 0, NULL, 0, offer_suites_set },
+	{ "srtp", "allowed_suites", CONF_TYPE_HOOK, "AES_CM_128_HMAC_SHA1_80 AES_CM_128_HMAC_SHA1_32 "
+	  "AEAD_AES_128_GCM AEAD_AES_256_GCM AES_256_CM_HMAC_SHA1_80", 0, 0, 0, 0, NULL, 0,
+	  allowed_suites_set },
+
+	{ "redis", "enabled", CONF_TYPE_BOOL, "yes", 0, 0, MD(redis_enabled), NULL, 0, NULL },
+	{ "redis", "host", CONF_TYPE_STR, "127.0.0.1", 0, 0, MD(redis_host), NULL, 0, NULL },
+	{ "redis", "port", CONF_TYPE_INT, "6379", 1, 65535, MD(redis_port), NULL, 0, NULL },
+	{ "redis", "unix_socket", CONF_TYPE_STR, "", 0, 0, MD(redis_unix), NULL, 0, NULL },
+	{ "redis", "password", CONF_TYPE_STR, "", 0, 0, MD(redis_password), NULL, CONF_SECRET,
+	  NULL },
+	{ "redis", "db", CONF_TYPE_INT, "0", 0, 1000, MD(redis_db), NULL, 0, NULL },
+	{ "redis", "media_ttl", CONF_TYPE_INT, "86400", 10, 30 * 86400, MD(media_ttl_s), NULL, 0,
+	  NULL },
+	{ "redis", "registration_ttl", CONF_TYPE_INT, "10", 2, 3600, MD(reg_ttl_s), NULL, 0,
+	  NULL },
+	{ "redis", "registration_interval_ms", CONF_TYPE_INT, "2000", 100, 600000,
+	  MD(reg_interval_ms), NULL, 0, NULL },
+	{ NULL, NULL, 0, NULL, 0, 0, 0, 0, NULL, 0, NULL },
+};
+
+static const struct conf_key *const mediad_conf_tables[] = { mediad_conf_keys, NULL };
 
 struct iface_ctx {
 	struct mediad_config *cfg;
@@ -108,8 +230,6 @@ iface_section(const char *section, void *arg)
 	struct conf_error *e = ctx->e;
 	struct mediad_iface *ifc;
 	const char *name = section + strlen("interface ");
-	const char *s;
-	int64_t lo, hi;
 	int err;
 
 	if (ctx->err)
@@ -133,42 +253,15 @@ iface_section(const char *section, void *arg)
 	ifc = &cfg->ifaces[cfg->niface];
 	memset(ifc, 0, sizeof(*ifc));
 	snprintf(ifc->name, sizeof(ifc->name), "%s", name);
-
-	err = conf_get_str(c, section, "address", NULL, &s, e);
+	err = conf_apply(c, mediad_conf_keys, section, ifc, ifc, e);
 	if (err)
 		goto out;
-	if (s == NULL) {
-		err = conf_error_set(c, section, "address", e, "missing (the local media address)");
-		goto out;
-	}
-	if (sa_parse(&ifc->addr, s, 0) || sa_port(&ifc->addr) != 0 || sa_is_any(&ifc->addr)) {
-		err = conf_error_set(c, section, "address", e,
-		    "'%s' is not a numeric, non-wildcard address without port", s);
-		goto out;
-	}
-	err = conf_get_str(c, section, "advertised", NULL, &s, e);
-	if (err)
-		goto out;
-	if (s == NULL) {
-		ifc->advertised = ifc->addr;
-	} else if (sa_parse(&ifc->advertised, s, 0) || sa_port(&ifc->advertised) != 0) {
-		err = conf_error_set(c, section, "advertised", e,
-		    "'%s' is not a numeric address without port", s);
-		goto out;
-	}
-	err = conf_get_int(c, section, "port_min", 30000, 1024, 65534, &lo, e);
-	if (err)
-		goto out;
-	err = conf_get_int(c, section, "port_max", 39999, 1025, 65535, &hi, e);
-	if (err)
-		goto out;
-	if (hi < ((lo + 1) & ~1) + 1) {
+	if (ifc->port_max < ((ifc->port_min + 1) & ~1) + 1) {
 		err = conf_error_set(c, section, "port_max", e,
-		    "range %lld-%lld holds no even/odd pair", (long long)lo, (long long)hi);
+		    "range %u-%u holds no even/odd pair", (unsigned)ifc->port_min,
+		    (unsigned)ifc->port_max);
 		goto out;
 	}
-	ifc->port_min = (uint16_t)lo;
-	ifc->port_max = (uint16_t)hi;
 	cfg->niface++;
  out:
 	if (err)
@@ -186,114 +279,30 @@ mediad_config_iface(struct mediad_config *cfg, const char *name, size_t len)
 	return NULL;
 }
 
-static int
-copy_str(struct conf *c, const char *sec, const char *key, const char *def,
-    char *dst, size_t size, struct conf_error *e)
-{
-	const char *s;
-	int err;
-
-	err = conf_get_str(c, sec, key, def, &s, e);
-	if (err)
-		return err;
-	if (s == NULL) {
-		dst[0] = '\0';
-		return 0;
-	}
-	if (strlen(s) >= size)
-		return conf_error_set(c, sec, key, e, "longer than %zu bytes", size - 1);
-	memcpy(dst, s, strlen(s) + 1);
-	return 0;
-}
-
 int
 mediad_config_load(struct mediad_config *out, struct conf *c, struct conf_error *e)
 {
-	static const char *const levels[] = { "err", "warn", "info", "debug", NULL };
 	struct mediad_config *cfg;
 	struct iface_ctx ictx;
-	struct allow_ctx actx;
-	struct suite_ctx sctx;
-	const char *vals[MEDIAD_MAX_ALLOW];
-	const char *s;
-	char host[128];
-	unsigned n, i, lvl;
-	bool b;
+	unsigned i;
 	int err;
 
 	cfg = calloc(1, sizeof(*cfg));
 	if (cfg == NULL)
 		return ENOMEM;
-
-	/* [mediad] */
-	if (gethostname(host, sizeof(host)) != 0)
-		snprintf(host, sizeof(host), "mediad");
-	host[sizeof(host) - 1] = '\0';
-	err = copy_str(c, "mediad", "id", host, cfg->id, sizeof(cfg->id), e);
+	/* What no table knows is refused before anything is read: a typo must not look
+	 * like a missing key. */
+	err = conf_check_known(c, mediad_conf_tables, e);
 	if (err)
 		goto out;
-	if (cfg->id[0] == '\0' || strpbrk(cfg->id, " \t:") != NULL) {
-		err = conf_error_set(c, "mediad", "id", e, "must be non-empty, without blanks or ':'");
-		goto out;
-	}
-	err = conf_get_str(c, "mediad", "ng_listen", "127.0.0.1:2223", &s, e);
+	err = conf_apply(c, mediad_conf_keys, "mediad", cfg, cfg, e);
 	if (err)
 		goto out;
-	if (sa_parse(&cfg->ng_listen, s, 2223)) {
-		err = conf_error_set(c, "mediad", "ng_listen", e, "'%s' is not a numeric address", s);
-		goto out;
-	}
-	n = conf_get_all(c, "mediad", "ng_allow", vals, MEDIAD_MAX_ALLOW);
-	memset(&actx, 0, sizeof(actx));
-	actx.cfg = cfg;
-	if (n == 0) {
-		/* Default: loopback only, which is what a co-located sigproxy needs. */
-		err = conf_get_str(c, "mediad", "ng_allow", "127.0.0.0/8, ::1", &s, e);
-		if (err)
-			goto out;
-		vals[0] = s;
-		n = 1;
-	} else if (n > MEDIAD_MAX_ALLOW) {
-		err = conf_error_set(c, "mediad", "ng_allow", e, "more than %d ng_allow lines",
-		    MEDIAD_MAX_ALLOW);
-		goto out;
-	}
-	for (i = 0; i < n; i++) {
-		if (for_each_word(vals[i], allow_word, &actx)) {
-			err = conf_error_set(c, "mediad", "ng_allow", e, "%s", actx.bad);
-			goto out;
-		}
-	}
 	if (cfg->nallow == 0) {
 		err = conf_error_set(c, "mediad", "ng_allow", e, "empty: nobody could control mediad");
 		goto out;
 	}
-	GET_INT("mediad", "workers", 2, 1, 64, cfg->workers);
-	err = conf_get_enum(c, "mediad", "log_level", levels, LOG_LEVEL_INFO, &lvl, e);
-	if (err)
-		goto out;
-	cfg->log_level = (enum log_level)lvl;
-	err = copy_str(c, "mediad", "metrics_listen", "", cfg->metrics_listen,
-	    sizeof(cfg->metrics_listen), e);
-	if (err)
-		goto out;
-	if (cfg->metrics_listen[0] != '\0') {
-		struct sa tmp;
 
-		if (sa_parse(&tmp, cfg->metrics_listen, 0)) {
-			err = conf_error_set(c, "mediad", "metrics_listen", e,
-			    "'%s' is not a numeric address:port", cfg->metrics_listen);
-			goto out;
-		}
-	}
-	GET_INT("mediad", "max_sessions", 0, 0, 1000000, cfg->max_sessions);
-	GET_INT("mediad", "delete_delay", 0, 0, 3600, cfg->delete_delay_s);
-	GET_INT("mediad", "offer_timeout", 3600, 1, 86400, cfg->offer_timeout_s);
-	GET_INT("mediad", "media_timeout", 60, 0, 86400, cfg->media_timeout_s);
-	GET_INT("mediad", "silent_timeout", 3600, 0, 86400, cfg->silent_timeout_s);
-	GET_INT("mediad", "cookie_ttl", 45, 30, 600, cfg->cookie_ttl_s);
-
-	/* [interface <name>] */
 	memset(&ictx, 0, sizeof(ictx));
 	ictx.cfg = cfg;
 	ictx.c = c;
@@ -308,31 +317,9 @@ mediad_config_load(struct mediad_config *out, struct conf *c, struct conf_error 
 		goto out;
 	}
 
-	/* [srtp] */
-	memset(&sctx, 0, sizeof(sctx));
-	sctx.list = cfg->offer_suites;
-	sctx.n = &cfg->noffer_suites;
-	err = conf_get_str(c, "srtp", "offer_suites",
-	    "AES_CM_128_HMAC_SHA1_80 AES_CM_128_HMAC_SHA1_32", &s, e);
+	err = conf_apply(c, mediad_conf_keys, "srtp", cfg, cfg, e);
 	if (err)
 		goto out;
-	if (for_each_word(s, suite_word, &sctx) || cfg->noffer_suites == 0) {
-		err = conf_error_set(c, "srtp", "offer_suites", e, "%s",
-		    sctx.bad[0] ? sctx.bad : "empty");
-		goto out;
-	}
-	memset(&sctx, 0, sizeof(sctx));
-	err = conf_get_str(c, "srtp", "allowed_suites",
-	    "AES_CM_128_HMAC_SHA1_80 AES_CM_128_HMAC_SHA1_32 AEAD_AES_128_GCM "
-	    "AEAD_AES_256_GCM AES_256_CM_HMAC_SHA1_80", &s, e);
-	if (err)
-		goto out;
-	if (for_each_word(s, suite_word, &sctx) || sctx.mask == 0) {
-		err = conf_error_set(c, "srtp", "allowed_suites", e, "%s",
-		    sctx.bad[0] ? sctx.bad : "empty");
-		goto out;
-	}
-	cfg->allowed_suites = sctx.mask;
 	for (i = 0; i < cfg->noffer_suites; i++) {
 		if (!(cfg->allowed_suites & (1u << cfg->offer_suites[i]))) {
 			err = conf_error_set(c, "srtp", "offer_suites", e,
@@ -342,31 +329,15 @@ mediad_config_load(struct mediad_config *out, struct conf *c, struct conf_error 
 		}
 	}
 
-	/* [redis] */
-	err = conf_get_bool(c, "redis", "enabled", true, &b, e);
+	err = conf_apply(c, mediad_conf_keys, "redis", cfg, cfg, e);
 	if (err)
 		goto out;
-	cfg->redis_enabled = b;
-	err = copy_str(c, "redis", "host", "127.0.0.1", cfg->redis_host, sizeof(cfg->redis_host), e);
-	if (err)
-		goto out;
-	GET_INT("redis", "port", 6379, 1, 65535, cfg->redis_port);
-	err = copy_str(c, "redis", "unix_socket", "", cfg->redis_unix, sizeof(cfg->redis_unix), e);
-	if (err)
-		goto out;
-	err = copy_str(c, "redis", "password", "", cfg->redis_password,
-	    sizeof(cfg->redis_password), e);
-	if (err)
-		goto out;
-	GET_INT("redis", "db", 0, 0, 1000, cfg->redis_db);
-	GET_INT("redis", "media_ttl", 86400, 10, 30 * 86400, cfg->media_ttl_s);
-	GET_INT("redis", "registration_ttl", 10, 2, 3600, cfg->reg_ttl_s);
-	GET_INT("redis", "registration_interval_ms", 2000, 100, 600000, cfg->reg_interval_ms);
 	if ((uint64_t)cfg->reg_interval_ms >= (uint64_t)cfg->reg_ttl_s * 1000u) {
 		err = conf_error_set(c, "redis", "registration_interval_ms", e,
 		    "must be shorter than registration_ttl (%u s) or the key lapses", cfg->reg_ttl_s);
 		goto out;
 	}
+	err = conf_check_unused(c, e);
  out:
 	if (!err)
 		*out = *cfg;

@@ -52,43 +52,52 @@ collect(struct evbuffer *out, void *arg)
 	    sp_redis_up(sp));
 }
 
+#define CTR(field) offsetof(struct sp_counters, field)
+#define RESP_HELP "responses sent upstream by class"
+
+/* The daemon's counters, one row each. */
+static const struct metrics_def sp_counter_defs[] = {
+	{ "sigproxy_calls_total", METRICS_COUNTER, NULL, "initial INVITEs routed", CTR(calls) },
+	{ "sigproxy_calls_answered_total", METRICS_COUNTER, NULL, "calls answered",
+	  CTR(calls_answered) },
+	{ "sigproxy_calls_failed_total", METRICS_COUNTER, NULL,
+	  "calls that ended before or without an answer", CTR(calls_failed) },
+	{ "sigproxy_responses_total", METRICS_COUNTER, "class=\"1xx\"", RESP_HELP,
+	  CTR(resp_class[1]) },
+	{ "sigproxy_responses_total", METRICS_COUNTER, "class=\"2xx\"", RESP_HELP,
+	  CTR(resp_class[2]) },
+	{ "sigproxy_responses_total", METRICS_COUNTER, "class=\"3xx\"", RESP_HELP,
+	  CTR(resp_class[3]) },
+	{ "sigproxy_responses_total", METRICS_COUNTER, "class=\"4xx\"", RESP_HELP,
+	  CTR(resp_class[4]) },
+	{ "sigproxy_responses_total", METRICS_COUNTER, "class=\"5xx\"", RESP_HELP,
+	  CTR(resp_class[5]) },
+	{ "sigproxy_responses_total", METRICS_COUNTER, "class=\"6xx\"", RESP_HELP,
+	  CTR(resp_class[6]) },
+	{ "sigproxy_failovers_total", METRICS_COUNTER, NULL, "next target tried", CTR(failovers) },
+	{ "sigproxy_ng_timeouts_total", METRICS_COUNTER, NULL,
+	  "ng requests without reply after retries", CTR(ng_timeouts) },
+	{ "sigproxy_ng_errors_total", METRICS_COUNTER, NULL, "ng error replies", CTR(ng_errors) },
+	{ "sigproxy_drops_total", METRICS_COUNTER, NULL, "SIP messages dropped", CTR(drops) },
+	{ "sigproxy_bad_requests_total", METRICS_COUNTER, NULL,
+	  "invalid requests answered with an error", CTR(bad_requests) },
+	{ "sigproxy_redis_unavailable_total", METRICS_COUNTER, NULL,
+	  "INVITEs refused with 503 while Redis was down", CTR(redis_unavailable) },
+	{ "sigproxy_policy_rejects_total", METRICS_COUNTER, NULL,
+	  "calls refused by the encryption policy", CTR(policy_rejects) },
+	{ NULL, 0, NULL, NULL, 0 },
+};
+
 static int
 counters_register(struct sp *sp)
 {
-	struct metrics *m = sp->metrics;
-	struct sp_counters *c = &sp->ctr;
-	char lab[32];
-	int i;
+	int err;
 
-	c->calls = metrics_counter(m, "sigproxy_calls_total", NULL, "initial INVITEs routed");
-	c->calls_answered = metrics_counter(m, "sigproxy_calls_answered_total", NULL,
-	    "calls answered");
-	c->calls_failed = metrics_counter(m, "sigproxy_calls_failed_total", NULL,
-	    "calls that ended before or without an answer");
-	for (i = 1; i < 7; i++) {
-		snprintf(lab, sizeof(lab), "class=\"%dxx\"", i);
-		c->resp_class[i] = metrics_counter(m, "sigproxy_responses_total", lab,
-		    "responses sent upstream by class");
-		if (c->resp_class[i] == NULL)
-			return ENOMEM;
-	}
-	c->resp_class[0] = c->resp_class[1];
-	c->failovers = metrics_counter(m, "sigproxy_failovers_total", NULL, "next target tried");
-	c->ng_timeouts = metrics_counter(m, "sigproxy_ng_timeouts_total", NULL,
-	    "ng requests without reply after retries");
-	c->ng_errors = metrics_counter(m, "sigproxy_ng_errors_total", NULL, "ng error replies");
-	c->drops = metrics_counter(m, "sigproxy_drops_total", NULL, "SIP messages dropped");
-	c->bad_requests = metrics_counter(m, "sigproxy_bad_requests_total", NULL,
-	    "invalid requests answered with an error");
-	c->redis_unavailable = metrics_counter(m, "sigproxy_redis_unavailable_total", NULL,
-	    "INVITEs refused with 503 while Redis was down");
-	c->policy_rejects = metrics_counter(m, "sigproxy_policy_rejects_total", NULL,
-	    "calls refused by the encryption policy");
-	if (!c->calls || !c->calls_answered || !c->calls_failed || !c->failovers ||
-	    !c->ng_timeouts || !c->ng_errors || !c->drops || !c->bad_requests ||
-	    !c->redis_unavailable || !c->policy_rejects)
-		return ENOMEM;
-	return 0;
+	err = metrics_register_table(sp->metrics, sp_counter_defs, &sp->ctr);
+	/* Slot 0 is no class of its own; aliasing 1xx leaves no NULL slot. */
+	if (err == 0)
+		sp->ctr.resp_class[0] = sp->ctr.resp_class[1];
+	return err;
 }
 
 int

@@ -42,13 +42,6 @@ on_signal(evutil_socket_t sig, short what, void *arg)
 	event_base_loopexit(sp->base, NULL);
 }
 
-static void
-unread_key(const char *section, const char *key, unsigned line, void *arg)
-{
-	log_warnx("config_unknown_key file=%s line=%u section=%s key=%s (typo?)",
-	    (const char *)arg, line, section, key);
-}
-
 static int
 signals_add(struct sp *sp)
 {
@@ -106,7 +99,6 @@ main(int argc, char **argv)
 		goto out;
 	}
 	log_set_level((enum log_level)sp->cfg.log_level);
-	conf_foreach_unread(c, unread_key, (void *)path);
 	if (check) {
 		conf_print_effective(c, stdout);
 		printf("configuration ok: %u listeners, %u routes\n", sp->cfg.nlisteners,

@@ -21,7 +21,9 @@ usage: $0 [-o dir] [-d days] [-s extra-san] [-c client-name]... [-p p12-password
 Files: ca.crt ca.key intermediate.crt intermediate.key
        server.crt server.key server-chain.pem (leaf + intermediate: what the SBC sends)
        server.p12 client-<name>.crt client-<name>.key client-<name>-chain.pem client-<name>.p12
-       crl.pem (the intermediate's CRL: configure as crl_file), crl/ (its database)
+       crl.pem (the intermediate's CRL: sigproxy's tls_crl), crl/ (its database)
+sigproxy.ini, [listener <name>] with transport = tls:
+       tls_cert = server-chain.pem, tls_key = server.key, tls_ca = ca.crt, tls_crl = crl.pem
 USAGE
 	exit 2
 }
@@ -73,7 +75,7 @@ if [ -n "$revoke" ]; then
 		echo "revoked: client-$r ($(openssl x509 -in "client-$r.crt" -noout -serial))"
 	done
 	crl_write
-	echo "CRL: $(pwd)/crl.pem"
+	echo "CRL (sigproxy tls_crl): $(pwd)/crl.pem"
 	exit 0
 fi
 [ $# -eq 1 ] || usage
@@ -154,8 +156,9 @@ crl_write
 openssl verify -CAfile ca.crt -untrusted intermediate.crt server.crt >/dev/null
 echo "directory: $(pwd)"
 echo "server certificate: CN=$domain SAN=$first_san$extra_sans"
-echo "chain file (configure as the certificate): $(pwd)/server-chain.pem"
-echo "CA file (give to peers): $(pwd)/ca.crt"
-echo "CRL file: $(pwd)/crl.pem"
+echo "chain file (sigproxy tls_cert): $(pwd)/server-chain.pem"
+echo "key file (sigproxy tls_key): $(pwd)/server.key"
+echo "CA file (sigproxy tls_ca; give to peers): $(pwd)/ca.crt"
+echo "CRL file (sigproxy tls_crl): $(pwd)/crl.pem"
 for c in $clients; do echo "client certificate: $(pwd)/client-$c-chain.pem key client-$c.key"; done
 openssl x509 -in server.crt -noout -fingerprint -sha1 | sed 's/^.*=/SHA-1 thumbprint: /'

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "addr.h"
 #include "route.h"
 
 /* Backtracking budget per match: a rule like ^(a+)+$ must not stall SIP on a crafted user. */
@@ -159,6 +160,28 @@ route_target_parse(const char *uri, struct route_target *out)
 	return 0;
 }
 
+/*
+ * A configured target: parsed, and with a numeric host (targets are sent to as they
+ * are; there is no DNS). Returns 0 or EINVAL with the reason in msg.
+ */
+static int
+target_check(const char *uri, struct route_target *t, char *msg, size_t size)
+{
+	struct sa ip;
+
+	if (route_target_parse(uri, t) != 0) {
+		snprintf(msg, size, "cannot parse \"%.120s\" "
+		    "(want sip:host[:port][;transport=udp|tcp|tls])", uri ? uri : "");
+		return EINVAL;
+	}
+	if (sa_parse_ip(&ip, t->host, strlen(t->host), t->port) != 0) {
+		snprintf(msg, size, "\"%.120s\" names host \"%.64s\": only numeric addresses "
+		    "work (no DNS)", uri, t->host);
+		return EINVAL;
+	}
+	return 0;
+}
+
 /* "5xx,408,6xx" into the bitmap; EINVAL on anything else. */
 static int
 failover_parse(const char *s, uint8_t *bits)
@@ -276,9 +299,10 @@ rule_build(struct route_rule *r, const struct route_rule_spec *spec, const char 
 		return EINVAL;
 	}
 	for (i = 0; i < spec->ntargets; i++) {
-		if (route_target_parse(spec->targets[i], &r->targets[i]) != 0) {
-			snprintf(errbuf, errsize, "target: cannot parse \"%.120s\" "
-			    "(want sip:host[:port][;transport=udp|tcp|tls])", spec->targets[i]);
+		char tmsg[256];
+
+		if (target_check(spec->targets[i], &r->targets[i], tmsg, sizeof(tmsg)) != 0) {
+			snprintf(errbuf, errsize, "target: %s", tmsg);
 			return EINVAL;
 		}
 	}
@@ -361,6 +385,46 @@ route_table_add(struct route_table *t, const struct route_rule_spec *spec,
 	return table_append(t, spec, &badkey, errbuf, errsize);
 }
 
+/* A [route <name>] section as read: the rule's spec, strings borrowed from the conf. */
+struct route_section {
+	struct route_rule_spec spec;
+	const char *targets[ROUTE_TARGETS_MAX];
+};
+
+/* target: one per line, in failover order; each checked here for the error's line. */
+static int
+target_add(const struct conf_key *k, const char *value, void *field, void *arg, char *msg,
+    size_t size)
+{
+	struct route_section *rs = field;
+	struct route_target t;
+	int err;
+
+	err = target_check(value, &t, msg, size);
+	if (err)
+		return err;
+	rs->targets[rs->spec.ntargets++] = value;
+	return 0;
+}
+
+#define RS(field) CONF_FIELD(struct route_section, field)
+
+const struct conf_key route_conf_keys[] = {
+	{ "route", "match", CONF_TYPE_STRP, NULL, 0, 0, RS(spec.match), NULL, CONF_NAMED, NULL },
+	{ "route", "listener", CONF_TYPE_STRP, NULL, 0, 0, RS(spec.listener), NULL, CONF_NAMED,
+	  NULL },
+	{ "route", "rewrite", CONF_TYPE_STRP, NULL, 0, 0, RS(spec.rewrite), NULL, CONF_NAMED,
+	  NULL },
+	/* "3000": ROUTE_TIMEOUT_DEFAULT_MS as the file would say it. */
+	{ "route", "timeout_ms", CONF_TYPE_INT, "3000", 50, 120000, RS(spec.timeout_ms), NULL,
+	  CONF_NAMED, NULL },
+	{ "route", "failover_on", CONF_TYPE_STRP, ROUTE_FAILOVER_DEFAULT, 0, 0,
+	  RS(spec.failover_on), NULL, CONF_NAMED, NULL },
+	{ "route", "target", CONF_TYPE_LIST, NULL, 0, ROUTE_TARGETS_MAX, 0,
+	  sizeof(struct route_section), NULL, CONF_NAMED, target_add },
+	{ NULL, NULL, 0, NULL, 0, 0, 0, 0, NULL, 0, NULL },
+};
+
 /* Section names collected in file order (the conf callback cannot fail). */
 struct section_list {
 	char **names;
@@ -397,38 +461,24 @@ section_collect(const char *section, void *arg)
 static int
 load_section(struct route_table *t, struct conf *c, const char *sec, struct conf_error *err)
 {
-	const char *targets[ROUTE_TARGETS_MAX + 1];
-	struct route_rule_spec spec;
-	const char *badkey, *fo = NULL;
+	struct route_section rs;
+	const char *badkey;
 	char why[256];
-	int64_t timeout = 0;
 	int rc;
 
-	memset(&spec, 0, sizeof(spec));
-	spec.name = sec + strlen("route ");
-	while (*spec.name == ' ')
-		spec.name++;
-	rc = conf_get_str(c, sec, "match", NULL, &spec.match, err);
-	if (rc == 0)
-		rc = conf_get_str(c, sec, "listener", NULL, &spec.listener, err);
-	if (rc == 0)
-		rc = conf_get_str(c, sec, "rewrite", NULL, &spec.rewrite, err);
-	if (rc == 0)
-		rc = conf_get_int(c, sec, "timeout_ms", ROUTE_TIMEOUT_DEFAULT_MS, 50, 120000,
-		    &timeout, err);
-	if (rc == 0)
-		rc = conf_get_str(c, sec, "failover_on", ROUTE_FAILOVER_DEFAULT, &fo, err);
+	memset(&rs, 0, sizeof(rs));
+	rs.spec.name = sec + strlen("route ");
+	while (*rs.spec.name == ' ')
+		rs.spec.name++;
+	rs.spec.targets = rs.targets;
+	rc = conf_apply(c, route_conf_keys, sec, &rs, NULL, err);
 	if (rc)
 		return rc;
-	spec.timeout_ms = (unsigned)timeout;
-	spec.failover_on = fo;
-	spec.ntargets = conf_get_all(c, sec, "target", targets, ROUTE_TARGETS_MAX + 1);
-	spec.targets = targets;
-	if (spec.match == NULL)
+	if (rs.spec.match == NULL)
 		return conf_error_set(c, sec, "match", err, "missing: every route needs a pattern");
-	if (spec.listener != NULL && spec.listener[0] == '\0')
-		spec.listener = NULL;
-	rc = table_append(t, &spec, &badkey, why, sizeof(why));
+	if (rs.spec.listener != NULL && rs.spec.listener[0] == '\0')
+		rs.spec.listener = NULL;
+	rc = table_append(t, &rs.spec, &badkey, why, sizeof(why));
 	if (rc == EINVAL) {
 		const char *msg = why;
 		size_t klen = strlen(badkey);

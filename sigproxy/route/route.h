@@ -42,13 +42,16 @@ struct route_table;
 /*
  * Builds the table from every "[route <name>]" section of c, in file order. Keys:
  * match (PCRE2 pattern, required), listener, rewrite ($0..$9 captures, "$$" a
- * literal $), target (repeated: ordered), timeout_ms (default 3000, 50..120000),
- * failover_on (default "5xx,408": comma list of codes or Nxx classes).
+ * literal $), target (repeated: ordered; numeric hosts only, there is no DNS),
+ * timeout_ms (default 3000, 50..120000), failover_on (default "5xx,408": comma list
+ * of codes or Nxx classes): the rows of route_conf_keys.
  * Returns 0 with *tp (free with route_table_free()), EINVAL with *err naming
  * file, line, section and key (a bad regex carries PCRE2's message and offset),
  * or ENOMEM. A configuration without routes gives an empty table.
  */
 int route_table_load(struct route_table **tp, struct conf *c, struct conf_error *err);
+/* The keys of "[route <name>]" that route_table_load reads (for conf_check_known). */
+extern const struct conf_key route_conf_keys[];
 
 /*
  * Building blocks behind route_table_load, for programs and tests without a file:

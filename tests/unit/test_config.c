@@ -556,10 +556,32 @@ test_random_input(void **state)
 	assert_true(refused > 500);
 }
 
+/* A table for test_oom: its only allocations are the print-out records. */
+struct oom_cfg {
+	char host[32];
+	int64_t port;
+	const char *targets;
+};
+
+static const struct conf_key oom_keys[] = {
+	{ "redis", "host", CONF_TYPE_STR, "x", 0, 0, CONF_FIELD(struct oom_cfg, host), NULL, 0,
+	  NULL },
+	{ "redis", "port", CONF_TYPE_INT, "1", 1, 9, CONF_FIELD(struct oom_cfg, port), NULL, 0,
+	  NULL },
+	{ "redis", "password", CONF_TYPE_STRP, NULL, 0, 0, CONF_FIELD(struct oom_cfg, targets),
+	  NULL, CONF_SECRET, NULL },
+	{ "route", "target", CONF_TYPE_STRP, NULL, 0, 0, CONF_FIELD(struct oom_cfg, targets), NULL,
+	  CONF_NAMED, NULL },
+	{ "route", "match", CONF_TYPE_STRP, NULL, 0, 0, CONF_FIELD(struct oom_cfg, targets), NULL,
+	  CONF_NAMED, NULL },
+	{ NULL, NULL, 0, NULL, 0, 0, 0, 0, NULL, 0, NULL },
+};
+
 /* Every allocation fails in turn: ENOMEM or success, never a crash or a leak (ASan). */
 static void
 test_oom(void **state)
 {
+	static const struct conf_key *const oom_tables[] = { oom_keys, NULL };
 	static const char text[] = "[redis]\nhost = a\npassword = p\n[route a]\ntarget = 1\n"
 	    "target = 2\n[route b]\nmatch = x\n";
 	unsigned long at;
@@ -581,6 +603,18 @@ test_oom(void **state)
 			(void)conf_get_int(c, "redis", "port", 1, 1, 9, &iv, &err);
 			(void)conf_get_all(c, "route a", "target", v, 4);
 			conf_foreach_section(c, "route ", collect_section_noop, NULL);
+			{
+				struct oom_cfg oc;
+
+				/* Out of memory may cost a print-out line, never the value. */
+				memset(&oc, 0, sizeof(oc));
+				assert_int_equal(conf_check_known(c, oom_tables, &err), 0);
+				assert_int_equal(conf_apply(c, oom_keys, "redis", &oc, NULL, &err), 0);
+				assert_int_equal(conf_apply(c, oom_keys, "route b", &oc, NULL, &err),
+				    0);
+				assert_string_equal(oc.host, "a");
+				assert_string_equal(oc.targets, "x");
+			}
 		}
 		fired = oom_disarm();
 		if (rc != 0) {

@@ -30,6 +30,7 @@ table_of(const struct route_rule_spec *specs, unsigned n)
 static const char *const ivr_targets[] = { "sip:10.0.0.5:5080", "sip:10.0.0.6;transport=tcp" };
 static const char *const any_target[] = { "sip:10.0.0.9" };
 static const char *const tel_target[] = { "tel:1" };
+static const char *const name_target[] = { "sip:pbx.example.com" };
 
 static void
 test_match_rewrite_order(void **state)
@@ -211,6 +212,9 @@ test_add_errors(void **state)
 		  "target: 0 targets, need 1 to 16" },
 		{ { .name = "r", .match = "^1", .targets = tel_target, .ntargets = 1 },
 		  "target: cannot parse \"tel:1\" (want sip:host[:port][;transport=udp|tcp|tls])" },
+		{ { .name = "r", .match = "^1", .targets = name_target, .ntargets = 1 },
+		  "target: \"sip:pbx.example.com\" names host \"pbx.example.com\": only numeric "
+		  "addresses work (no DNS)" },
 		{ { .name = "r", .match = "^1", .targets = any_target, .ntargets = 1, .failover_on = "5xy" },
 		  "failover_on: want a list like \"5xx,408\"" },
 		{ { .name = "r", .match = "^1", .targets = any_target, .ntargets = 1, .failover_on = "" },
@@ -256,7 +260,7 @@ test_load_config(void **state)
 	    "failover_on = 5xx,408,486\n"
 	    "[route default]\n"
 	    "match = .\n"
-	    "target = sips:edge.example.com\n";
+	    "target = sips:192.0.2.7\n";
 	struct conf *c = NULL;
 	struct conf_error err;
 	struct route_table *t = NULL;
@@ -317,19 +321,26 @@ expect_load_error(const char *text, unsigned line, const char *key, const char *
 static void
 test_load_errors(void **state)
 {
-	expect_load_error("[route a]\nmatch = ^1\ntarget = sip:h\n"
-	    "[route bad]\ntarget = sip:h\nmatch = ^80110(\\d\\d$\n",
+	expect_load_error("[route a]\nmatch = ^1\ntarget = sip:192.0.2.1\n"
+	    "[route bad]\ntarget = sip:192.0.2.1\nmatch = ^80110(\\d\\d$\n",
 	    6, "match", "missing closing parenthesis at offset 12");
-	expect_load_error("[route a]\nmatch = ^1\ntarget = sip:h\ntarget = ftp:x\n",
+	expect_load_error("[route a]\nmatch = ^1\ntarget = sip:192.0.2.1\ntarget = ftp:x\n",
 	    4, "target", "cannot parse \"ftp:x\"");
-	expect_load_error("[route a]\ntarget = sip:h\n", 0, "match", "missing");
+	expect_load_error("[route a]\ntarget = sip:192.0.2.1\n", 0, "match", "missing");
 	expect_load_error("[route a]\nmatch = ^1\n", 0, "target", "0 targets");
-	expect_load_error("[route a]\nmatch = ^1\ntarget = sip:h\ntimeout_ms = 5\n",
+	expect_load_error("[route a]\nmatch = ^1\ntarget = sip:192.0.2.1\ntimeout_ms = 5\n",
 	    4, "timeout_ms", "");
-	expect_load_error("[route a]\nmatch = ^1\ntarget = sip:h\nfailover_on = 9xx\n",
+	expect_load_error("[route a]\nmatch = ^1\ntarget = sip:192.0.2.1\nfailover_on = 9xx\n",
 	    4, "failover_on", "want a list");
-	expect_load_error("[route a]\nmatch = (a)\nrewrite = $3\ntarget = sip:h\n",
+	expect_load_error("[route a]\nmatch = (a)\nrewrite = $3\ntarget = sip:192.0.2.1\n",
 	    3, "rewrite", "capture group");
+	/* Targets are sent to as written: a host name would fail at the first call. The
+	 * error names the line of that target, not the last one. */
+	expect_load_error("[route a]\nmatch = ^1\ntarget = sip:192.0.2.1\n"
+	    "target = sip:ivr.example.com;transport=tcp\ntarget = sip:[2001:db8::1]:5080\n",
+	    4, "target", "names host \"ivr.example.com\": only numeric addresses work");
+	expect_load_error("[route a]\nmatch = ^1\ntarget = sips:h\n",
+	    3, "target", "names host \"h\"");
 }
 
 int
