@@ -7,7 +7,7 @@
 #include <unistd.h>
 
 #include "config.h"
-#include "mediad.h"
+#include "mediad_config.h"
 
 #define GET_INT(sec, key, def, lo, hi, dst) do {				\
 	int64_t v_;								\
