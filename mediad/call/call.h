@@ -185,11 +185,8 @@ const char *call_state_name(enum call_state st);
  * traces old -> new at debug level. A "change" to the current state is a no-op.
  */
 void call_enter_state(struct call *c, enum call_state st);
-/*
- * Signalling just changed the call (offer, answer): stamps the last-signal clocks
- * the reaper and statistics read and queues the call's record for Redis.
- */
-void call_signalled(struct mediad *md, struct call *c);
+/* Signalling just changed the call (offer, answer): stamps the clocks the reaper reads. */
+void call_signalled(struct call *c);
 
 /* ---- call_ports.c: the ports that face each party ---- */
 

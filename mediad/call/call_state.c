@@ -2,7 +2,6 @@
 /* The call state machine: one entry point for every state change, traced old -> new. */
 #include "call.h"
 #include "log.h"
-#include "mediad.h"
 #include "timeutil.h"
 
 const char *
@@ -30,10 +29,8 @@ call_enter_state(struct call *c, enum call_state st)
 }
 
 void
-call_signalled(struct mediad *md, struct call *c)
+call_signalled(struct call *c)
 {
 	c->last_signal = time_wall_s();
 	c->last_signal_ms = time_mono_ms();
-	if (md->store != NULL)
-		call_store_write(md->store, c);
 }

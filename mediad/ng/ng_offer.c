@@ -155,7 +155,9 @@ ng_handle_offer(struct mediad *md, const struct ng_msg *m, struct bencode_arena 
 	    s->tag, r->iface->name, s->iface->name, s->nmedia,
 	    sdp_proto_name(s->media[0].proto), sdp_proto_name(r->media[0].proto),
 	    created ? " new=yes" : "");
-	call_signalled(md, c);
+	call_signalled(c);
+	if (md->store != NULL)
+		call_store_write(md->store, c);
  out:
 	if (reason != NULL && created && c != NULL)
 		call_destroy(c);

@@ -11,6 +11,8 @@
 #include "ng.h"
 #include "ng_int.h"
 
+const char mediad_load_limit[] = "load limit";
+
 const char *
 ng_reasonf(const char *fmt, ...)
 {

@@ -22,8 +22,6 @@
 #define NG_CACHE_ENTRIES 16384
 #define NG_RCVBUF (1 << 20)    /* bytes: bursts of commands wait here, not in drops */
 
-const char mediad_load_limit[] = "load limit";
-
 struct ng_server {
 	struct mediad *md;
 	int fd;

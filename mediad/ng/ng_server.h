@@ -11,12 +11,13 @@ struct bencode_arena;
 struct bencode_item;
 struct mediad;
 
-/* ---- ng_server.c ---- */
-
-/* ng handlers return this (not a reason) when the client should get "load limit". */
+/* ng handlers return this (not a reason) when the client should get "load limit".
+ * (ng_opts.c) */
 extern const char mediad_load_limit[];
 /* NG_ERR_NO_CRYPTO under the name tests/unit/test_call.c spells. */
 #define MEDIAD_ERR_NO_CRYPTO NG_ERR_NO_CRYPTO
+
+/* ---- ng_server.c ---- */
 
 struct ng_server;
 /* Binds the control socket on md->cfg.ng_listen and starts serving on md->base. */
