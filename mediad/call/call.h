@@ -185,8 +185,6 @@ const char *call_state_name(enum call_state st);
  * traces old -> new at debug level. A "change" to the current state is a no-op.
  */
 void call_enter_state(struct call *c, enum call_state st);
-/* Signalling just changed the call (offer, answer): stamps the clocks the reaper reads. */
-void call_signalled(struct call *c);
 
 /* ---- call_ports.c: the ports that face each party ---- */
 
@@ -244,6 +242,12 @@ struct call_relay_opts {
  * call. Returns 0 or the relay's errno (logged).
  */
 int call_relay_sync(struct mediad *md, const struct call_relay_opts *o, struct call *c);
+/*
+ * Signalling changed the call (offer, answer): the relay follows (call_relay_sync),
+ * the last-signal clocks the reaper reads are stamped and the record is queued for
+ * Redis. Returns 0 or the relay's errno (then nothing is stamped or written).
+ */
+int call_signalled(struct mediad *md, const struct call_relay_opts *o, struct call *c);
 
 /* ---- call_destroy.c: delete and destroy ---- */
 

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
-/* Timeouts: offers never answered, answered calls whose media stopped (or stayed silent on hold). */
+/* Timeouts: offers never answered, answered calls whose media stopped or stayed silent on hold. */
 #include "call.h"
 #include "log.h"
 #include "mediad.h"

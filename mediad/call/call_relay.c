@@ -8,6 +8,7 @@
 #include "log.h"
 #include "mediad.h"
 #include "relay.h"
+#include "timeutil.h"
 
 static bool
 keys_ready(const struct call_media *cm)
@@ -85,5 +86,20 @@ call_relay_sync(struct mediad *md, const struct call_relay_opts *o, struct call 
 			return err;
 		}
 	}
+	return 0;
+}
+
+int
+call_signalled(struct mediad *md, const struct call_relay_opts *o, struct call *c)
+{
+	int err;
+
+	err = call_relay_sync(md, o, c);
+	if (err)
+		return err;
+	c->last_signal = time_wall_s();
+	c->last_signal_ms = time_mono_ms();
+	if (md->store != NULL)
+		call_store_write(md->store, c);
 	return 0;
 }

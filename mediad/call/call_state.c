@@ -2,7 +2,6 @@
 /* The call state machine: one entry point for every state change, traced old -> new. */
 #include "call.h"
 #include "log.h"
-#include "timeutil.h"
 
 const char *
 call_state_name(enum call_state st)
@@ -26,11 +25,4 @@ call_enter_state(struct call *c, enum call_state st)
 	log_debug("%s: call state %s -> %s", __func__, call_state_name(old),
 	    call_state_name(st));
 	c->state = st;
-}
-
-void
-call_signalled(struct call *c)
-{
-	c->last_signal = time_wall_s();
-	c->last_signal_ms = time_mono_ms();
 }

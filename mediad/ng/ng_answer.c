@@ -109,7 +109,7 @@ ng_handle_answer(struct mediad *md, const struct ng_msg *m, struct bencode_arena
 	if (reason != NULL)
 		goto out;
 	ng_opts_relay(&o, &ro);
-	if (call_relay_sync(md, &ro, c) != 0) {
+	if (call_signalled(md, &ro, c) != 0) {
 		reason = NG_ERR_RELAY_SETUP;
 		goto out;
 	}
@@ -117,9 +117,6 @@ ng_handle_answer(struct mediad *md, const struct ng_msg *m, struct bencode_arena
 	    ans->tag, ans->nmedia,
 	    off->media[0].have_our_key ? crypto_suite_name(off->media[0].ours.key.suite) : "none",
 	    ans->media[0].have_our_key ? crypto_suite_name(ans->media[0].ours.key.suite) : "none");
-	call_signalled(c);
-	if (md->store != NULL)
-		call_store_write(md->store, c);
  out:
 	sdp_free(sdp);
 	return reason;

@@ -147,7 +147,7 @@ ng_handle_offer(struct mediad *md, const struct ng_msg *m, struct bencode_arena 
 	/* A re-offer updates what the relay already does (new address, hold); keys change
 	 * with the answer. */
 	ng_opts_relay(&o, &ro);
-	if (call_relay_sync(md, &ro, c) != 0) {
+	if (call_signalled(md, &ro, c) != 0) {
 		reason = NG_ERR_RELAY_SETUP;
 		goto out;
 	}
@@ -155,9 +155,6 @@ ng_handle_offer(struct mediad *md, const struct ng_msg *m, struct bencode_arena 
 	    s->tag, r->iface->name, s->iface->name, s->nmedia,
 	    sdp_proto_name(s->media[0].proto), sdp_proto_name(r->media[0].proto),
 	    created ? " new=yes" : "");
-	call_signalled(c);
-	if (md->store != NULL)
-		call_store_write(md->store, c);
  out:
 	if (reason != NULL && created && c != NULL)
 		call_destroy(c);

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
-/* A bridged media as an object: its two legs, their SRTP contexts, updates and snapshots (no thread). */
+/* A bridged media as an object: two legs, their SRTP contexts, updates, snapshots (no thread). */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
