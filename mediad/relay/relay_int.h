@@ -31,6 +31,8 @@ struct srtp_ctx;
 #define RELAY_BUF_SIZE (RELAY_PKT_MAX + RELAY_TAILROOM)
 _Static_assert(RELAY_BUF_SIZE % 16 == 0, "packet buffer rows must stay aligned for libsrtp");
 
+/* ---- the media object's data (owned by relay_media.c, packets by relay_stream.c) ---- */
+
 /* One socket of a leg; the event's argument. */
 struct relay_sock {
 	struct relay_media *media;   /* borrowed; the media owns this struct */
@@ -61,7 +63,8 @@ struct relay_leg {
 struct relay_worker;
 
 struct relay_media {
-	struct relay_worker *worker;        /* borrowed; NULL when detached (fuzz, tests) */
+	/* borrowed; set and cleared by relay_worker.c only; NULL when detached (fuzz, tests) */
+	struct relay_worker *worker;
 	struct relay_leg leg[RELAY_LEG_COUNT];
 	/*
 	 * The newest last_packet_ms of any stream, written by the worker and read by the
