@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
+#include <time.h>
 
 #include <cmocka.h>
 
@@ -354,6 +355,37 @@ test_resume_rtcp_overflow(void **state)
 	srtp_ctx_destroy(tx);
 }
 
+/* What skipping SRTCP indexes costs at resume (the README quotes it), and that it is exact. */
+static void
+test_resume_rtcp_cost(void **state)
+{
+	struct srtp_ctx_ssrc_state st = { .ssrc = 0x99, .have_rtcp = true, .rtcp_index = 100000 };
+	struct srtp_ctx *tx, *rx;
+	struct crypto_key k;
+	struct timespec t0, t1;
+	uint32_t idx;
+	double us;
+
+	for (size_t si = 0; si < NSUITES; si++) {
+		make_key(&k, suites[si], 0x3c);
+		assert_int_equal(srtp_ctx_create(&tx, k.suite, &k, SRTP_CTX_OUTBOUND, NULL), 0);
+		assert_int_equal(srtp_ctx_create(&rx, k.suite, &k, SRTP_CTX_INBOUND, NULL), 0);
+		clock_gettime(CLOCK_MONOTONIC, &t0);
+		assert_int_equal(srtp_ctx_resume(tx, &st), 0);
+		clock_gettime(CLOCK_MONOTONIC, &t1);
+		us = ((double)(t1.tv_sec - t0.tv_sec) * 1e6 + (double)(t1.tv_nsec - t0.tv_nsec) / 1e3);
+		print_message("%s: resume at SRTCP index %u took %.1f ms (%.3f us per index)\n",
+		    crypto_suite_name(k.suite), st.rtcp_index, us / 1000,
+		    us / (st.rtcp_index + SRTP_CTX_RESUME_RTCP_MARGIN));
+		/* generous: a loaded machine still skips a day of reports in well under a second */
+		assert_true(us / (st.rtcp_index + SRTP_CTX_RESUME_RTCP_MARGIN) < 20.0);
+		assert_int_equal(rtcp_pass(tx, rx, 0x99, k.suite, &idx, NULL), 0);
+		assert_int_equal(idx, st.rtcp_index + SRTP_CTX_RESUME_RTCP_MARGIN + 1);
+		srtp_ctx_destroy(tx);
+		srtp_ctx_destroy(rx);
+	}
+}
+
 int
 main(void)
 {
@@ -363,6 +395,7 @@ main(void)
 		cmocka_unit_test(test_resume_high_roc),
 		cmocka_unit_test(test_forged_ssrcs_evict_nothing),
 		cmocka_unit_test(test_resume_rtcp_overflow),
+		cmocka_unit_test(test_resume_rtcp_cost),
 	};
 
 	return cmocka_run_group_tests_name("srtp_resume", tests, NULL, NULL);
