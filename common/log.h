@@ -4,6 +4,7 @@
 #define SBC_COMMON_LOG_H
 
 #include <stdbool.h>
+#include <stddef.h>
 
 enum log_level {
 	LOG_LEVEL_ERR = 0,
@@ -56,5 +57,17 @@ struct log_ratelimit {
 };
 #define LOG_RATELIMIT_INIT(ms, n) { (ms), (n), 0, 0, 0 }
 bool log_ratelimit_ok(struct log_ratelimit *rl, unsigned long long now_ms);
+
+/*
+ * A value for a key=value field (log_quote.c): s as it is when it is one plain word
+ * (printable ASCII without space, '"', '\\' or '='), otherwise in double quotes with
+ * '"' and '\\' escaped and control bytes as \xHH; "" for NULL or empty. Cut with
+ * "..." inside the quotes when it does not fit size (>= 8). Returns buf (or a constant).
+ * Every free-text value goes through it: lines stay "event key=value ...".
+ */
+const char *log_quote(char *buf, size_t size, const char *s);
+#define LOG_QUOTE_MAX 512
+/* log_quote() into a buffer that lives until the end of the enclosing block. */
+#define LOG_Q(s) log_quote((char[LOG_QUOTE_MAX]){ 0 }, LOG_QUOTE_MAX, (s))
 
 #endif

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /* The daemon-wide counters (ng commands and drops, calls, ports, Redis writes) in the registry. */
 #include <stddef.h>
+#include <stdint.h>
 
 #include "mediad.h"
 #include "metrics.h"
@@ -39,11 +40,34 @@ static const struct metrics_def mediad_counter_defs[] = {
 	  "Redis commands queued for call state and registration", CTR(redis_writes) },
 	{ "mediad_redis_write_failures_total", METRICS_COUNTER, NULL,
 	  "Redis writes lost (disconnected or error reply)", CTR(redis_write_failures) },
+	{ "mediad_reloads_total", METRICS_COUNTER, "result=\"ok\"",
+	  "SIGHUP reloads, by result (failed: some hook kept its old state)", CTR(reloads_ok) },
+	{ "mediad_reloads_total", METRICS_COUNTER, "result=\"failed\"", NULL,
+	  CTR(reloads_failed) },
 	{ NULL, 0, NULL, NULL, 0 },
+};
+
+static uint64_t
+read_redis_up(const void *base)
+{
+	const struct mediad *md = base;
+
+	return md->store != NULL && call_store_connected(md->store);
+}
+
+/* What the daemon holds now, read at each scrape. */
+static const struct metrics_read_def mediad_gauge_defs[] = {
+	{ "mediad_redis_up", NULL, "1 when Redis is connected", read_redis_up },
+	{ NULL, NULL, NULL, NULL },
 };
 
 int
 mediad_counters_register(struct mediad *md)
 {
-	return metrics_register_table(md->metrics, mediad_counter_defs, &md->ctr);
+	int err;
+
+	err = metrics_register_table(md->metrics, mediad_counter_defs, &md->ctr);
+	if (err == 0)
+		err = metrics_register_read_table(md->metrics, mediad_gauge_defs, md);
+	return err;
 }

@@ -13,17 +13,33 @@
 #include "health.h"
 #include "log.h"
 #include "media.h"
+#include "notify.h"
 #include "sigproxy.h"
 #include "transport.h"
 #include "txn.h"
 
+/*
+ * Redis comes and goes: one warning when it cannot be reached (at start, or lost later),
+ * silence while the reconnects keep failing, one line when it is back.
+ */
 static void
 redis_state(enum redis_state st, const char *reason, void *arg)
 {
 	struct sp *sp = arg;
+	char where[300];
 
-	(void)sp;
-	log_infox("redis_%s reason=\"%s\"", redis_state_name(st), reason ? reason : "");
+	if (sp->cfg.redis_unix[0] != '\0')
+		snprintf(where, sizeof(where), "unix:%s", sp->cfg.redis_unix);
+	else
+		snprintf(where, sizeof(where), "%s:%u", sp->cfg.redis_host, sp->cfg.redis_port);
+	if (st == REDIS_STATE_CONNECTED) {
+		log_infox("redis_connected server=%s", LOG_Q(where));
+		sp->redis_was_up = true;
+	} else if (st == REDIS_STATE_DISCONNECTED) {
+		log_warnx("%s server=%s reason=%s retrying=yes impact=%s",
+		    sp->redis_was_up ? "redis_lost" : "redis_unreachable", LOG_Q(where),
+		    LOG_Q(reason ? reason : "unknown"), LOG_Q("new calls get 503 until it is back"));
+	}
 }
 
 static void
@@ -38,8 +54,6 @@ collect(struct evbuffer *out, void *arg)
 	metrics_write(out, "sigproxy_ng_sent_total", "counter", "ng requests sent", NULL, ns.sent);
 	metrics_write(out, "sigproxy_ng_retransmits_total", "counter", "ng retransmissions", NULL,
 	    ns.retransmits);
-	metrics_write(out, "sigproxy_mediads_up", "gauge", "mediads usable for new calls", NULL,
-	    mediad_pool_up_count(sp->pool));
 	metrics_write(out, "sigproxy_sip_rx_total", "counter", "SIP messages received", NULL,
 	    ts.rx_msgs);
 	metrics_write(out, "sigproxy_sip_tx_total", "counter", "SIP messages sent", NULL,
@@ -48,8 +62,6 @@ collect(struct evbuffer *out, void *arg)
 	    ts.acl_drops);
 	metrics_write(out, "sigproxy_tls_failures_total", "counter", "failed TLS handshakes", NULL,
 	    ts.tls_failures);
-	metrics_write(out, "sigproxy_redis_up", "gauge", "1 when Redis is connected", NULL,
-	    sp_redis_up(sp));
 }
 
 #define CTR(field) offsetof(struct sp_counters, field)
@@ -85,7 +97,115 @@ static const struct metrics_def sp_counter_defs[] = {
 	  "INVITEs refused with 503 while Redis was down", CTR(redis_unavailable) },
 	{ "sigproxy_policy_rejects_total", METRICS_COUNTER, NULL,
 	  "calls refused by the encryption policy", CTR(policy_rejects) },
+	{ "sigproxy_reloads_total", METRICS_COUNTER, "result=\"ok\"",
+	  "SIGHUP reloads, by result (failed: some hook kept its old state)", CTR(reloads_ok) },
+	{ "sigproxy_reloads_total", METRICS_COUNTER, "result=\"failed\"", NULL,
+	  CTR(reloads_failed) },
 	{ NULL, 0, NULL, NULL, 0 },
+};
+
+/* Call setup: a fast backend answers in milliseconds, a human in seconds. */
+static const struct metrics_buckets setup_buckets = {
+	1e-6, 12, { 50000, 100000, 250000, 500000, 1000000, 2000000, 3000000, 5000000,
+	    10000000, 20000000, 30000000, 60000000 },
+};
+/* ng round trip: sub-millisecond on a LAN; retransmissions show up from ng_timeout_ms. */
+static const struct metrics_buckets ng_buckets = {
+	1e-6, 11, { 100, 250, 500, 1000, 2500, 5000, 10000, 25000, 50000, 100000, 500000 },
+};
+
+#define HIST(field) offsetof(struct sp_hists, field)
+
+static const struct metrics_hist_def sp_hist_defs[] = {
+	{ "sigproxy_call_setup_seconds", NULL,
+	  "initial INVITE received to 200 OK sent to the caller", HIST(call_setup),
+	  &setup_buckets },
+	{ "sigproxy_ng_rtt_seconds", NULL, "ng request sent to its reply (retries included)",
+	  HIST(ng_rtt), &ng_buckets },
+	{ NULL, NULL, NULL, 0, NULL },
+};
+
+static uint64_t
+read_calls_active(const void *base)
+{
+	const struct sp *sp = base;
+	const struct sp_call *c;
+	uint64_t n = 0;
+	unsigned i;
+
+	/* A scrape every few seconds walks the buckets; no counter to keep in step. */
+	for (i = 0; i < SP_BUCKETS; i++)
+		for (c = sp->calls[i]; c != NULL; c = c->next)
+			n += c->state != SP_CALL_ENDED;
+	return n;
+}
+
+static uint64_t
+read_mediads_registered(const void *base)
+{
+	return mediad_pool_registered_count(((const struct sp *)base)->pool);
+}
+
+static uint64_t
+read_mediads_up(const void *base)
+{
+	return mediad_pool_up_count(((const struct sp *)base)->pool);
+}
+
+static uint64_t
+read_backends_up(const void *base)
+{
+	unsigned total;
+
+	return health_backends_up(((const struct sp *)base)->health, &total);
+}
+
+static uint64_t
+read_backends(const void *base)
+{
+	unsigned total;
+
+	(void)health_backends_up(((const struct sp *)base)->health, &total);
+	return total;
+}
+
+static uint64_t
+read_redis_up(const void *base)
+{
+	return sp_redis_up(base);
+}
+
+static uint64_t
+read_tls_connections(const void *base)
+{
+	const struct sp *sp = base;
+	struct tp_stats ts;
+	uint64_t n = 0;
+	unsigned i;
+
+	for (i = 0; i < sp->cfg.nlisteners; i++) {
+		if (sp->cfg.listeners[i].proto != TP_TLS || sp->cfg.listeners[i].tpl == NULL)
+			continue;
+		tp_listener_stats(sp->cfg.listeners[i].tpl, &ts);
+		n += ts.conns_open;
+	}
+	return n;
+}
+
+/* What the daemon holds now, read at each scrape. */
+static const struct metrics_read_def sp_gauge_defs[] = {
+	{ "sigproxy_calls_active", NULL, "calls this instance holds (set up or answered)",
+	  read_calls_active },
+	{ "sigproxy_mediads_registered", NULL, "mediads with a live registration in Redis",
+	  read_mediads_registered },
+	{ "sigproxy_mediads_up", NULL, "mediads usable for new calls", read_mediads_up },
+	{ "sigproxy_backends", NULL, "backends (route targets) known to health", read_backends },
+	{ "sigproxy_backends_up", NULL, "backends whose probes say up and not held down",
+	  read_backends_up },
+	{ "sigproxy_redis_up", NULL, "1 when Redis is connected", read_redis_up },
+	{ "sigproxy_tls_connections", NULL, "TLS connections open on TLS listeners",
+	  read_tls_connections },
+	{ NULL, NULL, NULL, NULL },
 };
 
 static int
@@ -94,6 +214,10 @@ counters_register(struct sp *sp)
 	int err;
 
 	err = metrics_register_table(sp->metrics, sp_counter_defs, &sp->ctr);
+	if (err == 0)
+		err = metrics_register_hist_table(sp->metrics, sp_hist_defs, &sp->hist);
+	if (err == 0)
+		err = metrics_register_read_table(sp->metrics, sp_gauge_defs, sp);
 	/* Slot 0 is no class of its own; aliasing 1xx leaves no NULL slot. */
 	if (err == 0)
 		sp->ctr.resp_class[0] = sp->ctr.resp_class[1];
@@ -172,9 +296,32 @@ sp_start(struct sp *sp)
 	if ((err = ng_client_alloc(&sp->ng, sp->base, sp->cfg.instance_id, sp->cfg.ng_timeout_ms,
 	    sp->cfg.ng_retries)))
 		return err;
+	ng_client_set_rtt(sp->ng, sp->hist.ng_rtt);
 	if ((err = mediad_pool_alloc(&sp->pool, sp)) || (err = health_alloc(&sp->health, sp)))
 		return err;
 	return 0;
+}
+
+static void
+reload_result(const char *name, int err, const char *msg, void *arg)
+{
+	if (err)
+		log_errx("reload_failed hook=%s reason=%s", name, LOG_Q(msg));
+	else
+		log_infox("reload_done hook=%s", name);
+}
+
+void
+sp_reload(struct sp *sp)
+{
+	unsigned failed;
+
+	log_infox("reload_start signal=SIGHUP hooks=%u", sp->reload.n);
+	notify_reloading(sp->notify);
+	failed = reload_run(&sp->reload, reload_result, sp);
+	metric_inc(failed ? sp->ctr.reloads_failed : sp->ctr.reloads_ok);
+	notify_ready(sp->notify, failed ? "reload failed; running with the previous settings" :
+	    "serving");
 }
 
 void

@@ -9,6 +9,7 @@
 
 #include "metrics.h"
 #include "redis.h"
+#include "reload.h"
 #include "sigproxy_config.h"
 
 struct event;
@@ -19,6 +20,7 @@ struct tp_conn;
 struct ng_client;
 struct mediad_pool;
 struct health;
+struct notify;
 struct sp_txn;
 struct sp_nit;
 struct sp_call;
@@ -45,6 +47,13 @@ struct sp_counters {
 	struct metric *resp_class[7];	/* index = status / 100 */
 	struct metric *failovers, *ng_timeouts, *ng_errors, *drops, *bad_requests;
 	struct metric *redis_unavailable, *policy_rejects;
+	struct metric *reloads_ok, *reloads_failed;	/* per SIGHUP */
+};
+
+/* Histograms (daemon.c registers them; NULL-safe to observe). */
+struct sp_hists {
+	struct metrics_hist *call_setup;	/* initial INVITE received -> 200 sent upstream, µs */
+	struct metrics_hist *ng_rtt;		/* ng request sent -> its reply, µs */
 };
 
 struct sp {
@@ -53,12 +62,17 @@ struct sp {
 	struct tp *tp;
 	struct metrics *metrics;
 	struct sp_counters ctr;
+	struct sp_hists hist;
 	struct redis_conn *redis;
 	struct ng_client *ng;
 	struct mediad_pool *pool;
 	struct health *health;
 	struct event *sigusr1, *sigterm, *sigint, *sighup;
+	const char *conf_path;		/* borrowed (argv): SIGHUP reads it again */
+	struct notify *notify;		/* readiness and watchdog for the service manager */
+	struct reload_table reload;	/* what SIGHUP reloads (README); features add hooks */
 	bool trace;
+	bool redis_was_up;		/* Redis was connected once: a loss is "lost", not "unreachable" */
 	/* Hashed by Call-ID: every lookup (request, response, ACK, CANCEL) carries one. */
 	struct sp_txn *txns[SP_BUCKETS];	/* INVITE transactions (txn part) */
 	struct sp_nit *nits[SP_BUCKETS];	/* non-INVITE transactions (txn part) */
@@ -79,6 +93,9 @@ sp_redis_up(const struct sp *sp)
 /* daemon.c: start everything on sp->base from sp->cfg; stop frees what start made (any state). */
 int sp_start(struct sp *sp);
 void sp_stop(struct sp *sp);
+/* SIGHUP: runs every hook of sp->reload (logged and counted each); the service manager
+ * sees RELOADING=1, then READY=1. */
+void sp_reload(struct sp *sp);
 
 /*
  * proxy.c: the transport's callbacks, registered by sp_start (arg: struct sp).

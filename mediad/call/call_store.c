@@ -39,6 +39,7 @@ struct call_store {
 	struct event *reg_ev;
 	bool connected;
 	bool was_connected;
+	bool deregistered;      /* shutting down: the registration is not written again */
 	uint64_t lost_writes;   /* writes skipped while disconnected (re-synced on connect) */
 	/* Reused by every write (control thread only): no 20 KB calloc and wipe per command. */
 	struct argv_buf argv;
@@ -505,68 +506,8 @@ call_store_delete(struct call_store *s, const char *call_id)
 static void
 registration_write(struct call_store *s)
 {
-	struct mediad *md = s->md;
-	struct argv_buf *b;
-	char key[128], a[SA_STRLEN], ifs[512];
-	unsigned i, in_use = 0, size = 0;
-	size_t off = 0;
-
-	if (!s->connected || s->r == NULL)
-		return;
-	b = &s->argv;
-	argv_reset(b);
-	snprintf(key, sizeof(key), "sbc:mediad:%s", md->cfg.id);
-	ifs[0] = '\0';
-	for (i = 0; i < md->cfg.niface; i++) {
-		struct mediad_iface *ifc = &md->cfg.ifaces[i];
-		int n;
-
-		in_use += port_pool_in_use(ifc->pool);
-		size += port_pool_size(ifc->pool);
-		n = snprintf(ifs + off, sizeof(ifs) - off, "%s%s=%s", i ? " " : "", ifc->name,
-		    sa_format_ip(&ifc->advertised, a, sizeof(a)));
-		if (n < 0 || (size_t)n >= sizeof(ifs) - off)
-			break;
-		off += (size_t)n;
-	}
-	arg_add(b, "HSET", 4);
-	arg_add(b, key, strlen(key));
-	field(b, "id", md->cfg.id);
-	if (sa_family(&md->ng_addr) != AF_UNSPEC)
-		field(b, "ng", sa_format(&md->ng_addr, a, sizeof(a)));
-	field(b, "interfaces", ifs);
-	arg_add(b, "calls", 5);
-	arg_addf(b, "%zu", md->calls.count);
-	/* load: percent of port pairs in use, what limits new calls first */
-	arg_add(b, "load", 4);
-	arg_addf(b, "%u", size ? (in_use * 100u) / size : 0);
-	arg_add(b, "ports_in_use", 12);
-	arg_addf(b, "%u", in_use);
-	arg_add(b, "ports_total", 11);
-	arg_addf(b, "%u", size);
-	arg_add(b, "max_sessions", 12);
-	arg_addf(b, "%u", md->cfg.max_sessions);
-	arg_add(b, "started", 7);
-	arg_addf(b, "%lld", (long long)md->started);
-	arg_add(b, "updated", 7);
-	arg_addf(b, "%lld", (long long)time_wall_s());
-	send_argv(s, b);
-	argv_reset(b);
-	arg_add(b, "EXPIRE", 6);
-	arg_add(b, key, strlen(key));
-	arg_addf(b, "%u", md->cfg.reg_ttl_s);
-	send_argv(s, b);
-	argv_reset(b);
-	/*
-	 * The index sigproxy reads: one small set instead of a SCAN over every call
-	 * record. The TTL'd hash stays the proof of life; sigproxy drops ids whose hash
-	 * expired.
-	 */
-	arg_add(b, "SADD", 4);
-	arg_add(b, SBC_KEY_MEDIADS, strlen(SBC_KEY_MEDIADS));
-	arg_add(b, md->cfg.id, strlen(md->cfg.id));
-	send_argv(s, b);
-	argv_reset(b);
+	if (s->connected && s->r != NULL && !s->deregistered)
+		call_registry_write(s->md, s->r);
 }
 
 static void
@@ -579,11 +520,18 @@ static void
 state_changed(enum redis_state st, const char *reason, void *arg)
 {
 	struct call_store *s = arg;
+	const struct mediad_config *cfg = &s->md->cfg;
+	char where[300];
 	struct call *c;
 
+	if (cfg->redis_unix[0] != '\0')
+		snprintf(where, sizeof(where), "unix:%s", cfg->redis_unix);
+	else
+		snprintf(where, sizeof(where), "%s:%u", cfg->redis_host, cfg->redis_port);
 	if (st == REDIS_STATE_CONNECTED) {
 		s->connected = true;
-		log_info("redis_connected %s", s->was_connected ? "(re-registering, re-syncing calls)" : "");
+		log_info("redis_connected server=%s resync=%s", LOG_Q(where),
+		    s->was_connected ? "yes" : "no");
 		if (!s->was_connected && s->connected_h != NULL)
 			s->connected_h(s->r, s->connected_arg);
 		s->was_connected = true;
@@ -593,9 +541,12 @@ state_changed(enum redis_state st, const char *reason, void *arg)
 			call_store_write(s, c);
 		s->lost_writes = 0;
 	} else {
-		if (s->connected)
-			log_warnx("redis_disconnected reason=\"%s\" (calls keep flowing; reconnecting)",
-			    reason != NULL ? reason : "?");
+		/* Once per outage: the reconnects that fail again are not reported. */
+		if (s->connected || !s->was_connected)
+			log_warnx("%s server=%s reason=%s retrying=yes impact=%s",
+			    s->was_connected ? "redis_lost" : "redis_unreachable", LOG_Q(where),
+			    LOG_Q(reason != NULL ? reason : "unknown"),
+			    LOG_Q("calls keep flowing; records and registration wait"));
 		s->connected = false;
 		/* What reaches Redis from now on is unknown: next writes rewrite whole hashes. */
 		for (c = s->md->calls.head; c != NULL; c = c->next)
@@ -666,4 +617,15 @@ bool
 call_store_connected(const struct call_store *s)
 {
 	return s->connected;
+}
+
+int
+call_store_deregister(struct call_store *s, redis_reply_h *h, void *arg)
+{
+	s->deregistered = true;
+	if (s->reg_ev != NULL)
+		event_del(s->reg_ev);
+	if (!s->connected || s->r == NULL)
+		return ENOTCONN;
+	return call_registry_remove(s->md, s->r, h, arg);
 }

@@ -48,6 +48,18 @@ struct health {
 
 static const char *const hnames[] = { "unknown", "up", "down" };
 
+unsigned
+health_backends_up(const struct health *h, unsigned *total)
+{
+	uint64_t now = time_mono_ms();
+	unsigned i, up = 0;
+
+	for (i = 0; h != NULL && i < h->n; i++)
+		up += h->b[i].state == H_UP && now >= h->b[i].holddown_until;
+	*total = h != NULL ? h->n : 0;
+	return up;
+}
+
 static struct backend *
 backend_find(struct health *h, const struct route_target *t)
 {

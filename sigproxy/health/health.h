@@ -21,6 +21,8 @@ void health_free(struct health *h);
 bool health_target_up(struct health *h, const struct route_target *t);
 /* An INVITE to t timed out: hold it down for cfg.holddown_ms. */
 void health_target_failed(struct health *h, const struct route_target *t);
+/* Backends whose probes say up and that are not held down; *total: backends known. */
+unsigned health_backends_up(const struct health *h, unsigned *total);
 /* True when m answers one of our probes (then it is consumed). */
 bool health_response(struct health *h, const struct sip_msg *m);
 /*

@@ -48,6 +48,7 @@ txn_new(struct sp *sp, const struct sp_src *src, struct sip_msg *m, txn_timer_h 
 	t->sp = sp;
 	t->req = m;
 	t->src = *src;
+	t->start_us = time_mono_us();
 	if (src->conn)
 		t->src.conn = tp_conn_ref(src->conn);
 	if (sip_msg_via(m, 0, &v) == 0 && v.branch != NULL)

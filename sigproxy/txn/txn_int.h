@@ -79,6 +79,7 @@ struct sp_txn {
 	struct sip_msg *early;		/* 18x with SDP waiting for mediad */
 	struct media_op *mop;
 	struct event *timer;	/* failover, Timer C, then lingering: one at a time */
+	uint64_t start_us;	/* time_mono_us() when the INVITE arrived: call setup time */
 };
 
 /* invite_server.c */
