@@ -86,8 +86,9 @@ done
 if [ -d "$conf/certs" ]; then
 	run chown "0:$gid" "$conf/certs"
 	run chmod 0750 "$conf/certs"
+	# the CA's and intermediate's keys (if kept here at all) are for root alone
 	find "$conf/certs" -maxdepth 1 -type f \( -name '*.key' -o -name '*.pass' -o -name '*.p12' \) \
-		-print0 | while IFS= read -r -d '' f; do
+		! -name ca.key ! -name intermediate.key -print0 | while IFS= read -r -d '' f; do
 		run chown "0:$gid" "$f"
 		run chmod 0640 "$f"
 	done
