@@ -205,9 +205,15 @@ tls_no_password(char *buf, int size, int rwflag, void *arg)
 	err = EINVAL;								\
 	goto out;								\
 } while (0)
+/* The same for a file, which *badfile then names. */
+#define FILE_FAIL(path, fmt, ...) do {						\
+	*badfile = (path);							\
+	CONF_FAIL("file=%s " fmt, (path), __VA_ARGS__);				\
+} while (0)
 
 static int
-tls_ctx_build(SSL_CTX **ctxp, const char *name, enum tls_role role, const struct tls_conf *conf)
+tls_ctx_build(SSL_CTX **ctxp, const char *name, enum tls_role role, const struct tls_conf *conf,
+    const char **badfile)
 {
 	static const unsigned char sid_ctx[] = "sbc-sigproxy";
 	SSL_CTX *ctx;
@@ -259,20 +265,20 @@ tls_ctx_build(SSL_CTX **ctxp, const char *name, enum tls_role role, const struct
 	if (conf->cert_file) {
 		/* The chain file carries the intermediates: peers get the full chain. */
 		if (SSL_CTX_use_certificate_chain_file(ctx, conf->cert_file) != 1)
-			CONF_FAIL("file=%s reason=\"certificate chain: %s\"", conf->cert_file,
+			FILE_FAIL(conf->cert_file, "reason=\"certificate chain: %s\"",
 			    ssl_errstr(eb, sizeof(eb)));
 		if (conf->key_file == NULL)
-			CONF_FAIL("file=%s reason=\"%s\"", conf->cert_file, "no key_file");
+			FILE_FAIL(conf->cert_file, "reason=\"%s\"", "no key_file");
 		if (SSL_CTX_use_PrivateKey_file(ctx, conf->key_file, SSL_FILETYPE_PEM) != 1)
-			CONF_FAIL("file=%s reason=\"private key: %s\"", conf->key_file,
+			FILE_FAIL(conf->key_file, "reason=\"private key: %s\"",
 			    ssl_errstr(eb, sizeof(eb)));
 		if (SSL_CTX_check_private_key(ctx) != 1)
-			CONF_FAIL("file=%s reason=\"key does not match certificate: %s\"",
-			    conf->key_file, ssl_errstr(eb, sizeof(eb)));
+			FILE_FAIL(conf->key_file, "reason=\"key does not match certificate: %s\"",
+			    ssl_errstr(eb, sizeof(eb)));
 	}
 	if (conf->ca_file) {
 		if (SSL_CTX_load_verify_locations(ctx, conf->ca_file, NULL) != 1)
-			CONF_FAIL("file=%s reason=\"CA file: %s\"", conf->ca_file,
+			FILE_FAIL(conf->ca_file, "reason=\"CA file: %s\"",
 			    ssl_errstr(eb, sizeof(eb)));
 		if (role == TLS_ROLE_SERVER && conf->verify_peer) {
 			STACK_OF(X509_NAME) *names = SSL_load_client_CA_file(conf->ca_file);
@@ -286,7 +292,7 @@ tls_ctx_build(SSL_CTX **ctxp, const char *name, enum tls_role role, const struct
 		X509_LOOKUP *lk = X509_STORE_add_lookup(st, X509_LOOKUP_file());
 
 		if (lk == NULL || X509_load_crl_file(lk, conf->crl_file, X509_FILETYPE_PEM) <= 0)
-			CONF_FAIL("file=%s reason=\"CRL file: %s\"", conf->crl_file,
+			FILE_FAIL(conf->crl_file, "reason=\"CRL file: %s\"",
 			    ssl_errstr(eb, sizeof(eb)));
 		X509_STORE_set_flags(st, X509_V_FLAG_CRL_CHECK);
 	}
@@ -309,6 +315,7 @@ tls_ctx_build(SSL_CTX **ctxp, const char *name, enum tls_role role, const struct
 int
 tls_alloc(struct tls **tp, const char *name, enum tls_role role, const struct tls_conf *conf)
 {
+	const char *badfile = NULL;
 	struct tls *t;
 	int err;
 
@@ -322,7 +329,7 @@ tls_alloc(struct tls **tp, const char *name, enum tls_role role, const struct tl
 		return ENOMEM;
 	snprintf(t->name, sizeof(t->name), "%s", name ? name : "tls");
 	t->role = role;
-	err = tls_ctx_build(&t->ctx, t->name, role, conf);
+	err = tls_ctx_build(&t->ctx, t->name, role, conf, &badfile);
 	if (err == 0)
 		err = tls_conf_dup(&t->conf, conf);
 	if (err) {
@@ -337,18 +344,19 @@ tls_alloc(struct tls **tp, const char *name, enum tls_role role, const struct tl
 int
 tls_reload(struct tls *t, const struct tls_conf *conf)
 {
+	const char *badfile = NULL;
 	struct tls_conf copy;
 	SSL_CTX *ctx;
 	int err;
 
 	if (t == NULL || conf == NULL)
 		return EINVAL;
-	err = tls_ctx_build(&ctx, t->name, t->role, conf);
+	err = tls_ctx_build(&ctx, t->name, t->role, conf, &badfile);
 	if (err == 0 && conf != &t->conf && (err = tls_conf_dup(&copy, conf)) != 0)
 		SSL_CTX_free(ctx);
 	if (err) {
-		log_warnx("tls_reload_failed name=%s note=\"previous certificates stay in use\"",
-		    t->name);
+		log_errx("tls_reload_failed name=%s file=%s note=\"previous certificates stay "
+		    "in use\"", t->name, badfile ? badfile : "-");
 		return err;
 	}
 	if (conf != &t->conf) {
