@@ -3,13 +3,11 @@
  * in memory, hostile names included), the weak-cipher audit, reloading a context's files. */
 #include <errno.h>
 #include <setjmp.h>
-#include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -17,6 +15,7 @@
 #include <openssl/evp.h>
 #include <openssl/x509v3.h>
 
+#include "lib/proc.h"
 #include "transport_int.h"
 
 #ifndef SBC_SOURCE_DIR
@@ -252,20 +251,6 @@ test_ciphers_audit(void **state)
 
 static char certdir[256];
 
-static int __attribute__((format(printf, 1, 2)))
-sh(const char *fmt, ...)
-{
-	char cmd[2048];
-	va_list ap;
-	int rc;
-
-	va_start(ap, fmt);
-	vsnprintf(cmd, sizeof(cmd), fmt, ap);
-	va_end(ap);
-	rc = system(cmd);
-	return WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
-}
-
 static void
 test_reload_files(void **state)
 {
@@ -277,7 +262,7 @@ test_reload_files(void **state)
 
 	snprintf(certdir, sizeof(certdir), "/tmp/sbc-test-tlspol-XXXXXX");
 	assert_non_null(mkdtemp(certdir));
-	assert_int_equal(sh("%s -o %s/a a.example.test >/dev/null 2>&1 && "
+	assert_int_equal(proc_sh("%s -o %s/a a.example.test >/dev/null 2>&1 && "
 	    "%s -o %s/b b.example.test >/dev/null 2>&1 && mkdir %s/live && "
 	    "cp %s/a/server-chain.pem %s/a/server.key %s/a/ca.crt %s/live/", mk, certdir, mk, certdir,
 	    certdir, certdir, certdir, certdir, certdir), 0);
@@ -297,22 +282,22 @@ test_reload_files(void **state)
 	memset(key, 'x', 20);
 	assert_int_equal(tls_generation(t), 0);
 	/* New files under the same names. */
-	assert_int_equal(sh("cp %s/b/server-chain.pem %s/b/server.key %s/live/", certdir, certdir,
+	assert_int_equal(proc_sh("cp %s/b/server-chain.pem %s/b/server.key %s/live/", certdir, certdir,
 	    certdir), 0);
 	assert_int_equal(tls_reload_files(t), 0);
 	assert_int_equal(tls_generation(t), 1);
 	/* A broken certificate: refused, the context stays at its generation. */
-	assert_int_equal(sh("echo broken >%s/live/server-chain.pem", certdir), 0);
+	assert_int_equal(proc_sh("echo broken >%s/live/server-chain.pem", certdir), 0);
 	assert_int_equal(tls_reload_files(t), EINVAL);
 	assert_int_equal(tls_generation(t), 1);
 	/* A certificate whose key is another one. */
-	assert_int_equal(sh("cp %s/a/server-chain.pem %s/live/", certdir, certdir), 0);
+	assert_int_equal(proc_sh("cp %s/a/server-chain.pem %s/live/", certdir, certdir), 0);
 	assert_int_equal(tls_reload_files(t), EINVAL);
 	/* A missing CA file. */
-	assert_int_equal(sh("cp %s/a/server.key %s/live/ && rm %s/live/ca.crt", certdir, certdir,
+	assert_int_equal(proc_sh("cp %s/a/server.key %s/live/ && rm %s/live/ca.crt", certdir, certdir,
 	    certdir), 0);
 	assert_int_equal(tls_reload_files(t), EINVAL);
-	assert_int_equal(sh("cp %s/a/ca.crt %s/live/", certdir, certdir), 0);
+	assert_int_equal(proc_sh("cp %s/a/ca.crt %s/live/", certdir, certdir), 0);
 	assert_int_equal(tls_reload_files(t), 0);
 	assert_int_equal(tls_generation(t), 2);
 	tls_free(t);
@@ -326,7 +311,7 @@ test_reload_files(void **state)
 	c.verify_peer = true;
 	assert_int_equal(tls_alloc(&t, "x", TLS_ROLE_CLIENT, &c), EINVAL);
 	assert_ptr_equal(t, (struct tls *)0x1);
-	sh("rm -rf '%s'", certdir);
+	proc_sh("rm -rf '%s'", certdir);
 }
 
 int

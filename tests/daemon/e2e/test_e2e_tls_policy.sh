@@ -28,6 +28,7 @@ WEAK_IN_IP=$(e2e_ip 9)
 WRONG_IP=$(e2e_ip 10)
 PEER_IP=$(e2e_ip 11)
 STUNNEL_ACCEPT=$CALLER_IP:5071
+TLS_OPTIONS_WAIT=1
 
 # leaf DIR NAME CN SAN EKU [rsa]: a certificate from DIR's intermediate, with DIR/NAME-chain.pem.
 leaf() {
@@ -49,22 +50,6 @@ leaf() {
 		cat "$d/$n.crt" "$d/intermediate.crt" >"$d/$n-chain.pem"
 }
 
-# tls_options HOST:PORT [s_client args...]: one OPTIONS over TLS from CLIENT_IP; prints the
-# status line of the answer (nothing when the handshake was refused).
-tls_options() {
-	local to=$1
-	shift
-	{
-		printf 'OPTIONS sip:%s SIP/2.0\r\nVia: SIP/2.0/TLS %s:5061;branch=z9hG4bK-%s\r\n' "$to" "$CLIENT_IP" "$RANDOM$RANDOM"
-		printf 'From: <sip:probe@example.test>;tag=%s\r\nTo: <sip:%s>\r\nCall-ID: tlsp-%s@e2e\r\n' "$RANDOM" "$to" "$RANDOM$$"
-		printf 'CSeq: 1 OPTIONS\r\nMax-Forwards: 70\r\nContent-Length: 0\r\n\r\n'
-		sleep 1
-	} | timeout 8 openssl s_client -connect "$to" -bind "$CLIENT_IP:0" -quiet -no_ign_eof \
-		-CAfile "$DIR/certs/ca.crt" -verify_return_error "$@" 2>>"$DIR/s_client.out" |
-		tr -d '\r' | grep -m1 '^SIP/2.0 '
-}
-answered() { tls_options "$@" | grep -q '^SIP/2.0 [0-9][0-9][0-9]'; }
-refused() { ! answered "$@"; }
 # client NAME: s_client arguments presenting client certificate NAME of DIR/certs.
 client() { echo -cert "$DIR/certs/$1.crt" -cert_chain "$DIR/certs/$1-chain.pem" -key "$DIR/certs/$1.key"; }
 # fingerprint HOST:PORT: SHA-256 fingerprint of the certificate a new handshake gets.
