@@ -74,6 +74,17 @@ done
 leaf "$DIR/certs" dave "dave-device" "DNS:dave.partners.example.test" clientAuth ||
 	{ echo "dave's certificate failed" >&2; exit 1; }
 redis_start || { echo "redis-server did not start" >&2; exit 1; }
+# A mutual TLS listener with the CRL of make-certs.sh (inbound adds tls_allow).
+MTLS_LISTENER="[listener mtls]
+transport = tls
+address = $SIP_IP:5063
+side = outside
+acl = 127.0.0.0/8
+tls_cert = $DIR/certs/server-chain.pem
+tls_key = $DIR/certs/server.key
+tls_ca = $DIR/certs/ca.crt
+tls_crl = $DIR/certs/crl.pem
+tls_verify_peer = yes"
 
 # ---------------------------------------------------------------------------------------
 mode_inbound() {
@@ -89,16 +100,7 @@ side = outside
 acl = 127.0.0.0/8
 tls_cert = $DIR/certs/rsa-chain.pem
 tls_key = $DIR/certs/rsa.key
-[listener mtls]
-transport = tls
-address = $SIP_IP:5063
-side = outside
-acl = 127.0.0.0/8
-tls_cert = $DIR/certs/server-chain.pem
-tls_key = $DIR/certs/server.key
-tls_ca = $DIR/certs/ca.crt
-tls_crl = $DIR/certs/crl.pem
-tls_verify_peer = yes
+$MTLS_LISTENER
 tls_allow = alice, mallory
 tls_allow = *.partners.example.test"
 	sigproxy_start a "$SIP_IP" "$SIP_IN_IP" "sip:$BACK_IP:5060" || exit 1
@@ -295,16 +297,7 @@ target = sip:$PEER_IP:5061;transport=tls;tls_peer=carrier"
 mode_reload() {
 	local fp0 fp1 fp2
 	mediad_start a "$OUT_IP" "$IN_IP" 36800 || exit 1
-	SP_EXTRA="[listener mtls]
-transport = tls
-address = $SIP_IP:5063
-side = outside
-acl = 127.0.0.0/8
-tls_cert = $DIR/certs/server-chain.pem
-tls_key = $DIR/certs/server.key
-tls_ca = $DIR/certs/ca.crt
-tls_crl = $DIR/certs/crl.pem
-tls_verify_peer = yes"
+	SP_EXTRA=$MTLS_LISTENER
 	sigproxy_start a "$SIP_IP" "$SIP_IN_IP" "sip:$BACK_IP:5060" || exit 1
 	SP_EXTRA=
 	stunnel_client c "$STUNNEL_ACCEPT" "$SIP_IP:5061" sbc.example.test || { cat "$DIR/stunnel-c.log" >&2; exit 1; }
