@@ -9,12 +9,14 @@
 
 #include <event2/event.h>
 
+#include "call.h"
 #include "config.h"
-#include "metrics.h"
+#include "log.h"
 #include "mediad.h"
-#include "ng.h"
+#include "metrics.h"
+#include "ng_server.h"
 #include "relay.h"
-#include "srtp_engine.h"
+#include "srtp.h"
 #include "timeutil.h"
 
 static void
@@ -38,7 +40,14 @@ on_signal(evutil_socket_t sig, short what, void *arg)
 static void
 on_reap(evutil_socket_t fd, short what, void *arg)
 {
-	mediad_reap(arg);
+	call_reap(arg, time_mono_ms());
+}
+
+/* Redis is there for the first time: bring back the calls of the previous run. */
+static void
+on_store_connected(struct redis_conn *r, void *arg)
+{
+	call_restore_start(arg, r);
 }
 
 int
@@ -51,8 +60,7 @@ main(int argc, char **argv)
 	const char *file = NULL;
 	bool check = false;
 	char ebuf[512], a[SA_STRLEN];
-	struct timeval one = { 1, 0 };
-	struct sa ng;
+	struct timeval one = timeval_from_ms(1000);
 	unsigned i;
 	int ch, err;
 
@@ -132,8 +140,9 @@ main(int argc, char **argv)
 	if (err)
 		fatalx("ng listen %s failed: %s", sa_format(&md->cfg.ng_listen, a, sizeof(a)),
 		    strerror(err));
+	ng_server_local(md->ng, &md->ng_addr);
 	if (md->cfg.redis_enabled) {
-		err = call_store_alloc(&md->store, md);
+		err = call_store_alloc(&md->store, md, on_store_connected, md);
 		if (err)
 			fatalx("redis set-up failed: %s", strerror(err));
 	}
@@ -146,9 +155,8 @@ main(int argc, char **argv)
 	event_add(sigterm, NULL);
 	event_add(reap, &one);
 
-	ng_server_local(md->ng, &ng);
 	log_info("mediad_ready id=%s ng=%s metrics_port=%u workers=%u interfaces=%u redis=%s",
-	    md->cfg.id, sa_format(&ng, a, sizeof(a)),
+	    md->cfg.id, sa_format(&md->ng_addr, a, sizeof(a)),
 	    md->cfg.metrics_listen[0] ? metrics_port(md->metrics) : 0,
 	    md->cfg.workers, md->cfg.niface, md->cfg.redis_enabled ? "on" : "off");
 	for (i = 0; i < md->cfg.niface; i++) {

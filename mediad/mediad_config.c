@@ -9,7 +9,7 @@
 #include <unistd.h>
 
 #include "config.h"
-#include "mediad.h"
+#include "mediad_config.h"
 
 /* Splits a value on commas and blanks; calls fn per word. Stops at the first error. */
 typedef int (word_h)(const char *w, size_t len, void *arg, char *msg, size_t size);

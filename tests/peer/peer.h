@@ -9,8 +9,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#include "crypto_suite.h"
-#include "srtp_ctx.h"
+#include "srtp.h"
 
 #define PEER_MAX_CALLS     4096
 #define PEER_MAX_PACKETS   60000u	/* per direction per call: seq maps to index without wrap */

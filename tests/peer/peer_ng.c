@@ -13,7 +13,7 @@
 #include "ng.h"
 #include "peer.h"
 #include "rand.h"
-#include "sdp_crypto.h"
+#include "sdp.h"
 
 #define NG_TRIES	4
 #define NG_WAIT_MS	1500

@@ -8,7 +8,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "crypto_suite.h"
+#include "srtp.h"
 #include "lib/proc.h"
 #include "lib/redis_server.h"
 #include "peer.h"

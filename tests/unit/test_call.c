@@ -10,9 +10,12 @@
 #include <cmocka.h>
 
 #include "bencode.h"
+#include "call.h"
 #include "call_fixture.h"
 #include "mediad.h"
 #include "ng.h"
+#include "ng_server.h"
+#include "timeutil.h"
 
 #define CRLF "\r\n"
 
@@ -325,7 +328,7 @@ static void
 test_timeouts(void **state)
 {
 	struct call_env *e = *state;
-	struct call *c;
+	uint64_t now;
 
 	e->md.cfg.offer_timeout_s = 10;
 	e->md.cfg.media_timeout_s = 20;
@@ -340,23 +343,22 @@ test_timeouts(void **state)
 	    "direction", "[inside,outside]", NULL));
 	assert_null(call_env_run(e, ng_handle_answer, "call-id", "O3", "from-tag", "f", "to-tag", "t",
 	    "sdp", sdp_ivr_hold, NULL));
-	mediad_reap(&e->md);
+	/* The reaper is given the time: the clock moves forward, never a call's stamps
+	 * backward (they would wrap on a machine up for less than the 105 s used here). */
+	now = time_mono_ms();
+	call_reap(&e->md, now);
 	assert_int_equal(e->md.calls.count, 3);   /* nothing is due yet */
 
 	/* 15 s: the offer-only call is due, the answered ones are not. */
-	for (c = e->md.calls.head; c != NULL; c = c->next)
-		c->last_signal_ms -= 15000;
-	mediad_reap(&e->md);
+	call_reap(&e->md, now + 15000);
 	assert_null(call_find(&e->md.calls, "O1", 2));
 	assert_non_null(call_find(&e->md.calls, "O2", 2));
 	/* 25 s without media: the active call goes, the held one (silent timeout) stays. */
-	for (c = e->md.calls.head; c != NULL; c = c->next)
-		c->last_signal_ms -= 10000;
-	mediad_reap(&e->md);
+	call_reap(&e->md, now + 25000);
 	assert_null(call_find(&e->md.calls, "O2", 2));
 	assert_non_null(call_find(&e->md.calls, "O3", 2));
-	call_find(&e->md.calls, "O3", 2)->last_signal_ms -= 80000;
-	mediad_reap(&e->md);
+	/* 105 s: past the silent timeout too. */
+	call_reap(&e->md, now + 105000);
 	assert_int_equal(e->md.calls.count, 0);
 	assert_int_equal(call_env_pool_in_use(e, 0) + call_env_pool_in_use(e, 1), 0);
 }

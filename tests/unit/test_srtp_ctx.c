@@ -15,8 +15,7 @@
 
 #include <cmocka.h>
 
-#include "srtp_ctx.h"
-#include "srtp_engine.h"
+#include "srtp.h"
 
 /* ---- Allocation counter: real malloc underneath, counted while armed ---- */
 
