@@ -290,6 +290,30 @@ target = sip:$PEER_IP:5061;transport=tls;tls_peer=carrier"
 	ok "carrier: one TLS connection for the whole dialog (in-dialog requests reuse it)" \
 		test "$(grep -c "tls_established dir=out .*peer=$PEER_IP:5061" "$DIR/sigproxy-a.log")" = 1
 	ok "carrier: tls_peer never reached the wire" bash -c "! grep -q 'tls_peer' '$DIR'/peer/uas_*_messages.log"
+
+	# ---- typos and contradictions are refused by -t (and at start) ----
+	local ini=$DIR/sigproxy-a.ini bad=$DIR/bad.ini
+	refuses() {	# refuses SED-SCRIPT MESSAGE
+		sed "$1" "$ini" >"$bad"
+		! "$SIGPROXY" -c "$bad" -t >/dev/null 2>"$DIR/t.err" && grep -qF -- "$2" "$DIR/t.err" ||
+			{ sed 's/^/# /' "$DIR/t.err"; return 1; }
+	}
+	ok "-t: a target naming no [tls_peer] section" \
+		refuses 's/;tls_peer=carrier$/;tls_peer=carier/' "no [tls_peer carier] section"
+	ok "-t: tls_peer on a UDP target" \
+		refuses "s/^target = sip:$WRONG_IP:5061;transport=tls;/target = sip:$WRONG_IP:5061;transport=udp;/" \
+		"tls_peer only on a TLS target"
+	ok "-t: one address, two peers" \
+		refuses "s/^match = ^8071.*/&\\ntarget = sip:$PEER_IP:5061;transport=tls;tls_peer=other/;
+			s/^\\[tls_peer carrier\\]\$/[tls_peer other]\\nserver_name = other.example.test\\n&/" \
+		"this address already has tls_peer=other (one address, one peer)"
+	ok "-t: a misspelt [tls_peer] key" \
+		refuses 's/^server_name = carrier/server_nme = carrier/' "unknown key (did you mean server_name?)"
+	ok "-t: server_name without verification" \
+		refuses 's/^server_name = carrier.example.test$/&\ntls_verify_peer = no/' "server_name: needs tls_verify_peer = yes"
+	ok "-t: half a client certificate" \
+		refuses '/^tls_key = .*sbc-client.key$/d' "tls_cert and tls_key go together"
+	ok "-t: the configuration as written passes" bash -c "'$SIGPROXY' -c '$ini' -t >/dev/null"
 	ok "sigproxy still running" kill -0 "$SIGPROXY_PID"
 }
 
