@@ -101,6 +101,10 @@ static const struct metrics_def sp_counter_defs[] = {
 	  "SIGHUP reloads, by result (failed: some hook kept its old state)", CTR(reloads_ok) },
 	{ "sigproxy_reloads_total", METRICS_COUNTER, "result=\"failed\"", NULL,
 	  CTR(reloads_failed) },
+	{ "sigproxy_tls_reloads_total", METRICS_COUNTER, "result=\"ok\"",
+	  "TLS contexts whose files were reloaded (SIGHUP), by result", CTR(tls_reloads_ok) },
+	{ "sigproxy_tls_reloads_total", METRICS_COUNTER, "result=\"failed\"",
+	  "TLS contexts whose files were reloaded (SIGHUP), by result", CTR(tls_reloads_failed) },
 	{ NULL, 0, NULL, NULL, 0 },
 };
 
@@ -224,6 +228,32 @@ counters_register(struct sp *sp)
 	return err;
 }
 
+/*
+ * SIGHUP hook "tls": every TLS context reads its certificate, key, CA and CRL files
+ * again; open connections (and the calls on them) keep what they have. Counted per
+ * context in sigproxy_tls_reloads_total{result="ok"|"failed"}; a failed context keeps
+ * its old files.
+ */
+static int
+reload_tls(void *arg, char *msg, size_t size)
+{
+	struct sp *sp = arg;
+	unsigned nok, nfail;
+
+	sp_config_tls_reload(&sp->cfg, &nok, &nfail);
+	metric_add(sp->ctr.tls_reloads_ok, nok);
+	metric_add(sp->ctr.tls_reloads_failed, nfail);
+	if (nfail > 0) {
+		log_errx("tls_reload contexts_ok=%u contexts_failed=%u note=\"a failed context "
+		    "keeps its previous files; see tls_config_error\"", nok, nfail);
+		snprintf(msg, size, "%u of %u TLS contexts kept their previous files", nfail,
+		    nok + nfail);
+		return EIO;
+	}
+	log_infox("tls_reload contexts_ok=%u", nok);
+	return 0;
+}
+
 int
 sp_start(struct sp *sp)
 {
@@ -299,7 +329,8 @@ sp_start(struct sp *sp)
 	ng_client_set_rtt(sp->ng, sp->hist.ng_rtt);
 	if ((err = mediad_pool_alloc(&sp->pool, sp)) || (err = health_alloc(&sp->health, sp)))
 		return err;
-	return 0;
+	/* SIGHUP's hooks run in this order (README: what SIGHUP reloads). */
+	return reload_hook_add(&sp->reload, "tls", reload_tls, sp);
 }
 
 static void

@@ -48,6 +48,7 @@ struct sp_counters {
 	struct metric *failovers, *ng_timeouts, *ng_errors, *drops, *bad_requests;
 	struct metric *redis_unavailable, *policy_rejects;
 	struct metric *reloads_ok, *reloads_failed;	/* per SIGHUP */
+	struct metric *tls_reloads_ok, *tls_reloads_failed;	/* per TLS context */
 };
 
 /* Histograms (daemon.c registers them; NULL-safe to observe). */
