@@ -149,10 +149,11 @@ mediad_alive(void *arg)
 			log_errx("watchdog_withheld worker=%u stalled_ms=%llu limit_ms=%llu", idx,
 			    (unsigned long long)stalled, (unsigned long long)limit);
 		md->watchdog_withheld = true;
+		md->watchdog_worker = idx;
 		return false;
 	}
 	if (md->watchdog_withheld)
-		log_infox("watchdog_resumed worker=%u", idx);
+		log_infox("watchdog_resumed worker=%u", md->watchdog_worker);
 	md->watchdog_withheld = false;
 	return true;
 }

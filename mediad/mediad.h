@@ -50,6 +50,7 @@ struct mediad {
 	struct reload_table reload;     /* what SIGHUP reloads (README) */
 	bool stopping;                  /* SIGTERM seen: deregistering, then the loop ends */
 	bool watchdog_withheld;         /* a stalled worker is holding back the pings */
+	unsigned watchdog_worker;       /* which one (for the line that says it is back) */
 	int64_t started;
 	uint64_t ng_commands;           /* served, for the registry's load figure */
 	uint64_t index_events;          /* srtp_ctx_events() at the last index refresh */
