@@ -66,8 +66,11 @@ bool log_ratelimit_ok(struct log_ratelimit *rl, unsigned long long now_ms);
  * Every free-text value goes through it: lines stay "event key=value ...".
  */
 const char *log_quote(char *buf, size_t size, const char *s);
+/* The same for len bytes (a NUL among them is written as \x00). */
+const char *log_quote_n(char *buf, size_t size, const char *s, size_t len);
 #define LOG_QUOTE_MAX 512
 /* log_quote() into a buffer that lives until the end of the enclosing block. */
 #define LOG_Q(s) log_quote((char[LOG_QUOTE_MAX]){ 0 }, LOG_QUOTE_MAX, (s))
+#define LOG_QN(s, n) log_quote_n((char[LOG_QUOTE_MAX]){ 0 }, LOG_QUOTE_MAX, (s), (size_t)(n))
 
 #endif

@@ -16,18 +16,24 @@ word_byte(unsigned char c)
 const char *
 log_quote(char *buf, size_t size, const char *s)
 {
-	size_t i, o = 0, len;
+	return log_quote_n(buf, size, s, s != NULL ? strlen(s) : 0);
+}
+
+const char *
+log_quote_n(char *buf, size_t size, const char *s, size_t len)
+{
+	size_t i, o = 0;
 	bool word = true;
 
 	if (size < 8)
 		return "\"\"";
 	if (s == NULL)
-		s = "";
-	len = strlen(s);
+		s = "", len = 0;
 	for (i = 0; i < len && word; i++)
 		word = word_byte((unsigned char)s[i]);
 	if (word && len > 0 && len < size) {
-		memcpy(buf, s, len + 1);
+		memcpy(buf, s, len);
+		buf[len] = '\0';
 		return buf;
 	}
 	buf[o++] = '"';

@@ -172,7 +172,7 @@ on_ready_check(evutil_socket_t fd, short what, void *arg)
 
 	if (relay_stalled_ms(md->relay, time_mono_ms(), &idx) > 4 * RELAY_BEAT_MS) {
 		if (event_base_once(md->base, -1, EV_TIMEOUT, on_ready_check, md, &again) != 0)
-			fatalx("event_base_once failed");
+			fatalx("startup_failed step=event_base_once reason=%s", LOG_Q(strerror(ENOMEM)));
 		return;
 	}
 	snprintf(status, sizeof(status), "serving ng on %s with %u workers",
@@ -231,7 +231,7 @@ main(int argc, char **argv)
 
 	md = calloc(1, sizeof(*md));
 	if (md == NULL)
-		fatal("calloc");
+		fatal("startup_failed step=calloc");
 	memset(&cerr, 0, sizeof(cerr));
 	err = conf_load(&conf, file, &cerr);
 	if (err == ENOENT) {
@@ -265,41 +265,44 @@ main(int argc, char **argv)
 	/* Startup reads top to bottom: crypto, sockets, threads, then the loop. */
 	err = srtp_engine_init();
 	if (err)
-		fatalx("srtp_engine_init failed (error %d): refusing to relay SRTP", err);
+		fatalx("startup_failed step=srtp_engine_init error=%d impact=%s", err,
+		    LOG_Q("refusing to relay SRTP"));
 	md->base = event_base_new();
 	if (md->base == NULL)
-		fatalx("event_base_new failed");
+		fatalx("startup_failed step=event_base_new");
 	if (metrics_alloc(&md->metrics) || mediad_counters_register(md))
-		fatalx("metrics: out of memory");
+		fatalx("startup_failed step=metrics reason=%s", LOG_Q(strerror(ENOMEM)));
 	if (md->cfg.metrics_listen[0] != '\0') {
 		err = metrics_listen(md->metrics, md->base, md->cfg.metrics_listen);
 		if (err)
-			fatalx("metrics_listen %s failed: %s", md->cfg.metrics_listen, strerror(err));
+			fatalx("startup_failed step=metrics_listen address=%s reason=%s",
+			    LOG_Q(md->cfg.metrics_listen), LOG_Q(strerror(err)));
 	}
 	if (metrics_add_collector(md->metrics, call_stats_collect, md))
-		fatalx("metrics: out of memory");
+		fatalx("startup_failed step=metrics reason=%s", LOG_Q(strerror(ENOMEM)));
 	for (i = 0; i < md->cfg.niface; i++) {
 		struct mediad_iface *ifc = &md->cfg.ifaces[i];
 
 		err = port_pool_alloc(&ifc->pool, &ifc->addr, ifc->port_min, ifc->port_max);
 		if (err)
-			fatalx("interface %s: port pool %u-%u: %s", ifc->name, ifc->port_min,
-			    ifc->port_max, strerror(err));
+			fatalx("startup_failed step=port_pool interface=%s ports=%u-%u reason=%s",
+			    LOG_Q(ifc->name), ifc->port_min, ifc->port_max, LOG_Q(strerror(err)));
 	}
 	if (call_table_init(&md->calls, 4096, mediad_call_destroy_h, md))
-		fatalx("call table: out of memory");
+		fatalx("startup_failed step=call_table reason=%s", LOG_Q(strerror(ENOMEM)));
 	err = relay_alloc(&md->relay, md->cfg.workers, md->metrics);
 	if (err)
-		fatalx("relay_alloc (%u workers) failed: %s", md->cfg.workers, strerror(err));
+		fatalx("startup_failed step=relay_alloc workers=%u reason=%s", md->cfg.workers,
+		    LOG_Q(strerror(err)));
 	err = ng_server_alloc(&md->ng, md);
 	if (err)
-		fatalx("ng listen %s failed: %s", sa_format(&md->cfg.ng_listen, a, sizeof(a)),
-		    strerror(err));
+		fatalx("startup_failed step=ng_listen address=%s reason=%s",
+		    sa_format(&md->cfg.ng_listen, a, sizeof(a)), LOG_Q(strerror(err)));
 	ng_server_local(md->ng, &md->ng_addr);
 	if (md->cfg.redis_enabled) {
 		err = call_store_alloc(&md->store, md, on_store_connected, md);
 		if (err)
-			fatalx("redis set-up failed: %s", strerror(err));
+			fatalx("startup_failed step=redis reason=%s", LOG_Q(strerror(err)));
 	}
 	sigint = evsignal_new(md->base, SIGINT, on_signal, md);
 	sigterm = evsignal_new(md->base, SIGTERM, on_signal, md);
@@ -308,17 +311,17 @@ main(int argc, char **argv)
 	index_check = event_new(md->base, -1, EV_PERSIST, on_index_check, md);
 	if (sigint == NULL || sigterm == NULL || sighup == NULL || reap == NULL ||
 	    index_check == NULL)
-		fatalx("event_new failed");
+		fatalx("startup_failed step=event_new");
 	event_add(sigint, NULL);
 	event_add(sigterm, NULL);
 	event_add(sighup, NULL);
 	if (reload_hook_add(&md->reload, "log_level", reload_log_level, md))
-		fatalx("reload hooks: table full");
+		fatalx("startup_failed step=reload_hooks reason=table-full");
 	if (notify_alloc(&md->notify, md->base, mediad_alive, md))
-		fatalx("notify: out of memory");
+		fatalx("startup_failed step=notify reason=%s", LOG_Q(strerror(ENOMEM)));
 	if (event_base_once(md->base, -1, EV_TIMEOUT, on_ready_check, md,
 	    &(struct timeval){ 0, 0 }) != 0)
-		fatalx("event_base_once failed");
+		fatalx("startup_failed step=event_base_once reason=%s", LOG_Q(strerror(ENOMEM)));
 	event_add(reap, &one);
 	event_add(index_check, &tick);
 

@@ -32,7 +32,7 @@ on_signal(evutil_socket_t sig, short what, void *arg)
 
 	if (sig == SIGUSR1) {
 		sp->trace = !sp->trace;
-		log_infox("sip_trace_%s (SIGUSR1)", sp->trace ? "on" : "off");
+		log_infox("sip_trace_%s signal=SIGUSR1", sp->trace ? "on" : "off");
 		return;
 	}
 	if (sig == SIGHUP) {
@@ -141,7 +141,7 @@ main(int argc, char **argv)
 	sip_init();
 	sp = calloc(1, sizeof(*sp));
 	if (sp == NULL)
-		fatalx("out of memory");
+		fatalx("startup_failed step=calloc reason=%s", LOG_Q(strerror(ENOMEM)));
 	memset(&ce, 0, sizeof(ce));
 	err = conf_load(&c, path, &ce);
 	if (err == 0)
@@ -166,7 +166,7 @@ main(int argc, char **argv)
 	sp->trace = sp->cfg.trace;
 	sp->base = event_base_new();
 	if (sp->base == NULL)
-		fatalx("event_base_new failed");
+		fatalx("startup_failed step=event_base_new");
 	if ((err = sp_start(sp)) || (err = signals_add(sp)) ||
 	    (err = reload_hook_add(&sp->reload, "log_level", reload_log_level, sp)) ||
 	    (err = notify_alloc(&sp->notify, sp->base, NULL, NULL)) ||

@@ -117,8 +117,8 @@ write_done(struct redisReply *reply, void *arg)
 
 	if (reply == NULL || reply->type == REDIS_REPLY_ERROR) {
 		metric_inc(s->md->ctr.redis_write_failures);
-		log_warnx("redis_write_failed error=\"%s\"", reply == NULL ? "no reply" :
-		    reply->str != NULL ? reply->str : "?");
+		log_warnx("redis_write_failed error=%s", LOG_Q(reply == NULL ? "no reply" :
+		    reply->str != NULL ? reply->str : "?"));
 	}
 }
 
@@ -498,7 +498,8 @@ call_store_delete(struct call_store *s, const char *call_id)
 	if (!s->connected || s->r == NULL || redis_cmd_argv(s->r, write_done, s, 2, argv, len)) {
 		/* The key still expires by its TTL; a restarted owner deletes it on sync. */
 		metric_inc(s->md->ctr.redis_write_failures);
-		log_warnx("redis_delete_lost (sbc:media key expires by its TTL)");
+		log_warnx("redis_delete_lost key=sbc:media impact=%s",
+		    LOG_Q("the record expires by its TTL"));
 	}
 	free(key);
 }

@@ -43,8 +43,8 @@ answer_media(const struct ng_opts *o, const struct call *c, size_t i,
 		if (err) {
 			const char *reason = err == ENOENT ? NG_ERR_NO_CRYPTO : NG_ERR_SRTP_KEY;
 
-			log_warnx("sdes_negotiation_failed media=%u side=offerer (%s)",
-			    om->index, reason);
+			log_warnx("sdes_negotiation_failed media=%u side=offerer reason=%s",
+			    om->index, LOG_Q(reason));
 			return reason;
 		}
 	} else {

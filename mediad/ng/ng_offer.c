@@ -21,8 +21,8 @@ propose_keys(struct mediad *md, const struct ng_opts *o, struct call_media *rm)
 		return NULL;
 	}
 	if (o->sdes_off) {
-		log_warnx("sdes_negotiation_failed media=%u side=recipient "
-		    "(SDES off but %s requested)", rm->index, sdp_proto_name(rm->proto));
+		log_warnx("sdes_negotiation_failed media=%u side=recipient reason=sdes-off "
+		    "requested=%s", rm->index, LOG_Q(sdp_proto_name(rm->proto)));
 		return NG_ERR_NO_CRYPTO;
 	}
 	err = call_sdes_propose(md, rm, o->allowed_suites, o->rekey);

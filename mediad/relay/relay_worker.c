@@ -330,8 +330,8 @@ worker_attach(struct relay_worker *w, struct relay_media *m)
 		}
 	if (err) {
 		media_events_free(m);
-		log_warnx("relay_attach_failed worker=%u error=%d (media not relayed)", w->idx,
-		    err);
+		log_warnx("relay_attach_failed worker=%u error=%d impact=media-not-relayed",
+		    w->idx, err);
 	}
 	m->prev = NULL;
 	m->next = w->media;

@@ -254,7 +254,7 @@ dialog_lookup(struct sp *sp, const char *call_id, dialog_lookup_h *h, void *arg)
 void
 dialog_enter_state(struct sp_call *c, enum sp_call_state s)
 {
-	log_debug("%s: call %s -> %s", __func__, dialog_state_name(c->state),
+	log_debug("%s from=%s to=%s", __func__, dialog_state_name(c->state),
 	    dialog_state_name(s));
 	c->state = s;
 }

@@ -93,8 +93,8 @@ backend_set(struct health *h, struct backend *b, enum hstate s, const char *why)
 	if (b->state == s)
 		return;
 	if (s == H_DOWN || b->state == H_DOWN)
-		log_info("backend_%s target=%s reason=\"%s\"", s == H_DOWN ? "down" : "up", b->uri,
-		    why);
+		log_info("backend_%s target=%s reason=%s", s == H_DOWN ? "down" : "up",
+		    LOG_Q(b->uri), LOG_Q(why));
 	b->state = s;
 	backend_publish(h, b);
 }

@@ -132,7 +132,7 @@ txn_invite_timer(evutil_socket_t fd, short what, void *arg)
 		if (tg != NULL)
 			health_target_failed(t->sp->health, tg);
 	} else {
-		log_warnx("invite_timeout (no final response)");
+		log_warnx("invite_timeout reason=no-final-response");
 	}
 	txn_branch_cancel(t, b);
 	if (t->best_status == 0)

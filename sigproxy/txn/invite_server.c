@@ -26,7 +26,7 @@ state_name(enum txn_state s)
 void
 txn_enter_state(struct sp_txn *t, enum txn_state s)
 {
-	log_debug("%s: invite %s -> %s", __func__, state_name(t->state), state_name(s));
+	log_debug("%s from=%s to=%s", __func__, state_name(t->state), state_name(s));
 	t->state = s;
 }
 

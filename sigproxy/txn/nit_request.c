@@ -118,7 +118,7 @@ txn_nit_request(struct sp *sp, const struct sp_src *src, struct sip_msg *m)
 		return;
 	}
 	log_info("bye_in");
-	log_debug("%s: BYE on listener %s", __func__, src->lsnr->name);
+	log_debug("%s method=BYE listener=%s", __func__, LOG_Q(src->lsnr->name));
 	if (pending_new(sp, src, m, &p)) {
 		send_reply(sp, src, m, 500, NULL, NULL);
 		sip_msg_free(m);
