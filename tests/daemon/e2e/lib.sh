@@ -137,7 +137,8 @@ rcli() { redis-cli -s "$REDIS_SOCK" "$@"; }
 
 # ---- mediad: outside and inside interfaces on addresses of this run ----
 # mediad_start NAME OUTSIDE_IP INSIDE_IP PORT_BASE (MEDIAD_PORT_SPAN ports per interface, default 200;
-# the addresses are this run's own, so ranges cannot collide with another test's)
+# the addresses are this run's own, so ranges cannot collide with another test's).
+# MEDIAD_METRICS_LISTEN=127.0.0.1:0 serves /metrics; its port is then in MEDIAD_METRICS.
 mediad_start() {
 	local name=$1 out=$2 in=$3 base=$4 log=$DIR/mediad-$1.log ngp=
 	# below info there is no ready line to read the port from: pick one and ping it
@@ -149,6 +150,7 @@ ng_listen = 127.0.0.1:${ngp:-0}
 ng_allow = 127.0.0.0/8
 workers = ${MEDIAD_WORKERS:-1}
 log_level = ${MEDIAD_LOG_LEVEL:-info}
+metrics_listen = ${MEDIAD_METRICS_LISTEN:-}
 [interface outside]
 address = $out
 port_min = $base
@@ -174,6 +176,7 @@ EOF
 		else
 			MEDIAD_NG=$(sed -n 's/.*mediad_ready .*ng=127\.0\.0\.1:\([0-9]*\) .*/\1/p' "$log" 2>/dev/null)
 		fi
+		MEDIAD_METRICS=$(sed -n 's/.*mediad_ready .*metrics_port=\([0-9]*\) .*/\1/p' "$log" 2>/dev/null)
 		[ -n "$MEDIAD_NG" ] && return 0
 		kill -0 "$MEDIAD_PID" 2>/dev/null || break
 		sleep 0.1
