@@ -26,6 +26,17 @@ pings() { awk -v a="$2" -v b="$3" '$2 == "WATCHDOG=1" && $1 >= a && $1 < b { pri
 now_ms() { perl -MTime::HiRes=clock_gettime,CLOCK_MONOTONIC -e 'printf "%d\n", clock_gettime(CLOCK_MONOTONIC) * 1000'; }
 # largest gap between consecutive times on stdin
 max_gap() { awk 'NR > 1 && $1 - p > g { g = $1 - p } { p = $1 } END { print g + 0 }'; }
+# interval_ok WHO NAME SECONDS MIN MAX MAXGAP WHAT: pings of NAME over the next SECONDS
+interval_ok() {
+	local t0 p n gap
+	t0=$(now_ms)
+	sleep "$3"
+	p=$(pings "$2" "$t0" "$(now_ms)")
+	n=$(echo "$p" | grep -c .)
+	gap=$(echo "$p" | max_gap)
+	ok "$1: WATCHDOG=1 every $7 ($n pings in $3 s, largest gap $gap ms)" \
+		bash -c "[ $n -ge $4 ] && [ $n -le $5 ] && [ $gap -le $6 ]"
+}
 
 redis_start || { echo "redis-server did not start" >&2; exit 1; }
 
@@ -42,13 +53,7 @@ ok "mediad: READY=1 sent once, with a STATUS naming the ng address" \
 ok "mediad: when READY=1 arrived the ng socket answered (pong)" bash -c "[[ '$pong' == *pong* ]]"
 ok "mediad: READY=1 came after the daemon's own ready line (sockets bound, workers running)" \
 	grep -q "mediad_notify_ready watchdog_ms=1000" "$DIR/mediad-a.log"
-t0=$(now_ms)
-sleep 3.2
-p=$(pings md "$t0" "$(now_ms)")
-n=$(echo "$p" | grep -c .)
-gap=$(echo "$p" | max_gap)
-ok "mediad: WATCHDOG=1 every 500 ms for WATCHDOG_USEC=1 s ($n pings in 3.2 s, largest gap $gap ms)" \
-	bash -c "[ $n -ge 5 ] && [ $n -le 8 ] && [ $gap -le 800 ]"
+interval_ok mediad md 3.2 5 8 800 "500 ms for WATCHDOG_USEC=1 s"
 
 # A frozen relay worker (only that thread stops) withholds the pings; they come back after.
 tid=$(grep -l '^relay-1$' /proc/"$MEDIAD_PID"/task/*/comm 2>/dev/null | head -1 | cut -d/ -f5)
@@ -117,13 +122,7 @@ resp=$(perl -MIO::Socket::IP -e '
 	print((split /\r\n/, $r)[0] // "none")' "$SIP_IP")
 ok "sigproxy: READY=1 once, and the listeners answered at that moment ($resp)" \
 	bash -c "[ \"\$(grep -c 'READY=1' '$DIR/notify-sp.out')\" = 1 ] && [[ '$resp' == SIP/2.0* ]]"
-t0=$(now_ms)
-sleep 2.5
-p=$(pings sp "$t0" "$(now_ms)")
-n=$(echo "$p" | grep -c .)
-gap=$(echo "$p" | max_gap)
-ok "sigproxy: WATCHDOG=1 every 300 ms for WATCHDOG_USEC=600 ms ($n pings in 2.5 s, largest gap $gap ms)" \
-	bash -c "[ $n -ge 6 ] && [ $n -le 10 ] && [ $gap -le 500 ]"
+interval_ok sigproxy sp 2.5 6 10 500 "300 ms for WATCHDOG_USEC=600 ms"
 # A stopped event loop sends nothing.
 kill -STOP "$SIGPROXY_PID"
 t1=$(now_ms)
