@@ -116,7 +116,9 @@ restore_media(struct mediad *md, struct rec *r, char side, unsigned j, struct mo
 		cm->receives = true;
 	v = rec_getf(r, side, j, "rtcp_mux");
 	cm->rtcp_mux = cm->mux_offered = v != NULL && strcmp(v, "yes") == 0;
-	if (!sdp_proto_is_secure(cm->proto))
+	v = rec_getf(r, side, j, "osrtp");
+	cm->osrtp = v != NULL && strcmp(v, "yes") == 0;
+	if (!call_media_srtp(cm))
 		return 0;
 
 	v = rec_getf(r, side, j, "suite");

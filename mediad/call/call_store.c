@@ -220,8 +220,14 @@ leg_fields(struct argv_buf *b, const struct monologue *mono, char side,
 		media_name(name, sizeof(name), side, j + 1, "rtcp_mux");
 		field(b, name, cm->rtcp_mux ? "yes" : "no");
 		media_name(name, sizeof(name), side, j + 1, "suite");
-		field(b, name, sdp_proto_is_secure(cm->proto) && cm->have_our_key ?
+		field(b, name, call_media_srtp(cm) && cm->have_our_key ?
 		    crypto_suite_name(cm->ours.key.suite) : "none");
+		if (cm->osrtp) {
+			/* SRTP although proto says RTP/AVP (RFC 8643): a restart must know */
+			opt |= CALL_STORED_OSRTP;
+			media_name(name, sizeof(name), side, j + 1, "osrtp");
+			field(b, name, "yes");
+		}
 		if (cm->have_peer_key && cm->peer.key.suite != cm->ours.key.suite) {
 			opt |= CALL_STORED_RXSUITE;
 			media_name(name, sizeof(name), side, j + 1, "rx_suite");
@@ -270,6 +276,7 @@ stale_fields(struct argv_buf *b, const struct call_stored *old, const struct cal
 	static const char *const rxsuite[] = { "rx_suite", NULL };
 	static const char *const rxkey[] = { "rx_key", "rx_tag", NULL };
 	static const char *const txkey[] = { "tx_key", "tx_tag", NULL };
+	static const char *const osrtp[] = { "osrtp", NULL };
 	int before = b->argc;
 	unsigned i, j;
 
@@ -302,6 +309,8 @@ stale_fields(struct argv_buf *b, const struct call_stored *old, const struct cal
 				stale_names(b, side, j, rxkey);
 			if (drop & CALL_STORED_TXKEY)
 				stale_names(b, side, j, txkey);
+			if (drop & CALL_STORED_OSRTP)
+				stale_names(b, side, j, osrtp);
 		}
 	}
 	return b->argc - before;

@@ -137,7 +137,9 @@ rcli() { redis-cli -s "$REDIS_SOCK" "$@"; }
 
 # ---- mediad: outside and inside interfaces on addresses of this run ----
 # mediad_start NAME OUTSIDE_IP INSIDE_IP PORT_BASE (MEDIAD_PORT_SPAN ports per interface, default 200;
-# the addresses are this run's own, so ranges cannot collide with another test's)
+# the addresses are this run's own, so ranges cannot collide with another test's).
+# MEDIAD_OUTSIDE_ENC / MEDIAD_INSIDE_ENC: each interface's encryption (optional / off);
+# MEDIAD_METRICS: metrics_listen (none by default).
 mediad_start() {
 	local name=$1 out=$2 in=$3 base=$4 log=$DIR/mediad-$1.log ngp=
 	# below info there is no ready line to read the port from: pick one and ping it
@@ -149,14 +151,17 @@ ng_listen = 127.0.0.1:${ngp:-0}
 ng_allow = 127.0.0.0/8
 workers = ${MEDIAD_WORKERS:-1}
 log_level = ${MEDIAD_LOG_LEVEL:-info}
+metrics_listen = ${MEDIAD_METRICS:-}
 [interface outside]
 address = $out
 port_min = $base
 port_max = $((base + ${MEDIAD_PORT_SPAN:-200} - 1))
+encryption = ${MEDIAD_OUTSIDE_ENC:-optional}
 [interface inside]
 address = $in
 port_min = $((base + ${MEDIAD_PORT_SPAN:-200}))
 port_max = $((base + 2 * ${MEDIAD_PORT_SPAN:-200} - 1))
+encryption = ${MEDIAD_INSIDE_ENC:-off}
 [redis]
 enabled = yes
 unix_socket = $REDIS_SOCK
