@@ -85,6 +85,12 @@ static const struct metrics_def sp_counter_defs[] = {
 	  "INVITEs refused with 503 while Redis was down", CTR(redis_unavailable) },
 	{ "sigproxy_policy_rejects_total", METRICS_COUNTER, NULL,
 	  "calls refused by the encryption policy", CTR(policy_rejects) },
+	{ "sigproxy_policy_lines_rejected_total", METRICS_COUNTER, NULL,
+	  "media lines refused (port 0) by the encryption policy of their side",
+	  CTR(policy_lines_rejected) },
+	{ "sigproxy_sdes_tls_rejects_total", METRICS_COUNTER, NULL,
+	  "offers and answers refused (488) because their SDES keys came, or would go, over "
+	  "a non-TLS transport on a side with <side>_sdes_requires_tls", CTR(sdes_tls_rejects) },
 	{ NULL, 0, NULL, NULL, 0 },
 };
 

@@ -45,6 +45,7 @@ struct sp_counters {
 	struct metric *resp_class[7];	/* index = status / 100 */
 	struct metric *failovers, *ng_timeouts, *ng_errors, *drops, *bad_requests;
 	struct metric *redis_unavailable, *policy_rejects;
+	struct metric *policy_lines_rejected, *sdes_tls_rejects;
 };
 
 struct sp {

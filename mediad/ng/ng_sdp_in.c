@@ -112,7 +112,9 @@ ng_sdp_take_media(const struct ng_opts *o, const struct sdp *sdp, struct monolog
 			continue;
 		}
 		cm->disabled = sm->port == 0;
-		if (sm->proto == SDP_PROTO_KEEP)
+		/* not RTP: refused unless disabled (port 0: it carries nothing, as sigproxy
+		 * sends a line its policy refused) */
+		if (sm->proto == SDP_PROTO_KEEP && !cm->disabled)
 			return ng_reasonf(NG_ERRF_SDP_PROTO,
 			    (int)(sm->proto_text.len > 32 ? 32 : sm->proto_text.len),
 			    sm->proto_text.p);

@@ -367,7 +367,9 @@ test_restore_osrtp(void **state)
 		"a_tag", "caller", "a_interface", "outside", "a_m1_proto", "RTP/AVP",
 		"a_m1_osrtp", "yes", "a_m1_local", out_local, "a_m1_suite",
 		"AES_CM_128_HMAC_SHA1_80", "a_m1_rx_key", KEY80, "a_m1_tx_key", KEY32,
-		"b_tag", "ivr", "b_interface", "inside", "b_m1_proto", "RTP/AVP", NULL,
+		"a_m2_type", "video", "a_m2_proto", "none",
+		"b_tag", "ivr", "b_interface", "inside", "b_m1_proto", "RTP/AVP",
+		"b_m2_type", "video", "b_m2_proto", "none", NULL,
 	};
 	size_t l[40], n;
 	struct call_media *cm;
@@ -380,6 +382,25 @@ test_restore_osrtp(void **state)
 	cm = &call_find(&e->md.calls, "R9", 2)->mono[0]->media[0];
 	assert_int_equal(cm->proto, SDP_PROTO_RTP_AVP);
 	assert_true(cm->osrtp && call_media_srtp(cm) && cm->have_peer_key && cm->have_our_key);
+	/* a line refused in the first offer never had a profile: it comes back disabled */
+	assert_int_equal(call_find(&e->md.calls, "R9", 2)->mono[0]->nmedia, 2);
+	assert_true(call_find(&e->md.calls, "R9", 2)->mono[0]->media[1].disabled);
+}
+
+/* A line sigproxy refused reaches mediad with port 0: carried as such even when not RTP. */
+static void
+test_port0_not_rtp(void **state)
+{
+	struct call_env *e = *state;
+	static const char sdp[] = SESSION "m=audio 20000 RTP/SAVP 0" CRLF
+	    "a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:" KEY80 CRLF "m=image 0 udptl t38" CRLF;
+	static const char active[] = SESSION "m=image 20004 udptl t38" CRLF;
+
+	set_enc(e, MEDIAD_ENC_REQUIRED, MEDIAD_ENC_OFF);
+	assert_null(offer_out_in(e, "T1", sdp, "RTP/AVP"));
+	assert_non_null(strstr(e->sdp, "m=image 0 udptl t38\r\n"));
+	/* an active non-RTP line is still refused (mediad cannot relay it) */
+	assert_non_null(offer_out_in(e, "T2", active, "RTP/AVP"));
 }
 
 int
@@ -403,6 +424,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_answer_per_line, call_env_setup,
 		    call_env_teardown),
 		cmocka_unit_test_setup_teardown(test_restore_osrtp, call_env_setup,
+		    call_env_teardown),
+		cmocka_unit_test_setup_teardown(test_port0_not_rtp, call_env_setup,
 		    call_env_teardown),
 	};
 

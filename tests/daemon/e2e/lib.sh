@@ -246,7 +246,8 @@ cpu_ticks() {
 
 # ---- sigproxy: TLS + UDP + TCP outside on SIP_IP, UDP inside on INSIDE_IP ----
 # sigproxy_start NAME SIP_IP INSIDE_IP TARGET... ; extra INI text in SP_EXTRA_LISTENER
-# (appended to the TLS listener), SP_EXTRA (appended at the end), SP_TIMEOUT_MS.
+# (appended to the TLS listener), SP_MEDIA_EXTRA (in [media]), SP_EXTRA (appended at the
+# end), SP_TIMEOUT_MS.
 sigproxy_start() {
 	local name=$1 sip=$2 in=$3 log=$DIR/sigproxy-$1.log t
 	shift 3
@@ -285,6 +286,7 @@ acl = 127.0.0.0/8
 [media]
 outside_policy = ${SP_OUTSIDE_POLICY:-optional}
 inside_policy = off
+${SP_MEDIA_EXTRA:-}
 ng_timeout_ms = 300
 ng_retries = 2
 mediad_refresh_ms = 500
