@@ -25,14 +25,7 @@ new_sdp() { sed -n '/^New SDP:/,/^----->8/p' "$DIR/out" | sed '1,2d;$d'; }
 has() { grep -q -- "$1" "$DIR/out"; }
 sdp_has() { new_sdp | grep -q -- "$1"; }
 sdp_count() { new_sdp | grep -c -- "$1"; }
-metric() {  # metric 'name{labels}': its value from GET /metrics (no curl on a minimal host)
-	local m
-	exec 3<>"/dev/tcp/127.0.0.1/$METRICS" || return 1
-	printf 'GET /metrics HTTP/1.0\r\nHost: x\r\n\r\n' >&3
-	m=$(cat <&3)
-	exec 3<&-
-	printf '%s\n' "$m" | awk -v k="$1" '$1 == k { print $2 }'
-}
+metric() { metric_get "$METRICS" "$1"; }
 
 S=$'v=0\r\no=c 1 1 IN IP4 198.51.100.10\r\ns=-\r\nc=IN IP4 198.51.100.10\r\nt=0 0\r\n'
 KEY=QjnnaukLn7iwASAs0YLzPUplJkjOhTZK2dvOwo6c

@@ -102,6 +102,17 @@ E2E_O=$((100 + $$ % 100))
 E2E_P=$((1 + ($$ / 100) % 250))
 e2e_ip() { echo "127.$E2E_O.$E2E_P.$1"; }
 
+# metric_get PORT NAME: the value of sample NAME (with its labels) from GET /metrics on
+# 127.0.0.1:PORT; bash only (a minimal host has no curl).
+metric_get() {
+	local m
+	exec 3<>"/dev/tcp/127.0.0.1/$1" || return 1
+	printf 'GET /metrics HTTP/1.0\r\nHost: x\r\n\r\n' >&3
+	m=$(cat <&3)
+	exec 3<&-
+	printf '%s\n' "$m" | awk -v k="$2" '$1 == k { print $2 }'
+}
+
 # A free UDP port pair (even, odd+1) on address $1, found by binding port 0.
 free_port() {
 	perl -MIO::Socket::IP -e '

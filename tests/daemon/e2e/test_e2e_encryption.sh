@@ -28,15 +28,7 @@ wait_for 10 bash -c "redis-cli -s '$REDIS_SOCK' --scan --pattern 'sbc:mediad:*' 
 sleep 1
 SPLOG=$DIR/sigproxy-a.log
 
-# sigproxy's metric NAME: its value from GET /metrics (bash only: no curl on a minimal host)
-sp_metric() {
-	local m
-	exec 3<>"/dev/tcp/127.0.0.1/$SP_METRICS" || return 1
-	printf 'GET /metrics HTTP/1.0\r\nHost: x\r\n\r\n' >&3
-	m=$(cat <&3)
-	exec 3<&-
-	printf '%s\n' "$m" | awk -v k="$1" '$1 == k { print $2 }'
-}
+sp_metric() { metric_get "$SP_METRICS" "$1"; }
 
 # The backend address as a bare UDP sink while a call must not reach it: sink_start, sink_count.
 sink_start() {
