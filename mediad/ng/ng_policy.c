@@ -99,7 +99,13 @@ plan_recipient(const struct ng_opts *o, const struct sdp_media *sm, const struct
 		pl->rproto = proto_plain(want);
 		pl->stripped = pl->rproto != want;
 	} else if (!sdp_proto_is_secure(want) && ifc->encryption == MEDIAD_ENC_REQUIRED) {
-		refuse(pl, NG_LINE_PLAIN_ON_REQUIRED, ifc);
+		/* keys asked best effort: a required side gets them for sure (RTP/SAVP), since
+		 * an OSRTP answer without a key would leave it plain */
+		if (osrtp && !o->sdes_off)
+			pl->rproto = want == SDP_PROTO_RTP_AVPF ? SDP_PROTO_RTP_SAVPF :
+			    SDP_PROTO_RTP_SAVP;
+		else
+			refuse(pl, NG_LINE_PLAIN_ON_REQUIRED, ifc);
 	} else if (!sdp_proto_is_secure(want)) {
 		pl->recipient_osrtp = osrtp && !o->sdes_off;
 	}
