@@ -117,8 +117,10 @@ plan_line(const struct ng_opts *o, const struct sdp_media *sm, const struct mono
     const struct monologue *r, const struct call_media *rm, struct ng_line_plan *pl)
 {
 	memset(pl, 0, sizeof(*pl));
-	/* not RTP at all: ng_sdp_take_media refuses the SDP as before */
-	if (sm->proto == SDP_PROTO_KEEP)
+	/* not RTP at all, or DTLS-SRTP without SDES: ng_sdp_take_media refuses the SDP as
+	 * before, with the reason that names it */
+	if (sm->proto == SDP_PROTO_KEEP || ((sm->proto == SDP_PROTO_UDP_TLS_RTP_SAVP ||
+	    sm->proto == SDP_PROTO_UDP_TLS_RTP_SAVPF) && sm->ncrypto == 0 && sm->port != 0))
 		return;
 	if (sm->port != 0)
 		plan_sender(o, sm, s->iface, pl);

@@ -81,6 +81,20 @@ reply_check(struct sp *sp, const struct media_op *op, const struct sp_call *c,
 	return 488;
 }
 
+/* An ng error that is mediad's own encryption guard: the media is not acceptable (488). */
+static bool
+media_refused_by_encryption(const char *why, size_t len)
+{
+	static const char *const prefixes[] = { NG_ERR_ENC_PLAIN, NG_ERR_ENC_SRTP,
+	    NG_ERR_NO_CRYPTO, NULL };
+	unsigned i;
+
+	for (i = 0; prefixes[i] != NULL; i++)
+		if (len >= strlen(prefixes[i]) && memcmp(why, prefixes[i], strlen(prefixes[i])) == 0)
+			return true;
+	return false;
+}
+
 static void
 op_done(const struct bencode_item *reply, void *arg)
 {
@@ -111,7 +125,8 @@ op_done(const struct bencode_item *reply, void *arg)
 		log_warnx("ng_error op=%s result=%.*s reason=\"%.*s\"",
 		    op->answer ? "answer" : "offer", (int)rlen, res ? res : "", (int)wl, why);
 		metric_inc(sp->ctr.ng_errors);
-		status = (rlen == 10 && memcmp(res, "load limit", 10) == 0) ? 503 : 500;
+		status = (rlen == 10 && memcmp(res, "load limit", 10) == 0) ? 503 :
+		    media_refused_by_encryption(why, wl) ? 488 : 500;
 		goto out;
 	}
 	if (ng_get_str(reply, "sdp", &sdp, &len)) {

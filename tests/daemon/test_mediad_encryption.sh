@@ -91,6 +91,13 @@ ok "mixed answer: SRTP audio with one key for the caller" \
 ok "mixed answer: video refused for the caller although the IVR answered a port" \
 	sdp_has "^m=video 0 RTP/AVP 96"
 
+# ---- a typo is refused, not read as something else ----
+sed 's/^encryption = required$/encryption = requried/' "$DIR/mediad-enc.ini" >"$DIR/typo.ini"
+out=$("$MEDIAD" -c "$DIR/typo.ini" -t 2>&1)
+rc=$?
+ok "encryption = requried: -t exits 1 naming the key (rc $rc)" \
+	bash -c "[ $rc = 1 ] && grep -q 'interface outside.encryption' <<<\"\$1\"" _ "$out"
+
 # ---- keys: never in the log ----
 ok "no SRTP key in the mediad log" bash -c "! grep -qE '$KEY|$KEY2' '$LOG'"
 

@@ -43,6 +43,7 @@ struct ngpeer {
 	struct event *ev;
 	bool silent;
 	bool plain;		/* answer every offer/answer with plain RTP, whatever was asked */
+	const char *error;	/* answer offers and answers with this error-reason */
 	char cmds[16][16];
 	char profiles[16][16];
 	char dir0[16][16];
@@ -119,8 +120,13 @@ ng_read(evutil_socket_t fd, short what, void *arg)
 		n->n++;
 	}
 	r = bencode_dict(&a);
-	bencode_dict_add_cstr(&a, r, "result", m.op == NG_OP_PING ? "pong" : "ok");
-	if (m.op == NG_OP_OFFER || m.op == NG_OP_ANSWER) {
+	if (n->error != NULL && (m.op == NG_OP_OFFER || m.op == NG_OP_ANSWER)) {
+		bencode_dict_add_cstr(&a, r, "result", "error");
+		bencode_dict_add_cstr(&a, r, "error-reason", n->error);
+	} else {
+		bencode_dict_add_cstr(&a, r, "result", m.op == NG_OP_PING ? "pong" : "ok");
+	}
+	if (n->error == NULL && (m.op == NG_OP_OFFER || m.op == NG_OP_ANSWER)) {
 		bool savp = !n->plain && pl == 8 && memcmp(prof, "RTP/SAVP", 8) == 0;
 
 		snprintf(sdp, sizeof(sdp), MEDIAD_SDP, savp ? "RTP/SAVP" : "RTP/AVP",
@@ -1000,6 +1006,23 @@ test_policy_no_silent_fallback(void **state)
 	fx_stop(f);
 }
 
+/* mediad's own encryption guard refusing is a policy refusal for the caller too: 488. */
+static void
+test_mediad_encryption_refusal(void **state)
+{
+	struct fx *f = fx_start("optional", 1000, false);
+	char buf[8192];
+
+	f->ng.error = "Plain RTP refused: interface 'outside' requires SRTP (encryption = required)";
+	invite(f, "801100", "me1", false);
+	expect(f, &f->uac, "488", buf, sizeof(buf));
+	f->ng.error = "Failed to parse SDP";
+	invite(f, "801100", "me2", false);
+	expect(f, &f->uac, "500", buf, sizeof(buf));
+	assert_int_equal(recv_on(f, &f->uas1, 100, buf, sizeof(buf)), ETIMEDOUT);
+	fx_stop(f);
+}
+
 /*
  * Only mediad's SDP leaves sigproxy: a re-INVITE or UPDATE with SDP for a call nobody
  * knows gets 481 and goes nowhere; an ACK or INFO with an SDP that is no late answer
@@ -1060,6 +1083,7 @@ main(void)
 		cmocka_unit_test(test_sdes_keys_towards_udp_targets),
 		cmocka_unit_test(test_policy_per_line),
 		cmocka_unit_test(test_policy_no_silent_fallback),
+		cmocka_unit_test(test_mediad_encryption_refusal),
 		cmocka_unit_test(test_sdp_never_bypasses),
 	};
 

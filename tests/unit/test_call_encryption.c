@@ -403,6 +403,9 @@ test_port0_not_rtp(void **state)
 	assert_non_null(strstr(e->sdp, "m=image 0 udptl t38\r\n"));
 	/* an active non-RTP line is still refused (mediad cannot relay it) */
 	assert_non_null(offer_out_in(e, "T2", active, "RTP/AVP"));
+	/* DTLS-SRTP without SDES keys: the reason still names DTLS */
+	assert_string_equal(offer_out_in(e, "T3", SESSION "m=audio 20000 UDP/TLS/RTP/SAVP 0" CRLF
+	    "a=fingerprint:sha-256 AA:BB" CRLF, "RTP/AVP"), NG_ERR_DTLS);
 }
 
 int

@@ -110,6 +110,14 @@ ok "mixed: the refused line is logged" \
 ok "mixed: sigproxy_policy_lines_rejected_total counts it" \
 	test "$(sp_metric sigproxy_policy_lines_rejected_total)" -ge 1
 
+# a typo in the new keys is refused by -t, not read as something else
+sed 's/^outside_policy = required$/outside_policy = required\noutside_sdes_requires_tls = maybe/' \
+	"$DIR/sigproxy-a.ini" >"$DIR/typo.ini"
+out=$("$SIGPROXY" -c "$DIR/typo.ini" -t 2>&1)
+rc=$?
+ok "outside_sdes_requires_tls = maybe: -t exits 1 naming the key (rc $rc)" \
+	bash -c "[ $rc = 1 ] && grep -q 'media.outside_sdes_requires_tls' <<<\"\$1\"" _ "$out"
+
 ok "sigproxy still running" kill -0 "$SIGPROXY_PID"
 ok "mediad still running" kill -0 "$MEDIAD_PID"
 ok "no SRTP key in the sigproxy log" bash -c "! grep -qF '$CALL_KEY' '$SPLOG'"
