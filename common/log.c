@@ -72,13 +72,15 @@ log_level_name(enum log_level level)
 void
 log_set_call_id(const char *call_id)
 {
-	size_t len;
-
-	if (call_id == NULL) {
+	if (call_id == NULL)
 		log_call_id[0] = '\0';
-		return;
-	}
-	len = strnlen(call_id, 128);
+	else
+		log_set_call_id_n(call_id, strnlen(call_id, 128));
+}
+
+void
+log_set_call_id_n(const char *call_id, size_t len)
+{
 	log_esc_into(log_call_id, sizeof(log_call_id), call_id, len > 127 ? 127 : len,
 	    LOG_ESC_QUOTES | LOG_ESC_SPACE);
 	if (len > 127)

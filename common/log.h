@@ -4,6 +4,7 @@
 #define SBC_COMMON_LOG_H
 
 #include <stdbool.h>
+#include <stddef.h>
 
 enum log_level {
 	LOG_LEVEL_ERR = 0,
@@ -28,6 +29,8 @@ const char *log_level_name(enum log_level level);
  * cut at 127 input bytes with "..." appended.
  */
 void log_set_call_id(const char *call_id);
+/* The same for len bytes that may hold NUL bytes (an ng call-id), escaped as \x00. */
+void log_set_call_id_n(const char *call_id, size_t len);
 
 /*
  * Lines are "LEVEL event key=value ..." by convention: the first word names the event.
@@ -90,6 +93,7 @@ bool log_ratelimit_flush(struct log_ratelimit *rl, unsigned long long now_ms,
 #define LOG_ESC_QUOTES	 0x01u	/* '"' and '\\' as \" and \\ */
 #define LOG_ESC_SPACE	 0x02u	/* ' ' as \x20 (for unquoted values) */
 #define LOG_ESC_NUL_ENDS 0x04u	/* stop at a NUL byte */
+#define LOG_ESC_KEEP_LINES 0x08u	/* CR, LF and TAB as they are (a trace of whole messages) */
 /*
  * Writes len bytes of in to out (size bytes, NUL-terminated): printable ASCII and valid
  * UTF-8 as they are, every other byte (controls, DEL, C1, invalid UTF-8) as \xHH, and
@@ -105,6 +109,10 @@ const char *log_esc(char *buf, size_t size, const char *s, size_t len);
 /* log_esc() into a buffer that lives until the end of the enclosing full expression's block. */
 #define LOG_ESC(s) log_esc((char[LOG_ESC_MAX]){ 0 }, LOG_ESC_MAX, (s), (size_t)-1)
 #define LOG_ESCN(s, n) log_esc((char[LOG_ESC_MAX]){ 0 }, LOG_ESC_MAX, (s), (size_t)(n))
+/* For an unquoted field (key=value): spaces escaped too, so the value stays one word. */
+const char *log_esc_word(char *buf, size_t size, const char *s, size_t len);
+#define LOG_ESCW(s) log_esc_word((char[LOG_ESC_MAX]){ 0 }, LOG_ESC_MAX, (s), (size_t)-1)
+#define LOG_ESCWN(s, n) log_esc_word((char[LOG_ESC_MAX]){ 0 }, LOG_ESC_MAX, (s), (size_t)(n))
 
 /*
  * Overwrites secrets in s[0..len) with '*', keeping the length (a traced SIP message

@@ -54,8 +54,9 @@ log_esc_into(char *out, size_t size, const char *in, size_t len, unsigned flags)
 
 		if (c == '\0' && (flags & LOG_ESC_NUL_ENDS))
 			break;
-		if (c >= 0x20 && c < 0x7f && !((flags & LOG_ESC_QUOTES) && (c == '"' || c == '\\')) &&
-		    !((flags & LOG_ESC_SPACE) && c == ' ')) {
+		if ((c >= 0x20 && c < 0x7f && !((flags & LOG_ESC_QUOTES) && (c == '"' || c == '\\')) &&
+		    !((flags & LOG_ESC_SPACE) && c == ' ')) ||
+		    ((flags & LOG_ESC_KEEP_LINES) && (c == '\r' || c == '\n' || c == '\t'))) {
 			tmp[0] = (char)c;
 			need = 1;
 		} else if (c >= 0x80 && (u = utf8_len(s + i, len - i)) > 0) {
@@ -95,5 +96,16 @@ log_esc(char *buf, size_t size, const char *s, size_t len)
 	if (len == (size_t)-1)
 		len = strlen(s);
 	log_esc_into(buf, size, s, len, LOG_ESC_QUOTES);
+	return buf;
+}
+
+const char *
+log_esc_word(char *buf, size_t size, const char *s, size_t len)
+{
+	if (s == NULL)
+		s = "";
+	if (len == (size_t)-1)
+		len = strlen(s);
+	log_esc_into(buf, size, s, len, LOG_ESC_QUOTES | LOG_ESC_SPACE);
 	return buf;
 }

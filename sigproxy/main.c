@@ -14,6 +14,7 @@
 #include "route.h"
 #include "sigproxy.h"
 #include "sip.h"
+#include "trace.h"
 
 static void
 usage(void)
@@ -30,12 +31,23 @@ on_signal(evutil_socket_t sig, short what, void *arg)
 	struct sp *sp = arg;
 
 	if (sig == SIGUSR1) {
-		sp->trace = !sp->trace;
-		log_infox("sip_trace_%s (SIGUSR1)", sp->trace ? "on" : "off");
+		trace_set_on(sp->trace, !trace_is_on(sp->trace));
+		log_infox("sip_trace_%s (SIGUSR1)", trace_is_on(sp->trace) ? "on" : "off");
 		return;
 	}
 	if (sig == SIGHUP) {
-		log_infox("sighup_ignored (restart to reload the configuration)");
+		/* logrotate moved the trace file: write to a new one under the same name */
+		int err = trace_reopen(sp->trace);
+
+		if (err)
+			log_warnx("sip_trace_reopen_failed file=\"%s\" err=\"%s\"",
+			    sp->cfg.trace_file, strerror(err));
+		else if (sp->cfg.trace_file[0])
+			log_infox("sip_trace_reopened file=\"%s\" (SIGHUP; restart to reload the "
+			    "configuration)", sp->cfg.trace_file);
+		else
+			log_infox("sighup_ignored (no trace file; restart to reload the "
+			    "configuration)");
 		return;
 	}
 	log_infox("shutdown signal=%d", (int)sig);
@@ -106,7 +118,6 @@ main(int argc, char **argv)
 		rc = 0;
 		goto out;
 	}
-	sp->trace = sp->cfg.trace;
 	sp->base = event_base_new();
 	if (sp->base == NULL)
 		fatalx("event_base_new failed");
