@@ -27,6 +27,7 @@ struct ng_server {
 	int fd;
 	struct sa local;
 	struct event *ev;
+	struct event *tick;            /* once a second: the count of a flood that stopped */
 	struct ng_cookie_cache *cache;
 	struct bencode_arena arena;    /* one per message, reset after each */
 	char rx[NG_MAX_DATAGRAM + 1];
@@ -290,9 +291,20 @@ ng_readable(evutil_socket_t fd, short what, void *arg)
 	}
 }
 
+static void
+ng_tick(evutil_socket_t fd, short what, void *arg)
+{
+	struct ng_server *s = arg;
+	uint64_t now = time_mono_ms();
+
+	log_ratelimit_flush(&s->rl_bad, now, LOG_LEVEL_WARN, "ng_bad_request");
+	log_ratelimit_flush(&s->rl_acl, now, LOG_LEVEL_WARN, "ng_drop reason=not-allowed");
+}
+
 int
 ng_server_alloc(struct ng_server **sp, struct mediad *md)
 {
+	struct timeval second = { 1, 0 };
 	struct ng_server *s;
 	int err;
 
@@ -315,7 +327,9 @@ ng_server_alloc(struct ng_server **sp, struct mediad *md)
 	if (err)
 		goto out;
 	s->ev = event_new(md->base, s->fd, EV_READ | EV_PERSIST, ng_readable, s);
-	if (s->ev == NULL || event_add(s->ev, NULL) != 0) {
+	s->tick = event_new(md->base, -1, EV_PERSIST, ng_tick, s);
+	if (s->ev == NULL || event_add(s->ev, NULL) != 0 || s->tick == NULL ||
+	    event_add(s->tick, &second) != 0) {
 		err = ENOMEM;
 		goto out;
 	}
@@ -334,6 +348,8 @@ ng_server_free(struct ng_server *s)
 		return;
 	if (s->ev != NULL)
 		event_free(s->ev);
+	if (s->tick != NULL)
+		event_free(s->tick);
 	if (s->fd >= 0)
 		close(s->fd);
 	if (s->cache != NULL)
