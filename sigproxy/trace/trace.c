@@ -135,7 +135,8 @@ trace_reopen(struct trace *t)
 static void
 lost(struct trace *t, const char *output, int err)
 {
-	metric_inc(t->lost);
+	if (t->lost != NULL)
+		metric_inc(t->lost);
 	log_limited(&t->rl, time_mono_ms(), LOG_LEVEL_WARN, "sip_trace_lost output=%s err=\"%s\"",
 	    output, strerror(err));
 }
@@ -180,7 +181,8 @@ trace_message(struct trace *t, const struct trace_msg *m)
 	if (trace_hdr_find(mm.buf, mm.len, "call-id", 'i', &cid, &cidlen))
 		cidlen = 0;
 	gettimeofday(&tv, NULL);
-	metric_inc(t->traced);
+	if (t->traced != NULL)
+		metric_inc(t->traced);
 	if (t->file == NULL && t->hep_fd < 0) {
 		trace_log(&mm, mm.buf);
 		return;
