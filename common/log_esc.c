@@ -88,24 +88,25 @@ log_esc_into(char *out, size_t size, const char *in, size_t len, unsigned flags)
 	return o < size ? o : size - 1;
 }
 
-const char *
-log_esc(char *buf, size_t size, const char *s, size_t len)
+static const char *
+esc_value(char *buf, size_t size, const char *s, size_t len, unsigned flags)
 {
 	if (s == NULL)
 		s = "";
 	if (len == (size_t)-1)
 		len = strlen(s);
-	log_esc_into(buf, size, s, len, LOG_ESC_QUOTES);
+	log_esc_into(buf, size, s, len, flags);
 	return buf;
+}
+
+const char *
+log_esc(char *buf, size_t size, const char *s, size_t len)
+{
+	return esc_value(buf, size, s, len, LOG_ESC_QUOTES);
 }
 
 const char *
 log_esc_word(char *buf, size_t size, const char *s, size_t len)
 {
-	if (s == NULL)
-		s = "";
-	if (len == (size_t)-1)
-		len = strlen(s);
-	log_esc_into(buf, size, s, len, LOG_ESC_QUOTES | LOG_ESC_SPACE);
-	return buf;
+	return esc_value(buf, size, s, len, LOG_ESC_QUOTES | LOG_ESC_SPACE);
 }
