@@ -142,6 +142,30 @@ ok "mediad: the call-id with bytes that are not UTF-8, escaped" \
 	grep -qF 'call_id=ngforge-2-\xff\xfe\xc3(\x1b[31mRED\x20\"q\"' "$MDLOG"
 ok "mediad: a NUL does not cut the call-id short" grep -qF 'call_id=ngforge-3\x00\x0dFORGED-NUL' "$MDLOG"
 
+# a call whose ng call-id holds a line break and bytes that are not UTF-8: /metrics names it
+# per stream, and must stay valid exposition text (no line of its own, UTF-8)
+perl -MIO::Socket::IP -e '
+	my ($port, $ip) = @ARGV;
+	my $s = IO::Socket::IP->new(PeerHost => "127.0.0.1", PeerPort => $port, Proto => "udp") or die $!;
+	my $id = "mforge\r\n# TYPE forged counter\nforged_total 1\n\xff\"";
+	my $sdp = "v=0\r\no=- 1 1 IN IP4 $ip\r\ns=-\r\nc=IN IP4 $ip\r\nt=0 0\r\nm=audio 40000 RTP/AVP 0\r\n";
+	my $d = "d7:call-id" . length($id) . ":$id" . "7:command5:offer9:directionl7:outside6:insidee" .
+		"8:from-tag1:a3:sdp" . length($sdp) . ":$sdp" . "e";
+	my $r;
+	$s->send("mcall1 $d");
+	$s->recv($r, 4096);
+	$d = "d7:call-id" . length($id) . ":$id" . "7:command6:answer8:from-tag1:a6:to-tag1:b" .
+		"3:sdp" . length($sdp) . ":$sdp" . "e";
+	$s->send("mcall2 $d");
+	$s->recv($r, 4096);
+	print STDERR "# answer reply: ", substr($r, 0, 30), "\n";' "$MEDIAD_NG" "$PEER_IP"
+curl -s --max-time 5 "http://127.0.0.1:$MD_METRICS/metrics" >"$DIR/md-metrics.txt"
+ok "mediad /metrics names the call (sanitized call-id)" grep -q 'call_id="mforge__# TYPE forged counter_forged_total 1___"' "$DIR/md-metrics.txt"
+ok "mediad /metrics: no forged series, every line a comment or a sample, valid UTF-8" \
+	perl -e 'open(my $f, "<:raw", $ARGV[0]) or die; my $bad = 0;
+		while (<$f>) { chomp; $bad++ if /^forged/ || !/^(# (HELP|TYPE) \S+ .*|[a-z_]+(\{.*\})? \d+)$/ || !utf8::decode(my $c = $_) }
+		exit($bad ? 1 : 0)' "$DIR/md-metrics.txt"
+
 # ---- floods ----
 # sum_lines FILE EVENT [FROM_LINE]: "lines suppressed total" for EVENT after line FROM_LINE:
 # lines about an input each, the counts of suppressed ones, and all lines of EVENT (with the
