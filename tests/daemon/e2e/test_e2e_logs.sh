@@ -56,7 +56,7 @@ sip_flood() {
 				"\x01\x02garbage $i\r\n\r\n";
 			$s->send($m);
 			# paced so that the socket buffer keeps up: the point is the log, not loss
-			select(undef, undef, undef, 0.0002) if $i % 20 == 0;
+			select(undef, undef, undef, 0.001) if $i % 20 == 0;
 		}' "$PEER_IP" "$SIP_IP" "$1" "$2"
 }
 # one BYE per Call-ID (the log names the Call-ID of every request it handles: "bye_in")
@@ -179,18 +179,22 @@ sum_lines() {
 		END { printf "%d %d %d\n", $l, $s, $t }' "$1" "$2" "${3:-0}"
 }
 metric() { curl -s --max-time 5 "http://127.0.0.1:$1/metrics" | awk -v n="$2" '$1 == n { print $2 }'; }
+# A slow (sanitizer) build may lose part of a flood in the socket buffer: the checks are
+# about what was received, counted by the metrics, and at least 1,000 of it.
 
 b0=$(metric "$SP_METRICS" sigproxy_bad_requests_total)
 from=$(wc -l <"$SPLOG")
 t0=$(date +%s%N)
 sip_flood bad 10000
 echo "# 10000 bad requests sent in $(( ($(date +%s%N) - t0) / 1000000 )) ms"
+d0=$(metric "$SP_METRICS" sigproxy_drops_total)
 sip_flood garbage 10000
 sleep 2.5	# the once-a-second timer reports what the last window suppressed
 b1=$(metric "$SP_METRICS" sigproxy_bad_requests_total)
+d1=$(metric "$SP_METRICS" sigproxy_drops_total)
 read -r lines supp total < <(sum_lines "$SPLOG" sip_bad_request "$from")
 echo "# sip_bad_request: $total lines ($lines about a request), $supp suppressed, metric $b0 -> $b1"
-ok "10,000 bad requests: answered and counted ($((b1 - b0)))" test "$((b1 - b0))" -ge 9000
+ok "10,000 bad requests: answered and counted ($((b1 - b0)))" test "$((b1 - b0))" -ge 1000
 ok "10,000 bad requests: a bounded number of log lines ($total)" test "$total" -ge 2 -a "$total" -le 80
 ok "10,000 bad requests: the lines say how many were suppressed" grep -q 'sip_bad_request .*([0-9]* more suppressed)' "$SPLOG"
 ok "10,000 bad requests: lines + suppressed = requests counted ($lines + $supp = $((b1 - b0)))" \
@@ -198,20 +202,24 @@ ok "10,000 bad requests: lines + suppressed = requests counted ($lines + $supp =
 read -r lines supp total < <(sum_lines "$SPLOG" sip_drop "$from")
 echo "# sip_drop: $total lines, $supp suppressed"
 ok "10,000 unparseable datagrams: a bounded number of log lines ($total)" test "$total" -ge 2 -a "$total" -le 80
-ok "10,000 unparseable datagrams: suppressed counted ($supp)" test "$supp" -ge 9000
+ok "10,000 unparseable datagrams: lines + suppressed = drops counted ($lines + $supp = $((d1 - d0)))" \
+	test "$((lines + supp))" = "$((d1 - d0))" -a "$((d1 - d0))" -ge 1000
 ok "sigproxy: still every log line a real line" only_real_lines "$SPLOG" sigproxy
 
+n0=$(metric "$MD_METRICS" mediad_ng_errors_total)
 perl -MIO::Socket::IP -e '
 	my $s = IO::Socket::IP->new(PeerHost => "127.0.0.1", PeerPort => $ARGV[0], Proto => "udp") or die $!;
 	for my $i (1..10000) {
 		$s->send("c$i d7:command4:pi");	# cut short: not bencode
-		select(undef, undef, undef, 0.0002) if $i % 20 == 0;
+		select(undef, undef, undef, 0.001) if $i % 20 == 0;
 	}' "$MEDIAD_NG"
 sleep 2.5
+n1=$(metric "$MD_METRICS" mediad_ng_errors_total)
 read -r lines supp total < <(sum_lines "$MDLOG" ng_bad_request)
-echo "# ng_bad_request: $total lines, $supp suppressed"
+echo "# ng_bad_request: $total lines, $supp suppressed, mediad_ng_errors_total $n0 -> $n1"
 ok "10,000 bad ng commands: a bounded number of log lines ($total)" test "$total" -ge 2 -a "$total" -le 80
-ok "10,000 bad ng commands: the lines say how many were suppressed ($supp)" test "$supp" -ge 9000
+ok "10,000 bad ng commands: lines + suppressed = errors counted ($lines + $supp = $((n1 - n0)))" \
+	test "$((lines + supp))" = "$((n1 - n0))" -a "$((n1 - n0))" -ge 1000
 ok "mediad: still every log line a real line" only_real_lines "$MDLOG" mediad
 
 ok "sigproxy still running" kill -0 "$SIGPROXY_PID"
