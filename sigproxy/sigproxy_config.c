@@ -12,6 +12,7 @@
 #include "log.h"
 #include "route.h"
 #include "sigproxy_config_int.h"
+#include "trace.h"
 
 static const char *const side_names[] = { "outside", "inside", NULL };
 static const char *const policy_names[] = { "off", "optional", "required", NULL };
@@ -53,6 +54,21 @@ mediad_addr_check(const struct conf_key *k, const char *value, void *field, void
 		return 0;
 	snprintf(msg, size, "need ip:port, got %s", value);
 	return EINVAL;
+}
+
+/* [trace] number and peer: refused here, with their line, rather than at start. */
+static int
+trace_filter_check(const struct conf_key *k, const char *value, void *field, void *arg,
+    char *msg, size_t size)
+{
+	struct trace_filter *f = NULL;
+	bool number = strcmp(k->name, "number") == 0;
+	int rc;
+
+	rc = trace_filter_parse(&f, NULL, number ? value : NULL, number ? NULL : value, msg,
+	    size);
+	trace_filter_free(f);
+	return rc;
 }
 
 /* One [listener <name>] as read; strings are borrowed from the conf. */
@@ -121,6 +137,19 @@ static const struct conf_key sp_conf_keys[] = {
 	END_ROW,
 };
 
+/* The SIP trace: where it goes and what it keeps (README "SIP trace"). */
+static const struct conf_key trace_conf_keys[] = {
+	{ "trace", "file", CONF_TYPE_STR, "", 0, 0, SP(trace_file), NULL, 0, NULL },
+	{ "trace", "hep_collector", CONF_TYPE_ADDR, NULL, 9060, 0, SP(trace_hep), NULL, 0, NULL },
+	{ "trace", "hep_capture_id", CONF_TYPE_INT, "2001", 0, 4294967295LL, SP(trace_hep_id),
+	  NULL, 0, NULL },
+	{ "trace", "call", CONF_TYPE_STR, "", 0, 0, SP(trace_call), NULL, 0, NULL },
+	{ "trace", "number", CONF_TYPE_STR, "", 0, 0, SP(trace_number), NULL, 0,
+	  trace_filter_check },
+	{ "trace", "peer", CONF_TYPE_STR, "", 0, 0, SP(trace_peer), NULL, 0, trace_filter_check },
+	END_ROW,
+};
+
 static const struct conf_key lsnr_conf_keys[] = {
 	{ "listener", "transport", CONF_TYPE_ENUM, "udp", 0, 0, LK(proto), proto_names,
 	  CONF_NAMED, NULL },
@@ -138,7 +167,7 @@ static const struct conf_key lsnr_conf_keys[] = {
 /* Every table of sigproxy's keys, for conf_check_known. */
 static const struct conf_key *const sp_conf_tables[] = {
 	sp_conf_keys, lsnr_conf_keys, sp_lsnr_tls_keys, sp_client_tls_keys, sp_peer_tls_keys,
-	route_conf_keys, NULL,
+	route_conf_keys, trace_conf_keys, NULL,
 };
 
 struct lsnr_ctx {
@@ -247,6 +276,8 @@ sp_config_load(struct sp_config *cfg, struct conf *c, struct conf_error *err)
 	for (i = 0; i < sizeof(plain) / sizeof(plain[0]); i++)
 		if ((rc = conf_apply(c, sp_conf_keys, plain[i], cfg, cfg, err)))
 			goto out;
+	if ((rc = conf_apply(c, trace_conf_keys, "trace", cfg, cfg, err)))
+		goto out;
 
 	lx.cfg = cfg;
 	lx.c = c;

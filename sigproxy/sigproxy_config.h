@@ -62,7 +62,7 @@ struct sp_config {
 	char instance_id[64];
 	int log_level;
 	char metrics_listen[64];
-	bool trace;
+	bool trace;		/* [sigproxy] sip_trace: on from the start */
 
 	struct sp_listener listeners[SP_LISTENERS_MAX];
 	unsigned nlisteners;
@@ -97,6 +97,14 @@ struct sp_config {
 	bool health_probe;		/* send OPTIONS to backends */
 	unsigned health_interval_ms;
 	unsigned holddown_ms;
+
+	/* [trace]: outputs and filter of the SIP trace (trace part) */
+	char trace_file[256];		/* "": no trace file */
+	struct sa trace_hep;		/* AF_UNSPEC: no HEP export */
+	uint32_t trace_hep_id;		/* HEP capture agent id */
+	char trace_call[256];		/* Call-ID; "": any */
+	char trace_number[256];		/* PCRE2 on URI users; "": any */
+	char trace_peer[256];		/* networks; "": any */
 
 	struct route_table *routes;	/* owned */
 	enum sp_side route_side[64];	/* per route index: side of its targets */

@@ -136,7 +136,7 @@ redis_start() {
 rcli() { redis-cli -s "$REDIS_SOCK" "$@"; }
 
 # ---- mediad: outside and inside interfaces on addresses of this run ----
-# mediad_start NAME OUTSIDE_IP INSIDE_IP PORT_BASE (MEDIAD_PORT_SPAN ports per interface, default 200;
+# mediad_start NAME OUTSIDE_IP INSIDE_IP PORT_BASE (MEDIAD_EXTRA: more [mediad] keys; MEDIAD_PORT_SPAN ports per interface, default 200;
 # the addresses are this run's own, so ranges cannot collide with another test's)
 mediad_start() {
 	local name=$1 out=$2 in=$3 base=$4 log=$DIR/mediad-$1.log ngp=
@@ -149,6 +149,7 @@ ng_listen = 127.0.0.1:${ngp:-0}
 ng_allow = 127.0.0.0/8
 workers = ${MEDIAD_WORKERS:-1}
 log_level = ${MEDIAD_LOG_LEVEL:-info}
+${MEDIAD_EXTRA:-}
 [interface outside]
 address = $out
 port_min = $base
