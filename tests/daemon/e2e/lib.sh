@@ -241,9 +241,11 @@ cpu_ticks() {
 
 # ---- sigproxy: TLS + UDP + TCP outside on SIP_IP, UDP inside on INSIDE_IP ----
 # sigproxy_start NAME SIP_IP INSIDE_IP TARGET... ; extra INI text in SP_EXTRA_LISTENER
-# (appended to the TLS listener), SP_EXTRA (appended at the end), SP_TIMEOUT_MS.
+# (appended to the TLS listener), SP_EXTRA (appended at the end), SP_TIMEOUT_MS, SP_HEALTH
+# (the [health] keys; default: no probes, no hold-down).
 sigproxy_start() {
 	local name=$1 sip=$2 in=$3 log=$DIR/sigproxy-$1.log t
+	local health=${SP_HEALTH:-$'probe = no\nholddown_ms = 0'}
 	shift 3
 	{
 		cat <<EOF2
@@ -290,8 +292,7 @@ unix_socket = $REDIS_SOCK
 tls_ca = $DIR/certs/ca.crt
 tls_verify_peer = yes
 [health]
-probe = no
-holddown_ms = 0
+$health
 [route e2e]
 match = ^8011\d+\$
 timeout_ms = ${SP_TIMEOUT_MS:-1500}
