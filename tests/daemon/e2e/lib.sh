@@ -370,6 +370,16 @@ call_media() {
 		-i 5 -q "$seq" >>"$DIR/$CALL_TAG/media.out" 2>&1
 }
 
+# A background sipp backend on another address: side_uas NAME IP XML (sets SIDE_PID).
+side_uas() {
+	mkdir -p "$DIR/$1"
+	(cd "$DIR/$1" && exec timeout 40 sipp -sf "$E2E_DIR_SRC/$3.xml" -i "$2" -p 5060 -m 1 \
+		-timeout 35s -trace_err -trace_logs -trace_msg >uas.out 2>&1) &
+	SIDE_PID=$!
+	PIDS+=("$SIDE_PID")
+}
+ms_now() { date +%s%3N; }
+
 # call_wait: waits for both sipp instances; sets UAC_RC and UAS_RC.
 call_wait() {
 	wait "$CALL_UAC_PID"

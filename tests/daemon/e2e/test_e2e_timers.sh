@@ -47,15 +47,6 @@ stunnel_client c "$STUNNEL_ACCEPT" "$SIP_IP:5061" sbc.example.test || { cat "$DI
 wait_for 10 bash -c "redis-cli -s '$REDIS_SOCK' --scan --pattern 'sbc:mediad:*' | grep -q ."
 sleep 1
 
-# background sipp backend on another address: side_uas NAME IP XML
-side_uas() {
-	mkdir -p "$DIR/$1"
-	(cd "$DIR/$1" && exec timeout 40 sipp -sf "$E2E_DIR_SRC/$3.xml" -i "$2" -p 5060 -m 1 \
-		-timeout 35s -trace_err -trace_logs -trace_msg >uas.out 2>&1) &
-	SIDE_PID=$!
-	PIDS+=("$SIDE_PID")
-}
-ms_now() { date +%s%3N; }
 # at_ms WHAT NAME: the time the backend NAME logged "WHAT got ..." (ms, integer part)
 at_ms() { sed -n "s/.* got $1 at_ms=\([0-9]*\).*/\1/p" "$DIR"/"$2"/*_logs.log | head -1; }
 metric() {
@@ -65,26 +56,38 @@ metric() {
 }
 bkey() { echo "sbc:backend:sip:$1:5060"; }
 
+# hung_call LABEL NAME IP XML USER: a call whose first target is the sipp backend NAME (XML) on
+# IP, the second answering; checks media and completion; sets BACK_RC (NAME's sipp), AFTER_MS
+# (INVITE to CANCEL at NAME; empty without a CANCEL) and ANSWERED_MS.
+hung_call() {
+	local label=$1 name=$2 ip=$3 xml=$4 user=$5 t0 t1 back inv can
+	side_uas "$name" "$ip" "$xml"
+	back=$SIDE_PID
+	sleep 0.2
+	t0=$(ms_now)
+	CALL_USER=$user call_start "$name-call" uac_call uas_call AES_CM_128_HMAC_SHA1_80
+	ok "$label: media flows through the second target" call_media MEDIA1 BACKEND1
+	t1=$(ms_now)
+	call_wait
+	wait "$back"
+	BACK_RC=$?
+	e2e_forget "$back"
+	ok "$label: call completed (caller rc $UAC_RC, backend rc $UAS_RC)" test "$UAC_RC" = 0 -a "$UAS_RC" = 0
+	inv=$(at_ms INVITE "$name")
+	can=$(at_ms CANCEL "$name")
+	AFTER_MS=
+	[ -n "$inv" ] && [ -n "$can" ] && AFTER_MS=$((can - inv))
+	ANSWERED_MS=$((t1 - t0))
+	echo "# $name: INVITE at $inv, CANCEL at $can (${AFTER_MS:-no CANCEL}); answered after $ANSWERED_MS ms"
+}
+in_range() { [ -n "$1" ] && [ "$1" -ge "$2" ] && [ "$1" -le "$3" ]; }
+
 # ---- 100 Trying, then nothing: CANCEL after answer_timeout_ms, the next target answers ----
-side_uas hang "$HANG_IP" uas_hang
-HANG=$SIDE_PID
-sleep 0.2
-t0=$(ms_now)
-CALL_USER=8071001 call_start hang-first uac_call uas_call AES_CM_128_HMAC_SHA1_80
-ok "answer timeout: media flows through the second target" call_media MEDIA1 BACKEND1
-t1=$(ms_now)
-call_wait
-wait "$HANG"
-hang_rc=$?
-e2e_forget "$HANG"
-ok "answer timeout: call completed (caller rc $UAC_RC, backend rc $UAS_RC)" test "$UAC_RC" = 0 -a "$UAS_RC" = 0
-inv=$(at_ms INVITE hang)
-can=$(at_ms CANCEL hang)
-echo "# hanging backend: INVITE at $inv, CANCEL at $can ($((${can:-0} - ${inv:-0})) ms); caller answered after $((t1 - t0)) ms"
-ok "answer timeout: the CANCEL reached the hanging backend, which answered 200 and 487 (sipp rc $hang_rc)" \
-	test -n "$can" -a "$hang_rc" = 0
-ok "answer timeout: CANCEL $((${can:-0} - ${inv:-0})) ms after the INVITE (want ${ANSWER_MS}..$((ANSWER_MS + 700)))" \
-	test -n "$inv" -a -n "$can" -a $((can - inv)) -ge $((ANSWER_MS - 20)) -a $((can - inv)) -le $((ANSWER_MS + 700))
+hung_call "answer timeout" hang "$HANG_IP" uas_hang 8071001
+ok "answer timeout: the CANCEL reached the hanging backend, which answered 200 and 487 (sipp rc $BACK_RC)" \
+	test -n "$AFTER_MS" -a "$BACK_RC" = 0
+ok "answer timeout: CANCEL ${AFTER_MS:-never} ms after the INVITE (want ${ANSWER_MS}..$((ANSWER_MS + 700)))" \
+	in_range "$AFTER_MS" $((ANSWER_MS - 20)) $((ANSWER_MS + 700))
 ok "answer timeout: logged as such" \
 	grep -q "failover_timeout timer=answer target=sip:$HANG_IP:5060 after_ms=$ANSWER_MS" "$DIR/sigproxy-a.log"
 ok "answer timeout: the target is held down" \
@@ -135,22 +138,10 @@ ok "other instance: the hanging backend got no INVITE" bash -c "! grep -qs 'HANG
 e2e_stop "$HANG3"
 
 # ---- 180, 180 after 1.5 s, then nothing: Timer C (2 s, restarted by the second 180) ----
-side_uas ring "$RING_IP" uas_ring_hang
-RING=$SIDE_PID
-sleep 0.2
-CALL_USER=8072001 call_start ring-first uac_call uas_call AES_CM_128_HMAC_SHA1_80
-ok "Timer C: media flows through the second target" call_media MEDIA1 BACKEND1
-call_wait
-wait "$RING"
-ring_rc=$?
-e2e_forget "$RING"
-ok "Timer C: call completed (caller rc $UAC_RC, backend rc $UAS_RC)" test "$UAC_RC" = 0 -a "$UAS_RC" = 0
-inv=$(at_ms INVITE ring)
-can=$(at_ms CANCEL ring)
-echo "# ringing backend: INVITE at $inv, CANCEL at $can ($((${can:-0} - ${inv:-0})) ms)"
-ok "Timer C: the CANCEL reached the ringing backend (sipp rc $ring_rc)" test -n "$can" -a "$ring_rc" = 0
-ok "Timer C: CANCEL $((${can:-0} - ${inv:-0})) ms after the INVITE: 1500 + $TIMER_C_MS (restarted by the second 180), not 20000" \
-	test -n "$inv" -a -n "$can" -a $((can - inv)) -ge $((1500 + TIMER_C_MS - 20)) -a $((can - inv)) -le $((1500 + TIMER_C_MS + 900))
+hung_call "Timer C" ring "$RING_IP" uas_ring_hang 8072001
+ok "Timer C: the CANCEL reached the ringing backend (sipp rc $BACK_RC)" test -n "$AFTER_MS" -a "$BACK_RC" = 0
+ok "Timer C: CANCEL ${AFTER_MS:-never} ms after the INVITE: 1500 + $TIMER_C_MS (restarted by the second 180), not 20000" \
+	in_range "$AFTER_MS" $((1500 + TIMER_C_MS - 20)) $((1500 + TIMER_C_MS + 900))
 ok "Timer C: logged as such" \
 	grep -q "failover_timeout timer=timer_c target=sip:$RING_IP:5060 after_ms=$TIMER_C_MS" "$DIR/sigproxy-a.log"
 m_ans=$(metric 'sigproxy_invite_timeouts_total{timer="answer"}')
