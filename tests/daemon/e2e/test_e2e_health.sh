@@ -24,6 +24,7 @@ STRICT_IP=$(e2e_ip 23)	# 403 to every probe, probe_up_on = 200 ([health])
 REPLAY_IP=$(e2e_ip 24)	# answers two probes, then replays the second answer
 FORGE_IP=$(e2e_ip 25)	# nothing listens; forged answers come from this address
 PASSIVE_IP=$(e2e_ip 26)	# route probe = no: never probed
+STOP_IP=$(e2e_ip 27)	# answers until it gets SIGSTOP, again after SIGCONT
 SP_IP2=$(e2e_ip 30)
 SP_IN_IP2=$(e2e_ip 31)
 OPT=$E2E_DIR_SRC/sip_options.pl
@@ -48,6 +49,7 @@ responder any "$ANY_IP" 403
 responder strict "$STRICT_IP" 403
 responder replay "$REPLAY_IP" 200 replay_after=2
 responder passive "$PASSIVE_IP" 200
+responder stop "$STOP_IP" 200
 touch "$DIR/resp-passive.log"
 sleep 0.3
 
@@ -79,7 +81,10 @@ target = sip:$FORGE_IP:5060
 [route passive]
 match = ^8087\\d+\$
 probe = no
-target = sip:$PASSIVE_IP:5060"
+target = sip:$PASSIVE_IP:5060
+[route stop]
+match = ^8088\\d+\$
+target = sip:$STOP_IP:5060"
 t_start=$(date +%s%3N)
 # forged answers to "probes" of the silent FORGE_IP backend, from its own address, from
 # before the first probe until well after the verdict is due
@@ -150,6 +155,19 @@ ok "lossy: that probe counted as one failure" \
 ok "lossy: never marked down" bash -c "! grep -q 'backend_down target=sip:$LOSSY_IP:5060' '$LOG_A'"
 ok "lossy: up in Redis" test "$(hget "$LOSSY_IP" state)" = up
 ok "lossy: OPTIONS for its route 200" says "$SIP_IP" 8082001 200
+
+# ---- a backend process frozen (SIGSTOP) and thawed (SIGCONT) ----
+ok "frozen: up" wait_for 10 grep -q "backend_up target=sip:$STOP_IP:5060 was=unknown" "$LOG_A"
+kill -STOP "$RESP_stop"
+t0=$(ms_now)
+ok "frozen: down after $DOWN_AFTER unanswered probes" wait_for 10 \
+	grep -q "backend_down target=sip:$STOP_IP:5060 was=up failed_probes=$DOWN_AFTER" "$LOG_A"
+echo "# frozen backend down after $(($(ms_now) - t0)) ms"
+ok "frozen: OPTIONS for its route 503" says "$SIP_IP" 8088001 503
+kill -CONT "$RESP_stop"
+ok "thawed: up after $UP_AFTER answered probes (the stale answers it sends first count once)" \
+	wait_for 10 grep -q "backend_up target=sip:$STOP_IP:5060 was=down answered_probes=$UP_AFTER" "$LOG_A"
+ok "thawed: OPTIONS for its route 200" wait_for 3 says "$SIP_IP" 8088001 200
 
 # ---- 403 to OPTIONS: up with probe_up_on = any, down with 200 ----
 ok "403, probe_up_on = any: up" wait_for 5 grep -q "backend_up target=sip:$ANY_IP:5060 was=unknown answered_probes=$UP_AFTER last=\"403\"" "$LOG_A"
