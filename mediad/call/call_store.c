@@ -165,12 +165,36 @@ media_name(char *buf, size_t size, char side, unsigned n, const char *suffix)
 	memcpy(buf + off, suffix, slen + 1);
 }
 
-static void
-leg_fields(struct argv_buf *b, const struct monologue *mono, char side,
-    struct call_stored *st)
+/* Whether media cm of a party is relayed as SRTP, so that its indexes are stored. */
+static bool
+media_has_index(const struct call_media *cm)
 {
+	return sdp_proto_is_secure(cm->proto) && cm->have_peer_key && cm->have_our_key;
+}
+
+/* <side>_m<j+1>_rx_index and _tx_index from idx. */
+static void
+index_fields(struct argv_buf *b, char side, unsigned j, const struct relay_srtp_state *idx)
+{
+	char name[64], val[CALL_INDEX_STRLEN];
+
+	media_name(name, sizeof(name), side, j + 1, "rx_index");
+	if (call_index_format(val, sizeof(val), idx->rx, idx->nrx))
+		b->overflow = true;
+	field(b, name, val);
+	media_name(name, sizeof(name), side, j + 1, "tx_index");
+	if (call_index_format(val, sizeof(val), idx->tx, idx->ntx))
+		b->overflow = true;
+	field(b, name, val);
+}
+
+static void
+leg_fields(struct argv_buf *b, const struct call *c, unsigned i, struct call_stored *st)
+{
+	const struct monologue *mono = c->mono[i];
 	char name[64], val[SA_STRLEN + 16], a[SA_STRLEN];
-	unsigned i = side == 'a' ? 0 : 1, j;
+	char side = i == 0 ? 'a' : 'b';
+	unsigned j;
 
 	st->side[i] = true;
 	st->label[i] = mono->label != NULL;
@@ -244,6 +268,13 @@ leg_fields(struct argv_buf *b, const struct monologue *mono, char side,
 			snprintf(val, sizeof(val), "%u", cm->ours.tag);
 			field(b, name, val);
 		}
+		/* The indexes go with the keys in one HSET: a re-key's fresh state replaces
+		 * the old session's at once. */
+		if (media_has_index(cm) && j < MEDIAD_MAX_MEDIA) {
+			opt |= CALL_STORED_INDEX;
+			call_index_read(c, i, j, &st->idx[i][j]);
+			index_fields(b, side, j, &st->idx[i][j]);
+		}
 		if (j < MEDIAD_MAX_MEDIA)
 			st->opt[i][j] = opt;
 	}
@@ -270,6 +301,7 @@ stale_fields(struct argv_buf *b, const struct call_stored *old, const struct cal
 	static const char *const rxsuite[] = { "rx_suite", NULL };
 	static const char *const rxkey[] = { "rx_key", "rx_tag", NULL };
 	static const char *const txkey[] = { "tx_key", "tx_tag", NULL };
+	static const char *const index[] = { "rx_index", "tx_index", NULL };
 	int before = b->argc;
 	unsigned i, j;
 
@@ -302,6 +334,8 @@ stale_fields(struct argv_buf *b, const struct call_stored *old, const struct cal
 				stale_names(b, side, j, rxkey);
 			if (drop & CALL_STORED_TXKEY)
 				stale_names(b, side, j, txkey);
+			if (drop & CALL_STORED_INDEX)
+				stale_names(b, side, j, index);
 		}
 	}
 	return b->argc - before;
@@ -341,9 +375,10 @@ call_store_write(struct call_store *s, struct call *c)
 	arg_addf(b, "%lld", (long long)c->last_signal);
 	arg_add(b, "version", 7);
 	arg_add(b, "1", 1);
+	c->stored.idx_ms = nw.idx_ms = time_mono_ms();
 	for (i = 0; i < 2; i++)
 		if (c->mono[i] != NULL)
-			leg_fields(b, c->mono[i], i == 0 ? 'a' : 'b', &nw);
+			leg_fields(b, c, i, &nw);
 	if (b->overflow) {
 		log_warnx("redis_write_skipped reason=record-too-large");
 		c->stored.valid = false;
@@ -392,6 +427,57 @@ call_store_write(struct call_store *s, struct call *c)
  out:
 	argv_reset(b);
 	argv_reset(h);
+	free(key);
+}
+
+void
+call_store_write_index(struct call_store *s, struct call *c)
+{
+	struct argv_buf *b = &s->argv;
+	struct relay_srtp_state idx[2][MEDIAD_MAX_MEDIA];
+	char *key = NULL;
+	unsigned i, j;
+	bool ok;
+
+	if (!c->stored.valid) {
+		call_store_write(s, c);
+		return;
+	}
+	if (!s->connected || s->r == NULL || asprintf(&key, "sbc:media:%s", c->call_id) < 0)
+		return;
+	argv_reset(b);
+	arg_add(b, "HSET", 4);
+	arg_add(b, key, strlen(key));
+	/* Exactly the index fields the last whole write made: no stale field appears. */
+	for (i = 0; i < 2; i++) {
+		for (j = 0; c->mono[i] != NULL && j < c->stored.nmedia[i] &&
+		    j < MEDIAD_MAX_MEDIA; j++) {
+			if (!(c->stored.opt[i][j] & CALL_STORED_INDEX))
+				continue;
+			call_index_read(c, i, j, &idx[i][j]);
+			index_fields(b, i == 0 ? 'a' : 'b', j, &idx[i][j]);
+		}
+	}
+	c->stored.idx_ms = time_mono_ms();
+	if (b->argc <= 2 || b->overflow)
+		goto out;
+	ok = send_argv(s, b) == 0;
+	/* The key may have expired meanwhile: a hash with only these fields expires too. */
+	argv_reset(b);
+	arg_add(b, "EXPIRE", 6);
+	arg_add(b, key, strlen(key));
+	arg_addf(b, "%u", s->md->cfg.media_ttl_s);
+	ok = send_argv(s, b) == 0 && ok;
+	if (!ok) {
+		c->stored.valid = false;
+		goto out;
+	}
+	for (i = 0; i < 2; i++)
+		for (j = 0; j < c->stored.nmedia[i] && j < MEDIAD_MAX_MEDIA; j++)
+			if (c->stored.opt[i][j] & CALL_STORED_INDEX)
+				c->stored.idx[i][j] = idx[i][j];
+ out:
+	argv_reset(b);
 	free(key);
 }
 
