@@ -33,6 +33,7 @@ collect(struct evbuffer *out, void *arg)
 	struct sp *sp = arg;
 	struct ng_client_stats ns;
 	struct tp_stats ts;
+	unsigned up, down, unknown;
 
 	ng_client_stats(sp->ng, &ns);
 	tp_stats_total(sp->tp, &ts);
@@ -51,6 +52,11 @@ collect(struct evbuffer *out, void *arg)
 	    ts.tls_failures);
 	metrics_write(out, "sigproxy_redis_up", "gauge", "1 when Redis is connected", NULL,
 	    sp_redis_up(sp));
+	health_count(sp->health, &up, &down, &unknown);
+	metrics_write(out, "sigproxy_backends", "gauge", "backends by health state",
+	    "state=\"up\"", up);
+	metrics_write(out, "sigproxy_backends", "gauge", NULL, "state=\"down\"", down);
+	metrics_write(out, "sigproxy_backends", "gauge", NULL, "state=\"unknown\"", unknown);
 }
 
 #define CTR(field) offsetof(struct sp_counters, field)
@@ -94,6 +100,16 @@ static const struct metrics_def sp_counter_defs[] = {
 	  "SIP messages written by the trace (after its filter)", CTR(trace_messages) },
 	{ "sigproxy_trace_lost_total", METRICS_COUNTER, NULL,
 	  "traced SIP messages the trace file or the HEP collector did not take", CTR(trace_lost) },
+	{ "sigproxy_invite_timeouts_total", METRICS_COUNTER, "timer=\"provisional\"",
+	  "INVITE branches ended by a route timer", CTR(invite_timeouts[SP_TIMER_PROVISIONAL]) },
+	{ "sigproxy_invite_timeouts_total", METRICS_COUNTER, "timer=\"answer\"", NULL,
+	  CTR(invite_timeouts[SP_TIMER_ANSWER]) },
+	{ "sigproxy_invite_timeouts_total", METRICS_COUNTER, "timer=\"timer_c\"", NULL,
+	  CTR(invite_timeouts[SP_TIMER_C]) },
+	{ "sigproxy_backend_down_total", METRICS_COUNTER, NULL,
+	  "backends marked down by probes", CTR(backend_down) },
+	{ "sigproxy_backend_up_total", METRICS_COUNTER, NULL,
+	  "backends marked up by probes", CTR(backend_up) },
 	{ NULL, 0, NULL, NULL, 0 },
 };
 

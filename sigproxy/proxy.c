@@ -61,7 +61,7 @@ request(struct sp *sp, const struct sp_src *src, struct sip_msg *m)
 	char extra[64];
 
 	if (meth == SIP_METHOD_OPTIONS && request_for_us(sp, m)) {
-		int st = health_self_status(sp, m);
+		int st = health_self_status(sp, m, src->lsnr->name);
 
 		snprintf(extra, sizeof(extra), "Retry-After: %u\r\n", sp->cfg.retry_after);
 		send_reply(sp, src, m, st, NULL, st == 503 ? extra : NULL);
@@ -194,7 +194,7 @@ dispatch(struct sp *sp, const struct sp_src *s, struct sip_msg *m)
 		request(sp, s, m);
 		return;
 	}
-	if (health_response(sp->health, m) || txn_invite_response(sp, m) ||
+	if (health_response(sp->health, m, s) || txn_invite_response(sp, m) ||
 	    txn_nit_response(sp, m)) {
 		sip_msg_free(m);
 		return;

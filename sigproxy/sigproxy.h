@@ -42,6 +42,14 @@ sp_bucket(const char *call_id)
 	return h & (SP_BUCKETS - 1);
 }
 
+/* The INVITE client timers whose expiry moves a call to the next target. */
+enum sp_invite_timer {
+	SP_TIMER_PROVISIONAL = 0,	/* route timeout_ms: no provisional response */
+	SP_TIMER_ANSWER,		/* route answer_timeout_ms: no final after a provisional */
+	SP_TIMER_C,			/* route timer_c_ms: no response since the last provisional */
+	SP_TIMER_COUNT,
+};
+
 /* Daemon-wide counters (metrics endpoint). */
 struct sp_counters {
 	struct metric *calls, *calls_answered, *calls_failed;
@@ -50,6 +58,8 @@ struct sp_counters {
 	struct metric *redis_unavailable, *policy_rejects;
 	struct metric *tls_reloads_ok, *tls_reloads_failed;	/* per TLS context */
 	struct metric *trace_messages, *trace_lost;
+	struct metric *invite_timeouts[SP_TIMER_COUNT];	/* index: enum sp_invite_timer */
+	struct metric *backend_down, *backend_up;	/* health transitions */
 };
 
 struct sp {
