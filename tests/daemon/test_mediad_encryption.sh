@@ -12,7 +12,7 @@ need redis-server redis-cli rtpengine-ng-client "$MEDIAD"
 OUT_IP=$(e2e_ip 41)
 IN_IP=$(e2e_ip 42)
 redis_start || { echo "redis-server did not start" >&2; exit 1; }
-MEDIAD_OUTSIDE_ENC=required MEDIAD_METRICS=127.0.0.1:0 mediad_start enc "$OUT_IP" "$IN_IP" 47000 ||
+MEDIAD_OUTSIDE_ENC=required MEDIAD_EXTRA="metrics_listen = 127.0.0.1:0" mediad_start enc "$OUT_IP" "$IN_IP" 47000 ||
 	exit 1
 LOG=$DIR/mediad-enc.log
 METRICS=$(sed -n 's/.*mediad_ready .*metrics_port=\([0-9]*\).*/\1/p' "$LOG")
