@@ -1,7 +1,6 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /* Values of key=value log fields: bare when they are one plain word, quoted and escaped otherwise. */
 #include <stdbool.h>
-#include <stdio.h>
 #include <string.h>
 
 #include "log.h"
@@ -22,7 +21,7 @@ log_quote(char *buf, size_t size, const char *s)
 const char *
 log_quote_n(char *buf, size_t size, const char *s, size_t len)
 {
-	size_t i, o = 0;
+	size_t i, n;
 	bool word = true;
 
 	if (size < 8)
@@ -36,28 +35,10 @@ log_quote_n(char *buf, size_t size, const char *s, size_t len)
 		buf[len] = '\0';
 		return buf;
 	}
-	buf[o++] = '"';
-	for (i = 0; i < len; i++) {
-		unsigned char c = (unsigned char)s[i];
-		char esc[5];
-		size_t n;
-
-		if (c == '"' || c == '\\')
-			n = (size_t)snprintf(esc, sizeof(esc), "\\%c", c);
-		else if (c < 0x20 || c == 0x7f)
-			n = (size_t)snprintf(esc, sizeof(esc), "\\x%02x", c);
-		else
-			esc[0] = (char)c, esc[1] = '\0', n = 1;
-		/* Room for this, then "..." and the closing quote and NUL if more follows. */
-		if (o + n + (i + 1 < len ? 5 : 2) > size) {
-			memcpy(buf + o, "...", 3);
-			o += 3;
-			break;
-		}
-		memcpy(buf + o, esc, n);
-		o += n;
-	}
-	buf[o++] = '"';
-	buf[o] = '\0';
+	/* The escaping of every other log value (log_esc.c), between quotes of our own. */
+	buf[0] = '"';
+	n = log_esc_into(buf + 1, size - 2, s, len, LOG_ESC_QUOTES);
+	buf[1 + n] = '"';
+	buf[2 + n] = '\0';
 	return buf;
 }

@@ -16,6 +16,7 @@
 #include "notify.h"
 #include "sigproxy.h"
 #include "transport.h"
+#include "trace.h"
 #include "txn.h"
 
 /*
@@ -48,6 +49,7 @@ collect(struct evbuffer *out, void *arg)
 	struct sp *sp = arg;
 	struct ng_client_stats ns;
 	struct tp_stats ts;
+	unsigned up, down, unknown;
 
 	ng_client_stats(sp->ng, &ns);
 	tp_stats_total(sp->tp, &ts);
@@ -62,6 +64,11 @@ collect(struct evbuffer *out, void *arg)
 	    ts.acl_drops);
 	metrics_write(out, "sigproxy_tls_failures_total", "counter", "failed TLS handshakes", NULL,
 	    ts.tls_failures);
+	health_count(sp->health, &up, &down, &unknown);
+	metrics_write(out, "sigproxy_backends", "gauge", "backends by health state",
+	    "state=\"up\"", up);
+	metrics_write(out, "sigproxy_backends", "gauge", NULL, "state=\"down\"", down);
+	metrics_write(out, "sigproxy_backends", "gauge", NULL, "state=\"unknown\"", unknown);
 }
 
 #define CTR(field) offsetof(struct sp_counters, field)
@@ -105,6 +112,26 @@ static const struct metrics_def sp_counter_defs[] = {
 	  "TLS contexts whose files were reloaded (SIGHUP), by result", CTR(tls_reloads_ok) },
 	{ "sigproxy_tls_reloads_total", METRICS_COUNTER, "result=\"failed\"",
 	  "TLS contexts whose files were reloaded (SIGHUP), by result", CTR(tls_reloads_failed) },
+	{ "sigproxy_trace_messages_total", METRICS_COUNTER, NULL,
+	  "SIP messages written by the trace (after its filter)", CTR(trace_messages) },
+	{ "sigproxy_trace_lost_total", METRICS_COUNTER, NULL,
+	  "traced SIP messages the trace file or the HEP collector did not take", CTR(trace_lost) },
+	{ "sigproxy_invite_timeouts_total", METRICS_COUNTER, "timer=\"provisional\"",
+	  "INVITE branches ended by a route timer", CTR(invite_timeouts[SP_TIMER_PROVISIONAL]) },
+	{ "sigproxy_invite_timeouts_total", METRICS_COUNTER, "timer=\"answer\"", NULL,
+	  CTR(invite_timeouts[SP_TIMER_ANSWER]) },
+	{ "sigproxy_invite_timeouts_total", METRICS_COUNTER, "timer=\"timer_c\"", NULL,
+	  CTR(invite_timeouts[SP_TIMER_C]) },
+	{ "sigproxy_backend_down_total", METRICS_COUNTER, NULL,
+	  "backends marked down by probes", CTR(backend_down) },
+	{ "sigproxy_backend_up_total", METRICS_COUNTER, NULL,
+	  "backends marked up by probes", CTR(backend_up) },
+	{ "sigproxy_policy_lines_rejected_total", METRICS_COUNTER, NULL,
+	  "media lines refused (port 0) by the encryption policy of their side",
+	  CTR(policy_lines_rejected) },
+	{ "sigproxy_sdes_tls_rejects_total", METRICS_COUNTER, NULL,
+	  "offers and answers refused (488) because their SDES keys came, or would go, over "
+	  "a non-TLS transport on a side with <side>_sdes_requires_tls", CTR(sdes_tls_rejects) },
 	{ NULL, 0, NULL, NULL, 0 },
 };
 
@@ -157,23 +184,6 @@ read_mediads_up(const void *base)
 }
 
 static uint64_t
-read_backends_up(const void *base)
-{
-	unsigned total;
-
-	return health_backends_up(((const struct sp *)base)->health, &total);
-}
-
-static uint64_t
-read_backends(const void *base)
-{
-	unsigned total;
-
-	(void)health_backends_up(((const struct sp *)base)->health, &total);
-	return total;
-}
-
-static uint64_t
 read_redis_up(const void *base)
 {
 	return sp_redis_up(base);
@@ -203,9 +213,6 @@ static const struct metrics_read_def sp_gauge_defs[] = {
 	{ "sigproxy_mediads_registered", NULL, "mediads with a live registration in Redis",
 	  read_mediads_registered },
 	{ "sigproxy_mediads_up", NULL, "mediads usable for new calls", read_mediads_up },
-	{ "sigproxy_backends", NULL, "backends (route targets) known to health", read_backends },
-	{ "sigproxy_backends_up", NULL, "backends whose probes say up and not held down",
-	  read_backends_up },
 	{ "sigproxy_redis_up", NULL, "1 when Redis is connected", read_redis_up },
 	{ "sigproxy_tls_connections", NULL, "TLS connections open on TLS listeners",
 	  read_tls_connections },
@@ -254,6 +261,55 @@ reload_tls(void *arg, char *msg, size_t size)
 	return 0;
 }
 
+/* SIGHUP hook "trace": logrotate moved the trace file: write to a new one under that name. */
+static int
+reload_trace(void *arg, char *msg, size_t size)
+{
+	struct sp *sp = arg;
+	int err;
+
+	err = trace_reopen(sp->trace);
+	if (err) {
+		log_warnx("sip_trace_reopen_failed file=%s err=%s", LOG_Q(sp->cfg.trace_file),
+		    LOG_Q(strerror(err)));
+		snprintf(msg, size, "%s: %s", sp->cfg.trace_file, strerror(err));
+		return err;
+	}
+	if (sp->cfg.trace_file[0])
+		log_infox("sip_trace_reopened file=%s", LOG_Q(sp->cfg.trace_file));
+	return 0;
+}
+
+/* The SIP trace from [sigproxy] sip_trace and [trace]. */
+static int
+trace_start(struct sp *sp)
+{
+	struct trace_conf c;
+	char a[SA_STRLEN];
+	int err;
+
+	memset(&c, 0, sizeof(c));
+	c.on = sp->cfg.trace;
+	c.file = sp->cfg.trace_file;
+	c.hep = &sp->cfg.trace_hep;
+	c.hep_id = sp->cfg.trace_hep_id;
+	c.call = sp->cfg.trace_call;
+	c.number = sp->cfg.trace_number;
+	c.peer = sp->cfg.trace_peer;
+	c.traced = sp->ctr.trace_messages;
+	c.lost = sp->ctr.trace_lost;
+	if ((err = trace_alloc(&sp->trace, &c))) {
+		log_errx("trace_failed err=\"%s\"", strerror(err));
+		return err;
+	}
+	if (sp->cfg.trace_file[0] || sa_family(&sp->cfg.trace_hep) != AF_UNSPEC)
+		log_infox("sip_trace_outputs file=\"%s\" hep=%s hep_capture_id=%u on=%s",
+		    sp->cfg.trace_file, sa_family(&sp->cfg.trace_hep) != AF_UNSPEC ?
+		    sa_format(&sp->cfg.trace_hep, a, sizeof(a)) : "-", sp->cfg.trace_hep_id,
+		    sp->cfg.trace ? "yes" : "no");
+	return 0;
+}
+
 int
 sp_start(struct sp *sp)
 {
@@ -298,6 +354,11 @@ sp_start(struct sp *sp)
 	if ((err = metrics_alloc(&sp->metrics)) || (err = counters_register(sp)) ||
 	    (err = metrics_add_collector(sp->metrics, collect, sp)))
 		return err;
+	/* floods of bad input: a few lines a second, then a count */
+	sp->rl_bad = (struct log_ratelimit)LOG_RATELIMIT_INIT(1000, 10);
+	sp->rl_drop = (struct log_ratelimit)LOG_RATELIMIT_INIT(1000, 10);
+	if ((err = trace_start(sp)))
+		return err;
 	if (sp->cfg.metrics_listen[0] != '\0') {
 		if ((err = metrics_listen(sp->metrics, sp->base, sp->cfg.metrics_listen))) {
 			log_errx("metrics_listen_failed address=%s err=%s", sp->cfg.metrics_listen,
@@ -327,10 +388,13 @@ sp_start(struct sp *sp)
 	    sp->cfg.ng_retries)))
 		return err;
 	ng_client_set_rtt(sp->ng, sp->hist.ng_rtt);
-	if ((err = mediad_pool_alloc(&sp->pool, sp)) || (err = health_alloc(&sp->health, sp)))
+	if ((err = mediad_pool_alloc(&sp->pool, sp)) || (err = health_alloc(&sp->health, sp)) ||
+	    (err = tick_start(sp)))
 		return err;
 	/* SIGHUP's hooks run in this order (README: what SIGHUP reloads). */
-	return reload_hook_add(&sp->reload, "tls", reload_tls, sp);
+	if ((err = reload_hook_add(&sp->reload, "tls", reload_tls, sp)))
+		return err;
+	return reload_hook_add(&sp->reload, "trace", reload_trace, sp);
 }
 
 static void
@@ -371,8 +435,12 @@ sp_stop(struct sp *sp)
 	health_free(sp->health);
 	ng_client_free(sp->ng);
 	mediad_pool_free(sp->pool);
+	/* after Redis: its failed commands still call the tick's reply handler */
+	tick_stop(sp);
 	if (sp->tp)
 		tp_free(sp->tp);
+	trace_free(sp->trace);
+	sp->trace = NULL;
 	if (sp->metrics)
 		metrics_free(sp->metrics);
 	for (i = 0; i < 4; i++)

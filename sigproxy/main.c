@@ -15,6 +15,7 @@
 #include "route.h"
 #include "sigproxy.h"
 #include "sip.h"
+#include "trace.h"
 
 static void
 usage(void)
@@ -31,8 +32,8 @@ on_signal(evutil_socket_t sig, short what, void *arg)
 	struct sp *sp = arg;
 
 	if (sig == SIGUSR1) {
-		sp->trace = !sp->trace;
-		log_infox("sip_trace_%s signal=SIGUSR1", sp->trace ? "on" : "off");
+		trace_set_on(sp->trace, !trace_is_on(sp->trace));
+		log_infox("sip_trace_%s signal=SIGUSR1", trace_is_on(sp->trace) ? "on" : "off");
 		return;
 	}
 	if (sig == SIGHUP) {
@@ -163,7 +164,6 @@ main(int argc, char **argv)
 		rc = 0;
 		goto out;
 	}
-	sp->trace = sp->cfg.trace;
 	sp->base = event_base_new();
 	if (sp->base == NULL)
 		fatalx("startup_failed step=event_base_new");

@@ -27,6 +27,7 @@ struct ng_server {
 	int fd;
 	struct sa local;
 	struct event *ev;
+	struct event *tick;            /* once a second: the count of a flood that stopped */
 	struct ng_cookie_cache *cache;
 	struct bencode_arena arena;    /* one per message, reset after each */
 	char rx[NG_MAX_DATAGRAM + 1];
@@ -170,20 +171,19 @@ ng_datagram(struct ng_server *s, const struct sa *src, size_t n)
 	err = ng_msg_parse(&s->arena, s->rx, n, &m, &berr);
 	if (err == ENOMSG) {
 		metric_inc(md->ctr.dropped_malformed);
-		if (log_ratelimit_ok(&s->rl_bad, time_mono_ms()))
-			log_warnx("ng_drop reason=no-cookie src=%s len=%zu",
-			    sa_format(src, a, sizeof(a)), n);
+		log_limited(&s->rl_bad, time_mono_ms(), LOG_LEVEL_WARN,
+		    "ng_drop reason=no-cookie src=%s len=%zu", sa_format(src, a, sizeof(a)), n);
 		return;
 	}
 	if (err) {
 		const char *why = err == EPROTONOSUPPORT ? NG_ERR_JSON : NG_ERR_DECODE;
 
 		metric_inc(md->ctr.errors);
-		if (log_ratelimit_ok(&s->rl_bad, time_mono_ms()))
-			log_warnx("ng_bad_request src=%s len=%zu error=%s at=%zu detail=%s",
-			    sa_format(src, a, sizeof(a)), n, LOG_Q(why), err == EPROTONOSUPPORT ?
-			    0 : berr.offset, LOG_Q(err == EPROTONOSUPPORT ? "json" :
-			    (berr.what != NULL ? berr.what : "?")));
+		log_limited(&s->rl_bad, time_mono_ms(), LOG_LEVEL_WARN,
+		    "ng_bad_request src=%s len=%zu error=%s at=%zu detail=%s",
+		    sa_format(src, a, sizeof(a)), n, LOG_Q(why), err == EPROTONOSUPPORT ? 0 :
+		    berr.offset, LOG_Q(err == EPROTONOSUPPORT ? "json" :
+		    (berr.what != NULL ? berr.what : "?")));
 		/* The cookie is the bytes before the first space: ng_msg_parse found one. */
 		{
 			const char *sp = memchr(s->rx, ' ', n);
@@ -226,14 +226,9 @@ ng_datagram(struct ng_server *s, const struct sa *src, size_t n)
 	if (m.op < 8)
 		metric_inc(md->ctr.cmd[m.op]);
 	md->ng_commands++;
-	if (m.call_id != NULL) {
-		char cid[128];
-		size_t l = m.call_id_len < sizeof(cid) - 1 ? m.call_id_len : sizeof(cid) - 1;
-
-		memcpy(cid, m.call_id, l);
-		cid[l] = '\0';
-		log_set_call_id(cid);
-	}
+	/* the client's bytes as they are: the log escapes them (NUL and newline included) */
+	if (m.call_id != NULL)
+		log_set_call_id_n(m.call_id, m.call_id_len);
 	len = ng_run(s, &m, &reason);
 	metric_set(md->ctr.calls_active, md->calls.count);
 	if (len > 0) {
@@ -247,8 +242,8 @@ ng_datagram(struct ng_server *s, const struct sa *src, size_t n)
 		    LOG_QN(m.command != NULL ? m.command : "-", m.command != NULL ? m.command_len : 1),
 		    LOG_Q(reason), (unsigned long long)(time_mono_us() - t0));
 	else if (m.op != NG_OP_PING || log_level_current >= LOG_LEVEL_DEBUG)
-		log_info("ng_command src=%s command=%.*s result=ok us=%llu",
-		    sa_format(src, a, sizeof(a)), (int)m.command_len, m.command,
+		log_info("ng_command src=%s command=%s result=ok us=%llu",
+		    sa_format(src, a, sizeof(a)), LOG_ESCWN(m.command, m.command_len),
 		    (unsigned long long)(time_mono_us() - t0));
 	log_set_call_id(NULL);
 }
@@ -277,16 +272,16 @@ ng_readable(evutil_socket_t fd, short what, void *arg)
 		sa_from_sockaddr(&src, (struct sockaddr *)&ss, sl);
 		if (!src_allowed(&md->cfg, &src)) {
 			metric_inc(md->ctr.dropped_acl);
-			if (log_ratelimit_ok(&s->rl_acl, time_mono_ms()))
-				log_warnx("ng_drop reason=not-allowed src=%s allow_key=ng_allow",
-				    sa_format(&src, a, sizeof(a)));
+			log_limited(&s->rl_acl, time_mono_ms(), LOG_LEVEL_WARN,
+			    "ng_drop reason=not-allowed src=%s allow_key=ng_allow",
+			    sa_format(&src, a, sizeof(a)));
 			continue;
 		}
 		if ((size_t)n > NG_MAX_DATAGRAM || n == 0) {
 			metric_inc(md->ctr.dropped_malformed);
-			if (log_ratelimit_ok(&s->rl_bad, time_mono_ms()))
-				log_warnx("ng_drop reason=%s src=%s len=%zd",
-				    n == 0 ? "empty" : "oversized", sa_format(&src, a, sizeof(a)), n);
+			log_limited(&s->rl_bad, time_mono_ms(), LOG_LEVEL_WARN,
+			    "ng_drop reason=%s src=%s len=%zd", n == 0 ? "empty" : "oversized",
+			    sa_format(&src, a, sizeof(a)), n);
 			continue;
 		}
 		s->rx[n] = '\0';
@@ -295,9 +290,20 @@ ng_readable(evutil_socket_t fd, short what, void *arg)
 	}
 }
 
+static void
+ng_tick(evutil_socket_t fd, short what, void *arg)
+{
+	struct ng_server *s = arg;
+	uint64_t now = time_mono_ms();
+
+	log_ratelimit_flush(&s->rl_bad, now, LOG_LEVEL_WARN, "ng_bad_request");
+	log_ratelimit_flush(&s->rl_acl, now, LOG_LEVEL_WARN, "ng_drop reason=not-allowed");
+}
+
 int
 ng_server_alloc(struct ng_server **sp, struct mediad *md)
 {
+	struct timeval second = { 1, 0 };
 	struct ng_server *s;
 	int err;
 
@@ -320,7 +326,9 @@ ng_server_alloc(struct ng_server **sp, struct mediad *md)
 	if (err)
 		goto out;
 	s->ev = event_new(md->base, s->fd, EV_READ | EV_PERSIST, ng_readable, s);
-	if (s->ev == NULL || event_add(s->ev, NULL) != 0) {
+	s->tick = event_new(md->base, -1, EV_PERSIST, ng_tick, s);
+	if (s->ev == NULL || event_add(s->ev, NULL) != 0 || s->tick == NULL ||
+	    event_add(s->tick, &second) != 0) {
 		err = ENOMEM;
 		goto out;
 	}
@@ -339,6 +347,8 @@ ng_server_free(struct ng_server *s)
 		return;
 	if (s->ev != NULL)
 		event_free(s->ev);
+	if (s->tick != NULL)
+		event_free(s->tick);
 	if (s->fd >= 0)
 		close(s->fd);
 	if (s->cache != NULL)

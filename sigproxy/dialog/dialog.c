@@ -130,7 +130,7 @@ dialog_write(struct sp *sp, struct sp_call *c)
 	for (i = 0; i < n; i++)
 		lens[i] = strlen(argv[i]);
 	if (redis_cmd_argv(sp->redis, NULL, NULL, n, argv, lens))
-		log_warnx("dialog_write_lost key=%s", key);
+		log_warnx("dialog_write_lost key=%s", LOG_ESCW(key));
 	else if (whole)
 		c->stored_conn = rs.connects;
 	snprintf(ttl, sizeof(ttl), "%u",
@@ -325,9 +325,9 @@ dialog_set_crypto(struct sp_call *c, unsigned leg, const char *suite)
 }
 
 void
-dialog_set_srtp_offered(struct sp_call *c, enum sp_side sender, bool srtp)
+dialog_set_srtp_offered(struct sp_call *c, enum sp_side sender, uint32_t lines)
 {
-	c->srtp_offered[sender] = srtp;
+	c->srtp_offered[sender] = lines;
 }
 
 unsigned

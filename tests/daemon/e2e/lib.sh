@@ -102,6 +102,17 @@ E2E_O=$((100 + $$ % 100))
 E2E_P=$((1 + ($$ / 100) % 250))
 e2e_ip() { echo "127.$E2E_O.$E2E_P.$1"; }
 
+# metric_get PORT NAME: the value of sample NAME (with its labels) from GET /metrics on
+# 127.0.0.1:PORT; bash only (a minimal host has no curl).
+metric_get() {
+	local m
+	exec 3<>"/dev/tcp/127.0.0.1/$1" || return 1
+	printf 'GET /metrics HTTP/1.0\r\nHost: x\r\n\r\n' >&3
+	m=$(cat <&3)
+	exec 3<&-
+	printf '%s\n' "$m" | awk -v k="$2" '$1 == k { print $2 }'
+}
+
 # A free UDP port pair (even, odd+1) on address $1, found by binding port 0.
 free_port() {
 	perl -MIO::Socket::IP -e '
@@ -136,9 +147,10 @@ redis_start() {
 rcli() { redis-cli -s "$REDIS_SOCK" "$@"; }
 
 # ---- mediad: outside and inside interfaces on addresses of this run ----
-# mediad_start NAME OUTSIDE_IP INSIDE_IP PORT_BASE (MEDIAD_PORT_SPAN ports per interface, default 200;
+# mediad_start NAME OUTSIDE_IP INSIDE_IP PORT_BASE (MEDIAD_EXTRA: more [mediad] keys; MEDIAD_PORT_SPAN ports per interface, default 200;
 # the addresses are this run's own, so ranges cannot collide with another test's).
-# MEDIAD_METRICS_LISTEN=127.0.0.1:0 serves /metrics; its port is then in MEDIAD_METRICS.
+# MEDIAD_OUTSIDE_ENC / MEDIAD_INSIDE_ENC: each interface's encryption (optional / off).
+# With metrics_listen in MEDIAD_EXTRA, the port mediad serves /metrics on is in MEDIAD_METRICS.
 mediad_start() {
 	local name=$1 out=$2 in=$3 base=$4 log=$DIR/mediad-$1.log ngp=
 	# below info there is no ready line to read the port from: pick one and ping it
@@ -150,15 +162,17 @@ ng_listen = 127.0.0.1:${ngp:-0}
 ng_allow = 127.0.0.0/8
 workers = ${MEDIAD_WORKERS:-1}
 log_level = ${MEDIAD_LOG_LEVEL:-info}
-metrics_listen = ${MEDIAD_METRICS_LISTEN:-}
+${MEDIAD_EXTRA:-}
 [interface outside]
 address = $out
 port_min = $base
 port_max = $((base + ${MEDIAD_PORT_SPAN:-200} - 1))
+encryption = ${MEDIAD_OUTSIDE_ENC:-optional}
 [interface inside]
 address = $in
 port_min = $((base + ${MEDIAD_PORT_SPAN:-200}))
 port_max = $((base + 2 * ${MEDIAD_PORT_SPAN:-200} - 1))
+encryption = ${MEDIAD_INSIDE_ENC:-off}
 [redis]
 enabled = yes
 unix_socket = $REDIS_SOCK
@@ -262,9 +276,11 @@ cpu_ticks() {
 
 # ---- sigproxy: TLS + UDP + TCP outside on SIP_IP, UDP inside on INSIDE_IP ----
 # sigproxy_start NAME SIP_IP INSIDE_IP TARGET... ; extra INI text in SP_EXTRA_LISTENER
-# (appended to the TLS listener), SP_EXTRA (appended at the end), SP_TIMEOUT_MS.
+# (appended to the TLS listener), SP_MEDIA_EXTRA (in [media]), SP_EXTRA (appended at the
+# end), SP_TIMEOUT_MS, SP_HEALTH (the [health] keys; default: no probes, no hold-down).
 sigproxy_start() {
 	local name=$1 sip=$2 in=$3 log=$DIR/sigproxy-$1.log t
+	local health=${SP_HEALTH:-$'probe = no\nholddown_ms = 0'}
 	shift 3
 	{
 		cat <<EOF2
@@ -301,6 +317,7 @@ acl = 127.0.0.0/8
 [media]
 outside_policy = ${SP_OUTSIDE_POLICY:-optional}
 inside_policy = off
+${SP_MEDIA_EXTRA:-}
 ng_timeout_ms = 300
 ng_retries = 2
 mediad_refresh_ms = 500
@@ -311,8 +328,7 @@ unix_socket = $REDIS_SOCK
 tls_ca = $DIR/certs/ca.crt
 tls_verify_peer = yes
 [health]
-probe = no
-holddown_ms = 0
+$health
 [route e2e]
 match = ^8011\d+\$
 timeout_ms = ${SP_TIMEOUT_MS:-1500}
@@ -389,6 +405,16 @@ call_media() {
 		-A "$CALL_RELAY_OUT" -b "$BACK_IP:$CALL_BM" -B "$CALL_RELAY_IN" -n "${MEDIA_COUNT:-40}" \
 		-i 5 -q "$seq" >>"$DIR/$CALL_TAG/media.out" 2>&1
 }
+
+# A background sipp backend on another address: side_uas NAME IP XML (sets SIDE_PID).
+side_uas() {
+	mkdir -p "$DIR/$1"
+	(cd "$DIR/$1" && exec timeout 40 sipp -sf "$E2E_DIR_SRC/$3.xml" -i "$2" -p 5060 -m 1 \
+		-timeout 35s -trace_err -trace_logs -trace_msg >uas.out 2>&1) &
+	SIDE_PID=$!
+	PIDS+=("$SIDE_PID")
+}
+ms_now() { date +%s%3N; }
 
 # call_wait: waits for both sipp instances; sets UAC_RC and UAS_RC.
 call_wait() {

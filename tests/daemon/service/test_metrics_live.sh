@@ -20,7 +20,7 @@ BACK_IP=$(e2e_ip 5)
 STUNNEL_ACCEPT=$CALLER_IP:5071
 certs_make sbc.example.test || { cat "$DIR/certs.out" >&2; exit 1; }
 redis_start || { echo "redis-server did not start" >&2; exit 1; }
-MEDIAD_METRICS_LISTEN=127.0.0.1:0 mediad_start a "$(e2e_ip 2)" "$(e2e_ip 3)" 39000 || exit 1
+MEDIAD_EXTRA="metrics_listen = 127.0.0.1:0" mediad_start a "$(e2e_ip 2)" "$(e2e_ip 3)" 39000 || exit 1
 sigproxy_start a "$SIP_IP" "$(e2e_ip 6)" "sip:$BACK_IP:5060" || exit 1
 stunnel_client c "$STUNNEL_ACCEPT" "$SIP_IP:5061" sbc.example.test || { cat "$DIR/stunnel-c.log" >&2; exit 1; }
 wait_for 10 grep -q "mediad_added" "$DIR/sigproxy-a.log"
