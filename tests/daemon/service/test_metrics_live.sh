@@ -53,8 +53,8 @@ ok "Redis connected on both daemons" \
 	bash -c "[ '$(val call sigproxy_redis_up)' = 1 ] && [ '$(val call mediad_redis_up)' = 1 ]"
 ok "the caller's TLS connection is counted ($(val call sigproxy_tls_connections))" \
 	test "$(val call sigproxy_tls_connections)" -ge 1
-ok "backends: one known, none probed up (probing is off here)" \
-	bash -c "[ '$(val call sigproxy_backends)' = 1 ] && [ '$(val call sigproxy_backends_up)' = 0 ]"
+ok "backends by state: one known, unknown (probing is off here)" \
+	bash -c "[ '$(val call 'sigproxy_backends{state="unknown"}')' = 1 ] && [ '$(val call 'sigproxy_backends{state="up"}')' = 0 ]"
 ok "call setup histogram counted the answered call ($(val call sigproxy_call_setup_seconds_count))" \
 	test "$(val call sigproxy_call_setup_seconds_count)" = 1
 ok "call setup took less than 5 s and the buckets say so" \
