@@ -149,10 +149,14 @@ main(int argc, char **argv)
 		err = sp_config_load(&sp->cfg, c, &ce);
 	if (err) {
 		if (err == ENOENT)
-			log_errx("config_error file=%s reason=%s", LOG_Q(path), LOG_Q(strerror(err)));
+			snprintf(ebuf, sizeof(ebuf), "%s: %s", path, strerror(err));
 		else
-			log_errx("config_error reason=%s",
-			    LOG_Q(conf_error_str(&ce, ebuf, sizeof(ebuf))));
+			conf_error_str(&ce, ebuf, sizeof(ebuf));
+		/* -t is a tool talking to a person: the plain message, as mediad -t prints it */
+		if (check)
+			fprintf(stderr, "sigproxy: %s\n", ebuf);
+		else
+			log_errx("config_error reason=%s", LOG_Q(ebuf));
 		goto out;
 	}
 	log_set_level((enum log_level)sp->cfg.log_level);

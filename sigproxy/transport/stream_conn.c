@@ -261,10 +261,10 @@ tp_conn_opened(struct tp_conn *c)
 		c->tls_up = true;
 		c->stats->tls_handshakes++;
 		log_info("tls_established dir=%s listener=%s peer=%s version=%s cipher=%s "
-		    "peer_cert=%s subject_cn=%s%s%s%s%s%s%s", c->outbound ? "out" : "in",
+		    "peer_cert=%s subject_cn=\"%s\"%s%s%s%s%s%s", c->outbound ? "out" : "in",
 		    tp_conn_lname(c), sa_format(&c->peer, pb, sizeof(pb)), c->info.version,
 		    c->info.cipher, !c->info.peer_cert ? "none" :
-		    c->info.verified ? "verified" : "unverified", LOG_Q(c->info.subject_cn),
+		    c->info.verified ? "verified" : "unverified", LOG_ESC(c->info.subject_cn),
 		    c->host[0] ? " expected=\"" : "", c->host, c->host[0] ? "\"" : "",
 		    c->info.sni[0] ? " sni=\"" : "", c->info.sni, c->info.sni[0] ? "\"" : "");
 	}
