@@ -53,7 +53,8 @@ ok "mediad: READY=1 sent once, with a STATUS naming the ng address" \
 ok "mediad: when READY=1 arrived the ng socket answered (pong)" bash -c "[[ '$pong' == *pong* ]]"
 ok "mediad: READY=1 came after the daemon's own ready line (sockets bound, workers running)" \
 	grep -q "mediad_notify_ready watchdog_ms=1000" "$DIR/mediad-a.log"
-interval_ok mediad md 3.2 5 8 800 "500 ms for WATCHDOG_USEC=1 s"
+# (the largest gap must stay under WATCHDOG_USEC: that is what keeps systemd from killing)
+interval_ok mediad md 3.2 5 8 999 "500 ms for WATCHDOG_USEC=1 s"
 
 # A frozen relay worker (only that thread stops) withholds the pings; they come back after.
 tid=$(grep -l '^relay-1$' /proc/"$MEDIAD_PID"/task/*/comm 2>/dev/null | head -1 | cut -d/ -f5)
@@ -61,16 +62,17 @@ ok "mediad: relay worker thread relay-1 found (tid ${tid:-none})" test -n "$tid"
 t1=$(now_ms)
 "$FREEZE" "$tid" 3000 >"$DIR/freeze.out" 2>&1
 t2=$(now_ms)
-sleep 1.5
+sleep 2
 t3=$(now_ms)
 during=$(pings md $((t1 + 1600)) "$t2" | grep -c .)
 after=$(pings md "$t2" "$t3" | grep -c .)
 ok "mediad: the freeze held (sbc-test-freeze-thread: $(tr '\n' ' ' <"$DIR/freeze.out"))" grep -q "thawed $tid" "$DIR/freeze.out"
 ok "mediad: no WATCHDOG=1 while relay-1 is stuck (from 1.6 s into a 3 s freeze: $during pings)" test "$during" = 0
-ok "mediad: pings resume once the worker runs again ($after in 1.5 s)" test "$after" -ge 2
+ok "mediad: pings resume once the worker runs again ($after in 2 s)" test "$after" -ge 2
 withheld=$(grep -c 'watchdog_withheld worker=1 ' "$DIR/mediad-a.log")
-ok "mediad: logged the stuck worker once ($withheld) and its recovery" \
-	bash -c "[ $withheld = 1 ] && grep -q 'watchdog_resumed worker=1' '$DIR/mediad-a.log'"
+# once per stall: a loaded machine may add a stall of its own, never one line per ping
+ok "mediad: logged the stuck worker ($withheld) and its recovery" \
+	bash -c "[ $withheld -ge 1 ] && [ $withheld -le 2 ] && grep -q 'watchdog_resumed worker=1' '$DIR/mediad-a.log'"
 grep watchdog_ "$DIR/mediad-a.log" | sed 's/^/# /'
 ok "mediad: still serving after the freeze" \
 	bash -c "timeout 5 rtpengine-ng-client --proxy-address=127.0.0.1 --proxy-port=$MEDIAD_NG ping 2>&1 | grep -q pong"
@@ -122,18 +124,18 @@ resp=$(perl -MIO::Socket::IP -e '
 	print((split /\r\n/, $r)[0] // "none")' "$SIP_IP")
 ok "sigproxy: READY=1 once, and the listeners answered at that moment ($resp)" \
 	bash -c "[ \"\$(grep -c 'READY=1' '$DIR/notify-sp.out')\" = 1 ] && [[ '$resp' == SIP/2.0* ]]"
-interval_ok sigproxy sp 2.5 6 10 500 "300 ms for WATCHDOG_USEC=600 ms"
+interval_ok sigproxy sp 2.5 6 10 599 "300 ms for WATCHDOG_USEC=600 ms"
 # A stopped event loop sends nothing.
 kill -STOP "$SIGPROXY_PID"
 t1=$(now_ms)
 sleep 1.5
 kill -CONT "$SIGPROXY_PID"
 t2=$(now_ms)
-sleep 1
+sleep 1.5
 stopped=$(pings sp $((t1 + 100)) "$t2" | grep -c .)
 again=$(pings sp "$t2" "$(now_ms)" | grep -c .)
 # (one ping may leave between the timer firing and SIGSTOP landing, or right at SIGCONT)
-ok "sigproxy: no WATCHDOG=1 while stopped (SIGSTOP: $stopped in 1.4 s), pings again after SIGCONT ($again in 1 s)" \
+ok "sigproxy: no WATCHDOG=1 while stopped (SIGSTOP: $stopped in 1.4 s), pings again after SIGCONT ($again in 1.5 s)" \
 	bash -c "[ $stopped -le 1 ] && [ $again -ge 2 ]"
 kill -HUP "$SIGPROXY_PID"
 ok "sigproxy: SIGHUP gives RELOADING=1 then READY=1 and runs the reload hooks" \
