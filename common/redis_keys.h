@@ -7,5 +7,9 @@
 #define SBC_KEY_MEDIADS "sbc:mediads"
 /* Prefix of a mediad's registration hash. */
 #define SBC_KEY_MEDIAD_PREFIX "sbc:mediad:"
+/* Prefix of a call's dialog record, written by sigproxy (field "state": ... "ended"). */
+#define SBC_KEY_CALL_PREFIX "sbc:call:"
+/* Prefix of a call's media record, written by the mediad that owns the call. */
+#define SBC_KEY_MEDIA_PREFIX "sbc:media:"
 
 #endif

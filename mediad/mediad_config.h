@@ -9,6 +9,7 @@
 
 #include "addr.h"
 #include "log.h"
+#include "redis_conf.h"
 #include "srtp.h"
 
 struct conf;
@@ -61,6 +62,7 @@ struct mediad_config {
 	unsigned media_ttl_s;            /* EXPIRE of sbc:media:<call-id> */
 	unsigned reg_ttl_s;              /* EXPIRE of sbc:mediad:<id> */
 	unsigned reg_interval_ms;        /* registration refresh period */
+	struct redis_conf redis;         /* deadlines, keepalive, backlog, Sentinel (common rows) */
 };
 
 /*

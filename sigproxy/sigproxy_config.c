@@ -172,7 +172,8 @@ static const struct conf_key client_tls_keys[] = { TLS_ROWS("tls_client", 0, "ye
 
 /* Every table of sigproxy's keys, for conf_check_known. */
 static const struct conf_key *const sp_conf_tables[] = {
-	sp_conf_keys, lsnr_conf_keys, lsnr_tls_keys, client_tls_keys, route_conf_keys, NULL,
+	sp_conf_keys, lsnr_conf_keys, lsnr_tls_keys, client_tls_keys, route_conf_keys,
+	redis_conf_keys, NULL,
 };
 
 static int
@@ -401,6 +402,8 @@ sp_config_load(struct sp_config *cfg, struct conf *c, struct conf_error *err)
 	for (i = 0; i < sizeof(plain) / sizeof(plain[0]); i++)
 		if ((rc = conf_apply(c, sp_conf_keys, plain[i], cfg, cfg, err)))
 			goto out;
+	if ((rc = conf_apply(c, redis_conf_keys, "redis", &cfg->redis, &cfg->redis, err)))
+		goto out;
 
 	lx.cfg = cfg;
 	lx.c = c;

@@ -14,6 +14,7 @@
 #include "mediad.h"
 #include "metrics.h"
 #include "redis.h"
+#include "redis_backlog.h"
 #include "redis_keys.h"
 #include "timeutil.h"
 
@@ -34,6 +35,7 @@ struct argv_buf {
 struct call_store {
 	struct mediad *md;
 	struct redis_conn *r;
+	struct redis_backlog *backlog;  /* deletes not yet acknowledged by Redis */
 	call_store_connected_h *connected_h;  /* run on the first connection */
 	void *connected_arg;
 	struct event *reg_ev;
@@ -398,9 +400,11 @@ call_store_write(struct call_store *s, struct call *c)
 void
 call_store_delete(struct call_store *s, const char *call_id)
 {
+	static struct log_ratelimit rl = LOG_RATELIMIT_INIT(10000, 1);
 	char *key;
 	const char *argv[2];
 	size_t len[2];
+	int err;
 
 	if (asprintf(&key, "sbc:media:%s", call_id) < 0)
 		return;
@@ -408,12 +412,46 @@ call_store_delete(struct call_store *s, const char *call_id)
 	len[0] = 3;
 	argv[1] = key;
 	len[1] = strlen(key);
-	if (!s->connected || s->r == NULL || redis_cmd_argv(s->r, write_done, s, 2, argv, len)) {
-		/* The key still expires by its TTL; a restarted owner deletes it on sync. */
+	/*
+	 * Kept until Redis acknowledges it: a record left behind would bring the call
+	 * back as live on the next restart (call_restore).
+	 */
+	err = redis_backlog_send(s->backlog, s->r, 2, argv, len);
+	if (err == 0) {
+		metric_inc(s->md->ctr.redis_writes);
+	} else if (err == EAGAIN) {
+		log_info("redis_delete_kept (sent when Redis is back)");
+	} else {
 		metric_inc(s->md->ctr.redis_write_failures);
-		log_warnx("redis_delete_lost (sbc:media key expires by its TTL)");
+		if (log_ratelimit_ok(&rl, time_mono_ms()))
+			log_warnx("redis_delete_dropped reason=%s (%llu suppressed so far; the "
+			    "record expires by its TTL; raise [redis] pending_max)",
+			    err == ENOBUFS ? "backlog-full" : "out-of-memory", rl.suppressed);
 	}
 	free(key);
+}
+
+static void
+store_collect(struct evbuffer *out, void *arg)
+{
+	struct call_store *s = arg;
+	struct redis_backlog_stats bs;
+	struct redis_stats rs;
+
+	redis_backlog_stats(s->backlog, &bs);
+	redis_conn_stats(s->r, &rs);
+	metrics_write(out, "mediad_redis_up", "gauge", "1 when Redis is connected", NULL,
+	    s->connected);
+	metrics_write(out, "mediad_redis_pending", "gauge",
+	    "record deletes kept until Redis acknowledges them", NULL, bs.pending);
+	metrics_write(out, "mediad_redis_pending_dropped_total", "counter",
+	    "record deletes dropped because the backlog was full", NULL, bs.dropped);
+	metrics_write(out, "mediad_redis_replayed_total", "counter",
+	    "record deletes sent again after a reconnect", NULL, bs.replayed);
+	metrics_write(out, "mediad_redis_disconnects_total", "counter",
+	    "Redis connections lost", NULL, rs.disconnects);
+	metrics_write(out, "mediad_redis_timeouts_total", "counter",
+	    "Redis connections dropped for a late reply (hung server)", NULL, rs.timeouts);
 }
 
 static void
@@ -495,21 +533,30 @@ state_changed(enum redis_state st, const char *reason, void *arg)
 	struct call_store *s = arg;
 	struct call *c;
 
+	char peer[SA_STRLEN + 8];
+	unsigned replayed, n = 0;
+
+	redis_conn_peer(s->r, peer, sizeof(peer));
 	if (st == REDIS_STATE_CONNECTED) {
 		s->connected = true;
-		log_info("redis_connected %s", s->was_connected ? "(re-registering, re-syncing calls)" : "");
+		/* deletes first: a call that ended while Redis was away must not come back */
+		replayed = redis_backlog_replay(s->backlog, s->r);
 		if (!s->was_connected && s->connected_h != NULL)
 			s->connected_h(s->r, s->connected_arg);
 		s->was_connected = true;
 		registration_write(s);
-		/* Writes made while Redis was away were dropped: rewrite every call now. */
-		for (c = s->md->calls.head; c != NULL; c = c->next)
+		/*
+		 * Writes made while Redis was away were dropped, and Redis may have restarted
+		 * empty or be a new master: rewrite every call now.
+		 */
+		for (c = s->md->calls.head; c != NULL; c = c->next, n++)
 			call_store_write(s, c);
+		log_info("redis_connected server=%s replayed=%u rewritten=%u", peer, replayed, n);
 		s->lost_writes = 0;
 	} else {
 		if (s->connected)
-			log_warnx("redis_disconnected reason=\"%s\" (calls keep flowing; reconnecting)",
-			    reason != NULL ? reason : "?");
+			log_warnx("redis_lost server=%s reason=\"%s\" (calls keep flowing; new "
+			    "records wait; reconnecting)", peer, reason != NULL ? reason : "?");
 		s->connected = false;
 		/* What reaches Redis from now on is unknown: next writes rewrite whole hashes. */
 		for (c = s->md->calls.head; c != NULL; c = c->next)
@@ -538,10 +585,7 @@ call_store_alloc(struct call_store **sp, struct mediad *md, call_store_connected
 	o.unix_path = md->cfg.redis_unix[0] ? md->cfg.redis_unix : NULL;
 	o.password = md->cfg.redis_password[0] ? md->cfg.redis_password : NULL;
 	o.db = md->cfg.redis_db;
-	o.connect_timeout_ms = 1000;
-	o.cmd_timeout_ms = 2000;
-	o.backoff_min_ms = 100;
-	o.backoff_max_ms = 2000;
+	redis_conf_opts(&md->cfg.redis, &o);
 	/*
 	 * Call records are written for a restart to read back, nothing waits for them:
 	 * batched, they cost Redis and us one write and one wakeup per batch instead of
@@ -555,7 +599,12 @@ call_store_alloc(struct call_store **sp, struct mediad *md, call_store_connected
 	}
 	tv = timeval_from_ms(md->cfg.reg_interval_ms);
 	event_add(s->reg_ev, &tv);
-	err = redis_conn_alloc(&s->r, md->base, &o, state_changed, s);
+	err = redis_backlog_alloc(&s->backlog, md->base, md->cfg.redis.pending_max,
+	    md->cfg.redis.wait_ms);
+	if (err == 0)
+		err = redis_conn_alloc(&s->r, md->base, &o, state_changed, s);
+	if (err == 0 && md->metrics != NULL)
+		err = metrics_add_collector(md->metrics, store_collect, s);
  out:
 	if (err)
 		call_store_free(s);
@@ -573,6 +622,16 @@ call_store_free(struct call_store *s)
 		event_free(s->reg_ev);
 	if (s->r != NULL)
 		redis_conn_free(s->r);
+	/* after the connection: its failed replies still point into the backlog */
+	if (s->backlog != NULL) {
+		struct redis_backlog_stats bs;
+
+		redis_backlog_stats(s->backlog, &bs);
+		if (bs.pending > 0)
+			log_warnx("redis_pending_lost deletes=%zu (not acknowledged before the stop; "
+			    "records expire by TTL, the next start checks sbc:call)", bs.pending);
+		redis_backlog_free(s->backlog);
+	}
 	free(s);
 }
 
