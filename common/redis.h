@@ -26,7 +26,7 @@ struct redis_opts {
 	int db;                    /* SELECT db when > 0 */
 	unsigned connect_timeout_ms;   /* connect + handshake deadline, default 1000 */
 	/*
-	 * Reply deadline per command, default 300: a reply later than this means a hung
+	 * Reply deadline per command, default 250: a reply later than this means a hung
 	 * server (SIGSTOP, swap storm, a partition): the connection is dropped and the
 	 * owner told at once, so new calls are refused instead of accepted without a record.
 	 */

@@ -43,7 +43,7 @@ master_check(const struct conf_key *k, const char *value, void *field, void *arg
 }
 
 const struct conf_key redis_conf_keys[] = {
-	{ "redis", "command_timeout_ms", CONF_TYPE_INT, "300", 20, 10000, RC(cmd_timeout_ms),
+	{ "redis", "command_timeout_ms", CONF_TYPE_INT, "250", 20, 10000, RC(cmd_timeout_ms),
 	  NULL, 0, NULL },
 	{ "redis", "keepalive_ms", CONF_TYPE_INT, "100", 0, 10000, RC(keepalive_ms), NULL, 0,
 	  NULL },

@@ -52,7 +52,7 @@ redis_opts_copy(struct redis_opts *dst, const struct redis_opts *src)
 	if (dst->connect_timeout_ms == 0)
 		dst->connect_timeout_ms = 1000;
 	if (dst->cmd_timeout_ms == 0)
-		dst->cmd_timeout_ms = 300;
+		dst->cmd_timeout_ms = 250;
 	if (dst->backoff_min_ms == 0)
 		dst->backoff_min_ms = 100;
 	if (dst->backoff_max_ms == 0)
