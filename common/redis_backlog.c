@@ -15,6 +15,8 @@
 
 #define BACKLOG_MAX_ARGS 64
 #define BACKLOG_WAIT_RETRY_MS 500
+/* WAITs in a row that saw no replica before the master's word is taken alone */
+#define BACKLOG_WAIT_TRIES 3
 
 enum bl_state {
 	BL_QUEUED = 0,  /* not sent on the current connection */
@@ -42,6 +44,7 @@ struct redis_backlog {
 	bool wait_inflight;         /* one WAIT at a time */
 	bool wait_again;            /* writes went out behind the WAIT in flight */
 	uint64_t wait_seq;          /* the WAIT in flight covers entries up to this seq */
+	unsigned wait_zero;         /* WAITs in a row that saw no replica */
 	struct event *wait_ev;      /* WAIT again after a reply of 0 replicas */
 	struct redis_backlog_stats st;
 };
@@ -87,12 +90,25 @@ wait_done(struct redisReply *reply, void *arg)
 	b->wait_inflight = false;
 	if (reply == NULL)
 		return;   /* the connection went: the replay sends everything again */
-	if (reply->type == REDIS_REPLY_INTEGER && reply->integer >= 1) {
+	if (reply->type == REDIS_REPLY_INTEGER && reply->integer >= 1)
+		b->wait_zero = 0;
+	else
+		b->wait_zero++;
+	/*
+	 * A master without a replica (its replica died, or is the master that just
+	 * failed) can never satisfy WAIT: after a few tries its own reply is taken,
+	 * counted as unreplicated, rather than holding the writes forever.
+	 */
+	if (b->wait_zero == 0 || b->wait_zero >= BACKLOG_WAIT_TRIES) {
 		for (e = b->head; e != NULL; e = next) {
 			next = e->next;
-			if (e->st == BL_DONE && e->seq <= b->wait_seq)
+			if (e->st == BL_DONE && e->seq <= b->wait_seq) {
+				if (b->wait_zero > 0)
+					b->st.unreplicated++;
 				entry_free(b, e);
+			}
 		}
+		b->wait_zero = 0;
 	} else if (!b->wait_again) {
 		/* no replica has them yet: ask again a little later, not in a loop */
 		struct timeval tv = timeval_from_ms(BACKLOG_WAIT_RETRY_MS);

@@ -20,13 +20,16 @@ struct redis_backlog_stats {
 	uint64_t replayed;    /* writes sent again after a reconnect */
 	uint64_t dropped;     /* writes refused because the backlog was full */
 	uint64_t failed;      /* writes Redis refused for good (an error that no retry mends) */
+	uint64_t unreplicated;   /* Sentinel mode: taken on the master's word, no replica seen */
 	size_t pending;       /* writes not acknowledged yet (in flight included) */
 };
 
 /*
  * Allocates an empty backlog for at most max_entries writes (> 0). With a Sentinel
  * connection a write counts as acknowledged only when WAIT has seen it on a replica
- * (wait_ms: WAIT's own timeout); otherwise when the master replied. 0 or ENOMEM.
+ * (wait_ms: WAIT's own timeout; a master that shows no replica to three WAITs in a
+ * row, 0.5 s apart, is taken at its word); otherwise when the master replied. 0 or
+ * ENOMEM.
  * Free it after the redis_conn it sends on (its replies point here).
  */
 int redis_backlog_alloc(struct redis_backlog **bp, struct event_base *base,

@@ -137,7 +137,8 @@ rcli() { redis-cli -s "$REDIS_SOCK" "$@"; }
 
 # ---- mediad: outside and inside interfaces on addresses of this run ----
 # mediad_start NAME OUTSIDE_IP INSIDE_IP PORT_BASE (MEDIAD_PORT_SPAN ports per interface, default 200;
-# the addresses are this run's own, so ranges cannot collide with another test's)
+# the addresses are this run's own, so ranges cannot collide with another test's); MEDIAD_REDIS
+# replaces the [redis] address line (Sentinel tests), as SP_REDIS does for sigproxy_start
 mediad_start() {
 	local name=$1 out=$2 in=$3 base=$4 log=$DIR/mediad-$1.log ngp=
 	# below info there is no ready line to read the port from: pick one and ping it
@@ -159,7 +160,7 @@ port_min = $((base + ${MEDIAD_PORT_SPAN:-200}))
 port_max = $((base + 2 * ${MEDIAD_PORT_SPAN:-200} - 1))
 [redis]
 enabled = yes
-unix_socket = $REDIS_SOCK
+${MEDIAD_REDIS:-unix_socket = $REDIS_SOCK}
 registration_ttl = 5
 registration_interval_ms = 500
 EOF
@@ -285,7 +286,7 @@ ng_retries = 2
 mediad_refresh_ms = 500
 [redis]
 enabled = yes
-unix_socket = $REDIS_SOCK
+${SP_REDIS:-unix_socket = $REDIS_SOCK}
 [tls_client]
 tls_ca = $DIR/certs/ca.crt
 tls_verify_peer = yes
