@@ -293,13 +293,17 @@ redis_backlog_alloc(struct redis_backlog **bp, struct event_base *base, unsigned
 	return 0;
 }
 
-void
+size_t
 redis_backlog_free(struct redis_backlog *b)
 {
+	size_t n;
+
 	if (b == NULL)
-		return;
+		return 0;
+	n = b->n;
 	while (b->head != NULL)
 		entry_free(b, b->head);
 	event_free(b->wait_ev);
 	free(b);
+	return n;
 }

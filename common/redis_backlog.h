@@ -34,7 +34,8 @@ struct redis_backlog_stats {
  */
 int redis_backlog_alloc(struct redis_backlog **bp, struct event_base *base,
     unsigned max_entries, unsigned wait_ms);
-void redis_backlog_free(struct redis_backlog *b);
+/* Frees b and what it still holds; returns how many writes were never acknowledged. */
+size_t redis_backlog_free(struct redis_backlog *b);
 
 /*
  * Sends one command (argv as redis_cmd_argv takes it) on r and keeps a copy until it is

@@ -13,6 +13,7 @@
 #include "health.h"
 #include "log.h"
 #include "redis_backlog.h"
+#include "redis_metrics.h"
 #include "media.h"
 #include "sigproxy.h"
 #include "transport.h"
@@ -67,25 +68,11 @@ collect(struct evbuffer *out, void *arg)
 	    ts.acl_drops);
 	metrics_write(out, "sigproxy_tls_failures_total", "counter", "failed TLS handshakes", NULL,
 	    ts.tls_failures);
-	metrics_write(out, "sigproxy_redis_up", "gauge", "1 when Redis is connected", NULL,
-	    sp_redis_up(sp));
-	if (sp->redis_backlog != NULL) {
-		struct redis_backlog_stats bs;
-		struct redis_stats rs;
-
-		redis_backlog_stats(sp->redis_backlog, &bs);
-		redis_conn_stats(sp->redis, &rs);
-		metrics_write(out, "sigproxy_redis_pending", "gauge",
-		    "dialog writes kept until Redis acknowledges them", NULL, bs.pending);
-		metrics_write(out, "sigproxy_redis_pending_dropped_total", "counter",
-		    "dialog writes dropped because the backlog was full", NULL, bs.dropped);
-		metrics_write(out, "sigproxy_redis_replayed_total", "counter",
-		    "dialog writes sent again after a reconnect", NULL, bs.replayed);
-		metrics_write(out, "sigproxy_redis_disconnects_total", "counter",
-		    "Redis connections lost", NULL, rs.disconnects);
-		metrics_write(out, "sigproxy_redis_timeouts_total", "counter",
-		    "Redis connections dropped for a late reply (hung server)", NULL, rs.timeouts);
-	}
+	if (sp->redis != NULL)
+		redis_metrics_write(out, "sigproxy", sp->redis, sp->redis_backlog);
+	else
+		metrics_write(out, "sigproxy_redis_up", "gauge", "1 when Redis is connected", NULL,
+		    0);
 }
 
 #define CTR(field) offsetof(struct sp_counters, field)
@@ -222,22 +209,17 @@ sp_stop(struct sp *sp)
 {
 	struct event **evs[] = { &sp->sigusr1, &sp->sigterm, &sp->sigint, &sp->sighup };
 	unsigned i;
+	size_t n;
 
 	/* Redis first: its pending callbacks still find the transactions they point at */
 	if (sp->redis)
 		redis_conn_free(sp->redis);
 	sp->redis = NULL;
 	/* after the connection: its failed replies still point into the backlog */
-	if (sp->redis_backlog != NULL) {
-		struct redis_backlog_stats bs;
-
-		redis_backlog_stats(sp->redis_backlog, &bs);
-		if (bs.pending > 0)
-			log_warnx("redis_pending_lost writes=%zu (Redis did not acknowledge them "
-			    "before the stop; their records expire by TTL)", bs.pending);
-		redis_backlog_free(sp->redis_backlog);
-		sp->redis_backlog = NULL;
-	}
+	if ((n = redis_backlog_free(sp->redis_backlog)) > 0)
+		log_warnx("redis_pending_lost writes=%zu (Redis did not acknowledge them before "
+		    "the stop; their records expire by TTL)", n);
+	sp->redis_backlog = NULL;
 	txn_invite_free_all(sp);
 	txn_nit_free_all(sp);
 	dialog_free_all(sp);

@@ -15,6 +15,7 @@
 #include "metrics.h"
 #include "redis.h"
 #include "redis_backlog.h"
+#include "redis_metrics.h"
 #include "redis_keys.h"
 #include "timeutil.h"
 
@@ -435,23 +436,8 @@ static void
 store_collect(struct evbuffer *out, void *arg)
 {
 	struct call_store *s = arg;
-	struct redis_backlog_stats bs;
-	struct redis_stats rs;
 
-	redis_backlog_stats(s->backlog, &bs);
-	redis_conn_stats(s->r, &rs);
-	metrics_write(out, "mediad_redis_up", "gauge", "1 when Redis is connected", NULL,
-	    s->connected);
-	metrics_write(out, "mediad_redis_pending", "gauge",
-	    "record deletes kept until Redis acknowledges them", NULL, bs.pending);
-	metrics_write(out, "mediad_redis_pending_dropped_total", "counter",
-	    "record deletes dropped because the backlog was full", NULL, bs.dropped);
-	metrics_write(out, "mediad_redis_replayed_total", "counter",
-	    "record deletes sent again after a reconnect", NULL, bs.replayed);
-	metrics_write(out, "mediad_redis_disconnects_total", "counter",
-	    "Redis connections lost", NULL, rs.disconnects);
-	metrics_write(out, "mediad_redis_timeouts_total", "counter",
-	    "Redis connections dropped for a late reply (hung server)", NULL, rs.timeouts);
+	redis_metrics_write(out, "mediad", s->r, s->backlog);
 }
 
 static void
@@ -619,6 +605,8 @@ call_store_alloc(struct call_store **sp, struct mediad *md, call_store_connected
 void
 call_store_free(struct call_store *s)
 {
+	size_t n;
+
 	if (s == NULL)
 		return;
 	if (s->reg_ev != NULL)
@@ -626,15 +614,10 @@ call_store_free(struct call_store *s)
 	if (s->r != NULL)
 		redis_conn_free(s->r);
 	/* after the connection: its failed replies still point into the backlog */
-	if (s->backlog != NULL) {
-		struct redis_backlog_stats bs;
-
-		redis_backlog_stats(s->backlog, &bs);
-		if (bs.pending > 0)
-			log_warnx("redis_pending_lost deletes=%zu (not acknowledged before the stop; "
-			    "records expire by TTL, the next start checks sbc:call)", bs.pending);
-		redis_backlog_free(s->backlog);
-	}
+	n = redis_backlog_free(s->backlog);
+	if (n > 0)
+		log_warnx("redis_pending_lost deletes=%zu (not acknowledged before the stop; "
+		    "records expire by TTL, the next start checks sbc:call)", n);
 	free(s);
 }
 

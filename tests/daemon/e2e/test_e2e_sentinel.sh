@@ -124,18 +124,8 @@ BAD_PID=$!
 PIDS+=("$BAD_PID")
 
 # ---- calls before the kill: one that lives on, one hung up just before the kill ----
-CALL_HOLD_MS=60000 call_start long uac_rbye uas_call AES_CM_128_HMAC_SHA1_80
-ok "long call up with media" call_media MEDIA1 BACKEND1
-L_ID=$CALL_ID
-L_UAC=$CALL_UAC_PID
-L_UAS=$CALL_UAS_PID
-L_MEDIA=(-s "$CALL_ASUITE" -k "$CALL_KEY" -K "$CALL_AKEY" -a "$CALLER_IP:$CALL_CM"
-	-A "$CALL_RELAY_OUT" -b "$BACK_IP:$CALL_BM" -B "$CALL_RELAY_IN" -i 5)
-dlg=$(grep -h 'DIALOG ruri=' "$DIR"/long/uac_rbye_*_logs.log | head -1 | tr -d '\r')
-L_RURI=$(sed -n 's/.*DIALOG ruri=\([^ ]*\) .*/\1/p' <<<"$dlg")
-L_ROUTE=$(sed -n 's/.*Route: *\(.*\) totag.*/\1/p' <<<"$dlg" | sed 's/ *$//')
-L_TTAG=$(sed -n 's/.*totag;tag=\([^ ;]*\).*/\1/p' <<<"$dlg")
-L_FTAG=$(grep -h -m1 '^From:.*tag=' "$DIR"/long/uac_rbye_*_messages.log | sed 's/.*tag=\([^ ;\r]*\).*/\1/' | tr -d '\r')
+ok "long call up with media" long_call long
+L_ID=$LONG_ID
 
 BACK_IP=$BACK2_IP CALL_USER=8091001 CALL_HOLD_MS=300 call_start short uac_call uas_call AES_CM_128_HMAC_SHA1_80
 BACK_IP=$BACK2_IP call_media MEDIA1 BACKEND1
@@ -198,18 +188,10 @@ ok "the live call's records are on the new master" bash -c \
 	 [ \"\$(redis-cli -h $R_IP -p 6379 --pass '$PASS' --no-auth-warning hget 'sbc:media:$L_ID' owner)\" = 'e2e-a-$$' ]"
 
 # ---- the established call kept its media and ends normally ----
-ok "the long call's media flows after the failover" "$E2E_MEDIA" "${L_MEDIA[@]}" -n 40 -q 1000
-e2e_stop "$L_UAC"
-mkdir -p "$DIR/long-bye"
-(cd "$DIR/long-bye" && timeout 20 sipp -sf "$E2E_DIR_SRC/uac_bye.xml" -t t1 -i "$CALLER_IP" -p 0 \
-	"$STUNNEL_ACCEPT" -s 8011001 -m 1 -timeout 15s -set domain sbc.example.test -set ruri "$L_RURI" \
-	-set route "$L_ROUTE" -cid_str "$L_ID" -set ftag "$L_FTAG" -set ttag "$L_TTAG" \
-	-trace_err -trace_msg >uac.out 2>&1)
-rc=$?
-wait "$L_UAS"
-urc=$?
-e2e_forget "$L_UAS"
-ok "the long call's BYE after the failover (caller rc $rc, backend rc $urc)" test "$rc" = 0 -a "$urc" = 0
+ok "the long call's media flows after the failover" long_media 1000
+long_bye long-bye
+ok "the long call's BYE after the failover (caller rc $BYE_RC, backend rc $BYE_UAS_RC)" \
+	test "$BYE_RC" = 0 -a "$BYE_UAS_RC" = 0
 ok "... its record ended and its media gone on the new master" wait_for 5 bash -c \
 	"[ \"\$(redis-cli -h $R_IP -p 6379 --pass '$PASS' --no-auth-warning hget 'sbc:call:$L_ID' state)\" = ended ] &&
 	 [ \"\$(redis-cli -h $R_IP -p 6379 --pass '$PASS' --no-auth-warning exists 'sbc:media:$L_ID')\" = 0 ]"
