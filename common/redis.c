@@ -17,78 +17,18 @@
 #include "addr.h"
 #include "rand.h"
 #include "redis.h"
+#include "redis_int.h"
 #include "redis_ev.h"
 #include "redis_opts.h"
 #include "redis_resp.h"
 #include "redis_sentinel.h"
 #include "timeutil.h"
 
-enum pending_kind {
-	PENDING_USER = 0,
-	PENDING_AUTH,
-	PENDING_SELECT,
-	PENDING_ROLE,   /* Sentinel mode: the server must be the master */
-	PENDING_PING,   /* last handshake step: proves the server answers */
-	PENDING_KEEPALIVE,
-};
-
-/* One command handed to hiredis; freed when hiredis calls back (always exactly once). */
-struct redis_pending {
-	struct redis_pending *prev, *next;
-	struct redis_conn *r;       /* borrowed; r outlives every pending entry */
-	enum pending_kind kind;
-	redis_reply_h *h;
-	void *arg;
-	uint64_t deadline_ms;       /* monotonic */
-};
-
-struct redis_conn {
-	struct event_base *base;    /* borrowed */
-	struct redis_opts opts;     /* strings owned (copied) */
-	redis_state_h *state_h;
-	void *arg;
-
-	redisAsyncContext *ac;      /* NULL between attempts; owned by hiredis once attached */
-	enum redis_state state;     /* what the owner was last told (or the initial CONNECTING) */
-
-	struct redis_pending *head, *tail;   /* in send order: head is the oldest */
-	struct event *cmd_timer;    /* fires at the oldest command's deadline */
-	struct event *conn_timer;   /* connect + handshake deadline; also deferred drops */
-	struct event *retry_timer;  /* backoff before the next attempt */
-	struct event *free_ev;      /* deferred redis_conn_free */
-	struct event *ka_timer;     /* keepalive PING when idle; NULL: keepalive_ms is 0 */
-	struct redis_sentinel *sentinel;   /* NULL: connect to opts.host/unix_path */
-	char master_host[SA_STRLEN];       /* Sentinel mode: the master asked for last */
-	uint16_t master_port;
-	unsigned backoff_ms;        /* next reconnect delay before jitter */
-	const char *drop_reason;    /* static string for a deferred drop */
-	char reason[160];           /* text of the last failure, for the owner callback */
-
-	char *fmt;                  /* reused RESP encoding buffer (hiredis copies it) */
-	size_t fmt_cap;
-
-	unsigned depth;             /* > 0 while an owner callback runs */
-	bool dying;                 /* redis_conn_free was called */
-
-	struct redis_stats stats;
-};
+/* How often a connection in Sentinel mode asks the sentinels whether the master moved. */
+#define REDIS_SENTINEL_CHECK_MS 2000
 
 static void conn_start(struct redis_conn *r);
 static void conn_drop(struct redis_conn *r, const char *reason);
-
-const char *
-redis_state_name(enum redis_state s)
-{
-	switch (s) {
-	case REDIS_STATE_DISCONNECTED:
-		return "disconnected";
-	case REDIS_STATE_CONNECTING:
-		return "connecting";
-	case REDIS_STATE_CONNECTED:
-		return "connected";
-	}
-	return "unknown";
-}
 
 /* Tells the owner about a real change only: retries that fail again stay silent. */
 static void
@@ -218,8 +158,8 @@ cmd_done(redisAsyncContext *ac, void *replyp, void *privdata)
 }
 
 /* Queues an already formatted (RESP) command; cmd stays the caller's. */
-static int
-pending_send_formatted(struct redis_conn *r, enum pending_kind kind, redis_reply_h *h,
+int
+redis_pending_send_formatted(struct redis_conn *r, enum pending_kind kind, redis_reply_h *h,
     void *arg, const char *cmd, size_t len)
 {
 	struct redis_pending *p;
@@ -241,8 +181,8 @@ pending_send_formatted(struct redis_conn *r, enum pending_kind kind, redis_reply
 	return 0;
 }
 
-static int
-pending_send(struct redis_conn *r, enum pending_kind kind, redis_reply_h *h, void *arg,
+int
+redis_pending_send(struct redis_conn *r, enum pending_kind kind, redis_reply_h *h, void *arg,
     int argc, const char **argv, const size_t *argvlen)
 {
 	size_t len;
@@ -251,26 +191,11 @@ pending_send(struct redis_conn *r, enum pending_kind kind, redis_reply_h *h, voi
 	err = resp_encode(&r->fmt, &r->fmt_cap, argc, argv, argvlen, &len);
 	if (err)
 		return err;
-	err = pending_send_formatted(r, kind, h, arg, r->fmt, len);
+	err = redis_pending_send_formatted(r, kind, h, arg, r->fmt, len);
 	/* Our copy of AUTH holds the password; hiredis keeps its own until sent. */
 	if (kind == PENDING_AUTH)
 		explicit_bzero(r->fmt, len);
 	return err;
-}
-
-/*
- * Event adapter (hiredis's libevent one, changed where it cost system calls per
- * command): the read event stays registered instead of being re-added after every
- * reply, and once connected a write goes out from an event activated in the same
- * loop pass, after the other callbacks of that pass, so the commands they issued
- * leave in one write without a write-readiness round through epoll. Only when the
- * socket is full does the write wait for the fd.
- */
-void
-redis_flush(struct redis_conn *r)
-{
-	if (r != NULL && r->ac != NULL && (r->ac->c.flags & REDIS_CONNECTED))
-		redis_ev_flush_now(r->ac);
 }
 
 static void
@@ -337,7 +262,7 @@ on_connect(const redisAsyncContext *cac, int status)
 		argv[1] = r->opts.password;
 		argvlen[0] = 4;
 		argvlen[1] = strlen(r->opts.password);
-		err = pending_send(r, PENDING_AUTH, NULL, NULL, 2, argv, argvlen);
+		err = redis_pending_send(r, PENDING_AUTH, NULL, NULL, 2, argv, argvlen);
 	}
 	if (!err && r->opts.db > 0) {
 		char db[16];
@@ -347,17 +272,17 @@ on_connect(const redisAsyncContext *cac, int status)
 		argv[1] = db;
 		argvlen[0] = 6;
 		argvlen[1] = strlen(db);
-		err = pending_send(r, PENDING_SELECT, NULL, NULL, 2, argv, argvlen);
+		err = redis_pending_send(r, PENDING_SELECT, NULL, NULL, 2, argv, argvlen);
 	}
 	if (!err && r->sentinel != NULL) {
 		argv[0] = "ROLE";
 		argvlen[0] = 4;
-		err = pending_send(r, PENDING_ROLE, NULL, NULL, 1, argv, argvlen);
+		err = redis_pending_send(r, PENDING_ROLE, NULL, NULL, 1, argv, argvlen);
 	}
 	if (!err) {
 		argv[0] = "PING";
 		argvlen[0] = 4;
-		err = pending_send(r, PENDING_PING, NULL, NULL, 1, argv, argvlen);
+		err = redis_pending_send(r, PENDING_PING, NULL, NULL, 1, argv, argvlen);
 	}
 	if (err) {
 		/* Freeing ac here would be a use-after-free inside hiredis: defer. */
@@ -409,17 +334,41 @@ cmd_timer_fire(evutil_socket_t fd, short what, void *arg)
 	timer_arm_ms(r->cmd_timer, r->head->deadline_ms - now);
 }
 
-/* Idle: one PING, so that a server that stops answering is found by the command deadline. */
+/* The sentinels name another master than ours: a failover we were not told about. */
+static void
+sentinel_check(int err, const char *host, uint16_t port, const char *reason, void *arg)
+{
+	struct redis_conn *r = arg;
+
+	if (err || r->ac == NULL || (strcmp(host, r->master_host) == 0 && port == r->master_port))
+		return;
+	snprintf(r->reason, sizeof(r->reason), "the sentinels moved the master to %.60s:%u",
+	    host, port);
+	conn_drop(r, r->reason);
+}
+
+/*
+ * Idle: one PING, so that a server that stops answering is found by the command deadline.
+ * Sentinel mode: every REDIS_SENTINEL_CHECK_MS the sentinels are asked again, for a master
+ * demoted behind a partition that still takes our writes.
+ */
 static void
 ka_timer_fire(evutil_socket_t fd, short what, void *arg)
 {
 	struct redis_conn *r = arg;
 	const char *argv[1] = { "PING" };
 	size_t len[1] = { 4 };
+	uint64_t now = time_mono_ms();
 
-	if (r->ac == NULL || r->state != REDIS_STATE_CONNECTED || r->head != NULL)
+	if (r->ac == NULL || r->state != REDIS_STATE_CONNECTED)
 		return;
-	if (pending_send(r, PENDING_KEEPALIVE, NULL, NULL, 1, argv, len) == 0)
+	if (r->sentinel != NULL && now - r->sentinel_checked_ms >= REDIS_SENTINEL_CHECK_MS) {
+		r->sentinel_checked_ms = now;
+		(void)redis_sentinel_ask(r->sentinel, sentinel_check, r);
+	}
+	if (r->head != NULL)
+		return;
+	if (redis_pending_send(r, PENDING_KEEPALIVE, NULL, NULL, 1, argv, len) == 0)
 		redis_ev_flush_now(r->ac);
 }
 
@@ -484,6 +433,8 @@ conn_start(struct redis_conn *r)
 {
 	/* Sentinel mode asks again on every attempt: after a failover the answer changes. */
 	if (r->sentinel != NULL) {
+		redis_sentinel_cancel(r->sentinel);   /* a periodic check may be running */
+		r->sentinel_checked_ms = time_mono_ms();
 		if (redis_sentinel_ask(r->sentinel, sentinel_answer, r) != 0)
 			conn_drop(r, "sentinel question failed");
 		return;
@@ -605,90 +556,4 @@ redis_conn_free(struct redis_conn *r)
 		return;
 	}
 	conn_destroy(r);
-}
-
-enum redis_state
-redis_conn_state(const struct redis_conn *r)
-{
-	return r->state;
-}
-
-int
-redis_cmd_argv(struct redis_conn *r, redis_reply_h *h, void *arg,
-    int argc, const char **argv, const size_t *argvlen)
-{
-	int err;
-
-	if (r == NULL || argc <= 0 || argv == NULL || argv[0] == NULL ||
-	    resp_cmd_is_streaming(argv[0], argvlen ? argvlen[0] : strlen(argv[0])))
-		return EINVAL;
-	if (r->dying || r->ac == NULL || r->state != REDIS_STATE_CONNECTED) {
-		r->stats.failed_commands++;
-		return ENOTCONN;
-	}
-	err = pending_send(r, PENDING_USER, h, arg, argc, argv, argvlen);
-	if (err)
-		r->stats.failed_commands++;
-	else
-		r->stats.commands++;
-	return err;
-}
-
-int
-redis_cmd(struct redis_conn *r, redis_reply_h *h, void *arg, const char *fmt, ...)
-{
-	const char *name;
-	size_t namelen;
-	char *cmd = NULL;
-	va_list ap;
-	int len, err;
-
-	if (r == NULL || fmt == NULL)
-		return EINVAL;
-	if (r->dying || r->ac == NULL || r->state != REDIS_STATE_CONNECTED) {
-		r->stats.failed_commands++;
-		return ENOTCONN;
-	}
-	va_start(ap, fmt);
-	len = redisvFormatCommand(&cmd, fmt, ap);
-	va_end(ap);
-	if (len < 0)
-		return cmd == NULL ? ENOMEM : EINVAL;
-	if (!resp_first_arg(cmd, (size_t)len, &name, &namelen) ||
-	    resp_cmd_is_streaming(name, namelen)) {
-		redisFreeCommand(cmd);
-		return EINVAL;
-	}
-	err = pending_send_formatted(r, PENDING_USER, h, arg, cmd, (size_t)len);
-	redisFreeCommand(cmd);
-	if (err)
-		r->stats.failed_commands++;
-	else
-		r->stats.commands++;
-	return err;
-}
-
-void
-redis_conn_stats(const struct redis_conn *r, struct redis_stats *out)
-{
-	*out = r->stats;
-}
-
-bool
-redis_conn_sentinel(const struct redis_conn *r)
-{
-	return r->sentinel != NULL;
-}
-
-const char *
-redis_conn_peer(const struct redis_conn *r, char *buf, size_t size)
-{
-	if (r->sentinel != NULL)
-		snprintf(buf, size, "%s:%u", r->master_host[0] ? r->master_host : "?",
-		    r->master_port);
-	else if (r->opts.unix_path != NULL)
-		snprintf(buf, size, "%s", r->opts.unix_path);
-	else
-		snprintf(buf, size, "%s:%u", r->opts.host, r->opts.port);
-	return buf;
 }
