@@ -36,7 +36,7 @@ redis_state(enum redis_state st, const char *reason, void *arg)
 	redis_conn_peer(sp->redis, peer, sizeof(peer));
 	if (st != REDIS_STATE_CONNECTED) {
 		log_warnx("redis_lost server=%s reason=\"%s\" (new calls get 503 until it is back; "
-		    "reconnecting)", peer, reason ? reason : "");
+		    "reconnecting; ends kept, live dialogs rewritten then)", peer, reason ? reason : "");
 		return;
 	}
 	replayed = redis_backlog_replay(sp->redis_backlog, sp->redis);

@@ -198,7 +198,12 @@ rc=$?
 call_wait
 ok "stop: a new call after SIGCONT completes with media (media rc $rc, caller rc $UAC_RC, backend rc $UAS_RC)" \
 	test "$rc" = 0 -a "$UAC_RC" = 0 -a "$UAS_RC" = 0
-# A restarted mediad brings back the live call and none that ended during the outages.
+# A restarted mediad brings back the live call and none that ended during the outages,
+# not even one whose media record is still there (a delete that a stopped mediad never got
+# acknowledged): its dialog record says ended.
+if part kill; then
+	rcli hset "sbc:media:$KS_ID" call_id "$KS_ID" owner "e2e-a-$$" state answered version 1 >/dev/null
+fi
 e2e_stop "$MEDIAD_PID"
 "$MEDIAD" -c "$DIR/mediad-a.ini" >>"$DIR/mediad-a.log" 2>&1 &
 MEDIAD_PID=$!
@@ -208,6 +213,11 @@ sleep 0.5
 ok "stop: ... and none of the calls that ended during the outages" bash -c \
 	"! grep -E 'call_restored call_id=($KS_ID|$SS_ID|${KL_ID:-none})' '$DIR/mediad-a.log'"
 ok "stop: restarted mediad holds exactly one call" test "$(mediad_calls "$NG_PORT")" = 1
+if part kill; then
+	ok "stop: a left-over media record of an ended dialog is deleted, not restored" bash -c \
+		"grep -q 'call_restore_skipped call_id=$KS_ID' '$DIR/mediad-a.log' &&
+		 [ \"\$(redis-cli -s '$REDIS_SOCK' exists 'sbc:media:$KS_ID')\" = 0 ]"
+fi
 long_bye stop-bye
 ok "stop: the live call's BYE after the restarts (sipp rc $BYE_RC, backend rc $BYE_UAS_RC)" \
 	test "$BYE_RC" = 0 -a "$BYE_UAS_RC" = 0

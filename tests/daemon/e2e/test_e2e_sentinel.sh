@@ -173,7 +173,7 @@ wait "$AFTER_UAS" 2>/dev/null
 e2e_forget "$AFTER_UAS"
 ok "sentinels promoted the replica" bash -c \
 	"redis-cli -h ${S_IPS[1]} -p 26379 --pass '$SPASS' --no-auth-warning sentinel get-master-addr-by-name mymaster | grep -qx '$R_IP'"
-ok "both daemons logged the loss at warn and reconnected to the new master" bash -c \
+ok "both daemons logged the loss at warn and reconnected to the new master" wait_for 10 bash -c \
 	"grep -q ' warn redis_lost server=$M_IP:6379' '$DIR/sigproxy-a.log' &&
 	 grep -q ' warn redis_lost server=$M_IP:6379' '$DIR/mediad-a.log' &&
 	 grep -q 'redis_connected server=$R_IP:6379' '$DIR/sigproxy-a.log' &&
