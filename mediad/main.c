@@ -43,6 +43,15 @@ on_reap(evutil_socket_t fd, short what, void *arg)
 	call_reap(arg, time_mono_ms());
 }
 
+/* Short: a ROC wrap or an SRTCP step reaches Redis within about this (README). */
+#define INDEX_CHECK_MS 100
+
+static void
+on_index_check(evutil_socket_t fd, short what, void *arg)
+{
+	call_refresh_index(arg, time_mono_ms());
+}
+
 /* Redis is there for the first time: bring back the calls of the previous run. */
 static void
 on_store_connected(struct redis_conn *r, void *arg)
@@ -56,11 +65,11 @@ main(int argc, char **argv)
 	struct mediad *md;
 	struct conf *conf = NULL;
 	struct conf_error cerr;
-	struct event *sigint, *sigterm, *reap;
+	struct event *sigint, *sigterm, *reap, *index_check;
 	const char *file = NULL;
 	bool check = false;
 	char ebuf[512], a[SA_STRLEN];
-	struct timeval one = timeval_from_ms(1000);
+	struct timeval one = timeval_from_ms(1000), tick = timeval_from_ms(INDEX_CHECK_MS);
 	unsigned i;
 	int ch, err;
 
@@ -149,11 +158,13 @@ main(int argc, char **argv)
 	sigint = evsignal_new(md->base, SIGINT, on_signal, md);
 	sigterm = evsignal_new(md->base, SIGTERM, on_signal, md);
 	reap = event_new(md->base, -1, EV_PERSIST, on_reap, md);
-	if (sigint == NULL || sigterm == NULL || reap == NULL)
+	index_check = event_new(md->base, -1, EV_PERSIST, on_index_check, md);
+	if (sigint == NULL || sigterm == NULL || reap == NULL || index_check == NULL)
 		fatalx("event_new failed");
 	event_add(sigint, NULL);
 	event_add(sigterm, NULL);
 	event_add(reap, &one);
+	event_add(index_check, &tick);
 
 	log_info("mediad_ready id=%s ng=%s metrics_port=%u workers=%u interfaces=%u redis=%s",
 	    md->cfg.id, sa_format(&md->ng_addr, a, sizeof(a)),
@@ -181,6 +192,7 @@ main(int argc, char **argv)
 	event_free(sigint);
 	event_free(sigterm);
 	event_free(reap);
+	event_free(index_check);
 	for (i = 0; i < md->cfg.niface; i++)
 		port_pool_free(md->cfg.ifaces[i].pool);
 	metrics_free(md->metrics);

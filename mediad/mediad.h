@@ -44,6 +44,7 @@ struct mediad {
 	struct call_store *store;       /* NULL when Redis is not configured */
 	int64_t started;
 	uint64_t ng_commands;           /* served, for the registry's load figure */
+	uint64_t index_events;          /* srtp_ctx_events() at the last index refresh */
 };
 
 /* ---- mediad_counters.c ---- */

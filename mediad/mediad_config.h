@@ -62,6 +62,7 @@ struct mediad_config {
 	unsigned media_ttl_s;            /* EXPIRE of sbc:media:<call-id> */
 	unsigned reg_ttl_s;              /* EXPIRE of sbc:mediad:<id> */
 	unsigned reg_interval_ms;        /* registration refresh period */
+	unsigned media_state_interval_ms; /* SRTP index refresh of sbc:media:<call-id> */
 	struct redis_conf redis;         /* deadlines, keepalive, backlog, Sentinel (common rows) */
 };
 

@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include "addr.h"
+#include "relay.h"
 #include "sdp.h"
 #include "srtp.h"
 
@@ -93,6 +94,8 @@ struct call_media {
 	struct call_crypto peer;        /* its key: unprotects what it sends */
 	bool have_our_key;
 	struct call_crypto ours;        /* our key: protects what we send it */
+	/* SRTP indexes restored from Redis; handed to the relay when it is created, then zeroed */
+	struct relay_srtp_state resume;
 };
 
 /* One SIP participant (tag) of a call. */
@@ -121,11 +124,15 @@ enum call_state {
 #define CALL_STORED_RXSUITE 0x02u   /* <s>_m<n>_rx_suite */
 #define CALL_STORED_RXKEY   0x04u   /* <s>_m<n>_rx_key, _rx_tag */
 #define CALL_STORED_TXKEY   0x08u   /* <s>_m<n>_tx_key, _tx_tag */
+#define CALL_STORED_INDEX   0x10u   /* <s>_m<n>_rx_index, _tx_index (SRTP legs) */
 struct call_stored {
 	bool valid;                     /* false: Redis content unknown, rewrite whole */
 	bool side[2], label[2], via[2];
 	unsigned nmedia[2];
 	uint8_t opt[2][MEDIAD_MAX_MEDIA];
+	/* the SRTP indexes the fields hold ([side][media]) */
+	struct relay_srtp_state idx[2][MEDIAD_MAX_MEDIA];
+	uint64_t idx_ms;                /* time_mono_ms() when they were written */
 };
 
 struct call {
@@ -295,6 +302,41 @@ void call_stats_collect(struct evbuffer *out, void *arg);
 /* Latest media activity of the call (monotonic ms), 0 if none seen. */
 uint64_t call_stats_last_packet_ms(struct call *c);
 
+/* ---- call_index.c: the SRTP indexes of a call's legs, as Redis field values ---- */
+
+/* Longest formatted value: SRTP_CTX_MAX_SSRC entries. */
+#define CALL_INDEX_STRLEN 256
+/*
+ * "ssrc=0x1a2b3c4d roc=1 seq=371 srtcp=12; ssrc=..." (roc/seq, srtcp left out when not
+ * known; "" for none) into buf. Returns 0 or ENOSPC.
+ */
+int call_index_format(char *buf, size_t size, const struct srtp_ctx_ssrc_state *st,
+    unsigned n);
+/* The reverse; up to max entries into out, *np set. Returns 0 or EINVAL. */
+int call_index_parse(const char *s, struct srtp_ctx_ssrc_state *out, unsigned max,
+    unsigned *np);
+/*
+ * The indexes of party side's (0: mono[0], relay leg A) leg of media j now: what its
+ * relay media published, or, with no relay media yet, what a restore holds for it.
+ */
+void call_index_read(const struct call *c, unsigned side, unsigned j,
+    struct relay_srtp_state *out);
+/*
+ * Whether the store must be told: any change, or with urgent only what a restart could
+ * not recover from (another SSRC, a ROC change, SRTCP a step further).
+ */
+bool call_index_differs(const struct relay_srtp_state *now, const struct relay_srtp_state *was,
+    bool urgent);
+
+/* ---- call_refresh.c: keeping the stored SRTP indexes fresh ---- */
+
+/*
+ * Run by a short timer (main.c): writes the indexes of calls whose SRTP state moved,
+ * at once when srtp_ctx_events() says something urgent happened, otherwise every
+ * media_state_interval_ms. Reads atomics only; no worker round trip.
+ */
+void call_refresh_index(struct mediad *md, uint64_t now_ms);
+
 /* ---- call_store.c: call records and this mediad's registration in Redis ---- */
 
 struct call_store;
@@ -309,6 +351,11 @@ int call_store_alloc(struct call_store **sp, struct mediad *md, call_store_conne
 void call_store_free(struct call_store *s);
 /* Queues HSET+EXPIRE of sbc:media:<call-id>; never blocks; a Redis outage is counted. */
 void call_store_write(struct call_store *s, struct call *c);
+/*
+ * Queues HSET of only the SRTP index fields of c (and EXPIRE); a whole write when the
+ * hash is not known to be in place. Never blocks.
+ */
+void call_store_write_index(struct call_store *s, struct call *c);
 /* Queues DEL of sbc:media:<call-id>. */
 void call_store_delete(struct call_store *s, const char *call_id);
 bool call_store_connected(const struct call_store *s);

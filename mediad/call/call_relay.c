@@ -30,6 +30,7 @@ leg_cfg(const struct call_relay_opts *o, const struct call_media *cm, struct rel
 		l->rx_key = cm->peer.key;
 		l->tx_key = cm->ours.key;
 		l->srtp_flags = (cm->peer.flags | cm->ours.flags) & CRYPTO_PARAM_ALL;
+		l->resume = cm->resume;
 	}
 	l->rtcp_mux = cm->rtcp_mux;
 	l->send = cm->receives;
@@ -75,6 +76,9 @@ call_relay_sync(struct mediad *md, const struct call_relay_opts *o, struct call 
 					close(mb->ports.fd_rtcp);
 				ma->ports.fd_rtp = ma->ports.fd_rtcp = -1;
 				mb->ports.fd_rtp = mb->ports.fd_rtcp = -1;
+				/* the relay continues from them now (and publishes them) */
+				memset(&ma->resume, 0, sizeof(ma->resume));
+				memset(&mb->resume, 0, sizeof(mb->resume));
 				if (i + 1 > c->nrm)
 					c->nrm = i + 1;
 			}

@@ -146,6 +146,16 @@ restore_media(struct mediad *md, struct rec *r, char side, unsigned j, struct mo
 		cm->offered[0] = cm->peer;
 		cm->noffered = 1;
 	}
+	/*
+	 * Where its SRTP streams were (ROC, highest sequence, SRTCP index). A record
+	 * without them (written before they existed) restores as before: ROC 0.
+	 */
+	v = rec_getf(r, side, j, "rx_index");
+	if (v != NULL && call_index_parse(v, cm->resume.rx, SRTP_CTX_MAX_SSRC, &cm->resume.nrx))
+		return EINVAL;
+	v = rec_getf(r, side, j, "tx_index");
+	if (v != NULL && call_index_parse(v, cm->resume.tx, SRTP_CTX_MAX_SSRC, &cm->resume.ntx))
+		return EINVAL;
 	return 0;
 }
 
@@ -253,6 +263,12 @@ call_restore_one(struct mediad *md, const char *const *fields, const size_t *len
 	} else if (err == 0) {
 		log_info("call_restored call_id=%s state=%s media=%u", c->call_id,
 		    call_state_name(c->state), c->mono[0]->nmedia);
+		/*
+		 * At once: the resumed outbound SRTCP indexes jumped, and a second crash
+		 * before the next refresh must start above this jump, not the old index.
+		 */
+		if (md->store != NULL)
+			call_store_write(md->store, c);
 	}
 	explicit_bzero(r, sizeof(*r));
 	free(r);

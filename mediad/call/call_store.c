@@ -10,6 +10,7 @@
 #include <hiredis/hiredis.h>
 
 #include "call.h"
+#include "call_store_argv.h"
 #include "log.h"
 #include "mediad.h"
 #include "metrics.h"
@@ -19,19 +20,7 @@
 #include "redis_keys.h"
 #include "timeutil.h"
 
-#define STORE_MAX_ARGS 256
 #define CALL_STORE_WRITE_DELAY_MS 25
-#define STORE_BUF 16384
-
-/* An argv under construction; strings live in buf. */
-struct argv_buf {
-	const char *argv[STORE_MAX_ARGS];
-	size_t len[STORE_MAX_ARGS];
-	int argc;
-	char buf[STORE_BUF];
-	size_t used;
-	bool overflow;
-};
 
 struct call_store {
 	struct mediad *md;
@@ -47,70 +36,6 @@ struct call_store {
 	struct argv_buf argv;
 	struct argv_buf hdel;   /* DEL/HDEL of a call write, sent before argv's HSET */
 };
-
-/* Empties b; the bytes used so far are wiped, since they may hold SRTP keys. */
-static void
-argv_reset(struct argv_buf *b)
-{
-	explicit_bzero(b->buf, b->used);
-	b->argc = 0;
-	b->used = 0;
-	b->overflow = false;
-}
-
-static void
-arg_add(struct argv_buf *b, const char *s, size_t len)
-{
-	if (b->argc >= STORE_MAX_ARGS || b->used + len + 1 > sizeof(b->buf)) {
-		b->overflow = true;
-		return;
-	}
-	memcpy(b->buf + b->used, s, len);
-	b->buf[b->used + len] = '\0';
-	b->argv[b->argc] = b->buf + b->used;
-	b->len[b->argc] = len;
-	b->argc++;
-	b->used += len + 1;
-}
-
-static void arg_addf(struct argv_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-static void
-arg_addf(struct argv_buf *b, const char *fmt, ...)
-{
-	char tmp[512];
-	va_list ap;
-	int n;
-
-	va_start(ap, fmt);
-	n = vsnprintf(tmp, sizeof(tmp), fmt, ap);
-	va_end(ap);
-	if (n < 0 || (size_t)n >= sizeof(tmp)) {
-		b->overflow = true;
-		return;
-	}
-	arg_add(b, tmp, (size_t)n);
-}
-
-static void
-field(struct argv_buf *b, const char *name, const char *value)
-{
-	arg_add(b, name, strlen(name));
-	arg_add(b, value, strlen(value));
-}
-
-static void
-field_key(struct argv_buf *b, const char *name, const struct crypto_key *k)
-{
-	char text[80];
-
-	if (sdp_base64_encode(text, sizeof(text), k->key_salt, k->key_salt_len, true, NULL)) {
-		b->overflow = true;
-		return;
-	}
-	field(b, name, text);
-	explicit_bzero(text, sizeof(text));
-}
 
 static void
 write_done(struct redisReply *reply, void *arg)
@@ -139,113 +64,115 @@ send_argv(struct call_store *s, struct argv_buf *b)
 	return err;
 }
 
-/*
- * "<side>_m<n>_<suffix>" (n > 0) or "<side>_<suffix>" (n == 0) into buf: a call write
- * makes some 40 of these, and snprintf was most of its cost.
- */
-static void
-media_name(char *buf, size_t size, char side, unsigned n, const char *suffix)
+/* Whether media cm of a party is relayed as SRTP, so that its indexes are stored. */
+static bool
+media_has_index(const struct call_media *cm)
 {
-	char digits[12], *d = digits + sizeof(digits);
-	size_t slen = strlen(suffix), dlen, off = 0;
-	bool media = n != 0;
+	return sdp_proto_is_secure(cm->proto) && cm->have_peer_key && cm->have_our_key;
+}
 
-	do {
-		*--d = (char)('0' + n % 10);
-		n /= 10;
-	} while (n != 0);
-	dlen = (size_t)(digits + sizeof(digits) - d);
-	if (size < 4 + dlen + slen)
-		abort();   /* callers pass 64-byte buffers and fixed suffixes */
-	buf[off++] = side;
-	buf[off++] = '_';
-	if (media) {
-		buf[off++] = 'm';
-		memcpy(buf + off, d, dlen);
-		off += dlen;
-		buf[off++] = '_';
-	}
-	memcpy(buf + off, suffix, slen + 1);
+/* <side>_m<j+1>_rx_index and _tx_index from idx. */
+static void
+index_fields(struct argv_buf *b, char side, unsigned j, const struct relay_srtp_state *idx)
+{
+	char name[64], val[CALL_INDEX_STRLEN];
+
+	store_media_name(name, sizeof(name), side, j + 1, "rx_index");
+	if (call_index_format(val, sizeof(val), idx->rx, idx->nrx))
+		b->overflow = true;
+	store_field(b, name, val);
+	store_media_name(name, sizeof(name), side, j + 1, "tx_index");
+	if (call_index_format(val, sizeof(val), idx->tx, idx->ntx))
+		b->overflow = true;
+	store_field(b, name, val);
 }
 
 static void
-leg_fields(struct argv_buf *b, const struct monologue *mono, char side,
-    struct call_stored *st)
+leg_fields(struct argv_buf *b, const struct call *c, unsigned i, struct call_stored *st)
 {
+	const struct monologue *mono = c->mono[i];
 	char name[64], val[SA_STRLEN + 16], a[SA_STRLEN];
-	unsigned i = side == 'a' ? 0 : 1, j;
+	char side = i == 0 ? 'a' : 'b';
+	unsigned j;
 
 	st->side[i] = true;
 	st->label[i] = mono->label != NULL;
 	st->via[i] = mono->via_branch != NULL;
 	st->nmedia[i] = mono->nmedia;
 
-	media_name(name, sizeof(name), side, 0, "tag");
-	field(b, name, mono->tag);
+	store_media_name(name, sizeof(name), side, 0, "tag");
+	store_field(b, name, mono->tag);
 	if (mono->label != NULL) {
-		media_name(name, sizeof(name), side, 0, "label");
-		field(b, name, mono->label);
+		store_media_name(name, sizeof(name), side, 0, "label");
+		store_field(b, name, mono->label);
 	}
 	if (mono->via_branch != NULL) {
-		media_name(name, sizeof(name), side, 0, "via_branch");
-		field(b, name, mono->via_branch);
+		store_media_name(name, sizeof(name), side, 0, "via_branch");
+		store_field(b, name, mono->via_branch);
 	}
-	media_name(name, sizeof(name), side, 0, "interface");
-	field(b, name, mono->iface->name);
+	store_media_name(name, sizeof(name), side, 0, "interface");
+	store_field(b, name, mono->iface->name);
 	for (j = 0; j < mono->nmedia; j++) {
 		const struct call_media *cm = &mono->media[j];
 		uint8_t opt = 0;
 
-		media_name(name, sizeof(name), side, j + 1, "type");
-		field(b, name, cm->type);
-		media_name(name, sizeof(name), side, j + 1, "proto");
-		field(b, name, sdp_proto_name(cm->proto) ? sdp_proto_name(cm->proto) : "none");
+		store_media_name(name, sizeof(name), side, j + 1, "type");
+		store_field(b, name, cm->type);
+		store_media_name(name, sizeof(name), side, j + 1, "proto");
+		store_field(b, name, sdp_proto_name(cm->proto) ? sdp_proto_name(cm->proto) : "none");
 		if (cm->have_ports) {
 			opt |= CALL_STORED_LOCAL;
-			media_name(name, sizeof(name), side, j + 1, "local");
+			store_media_name(name, sizeof(name), side, j + 1, "local");
 			sa_format_ip(&mono->iface->addr, a, sizeof(a));
 			snprintf(val, sizeof(val), "%s:%u", a, cm->ports.port);
-			field(b, name, val);
-			media_name(name, sizeof(name), side, j + 1, "local_rtcp");
+			store_field(b, name, val);
+			store_media_name(name, sizeof(name), side, j + 1, "local_rtcp");
 			snprintf(val, sizeof(val), "%u", cm->rtcp_mux ? cm->ports.port :
 			    cm->ports.port + 1u);
-			field(b, name, val);
+			store_field(b, name, val);
 		}
-		media_name(name, sizeof(name), side, j + 1, "remote");
-		field(b, name, sa_family(&cm->remote_rtp) == AF_UNSPEC ? "" :
+		store_media_name(name, sizeof(name), side, j + 1, "remote");
+		store_field(b, name, sa_family(&cm->remote_rtp) == AF_UNSPEC ? "" :
 		    sa_format(&cm->remote_rtp, a, sizeof(a)));
-		media_name(name, sizeof(name), side, j + 1, "remote_rtcp");
-		field(b, name, sa_family(&cm->remote_rtcp) == AF_UNSPEC ? "" :
+		store_media_name(name, sizeof(name), side, j + 1, "remote_rtcp");
+		store_field(b, name, sa_family(&cm->remote_rtcp) == AF_UNSPEC ? "" :
 		    sa_format(&cm->remote_rtcp, a, sizeof(a)));
-		media_name(name, sizeof(name), side, j + 1, "direction");
-		field(b, name, cm->sends && cm->receives ? "sendrecv" : cm->sends ? "sendonly" :
+		store_media_name(name, sizeof(name), side, j + 1, "direction");
+		store_field(b, name, cm->sends && cm->receives ? "sendrecv" : cm->sends ? "sendonly" :
 		    cm->receives ? "recvonly" : "inactive");
-		media_name(name, sizeof(name), side, j + 1, "rtcp_mux");
-		field(b, name, cm->rtcp_mux ? "yes" : "no");
-		media_name(name, sizeof(name), side, j + 1, "suite");
-		field(b, name, sdp_proto_is_secure(cm->proto) && cm->have_our_key ?
+		store_media_name(name, sizeof(name), side, j + 1, "rtcp_mux");
+		store_field(b, name, cm->rtcp_mux ? "yes" : "no");
+		store_media_name(name, sizeof(name), side, j + 1, "suite");
+		store_field(b, name, sdp_proto_is_secure(cm->proto) && cm->have_our_key ?
 		    crypto_suite_name(cm->ours.key.suite) : "none");
 		if (cm->have_peer_key && cm->peer.key.suite != cm->ours.key.suite) {
 			opt |= CALL_STORED_RXSUITE;
-			media_name(name, sizeof(name), side, j + 1, "rx_suite");
-			field(b, name, crypto_suite_name(cm->peer.key.suite));
+			store_media_name(name, sizeof(name), side, j + 1, "rx_suite");
+			store_field(b, name, crypto_suite_name(cm->peer.key.suite));
 		}
 		/* Redis is on the trusted side (DESIGN.md): a restarted mediad needs the keys. */
 		if (cm->have_peer_key) {
 			opt |= CALL_STORED_RXKEY;
-			media_name(name, sizeof(name), side, j + 1, "rx_key");
-			field_key(b, name, &cm->peer.key);
-			media_name(name, sizeof(name), side, j + 1, "rx_tag");
+			store_media_name(name, sizeof(name), side, j + 1, "rx_key");
+			store_field_key(b, name, &cm->peer.key);
+			store_media_name(name, sizeof(name), side, j + 1, "rx_tag");
 			snprintf(val, sizeof(val), "%u", cm->peer.tag);
-			field(b, name, val);
+			store_field(b, name, val);
 		}
 		if (cm->have_our_key) {
 			opt |= CALL_STORED_TXKEY;
-			media_name(name, sizeof(name), side, j + 1, "tx_key");
-			field_key(b, name, &cm->ours.key);
-			media_name(name, sizeof(name), side, j + 1, "tx_tag");
+			store_media_name(name, sizeof(name), side, j + 1, "tx_key");
+			store_field_key(b, name, &cm->ours.key);
+			store_media_name(name, sizeof(name), side, j + 1, "tx_tag");
 			snprintf(val, sizeof(val), "%u", cm->ours.tag);
-			field(b, name, val);
+			store_field(b, name, val);
+		}
+		/* The indexes go with the keys in one HSET: a re-key's fresh state replaces
+		 * the old session's at once. */
+		if (media_has_index(cm) && j < MEDIAD_MAX_MEDIA) {
+			opt |= CALL_STORED_INDEX;
+			call_index_read(c, i, j, &st->idx[i][j]);
+			index_fields(b, side, j, &st->idx[i][j]);
 		}
 		if (j < MEDIAD_MAX_MEDIA)
 			st->opt[i][j] = opt;
@@ -257,7 +184,7 @@ static void
 stale_names(struct argv_buf *b, char side, unsigned j, const char *const *suffix)
 {
 	for (; *suffix != NULL; suffix++)
-		arg_addf(b, "%c_m%u_%s", side, j + 1, *suffix);
+		store_arg_addf(b, "%c_m%u_%s", side, j + 1, *suffix);
 }
 
 /*
@@ -273,6 +200,7 @@ stale_fields(struct argv_buf *b, const struct call_stored *old, const struct cal
 	static const char *const rxsuite[] = { "rx_suite", NULL };
 	static const char *const rxkey[] = { "rx_key", "rx_tag", NULL };
 	static const char *const txkey[] = { "tx_key", "tx_tag", NULL };
+	static const char *const index[] = { "rx_index", "tx_index", NULL };
 	int before = b->argc;
 	unsigned i, j;
 
@@ -283,13 +211,13 @@ stale_fields(struct argv_buf *b, const struct call_stored *old, const struct cal
 		if (!old->side[i])
 			continue;
 		if (gone) {
-			arg_addf(b, "%c_tag", side);
-			arg_addf(b, "%c_interface", side);
+			store_arg_addf(b, "%c_tag", side);
+			store_arg_addf(b, "%c_interface", side);
 		}
 		if (old->label[i] && (gone || !nw->label[i]))
-			arg_addf(b, "%c_label", side);
+			store_arg_addf(b, "%c_label", side);
 		if (old->via[i] && (gone || !nw->via[i]))
-			arg_addf(b, "%c_via_branch", side);
+			store_arg_addf(b, "%c_via_branch", side);
 		for (j = 0; j < old->nmedia[i] && j < MEDIAD_MAX_MEDIA; j++) {
 			bool all = gone || j >= nw->nmedia[i];
 			uint8_t drop = all ? old->opt[i][j] : (uint8_t)(old->opt[i][j] &
@@ -305,6 +233,8 @@ stale_fields(struct argv_buf *b, const struct call_stored *old, const struct cal
 				stale_names(b, side, j, rxkey);
 			if (drop & CALL_STORED_TXKEY)
 				stale_names(b, side, j, txkey);
+			if (drop & CALL_STORED_INDEX)
+				stale_names(b, side, j, index);
 		}
 	}
 	return b->argc - before;
@@ -331,22 +261,23 @@ call_store_write(struct call_store *s, struct call *c)
 	if (asprintf(&key, "sbc:media:%s", c->call_id) < 0)
 		return;
 	memset(&nw, 0, sizeof(nw));
-	argv_reset(b);
-	argv_reset(h);
-	arg_add(b, "HSET", 4);
-	arg_add(b, key, strlen(key));
-	field(b, "call_id", c->call_id);
-	field(b, "owner", s->md->cfg.id);
-	field(b, "state", call_state_name(c->state));
-	arg_add(b, "created", 7);
-	arg_addf(b, "%lld", (long long)c->created);
-	arg_add(b, "last_signal", 11);
-	arg_addf(b, "%lld", (long long)c->last_signal);
-	arg_add(b, "version", 7);
-	arg_add(b, "1", 1);
+	store_argv_reset(b);
+	store_argv_reset(h);
+	store_arg_add(b, "HSET", 4);
+	store_arg_add(b, key, strlen(key));
+	store_field(b, "call_id", c->call_id);
+	store_field(b, "owner", s->md->cfg.id);
+	store_field(b, "state", call_state_name(c->state));
+	store_arg_add(b, "created", 7);
+	store_arg_addf(b, "%lld", (long long)c->created);
+	store_arg_add(b, "last_signal", 11);
+	store_arg_addf(b, "%lld", (long long)c->last_signal);
+	store_arg_add(b, "version", 7);
+	store_arg_add(b, "1", 1);
+	c->stored.idx_ms = nw.idx_ms = time_mono_ms();
 	for (i = 0; i < 2; i++)
 		if (c->mono[i] != NULL)
-			leg_fields(b, c->mono[i], i == 0 ? 'a' : 'b', &nw);
+			leg_fields(b, c, i, &nw);
 	if (b->overflow) {
 		log_warnx("redis_write_skipped reason=record-too-large");
 		c->stored.valid = false;
@@ -354,8 +285,8 @@ call_store_write(struct call_store *s, struct call *c)
 	}
 	if (!full) {
 		/* HSET overwrites: only fields the new state no longer has need removing. */
-		arg_add(h, "HDEL", 4);
-		arg_add(h, key, strlen(key));
+		store_arg_add(h, "HDEL", 4);
+		store_arg_add(h, key, strlen(key));
 		nstale = stale_fields(h, &c->stored, &nw);
 		if (h->overflow)
 			full = true;
@@ -366,9 +297,9 @@ call_store_write(struct call_store *s, struct call *c)
 		size_t ml[1] = { 5 };
 
 		if (full) {
-			argv_reset(h);
-			arg_add(h, "DEL", 3);
-			arg_add(h, key, strlen(key));
+			store_argv_reset(h);
+			store_arg_add(h, "DEL", 3);
+			store_arg_add(h, key, strlen(key));
 		}
 		ok = redis_cmd_argv(s->r, write_done, s, 1, mv, ml) == 0;
 		metric_inc(ok ? s->md->ctr.redis_writes : s->md->ctr.redis_write_failures);
@@ -376,14 +307,14 @@ call_store_write(struct call_store *s, struct call *c)
 	}
 	/* No stale field: HSET and EXPIRE go out pipelined, the key keeps its TTL meanwhile. */
 	ok = send_argv(s, b) == 0 && ok;
-	argv_reset(b);
-	arg_add(b, "EXPIRE", 6);
-	arg_add(b, key, strlen(key));
-	arg_addf(b, "%u", s->md->cfg.media_ttl_s);
+	store_argv_reset(b);
+	store_arg_add(b, "EXPIRE", 6);
+	store_arg_add(b, key, strlen(key));
+	store_arg_addf(b, "%u", s->md->cfg.media_ttl_s);
 	ok = send_argv(s, b) == 0 && ok;
 	if (full || nstale > 0) {
-		argv_reset(b);
-		arg_add(b, "EXEC", 4);
+		store_argv_reset(b);
+		store_arg_add(b, "EXEC", 4);
 		ok = send_argv(s, b) == 0 && ok;
 	}
 	if (ok) {
@@ -393,8 +324,59 @@ call_store_write(struct call_store *s, struct call *c)
 		c->stored.valid = false;
 	}
  out:
-	argv_reset(b);
-	argv_reset(h);
+	store_argv_reset(b);
+	store_argv_reset(h);
+	free(key);
+}
+
+void
+call_store_write_index(struct call_store *s, struct call *c)
+{
+	struct argv_buf *b = &s->argv;
+	struct relay_srtp_state idx[2][MEDIAD_MAX_MEDIA];
+	char *key = NULL;
+	unsigned i, j;
+	bool ok;
+
+	if (!c->stored.valid) {
+		call_store_write(s, c);
+		return;
+	}
+	if (!s->connected || s->r == NULL || asprintf(&key, "sbc:media:%s", c->call_id) < 0)
+		return;
+	store_argv_reset(b);
+	store_arg_add(b, "HSET", 4);
+	store_arg_add(b, key, strlen(key));
+	/* Exactly the index fields the last whole write made: no stale field appears. */
+	for (i = 0; i < 2; i++) {
+		for (j = 0; c->mono[i] != NULL && j < c->stored.nmedia[i] &&
+		    j < MEDIAD_MAX_MEDIA; j++) {
+			if (!(c->stored.opt[i][j] & CALL_STORED_INDEX))
+				continue;
+			call_index_read(c, i, j, &idx[i][j]);
+			index_fields(b, i == 0 ? 'a' : 'b', j, &idx[i][j]);
+		}
+	}
+	c->stored.idx_ms = time_mono_ms();
+	if (b->argc <= 2 || b->overflow)
+		goto out;
+	ok = send_argv(s, b) == 0;
+	/* The key may have expired meanwhile: a hash with only these fields expires too. */
+	store_argv_reset(b);
+	store_arg_add(b, "EXPIRE", 6);
+	store_arg_add(b, key, strlen(key));
+	store_arg_addf(b, "%u", s->md->cfg.media_ttl_s);
+	ok = send_argv(s, b) == 0 && ok;
+	if (!ok) {
+		c->stored.valid = false;
+		goto out;
+	}
+	for (i = 0; i < 2; i++)
+		for (j = 0; j < c->stored.nmedia[i] && j < MEDIAD_MAX_MEDIA; j++)
+			if (c->stored.opt[i][j] & CALL_STORED_INDEX)
+				c->stored.idx[i][j] = idx[i][j];
+ out:
+	store_argv_reset(b);
 	free(key);
 }
 
@@ -452,7 +434,7 @@ registration_write(struct call_store *s)
 	if (!s->connected || s->r == NULL)
 		return;
 	b = &s->argv;
-	argv_reset(b);
+	store_argv_reset(b);
 	snprintf(key, sizeof(key), "sbc:mediad:%s", md->cfg.id);
 	ifs[0] = '\0';
 	for (i = 0; i < md->cfg.niface; i++) {
@@ -467,44 +449,44 @@ registration_write(struct call_store *s)
 			break;
 		off += (size_t)n;
 	}
-	arg_add(b, "HSET", 4);
-	arg_add(b, key, strlen(key));
-	field(b, "id", md->cfg.id);
+	store_arg_add(b, "HSET", 4);
+	store_arg_add(b, key, strlen(key));
+	store_field(b, "id", md->cfg.id);
 	if (sa_family(&md->ng_addr) != AF_UNSPEC)
-		field(b, "ng", sa_format(&md->ng_addr, a, sizeof(a)));
-	field(b, "interfaces", ifs);
-	arg_add(b, "calls", 5);
-	arg_addf(b, "%zu", md->calls.count);
+		store_field(b, "ng", sa_format(&md->ng_addr, a, sizeof(a)));
+	store_field(b, "interfaces", ifs);
+	store_arg_add(b, "calls", 5);
+	store_arg_addf(b, "%zu", md->calls.count);
 	/* load: percent of port pairs in use, what limits new calls first */
-	arg_add(b, "load", 4);
-	arg_addf(b, "%u", size ? (in_use * 100u) / size : 0);
-	arg_add(b, "ports_in_use", 12);
-	arg_addf(b, "%u", in_use);
-	arg_add(b, "ports_total", 11);
-	arg_addf(b, "%u", size);
-	arg_add(b, "max_sessions", 12);
-	arg_addf(b, "%u", md->cfg.max_sessions);
-	arg_add(b, "started", 7);
-	arg_addf(b, "%lld", (long long)md->started);
-	arg_add(b, "updated", 7);
-	arg_addf(b, "%lld", (long long)time_wall_s());
+	store_arg_add(b, "load", 4);
+	store_arg_addf(b, "%u", size ? (in_use * 100u) / size : 0);
+	store_arg_add(b, "ports_in_use", 12);
+	store_arg_addf(b, "%u", in_use);
+	store_arg_add(b, "ports_total", 11);
+	store_arg_addf(b, "%u", size);
+	store_arg_add(b, "max_sessions", 12);
+	store_arg_addf(b, "%u", md->cfg.max_sessions);
+	store_arg_add(b, "started", 7);
+	store_arg_addf(b, "%lld", (long long)md->started);
+	store_arg_add(b, "updated", 7);
+	store_arg_addf(b, "%lld", (long long)time_wall_s());
 	send_argv(s, b);
-	argv_reset(b);
-	arg_add(b, "EXPIRE", 6);
-	arg_add(b, key, strlen(key));
-	arg_addf(b, "%u", md->cfg.reg_ttl_s);
+	store_argv_reset(b);
+	store_arg_add(b, "EXPIRE", 6);
+	store_arg_add(b, key, strlen(key));
+	store_arg_addf(b, "%u", md->cfg.reg_ttl_s);
 	send_argv(s, b);
-	argv_reset(b);
+	store_argv_reset(b);
 	/*
 	 * The index sigproxy reads: one small set instead of a SCAN over every call
 	 * record. The TTL'd hash stays the proof of life; sigproxy drops ids whose hash
 	 * expired.
 	 */
-	arg_add(b, "SADD", 4);
-	arg_add(b, SBC_KEY_MEDIADS, strlen(SBC_KEY_MEDIADS));
-	arg_add(b, md->cfg.id, strlen(md->cfg.id));
+	store_arg_add(b, "SADD", 4);
+	store_arg_add(b, SBC_KEY_MEDIADS, strlen(SBC_KEY_MEDIADS));
+	store_arg_add(b, md->cfg.id, strlen(md->cfg.id));
 	send_argv(s, b);
-	argv_reset(b);
+	store_argv_reset(b);
 }
 
 static void

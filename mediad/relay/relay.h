@@ -42,6 +42,16 @@ enum relay_latch {
 	RELAY_LATCH_SIGNALLED_IP,
 };
 
+/*
+ * The SRTP indexes of one leg (srtp.h, struct srtp_ctx_ssrc_state): what a restarted
+ * mediad needs to continue the leg's SRTP and SRTCP exactly.
+ */
+struct relay_srtp_state {
+	unsigned nrx, ntx;
+	struct srtp_ctx_ssrc_state rx[SRTP_CTX_MAX_SSRC];  /* the party's streams (unprotect) */
+	struct srtp_ctx_ssrc_state tx[SRTP_CTX_MAX_SSRC];  /* ours towards it (protect) */
+};
+
 struct relay_leg_cfg {
 	/*
 	 * Bound non-blocking UDP sockets from the port pool; ownership passes to the
@@ -75,6 +85,12 @@ struct relay_leg_cfg {
 	 * other source address+port (RELAY_DROP_SOURCE) instead of forwarding them.
 	 */
 	bool strict_source;
+	/*
+	 * A restored call's indexes from the previous process (srtp_ctx_resume): used by
+	 * relay_media_create on an SRTP leg, ignored by relay_media_update (a changed key
+	 * starts a fresh session; an unchanged one keeps its context).
+	 */
+	struct relay_srtp_state resume;
 };
 
 /* Why a packet was not forwarded. Drops are counted on the stream where the packet arrived. */
@@ -164,6 +180,13 @@ void relay_media_destroy_stats(struct relay_media *m, struct relay_media_stats *
 void relay_media_stats(const struct relay_media *m, struct relay_media_stats *out);
 
 /* ---- relay_media.c ---- */
+
+/*
+ * The SRTP indexes leg (enum relay_leg_id) of m has published (zeroed on a plain leg).
+ * For the control thread: reads the workers' atomics, no round trip, no allocation.
+ */
+void relay_media_srtp_state(const struct relay_media *m, unsigned leg,
+    struct relay_srtp_state *out);
 
 /*
  * time_mono_ms() of the newest packet that arrived on any stream of m (0 = none),

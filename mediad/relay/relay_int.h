@@ -95,6 +95,9 @@ struct relay_pass {
 /* Creates an inbound (rx) or outbound context for key with CRYPTO_PARAM_* flags; 0 or errno. */
 int relay_srtp_ctx_new(struct srtp_ctx **cp, const struct crypto_key *k, unsigned flags, bool rx);
 void relay_srtp_ctx_free(struct srtp_ctx *c);
+/* Resumes n SSRC states in a fresh context (rx: inbound); failures are logged, not fatal. */
+void relay_srtp_ctx_resume(struct srtp_ctx *c, const struct srtp_ctx_ssrc_state *st,
+    unsigned n, bool rx);
 enum crypto_suite relay_srtp_ctx_suite(const struct srtp_ctx *c);
 /* Unprotects in place; -1 on success (*len updated), else an enum relay_drop. */
 int relay_srtp_unprotect(struct srtp_ctx *c, uint8_t *buf, size_t *len, bool rtcp);

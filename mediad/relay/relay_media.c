@@ -125,6 +125,12 @@ relay_media_new(struct relay_media **mp, const struct relay_leg_cfg *a,
 		err = leg_contexts(&l->cfg, &l->rx, &l->tx);
 		if (err)
 			goto out;
+		/* Before any packet: a restored call continues where the old process was. */
+		if (l->cfg.srtp) {
+			relay_srtp_ctx_resume(l->rx, l->cfg.resume.rx, l->cfg.resume.nrx, true);
+			relay_srtp_ctx_resume(l->tx, l->cfg.resume.tx, l->cfg.resume.ntx, false);
+		}
+		memset(&l->cfg.resume, 0, sizeof(l->cfg.resume));
 		relay_leg_reset_dest(l);
 	}
 	/* Take the fds last so that a failure leaves them with the caller. */
@@ -165,6 +171,20 @@ relay_media_free(struct relay_media *m)
 	}
 	explicit_bzero(m, sizeof(*m));
 	free(m);
+}
+
+void
+relay_media_srtp_state(const struct relay_media *m, unsigned leg, struct relay_srtp_state *out)
+{
+	const struct relay_leg *l;
+
+	memset(out, 0, sizeof(*out));
+	if (m == NULL || leg >= RELAY_LEG_COUNT)
+		return;
+	/* The contexts change only in commands the control thread itself waits for. */
+	l = &m->leg[leg];
+	out->nrx = srtp_ctx_state_get(l->rx, out->rx, SRTP_CTX_MAX_SSRC);
+	out->ntx = srtp_ctx_state_get(l->tx, out->tx, SRTP_CTX_MAX_SSRC);
 }
 
 uint64_t

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /* The relay's thin adapter over srtp_ctx: contexts from leg configs, errors mapped to drop reasons. */
 #include <errno.h>
+#include <string.h>
 
 #include "relay_int.h"
 
@@ -14,6 +15,23 @@ relay_srtp_ctx_new(struct srtp_ctx **cp, const struct crypto_key *k, unsigned fl
 
 	return srtp_ctx_create(cp, k->suite, k,
 	    rx ? SRTP_CTX_INBOUND : SRTP_CTX_OUTBOUND, &opts);
+}
+
+void
+relay_srtp_ctx_resume(struct srtp_ctx *c, const struct srtp_ctx_ssrc_state *st, unsigned n,
+    bool rx)
+{
+	unsigned i;
+	int err;
+
+	for (i = 0; i < n && i < SRTP_CTX_MAX_SSRC; i++) {
+		err = srtp_ctx_resume(c, &st[i]);
+		/* A refused SRTCP resume leaves that SSRC's SRTCP blocked: never reused. */
+		if (err)
+			log_warnx("srtp_resume_failed dir=%s ssrc=0x%08x error=%d (%s)",
+			    rx ? "rx" : "tx", st[i].ssrc, err, err == EOVERFLOW ?
+			    "SRTCP index too high: this SSRC's SRTCP is dropped" : strerror(err));
+	}
 }
 
 void

@@ -137,16 +137,69 @@ int srtp_ctx_unprotect_rtcp(struct srtp_ctx *ctx, uint8_t *buf, size_t *lenp);
 
 /*
  * Rollover counter (RFC 3711 ROC) of the RTP stream with this SSRC (host
- * order), so a restarted mediad can continue a call's SRTP streams from
- * the state it saved.  srtp_ctx_roc_get: 0 and *rocp, or ENOENT if no
- * packet of that SSRC was processed yet.  srtp_ctx_roc_set: only before
- * the context processes that SSRC (a freshly created one); the first
- * packet's index is then taken as roc:seq.  0, EEXIST (SSRC already
- * seen), ENOMEM, EIO.  Not for the packet path (it may allocate); SRTCP
- * indexes cannot be restored through libsrtp's API.
+ * order).  srtp_ctx_roc_get: 0 and *rocp, or ENOENT if no packet of that
+ * SSRC was processed yet.  srtp_ctx_roc_set: only before the context
+ * processes that SSRC (a freshly created one); the first packet's index is
+ * then taken as roc:seq.  0, EEXIST (SSRC already seen), ENOMEM, EIO.  Not
+ * for the packet path (it may allocate).  (srtp_track.c)
  */
 int srtp_ctx_roc_get(struct srtp_ctx *ctx, uint32_t ssrc, uint32_t *rocp);
 int srtp_ctx_roc_set(struct srtp_ctx *ctx, uint32_t ssrc, uint32_t roc);
+
+/* ---- srtp_track.c: per-SSRC indexes, published for a store and resumed after a restart ---- */
+
+/* SSRCs a context tracks; a further one takes the slot idle longest. */
+#define SRTP_CTX_MAX_SSRC		4
+/* srtp_ctx_events() moves each time an SRTCP index crosses a multiple of this. */
+#define SRTP_CTX_RTCP_STEP		64
+/*
+ * A resumed outbound SRTCP index starts this far above the stored one: more than the
+ * reports that can go out between two stores (one step plus what is sent while the
+ * store is written; README "Crash-safe media state").
+ */
+#define SRTP_CTX_RESUME_RTCP_MARGIN	256
+/* Largest resumed outbound SRTCP index (indexes are skipped one protect each, ~1 us). */
+#define SRTP_CTX_RESUME_RTCP_MAX	(1u << 20)
+
+/* What a restarted process needs to continue one SSRC of a context exactly. */
+struct srtp_ctx_ssrc_state {
+	uint32_t ssrc;
+	bool have_rtp;
+	uint32_t roc;		/* rollover counter of the highest RTP index */
+	uint16_t seq;		/* sequence number of the highest RTP index */
+	bool have_rtcp;
+	uint32_t rtcp_index;	/* highest SRTCP index sent (outbound) or accepted (inbound) */
+};
+
+/*
+ * Copies the state of up to max tracked SSRCs into out; returns how many. Any thread,
+ * while the packet functions run: reads only what the packet path published (atomics,
+ * no lock, no allocation). The context must stay alive meanwhile.
+ */
+unsigned srtp_ctx_state_get(const struct srtp_ctx *ctx, struct srtp_ctx_ssrc_state *out,
+    unsigned max);
+
+/*
+ * Continues st's SSRC in a fresh context, before any packet of that SSRC (not on the
+ * packet path: it allocates, and an outbound one protects throw-away reports).
+ *  - RTP: the first packet's ROC is the one that puts its index closest to the stored
+ *    highest one (RFC 3711 estimate: a wrap since the store is followed); packets at or
+ *    below the stored index are refused (EALREADY): outbound that would reuse
+ *    keystream, inbound it is a replay the fresh window cannot see.
+ *  - SRTCP outbound: the index continues at rtcp_index + SRTP_CTX_RESUME_RTCP_MARGIN,
+ *    above anything sent before. Beyond SRTP_CTX_RESUME_RTCP_MAX this SSRC's SRTCP is
+ *    refused instead (EOVERFLOW): no keystream is ever reused.
+ *  - SRTCP inbound: indexes at or below rtcp_index are refused; the window starts fresh.
+ * Returns 0, EINVAL, EEXIST (SSRC already seen or resumed), EOVERFLOW, ENOMEM, EIO.
+ */
+int srtp_ctx_resume(struct srtp_ctx *ctx, const struct srtp_ctx_ssrc_state *st);
+
+/*
+ * A process-wide counter that moves when a context starts tracking an SSRC, a ROC
+ * changes or an SRTCP index crosses SRTP_CTX_RTCP_STEP: a store polls it to write
+ * soon what must not be lost, without being told from the packet path.
+ */
+uint64_t srtp_ctx_events(void);
 
 /* Bytes protect adds to an RTP (rtcp == 0) or RTCP (rtcp != 0) packet. */
 size_t srtp_ctx_trailer_len(const struct srtp_ctx *ctx, int rtcp);

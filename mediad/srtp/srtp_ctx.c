@@ -9,22 +9,12 @@
 #include <srtp2/srtp.h>
 
 #include "compiler.h"
-#include "srtp.h"
+#include "srtp_ctx_int.h"
 
 #define RTP_HDR_LEN	12
 #define RTCP_HDR_LEN	8
 #define SRTCP_INDEX_LEN	4	/* E flag + 31-bit index appended to SRTCP */
 #define PKT_MAX_LEN	65535	/* a UDP payload; keeps libsrtp's int lengths safe */
-
-struct srtp_ctx {
-	srtp_t session;		/* owned; libsrtp session with one any-SSRC template */
-	srtp_policy_t policy;	/* as created; key points at key below (roc_set) */
-	unsigned char key[CRYPTO_MAX_KEY_SALT];	/* master key + salt; wiped on destroy */
-	enum crypto_suite suite;
-	enum srtp_ctx_dir dir;
-	size_t rtp_trailer;	/* bytes protect appends to RTP */
-	size_t rtcp_trailer;	/* bytes protect appends to RTCP (index word + tag) */
-};
 
 static int
 ctx_set_policy(srtp_policy_t *p, enum crypto_suite suite)
@@ -130,6 +120,8 @@ srtp_ctx_create(struct srtp_ctx **ctxp, enum crypto_suite suite,
 	ctx->rtp_trailer = (p.rtp.sec_serv & sec_serv_auth) || info->aead ?
 	    info->rtp_auth_tag_len : 0;
 	ctx->rtcp_trailer = SRTCP_INDEX_LEN + info->rtcp_auth_tag_len;
+	ctx->rtcp_tag = info->rtcp_auth_tag_len;
+	ctx->aead = info->aead;
 	switch (srtp_create(&ctx->session, &p)) {
 	case srtp_err_status_ok:
 		break;
@@ -227,6 +219,8 @@ ctx_rtcp_check(const uint8_t *buf, size_t len)
 int
 srtp_ctx_protect_rtp(struct srtp_ctx *ctx, uint8_t *buf, size_t *lenp, size_t cap)
 {
+	struct srtp_track *t;
+	uint64_t idx;
 	size_t hlen;
 	int len, err;
 
@@ -238,10 +232,14 @@ srtp_ctx_protect_rtp(struct srtp_ctx *ctx, uint8_t *buf, size_t *lenp, size_t ca
 		return err;
 	if (unlikely(cap < *lenp || cap - *lenp < ctx->rtp_trailer))
 		return ENOSPC;
+	err = srtp_track_rtp_pre(ctx, buf, &t, &idx);
+	if (err)
+		return err;
 	len = (int)*lenp;
 	err = ctx_errno(srtp_protect(ctx->session, buf, &len));
 	if (err)
 		return err;
+	srtp_track_rtp_post(ctx, buf, t, idx);
 	*lenp = (size_t)len;
 	return 0;
 }
@@ -249,6 +247,8 @@ srtp_ctx_protect_rtp(struct srtp_ctx *ctx, uint8_t *buf, size_t *lenp, size_t ca
 int
 srtp_ctx_unprotect_rtp(struct srtp_ctx *ctx, uint8_t *buf, size_t *lenp)
 {
+	struct srtp_track *t;
+	uint64_t idx;
 	size_t hlen;
 	int len, err;
 
@@ -260,10 +260,14 @@ srtp_ctx_unprotect_rtp(struct srtp_ctx *ctx, uint8_t *buf, size_t *lenp)
 		return err;
 	if (unlikely(*lenp - hlen < ctx->rtp_trailer))
 		return EINVAL;
+	err = srtp_track_rtp_pre(ctx, buf, &t, &idx);
+	if (err)
+		return err;
 	len = (int)*lenp;
 	err = ctx_errno(srtp_unprotect(ctx->session, buf, &len));
 	if (err)
 		return err;
+	srtp_track_rtp_post(ctx, buf, t, idx);
 	*lenp = (size_t)len;
 	return 0;
 }
@@ -271,6 +275,7 @@ srtp_ctx_unprotect_rtp(struct srtp_ctx *ctx, uint8_t *buf, size_t *lenp)
 int
 srtp_ctx_protect_rtcp(struct srtp_ctx *ctx, uint8_t *buf, size_t *lenp, size_t cap)
 {
+	struct srtp_track *t;
 	int len, err;
 
 	if (unlikely(ctx == NULL || buf == NULL || lenp == NULL ||
@@ -281,10 +286,14 @@ srtp_ctx_protect_rtcp(struct srtp_ctx *ctx, uint8_t *buf, size_t *lenp, size_t c
 		return err;
 	if (unlikely(cap < *lenp || cap - *lenp < ctx->rtcp_trailer))
 		return ENOSPC;
+	err = srtp_track_rtcp_pre(ctx, buf, *lenp, &t);
+	if (err)
+		return err;
 	len = (int)*lenp;
 	err = ctx_errno(srtp_protect_rtcp(ctx->session, buf, &len));
 	if (err)
 		return err;
+	srtp_track_rtcp_post(ctx, buf, t, srtp_track_rtcp_index(ctx, buf, (size_t)len));
 	*lenp = (size_t)len;
 	return 0;
 }
@@ -292,6 +301,8 @@ srtp_ctx_protect_rtcp(struct srtp_ctx *ctx, uint8_t *buf, size_t *lenp, size_t c
 int
 srtp_ctx_unprotect_rtcp(struct srtp_ctx *ctx, uint8_t *buf, size_t *lenp)
 {
+	struct srtp_track *t;
+	int64_t idx;
 	int len, err;
 
 	if (unlikely(ctx == NULL || buf == NULL || lenp == NULL ||
@@ -302,55 +313,17 @@ srtp_ctx_unprotect_rtcp(struct srtp_ctx *ctx, uint8_t *buf, size_t *lenp)
 		return err;
 	if (unlikely(*lenp < RTCP_HDR_LEN + ctx->rtcp_trailer))
 		return EINVAL;
+	err = srtp_track_rtcp_pre(ctx, buf, *lenp, &t);
+	if (err)
+		return err;
+	/* The index sits in the packet's trailer, which unprotect strips: read it first. */
+	idx = srtp_track_rtcp_index(ctx, buf, *lenp);
 	len = (int)*lenp;
 	err = ctx_errno(srtp_unprotect_rtcp(ctx->session, buf, &len));
 	if (err)
 		return err;
+	srtp_track_rtcp_post(ctx, buf, t, idx);
 	*lenp = (size_t)len;
-	return 0;
-}
-
-int
-srtp_ctx_roc_get(struct srtp_ctx *ctx, uint32_t ssrc, uint32_t *rocp)
-{
-	uint32_t roc;
-
-	if (ctx == NULL || rocp == NULL)
-		return EINVAL;
-	if (srtp_get_stream_roc(ctx->session, ssrc, &roc) != srtp_err_status_ok)
-		return ENOENT;
-	*rocp = roc;
-	return 0;
-}
-
-int
-srtp_ctx_roc_set(struct srtp_ctx *ctx, uint32_t ssrc, uint32_t roc)
-{
-	srtp_policy_t p;
-	uint32_t cur;
-
-	if (ctx == NULL)
-		return EINVAL;
-	if (srtp_get_stream_roc(ctx->session, ssrc, &cur) == srtp_err_status_ok)
-		return EEXIST;
-	/*
-	 * The any-SSRC template only becomes a stream at the first packet;
-	 * a stream of our own for this SSRC can carry the ROC before that.
-	 */
-	p = ctx->policy;
-	p.ssrc.type = ssrc_specific;
-	p.ssrc.value = ssrc;
-	p.next = NULL;
-	switch (srtp_add_stream(ctx->session, &p)) {
-	case srtp_err_status_ok:
-		break;
-	case srtp_err_status_alloc_fail:
-		return ENOMEM;
-	default:
-		return EIO;
-	}
-	if (srtp_set_stream_roc(ctx->session, ssrc, roc) != srtp_err_status_ok)
-		return EIO;
 	return 0;
 }
 
