@@ -524,10 +524,10 @@ state_changed(enum redis_state st, const char *reason, void *arg)
 	} else {
 		if (s->connected)
 			log_warnx("redis_lost server=%s reason=\"%s\" (calls keep flowing; new "
-			    "records wait; reconnecting)", peer, reason != NULL ? reason : "?");
+			    "records wait; reconnecting)", peer, LOG_ESC(reason));
 		else if (!s->was_connected)
 			log_warnx("redis_unavailable server=%s reason=\"%s\" (retrying)", peer,
-			    reason != NULL ? reason : "?");
+			    LOG_ESC(reason));
 		s->connected = false;
 		/* What reaches Redis from now on is unknown: next writes rewrite whole hashes. */
 		for (c = s->md->calls.head; c != NULL; c = c->next)

@@ -86,10 +86,11 @@ dialog_write_end(struct sp *sp, int argc, const char **argv, const size_t *lens)
 
 	err = redis_backlog_send(sp->redis_backlog, sp->redis, argc, argv, lens);
 	if (err == EAGAIN && strcmp(argv[0], "HSET") == 0)
-		log_info("dialog_end_kept key=%s (written when Redis is back)", argv[1]);
+		log_info("dialog_end_kept key=%s (written when Redis is back)",
+		    LOG_ESCW(argv[1]));
 	else if ((err == ENOBUFS || err == ENOMEM) && log_ratelimit_ok(&rl, time_mono_ms()))
 		log_warnx("dialog_write_dropped key=%s reason=%s (%llu suppressed so far; raise "
-		    "[redis] pending_max)", argv[1], err == ENOBUFS ? "backlog-full" :
+		    "[redis] pending_max)", LOG_ESCW(argv[1]), err == ENOBUFS ? "backlog-full" :
 		    "out-of-memory", rl.suppressed);
 }
 
@@ -160,7 +161,8 @@ dialog_write(struct sp *sp, struct sp_call *c)
 	} else if (redis_cmd_argv(sp->redis, NULL, NULL, n, argv, lens)) {
 		/* the reconnect's dialog_resync writes it whole */
 		c->stored_conn = 0;
-		log_warnx("dialog_write_deferred key=%s (rewritten when Redis is back)", key);
+		log_warnx("dialog_write_deferred key=%s (rewritten when Redis is back)",
+		    LOG_ESCW(key));
 	} else if (whole) {
 		c->stored_conn = rs.connects;
 	}
