@@ -65,27 +65,11 @@ static const struct metrics_def mediad_counter_defs[] = {
 	{ NULL, 0, NULL, NULL, 0 },
 };
 
-static uint64_t
-read_redis_up(const void *base)
-{
-	const struct mediad *md = base;
-
-	return md->store != NULL && call_store_connected(md->store);
-}
-
-/* What the daemon holds now, read at each scrape. */
-static const struct metrics_read_def mediad_gauge_defs[] = {
-	{ "mediad_redis_up", NULL, "1 when Redis is connected", read_redis_up },
-	{ NULL, NULL, NULL, NULL },
-};
-
 int
 mediad_counters_register(struct mediad *md)
 {
 	int err;
 
 	err = metrics_register_table(md->metrics, mediad_counter_defs, &md->ctr);
-	if (err == 0)
-		err = metrics_register_read_table(md->metrics, mediad_gauge_defs, md);
 	return err;
 }

@@ -12,6 +12,8 @@
 #include "dialog.h"
 #include "health.h"
 #include "log.h"
+#include "redis_backlog.h"
+#include "redis_metrics.h"
 #include "media.h"
 #include "notify.h"
 #include "sigproxy.h"
@@ -20,27 +22,35 @@
 #include "txn.h"
 
 /*
- * Redis comes and goes: one warning when it cannot be reached (at start, or lost later),
- * silence while the reconnects keep failing, one line when it is back.
+ * Redis came or went. Gone: one warning (at start "unreachable", later "lost"; the
+ * reconnects that fail again stay silent), and new calls get 503 from now on
+ * (invite_request.c asks sp_redis_up). Back: the ends kept meanwhile go out, then every
+ * call this instance knows is written whole, so a Redis that restarted empty, or a new
+ * master after a failover, holds every live dialog again and nothing that ended stays
+ * answered.
  */
 static void
 redis_state(enum redis_state st, const char *reason, void *arg)
 {
 	struct sp *sp = arg;
-	char where[300];
+	struct redis_backlog_stats bs;
+	char peer[SA_STRLEN + 8];
+	unsigned replayed, n;
 
-	if (sp->cfg.redis_unix[0] != '\0')
-		snprintf(where, sizeof(where), "unix:%s", sp->cfg.redis_unix);
-	else
-		snprintf(where, sizeof(where), "%s:%u", sp->cfg.redis_host, sp->cfg.redis_port);
-	if (st == REDIS_STATE_CONNECTED) {
-		log_infox("redis_connected server=%s", LOG_Q(where));
-		sp->redis_was_up = true;
-	} else if (st == REDIS_STATE_DISCONNECTED) {
+	redis_conn_peer(sp->redis, peer, sizeof(peer));
+	if (st != REDIS_STATE_CONNECTED) {
 		log_warnx("%s server=%s reason=%s retrying=yes impact=%s",
-		    sp->redis_was_up ? "redis_lost" : "redis_unreachable", LOG_Q(where),
-		    LOG_Q(reason ? reason : "unknown"), LOG_Q("new calls get 503 until it is back"));
+		    sp->redis_was_up ? "redis_lost" : "redis_unreachable", LOG_Q(peer),
+		    LOG_Q(reason ? reason : "unknown"),
+		    LOG_Q("new calls get 503 until it is back; ends kept, live dialogs rewritten then"));
+		return;
 	}
+	sp->redis_was_up = true;
+	replayed = redis_backlog_replay(sp->redis_backlog, sp->redis);
+	n = dialog_resync(sp);
+	redis_backlog_stats(sp->redis_backlog, &bs);
+	log_infox("redis_connected server=%s replayed=%u rewritten=%u dropped_total=%llu",
+	    LOG_Q(peer), replayed, n, (unsigned long long)bs.dropped);
 }
 
 static void
@@ -64,6 +74,11 @@ collect(struct evbuffer *out, void *arg)
 	    ts.acl_drops);
 	metrics_write(out, "sigproxy_tls_failures_total", "counter", "failed TLS handshakes", NULL,
 	    ts.tls_failures);
+	if (sp->redis != NULL)
+		redis_metrics_write(out, "sigproxy", sp->redis, sp->redis_backlog);
+	else
+		metrics_write(out, "sigproxy_redis_up", "gauge", "1 when Redis is connected", NULL,
+		    0);
 	health_count(sp->health, &up, &down, &unknown);
 	metrics_write(out, "sigproxy_backends", "gauge", "backends by health state",
 	    "state=\"up\"", up);
@@ -184,12 +199,6 @@ read_mediads_up(const void *base)
 }
 
 static uint64_t
-read_redis_up(const void *base)
-{
-	return sp_redis_up(base);
-}
-
-static uint64_t
 read_tls_connections(const void *base)
 {
 	const struct sp *sp = base;
@@ -213,7 +222,6 @@ static const struct metrics_read_def sp_gauge_defs[] = {
 	{ "sigproxy_mediads_registered", NULL, "mediads with a live registration in Redis",
 	  read_mediads_registered },
 	{ "sigproxy_mediads_up", NULL, "mediads usable for new calls", read_mediads_up },
-	{ "sigproxy_redis_up", NULL, "1 when Redis is connected", read_redis_up },
 	{ "sigproxy_tls_connections", NULL, "TLS connections open on TLS listeners",
 	  read_tls_connections },
 	{ NULL, NULL, NULL, NULL },
@@ -375,12 +383,16 @@ sp_start(struct sp *sp)
 		ro.unix_path = sp->cfg.redis_unix[0] ? sp->cfg.redis_unix : NULL;
 		ro.password = sp->cfg.redis_password[0] ? sp->cfg.redis_password : NULL;
 		ro.db = sp->cfg.redis_db;
+		redis_conf_opts(&sp->cfg.redis, &ro);
 		/*
 		 * Dialog records are best effort and nothing waits for them: batched, they
 		 * cost Redis and us one write and one wakeup per batch instead of per call
 		 * event (lookups, which a request waits for, are flushed at once).
 		 */
 		ro.write_delay_ms = SP_REDIS_WRITE_DELAY_MS;
+		if ((err = redis_backlog_alloc(&sp->redis_backlog, sp->base, sp->cfg.redis.pending_max,
+		    sp->cfg.redis.wait_ms)))
+			return err;
 		if ((err = redis_conn_alloc(&sp->redis, sp->base, &ro, redis_state, sp)))
 			return err;
 	}
@@ -424,11 +436,17 @@ sp_stop(struct sp *sp)
 {
 	struct event **evs[] = { &sp->sigusr1, &sp->sigterm, &sp->sigint, &sp->sighup };
 	unsigned i;
+	size_t n;
 
 	/* Redis first: its pending callbacks still find the transactions they point at */
 	if (sp->redis)
 		redis_conn_free(sp->redis);
 	sp->redis = NULL;
+	/* after the connection: its failed replies still point into the backlog */
+	if ((n = redis_backlog_free(sp->redis_backlog)) > 0)
+		log_warnx("redis_pending_lost writes=%zu (Redis did not acknowledge them before "
+		    "the stop; their records expire by TTL)", n);
+	sp->redis_backlog = NULL;
 	txn_invite_free_all(sp);
 	txn_nit_free_all(sp);
 	dialog_free_all(sp);

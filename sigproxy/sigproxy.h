@@ -80,6 +80,7 @@ struct sp {
 	struct sp_counters ctr;
 	struct sp_hists hist;
 	struct redis_conn *redis;
+	struct redis_backlog *redis_backlog;	/* ends of calls not yet acknowledged */
 	struct ng_client *ng;
 	struct mediad_pool *pool;
 	struct health *health;
