@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * sbc-test-freeze-thread TID MS: stops one thread of a running process for MS
- * milliseconds and lets it go again. The other threads keep running, which is what a
+ * milliseconds and lets it go again, printing "frozen TID T" and "thawed TID T" (T:
+ * CLOCK_MONOTONIC in ms when it happened). The other threads keep running, which is what a
  * worker stuck in a packet or a lock looks like from outside. Uses ptrace's seize and
  * interrupt, which stop only that thread (SIGSTOP would stop the whole process).
  */
@@ -13,6 +14,16 @@
 #include <sys/types.h>
 #include <sys/wait.h>
 #include <time.h>
+
+/* CLOCK_MONOTONIC in ms: the test compares it with the notification socket's times. */
+static long long
+mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
 
 int
 main(int argc, char **argv)
@@ -41,7 +52,7 @@ main(int argc, char **argv)
 		fprintf(stderr, "sbc-test-freeze-thread: waitpid: %s\n", strerror(errno));
 		return 1;
 	}
-	printf("frozen %d\n", (int)tid);
+	printf("frozen %d %lld\n", (int)tid, mono_ms());
 	fflush(stdout);
 	ts.tv_sec = ms / 1000;
 	ts.tv_nsec = (ms % 1000) * 1000000L;
@@ -51,6 +62,6 @@ main(int argc, char **argv)
 		fprintf(stderr, "sbc-test-freeze-thread: detach: %s\n", strerror(errno));
 		return 1;
 	}
-	printf("thawed %d\n", (int)tid);
+	printf("thawed %d %lld\n", (int)tid, mono_ms());
 	return 0;
 }
