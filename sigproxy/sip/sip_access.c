@@ -45,8 +45,8 @@ param_value(osip_list_t *params, const char *name, bool *present)
 	return p->gvalue;
 }
 
-static void
-uri_fill(osip_uri_t *u, struct sip_uri *out)
+void
+sip_uri_fill(osip_uri_t *u, struct sip_uri *out)
 {
 	bool lr = false;
 
@@ -67,7 +67,7 @@ addr_fill(osip_from_t *f, struct sip_addr *out)
 {
 	memset(out, 0, sizeof(*out));
 	out->display = f->displayname;
-	uri_fill(f->url, &out->uri);
+	sip_uri_fill(f->url, &out->uri);
 	out->tag = param_value(&f->gen_params, "tag", NULL);
 }
 
@@ -128,7 +128,7 @@ sip_msg_ruri(const struct sip_msg *m, struct sip_uri *out)
 {
 	if (!m->request || m->osip->req_uri == NULL)
 		return ENOENT;
-	uri_fill(m->osip->req_uri, out);
+	sip_uri_fill(m->osip->req_uri, out);
 	return 0;
 }
 

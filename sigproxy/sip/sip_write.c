@@ -149,3 +149,11 @@ sip_wbuf_via(struct sip_wbuf *w, const struct sip_hop *via, const char *branch)
 	sip_wbuf_hostport(w, via->host, via->port);
 	sip_wbuf_fmt(w, ";branch=%s\r\n", branch);
 }
+
+void
+sip_wbuf_rr_entry(struct sip_wbuf *w, const struct sip_hop *h)
+{
+	sip_wbuf_str(w, "<sip:");
+	sip_wbuf_hostport(w, h->host, h->port != 0 ? h->port : sip_default_port(h->transport));
+	sip_wbuf_fmt(w, ";transport=%s;lr>", tp_proto_name(h->transport));
+}
