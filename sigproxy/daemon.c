@@ -55,6 +55,11 @@ collect(struct evbuffer *out, void *arg)
 #define CTR(field) offsetof(struct sp_counters, field)
 #define RESP_HELP "responses sent upstream by class"
 
+#define REFUSED_HELP "requests refused at the border (no dialog, forged, off the dialog's route)"
+#define REFUSED_ROW(reason, idx) \
+	{ "sigproxy_refused_total", METRICS_COUNTER, "reason=\"" reason "\"", REFUSED_HELP, \
+	  CTR(refused[idx]) }
+
 /* The daemon's counters, one row each. */
 static const struct metrics_def sp_counter_defs[] = {
 	{ "sigproxy_calls_total", METRICS_COUNTER, NULL, "initial INVITEs routed", CTR(calls) },
@@ -85,6 +90,15 @@ static const struct metrics_def sp_counter_defs[] = {
 	  "INVITEs refused with 503 while Redis was down", CTR(redis_unavailable) },
 	{ "sigproxy_policy_rejects_total", METRICS_COUNTER, NULL,
 	  "calls refused by the encryption policy", CTR(policy_rejects) },
+	REFUSED_ROW("unknown", SP_REFUSED_UNKNOWN),
+	REFUSED_ROW("tags", SP_REFUSED_TAGS),
+	REFUSED_ROW("side", SP_REFUSED_SIDE),
+	REFUSED_ROW("route", SP_REFUSED_ROUTE),
+	REFUSED_ROW("no_target", SP_REFUSED_NO_TARGET),
+	REFUSED_ROW("out_of_dialog", SP_REFUSED_OUT_OF_DIALOG),
+	REFUSED_ROW("store_down", SP_REFUSED_STORE_DOWN),
+	REFUSED_ROW("body", SP_REFUSED_BODY),
+	REFUSED_ROW("cancel", SP_REFUSED_CANCEL),
 	{ NULL, 0, NULL, NULL, 0 },
 };
 

@@ -39,12 +39,27 @@ sp_bucket(const char *call_id)
 	return h & (SP_BUCKETS - 1);
 }
 
+/* Why a request was refused at the border (label reason of sigproxy_refused_total). */
+enum sp_refusal {
+	SP_REFUSED_UNKNOWN = 0,		/* in-dialog, Call-ID of no call here or in Redis */
+	SP_REFUSED_TAGS,		/* a call's Call-ID, the tags of neither leg */
+	SP_REFUSED_SIDE,		/* a leg's tags, from the other leg's side */
+	SP_REFUSED_ROUTE,		/* Request-URI or Route leading off the dialog's route */
+	SP_REFUSED_NO_TARGET,		/* the other leg cannot be reached (no usable target) */
+	SP_REFUSED_OUT_OF_DIALOG,	/* a non-INVITE request outside any dialog, not for us */
+	SP_REFUSED_STORE_DOWN,		/* the call is not here and Redis cannot be asked */
+	SP_REFUSED_BODY,		/* SDP on a method that carries no offer or answer */
+	SP_REFUSED_CANCEL,		/* a CANCEL matching no INVITE transaction from its side */
+	SP_REFUSED_N,
+};
+
 /* Daemon-wide counters (metrics endpoint). */
 struct sp_counters {
 	struct metric *calls, *calls_answered, *calls_failed;
 	struct metric *resp_class[7];	/* index = status / 100 */
 	struct metric *failovers, *ng_timeouts, *ng_errors, *drops, *bad_requests;
 	struct metric *redis_unavailable, *policy_rejects;
+	struct metric *refused[SP_REFUSED_N];
 };
 
 struct sp {

@@ -142,6 +142,15 @@ static const struct conf_key sp_conf_keys[] = {
 	END_ROW,
 };
 
+/* [dialog]: in-dialog handling at the border. */
+static const struct conf_key sp_dialog_keys[] = {
+	{ "dialog", "topology_hiding_outside", CONF_TYPE_BOOL, "yes", 0, 0,
+	  SP(hide[SP_SIDE_OUTSIDE]), NULL, 0, NULL },
+	{ "dialog", "topology_hiding_inside", CONF_TYPE_BOOL, "no", 0, 0,
+	  SP(hide[SP_SIDE_INSIDE]), NULL, 0, NULL },
+	END_ROW,
+};
+
 static const struct conf_key lsnr_conf_keys[] = {
 	{ "listener", "transport", CONF_TYPE_ENUM, "udp", 0, 0, LK(proto), proto_names,
 	  CONF_NAMED, NULL },
@@ -172,7 +181,8 @@ static const struct conf_key client_tls_keys[] = { TLS_ROWS("tls_client", 0, "ye
 
 /* Every table of sigproxy's keys, for conf_check_known. */
 static const struct conf_key *const sp_conf_tables[] = {
-	sp_conf_keys, lsnr_conf_keys, lsnr_tls_keys, client_tls_keys, route_conf_keys, NULL,
+	sp_conf_keys, lsnr_conf_keys, lsnr_tls_keys, client_tls_keys, route_conf_keys,
+	sp_dialog_keys, NULL,
 };
 
 static int
@@ -401,6 +411,8 @@ sp_config_load(struct sp_config *cfg, struct conf *c, struct conf_error *err)
 	for (i = 0; i < sizeof(plain) / sizeof(plain[0]); i++)
 		if ((rc = conf_apply(c, sp_conf_keys, plain[i], cfg, cfg, err)))
 			goto out;
+	if ((rc = conf_apply(c, sp_dialog_keys, "dialog", cfg, cfg, err)))
+		goto out;
 
 	lx.cfg = cfg;
 	lx.c = c;

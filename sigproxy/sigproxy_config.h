@@ -77,6 +77,9 @@ struct sp_config {
 	unsigned health_interval_ms;
 	unsigned holddown_ms;
 
+	/* [dialog]: what leaves towards a side hides the other side's topology */
+	bool hide[SP_NSIDES];
+
 	struct route_table *routes;	/* owned */
 	enum sp_side route_side[64];	/* per route index: side of its targets */
 };

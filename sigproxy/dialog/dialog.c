@@ -63,6 +63,10 @@ dialog_unlink_free(struct sp *sp, struct sp_call *c)
 	}
 	if (c->caller_conn)
 		tp_conn_deref(c->caller_conn);
+	free(c->remote[0]);
+	free(c->remote[1]);
+	free(c->rset[0]);
+	free(c->rset[1]);
 	free(c);
 }
 
@@ -80,8 +84,8 @@ void
 dialog_write(struct sp *sp, struct sp_call *c)
 {
 	char key[SP_CALL_ID_MAX + 16], start[24], ans[24], end[24], ttl[24], ng[SA_STRLEN];
-	const char *argv[40];
-	size_t lens[40];
+	const char *argv[56];
+	size_t lens[56];
 	int n = 0, i;
 	struct redis_stats rs;
 	bool whole;
@@ -123,6 +127,12 @@ dialog_write(struct sp *sp, struct sp_call *c)
 	F("start", start);
 	F("answer", ans);
 	F("instance", sp->cfg.instance_id);
+	/* what any instance needs to route and check the call's in-dialog requests */
+	F("caller_contact", c->remote[0] ? c->remote[0] : "");
+	F("callee_contact", c->remote[1] ? c->remote[1] : "");
+	F("caller_route", c->rset[0] ? c->rset[0] : "");
+	F("callee_route", c->rset[1] ? c->rset[1] : "");
+	F("late_branch", c->late_offer ? c->late_branch : "");
  tail:
 	F("end", end);
 	F("end_reason", c->end_reason);
@@ -152,6 +162,25 @@ dialog_end(struct sp *sp, struct sp_call *c, const char *reason)
 	log_info("call_end reason=%s", reason);
 	dialog_write(sp, c);
 	dialog_unlink_free(sp, c);
+}
+
+/* The routing fields of a record; a value that does not fit leaves the leg unknown. */
+static void
+record_remote(struct sp_call *c, const char *k, const char *v)
+{
+	static const char *const names[2][2] = {
+		{ "caller_contact", "caller_route" }, { "callee_contact", "callee_route" },
+	};
+	unsigned leg;
+
+	if (v[0] == '\0')
+		return;
+	for (leg = 0; leg < 2; leg++) {
+		if (strcmp(k, names[leg][0]) == 0)
+			dialog_set_remote(c, leg, v, NULL);
+		else if (strcmp(k, names[leg][1]) == 0)
+			dialog_set_remote(c, leg, NULL, v);
+	}
 }
 
 struct lookup_ctx {
@@ -215,7 +244,12 @@ lookup_done(struct redisReply *r, void *arg)
 			c->answered = strtoll(v, NULL, 10);
 		else if (strcmp(k, "state") == 0 && strcmp(v, "ended") == 0)
 			dialog_enter_state(c, SP_CALL_ENDED);
+		else if (strcmp(k, "late_branch") == 0 && v[0] != '\0')
+			dialog_set_late_offer(c, v);
+		else
+			record_remote(c, k, v);
 	}
+	c->loaded = true;
 	if (c->state == SP_CALL_ENDED) {
 		dialog_unlink_free(sp, c);
 		c = NULL;
@@ -265,6 +299,40 @@ dialog_set_answered(struct sp_call *c, const char *to_tag)
 	snprintf(c->to_tag, sizeof(c->to_tag), "%s", to_tag ? to_tag : "");
 	dialog_enter_state(c, SP_CALL_ANSWERED);
 	c->answered = time_wall_s();
+}
+
+void
+dialog_set_early(struct sp_call *c, const char *to_tag)
+{
+	if (c->state == SP_CALL_ANSWERED || c->state == SP_CALL_ENDED || to_tag == NULL)
+		return;
+	snprintf(c->to_tag, sizeof(c->to_tag), "%s", to_tag);
+	if (c->state != SP_CALL_EARLY)
+		dialog_enter_state(c, SP_CALL_EARLY);
+}
+
+int
+dialog_set_remote(struct sp_call *c, unsigned leg, const char *target, const char *rset)
+{
+	char *t = NULL, *r = NULL;
+
+	if ((target != NULL && strlen(target) >= SP_URI_MAX) ||
+	    (rset != NULL && strlen(rset) >= SP_RSET_MAX))
+		return EINVAL;
+	if ((target != NULL && (t = strdup(target)) == NULL) ||
+	    (rset != NULL && (r = strdup(rset)) == NULL)) {
+		free(t);
+		return ENOMEM;
+	}
+	if (t != NULL) {
+		free(c->remote[leg]);
+		c->remote[leg] = t;
+	}
+	if (r != NULL) {
+		free(c->rset[leg]);
+		c->rset[leg] = r;
+	}
+	return 0;
 }
 
 void
@@ -334,12 +402,6 @@ unsigned
 dialog_leg(const struct sp_call *c, enum sp_side s)
 {
 	return c->side[0] == s ? 0 : 1;
-}
-
-enum sp_side
-dialog_peer_side(const struct sp_call *c, enum sp_side s)
-{
-	return s == c->side[0] ? c->side[1] : c->side[0];
 }
 
 struct tp_conn *

@@ -12,6 +12,9 @@
 #include "addr.h"
 #include "sigproxy.h"
 
+#define SP_URI_MAX	512	/* bytes with NUL of a stored remote target */
+#define SP_RSET_MAX	1024	/* bytes with NUL of a stored route set */
+
 enum sp_call_state {
 	SP_CALL_SETUP = 0,
 	SP_CALL_EARLY,
@@ -39,6 +42,14 @@ struct sp_call {
 	char crypto[2][64];
 	struct tp_conn *caller_conn;	/* stream the INVITE came on (ref): requests to the
 					 * caller reuse it */
+	/*
+	 * Per leg (0 caller, 1 callee), owned, NULL while unknown: its remote target (the
+	 * Contact URI of its INVITE or 2xx) and the route set from us towards it
+	 * ("<e1>, <e2>", nearest first). In-dialog requests go only there.
+	 */
+	char *remote[2];
+	char *rset[2];
+	bool loaded;			/* read from the record another instance wrote */
 	bool srtp_offered[SP_NSIDES];	/* per sender side, last offer */
 	bool late_offer;		/* offer came in a 2xx, answer due in the ACK */
 	char late_branch[SP_ID_MAX];	/* via-branch of that offer, repeated in the answer */
@@ -66,6 +77,13 @@ int dialog_lookup(struct sp *sp, const char *call_id, dialog_lookup_h *h, void *
 void dialog_enter_state(struct sp_call *c, enum sp_call_state s);
 /* Answered with the callee's tag: state answered, answer time now. */
 void dialog_set_answered(struct sp_call *c, const char *to_tag);
+/* A provisional with the callee's tag before any answer: state early, that tag. */
+void dialog_set_early(struct sp_call *c, const char *to_tag);
+/*
+ * Leg's remote target and route set (either NULL: kept), copied. 0, EINVAL (longer
+ * than SP_URI_MAX or SP_RSET_MAX) or ENOMEM; nothing changes on error.
+ */
+int dialog_set_remote(struct sp_call *c, unsigned leg, const char *target, const char *rset);
 /*
  * The legs of a new call: caller's and callee's side, the stream the caller's INVITE
  * came on (NULL for UDP; c takes a reference) and its transport.
@@ -87,9 +105,29 @@ void dialog_set_srtp_offered(struct sp_call *c, enum sp_side sender, bool srtp);
 
 /* Leg index (0 caller, 1 callee) of the party on side s. */
 unsigned dialog_leg(const struct sp_call *c, enum sp_side s);
-/* The side a request from side s goes to. */
-enum sp_side dialog_peer_side(const struct sp_call *c, enum sp_side s);
 /* The caller's own stream when a request goes to the caller's side (c may be NULL), else NULL. */
 struct tp_conn *dialog_conn_back(const struct sp_call *c, enum sp_side side);
+
+/* ---- dialog_match.c: which leg a request comes from, where a request to a leg goes ---- */
+
+enum dialog_refusal {
+	DIALOG_MATCH = 0,
+	DIALOG_TAGS,		/* the Call-ID's, but the tags of neither leg */
+	DIALOG_SIDE,		/* a leg's tags, arriving on the other leg's side */
+	DIALOG_NO_TARGET,	/* the other leg's remote target is unknown */
+};
+const char *dialog_refusal_name(enum dialog_refusal r);
+/*
+ * The leg (0 caller, 1 callee) that sent a request with these tags (either may be
+ * NULL) arriving on side s: from-tag and to-tag as the caller has them, or swapped
+ * for the callee, on that leg's side. DIALOG_MATCH with *legp, or why not.
+ */
+enum dialog_refusal dialog_match(const struct sp_call *c, const char *from_tag,
+    const char *to_tag, enum sp_side s, unsigned *legp);
+/*
+ * Where a request to leg goes next: the first entry of its route set, else its
+ * remote target. 0 with *tp and *dst, ENOENT (unknown) or as sip_text_dest.
+ */
+int dialog_next_hop(const struct sp_call *c, unsigned leg, enum tp_proto *tp, struct sa *dst);
 
 #endif

@@ -55,12 +55,3 @@ send_next_hop(struct sp *sp, const struct sip_msg *m, enum tp_proto *tp, struct 
 		return ENOENT;
 	return sip_uri_dest(&u, tp, dst);
 }
-
-bool
-send_routed_via_us(struct sp *sp, const struct sip_msg *m)
-{
-	struct sip_addr r;
-
-	return sip_msg_route_count(m) > 0 && sip_msg_route(m, 0, &r) == 0 &&
-	    send_is_self_uri(sp, &r.uri);
-}

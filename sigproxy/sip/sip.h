@@ -208,8 +208,8 @@ int sip_msg_lines_dup(const struct sip_msg *m, const char *name, char **out);
  */
 int sip_uri_dest(const struct sip_uri *u, enum tp_proto *tp, struct sa *dst);
 /*
- * The same for text: a URI, or a name-addr / route set whose first entry is used
- * (a stored remote target or route set). Also EBADMSG when it does not parse.
+ * The same for text: a bare URI (a stored remote target, parameters kept), or a route
+ * set "<e1>, <e2>" whose first entry is used. Also EBADMSG when it does not parse.
  */
 int sip_text_dest(const char *text, enum tp_proto *tp, struct sa *dst);
 

@@ -167,7 +167,16 @@ sip_text_dest(const char *text, enum tp_proto *tp, struct sa *dst)
 	size_t n;
 	int err;
 
-	if (text == NULL || first_uri(text, strlen(text), &p, &n) != 0 || n == 0)
+	if (text == NULL)
+		return EBADMSG;
+	/* a bare URI (a stored remote target) keeps its parameters; a list gives its first */
+	if (strchr(text, '<') == NULL) {
+		p = text;
+		n = strlen(text);
+	} else if (first_uri(text, strlen(text), &p, &n) != 0) {
+		return EBADMSG;
+	}
+	if (n == 0)
 		return EBADMSG;
 	tmp = strndup(p, n);
 	if (tmp == NULL)
