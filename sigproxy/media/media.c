@@ -93,6 +93,13 @@ op_done(const struct bencode_item *reply, void *arg)
 	log_set_call_id(NULL);
 }
 
+/* Whether leg negotiated an SRTP suite (its crypto is a suite, not "none" or unset). */
+static bool
+leg_on_srtp(const struct sp_call *c, unsigned leg)
+{
+	return c->crypto[leg][0] != '\0' && strcmp(c->crypto[leg], "none") != 0;
+}
+
 static int
 media_send(struct sp *sp, struct sp_call *c, bool answer, const char *from_tag,
     const char *to_tag, const char *branch, enum sp_side from, enum sp_side to, const char *sdp,
@@ -118,10 +125,13 @@ media_send(struct sp *sp, struct sp_call *c, bool answer, const char *from_tag,
 		dialog_set_srtp_offered(c, from, si.savp && si.crypto);
 		/*
 		 * Optional towards a leg known to be on TLS (a late offer to a TLS caller): SDES
-		 * keys are safe there and the peer chose secure signalling, so offer SRTP.
+		 * keys are safe there and the peer chose secure signalling, so offer SRTP. A leg
+		 * already on SRTP keeps it whoever re-offers: a re-INVITE from the other side
+		 * must not downgrade it to plain RTP.
 		 */
 		profile = policy_offer_profile(sp->cfg.policy[to], c->srtp_offered[from] ||
-		    strcmp(c->transport[dialog_leg(c, to)], "tls") == 0);
+		    strcmp(c->transport[dialog_leg(c, to)], "tls") == 0 ||
+		    leg_on_srtp(c, dialog_leg(c, to)));
 	} else {
 		if (policy_answer_check(sp->cfg.policy[from], &si)) {
 			log_warnx("policy_reject side=%s policy=%s reason=\"answer without "

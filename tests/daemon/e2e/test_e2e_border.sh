@@ -86,8 +86,7 @@ no_inside() {
 if part forged; then
 # The real call: SRTP caller over TLS, plain RTP backend; the caller pauses 9 s after the
 # ACK, then runs its re-INVITE, UPDATE and INFO, the backend its own, and the caller hangs up.
-CALL_USER=8011001 CALL_HOLD_MS=9000 call_start forged uac_dialog uas_dialog AES_CM_128_HMAC_SHA1_80 \
-	-set ctp tls -set cport 5061
+CALL_USER=8011001 CALL_HOLD_MS=9000 call_start forged uac_dialog uas_dialog AES_CM_128_HMAC_SHA1_80
 ok "forged: the real call is up, media both ways" call_media MEDIA1 BACKEND1
 dlg=$(grep -h 'DIALOG callid=' "$DIR"/forged/uac_dialog_*_logs.log | head -1 | tr -d '\r')
 CID=$(sed -n 's/.*callid=\([^ ]*\).*/\1/p' <<<"$dlg")
@@ -211,8 +210,7 @@ fi
 
 if part hiding; then
 # outside caller over TLS, every in-dialog request both ways, the caller hangs up
-CALL_USER=8011002 CALL_HOLD_MS=500 call_start hide-in uac_dialog uas_dialog AES_CM_128_HMAC_SHA1_80 \
-	-set ctp tls -set cport 5061
+CALL_USER=8011002 CALL_HOLD_MS=500 call_start hide-in uac_dialog uas_dialog AES_CM_128_HMAC_SHA1_80
 call_wait
 ok "hiding: call with re-INVITE, UPDATE, INFO both ways completed (caller rc $UAC_RC)" test "$UAC_RC" = 0
 ok "hiding: backend side completed (rc $UAS_RC)" test "$UAS_RC" = 0
