@@ -9,6 +9,7 @@
 #       the send number (unique branches), Content-Length is computed. Sends it COUNT
 #       times, then prints each response's status code on its own line (until a final
 #       one per request or WAIT_MS after the last send); "none" when nothing came.
+#       PROBE_GAP_US in the environment: microseconds between sends.
 #   sip_probe.pl listen IP:PORT SECONDS OUT_FILE
 #       Appends "<first line>" of every datagram received for SECONDS to OUT_FILE.
 use strict;
@@ -82,6 +83,7 @@ for my $n (1 .. $count) {
 	$s->send("$hdr\r\nContent-Length: " . length($body) . "\r\n\r\n$body");
 	# answers are read while the flood goes out: our receive buffer must not overflow
 	take(0);
+	Time::HiRes::usleep($ENV{PROBE_GAP_US}) if $ENV{PROBE_GAP_US};
 }
 my $end = time + $wait / 1000;
 while ($finals < $count && (my $left = $end - time) > 0) {
