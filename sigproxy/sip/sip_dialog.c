@@ -94,7 +94,7 @@ sip_msg_route_set(const struct sip_msg *m, const struct sip_hop *self, unsigned 
 		}
 	}
 	sip_entries_free(e, n);
-	if (w.len == 0 && size > 0) {
+	if (w.len == 0 && !w.overflow && size > 0) {
 		buf[0] = '\0';
 		return 0;
 	}
