@@ -114,6 +114,19 @@ counters_register(struct sp *sp)
 	return err;
 }
 
+#define SP_SWEEP_S	60		/* how often copies of other instances' calls are swept */
+#define SP_COPY_IDLE_MS	300000u	/* longer than any transaction on them (Timer C + linger) */
+
+static void
+sweep(evutil_socket_t fd, short what, void *arg)
+{
+	struct sp *sp = arg;
+	unsigned n = dialog_forget_idle(sp, SP_COPY_IDLE_MS);
+
+	if (n > 0)
+		log_debug("%s: forgot %u idle copies of calls set up elsewhere", __func__, n);
+}
+
 int
 sp_start(struct sp *sp)
 {
@@ -188,13 +201,17 @@ sp_start(struct sp *sp)
 		return err;
 	if ((err = mediad_pool_alloc(&sp->pool, sp)) || (err = health_alloc(&sp->health, sp)))
 		return err;
+	sp->sweep = event_new(sp->base, -1, EV_PERSIST, sweep, sp);
+	if (sp->sweep == NULL)
+		return ENOMEM;
+	event_add(sp->sweep, &(struct timeval){ SP_SWEEP_S, 0 });
 	return 0;
 }
 
 void
 sp_stop(struct sp *sp)
 {
-	struct event **evs[] = { &sp->sigusr1, &sp->sigterm, &sp->sigint, &sp->sighup };
+	struct event **evs[] = { &sp->sigusr1, &sp->sigterm, &sp->sigint, &sp->sighup, &sp->sweep };
 	unsigned i;
 
 	/* Redis first: its pending callbacks still find the transactions they point at */
@@ -211,7 +228,7 @@ sp_stop(struct sp *sp)
 		tp_free(sp->tp);
 	if (sp->metrics)
 		metrics_free(sp->metrics);
-	for (i = 0; i < 4; i++)
+	for (i = 0; i < sizeof(evs) / sizeof(evs[0]); i++)
 		if (*evs[i])
 			event_free(*evs[i]);
 	sp_config_free(&sp->cfg);

@@ -73,6 +73,7 @@ struct sp {
 	struct mediad_pool *pool;
 	struct health *health;
 	struct event *sigusr1, *sigterm, *sigint, *sighup;
+	struct event *sweep;		/* forgets idle copies of other instances' calls */
 	bool trace;
 	/* Hashed by Call-ID: every lookup (request, response, ACK, CANCEL) carries one. */
 	struct sp_txn *txns[SP_BUCKETS];	/* INVITE transactions (txn part) */

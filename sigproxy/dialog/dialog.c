@@ -1,11 +1,9 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
-/* Calls known to this instance and their dialog records sbc:call:<call-id> in Redis. */
+/* Calls known to this instance: created, found, changed (every state change in one place), forgotten. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-#include <hiredis/hiredis.h>
 
 #include "dialog.h"
 #include "log.h"
@@ -44,14 +42,15 @@ dialog_create(struct sp *sp, struct sp_call **cp, const char *call_id, const cha
 	snprintf(c->call_id, sizeof(c->call_id), "%s", call_id);
 	snprintf(c->from_tag, sizeof(c->from_tag), "%s", from_tag ? from_tag : "");
 	c->start = time_wall_s();
+	c->touched = time_mono_ms();
 	c->next = sp->calls[sp_bucket(c->call_id)];
 	sp->calls[sp_bucket(c->call_id)] = c;
 	*cp = c;
 	return 0;
 }
 
-static void
-dialog_unlink_free(struct sp *sp, struct sp_call *c)
+void
+dialog_forget(struct sp *sp, struct sp_call *c)
 {
 	struct sp_call **pp;
 
@@ -77,212 +76,7 @@ dialog_free_all(struct sp *sp)
 
 	for (i = 0; i < SP_BUCKETS; i++)
 		while (sp->calls[i] != NULL)
-			dialog_unlink_free(sp, sp->calls[i]);
-}
-
-void
-dialog_write(struct sp *sp, struct sp_call *c)
-{
-	char key[SP_CALL_ID_MAX + 16], start[24], ans[24], end[24], ttl[24], ng[SA_STRLEN];
-	const char *argv[56];
-	size_t lens[56];
-	int n = 0, i;
-	struct redis_stats rs;
-	bool whole;
-
-	if (!sp_redis_up(sp))
-		return;	/* the record is best effort: calls never wait on Redis */
-	redis_conn_stats(sp->redis, &rs);
-	/*
-	 * The end changes three fields only: when this connection already got the whole
-	 * record, only those go out (a reconnect may have lost it: then all of them).
-	 */
-	whole = c->state != SP_CALL_ENDED || c->stored_conn != rs.connects;
-	snprintf(key, sizeof(key), "sbc:call:%s", c->call_id);
-	snprintf(end, sizeof(end), "%lld", (long long)c->ended);
-#define F(k, v) do { argv[n++] = (k); argv[n++] = (v); } while (0)
-	argv[n++] = "HSET";
-	argv[n++] = key;
-	F("state", dialog_state_name(c->state));
-	if (!whole)
-		goto tail;
-	snprintf(start, sizeof(start), "%lld", (long long)c->start);
-	snprintf(ans, sizeof(ans), "%lld", (long long)c->answered);
-	if (c->has_mediad)
-		sa_format(&c->mediad_ng, ng, sizeof(ng));
-	else
-		ng[0] = '\0';
-	F("from_tag", c->from_tag);
-	F("to_tag", c->to_tag);
-	F("route", c->route);
-	F("target", c->target);
-	F("mediad", c->mediad_id);
-	F("mediad_ng", ng);
-	F("caller_side", sp_side_name(c->side[0]));
-	F("callee_side", sp_side_name(c->side[1]));
-	F("caller_transport", c->transport[0]);
-	F("callee_transport", c->transport[1]);
-	F("caller_crypto", c->crypto[0][0] ? c->crypto[0] : "none");
-	F("callee_crypto", c->crypto[1][0] ? c->crypto[1] : "none");
-	F("start", start);
-	F("answer", ans);
-	F("instance", sp->cfg.instance_id);
-	/* what any instance needs to route and check the call's in-dialog requests */
-	F("caller_contact", c->remote[0] ? c->remote[0] : "");
-	F("callee_contact", c->remote[1] ? c->remote[1] : "");
-	F("caller_route", c->rset[0] ? c->rset[0] : "");
-	F("callee_route", c->rset[1] ? c->rset[1] : "");
-	F("late_branch", c->late_offer ? c->late_branch : "");
- tail:
-	F("end", end);
-	F("end_reason", c->end_reason);
-#undef F
-	for (i = 0; i < n; i++)
-		lens[i] = strlen(argv[i]);
-	if (redis_cmd_argv(sp->redis, NULL, NULL, n, argv, lens))
-		log_warnx("dialog_write_lost key=%s", key);
-	else if (whole)
-		c->stored_conn = rs.connects;
-	snprintf(ttl, sizeof(ttl), "%u",
-	    c->state == SP_CALL_ENDED ? sp->cfg.call_ttl_ended : sp->cfg.call_ttl_active);
-	argv[0] = "EXPIRE";
-	argv[1] = key;
-	argv[2] = ttl;
-	for (i = 0; i < 3; i++)
-		lens[i] = strlen(argv[i]);
-	redis_cmd_argv(sp->redis, NULL, NULL, 3, argv, lens);
-}
-
-void
-dialog_end(struct sp *sp, struct sp_call *c, const char *reason)
-{
-	dialog_enter_state(c, SP_CALL_ENDED);
-	c->ended = time_wall_s();
-	snprintf(c->end_reason, sizeof(c->end_reason), "%s", reason);
-	log_info("call_end reason=%s", reason);
-	dialog_write(sp, c);
-	dialog_unlink_free(sp, c);
-}
-
-/* The routing fields of a record; a value that does not fit leaves the leg unknown. */
-static void
-record_remote(struct sp_call *c, const char *k, const char *v)
-{
-	static const char *const names[2][2] = {
-		{ "caller_contact", "caller_route" }, { "callee_contact", "callee_route" },
-	};
-	unsigned leg;
-
-	if (v[0] == '\0')
-		return;
-	for (leg = 0; leg < 2; leg++) {
-		if (strcmp(k, names[leg][0]) == 0)
-			dialog_set_remote(c, leg, v, NULL);
-		else if (strcmp(k, names[leg][1]) == 0)
-			dialog_set_remote(c, leg, NULL, v);
-	}
-}
-
-struct lookup_ctx {
-	struct sp *sp;
-	char call_id[SP_CALL_ID_MAX];
-	dialog_lookup_h *h;
-	void *arg;
-};
-
-static void
-lookup_done(struct redisReply *r, void *arg)
-{
-	struct lookup_ctx *x = arg;
-	struct sp *sp = x->sp;
-	struct sp_call *c = NULL;
-	size_t i;
-
-	log_set_call_id(x->call_id);
-	if (r == NULL || r->type != REDIS_REPLY_ARRAY || r->elements < 2)
-		goto out;
-	/* another request may have created it meanwhile */
-	c = dialog_find(sp, x->call_id);
-	if (c != NULL)
-		goto out;
-	if (dialog_create(sp, &c, x->call_id, NULL))
-		goto out;
-	/* a call another instance set up: only an answered one has a record to act on */
-	dialog_enter_state(c, SP_CALL_ANSWERED);
-	for (i = 0; i + 1 < r->elements; i += 2) {
-		const char *k = r->element[i]->str, *v = r->element[i + 1]->str;
-
-		if (k == NULL || v == NULL)
-			continue;
-		if (strcmp(k, "from_tag") == 0)
-			snprintf(c->from_tag, sizeof(c->from_tag), "%s", v);
-		else if (strcmp(k, "to_tag") == 0)
-			snprintf(c->to_tag, sizeof(c->to_tag), "%s", v);
-		else if (strcmp(k, "route") == 0)
-			snprintf(c->route, sizeof(c->route), "%s", v);
-		else if (strcmp(k, "target") == 0)
-			snprintf(c->target, sizeof(c->target), "%s", v);
-		else if (strcmp(k, "mediad") == 0)
-			snprintf(c->mediad_id, sizeof(c->mediad_id), "%s", v);
-		else if (strcmp(k, "mediad_ng") == 0)
-			c->has_mediad = sa_parse(&c->mediad_ng, v, 2223) == 0;
-		else if (strcmp(k, "caller_side") == 0)
-			sp_side_parse(v, &c->side[0]);
-		else if (strcmp(k, "callee_side") == 0)
-			sp_side_parse(v, &c->side[1]);
-		else if (strcmp(k, "caller_transport") == 0)
-			snprintf(c->transport[0], sizeof(c->transport[0]), "%s", v);
-		else if (strcmp(k, "callee_transport") == 0)
-			snprintf(c->transport[1], sizeof(c->transport[1]), "%s", v);
-		else if (strcmp(k, "caller_crypto") == 0)
-			snprintf(c->crypto[0], sizeof(c->crypto[0]), "%s", v);
-		else if (strcmp(k, "callee_crypto") == 0)
-			snprintf(c->crypto[1], sizeof(c->crypto[1]), "%s", v);
-		else if (strcmp(k, "start") == 0)
-			c->start = strtoll(v, NULL, 10);
-		else if (strcmp(k, "answer") == 0)
-			c->answered = strtoll(v, NULL, 10);
-		else if (strcmp(k, "state") == 0 && strcmp(v, "ended") == 0)
-			dialog_enter_state(c, SP_CALL_ENDED);
-		else if (strcmp(k, "late_branch") == 0 && v[0] != '\0')
-			dialog_set_late_offer(c, v);
-		else
-			record_remote(c, k, v);
-	}
-	c->loaded = true;
-	if (c->state == SP_CALL_ENDED) {
-		dialog_unlink_free(sp, c);
-		c = NULL;
-	} else {
-		log_info("call_loaded from=redis mediad=%s", c->mediad_id);
-	}
- out:
-	x->h(c, x->arg);
-	free(x);
-	log_set_call_id(NULL);
-}
-
-int
-dialog_lookup(struct sp *sp, const char *call_id, dialog_lookup_h *h, void *arg)
-{
-	struct lookup_ctx *x;
-	int err;
-
-	if (!sp_redis_up(sp))
-		return ENOTCONN;
-	x = calloc(1, sizeof(*x));
-	if (x == NULL)
-		return ENOMEM;
-	x->sp = sp;
-	snprintf(x->call_id, sizeof(x->call_id), "%s", call_id);
-	x->h = h;
-	x->arg = arg;
-	err = redis_cmd(sp->redis, lookup_done, x, "HGETALL sbc:call:%s", call_id);
-	if (err)
-		free(x);
-	else
-		redis_flush(sp->redis);   /* a request waits for it */
-	return err;
+			dialog_forget(sp, sp->calls[i]);
 }
 
 void
@@ -408,4 +202,30 @@ struct tp_conn *
 dialog_conn_back(const struct sp_call *c, enum sp_side side)
 {
 	return c != NULL && side == c->side[0] ? c->caller_conn : NULL;
+}
+
+void
+dialog_touch(struct sp_call *c)
+{
+	c->touched = time_mono_ms();
+}
+
+unsigned
+dialog_forget_idle(struct sp *sp, uint64_t idle_ms)
+{
+	uint64_t now = time_mono_ms();
+	struct sp_call *c, *next;
+	unsigned i, n = 0;
+
+	for (i = 0; i < SP_BUCKETS; i++) {
+		for (c = sp->calls[i]; c != NULL; c = next) {
+			next = c->next;
+			/* the record stays the truth; a later request reads it again */
+			if (c->loaded && now - c->touched > idle_ms) {
+				dialog_forget(sp, c);
+				n++;
+			}
+		}
+	}
+	return n;
 }

@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * sigproxy's dialog part, its one interface: the calls this instance knows, their state
- * machine and their records sbc:call:<call-id> in Redis (readable with redis-cli).
+ * machine (dialog.c), their records sbc:call:<call-id> in Redis, readable with redis-cli
+ * (dialog_record.c, under dialog.c), and which leg an in-dialog request belongs to
+ * (dialog_match.c).
  */
 #ifndef SBC_SIGPROXY_DIALOG_H
 #define SBC_SIGPROXY_DIALOG_H
@@ -49,7 +51,9 @@ struct sp_call {
 	 */
 	char *remote[2];
 	char *rset[2];
-	bool loaded;			/* read from the record another instance wrote */
+	bool loaded;			/* read from the record another instance wrote: a copy,
+					 * read again for each request, forgotten when idle */
+	uint64_t touched;		/* ms (monotonic) of the last use of a loaded copy */
 	bool srtp_offered[SP_NSIDES];	/* per sender side, last offer */
 	bool late_offer;		/* offer came in a 2xx, answer due in the ACK */
 	char late_branch[SP_ID_MAX];	/* via-branch of that offer, repeated in the answer */
@@ -60,18 +64,38 @@ struct sp_call {
 					 * whole record; 0 = none: the next write is whole */
 };
 
+/* ---- dialog.c: the calls in memory ---- */
+
 const char *dialog_state_name(enum sp_call_state s);
 /* A new call in state setup, owned by sp. Returns 0, EINVAL (ids too long) or ENOMEM. */
 int dialog_create(struct sp *sp, struct sp_call **cp, const char *call_id, const char *from_tag);
 struct sp_call *dialog_find(struct sp *sp, const char *call_id);
+/* Frees c (unlinked) without touching its record. */
+void dialog_forget(struct sp *sp, struct sp_call *c);
+void dialog_free_all(struct sp *sp);
+/* A loaded copy was used now. */
+void dialog_touch(struct sp_call *c);
+/*
+ * Forgets loaded copies unused for idle_ms (calls another instance set up and that
+ * may have ended there); returns how many. Their records stay.
+ */
+unsigned dialog_forget_idle(struct sp *sp, uint64_t idle_ms);
+
+/* ---- dialog_record.c: the records sbc:call:<call-id> ---- */
+
 /* Writes the record (best effort: nothing waits for Redis). */
 void dialog_write(struct sp *sp, struct sp_call *c);
 /* Ends the call: state ended, record written with reason, c freed. */
 void dialog_end(struct sp *sp, struct sp_call *c, const char *reason);
-void dialog_free_all(struct sp *sp);
-/* Looks the call up in Redis; h gets the call (owned by sp) or NULL. 0 or an errno (h not called). */
+/*
+ * Reads the call's record; h gets the call (owned by sp) or NULL (no record, or an
+ * ended one). A loaded copy already here is read again; one set up here is not. When
+ * Redis fails, h gets what memory holds. 0 or an errno (h not called).
+ */
 typedef void (dialog_lookup_h)(struct sp_call *c, void *arg);
 int dialog_lookup(struct sp *sp, const char *call_id, dialog_lookup_h *h, void *arg);
+
+/* ---- dialog.c: changes, each through one function ---- */
 
 /* Every state change; logs old -> new at debug. */
 void dialog_enter_state(struct sp_call *c, enum sp_call_state s);

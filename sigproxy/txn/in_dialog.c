@@ -160,7 +160,12 @@ txn_dialog_check(struct sp *sp, const struct sp_src *src, const struct sip_msg *
 	unsigned leg = 0;
 	int st;
 
-	if (c != NULL || !sp->cfg.redis_enabled) {
+	/*
+	 * A call set up here is checked against memory. A copy of another instance's call
+	 * is read again (that instance may have changed or ended it), unless Redis is down:
+	 * then the copy is the best there is.
+	 */
+	if ((c != NULL && (!c->loaded || !sp_redis_up(sp))) || !sp->cfg.redis_enabled) {
 		st = check(sp, src, m, c, &leg);
 		h(st == 0 ? c : NULL, leg, st, arg);
 		return;
