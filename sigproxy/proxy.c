@@ -96,47 +96,6 @@ request(struct sp *sp, const struct sp_src *src, struct sip_msg *m)
 	}
 }
 
-/*
- * RFC 3261 §16.7 step 1: a response without a transaction but with our Via on top
- * (e.g. another instance forwarded the request, the peer answered us) is forwarded
- * statelessly to the next Via. Returns 0 when sent.
- */
-static int
-response_stateless(struct sp *sp, const struct sp_src *src, const struct sip_msg *m)
-{
-	struct sip_via top, next;
-	struct sip_uri u;
-	enum tp_proto tp;
-	struct sa dst;
-	const char *host;
-	char *buf = sp->buf;
-	size_t len, hl;
-
-	if (sip_msg_via(m, 0, &top) || sip_msg_via(m, 1, &next) || next.host == NULL)
-		return ENOENT;
-	memset(&u, 0, sizeof(u));
-	u.host = top.host;
-	u.port = top.port;
-	if (!send_is_self_uri(sp, &u))
-		return ENOENT;
-	if (next.transport == NULL || tp_proto_parse(next.transport, &tp))
-		return EPROTONOSUPPORT;
-	host = next.received ? next.received : next.host;
-	hl = strlen(host);
-	if (hl > 2 && host[0] == '[') {
-		host++;
-		hl -= 2;
-	}
-	if (sa_parse_ip(&dst, host, hl, next.rport_value ? next.rport_value :
-	    next.port ? next.port : (tp == TP_TLS ? 5061 : 5060)))
-		return EHOSTUNREACH;
-	if (sip_build_response_fwd(buf, SP_BUF_SIZE, &len, m, NULL, 0, NULL))
-		return EBADMSG;
-	send_count_response(sp, sip_msg_status(m));
-	return send_to(sp, src->lsnr->side == SP_SIDE_OUTSIDE ? SP_SIDE_INSIDE :
-	    SP_SIDE_OUTSIDE, tp, &dst, NULL, buf, len, NULL);
-}
-
 static bool
 ids_fit(const struct sip_msg *m)
 {
@@ -198,7 +157,7 @@ dispatch(struct sp *sp, const struct sp_src *s, struct sip_msg *m)
 		sip_msg_free(m);
 		return;
 	}
-	if (response_stateless(sp, s, m))
+	if (txn_response_stateless(sp, s, m))
 		drop(sp, src, "response matches no transaction");
 	sip_msg_free(m);
 }

@@ -9,6 +9,7 @@
  *   invite_request.c   INVITE and CANCEL in, the offer to mediad, the first branch
  *   invite_response.c  responses from branches: failover, 2xx and 18x through mediad
  * Non-INVITE: nit.c (forwarding, the transaction, responses) under nit_request.c.
+ * Responses of no transaction here: stateless.c.
  */
 #ifndef SBC_SIGPROXY_TXN_INT_H
 #define SBC_SIGPROXY_TXN_INT_H
