@@ -368,9 +368,7 @@ build_request(struct sip_wbuf *w, const struct sip_msg *req, const struct sip_fw
 		case SIP_HDR_CONTACT:
 			if (f->contact == NULL)
 				break;
-			if (!contact_done)
-				sip_wbuf_fmt(w, "Contact: <%s>\r\n", f->contact);
-			contact_done = true;
+			sip_wbuf_contact_once(w, f->contact, &contact_done);
 			continue;
 		case SIP_HDR_ROUTE:
 			if (f->routes != NULL)

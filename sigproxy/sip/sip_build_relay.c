@@ -99,9 +99,7 @@ relay_headers(struct sip_wbuf *w, const struct sip_msg *resp, const struct sip_r
 		case SIP_HDR_CONTACT:
 			if (r->contact == NULL)
 				break;
-			if (!contact_done)
-				sip_wbuf_fmt(w, "Contact: <%s>\r\n", r->contact);
-			contact_done = true;
+			sip_wbuf_contact_once(w, r->contact, &contact_done);
 			continue;
 		case SIP_HDR_CONTENT_LENGTH:
 			continue;

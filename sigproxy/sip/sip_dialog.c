@@ -13,25 +13,14 @@ static int
 first_uri(const char *v, size_t n, const char **up, size_t *ulen)
 {
 	size_t first = sip_list_first_len(v, n), i;
-	bool inq = false;
-	const char *lt = NULL, *gt;
+	const char *lt = sip_unquoted_chr(v, first, '<'), *gt;
 
-	for (i = 0; i < first && lt == NULL; i++) {
-		if (inq && v[i] == '\\') {
-			i++;
-			continue;
-		}
-		if (v[i] == '"')
-			inq = !inq;
-		else if (!inq && v[i] == '<')
-			lt = v + i + 1;
-	}
 	if (lt != NULL) {
 		gt = memchr(lt, '>', (size_t)(v + first - lt));
 		if (gt == NULL)
 			return EBADMSG;
-		*up = lt;
-		*ulen = (size_t)(gt - lt);
+		*up = lt + 1;
+		*ulen = (size_t)(gt - lt - 1);
 		return 0;
 	}
 	/* addr-spec form: parameters after it are the header's (RFC 3261 §20) */

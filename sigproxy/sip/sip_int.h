@@ -118,6 +118,10 @@ void sip_wbuf_body_headers(struct sip_wbuf *w, const char *ctype, size_t body_le
 void sip_wbuf_via(struct sip_wbuf *w, const struct sip_hop *via, const char *branch);
 /* One of our Record-Route entries: "<sip:host:port;transport=t;lr>". */
 void sip_wbuf_rr_entry(struct sip_wbuf *w, const struct sip_hop *h);
+/* Our replacement Contact, "Contact: <uri>", the first time only (*done set). */
+void sip_wbuf_contact_once(struct sip_wbuf *w, const char *uri, bool *done);
+/* The first c in v[n] outside a quoted string; NULL when none. */
+const char *sip_unquoted_chr(const char *v, size_t n, char c);
 bool sip_has_crlf(const char *s);
 /* A URI given as text to write verbatim: one token libosip2 parses (sip_build.c). */
 bool sip_uri_text_ok(const char *s);

@@ -12,6 +12,7 @@
 #include <cmocka.h>
 
 #include "sip.h"
+#include "sip_fixture.h"
 
 static const struct sip_hop hop_in = { TP_UDP, "192.0.2.10", 5060 };
 static const struct sip_hop hop_out = { TP_TLS, "198.51.100.1", 5061 };
@@ -35,30 +36,10 @@ static const char reinvite[] =
     "Contact: <sip:ivr@10.0.0.5:5080>;expires=60\r\n"
     "Content-Length: 0\r\n\r\n";
 
-static struct sip_msg *
-parse(const char *text)
-{
-	struct sip_msg *m = NULL;
-	struct sip_error e;
-
-	if (sip_msg_parse(&m, text, strlen(text), TP_UDP, NULL, &e) != 0)
-		fail_msg("parse: %s", e.reason);
-	if (sip_msg_validate(m, &e) != 0)
-		fail_msg("validate: %s\n%s", e.reason, text);
-	return m;
-}
-
-static void
-expect_bytes(const char *got, size_t len, const char *want)
-{
-	if (len != strlen(want) || memcmp(got, want, len) != 0)
-		fail_msg("got:\n%.*s\n--- want:\n%s", (int)len, got, want);
-}
-
 static void
 test_request_along_dialog_hidden(void **state)
 {
-	struct sip_msg *m = parse(reinvite);
+	struct sip_msg *m = sip_fixture_parse(reinvite);
 	struct sip_fwd f = { 0 };
 	char buf[2048];
 	size_t len;
@@ -74,7 +55,7 @@ test_request_along_dialog_hidden(void **state)
 	f.rr_strip = true;
 	f.contact = "sip:sbc@198.51.100.1:5061;transport=tls";
 	assert_int_equal(sip_build_request(buf, sizeof(buf), &len, m, &f), 0);
-	expect_bytes(buf, len,
+	sip_fixture_expect(buf, len,
 	    "INVITE sip:alice@203.0.113.5:5061;transport=tls SIP/2.0\r\n"
 	    "Via: SIP/2.0/TLS 198.51.100.1:5061;branch=z9hG4bKout\r\n"
 	    "Route: <sip:203.0.113.99;lr>\r\n"
@@ -104,7 +85,7 @@ test_request_along_dialog_hidden(void **state)
 static void
 test_initial_invite_hidden_record_route(void **state)
 {
-	struct sip_msg *m = parse(
+	struct sip_msg *m = sip_fixture_parse(
 	    "INVITE sip:9011@192.0.2.10 SIP/2.0\r\n"
 	    "Via: SIP/2.0/UDP 10.0.0.5:5080;branch=z9hG4bKivr\r\n"
 	    "Record-Route: <sip:10.0.0.7;lr>\r\n"
@@ -126,7 +107,7 @@ test_initial_invite_hidden_record_route(void **state)
 	f.rr_strip = true;
 	f.contact = "sip:sbc@198.51.100.1:5061;transport=tls";
 	assert_int_equal(sip_build_request(buf, sizeof(buf), &len, m, &f), 0);
-	expect_bytes(buf, len,
+	sip_fixture_expect(buf, len,
 	    "INVITE sip:9011@192.0.2.10 SIP/2.0\r\n"
 	    "Via: SIP/2.0/TLS 198.51.100.1:5061;branch=z9hG4bKo2\r\n"
 	    "Record-Route: <sip:198.51.100.1:5061;transport=tls;lr>\r\n"
@@ -148,7 +129,7 @@ test_initial_invite_hidden_record_route(void **state)
 static void
 test_response_restores_hidden(void **state)
 {
-	struct sip_msg *m = parse(
+	struct sip_msg *m = sip_fixture_parse(
 	    "SIP/2.0 200 OK\r\n"
 	    "Via: SIP/2.0/TLS 198.51.100.1:5061;branch=z9hG4bKo2\r\n"
 	    "Record-Route: <sip:203.0.113.20;lr>, <sip:198.51.100.1:5061;transport=tls;lr>\r\n"
@@ -166,7 +147,7 @@ test_response_restores_hidden(void **state)
 	r.rr_hop = &hop_in;
 	r.rr_lines = "Record-Route: <sip:10.0.0.7;lr>\r\n";
 	assert_int_equal(sip_build_response_relay(buf, sizeof(buf), &len, m, &r), 0);
-	expect_bytes(buf, len,
+	sip_fixture_expect(buf, len,
 	    "SIP/2.0 200 OK\r\n"
 	    "Via: SIP/2.0/UDP 10.0.0.5:5080;branch=z9hG4bKivr\r\n"
 	    "Record-Route: <sip:203.0.113.20;lr>, <sip:198.51.100.1:5061;transport=tls;lr>\r\n"
@@ -189,7 +170,7 @@ test_response_restores_hidden(void **state)
 static void
 test_response_to_hidden_side(void **state)
 {
-	struct sip_msg *m = parse(
+	struct sip_msg *m = sip_fixture_parse(
 	    "SIP/2.0 200 OK\r\n"
 	    "Via: SIP/2.0/UDP 192.0.2.10:5060;branch=z9hG4bKin\r\n"
 	    "Via: SIP/2.0/TLS 203.0.113.5:5061;branch=z9hG4bKabc\r\n"
@@ -215,7 +196,7 @@ test_response_to_hidden_side(void **state)
 	r.body_len = 5;
 	r.content_type = "application/sdp";
 	assert_int_equal(sip_build_response_relay(buf, sizeof(buf), &len, m, &r), 0);
-	expect_bytes(buf, len,
+	sip_fixture_expect(buf, len,
 	    "SIP/2.0 200 OK\r\n"
 	    "Via: SIP/2.0/TLS 203.0.113.5:5061;branch=z9hG4bKabc\r\n"
 	    "Record-Route: <sip:198.51.100.1:5061;transport=tls;lr>\r\n"
@@ -248,7 +229,7 @@ test_response_to_hidden_side(void **state)
 static void
 test_route_set_and_target(void **state)
 {
-	struct sip_msg *m = parse(reinvite), *m2;
+	struct sip_msg *m = sip_fixture_parse(reinvite), *m2;
 	char buf[256], *lines = NULL;
 	enum tp_proto tp;
 	struct sa dst;
@@ -282,7 +263,7 @@ test_route_set_and_target(void **state)
 	assert_int_equal(sip_text_dest("", &tp, &dst), EBADMSG);
 	sip_msg_free(m);
 	/* no Contact, or "*": no remote target */
-	m2 = parse("BYE sip:a@1.2.3.4 SIP/2.0\r\nVia: SIP/2.0/UDP 1.2.3.5;branch=z9hG4bKq\r\n"
+	m2 = sip_fixture_parse("BYE sip:a@1.2.3.4 SIP/2.0\r\nVia: SIP/2.0/UDP 1.2.3.5;branch=z9hG4bKq\r\n"
 	    "From: <sip:b@x>;tag=1\r\nTo: <sip:a@x>;tag=2\r\nCall-ID: q\r\nCSeq: 2 BYE\r\n"
 	    "Content-Length: 0\r\n\r\n");
 	assert_int_equal(sip_msg_contact_uri(m2, buf, sizeof(buf)), ENOENT);
