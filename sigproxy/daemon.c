@@ -90,6 +90,10 @@ static const struct metrics_def sp_counter_defs[] = {
 	  "INVITEs refused with 503 while Redis was down", CTR(redis_unavailable) },
 	{ "sigproxy_policy_rejects_total", METRICS_COUNTER, NULL,
 	  "calls refused by the encryption policy", CTR(policy_rejects) },
+	{ "sigproxy_tls_reloads_total", METRICS_COUNTER, "result=\"ok\"",
+	  "TLS contexts whose files were reloaded (SIGHUP), by result", CTR(tls_reloads_ok) },
+	{ "sigproxy_tls_reloads_total", METRICS_COUNTER, "result=\"failed\"",
+	  "TLS contexts whose files were reloaded (SIGHUP), by result", CTR(tls_reloads_failed) },
 	REFUSED_ROW("unknown", SP_REFUSED_UNKNOWN),
 	REFUSED_ROW("tags", SP_REFUSED_TAGS),
 	REFUSED_ROW("side", SP_REFUSED_SIDE),
@@ -206,6 +210,21 @@ sp_start(struct sp *sp)
 		return ENOMEM;
 	event_add(sp->sweep, &(struct timeval){ SP_SWEEP_S, 0 });
 	return 0;
+}
+
+void
+sp_tls_reload(struct sp *sp)
+{
+	unsigned nok, nfail;
+
+	sp_config_tls_reload(&sp->cfg, &nok, &nfail);
+	metric_add(sp->ctr.tls_reloads_ok, nok);
+	metric_add(sp->ctr.tls_reloads_failed, nfail);
+	if (nfail > 0)
+		log_errx("tls_reload contexts_ok=%u contexts_failed=%u note=\"a failed context "
+		    "keeps its previous files; see tls_config_error\"", nok, nfail);
+	else
+		log_infox("tls_reload contexts_ok=%u", nok);
 }
 
 void

@@ -35,7 +35,9 @@ on_signal(evutil_socket_t sig, short what, void *arg)
 		return;
 	}
 	if (sig == SIGHUP) {
-		log_infox("sighup_ignored (restart to reload the configuration)");
+		log_infox("sighup reload=tls_files note=\"certificates, keys, CAs and CRLs are "
+		    "read again; restart to apply other configuration changes\"");
+		sp_tls_reload(sp);
 		return;
 	}
 	log_infox("shutdown signal=%d", (int)sig);

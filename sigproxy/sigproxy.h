@@ -59,6 +59,7 @@ struct sp_counters {
 	struct metric *resp_class[7];	/* index = status / 100 */
 	struct metric *failovers, *ng_timeouts, *ng_errors, *drops, *bad_requests;
 	struct metric *redis_unavailable, *policy_rejects;
+	struct metric *tls_reloads_ok, *tls_reloads_failed;	/* per TLS context */
 	struct metric *refused[SP_REFUSED_N];
 };
 
@@ -95,6 +96,12 @@ sp_redis_up(const struct sp *sp)
 /* daemon.c: start everything on sp->base from sp->cfg; stop frees what start made (any state). */
 int sp_start(struct sp *sp);
 void sp_stop(struct sp *sp);
+/*
+ * SIGHUP: every TLS context reads its certificate, key, CA and CRL files again; open
+ * connections (and the calls on them) keep what they have. Counted per context in
+ * sigproxy_tls_reloads_total{result="ok"|"failed"}; a failed context keeps its old files.
+ */
+void sp_tls_reload(struct sp *sp);
 
 /*
  * proxy.c: the transport's callbacks, registered by sp_start (arg: struct sp).

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
-/* sigproxy configuration: the table of its keys (listeners, TLS, media policy, ng, Redis,
- * health, route sides) and the checks between keys; the file is validated whole. */
+/* sigproxy configuration: the table of its keys (listeners, media policy, ng, Redis, health,
+ * route sides; TLS in sigproxy_config_tls.c) and the checks between keys; the file is
+ * validated whole. */
 #include <errno.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -8,13 +9,9 @@
 #include <string.h>
 #include <strings.h>
 
-#include <openssl/err.h>
-#include <openssl/pem.h>
-#include <openssl/x509.h>
-
 #include "log.h"
 #include "route.h"
-#include "sigproxy_config.h"
+#include "sigproxy_config_int.h"
 
 static const char *const side_names[] = { "outside", "inside", NULL };
 static const char *const policy_names[] = { "off", "optional", "required", NULL };
@@ -58,16 +55,6 @@ mediad_addr_check(const struct conf_key *k, const char *value, void *field, void
 	return EINVAL;
 }
 
-static int
-tls_version_set(const struct conf_key *k, const char *value, void *field, void *arg,
-    char *msg, size_t size)
-{
-	if (tls_version_parse(value, field) == 0)
-		return 0;
-	snprintf(msg, size, "not a TLS version: %s", value ? value : "");
-	return EINVAL;
-}
-
 /* One [listener <name>] as read; strings are borrowed from the conf. */
 struct lsnr_keys {
 	unsigned proto;         /* enum tp_proto */
@@ -77,16 +64,8 @@ struct lsnr_keys {
 	const char *acl;
 };
 
-/* The TLS keys of a listener or of [tls_client]; strings borrowed from the conf. */
-struct tls_keys {
-	const char *cert, *key, *ca, *crl, *ciphers;
-	int min_version;
-	bool verify;
-};
-
 #define SP(field) CONF_FIELD(struct sp_config, field)
 #define LK(field) CONF_FIELD(struct lsnr_keys, field)
-#define TK(field) CONF_FIELD(struct tls_keys, field)
 #define END_ROW { NULL, NULL, 0, NULL, 0, 0, 0, 0, NULL, 0, NULL }
 
 /* The keys of the plain sections, filling struct sp_config. */
@@ -165,128 +144,11 @@ static const struct conf_key lsnr_conf_keys[] = {
 	END_ROW,
 };
 
-#define TLS_ROWS(kind, flags, verify_def)							\
-	{ kind, "tls_cert", CONF_TYPE_STRP, NULL, 0, 0, TK(cert), NULL, flags, NULL },		\
-	{ kind, "tls_key", CONF_TYPE_STRP, NULL, 0, 0, TK(key), NULL, flags, NULL },		\
-	{ kind, "tls_ca", CONF_TYPE_STRP, NULL, 0, 0, TK(ca), NULL, flags, NULL },		\
-	{ kind, "tls_crl", CONF_TYPE_STRP, NULL, 0, 0, TK(crl), NULL, flags, NULL },		\
-	{ kind, "tls_ciphers", CONF_TYPE_STRP, NULL, 0, 0, TK(ciphers), NULL, flags, NULL },	\
-	{ kind, "tls_min_version", CONF_TYPE_HOOK, "1.2", 0, 0, TK(min_version), NULL, flags,	\
-	  tls_version_set },								\
-	{ kind, "tls_verify_peer", CONF_TYPE_BOOL, verify_def, 0, 0, TK(verify), NULL, flags, NULL }
-
-/* A server verifies clients only when asked (mutual TLS); a client always verifies. */
-static const struct conf_key lsnr_tls_keys[] = { TLS_ROWS("listener", CONF_NAMED, "no"), END_ROW };
-static const struct conf_key client_tls_keys[] = { TLS_ROWS("tls_client", 0, "yes"), END_ROW };
-
 /* Every table of sigproxy's keys, for conf_check_known. */
 static const struct conf_key *const sp_conf_tables[] = {
-	sp_conf_keys, lsnr_conf_keys, lsnr_tls_keys, client_tls_keys, route_conf_keys,
-	sp_dialog_keys, NULL,
+	sp_conf_keys, lsnr_conf_keys, sp_lsnr_tls_keys, sp_client_tls_keys, sp_peer_tls_keys,
+	route_conf_keys, sp_dialog_keys, NULL,
 };
-
-static int
-pem_no_password(char *buf, int size, int rwflag, void *u)
-{
-	/* An encrypted key cannot be used unattended: refuse it instead of prompting. */
-	return -1;
-}
-
-/* Opens path for key (tls_cert, tls_key ...) or fills *err naming that key's line. */
-static int
-tls_file_open(struct conf *c, const char *sec, const char *key, const char *path, FILE **fp,
-    struct conf_error *err)
-{
-	*fp = fopen(path, "r");
-	if (*fp == NULL)
-		return conf_error_set(c, sec, key, err, "cannot read %s: %s", path, strerror(errno));
-	return 0;
-}
-
-/*
- * What tls_alloc would only log, named by key and line: unreadable files, and a
- * certificate whose public key is not the private key's.
- */
-static int
-tls_files_check(struct conf *c, const char *sec, const struct tls_keys *tk,
-    struct conf_error *err)
-{
-	EVP_PKEY *pk = NULL;
-	X509 *x = NULL;
-	FILE *f;
-	int rc;
-
-	if (tk->ca != NULL) {
-		if ((rc = tls_file_open(c, sec, "tls_ca", tk->ca, &f, err)))
-			return rc;
-		fclose(f);
-	}
-	if (tk->crl != NULL) {
-		if ((rc = tls_file_open(c, sec, "tls_crl", tk->crl, &f, err)))
-			return rc;
-		fclose(f);
-	}
-	if (tk->cert == NULL)
-		return 0;
-	if ((rc = tls_file_open(c, sec, "tls_cert", tk->cert, &f, err)))
-		return rc;
-	x = PEM_read_X509(f, NULL, pem_no_password, NULL);
-	fclose(f);
-	if (x == NULL) {
-		rc = conf_error_set(c, sec, "tls_cert", err, "%s holds no PEM certificate", tk->cert);
-		goto out;
-	}
-	if ((rc = tls_file_open(c, sec, "tls_key", tk->key, &f, err)))
-		goto out;
-	pk = PEM_read_PrivateKey(f, NULL, pem_no_password, NULL);
-	fclose(f);
-	if (pk == NULL) {
-		rc = conf_error_set(c, sec, "tls_key", err,
-		    "%s holds no unencrypted PEM private key", tk->key);
-		goto out;
-	}
-	if (X509_check_private_key(x, pk) != 1)
-		rc = conf_error_set(c, sec, "tls_key", err,
-		    "%s does not match the certificate in tls_cert (%s)", tk->key, tk->cert);
- out:
-	ERR_clear_error();
-	EVP_PKEY_free(pk);
-	X509_free(x);
-	return rc;
-}
-
-static int
-tls_from_conf(struct conf *c, const char *sec, const char *name, enum tls_role role,
-    struct tls **tp, struct conf_error *err)
-{
-	const struct conf_key *table = role == TLS_ROLE_SERVER ? lsnr_tls_keys : client_tls_keys;
-	struct tls_keys tk;
-	struct tls_conf tc;
-	int rc;
-
-	memset(&tk, 0, sizeof(tk));
-	if ((rc = conf_apply(c, table, sec, &tk, NULL, err)))
-		return rc;
-	if (role == TLS_ROLE_SERVER && (tk.cert == NULL || tk.key == NULL))
-		return conf_error_set(c, sec, "tls_cert", err, "TLS listener needs tls_cert and tls_key");
-	if (tk.cert != NULL && tk.key == NULL)
-		return conf_error_set(c, sec, "tls_cert", err, "needs tls_key as well");
-	if (tk.key != NULL && tk.cert == NULL)
-		return conf_error_set(c, sec, "tls_key", err, "needs tls_cert as well");
-	if ((rc = tls_files_check(c, sec, &tk, err)))
-		return rc;
-	memset(&tc, 0, sizeof(tc));
-	tc.cert_file = tk.cert;
-	tc.key_file = tk.key;
-	tc.ca_file = tk.ca;
-	tc.crl_file = tk.crl;
-	tc.ciphers = tk.ciphers;
-	tc.min_version = tk.min_version;
-	tc.verify_peer = tk.verify;
-	if (tls_alloc(tp, name, role, &tc))
-		return conf_error_set(c, sec, "tls_cert", err, "TLS context failed (see log)");
-	return 0;
-}
 
 struct lsnr_ctx {
 	struct sp_config *cfg;
@@ -294,20 +156,6 @@ struct lsnr_ctx {
 	struct conf_error *err;
 	int rc;
 };
-
-/* TLS keys on a UDP or TCP listener would be silently ignored: refuse them. */
-static int
-lsnr_tls_keys_refuse(struct conf *c, const char *sec, enum tp_proto proto,
-    struct conf_error *err)
-{
-	const struct conf_key *k;
-
-	for (k = lsnr_tls_keys; k->name != NULL; k++)
-		if (conf_key_line(c, sec, k->name) != 0)
-			return conf_error_set(c, sec, k->name, err,
-			    "only for transport = tls (this listener is %s)", proto_names[proto]);
-	return 0;
-}
 
 static void
 lsnr_section(const char *sec, void *arg)
@@ -355,10 +203,7 @@ lsnr_section(const char *sec, void *arg)
 		snprintf(l->advertise, sizeof(l->advertise), "%s", lk.advertise);
 	else
 		sa_format_ip(&l->addr, l->advertise, sizeof(l->advertise));
-	if (l->proto == TP_TLS)
-		rc = tls_from_conf(x->c, sec, l->name, TLS_ROLE_SERVER, &l->tls, x->err);
-	else
-		rc = lsnr_tls_keys_refuse(x->c, sec, l->proto, x->err);
+	rc = sp_tls_listener_load(x->c, sec, l, x->err);
 	if (rc) {
 		acl_free(l->acl);
 		l->acl = NULL;
@@ -433,18 +278,10 @@ sp_config_load(struct sp_config *cfg, struct conf *c, struct conf_error *err)
 		l->hop.port = sa_port(&l->addr);
 		cfg->self[i] = l->hop;
 	}
-	if (conf_section_line(c, "tls_client") != 0) {
-		if (!conf_key_line(c, "tls_client", "tls_ca") &&
-		    !conf_key_line(c, "tls_client", "tls_cert")) {
-			rc = conf_section_error(c, "tls_client", err,
-			    "needs tls_ca (to verify targets) or tls_cert (mutual TLS)");
-			goto out;
-		}
-		if ((rc = tls_from_conf(c, "tls_client", "client", TLS_ROLE_CLIENT, &cfg->client_tls,
-		    err)))
-			goto out;
-	}
-	if ((rc = route_table_load(&cfg->routes, c, err)))
+	if ((rc = sp_tls_clients_load(cfg, c, err)))
+		goto out;
+	if ((rc = route_table_load(&cfg->routes, c, err)) ||
+	    (rc = sp_tls_targets_map(cfg, c, err)))
 		goto out;
 	for (i = 0; i < 64; i++)
 		cfg->route_side[i] = SP_SIDE_INSIDE;
@@ -475,9 +312,7 @@ sp_config_free(struct sp_config *cfg)
 		cfg->listeners[i].tls = NULL;
 	}
 	cfg->nlisteners = 0;
-	if (cfg->client_tls)
-		tls_free(cfg->client_tls);
-	cfg->client_tls = NULL;
+	sp_tls_free(cfg);
 	if (cfg->routes)
 		route_table_free(cfg->routes);
 	cfg->routes = NULL;

@@ -145,6 +145,12 @@ route_target_parse(const char *uri, struct route_target *out)
 			if (tp_proto_parse(tp, &t.transport) != 0)
 				return EINVAL;
 			tp_set = true;
+		} else if (plen >= 9 && strncasecmp(p, "tls_peer=", 9) == 0) {
+			/* Ours, not SIP's: names a [tls_peer <name>]; never sent in a URI. */
+			if (plen - 9 == 0 || plen - 9 >= sizeof(t.tls_peer))
+				return EINVAL;
+			memcpy(t.tls_peer, p + 9, plen - 9);
+			t.tls_peer[plen - 9] = '\0';
 		} else if (plen == 0) {
 			return EINVAL;
 		}
@@ -172,6 +178,11 @@ target_check(const char *uri, struct route_target *t, char *msg, size_t size)
 	if (route_target_parse(uri, t) != 0) {
 		snprintf(msg, size, "cannot parse \"%.120s\" "
 		    "(want sip:host[:port][;transport=udp|tcp|tls])", uri ? uri : "");
+		return EINVAL;
+	}
+	if (t->tls_peer[0] != '\0' && t->transport != TP_TLS) {
+		snprintf(msg, size, "\"%.120s\": tls_peer only on a TLS target (sips: or "
+		    ";transport=tls)", uri);
 		return EINVAL;
 	}
 	if (sa_parse_ip(&ip, t->host, strlen(t->host), t->port) != 0) {

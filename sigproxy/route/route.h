@@ -15,12 +15,18 @@
 #define ROUTE_FAILOVER_DEFAULT	"5xx,408"
 #define ROUTE_USER_MAX		256	/* bytes of a rewritten user part, NUL included */
 
-/* One target, parsed from "sip:host[:port][;transport=udp|tcp|tls]" (or sips:). */
+/*
+ * One target, parsed from "sip:host[:port][;transport=udp|tcp|tls][;tls_peer=<name>]" (or
+ * sips:). tls_peer (TLS targets only) names the [tls_peer <name>] section that says how to
+ * reach it: expected server name and SNI, client certificate.
+ */
 struct route_target {
 	char uri[256];			/* as configured */
 	char host[256];			/* IPv6 without brackets */
 	uint16_t port;			/* defaulted: 5060, or 5061 for TLS/sips */
 	enum tp_proto transport;	/* default UDP (TLS for sips:) */
+	char tls_peer[64];		/* "" : none (the [tls_client] context, IP checked);
+					 * a loaded table has it on TLS targets only */
 };
 
 /* A rule; read-only once its table is loaded. */

@@ -65,6 +65,7 @@ send_to(struct sp *sp, enum sp_side side, enum tp_proto t, const struct sa *dst,
     const char *host, const char *buf, size_t len, struct tp_conn **connp)
 {
 	struct sp_listener *l = send_listener_for(sp, side, t);
+	const struct sp_tls_peer *peer;
 	struct tp_target tg;
 	int err;
 
@@ -80,6 +81,14 @@ send_to(struct sp *sp, enum sp_side side, enum tp_proto t, const struct sa *dst,
 	tg.proto = t;
 	tg.addr = *dst;
 	tg.host = host;
+	/*
+	 * A target address that names a [tls_peer] is always reached its way: INVITEs,
+	 * in-dialog requests and probes alike check its server name and show its certificate.
+	 */
+	if (t == TP_TLS && host == NULL && (peer = sp_tls_peer_for(&sp->cfg, dst)) != NULL) {
+		tg.host = peer->server_name[0] != '\0' ? peer->server_name : NULL;
+		tg.tls = peer->tls;
+	}
 	/* any listener of the side: the connection's traffic then comes back with that side */
 	tg.via = l ? l->tpl : NULL;
 	err = tp_send(sp->tp, &tg, buf, len, connp);

@@ -48,7 +48,8 @@ int send_reply(struct sp *sp, const struct sp_src *to, const struct sip_msg *req
     const char *reason, const char *extra);
 /*
  * Sends a request towards dst on side: UDP from a listener of that side, TCP/TLS over
- * a reused or new connection (host: TLS name to verify, NULL: dst's IP). connp (may be
+ * a reused or new connection (host: TLS name to verify, NULL: the server name and client
+ * context of dst's [tls_peer] if it has one, else dst's IP). connp (may be
  * NULL) gets a reference to the stream used, or NULL for UDP. 0, ENETUNREACH (no UDP
  * listener on side) or as tp_send().
  */

@@ -31,6 +31,7 @@ static const char *const ivr_targets[] = { "sip:10.0.0.5:5080", "sip:10.0.0.6;tr
 static const char *const any_target[] = { "sip:10.0.0.9" };
 static const char *const tel_target[] = { "tel:1" };
 static const char *const name_target[] = { "sip:pbx.example.com" };
+static const char *const udp_peer_target[] = { "sip:10.0.0.1;tls_peer=a" };
 
 static void
 test_match_rewrite_order(void **state)
@@ -140,11 +141,14 @@ test_targets(void **state)
 		{ "sip:[2001:db8::5]:5062;transport=tls;lr", "2001:db8::5", 5062, TP_TLS },
 		{ "sip:[::1]", "::1", 5060, TP_UDP },
 		{ "sip:someone@10.0.0.2:5090", "10.0.0.2", 5090, TP_UDP },
+		{ "sip:10.0.0.3;transport=tls;tls_peer=carrier-a", "10.0.0.3", 5061, TP_TLS },
 	};
 	static const char *const bad[] = {
 		"", "sip:", "http://x", "sip:h:0", "sip:h:70000", "sip:h:", "sip:h:12x",
 		"sip:h;transport=sctp", "sips:h;transport=udp", "sip:[::1", "sip:[]", "sip:h x",
 		"sip:h;;lr", "sip:[zz::1]", "sip:h/path", "sip:h;transport=",
+		"sips:h;tls_peer=", "sips:h;tls_peer=" "0123456789012345678901234567890123456789"
+		"012345678901234567890123",
 	};
 	struct route_target t;
 	size_t i;
@@ -156,6 +160,7 @@ test_targets(void **state)
 		assert_string_equal(t.host, good[i].host);
 		assert_int_equal(t.port, good[i].port);
 		assert_int_equal(t.transport, good[i].tp);
+		assert_string_equal(t.tls_peer, strstr(good[i].uri, "tls_peer") ? "carrier-a" : "");
 	}
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
 		if (route_target_parse(bad[i], &t) != EINVAL)
@@ -215,6 +220,9 @@ test_add_errors(void **state)
 		{ { .name = "r", .match = "^1", .targets = name_target, .ntargets = 1 },
 		  "target: \"sip:pbx.example.com\" names host \"pbx.example.com\": only numeric "
 		  "addresses work (no DNS)" },
+		{ { .name = "r", .match = "^1", .targets = udp_peer_target, .ntargets = 1 },
+		  "target: \"sip:10.0.0.1;tls_peer=a\": tls_peer only on a TLS target (sips: or "
+		  ";transport=tls)" },
 		{ { .name = "r", .match = "^1", .targets = any_target, .ntargets = 1, .failover_on = "5xy" },
 		  "failover_on: want a list like \"5xx,408\"" },
 		{ { .name = "r", .match = "^1", .targets = any_target, .ntargets = 1, .failover_on = "" },

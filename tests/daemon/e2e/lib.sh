@@ -228,6 +228,24 @@ EOF
 	wait_for 5 bash -c "grep -q 'Configuration successful' '$DIR/stunnel-$name.log' 2>/dev/null"
 }
 
+# ---- a TLS client that speaks one SIP request: openssl s_client from CLIENT_IP ----
+# tls_options HOST:PORT [s_client args...]: one OPTIONS over TLS (trusting DIR/certs/ca.crt);
+# prints the status line of the answer, nothing when the handshake was refused.
+tls_options() {
+	local to=$1
+	shift
+	{
+		printf 'OPTIONS sip:%s SIP/2.0\r\nVia: SIP/2.0/TLS %s:5061;branch=z9hG4bK-%s\r\n' "$to" "$CLIENT_IP" "$RANDOM$RANDOM"
+		printf 'From: <sip:probe@example.test>;tag=%s\r\nTo: <sip:%s>\r\nCall-ID: tls-%s@e2e\r\n' "$RANDOM" "$to" "$RANDOM$$"
+		printf 'CSeq: 1 OPTIONS\r\nMax-Forwards: 70\r\nContent-Length: 0\r\n\r\n'
+		sleep "${TLS_OPTIONS_WAIT:-1.5}"
+	} | timeout 8 openssl s_client -connect "$to" -bind "$CLIENT_IP:0" -quiet -no_ign_eof \
+		-CAfile "$DIR/certs/ca.crt" -verify_return_error "$@" 2>>"$DIR/s_client.out" |
+		tr -d '\r' | grep -m1 '^SIP/2.0 '
+}
+answered() { tls_options "$@" | grep -q '^SIP/2.0 [0-9][0-9][0-9]'; }
+refused() { ! answered "$@"; }
+
 # sum of utime+stime (clock ticks) of the given PIDs and all their threads
 cpu_ticks() {
 	local p t=0 u s
