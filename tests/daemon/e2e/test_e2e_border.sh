@@ -6,7 +6,8 @@
 #           (unknown Call-IDs; the call's Call-ID with wrong tags; right tags from the wrong side;
 #           right tags towards an inside address no route names; flood, replay, typo) are each
 #           refused with 481/403 and counted; nothing reaches the backend or a decoy inside
-#           address; the call's sbc:call: and sbc:media: records stay byte for byte; media keeps
+#           address; the call's sbc:call: and sbc:media: records stay as they were (but for the
+#           SRTP indexes mediad keeps current as packets flow); media keeps
 #           flowing; then the call's own re-INVITE, UPDATE, INFO both ways and BYE go through.
 #   hiding  With topology hiding on the outside (the default), every message the outside peer
 #           receives (calls both ways: INVITE, 180, 200, re-INVITE, UPDATE, INFO, BYE from each
@@ -83,6 +84,12 @@ no_inside() {
 	done
 }
 
+# media_record: the call's sbc:media: fields as "name value" lines, without the SRTP indexes
+# (<side>_m<n>_rx_index/_tx_index), which mediad rewrites on its own while packets flow
+media_record() {
+	rcli --no-raw hgetall "sbc:media:$CID" | paste - - | grep -v '_[rt]x_index"' | sort
+}
+
 if part forged; then
 # The real call: SRTP caller over TLS, plain RTP backend; the caller pauses 9 s after the
 # ACK, then runs its re-INVITE, UPDATE and INFO, the backend its own, and the caller hangs up.
@@ -95,7 +102,7 @@ TT=$(sed -n 's/.* ttag=\([^ ]*\).*/\1/p' <<<"$dlg")
 echo "# call $CID caller tag $FT callee tag $TT"
 ok "forged: dialog known (Call-ID and both tags)" test -n "$CID" -a -n "$FT" -a -n "$TT"
 rcli hgetall "sbc:call:$CID" >"$DIR/call.before"
-rcli hgetall "sbc:media:$CID" >"$DIR/media.before"
+media_record >"$DIR/media.before"
 refused0=$(metric sigproxy_refused_total)
 $PROBE listen "$DECOY_IP:5060" 8 "$DIR/decoy.out" &
 DECOY_PID=$!
@@ -180,9 +187,10 @@ done
 
 sleep 0.5
 rcli hgetall "sbc:call:$CID" >"$DIR/call.after"
-rcli hgetall "sbc:media:$CID" >"$DIR/media.after"
+media_record >"$DIR/media.after"
 ok "the call's sbc:call: record is unchanged" cmp -s "$DIR/call.before" "$DIR/call.after"
-ok "the call's sbc:media: record is unchanged" cmp -s "$DIR/media.before" "$DIR/media.after"
+ok "the call's sbc:media: record is unchanged (ports, peers, keys; $(wc -l <"$DIR/media.before") lines)" \
+	cmp -s "$DIR/media.before" "$DIR/media.after"
 ok "the call still answered in Redis" test "$(rcli hget "sbc:call:$CID" state)" = answered
 ok "media keeps flowing both ways after the forged requests" call_media MEDIA1 BACKEND1 1000
 ok "nothing reached the decoy inside address" bash -c "sleep 0.5; ! test -s '$DIR/decoy.out'"
