@@ -80,6 +80,8 @@ struct sp {
 	struct sp_txn *txns[SP_BUCKETS];	/* INVITE transactions (txn part) */
 	struct sp_nit *nits[SP_BUCKETS];	/* non-INVITE transactions (txn part) */
 	struct sp_call *calls[SP_BUCKETS];	/* calls this instance knows (dialog part) */
+	struct sp_call *aliases[SP_BUCKETS];	/* the same, by their callee leg's Call-ID
+						 * when the SBC made one (dialog part) */
 	char buf[SP_BUF_SIZE];		/* scratch for building messages */
 };
 

@@ -127,6 +127,8 @@ static const struct conf_key sp_dialog_keys[] = {
 	  SP(hide[SP_SIDE_OUTSIDE]), NULL, 0, NULL },
 	{ "dialog", "topology_hiding_inside", CONF_TYPE_BOOL, "no", 0, 0,
 	  SP(hide[SP_SIDE_INSIDE]), NULL, 0, NULL },
+	{ "dialog", "call_id_replace", CONF_TYPE_BOOL, "no", 0, 0, SP(call_id_replace), NULL, 0,
+	  NULL },
 	END_ROW,
 };
 

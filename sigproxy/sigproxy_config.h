@@ -100,6 +100,7 @@ struct sp_config {
 
 	/* [dialog]: what leaves towards a side hides the other side's topology */
 	bool hide[SP_NSIDES];
+	bool call_id_replace;	/* the callee's leg gets a Call-ID of the SBC's own */
 
 	struct route_table *routes;	/* owned */
 	enum sp_side route_side[64];	/* per route index: side of its targets */

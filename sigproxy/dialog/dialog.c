@@ -49,10 +49,28 @@ dialog_create(struct sp *sp, struct sp_call **cp, const char *call_id, const cha
 	return 0;
 }
 
+static void
+alias_unlink(struct sp *sp, struct sp_call *c)
+{
+	struct sp_call **pp;
+
+	if (c->callee_call_id[0] == '\0')
+		return;
+	for (pp = &sp->aliases[sp_bucket(c->callee_call_id)]; *pp != NULL;
+	    pp = &(*pp)->alias_next) {
+		if (*pp == c) {
+			*pp = c->alias_next;
+			break;
+		}
+	}
+}
+
 void
 dialog_forget(struct sp *sp, struct sp_call *c)
 {
 	struct sp_call **pp;
+
+	alias_unlink(sp, c);
 
 	for (pp = &sp->calls[sp_bucket(c->call_id)]; *pp != NULL; pp = &(*pp)->next) {
 		if (*pp == c) {
@@ -228,4 +246,34 @@ dialog_forget_idle(struct sp *sp, uint64_t idle_ms)
 		}
 	}
 	return n;
+}
+
+int
+dialog_set_callee_call_id(struct sp *sp, struct sp_call *c, const char *call_id)
+{
+	if (strlen(call_id) >= sizeof(c->callee_call_id))
+		return EINVAL;
+	if (c->callee_call_id[0] != '\0')
+		return strcmp(c->callee_call_id, call_id) == 0 ? 0 : EINVAL;
+	snprintf(c->callee_call_id, sizeof(c->callee_call_id), "%s", call_id);
+	c->alias_next = sp->aliases[sp_bucket(call_id)];
+	sp->aliases[sp_bucket(call_id)] = c;
+	return 0;
+}
+
+struct sp_call *
+dialog_find_alias(struct sp *sp, const char *call_id)
+{
+	struct sp_call *c;
+
+	for (c = sp->aliases[sp_bucket(call_id)]; c != NULL; c = c->alias_next)
+		if (strcmp(c->callee_call_id, call_id) == 0)
+			return c;
+	return NULL;
+}
+
+const char *
+dialog_leg_call_id(const struct sp_call *c, unsigned leg)
+{
+	return leg == 1 && c->callee_call_id[0] != '\0' ? c->callee_call_id : c->call_id;
 }

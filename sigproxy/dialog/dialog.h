@@ -15,6 +15,8 @@
 #include "sigproxy.h"
 
 #define SP_URI_MAX	512	/* bytes with NUL of a stored remote target */
+#define SP_LEG_CALL_ID_MAX 48	/* bytes with NUL of a Call-ID the SBC makes for a leg */
+#define SP_LEG_CALL_ID_PREFIX "sbcleg-"	/* how such a Call-ID starts */
 #define SP_RSET_MAX	1024	/* bytes with NUL of a stored route set */
 
 enum sp_call_state {
@@ -51,6 +53,13 @@ struct sp_call {
 	 */
 	char *remote[2];
 	char *rset[2];
+	/*
+	 * The Call-ID the callee's leg carries when the SBC made it one of its own
+	 * ([dialog] call_id_replace); "" when both legs carry call_id. Linked into
+	 * sp->aliases by it.
+	 */
+	char callee_call_id[SP_LEG_CALL_ID_MAX];
+	struct sp_call *alias_next;
 	bool loaded;			/* read from the record another instance wrote: a copy,
 					 * read again for each request, forgotten when idle */
 	uint64_t touched;		/* ms (monotonic) of the last use of a loaded copy */
@@ -76,6 +85,15 @@ void dialog_free_all(struct sp *sp);
 /* A loaded copy was used now. */
 void dialog_touch(struct sp_call *c);
 /*
+ * The callee's leg carries call_id, a Call-ID the SBC made (see callee_call_id): the
+ * call is found by it too. 0 or EINVAL (too long, or the leg has one already).
+ */
+int dialog_set_callee_call_id(struct sp *sp, struct sp_call *c, const char *call_id);
+/* The call whose callee's leg carries call_id; NULL when none here. */
+struct sp_call *dialog_find_alias(struct sp *sp, const char *call_id);
+/* The Call-ID leg (0 caller, 1 callee) carries. */
+const char *dialog_leg_call_id(const struct sp_call *c, unsigned leg);
+/*
  * Forgets loaded copies unused for idle_ms (calls another instance set up and that
  * may have ended there); returns how many. Their records stay.
  */
@@ -94,6 +112,13 @@ void dialog_end(struct sp *sp, struct sp_call *c, const char *reason);
  */
 typedef void (dialog_lookup_h)(struct sp_call *c, void *arg);
 int dialog_lookup(struct sp *sp, const char *call_id, dialog_lookup_h *h, void *arg);
+/*
+ * The call a Call-ID the SBC made for a callee's leg belongs to, from Redis (the key
+ * sbc:cid:<alias> written with the call's record): h gets the call's own Call-ID (valid
+ * during the call) or NULL. 0 or an errno (h not called).
+ */
+typedef void (dialog_alias_h)(const char *call_id, void *arg);
+int dialog_lookup_alias(struct sp *sp, const char *alias, dialog_alias_h *h, void *arg);
 
 /* ---- dialog.c: changes, each through one function ---- */
 

@@ -15,6 +15,27 @@
 #include "log.h"
 #include "timeutil.h"
 
+/* sbc:cid:<callee leg's Call-ID> -> the call's, living as long as the record. */
+static void
+alias_write(struct sp *sp, const struct sp_call *c, const char *ttl)
+{
+	char key[SP_LEG_CALL_ID_MAX + 16];
+	const char *argv[5];
+	size_t lens[5];
+	int i;
+
+	snprintf(key, sizeof(key), "sbc:cid:%s", c->callee_call_id);
+	argv[0] = "SET";
+	argv[1] = key;
+	argv[2] = c->call_id;
+	argv[3] = "EX";
+	argv[4] = ttl;
+	for (i = 0; i < 5; i++)
+		lens[i] = strlen(argv[i]);
+	if (redis_cmd_argv(sp->redis, NULL, NULL, 5, argv, lens))
+		log_warnx("dialog_write_lost key=%s", key);
+}
+
 void
 dialog_write(struct sp *sp, struct sp_call *c)
 {
@@ -68,6 +89,7 @@ dialog_write(struct sp *sp, struct sp_call *c)
 	F("caller_route", c->rset[0] ? c->rset[0] : "");
 	F("callee_route", c->rset[1] ? c->rset[1] : "");
 	F("late_branch", c->late_offer ? c->late_branch : "");
+	F("callee_call_id", c->callee_call_id);
  tail:
 	F("end", end);
 	F("end_reason", c->end_reason);
@@ -86,6 +108,8 @@ dialog_write(struct sp *sp, struct sp_call *c)
 	for (i = 0; i < 3; i++)
 		lens[i] = strlen(argv[i]);
 	redis_cmd_argv(sp->redis, NULL, NULL, 3, argv, lens);
+	if (c->callee_call_id[0] != '\0')
+		alias_write(sp, c, ttl);
 }
 
 void
@@ -127,7 +151,7 @@ struct lookup_ctx {
 
 /* The fields of a record into c (a call another instance wrote, or a newer copy of it). */
 static void
-record_apply(struct sp_call *c, const struct redisReply *r)
+record_apply(struct sp *sp, struct sp_call *c, const struct redisReply *r)
 {
 	size_t i;
 
@@ -168,6 +192,8 @@ record_apply(struct sp_call *c, const struct redisReply *r)
 			dialog_enter_state(c, SP_CALL_ENDED);
 		else if (strcmp(k, "late_branch") == 0 && v[0] != '\0')
 			dialog_set_late_offer(c, v);
+		else if (strcmp(k, "callee_call_id") == 0 && v[0] != '\0')
+			dialog_set_callee_call_id(sp, c, v);
 		else
 			record_remote(c, k, v);
 	}
@@ -202,7 +228,7 @@ lookup_done(struct redisReply *r, void *arg)
 		/* a call another instance set up: only an answered one has a record to act on */
 		dialog_enter_state(c, SP_CALL_ANSWERED);
 	}
-	record_apply(c, r);
+	record_apply(sp, c, r);
 	c->loaded = true;
 	dialog_touch(c);
 	if (c->state == SP_CALL_ENDED) {
@@ -240,3 +266,42 @@ dialog_lookup(struct sp *sp, const char *call_id, dialog_lookup_h *h, void *arg)
 	return err;
 }
 
+
+struct alias_ctx {
+	char alias[SP_LEG_CALL_ID_MAX];
+	dialog_alias_h *h;
+	void *arg;
+};
+
+static void
+alias_done(struct redisReply *r, void *arg)
+{
+	struct alias_ctx *x = arg;
+
+	x->h(r != NULL && r->type == REDIS_REPLY_STRING ? r->str : NULL, x->arg);
+	free(x);
+}
+
+int
+dialog_lookup_alias(struct sp *sp, const char *alias, dialog_alias_h *h, void *arg)
+{
+	struct alias_ctx *x;
+	int err;
+
+	if (!sp_redis_up(sp))
+		return ENOTCONN;
+	if (strlen(alias) >= sizeof(x->alias))
+		return EINVAL;
+	x = calloc(1, sizeof(*x));
+	if (x == NULL)
+		return ENOMEM;
+	snprintf(x->alias, sizeof(x->alias), "%s", alias);
+	x->h = h;
+	x->arg = arg;
+	err = redis_cmd(sp->redis, alias_done, x, "GET sbc:cid:%s", alias);
+	if (err)
+		free(x);
+	else
+		redis_flush(sp->redis);   /* a message waits for it */
+	return err;
+}

@@ -157,8 +157,19 @@ int sip_msg_to(const struct sip_msg *m, struct sip_addr *out);
 /* Tag shortcuts: NULL when absent. */
 const char *sip_msg_from_tag(const struct sip_msg *m);
 const char *sip_msg_to_tag(const struct sip_msg *m);
-/* Call-ID value as received; NULL when absent (never on a validated message). */
+/*
+ * The call's Call-ID: as received, or what sip_msg_set_call_id() said; NULL when absent
+ * (never on a validated message).
+ */
 const char *sip_msg_call_id(const struct sip_msg *m);
+/* The Call-ID header's value as received, whatever sip_msg_set_call_id() said. */
+const char *sip_msg_call_id_received(const struct sip_msg *m);
+/*
+ * m arrived on a leg whose Call-ID is the SBC's own for the call call_id: from now on
+ * sip_msg_call_id() answers call_id (copied). The message is changed only here, before
+ * anyone holds it. 0 or ENOMEM. Builders still copy the received header unless told.
+ */
+int sip_msg_set_call_id(struct sip_msg *m, const char *call_id);
 /* CSeq number and method; 0 / NULL when absent. */
 uint32_t sip_msg_cseq(const struct sip_msg *m);
 const char *sip_msg_cseq_method(const struct sip_msg *m);
@@ -304,6 +315,8 @@ struct sip_fwd {
 	bool via_hide;
 	bool rr_strip;
 	const char *contact;
+	/* The Call-ID of the leg it goes to, when legs carry different ones (NULL: keep). */
+	const char *call_id;
 	/*
 	 * Source of the request, stamped on its top Via (RFC 3261 §18.2.1, RFC 3581):
 	 * received != NULL adds/replaces ";received=", rport != 0 fills a ";rport"
@@ -356,6 +369,8 @@ struct sip_relay {
 	 */
 	const struct sip_hop *rr_hop;
 	const char *rr_lines;
+	/* The Call-ID of the leg it goes to, when legs carry different ones (NULL: keep). */
+	const char *call_id;
 };
 
 /*

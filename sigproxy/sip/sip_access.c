@@ -220,9 +220,32 @@ sip_msg_to_tag(const struct sip_msg *m)
 const char *
 sip_msg_call_id(const struct sip_msg *m)
 {
+	const struct sip_hdr *h;
+
+	if (m->call_id_alias != NULL)
+		return m->call_id_alias;
+	h = sip_msg_hdr_find(m, SIP_HDR_CALL_ID, 0);
+	return h != NULL ? h->value : NULL;
+}
+
+const char *
+sip_msg_call_id_received(const struct sip_msg *m)
+{
 	const struct sip_hdr *h = sip_msg_hdr_find(m, SIP_HDR_CALL_ID, 0);
 
 	return h != NULL ? h->value : NULL;
+}
+
+int
+sip_msg_set_call_id(struct sip_msg *m, const char *call_id)
+{
+	char *a = strdup(call_id);
+
+	if (a == NULL)
+		return ENOMEM;
+	free(m->call_id_alias);
+	m->call_id_alias = a;
+	return 0;
 }
 
 uint32_t

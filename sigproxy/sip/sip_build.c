@@ -279,7 +279,8 @@ sip_build_request(char *buf, size_t size, size_t *len, const struct sip_msg *req
 	    (f->body != NULL && f->content_type == NULL) ||
 	    (f->rr_in != NULL && f->rr_out == NULL) || !sip_extra_ok(f->extra) ||
 	    (f->ruri != NULL && !sip_uri_text_ok(f->ruri)) ||
-	    (f->contact != NULL && !sip_uri_text_ok(f->contact)) || sip_has_crlf(f->routes))
+	    (f->contact != NULL && !sip_uri_text_ok(f->contact)) || sip_has_crlf(f->routes) ||
+	    !sip_call_id_ok(f->call_id))
 		return EINVAL;
 	if (req->max_forwards == 0)
 		return ELOOP;
@@ -369,6 +370,11 @@ build_request(struct sip_wbuf *w, const struct sip_msg *req, const struct sip_fw
 			if (f->contact == NULL)
 				break;
 			sip_wbuf_contact_once(w, f->contact, &contact_done);
+			continue;
+		case SIP_HDR_CALL_ID:
+			if (f->call_id == NULL)
+				break;
+			sip_wbuf_hdr(w, "Call-ID", f->call_id, strlen(f->call_id));
 			continue;
 		case SIP_HDR_ROUTE:
 			if (f->routes != NULL)

@@ -53,7 +53,7 @@ relay_ok(const struct sip_relay *r)
 {
 	return (r->body == NULL || r->content_type != NULL) && !sip_has_crlf(r->content_type) &&
 	    (r->contact == NULL || sip_uri_text_ok(r->contact)) && sip_extra_ok(r->vias) &&
-	    sip_extra_ok(r->rr_lines) && (r->rr_hop == NULL ||
+	    sip_extra_ok(r->rr_lines) && sip_call_id_ok(r->call_id) && (r->rr_hop == NULL ||
 	    (r->rr_hop->host != NULL && !sip_has_crlf(r->rr_hop->host)));
 }
 
@@ -100,6 +100,11 @@ relay_headers(struct sip_wbuf *w, const struct sip_msg *resp, const struct sip_r
 			if (r->contact == NULL)
 				break;
 			sip_wbuf_contact_once(w, r->contact, &contact_done);
+			continue;
+		case SIP_HDR_CALL_ID:
+			if (r->call_id == NULL)
+				break;
+			sip_wbuf_hdr(w, "Call-ID", r->call_id, strlen(r->call_id));
 			continue;
 		case SIP_HDR_CONTENT_LENGTH:
 			continue;

@@ -66,6 +66,8 @@ struct sip_msg {
 	osip_message_t *osip;	/* owned; empty when libosip2 refused the message */
 	bool osip_failed;
 	unsigned refs;		/* references beyond the parse's own (sip_msg_ref) */
+	char *call_id_alias;	/* owned: what sip_msg_call_id() answers instead (a call's own
+				 * Call-ID for a leg that carries another), NULL: none */
 };
 
 enum sip_hdr_id sip_hdr_lookup(const char *name, size_t len);
@@ -122,6 +124,8 @@ void sip_wbuf_rr_entry(struct sip_wbuf *w, const struct sip_hop *h);
 void sip_wbuf_contact_once(struct sip_wbuf *w, const char *uri, bool *done);
 /* The first c in v[n] outside a quoted string; NULL when none. */
 const char *sip_unquoted_chr(const char *v, size_t n, char c);
+/* A Call-ID to write (NULL: none): one word. */
+bool sip_call_id_ok(const char *s);
 bool sip_has_crlf(const char *s);
 /* A URI given as text to write verbatim: one token libosip2 parses (sip_build.c). */
 bool sip_uri_text_ok(const char *s);

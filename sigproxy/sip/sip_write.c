@@ -184,3 +184,9 @@ sip_unquoted_chr(const char *v, size_t n, char c)
 	}
 	return NULL;
 }
+
+bool
+sip_call_id_ok(const char *s)
+{
+	return s == NULL || (*s != '\0' && strpbrk(s, " \t\r\n") == NULL);
+}

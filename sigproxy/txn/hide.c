@@ -78,6 +78,9 @@ txn_relay_build(struct sp *sp, const struct txn_upstream *u, const struct sip_ms
 	r.body = body;
 	r.body_len = body_len;
 	r.content_type = ctype;
+	/* the Call-ID the request came with, where the response's is the other leg's */
+	if (u->call_id != NULL && strcmp(u->call_id, sip_msg_call_id_received(m)) != 0)
+		r.call_id = u->call_id;
 	txn_hide_response(sp, u, &r, contact, sizeof(contact));
 	return sip_build_response_relay(sp->buf, SP_BUF_SIZE, len, m, &r);
 }
@@ -109,4 +112,27 @@ txn_refresh_target(struct sp_call *c, unsigned leg, const struct sip_msg *m)
 	    (c->remote[leg] != NULL && strcmp(c->remote[leg], uri) == 0))
 		return false;
 	return dialog_set_remote(c, leg, uri, NULL) == 0;
+}
+
+const char *
+txn_leg_call_id(const struct sp_call *c, unsigned leg)
+{
+	/* legs that carry the same Call-ID need no rewrite */
+	if (c == NULL || c->callee_call_id[0] == '\0')
+		return NULL;
+	return dialog_leg_call_id(c, leg);
+}
+
+int
+txn_leg_call_id_make(struct sp *sp, struct sp_call *c)
+{
+	char id[SP_LEG_CALL_ID_MAX], tag[32];
+	int err;
+
+	if (!sp->cfg.call_id_replace || c->callee_call_id[0] != '\0')
+		return 0;
+	if ((err = sip_tag_new(tag, sizeof(tag))))
+		return err;
+	snprintf(id, sizeof(id), "%s%s", SP_LEG_CALL_ID_PREFIX, tag);
+	return dialog_set_callee_call_id(sp, c, id);
 }

@@ -186,8 +186,12 @@ txn_branch_start(struct sp_txn *t, enum tp_proto tp, const struct sa *dst, const
 	if (!t->in_dialog) {
 		f.rr_in = &t->src.lsnr->hop;
 		f.rr_out = &out->hop;
+		if (c != NULL && (err = txn_leg_call_id_make(sp, c)))
+			return err;
+		f.call_id = txn_leg_call_id(c, 1);
 	} else {
 		txn_dialog_route(c, 1 - t->leg, &f);
+		f.call_id = txn_leg_call_id(c, 1 - t->leg);
 	}
 	f.self = sp->cfg.self;
 	f.nself = sp->cfg.nlisteners;

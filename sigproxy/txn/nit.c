@@ -40,6 +40,7 @@ struct sp_nit {
 	enum sp_side in_side;
 	unsigned leg;		/* the sender's leg in its call */
 	char *vias;		/* the request's Via lines when they went on hidden (owned) */
+	char *up_call_id;	/* the Call-ID it came with when not the call's (owned), else NULL */
 	struct media_op *mop;	/* answer in the 2xx, pending */
 	struct sip_msg *resp;	/* that 2xx */
 };
@@ -82,6 +83,7 @@ nit_free(struct sp_nit *n)
 	free(n->fwd);
 	free(n->final);
 	free(n->vias);
+	free(n->up_call_id);
 	free(n);
 }
 
@@ -180,6 +182,7 @@ txn_nit_forward(struct sp *sp, const struct sp_src *src, struct sip_msg *m, stru
 	f.self = sp->cfg.self;
 	f.nself = sp->cfg.nlisteners;
 	txn_dialog_route(c, to, &f);
+	f.call_id = txn_leg_call_id(c, to);
 	if (txn_hides(sp, side))
 		txn_hide_request(out, tp, &f, contact, sizeof(contact));
 	if (body != NULL) {
@@ -195,7 +198,9 @@ txn_nit_forward(struct sp *sp, const struct sp_src *src, struct sip_msg *m, stru
 	}
 	if (!ack) {
 		n = nit_new(sp, src, m, buf, len, branch);
-		if (n == NULL || (f.via_hide && sip_msg_lines_dup(m, "Via", &n->vias) != 0)) {
+		if (n == NULL || (f.via_hide && sip_msg_lines_dup(m, "Via", &n->vias) != 0) ||
+		    (strcmp(sip_msg_call_id_received(m), n->call_id) != 0 &&
+		    (n->up_call_id = strdup(sip_msg_call_id_received(m))) == NULL)) {
 			if (n != NULL)
 				nit_free(n);
 			err = ENOMEM;
@@ -249,7 +254,8 @@ txn_nit_retransmit(struct sp *sp, const struct sip_msg *m)
 static void
 nit_respond(struct sp_nit *n, const struct sip_msg *m, const char *sdp, size_t sdp_len)
 {
-	struct txn_upstream u = { n->in_side, n->out_side, n->src.lsnr, false, n->vias, NULL };
+	struct txn_upstream u = { n->in_side, n->out_side, n->src.lsnr, false, n->vias, NULL,
+	    n->up_call_id != NULL ? n->up_call_id : n->call_id };
 	struct sp *sp = n->sp;
 	char *buf = sp->buf;
 	size_t len;

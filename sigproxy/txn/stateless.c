@@ -31,6 +31,7 @@ txn_response_stateless(struct sp *sp, const struct sp_src *src, const struct sip
 {
 	enum sp_side to = src->lsnr->side == SP_SIDE_OUTSIDE ? SP_SIDE_INSIDE : SP_SIDE_OUTSIDE;
 	struct sp_listener *l;
+	struct sp_call *c;
 	struct sip_via top, next;
 	struct sip_relay r;
 	struct sip_uri u;
@@ -54,6 +55,11 @@ txn_response_stateless(struct sp *sp, const struct sp_src *src, const struct sip
 	if (blen > 0)
 		return EPERM;
 	memset(&r, 0, sizeof(r));
+	c = dialog_find(sp, sip_msg_call_id(m));
+	/* from the leg that carries our Call-ID to the other, or the other way */
+	if (c != NULL)
+		r.call_id = txn_leg_call_id(c, strcmp(sip_msg_call_id_received(m),
+		    c->callee_call_id) == 0 ? 0 : 1);
 	if (txn_hides(sp, to)) {
 		if ((l = send_listener_for(sp, to, tp)) == NULL)
 			return ENETUNREACH;

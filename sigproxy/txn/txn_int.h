@@ -114,6 +114,7 @@ struct txn_upstream {
 	bool initial;			/* a dialog-forming INVITE (Record-Routed) */
 	const char *vias;		/* its Via lines when it went on without them */
 	const char *rr_lines;		/* its Record-Route lines, likewise */
+	const char *call_id;		/* the Call-ID it came with (the leg up's) */
 };
 /* Whether messages towards side s hide the other side ([dialog] topology_hiding_*). */
 bool txn_hides(const struct sp *sp, enum sp_side s);
@@ -135,6 +136,13 @@ int txn_relay_build(struct sp *sp, const struct txn_upstream *u, const struct si
     const char *body, size_t body_len, const char *ctype, size_t *len);
 /* A dialog-forming message from leg: its remote target and route set into the call. */
 void txn_learn_remote(struct sp *sp, struct sp_call *c, unsigned leg, const struct sip_msg *m);
+/*
+ * The Call-ID to write on a message to leg of c when its legs carry different ones
+ * (sip_fwd.call_id, sip_relay.call_id); NULL when they do not (c may be NULL).
+ */
+const char *txn_leg_call_id(const struct sp_call *c, unsigned leg);
+/* With [dialog] call_id_replace, a Call-ID of ours for c's callee leg (once). 0 or an errno. */
+int txn_leg_call_id_make(struct sp *sp, struct sp_call *c);
 /* A target refresh from leg (re-INVITE, UPDATE or their 2xx): its Contact; true when changed. */
 bool txn_refresh_target(struct sp_call *c, unsigned leg, const struct sip_msg *m);
 

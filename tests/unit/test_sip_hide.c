@@ -66,6 +66,14 @@ test_request_along_dialog_hidden(void **state)
 	    "CSeq: 5 INVITE\r\n"
 	    "Contact: <sip:sbc@198.51.100.1:5061;transport=tls>\r\n"
 	    "Content-Length: 0\r\n\r\n");
+	/* the leg it goes to carries another Call-ID */
+	f.call_id = "sbcleg-abc";
+	assert_int_equal(sip_build_request(buf, sizeof(buf), &len, m, &f), 0);
+	assert_non_null(strstr(buf, "\r\nCall-ID: sbcleg-abc\r\n"));
+	assert_null(strstr(buf, "call-1@example.com"));
+	f.call_id = "two words";
+	assert_int_equal(sip_build_request(buf, sizeof(buf), &len, m, &f), EINVAL);
+	f.call_id = NULL;
 	/* an empty route set: no Route line at all */
 	f.routes = "";
 	assert_int_equal(sip_build_request(buf, sizeof(buf), &len, m, &f), 0);
@@ -213,6 +221,10 @@ test_response_to_hidden_side(void **state)
 	r.rr_from = &(struct sip_hop){ TP_TLS, "198.51.100.77", 5061 };
 	assert_int_equal(sip_build_response_relay(buf, sizeof(buf), &len, m, &r), 0);
 	assert_null(strstr(buf, "Record-Route"));
+	r.call_id = "c3-caller";
+	assert_int_equal(sip_build_response_relay(buf, sizeof(buf), &len, m, &r), 0);
+	assert_non_null(strstr(buf, "\r\nCall-ID: c3-caller\r\n"));
+	r.call_id = NULL;
 	r.rr_from = NULL;
 	r.rr_drop = true;
 	assert_int_equal(sip_build_response_relay(buf, sizeof(buf), &len, m, &r), 0);
@@ -223,6 +235,28 @@ test_response_to_hidden_side(void **state)
 	assert_int_equal(sip_msg_contact_uri(m, rset, sizeof(rset)), 0);
 	assert_string_equal(rset, "sip:ivr@10.0.0.5:5080");
 	assert_int_equal(sip_msg_route_set(m, self, 2, rset, 8), ENOSPC);
+	sip_msg_free(m);
+}
+
+/* A message on a leg whose Call-ID the SBC made answers its call's own; builders copy the received. */
+static void
+test_call_id_alias(void **state)
+{
+	struct sip_msg *m = sip_fixture_parse(reinvite);
+	struct sip_fwd f = { 0 };
+	char buf[2048];
+	size_t len;
+
+	assert_string_equal(sip_msg_call_id(m), "call-1@example.com");
+	assert_int_equal(sip_msg_set_call_id(m, "the-call"), 0);
+	assert_string_equal(sip_msg_call_id(m), "the-call");
+	assert_string_equal(sip_msg_call_id_received(m), "call-1@example.com");
+	f.via = &hop_out;
+	f.branch = "z9hG4bKx";
+	assert_int_equal(sip_build_request(buf, sizeof(buf), &len, m, &f), 0);
+	assert_non_null(strstr(buf, "Call-ID: call-1@example.com\r\n"));
+	assert_int_equal(sip_build_response(buf, sizeof(buf), &len, m, 481, NULL, "t", NULL), 0);
+	assert_non_null(strstr(buf, "Call-ID: call-1@example.com\r\n"));
 	sip_msg_free(m);
 }
 
@@ -281,6 +315,7 @@ main(void)
 		cmocka_unit_test(test_response_restores_hidden),
 		cmocka_unit_test(test_response_to_hidden_side),
 		cmocka_unit_test(test_route_set_and_target),
+		cmocka_unit_test(test_call_id_alias),
 	};
 
 	sip_init();

@@ -13,6 +13,10 @@
 #           receives (calls both ways: INVITE, 180, 200, re-INVITE, UPDATE, INFO, BYE from each
 #           side) names no inside address: not the backend, not sigproxy's inside listener, not
 #           mediad's inside interface; and the calls complete.
+#   callid  (with hiding, SP_CALL_ID_REPLACE=1: [dialog] call_id_replace) The callee's leg of
+#           each of those calls carries a Call-ID of the SBC's own, mapped back both ways: the
+#           caller never sees it, the backend never sees the caller's, the outside party never
+#           sees the inside platform's; sbc:cid:<it> names the call.
 set -u
 PARTS=" ${*:-forged hiding} "
 part() { [[ "$PARTS" == *" $1 "* ]]; }
@@ -41,7 +45,9 @@ SP_EXTRA="[route outbound]
 match = ^9011\\d+\$
 listener = inside-udp
 side = outside
-target = sip:$OUTPEER_IP:5060"
+target = sip:$OUTPEER_IP:5060
+${SP_CALL_ID_REPLACE:+[dialog]
+call_id_replace = yes}"
 sigproxy_start a "$SIP_IP" "$SIP_IN_IP" "sip:$BACK_IP:5060" || exit 1
 stunnel_client c "$STUNNEL_ACCEPT" "$SIP_IP:5061" sbc.example.test || { cat "$DIR/stunnel-c.log" >&2; exit 1; }
 wait_for 10 bash -c "redis-cli -s '$REDIS_SOCK' --scan --pattern 'sbc:mediad:*' | grep -q ." ||
@@ -269,6 +275,26 @@ ok "hiding: requests to the outside party carry our Via alone" bash -c "
 	grep -qi '^Via:' '$DIR/hide-out/received.txt' && ! grep -i '^Via:' '$DIR/hide-out/received.txt' | grep -qv ' $SIP_IP:5060;'"
 ok "hiding: and our Contact" bash -c "
 	grep -qi '^Contact:' '$DIR/hide-out/received.txt' && ! grep -i '^Contact:' '$DIR/hide-out/received.txt' | grep -qv 'sip:sbc@$SIP_IP:5060'"
+fi
+
+if part callid; then
+cid_of() { sed -n 's/^Call-ID: *//p' "$1" | tr -d '\r' | sort -u; }
+uac=$(ls "$DIR"/hide-in/uac_dialog_*_messages.log | head -1)
+uas=$(ls "$DIR"/hide-in/uas_dialog_*_messages.log | head -1)
+c_caller=$(cid_of "$uac")
+c_back=$(cid_of "$uas")
+echo "# caller leg: $c_caller; backend leg: $c_back"
+ok "callid: one Call-ID on each leg, the backend's made by the SBC" bash -c "
+	[ \$(wc -l <<<'$c_caller') = 1 ] && [ \$(wc -l <<<'$c_back') = 1 ] &&
+	[[ '$c_back' == sbcleg-* ]] && [ '$c_back' != '$c_caller' ]"
+ok "callid: sbc:cid:<backend leg's> names the call" test "$(rcli get "sbc:cid:$c_back")" = "$c_caller"
+ok "callid: the call's record says which Call-ID its callee leg carries" \
+	test "$(rcli hget "sbc:call:$c_caller" callee_call_id)" = "$c_back"
+c_in=$(cid_of "$(ls "$DIR"/hide-out/uac_inside_*_messages.log 2>/dev/null | head -1)")
+c_out=$(cid_of "$(ls "$DIR"/hide-out/uas_outside_*_messages.log | head -1)")
+echo "# inside platform's leg: $c_in; outside party's leg: $c_out"
+ok "callid: the outside party never saw the inside platform's Call-ID" bash -c "
+	[[ '$c_out' == sbcleg-* ]] && ! grep -q 'inside-call' '$(ls "$DIR"/hide-out/uas_outside_*_messages.log | head -1)'"
 fi
 
 ok "sigproxy still running" kill -0 "$SIGPROXY_PID"

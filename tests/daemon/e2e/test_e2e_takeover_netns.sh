@@ -10,8 +10,10 @@
 # records in Redis, carries: call 1's re-INVITE, UPDATE with SDP and INFO from the caller,
 # the backend's re-INVITE, UPDATE and INFO, media re-offered through mediad each time and
 # still flowing, the caller's BYE; call 2's BYE from the backend. Exits 77 (skip) when
-# network namespaces cannot be made.
+# network namespaces cannot be made. Argument "replace": both instances run with
+# [dialog] call_id_replace, so B must also map the backends' Call-IDs back from Redis.
 set -u
+REPLACE=${1:-}
 . "$(dirname "$0")/lib.sh"
 need sipp redis-server redis-cli ip perl "$SIGPROXY" "$MEDIAD" "$E2E_MEDIA"
 
@@ -129,6 +131,8 @@ target = sip:$BACK1:5060
 [route two]
 match = ^8012\d+\$
 target = sip:$BACK2:5060
+${REPLACE:+[dialog]
+call_id_replace = yes}
 EOF
 	ip netns exec "$2" "$SIGPROXY" -c "$DIR/sigproxy-$1.ini" >"$DIR/sigproxy-$1.log" 2>&1 &
 	SP_PID=$!
@@ -236,6 +240,12 @@ ok "both records ended by B, media gone" wait_for 5 bash -c "
 		[ \"\$(redis-cli -s '$REDIS_SOCK' hget \"sbc:call:\$c\" instance)\" = e2e-to-b-$$ ] || exit 1
 		[ \"\$(redis-cli -s '$REDIS_SOCK' exists \"sbc:media:\$c\")\" = 0 ] || exit 1
 	done"
+if [ -n "$REPLACE" ]; then
+	ok "the backends saw Call-IDs of the SBC's own, mapped back by B after the takeover" bash -c "
+		grep -h '^Call-ID:' '$DIR'/back1/*_messages.log '$DIR'/back2/*_messages.log | sort -u |
+			grep -qv 'sbcleg-' && exit 1
+		grep -q '^Call-ID: sbcleg-' '$DIR'/back1/*_messages.log"
+fi
 ok "B still running" kill -0 "$B_PID"
 ok "mediad still running" kill -0 "$MEDIAD_PID"
 e2e_finish
