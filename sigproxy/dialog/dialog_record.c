@@ -33,7 +33,7 @@ alias_write(struct sp *sp, const struct sp_call *c, const char *ttl)
 	for (i = 0; i < 5; i++)
 		lens[i] = strlen(argv[i]);
 	if (redis_cmd_argv(sp->redis, NULL, NULL, 5, argv, lens))
-		log_warnx("dialog_write_lost key=%s", key);
+		log_warnx("dialog_write_lost key=%s", LOG_ESCW(key));
 }
 
 void
@@ -97,7 +97,7 @@ dialog_write(struct sp *sp, struct sp_call *c)
 	for (i = 0; i < n; i++)
 		lens[i] = strlen(argv[i]);
 	if (redis_cmd_argv(sp->redis, NULL, NULL, n, argv, lens))
-		log_warnx("dialog_write_lost key=%s", key);
+		log_warnx("dialog_write_lost key=%s", LOG_ESCW(key));
 	else if (whole)
 		c->stored_conn = rs.connects;
 	snprintf(ttl, sizeof(ttl), "%u",
@@ -235,7 +235,7 @@ lookup_done(struct redisReply *r, void *arg)
 		dialog_forget(sp, c);
 		c = NULL;
 	} else if (fresh) {
-		log_info("call_loaded from=redis mediad=%s", c->mediad_id);
+		log_info("call_loaded from=redis mediad=%s", LOG_ESCW(c->mediad_id));
 	}
  out:
 	x->h(c, x->arg);

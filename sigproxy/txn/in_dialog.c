@@ -82,8 +82,9 @@ txn_refuse_note(struct sp *sp, const struct sp_src *src, const struct sip_msg *m
 	metric_inc(sp->ctr.refused[why]);
 	if (src_log_ok(&src->addr, time_mono_ms(), &held))
 		log_warnx("sip_refused method=%s src=%s side=%s reason=%s status=%d "
-		    "suppressed=%lu", sip_msg_method(m), sa_format(&src->addr, a, sizeof(a)),
-		    sp_side_name(src->lsnr->side), refusal_names[why], status, held);
+		    "suppressed=%lu", LOG_ESCW(sip_msg_method(m)),
+		    sa_format(&src->addr, a, sizeof(a)), sp_side_name(src->lsnr->side),
+		    refusal_names[why], status, held);
 	return status;
 }
 

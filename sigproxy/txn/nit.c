@@ -160,7 +160,7 @@ txn_nit_forward(struct sp *sp, const struct sp_src *src, struct sip_msg *m, stru
 	/* the border check passed: the dialog's route, never the request's own */
 	err = dialog_next_hop(c, to, &tp, &dst);
 	if (err) {
-		log_info("sip_no_next_hop method=%s err=%d", sip_msg_method(m), err);
+		log_info("sip_no_next_hop method=%s err=%d", LOG_ESCW(sip_msg_method(m)), err);
 		if (!ack)
 			send_reply(sp, src, m, 502, NULL, NULL);
 		goto out;
@@ -217,7 +217,7 @@ txn_nit_forward(struct sp *sp, const struct sp_src *src, struct sip_msg *m, stru
 	}
 	err = send_in_dialog(sp, dialog_conn_back(c, side), side, tp, &dst, buf, len);
 	if (err) {
-		log_warnx("sip_send_failed method=%s err=%d", sip_msg_method(m), err);
+		log_warnx("sip_send_failed method=%s err=%d", LOG_ESCW(sip_msg_method(m)), err);
 		if (n != NULL)
 			send_reply(sp, src, m, 503, NULL, NULL);
 	}
