@@ -59,7 +59,6 @@ enum sp_refusal {
 	SP_REFUSED_NO_TARGET,		/* the other leg cannot be reached (no usable target) */
 	SP_REFUSED_OUT_OF_DIALOG,	/* a non-INVITE request outside any dialog, not for us */
 	SP_REFUSED_STORE_DOWN,		/* the call is not here and Redis cannot be asked */
-	SP_REFUSED_BODY,		/* SDP on a method that carries no offer or answer */
 	SP_REFUSED_CANCEL,		/* a CANCEL matching no INVITE transaction from its side */
 	SP_REFUSED_N,
 };
@@ -74,6 +73,7 @@ struct sp_counters {
 	struct metric *trace_messages, *trace_lost;
 	struct metric *invite_timeouts[SP_TIMER_COUNT];	/* index: enum sp_invite_timer */
 	struct metric *backend_down, *backend_up;	/* health transitions */
+	struct metric *policy_lines_rejected, *sdes_tls_rejects;
 	struct metric *refused[SP_REFUSED_N];
 };
 

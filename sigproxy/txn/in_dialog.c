@@ -30,8 +30,7 @@ static struct src_slot src_slots[SRC_SLOTS];
 static struct log_ratelimit rl_refused = LOG_RATELIMIT_INIT(1000, 20);
 
 static const char *const refusal_names[SP_REFUSED_N] = {
-	"unknown", "tags", "side", "route", "no_target", "out_of_dialog", "store_down", "body",
-	"cancel",
+	"unknown", "tags", "side", "route", "no_target", "out_of_dialog", "store_down", "cancel",
 };
 
 static unsigned

@@ -45,6 +45,23 @@ struct sp_nit {
 	struct sip_msg *resp;	/* that 2xx */
 };
 
+/*
+ * Whether m carries an SDP that mediad did not write: it never goes on as it came (its
+ * keys and addresses stay here), only without a body. Multipart bodies count by content.
+ */
+static bool
+body_is_sdp(const struct sip_msg *m)
+{
+	const char *ct = sip_msg_content_type(m), *body;
+	size_t len;
+
+	body = sip_msg_body(m, &len);
+	if (len == 0)
+		return false;
+	return (ct != NULL && strcasestr(ct, "application/sdp") != NULL) ||
+	    memmem(body, len, "application/sdp", 15) != NULL || memmem(body, len, "a=crypto:", 9);
+}
+
 static const char *
 state_name(enum nit_state s)
 {
@@ -157,6 +174,13 @@ txn_nit_forward(struct sp *sp, const struct sp_src *src, struct sip_msg *m, stru
 	struct sa dst;
 	int err;
 
+	/* an SDP mediad did not write never goes on as it came: without a body */
+	if (body == NULL && body_is_sdp(m)) {
+		log_info("sdp_dropped method=%s reason=\"SDP not through mediad: forwarded without "
+		    "a body\"", LOG_ESCW(sip_msg_method(m)));
+		body = "";
+		body_len = 0;
+	}
 	/* the border check passed: the dialog's route, never the request's own */
 	err = dialog_next_hop(c, to, &tp, &dst);
 	if (err) {
@@ -261,6 +285,12 @@ nit_respond(struct sp_nit *n, const struct sip_msg *m, const char *sdp, size_t s
 	size_t len;
 	int status = sip_msg_status(m);
 
+	if (sdp == NULL && body_is_sdp(m)) {
+		log_info("sdp_dropped status=%d reason=\"SDP not through mediad: forwarded without "
+		    "a body\"", status);
+		sdp = "";
+		sdp_len = 0;
+	}
 	if (txn_relay_build(sp, &u, m, sdp, sdp_len, sdp ? "application/sdp" : NULL, &len))
 		return;
 	send_count_response(sp, status);
@@ -325,7 +355,8 @@ txn_nit_response(struct sp *sp, struct sip_msg *m)
 		    sip_msg_parse(&n->resp, raw, rlen, TP_UDP, NULL, NULL) == 0) {
 			nit_enter_state(n, NIT_ANSWERING);
 			st = media_answer(sp, c, sip_msg_from_tag(m), sip_msg_to_tag(m), n->in_branch,
-			    n->out_side, n->in_side, body, blen, update_answered, n, &n->mop);
+			    n->out_side, n->in_side, n->out_tp, body, blen, update_answered, n,
+			    &n->mop);
 			if (st)
 				update_answered(st, NULL, 0, n);
 			return true;

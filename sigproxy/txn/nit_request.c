@@ -2,7 +2,7 @@
 /*
  * Non-INVITE requests and ACKs for 2xx in: each is checked against its dialog first; then
  * BYE ends the call once it went on, UPDATE and PRACK offers and a late answer go
- * through mediad, and an SDP anywhere else is refused.
+ * through mediad, and an SDP anywhere else goes on without its body.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -119,7 +119,8 @@ offer_forward(struct sp_call *c, struct pending *p)
 
 	body = sip_msg_body(p->m, &blen);
 	st = media_offer(sp, c, sip_msg_from_tag(p->m), sip_msg_to_tag(p->m), p->branch,
-	    p->src.lsnr->side, c->side[1 - p->leg], body, blen, offer_sent, p, &op);
+	    p->src.lsnr->side, c->side[1 - p->leg], p->src.lsnr->proto, body, blen, offer_sent, p,
+	    &op);
 	if (st)
 		offer_sent(st, NULL, 0, p);
 }
@@ -141,16 +142,11 @@ nit_checked(struct sp_call *c, unsigned leg, int status, void *arg)
 	}
 	if (meth == SIP_METHOD_UPDATE && txn_refresh_target(c, leg, p->m))
 		dialog_write(p->sp, c);
-	if (has_sdp(p->m)) {
-		if (meth == SIP_METHOD_UPDATE || meth == SIP_METHOD_PRACK) {
-			offer_forward(c, p);
-			return;
-		}
-		/* a session description mediad never sees would carry keys and addresses across */
-		txn_refuse_note(p->sp, &p->src, p->m, SP_REFUSED_BODY, 488);
-		pending_reply(p, 488, "SDP only in INVITE, ACK, UPDATE, PRACK");
+	if (has_sdp(p->m) && (meth == SIP_METHOD_UPDATE || meth == SIP_METHOD_PRACK)) {
+		offer_forward(c, p);
 		return;
 	}
+	/* an SDP anywhere else never reaches mediad: txn_nit_forward() sends it bodiless */
 	txn_nit_forward(p->sp, &p->src, p->m, c, leg, NULL, 0);
 	pending_free(p);
 }
@@ -228,7 +224,8 @@ ack_checked(struct sp_call *c, unsigned leg, int status, void *arg)
 	}
 	/* late offer: the answer travels in the ACK, tags swapped (ng-protocol.md §4) */
 	st = media_answer(p->sp, c, sip_msg_to_tag(p->m), sip_msg_from_tag(p->m), c->late_branch,
-	    p->src.lsnr->side, c->side[1 - leg], body, blen, ack_answered, p, &op);
+	    p->src.lsnr->side, c->side[1 - leg], p->src.lsnr->proto, body, blen, ack_answered, p,
+	    &op);
 	if (st)
 		ack_answered(st, NULL, 0, p);
 }
