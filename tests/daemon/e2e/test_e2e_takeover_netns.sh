@@ -82,10 +82,12 @@ log_level = info
 address = $MD_OUT
 port_min = 30000
 port_max = 30199
+encryption = optional
 [interface inside]
 address = $MD_IN
 port_min = 30200
 port_max = 30399
+encryption = off
 [redis]
 enabled = yes
 unix_socket = $REDIS_SOCK
