@@ -9,6 +9,7 @@
 
 #include "metrics.h"
 #include "redis.h"
+#include "route.h"
 #include "sigproxy_config.h"
 
 struct event;
@@ -45,6 +46,7 @@ struct sp_counters {
 	struct metric *resp_class[7];	/* index = status / 100 */
 	struct metric *failovers, *ng_timeouts, *ng_errors, *drops, *bad_requests;
 	struct metric *redis_unavailable, *policy_rejects;
+	struct metric *calls_refused[ROUTE_REFUSE_N];	/* call admission, by reason */
 };
 
 struct sp {
@@ -53,6 +55,8 @@ struct sp {
 	struct tp *tp;
 	struct metrics *metrics;
 	struct sp_counters ctr;
+	struct tp_metrics tpm;		/* the transport's series (drops, bans, connections) */
+	struct route_admit *admit;	/* call admission counters for cfg.routes */
 	struct redis_conn *redis;
 	struct ng_client *ng;
 	struct mediad_pool *pool;

@@ -63,6 +63,7 @@ dialog_unlink_free(struct sp *sp, struct sp_call *c)
 	}
 	if (c->caller_conn)
 		tp_conn_deref(c->caller_conn);
+	route_admit_release(sp->admit, &c->admit);
 	free(c);
 }
 

@@ -163,7 +163,8 @@ tp_stream_send(struct tp *tp, const struct tp_target *t, const void *buf, size_t
 	}
 	c = conn_find(tp, t, ctls, host);
 	if (c == NULL) {
-		if (tp->nconns >= tp->conf.max_conns) {
+		/* Outbound has a budget of its own: no inbound flood can use it up. */
+		if (tp->nconns_out >= tp->conf.max_conns_out) {
 			(t->via ? &t->via->stats : &tp->orphan)->conns_refused++;
 			return EMFILE;
 		}

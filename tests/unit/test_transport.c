@@ -123,7 +123,8 @@ static int
 fx_setup_max1(void **state)
 {
 	struct fx *f;
-	struct tp_conf conf = { .recvh = recv_h, .closeh = close_h, .max_conns = 1 };
+	struct tp_conf conf = { .recvh = recv_h, .closeh = close_h, .max_conns_in = 1,
+	    .max_conns_out = 1 };
 
 	fx_setup_conf(state, 0);
 	f = *state;
@@ -869,9 +870,19 @@ test_max_conns(void **state)
 	tp_listener_stats(l, &st);
 	assert_int_equal(st.conns_refused, 1);
 	assert_int_equal(st.conns_open, 1);
-	/* Outbound too: no room for a new connection. */
+	/* Outbound has a budget of its own: a full inbound one does not stop it ... */
+	int lfd = socket(AF_INET, SOCK_STREAM, 0);
+	socklen_t sl = sizeof(t.addr.u.ss);
+
+	assert_int_equal(sa_parse(&t.addr, "127.0.0.1:0", 0), 0);
+	assert_int_equal(bind(lfd, &t.addr.u.sa, t.addr.len), 0);
+	assert_int_equal(listen(lfd, 4), 0);
+	assert_int_equal(getsockname(lfd, &t.addr.u.sa, &sl), 0);
+	assert_int_equal(tp_send(f->tp, &t, MSG_A, strlen(MSG_A), NULL), 0);
+	/* ... but it is full with one (max_conns_out 1): no room for another. */
 	t.addr.u.in.sin_port = htons(1);
 	assert_int_equal(tp_send(f->tp, &t, MSG_A, strlen(MSG_A), NULL), EMFILE);
+	close(lfd);
 	close(fd1);
 	close(fd2);
 }
