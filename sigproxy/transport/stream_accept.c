@@ -11,6 +11,13 @@
 #include "transport_int.h"
 
 /*
+ * Connections the kernel completes before we accept them. A flood of connects must not
+ * overflow it: the kernel then drops handshakes, and legitimate clients wait out SYN
+ * retransmissions (1 s, 3 s, ...) before we even see them to judge.
+ */
+#define LISTEN_BACKLOG 1024
+
+/*
  * The client has sent its first bytes: only now does the connection get its SSL and
  * bufferevent (about 40 KB), so connections that never send a ClientHello cost a
  * socket and a small struct until the handshake deadline closes them.
@@ -156,7 +163,7 @@ tp_stream_listen(struct tp_listener *l)
 	if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on)) < 0 ||
 	    (l->addr.u.sa.sa_family == AF_INET6 &&
 	    setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &on, sizeof(on)) < 0) ||
-	    bind(fd, &l->addr.u.sa, l->addr.len) < 0 || listen(fd, 128) < 0 ||
+	    bind(fd, &l->addr.u.sa, l->addr.len) < 0 || listen(fd, LISTEN_BACKLOG) < 0 ||
 	    getsockname(fd, (struct sockaddr *)&ss, &slen) < 0) {
 		err = errno;
 		close(fd);
