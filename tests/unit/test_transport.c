@@ -134,6 +134,23 @@ fx_setup_max1(void **state)
 	return 0;
 }
 
+/* Deadlines short enough for a unit test, and per-source limits for limited listeners. */
+static int
+fx_setup_limits(void **state)
+{
+	struct fx *f;
+	struct tp_conf conf = { .recvh = recv_h, .closeh = close_h, .idle_timeout_ms = 5000,
+	    .header_timeout_ms = 300, .limits = { .req_rate = 1, .req_burst = 3, .ban_ms = 60000,
+	    .max_per_source = 2 } };
+
+	fx_setup_conf(state, 0);
+	f = *state;
+	tp_free(f->tp);
+	conf.arg = &f->seen;
+	assert_int_equal(tp_alloc(&f->tp, f->base, &conf), 0);
+	return 0;
+}
+
 static int
 fx_teardown(void **state)
 {
@@ -914,6 +931,109 @@ test_stalled_peer(void **state)
 	close(fd);
 }
 
+/*
+ * The header deadline runs from a message's first byte: bytes every 100 ms do not move
+ * it (closed at 300 ms); between whole messages only the idle timer counts.
+ */
+static void
+test_tcp_header_deadline(void **state)
+{
+	struct fx *f = *state;
+	struct tp_listener *l = listen_on(f, "outside-tcp", TP_TCP, "127.0.0.1:0", NULL);
+	int fd = client_connect(l, SOCK_STREAM);
+	const char *p = MSG_A;
+	uint64_t t0;
+	char buf[16];
+
+	send_all(fd, MSG_A, strlen(MSG_A));
+	assert_true(run_until(f, &f->seen.n, 1));
+	run_ms(f, 500);		/* idle, past the header deadline: still open */
+	send_all(fd, MSG_A, strlen(MSG_A));
+	assert_true(run_until(f, &f->seen.n, 2));
+	assert_int_equal(f->seen.closed, 0);
+	t0 = time_mono_ms();
+	while (f->seen.closed == 0 && *p != '\0' && time_mono_ms() - t0 < 2000) {
+		send(fd, p++, 1, MSG_NOSIGNAL);
+		run_ms(f, 100);
+	}
+	assert_int_equal(f->seen.closed, 1);
+	assert_int_equal(f->seen.close_err, ETIMEDOUT);
+	assert_true(time_mono_ms() - t0 >= 290 && time_mono_ms() - t0 < 800);
+	assert_int_equal(f->seen.n, 2);
+	assert_int_equal(client_read(f, fd, buf, sizeof(buf)), 0);
+	close(fd);
+	/* A connection that never sends is closed at the same deadline. */
+	fd = client_connect(l, SOCK_STREAM);
+	t0 = time_mono_ms();
+	assert_int_equal(client_read(f, fd, buf, sizeof(buf)), 0);
+	assert_true(time_mono_ms() - t0 >= 250);
+	close(fd);
+}
+
+#define RESP_OK "SIP/2.0 200 OK\r\nContent-Length: 0\r\n\r\n"
+
+/* A limited UDP listener: the burst is served, then the source is banned (before parsing). */
+static void
+test_udp_rate_ban(void **state)
+{
+	struct fx *f = *state;
+	struct tp_listener_conf lc = { .name = "outside-udp", .proto = TP_UDP, .limited = true };
+	struct tp_listener *l = NULL, *open = NULL;
+	int fd, fd2, i;
+
+	assert_int_equal(sa_parse(&lc.addr, "127.0.0.1:0", 0), 0);
+	assert_int_equal(tp_listen(f->tp, &lc, &l), 0);
+	lc.name = "inside-udp";
+	lc.limited = false;
+	assert_int_equal(tp_listen(f->tp, &lc, &open), 0);
+	fd = client_connect(l, SOCK_DGRAM);
+	for (i = 0; i < 10; i++)
+		send_all(fd, MSG_A, strlen(MSG_A));
+	run_ms(f, 100);
+	assert_int_equal(f->seen.n, 3);
+	/* Banned: even a response is dropped now. */
+	send_all(fd, RESP_OK, strlen(RESP_OK));
+	run_ms(f, 50);
+	assert_int_equal(f->seen.n, 3);
+	close(fd);
+	/* A listener without limits takes all from the same address. */
+	fd2 = client_connect(open, SOCK_DGRAM);
+	for (i = 0; i < 10; i++)
+		send_all(fd2, MSG_A, strlen(MSG_A));
+	assert_true(run_until(f, &f->seen.n, 13));
+	close(fd2);
+}
+
+/* Two connections per source on a limited TCP listener; the third is closed at once. */
+static void
+test_tcp_per_source(void **state)
+{
+	struct fx *f = *state;
+	struct tp_listener_conf lc = { .name = "outside-tcp", .proto = TP_TCP, .limited = true };
+	struct tp_listener *l = NULL;
+	struct tp_stats st;
+	char buf[16];
+	int fd[3], i;
+
+	assert_int_equal(sa_parse(&lc.addr, "127.0.0.1:0", 0), 0);
+	assert_int_equal(tp_listen(f->tp, &lc, &l), 0);
+	for (i = 0; i < 3; i++)
+		fd[i] = client_connect(l, SOCK_STREAM);
+	assert_int_equal(client_read(f, fd[2], buf, sizeof(buf)), 0);
+	tp_listener_stats(l, &st);
+	assert_int_equal(st.conns_open, 2);
+	assert_int_equal(st.conns_refused, 1);
+	close(fd[0]);
+	close(fd[2]);
+	run_ms(f, 50);
+	fd[2] = client_connect(l, SOCK_STREAM);
+	run_ms(f, 50);
+	tp_listener_stats(l, &st);
+	assert_int_equal(st.conns_open, 2);
+	close(fd[1]);
+	close(fd[2]);
+}
+
 static void
 test_bad_args(void **state)
 {
@@ -967,6 +1087,9 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_max_conns, fx_setup_max1, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_stalled_peer, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_bad_args, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_tcp_header_deadline, fx_setup_limits, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_udp_rate_ban, fx_setup_limits, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_tcp_per_source, fx_setup_limits, fx_teardown),
 	};
 
 	/* libevent writes with write(2): a daemon must ignore SIGPIPE, and so do we. */
