@@ -5,17 +5,14 @@
 #include <string.h>
 
 #include "route.h"
-
-/* A rate of n per second in thousandths of a call per millisecond: n milli per ms. */
-#define MILLI 1000u
+#include "tbucket.h"
 
 struct admit_bucket {
 	unsigned calls;		/* held now */
 	unsigned max_calls;	/* 0: no limit */
 	unsigned cps;		/* 0: no limit */
-	uint64_t tokens;	/* milli-calls; the bucket holds one second's worth */
-	uint64_t last;		/* monotonic ms of the last refill */
-	bool primed;		/* tokens filled once */
+	struct tbucket tb;	/* new calls: cps per second, one second's worth at once */
+	bool primed;		/* tb filled once (on the first call: the clock is the caller's) */
 };
 
 struct route_admit {
@@ -111,8 +108,6 @@ route_admit_free(struct route_admit *a)
 static int
 bucket_take(struct admit_bucket *b, uint64_t now, bool *cps_refused, unsigned *retry_s)
 {
-	uint64_t cap = (uint64_t)b->cps * MILLI;
-
 	*cps_refused = false;
 	if (b->max_calls != 0 && b->calls >= b->max_calls) {
 		*retry_s = 0;
@@ -120,26 +115,17 @@ bucket_take(struct admit_bucket *b, uint64_t now, bool *cps_refused, unsigned *r
 	}
 	if (b->cps != 0) {
 		if (!b->primed) {
-			b->tokens = cap;
-			b->last = now;
+			tbucket_init(&b->tb, b->cps, now);
 			b->primed = true;
 		}
-		if (now > b->last) {
-			b->tokens += (now - b->last) * b->cps;
-			if (b->tokens > cap)
-				b->tokens = cap;
-			b->last = now;
-		}
-		if (b->tokens < MILLI) {
-			uint64_t ms = (MILLI - b->tokens + b->cps - 1) / b->cps;
-
+		if (!tbucket_take(&b->tb, b->cps, b->cps, now)) {
 			*cps_refused = true;
-			*retry_s = (unsigned)((ms + 999) / 1000);
+			/* whole seconds, at least one: Retry-After has no finer unit */
+			*retry_s = (unsigned)((tbucket_wait_ms(&b->tb, b->cps) + 999) / 1000);
 			if (*retry_s == 0)
 				*retry_s = 1;
 			return EBUSY;
 		}
-		b->tokens -= MILLI;
 	}
 	b->calls++;
 	return 0;

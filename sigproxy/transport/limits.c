@@ -6,10 +6,10 @@
 #include <string.h>
 
 #include "rand.h"
+#include "tbucket.h"
 #include "transport_int.h"
 
 #define LIMITS_SOURCES_DEFAULT 16384u
-#define MILLI 1000u	/* tokens are kept in thousandths: rate per second = per ms in milli */
 
 /* One source address. Indexes are index + 1 so that 0 means "none" in a zeroed table. */
 struct src {
@@ -17,10 +17,8 @@ struct src {
 	uint32_t hnext;        /* hash chain; free list while unused */
 	uint32_t lprev, lnext; /* LRU list of forgettable sources (no connection open) */
 	uint32_t conns;        /* inbound stream connections open now */
-	uint32_t req_tokens;   /* milli-tokens */
-	uint32_t tls_tokens;
-	uint64_t req_ms;       /* when req_tokens were last refilled, monotonic */
-	uint64_t tls_ms;
+	struct tbucket req;    /* requests */
+	struct tbucket tls;    /* new TLS connections */
 	uint64_t ban_until;    /* monotonic ms; 0 or past: not banned */
 	bool used;
 	bool on_lru;
@@ -225,34 +223,13 @@ src_get(struct tp_limits *lim, const struct sa *a, uint64_t now, bool create)
 	memset(e, 0, sizeof(*e));
 	memcpy(e->ip, ip, 16);
 	e->used = true;
-	e->req_tokens = lim->conf.req_burst * MILLI;
-	e->tls_tokens = lim->conf.tls_burst * MILLI;
-	e->req_ms = e->tls_ms = now;
+	tbucket_init(&e->req, lim->conf.req_burst, now);
+	tbucket_init(&e->tls, lim->conf.tls_burst, now);
 	e->hnext = lim->bucket[h];
 	lim->bucket[h] = i;
 	lim->nused++;
 	lru_append(lim, i);
 	return i;
-}
-
-/* Refills a bucket of rate per second and size burst, then takes one token if there is one. */
-static bool
-bucket_take(uint32_t *tokens, uint64_t *last, unsigned rate, unsigned burst, uint64_t now)
-{
-	uint64_t t = *tokens, cap = (uint64_t)burst * MILLI;
-
-	if (now > *last) {
-		t += (now - *last) * rate;
-		if (t > cap)
-			t = cap;
-		*last = now;
-	}
-	if (t < MILLI) {
-		*tokens = (uint32_t)t;
-		return false;
-	}
-	*tokens = (uint32_t)(t - MILLI);
-	return true;
 }
 
 static void
@@ -304,7 +281,7 @@ tp_limits_msg_ok(struct tp_limits *lim, const struct sa *src, bool request, uint
 	}
 	if (!request || lim->conf.req_rate == 0)
 		return true;
-	if (bucket_take(&e->req_tokens, &e->req_ms, lim->conf.req_rate, lim->conf.req_burst, now))
+	if (tbucket_take(&e->req, lim->conf.req_rate, lim->conf.req_burst, now))
 		return true;
 	*why = TP_DROP_RATE;
 	src_ban(lim, e, src, TP_DROP_RATE, now);
@@ -333,8 +310,8 @@ tp_limits_accept_ok(struct tp_limits *lim, const struct sa *src, bool tls, uint6
 		*why = TP_DROP_SOURCE_CONNS;
 		return false;
 	}
-	if (tls && lim->conf.tls_rate != 0 && !bucket_take(&e->tls_tokens, &e->tls_ms,
-	    lim->conf.tls_rate, lim->conf.tls_burst, now)) {
+	if (tls && lim->conf.tls_rate != 0 &&
+	    !tbucket_take(&e->tls, lim->conf.tls_rate, lim->conf.tls_burst, now)) {
 		*why = TP_DROP_TLS_RATE;
 		src_ban(lim, e, src, TP_DROP_TLS_RATE, now);
 		return false;

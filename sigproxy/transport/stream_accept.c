@@ -4,7 +4,6 @@
 #include <unistd.h>
 
 #include <event2/bufferevent.h>
-#include <event2/bufferevent_ssl.h>
 #include <event2/event.h>
 #include <event2/listener.h>
 
@@ -26,28 +25,16 @@ static void
 tls_hello_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct tp_conn *c = arg;
-	struct tp *tp = c->tp;
-	struct bufferevent *bev;
-	char pb[SA_STRLEN];
-	SSL *ssl;
+	int err;
 
 	event_free(c->connev);
 	c->connev = NULL;
-	if (tls_ssl_new(c->lsnr->tls, NULL, sa_format(&c->peer, pb, sizeof(pb)), &ssl) != 0) {
-		tp_conn_drop(c, ENOMEM, true);
+	err = tp_conn_tls_start(c, c->lsnr->tls, NULL, true);
+	if (err) {
+		tp_conn_drop(c, err, true);
 		return;
 	}
-	bev = bufferevent_openssl_socket_new(tp->base, fd, ssl, BUFFEREVENT_SSL_ACCEPTING,
-	    BEV_OPT_CLOSE_ON_FREE);
-	if (bev == NULL) {
-		SSL_free(ssl);
-		tp_conn_drop(c, ENOMEM, true);
-		return;
-	}
-	c->cfd = -1;	/* the bufferevent owns it now */
-	bufferevent_openssl_set_allow_dirty_shutdown(bev, 1);
-	tp_conn_attach(c, bev);
-	bufferevent_enable(bev, EV_READ | EV_WRITE);
+	bufferevent_enable(c->bev, EV_READ | EV_WRITE);
 }
 
 static void

@@ -260,6 +260,29 @@ tp_conn_attach(struct tp_conn *c, struct bufferevent *bev)
 	bufferevent_setcb(bev, conn_readcb, NULL, conn_eventcb, c);
 }
 
+int
+tp_conn_tls_start(struct tp_conn *c, struct tls *t, const char *host, bool server)
+{
+	struct bufferevent *bev;
+	char pb[SA_STRLEN];
+	SSL *ssl;
+	int err;
+
+	err = tls_ssl_new(t, host, sa_format(&c->peer, pb, sizeof(pb)), &ssl);
+	if (err)
+		return err;
+	bev = bufferevent_openssl_socket_new(c->tp->base, c->cfd, ssl,
+	    server ? BUFFEREVENT_SSL_ACCEPTING : BUFFEREVENT_SSL_CONNECTING, BEV_OPT_CLOSE_ON_FREE);
+	if (bev == NULL) {
+		SSL_free(ssl);
+		return ENOMEM;
+	}
+	c->cfd = -1;	/* the bufferevent owns it now */
+	bufferevent_openssl_set_allow_dirty_shutdown(bev, 1);
+	tp_conn_attach(c, bev);
+	return 0;
+}
+
 static void
 conn_local_fill(struct tp_conn *c)
 {

@@ -118,6 +118,12 @@ int tp_conn_new(struct tp *tp, struct tp_listener *l, enum tp_proto proto, bool 
     const struct sa *peer, struct bufferevent *bev, struct tp_conn **cp);
 /* Hands c the bufferevent it reads and writes from now on (outbound TLS after TCP is up). */
 void tp_conn_attach(struct tp_conn *c, struct bufferevent *bev);
+/*
+ * Starts TLS on c's connected socket c->cfd: an SSL from t (host as tls_ssl_new() takes
+ * it), and a bufferevent that owns the socket from now on, attached to c (not yet
+ * enabled). Returns 0, or an errno (c unchanged: the caller drops it).
+ */
+int tp_conn_tls_start(struct tp_conn *c, struct tls *t, const char *host, bool server);
 /* The connection (and handshake) is up: open state, TLS facts, idle timer. */
 void tp_conn_opened(struct tp_conn *c);
 /* Releases sockets and unlinks; notify decides whether closeh hears about it. */

@@ -119,36 +119,35 @@ fx_setup_idle(void **state)
 	return fx_setup_conf(state, 500);
 }
 
+/* The fixture with a transport set of conf (callbacks and arg filled in here). */
 static int
-fx_setup_max1(void **state)
+fx_setup_with(void **state, struct tp_conf conf)
 {
 	struct fx *f;
-	struct tp_conf conf = { .recvh = recv_h, .closeh = close_h, .max_conns_in = 1,
-	    .max_conns_out = 1 };
 
 	fx_setup_conf(state, 0);
 	f = *state;
 	tp_free(f->tp);
+	conf.recvh = recv_h;
+	conf.closeh = close_h;
 	conf.arg = &f->seen;
 	assert_int_equal(tp_alloc(&f->tp, f->base, &conf), 0);
 	return 0;
+}
+
+static int
+fx_setup_max1(void **state)
+{
+	return fx_setup_with(state, (struct tp_conf){ .max_conns_in = 1, .max_conns_out = 1 });
 }
 
 /* Deadlines short enough for a unit test, and per-source limits for limited listeners. */
 static int
 fx_setup_limits(void **state)
 {
-	struct fx *f;
-	struct tp_conf conf = { .recvh = recv_h, .closeh = close_h, .idle_timeout_ms = 5000,
+	return fx_setup_with(state, (struct tp_conf){ .idle_timeout_ms = 5000,
 	    .header_timeout_ms = 300, .limits = { .req_rate = 1, .req_burst = 3, .ban_ms = 60000,
-	    .max_per_source = 2 } };
-
-	fx_setup_conf(state, 0);
-	f = *state;
-	tp_free(f->tp);
-	conf.arg = &f->seen;
-	assert_int_equal(tp_alloc(&f->tp, f->base, &conf), 0);
-	return 0;
+	    .max_per_source = 2 } });
 }
 
 static int

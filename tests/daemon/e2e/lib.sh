@@ -387,3 +387,14 @@ e2e_forget() {
 	PIDS=("${keep[@]}")
 }
 mediad_empty() { [ "$(mediad_calls)" = 0 ]; }
+
+# metric_get PORT NAME [LABELS]: one sample of the /metrics on 127.0.0.1:PORT (0 when the
+# series is absent); LABELS as inside the braces: metric_get "$SP_METRICS" x_total 'dir="in"'
+metric_get() {
+	local v n=$2
+	[ -n "${3:-}" ] && n="$2{$3}"
+	v=$( { exec 3<>"/dev/tcp/127.0.0.1/$1" &&
+		printf 'GET /metrics HTTP/1.0\r\nHost: x\r\n\r\n' >&3 && cat <&3; } 2>/dev/null |
+		tr -d '\r' | N="$n" awk '$1 == ENVIRON["N"] { print $2 }')
+	echo "${v:-0}"
+}

@@ -58,14 +58,7 @@ wait_for 10 bash -c "redis-cli -s '$REDIS_SOCK' --scan --pattern 'sbc:mediad:*' 
 sleep 1
 
 # metric NAME [LABELS]: one sample of sigproxy's /metrics (0 when absent).
-metric() {
-	local v n=$1
-	[ -n "${2:-}" ] && n="$1{$2}"
-	v=$( { exec 3<>"/dev/tcp/127.0.0.1/$SP_METRICS" &&
-		printf 'GET /metrics HTTP/1.0\r\nHost: x\r\n\r\n' >&3 && cat <&3; } 2>/dev/null |
-		tr -d '\r' | N="$n" awk '$1 == ENVIRON["N"] { print $2 }')
-	echo "${v:-0}"
-}
+metric() { metric_get "$SP_METRICS" "$@"; }
 fds() { ls "/proc/$SIGPROXY_PID/fd" | wc -l; }
 rss_kb() { awk '/^VmRSS:/ { print $2 }' "/proc/$SIGPROXY_PID/status"; }
 # kv KEY LINE: the value of KEY=... in a result line of e2e_flood
