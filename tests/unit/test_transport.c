@@ -1033,6 +1033,32 @@ test_tcp_per_source(void **state)
 	close(fd[2]);
 }
 
+/* A stream source over its request rate: banned, its connection closed, new ones refused. */
+static void
+test_tcp_rate_ban(void **state)
+{
+	struct fx *f = *state;
+	struct tp_listener_conf lc = { .name = "outside-tcp", .proto = TP_TCP, .limited = true };
+	struct tp_listener *l = NULL;
+	char buf[16];
+	int fd, i;
+
+	assert_int_equal(sa_parse(&lc.addr, "127.0.0.1:0", 0), 0);
+	assert_int_equal(tp_listen(f->tp, &lc, &l), 0);
+	fd = client_connect(l, SOCK_STREAM);
+	for (i = 0; i < 5; i++)
+		send_all(fd, MSG_A, strlen(MSG_A));
+	assert_int_equal(client_read(f, fd, buf, sizeof(buf)), 0);
+	assert_int_equal(f->seen.n, 3);
+	assert_int_equal(f->seen.closed, 1);
+	assert_int_equal(f->seen.close_err, EACCES);
+	close(fd);
+	fd = client_connect(l, SOCK_STREAM);
+	assert_int_equal(client_read(f, fd, buf, sizeof(buf)), 0);
+	assert_int_equal(f->seen.n, 3);
+	close(fd);
+}
+
 static void
 test_bad_args(void **state)
 {
@@ -1089,6 +1115,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_tcp_header_deadline, fx_setup_limits, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_udp_rate_ban, fx_setup_limits, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_tcp_per_source, fx_setup_limits, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_tcp_rate_ban, fx_setup_limits, fx_teardown),
 	};
 
 	/* libevent writes with write(2): a daemon must ignore SIGPIPE, and so do we. */
