@@ -9,12 +9,14 @@
 
 #include <event2/event.h>
 
+#include "call.h"
 #include "config.h"
-#include "metrics.h"
+#include "log.h"
 #include "mediad.h"
-#include "ng.h"
+#include "metrics.h"
+#include "ng_server.h"
 #include "relay.h"
-#include "srtp_engine.h"
+#include "srtp.h"
 #include "timeutil.h"
 
 static void
@@ -38,7 +40,23 @@ on_signal(evutil_socket_t sig, short what, void *arg)
 static void
 on_reap(evutil_socket_t fd, short what, void *arg)
 {
-	mediad_reap(arg);
+	call_reap(arg, time_mono_ms());
+}
+
+/* Short: a ROC wrap or an SRTCP step reaches Redis within about this (README). */
+#define INDEX_CHECK_MS 100
+
+static void
+on_index_check(evutil_socket_t fd, short what, void *arg)
+{
+	call_refresh_index(arg, time_mono_ms());
+}
+
+/* Redis is there for the first time: bring back the calls of the previous run. */
+static void
+on_store_connected(struct redis_conn *r, void *arg)
+{
+	call_restore_start(arg, r);
 }
 
 int
@@ -47,12 +65,11 @@ main(int argc, char **argv)
 	struct mediad *md;
 	struct conf *conf = NULL;
 	struct conf_error cerr;
-	struct event *sigint, *sigterm, *reap;
+	struct event *sigint, *sigterm, *reap, *index_check;
 	const char *file = NULL;
 	bool check = false;
 	char ebuf[512], a[SA_STRLEN];
-	struct timeval one = { 1, 0 };
-	struct sa ng;
+	struct timeval one = timeval_from_ms(1000), tick = timeval_from_ms(INDEX_CHECK_MS);
 	unsigned i;
 	int ch, err;
 
@@ -132,23 +149,25 @@ main(int argc, char **argv)
 	if (err)
 		fatalx("ng listen %s failed: %s", sa_format(&md->cfg.ng_listen, a, sizeof(a)),
 		    strerror(err));
+	ng_server_local(md->ng, &md->ng_addr);
 	if (md->cfg.redis_enabled) {
-		err = call_store_alloc(&md->store, md);
+		err = call_store_alloc(&md->store, md, on_store_connected, md);
 		if (err)
 			fatalx("redis set-up failed: %s", strerror(err));
 	}
 	sigint = evsignal_new(md->base, SIGINT, on_signal, md);
 	sigterm = evsignal_new(md->base, SIGTERM, on_signal, md);
 	reap = event_new(md->base, -1, EV_PERSIST, on_reap, md);
-	if (sigint == NULL || sigterm == NULL || reap == NULL)
+	index_check = event_new(md->base, -1, EV_PERSIST, on_index_check, md);
+	if (sigint == NULL || sigterm == NULL || reap == NULL || index_check == NULL)
 		fatalx("event_new failed");
 	event_add(sigint, NULL);
 	event_add(sigterm, NULL);
 	event_add(reap, &one);
+	event_add(index_check, &tick);
 
-	ng_server_local(md->ng, &ng);
 	log_info("mediad_ready id=%s ng=%s metrics_port=%u workers=%u interfaces=%u redis=%s",
-	    md->cfg.id, sa_format(&ng, a, sizeof(a)),
+	    md->cfg.id, sa_format(&md->ng_addr, a, sizeof(a)),
 	    md->cfg.metrics_listen[0] ? metrics_port(md->metrics) : 0,
 	    md->cfg.workers, md->cfg.niface, md->cfg.redis_enabled ? "on" : "off");
 	for (i = 0; i < md->cfg.niface; i++) {
@@ -173,6 +192,7 @@ main(int argc, char **argv)
 	event_free(sigint);
 	event_free(sigterm);
 	event_free(reap);
+	event_free(index_check);
 	for (i = 0; i < md->cfg.niface; i++)
 		port_pool_free(md->cfg.ifaces[i].pool);
 	metrics_free(md->metrics);

@@ -9,7 +9,7 @@
 #include <unistd.h>
 
 #include "config.h"
-#include "mediad.h"
+#include "mediad_config.h"
 
 /* Splits a value on commas and blanks; calls fn per word. Stops at the first error. */
 typedef int (word_h)(const char *w, size_t len, void *arg, char *msg, size_t size);
@@ -209,6 +209,10 @@ static const struct conf_key mediad_conf_keys[] = {
 	  NULL },
 	{ "redis", "registration_interval_ms", CONF_TYPE_INT, "2000", 100, 600000,
 	  MD(reg_interval_ms), NULL, 0, NULL },
+	/* SRTP/SRTCP indexes of live calls: changes written at least this often (and at once
+	 * on a ROC wrap or every SRTP_CTX_RTCP_STEP SRTCP packets). */
+	{ "redis", "media_state_interval_ms", CONF_TYPE_INT, "2000", 200, 60000,
+	  MD(media_state_interval_ms), NULL, 0, NULL },
 	{ NULL, NULL, 0, NULL, 0, 0, 0, 0, NULL, 0, NULL },
 };
 

@@ -272,11 +272,8 @@ ng_msg_parse(struct bencode_arena *a, const char *dgram, size_t len,
 	struct ng_msg tmp;
 	int rc;
 
-	if (m == NULL) {
-		set_err(err, 0, "invalid arguments");
-		return EINVAL;
-	}
-	rc = msg_split_decode(a, dgram, len, &tmp, err);
+	/* with m NULL the decoder sets the "invalid arguments" error itself */
+	rc = msg_split_decode(a, dgram, len, m != NULL ? &tmp : NULL, err);
 	if (rc)
 		return rc;
 	if (ng_get_str(tmp.dict, "command", &tmp.command, &tmp.command_len) == 0)
@@ -293,11 +290,8 @@ ng_reply_parse(struct bencode_arena *a, const char *dgram, size_t len,
 	struct ng_msg tmp;
 	int rc;
 
-	if (m == NULL) {
-		set_err(err, 0, "invalid arguments");
-		return EINVAL;
-	}
-	rc = msg_split_decode(a, dgram, len, &tmp, err);
+	/* with m NULL the decoder sets the "invalid arguments" error itself */
+	rc = msg_split_decode(a, dgram, len, m != NULL ? &tmp : NULL, err);
 	if (rc)
 		return rc;
 	if (ng_get_str(tmp.dict, "result", NULL, NULL) != 0) {

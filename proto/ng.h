@@ -99,5 +99,29 @@ int ng_encode_error(const char *cookie, size_t cookie_len, const char *reason,
 #define NG_ERR_NO_PORTS     "Ran out of ports"
 #define NG_ERR_SESSION_LIMIT "Parallel session limit reached"
 #define NG_WARN_DELETE_UNKNOWN "Call-ID not found or tags didn't match"
+#define NG_ERR_NO_MEMORY    "Out of memory"
+#define NG_ERR_DIALOGUE     "Invalid dialogue association"
+#define NG_ERR_JSON         "Invalid NG data format"
+#define NG_ERR_REPLY_TOO_LARGE "Reply too large"
+
+/* mediad's own reasons (rtpengine has no equivalent, or words them differently). */
+#define NG_ERR_NO_CRYPTO    "no usable crypto suite"
+#define NG_ERR_SRTP_KEY     "Failed to generate SRTP key"
+#define NG_ERR_RELAY_SETUP  "Failed to set up the media relay"
+#define NG_ERR_ANSWER_PROTO "Answer uses a different transport protocol than offered"
+#define NG_ERR_DTLS         "DTLS-SRTP is not supported (use RTP/SAVP with SDES)"
+#define NG_ERR_BAD_IFACE    "Invalid interface specification"
+#define NG_ERR_BAD_DIRECTION "Invalid direction (want a list of two interface names)"
+#define NG_ERR_BAD_RECEIVED_FROM "Invalid received-from (want [\"IP4\"|\"IP6\", address])"
+#define NG_ERR_BAD_MEDIA_ADDRESS "Invalid media-address"
+#define NG_ERR_BAD_DELETE_DELAY "Invalid delete delay"
+#define NG_ERR_BAD_TOS      "Invalid TOS"
+#define NG_ERR_BAD_LIMIT    "Invalid limit"
+/* printf formats of reasons that name the offending value. */
+#define NG_ERRF_BAD_TRANSPORT "Invalid transport protocol '%.*s'"
+#define NG_ERRF_UNKNOWN_IFACE "Unknown interface '%.*s'"
+#define NG_ERRF_UNKNOWN_SUITE "Unknown crypto suite in SDES option '%.*s'"
+#define NG_ERRF_SDP_PROTO   "Unsupported transport protocol '%.*s' in SDP"
+#define NG_ERRF_TOO_MANY_MEDIA "Too many media sections (%zu, at most %d)"
 
 #endif

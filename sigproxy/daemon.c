@@ -16,6 +16,7 @@
 #include "media.h"
 #include "sigproxy.h"
 #include "transport.h"
+#include "trace.h"
 #include "txn.h"
 
 static void
@@ -33,6 +34,7 @@ collect(struct evbuffer *out, void *arg)
 	struct sp *sp = arg;
 	struct ng_client_stats ns;
 	struct tp_stats ts;
+	unsigned up, down, unknown;
 
 	ng_client_stats(sp->ng, &ns);
 	tp_stats_total(sp->tp, &ts);
@@ -51,6 +53,11 @@ collect(struct evbuffer *out, void *arg)
 	    ts.tls_failures);
 	metrics_write(out, "sigproxy_redis_up", "gauge", "1 when Redis is connected", NULL,
 	    sp_redis_up(sp));
+	health_count(sp->health, &up, &down, &unknown);
+	metrics_write(out, "sigproxy_backends", "gauge", "backends by health state",
+	    "state=\"up\"", up);
+	metrics_write(out, "sigproxy_backends", "gauge", NULL, "state=\"down\"", down);
+	metrics_write(out, "sigproxy_backends", "gauge", NULL, "state=\"unknown\"", unknown);
 }
 
 #define CTR(field) offsetof(struct sp_counters, field)
@@ -86,6 +93,24 @@ static const struct metrics_def sp_counter_defs[] = {
 	  "INVITEs refused with 503 while Redis was down", CTR(redis_unavailable) },
 	{ "sigproxy_policy_rejects_total", METRICS_COUNTER, NULL,
 	  "calls refused by the encryption policy", CTR(policy_rejects) },
+	{ "sigproxy_tls_reloads_total", METRICS_COUNTER, "result=\"ok\"",
+	  "TLS contexts whose files were reloaded (SIGHUP), by result", CTR(tls_reloads_ok) },
+	{ "sigproxy_tls_reloads_total", METRICS_COUNTER, "result=\"failed\"",
+	  "TLS contexts whose files were reloaded (SIGHUP), by result", CTR(tls_reloads_failed) },
+	{ "sigproxy_trace_messages_total", METRICS_COUNTER, NULL,
+	  "SIP messages written by the trace (after its filter)", CTR(trace_messages) },
+	{ "sigproxy_trace_lost_total", METRICS_COUNTER, NULL,
+	  "traced SIP messages the trace file or the HEP collector did not take", CTR(trace_lost) },
+	{ "sigproxy_invite_timeouts_total", METRICS_COUNTER, "timer=\"provisional\"",
+	  "INVITE branches ended by a route timer", CTR(invite_timeouts[SP_TIMER_PROVISIONAL]) },
+	{ "sigproxy_invite_timeouts_total", METRICS_COUNTER, "timer=\"answer\"", NULL,
+	  CTR(invite_timeouts[SP_TIMER_ANSWER]) },
+	{ "sigproxy_invite_timeouts_total", METRICS_COUNTER, "timer=\"timer_c\"", NULL,
+	  CTR(invite_timeouts[SP_TIMER_C]) },
+	{ "sigproxy_backend_down_total", METRICS_COUNTER, NULL,
+	  "backends marked down by probes", CTR(backend_down) },
+	{ "sigproxy_backend_up_total", METRICS_COUNTER, NULL,
+	  "backends marked up by probes", CTR(backend_up) },
 	{ NULL, 0, NULL, NULL, 0 },
 };
 
@@ -205,6 +230,36 @@ tp_conf_fill(struct tp_conf *tc, struct sp *sp)
 	tc->metrics = &sp->tpm;
 }
 
+/* The SIP trace from [sigproxy] sip_trace and [trace]. */
+static int
+trace_start(struct sp *sp)
+{
+	struct trace_conf c;
+	char a[SA_STRLEN];
+	int err;
+
+	memset(&c, 0, sizeof(c));
+	c.on = sp->cfg.trace;
+	c.file = sp->cfg.trace_file;
+	c.hep = &sp->cfg.trace_hep;
+	c.hep_id = sp->cfg.trace_hep_id;
+	c.call = sp->cfg.trace_call;
+	c.number = sp->cfg.trace_number;
+	c.peer = sp->cfg.trace_peer;
+	c.traced = sp->ctr.trace_messages;
+	c.lost = sp->ctr.trace_lost;
+	if ((err = trace_alloc(&sp->trace, &c))) {
+		log_errx("trace_failed err=\"%s\"", strerror(err));
+		return err;
+	}
+	if (sp->cfg.trace_file[0] || sa_family(&sp->cfg.trace_hep) != AF_UNSPEC)
+		log_infox("sip_trace_outputs file=\"%s\" hep=%s hep_capture_id=%u on=%s",
+		    sp->cfg.trace_file, sa_family(&sp->cfg.trace_hep) != AF_UNSPEC ?
+		    sa_format(&sp->cfg.trace_hep, a, sizeof(a)) : "-", sp->cfg.trace_hep_id,
+		    sp->cfg.trace ? "yes" : "no");
+	return 0;
+}
+
 int
 sp_start(struct sp *sp)
 {
@@ -251,6 +306,11 @@ sp_start(struct sp *sp)
 		    tp_proto_name(l->proto), sa_format(&l->addr, a, sizeof(a)),
 		    sp_side_name(l->side));
 	}
+	/* floods of bad input: a few lines a second, then a count */
+	sp->rl_bad = (struct log_ratelimit)LOG_RATELIMIT_INIT(1000, 10);
+	sp->rl_drop = (struct log_ratelimit)LOG_RATELIMIT_INIT(1000, 10);
+	if ((err = trace_start(sp)))
+		return err;
 	if (sp->cfg.metrics_listen[0] != '\0') {
 		if ((err = metrics_listen(sp->metrics, sp->base, sp->cfg.metrics_listen))) {
 			log_errx("metrics_listen_failed address=%s err=%s", sp->cfg.metrics_listen,
@@ -279,9 +339,25 @@ sp_start(struct sp *sp)
 	if ((err = ng_client_alloc(&sp->ng, sp->base, sp->cfg.instance_id, sp->cfg.ng_timeout_ms,
 	    sp->cfg.ng_retries)))
 		return err;
-	if ((err = mediad_pool_alloc(&sp->pool, sp)) || (err = health_alloc(&sp->health, sp)))
+	if ((err = mediad_pool_alloc(&sp->pool, sp)) || (err = health_alloc(&sp->health, sp)) ||
+	    (err = tick_start(sp)))
 		return err;
 	return 0;
+}
+
+void
+sp_tls_reload(struct sp *sp)
+{
+	unsigned nok, nfail;
+
+	sp_config_tls_reload(&sp->cfg, &nok, &nfail);
+	metric_add(sp->ctr.tls_reloads_ok, nok);
+	metric_add(sp->ctr.tls_reloads_failed, nfail);
+	if (nfail > 0)
+		log_errx("tls_reload contexts_ok=%u contexts_failed=%u note=\"a failed context "
+		    "keeps its previous files; see tls_config_error\"", nok, nfail);
+	else
+		log_infox("tls_reload contexts_ok=%u", nok);
 }
 
 void
@@ -300,11 +376,15 @@ sp_stop(struct sp *sp)
 	health_free(sp->health);
 	ng_client_free(sp->ng);
 	mediad_pool_free(sp->pool);
+	/* after Redis: its failed commands still call the tick's reply handler */
+	tick_stop(sp);
 	if (sp->tp)
 		tp_free(sp->tp);
 	/* After the calls: freeing them gives their admission back. */
 	route_admit_free(sp->admit);
 	sp->admit = NULL;
+	trace_free(sp->trace);
+	sp->trace = NULL;
 	if (sp->metrics)
 		metrics_free(sp->metrics);
 	for (i = 0; i < 4; i++)

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
-/* sigproxy configuration: the table of its keys (listeners, TLS, media policy, ng, Redis,
- * health, limits, route sides) and the checks between keys; the file is validated whole. */
+/* sigproxy configuration: the table of its keys (listeners, media policy, ng, Redis, health,
+ * route sides; TLS in sigproxy_config_tls.c, [limits] in sigproxy_config_limits.c) and the
+ * checks between keys; the file is validated whole. */
 #include <errno.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -8,18 +9,16 @@
 #include <string.h>
 #include <strings.h>
 
-#include <openssl/err.h>
-#include <openssl/pem.h>
-#include <openssl/x509.h>
-
 #include "log.h"
 #include "route.h"
-#include "sigproxy_config.h"
+#include "sigproxy_config_int.h"
+#include "trace.h"
 
 static const char *const side_names[] = { "outside", "inside", NULL };
 static const char *const policy_names[] = { "off", "optional", "required", NULL };
 static const char *const proto_names[] = { "udp", "tcp", "tls", NULL };
 static const char *const log_levels[] = { "err", "warn", "info", "debug", NULL };
+static const char *const up_on_names[] = { "200", "any", NULL };
 
 const char *
 sp_side_name(enum sp_side s)
@@ -58,14 +57,19 @@ mediad_addr_check(const struct conf_key *k, const char *value, void *field, void
 	return EINVAL;
 }
 
+/* [trace] number and peer: refused here, with their line, rather than at start. */
 static int
-tls_version_set(const struct conf_key *k, const char *value, void *field, void *arg,
+trace_filter_check(const struct conf_key *k, const char *value, void *field, void *arg,
     char *msg, size_t size)
 {
-	if (tls_version_parse(value, field) == 0)
-		return 0;
-	snprintf(msg, size, "not a TLS version: %s", value ? value : "");
-	return EINVAL;
+	struct trace_filter *f = NULL;
+	bool number = strcmp(k->name, "number") == 0;
+	int rc;
+
+	rc = trace_filter_parse(&f, NULL, number ? value : NULL, number ? NULL : value, msg,
+	    size);
+	trace_filter_free(f);
+	return rc;
 }
 
 /* One [listener <name>] as read; strings are borrowed from the conf. */
@@ -77,16 +81,8 @@ struct lsnr_keys {
 	const char *acl;
 };
 
-/* The TLS keys of a listener or of [tls_client]; strings borrowed from the conf. */
-struct tls_keys {
-	const char *cert, *key, *ca, *crl, *ciphers;
-	int min_version;
-	bool verify;
-};
-
 #define SP(field) CONF_FIELD(struct sp_config, field)
 #define LK(field) CONF_FIELD(struct lsnr_keys, field)
-#define TK(field) CONF_FIELD(struct tls_keys, field)
 #define END_ROW { NULL, NULL, 0, NULL, 0, 0, 0, 0, NULL, 0, NULL }
 
 /* The keys of the plain sections, filling struct sp_config. */
@@ -135,10 +131,28 @@ static const struct conf_key sp_conf_keys[] = {
 	  NULL, 0, NULL },
 	{ "health", "holddown_ms", CONF_TYPE_INT, "30000", 0, 3600000, SP(holddown_ms), NULL, 0,
 	  NULL },
+	{ "health", "down_after", CONF_TYPE_INT, "3", 1, 100, SP(health_down_after), NULL, 0,
+	  NULL },
+	{ "health", "up_after", CONF_TYPE_INT, "2", 1, 100, SP(health_up_after), NULL, 0, NULL },
+	{ "health", "probe_up_on", CONF_TYPE_ENUM, "200", 0, 0, SP(health_up_on_any), up_on_names,
+	  0, NULL },
 
 	/* The rest of [route <name>] is route.c's table. */
 	{ "route", "side", CONF_TYPE_ENUM, "inside", 0, 0, 0, sizeof(enum sp_side), side_names,
 	  CONF_NAMED, NULL },
+	END_ROW,
+};
+
+/* The SIP trace: where it goes and what it keeps (README "SIP trace"). */
+static const struct conf_key trace_conf_keys[] = {
+	{ "trace", "file", CONF_TYPE_STR, "", 0, 0, SP(trace_file), NULL, 0, NULL },
+	{ "trace", "hep_collector", CONF_TYPE_ADDR, NULL, 9060, 0, SP(trace_hep), NULL, 0, NULL },
+	{ "trace", "hep_capture_id", CONF_TYPE_INT, "2001", 0, 4294967295LL, SP(trace_hep_id),
+	  NULL, 0, NULL },
+	{ "trace", "call", CONF_TYPE_STR, "", 0, 0, SP(trace_call), NULL, 0, NULL },
+	{ "trace", "number", CONF_TYPE_STR, "", 0, 0, SP(trace_number), NULL, 0,
+	  trace_filter_check },
+	{ "trace", "peer", CONF_TYPE_STR, "", 0, 0, SP(trace_peer), NULL, 0, trace_filter_check },
 	END_ROW,
 };
 
@@ -156,182 +170,11 @@ static const struct conf_key lsnr_conf_keys[] = {
 	END_ROW,
 };
 
-#define TLS_ROWS(kind, flags, verify_def)							\
-	{ kind, "tls_cert", CONF_TYPE_STRP, NULL, 0, 0, TK(cert), NULL, flags, NULL },		\
-	{ kind, "tls_key", CONF_TYPE_STRP, NULL, 0, 0, TK(key), NULL, flags, NULL },		\
-	{ kind, "tls_ca", CONF_TYPE_STRP, NULL, 0, 0, TK(ca), NULL, flags, NULL },		\
-	{ kind, "tls_crl", CONF_TYPE_STRP, NULL, 0, 0, TK(crl), NULL, flags, NULL },		\
-	{ kind, "tls_ciphers", CONF_TYPE_STRP, NULL, 0, 0, TK(ciphers), NULL, flags, NULL },	\
-	{ kind, "tls_min_version", CONF_TYPE_HOOK, "1.2", 0, 0, TK(min_version), NULL, flags,	\
-	  tls_version_set },								\
-	{ kind, "tls_verify_peer", CONF_TYPE_BOOL, verify_def, 0, 0, TK(verify), NULL, flags, NULL }
-
-/* A server verifies clients only when asked (mutual TLS); a client always verifies. */
-static const struct conf_key lsnr_tls_keys[] = { TLS_ROWS("listener", CONF_NAMED, "no"), END_ROW };
-static const struct conf_key client_tls_keys[] = { TLS_ROWS("tls_client", 0, "yes"), END_ROW };
-
-/* [limits] exempt: networks as a listener's acl takes them, into a struct acl * field. */
-static int
-exempt_set(const struct conf_key *k, const char *value, void *field, void *arg, char *msg,
-    size_t size)
-{
-	const char *bad = NULL;
-	size_t badlen = 0;
-	int err;
-
-	if (value == NULL || value[0] == '\0')
-		return 0;
-	err = acl_parse(field, value, &bad, &badlen);
-	if (err == EINVAL)
-		snprintf(msg, size, "bad network \"%.*s\"", (int)badlen, bad ? bad : "");
-	return err;
-}
-
-#define LIM(field) SP(limits.field)
-
-/*
- * [limits]: per source, connection budgets, deadlines. The defaults protect a 2-core
- * machine with 1 GB (the README says why each is what it is).
- */
-static const struct conf_key limits_conf_keys[] = {
-	{ "limits", "max_conns_in", CONF_TYPE_INT, "1024", 1, 1000000, LIM(max_conns_in), NULL, 0,
-	  NULL },
-	{ "limits", "max_conns_out", CONF_TYPE_INT, "256", 1, 1000000, LIM(max_conns_out), NULL,
-	  0, NULL },
-	{ "limits", "max_conns_per_source", CONF_TYPE_INT, "32", 0, 1000000,
-	  LIM(max_conns_per_source), NULL, 0, NULL },
-	{ "limits", "requests_per_second", CONF_TYPE_INT, "50", 0, 1000000,
-	  LIM(requests_per_second), NULL, 0, NULL },
-	{ "limits", "requests_burst", CONF_TYPE_INT, "100", 1, 1000000, LIM(requests_burst), NULL,
-	  0, NULL },
-	{ "limits", "tls_conns_per_second", CONF_TYPE_INT, "5", 0, 1000000,
-	  LIM(tls_conns_per_second), NULL, 0, NULL },
-	{ "limits", "tls_conns_burst", CONF_TYPE_INT, "20", 1, 1000000, LIM(tls_conns_burst), NULL,
-	  0, NULL },
-	{ "limits", "ban_ms", CONF_TYPE_INT, "60000", 0, 86400000, LIM(ban_ms), NULL, 0, NULL },
-	{ "limits", "max_sources", CONF_TYPE_INT, "16384", 16, 10000000, LIM(max_sources), NULL, 0,
-	  NULL },
-	{ "limits", "handshake_timeout_ms", CONF_TYPE_INT, "5000", 100, 600000,
-	  LIM(handshake_timeout_ms), NULL, 0, NULL },
-	{ "limits", "header_timeout_ms", CONF_TYPE_INT, "10000", 100, 600000,
-	  LIM(header_timeout_ms), NULL, 0, NULL },
-	{ "limits", "idle_timeout_ms", CONF_TYPE_INT, "300000", 1000, 86400000,
-	  LIM(idle_timeout_ms), NULL, 0, NULL },
-	{ "limits", "connect_timeout_ms", CONF_TYPE_INT, "5000", 100, 600000,
-	  LIM(connect_timeout_ms), NULL, 0, NULL },
-	{ "limits", "inside", CONF_TYPE_BOOL, "no", 0, 0, LIM(inside), NULL, 0, NULL },
-	{ "limits", "exempt", CONF_TYPE_HOOK, NULL, 0, 0, LIM(exempt), NULL, 0, exempt_set },
-	END_ROW,
-};
-
 /* Every table of sigproxy's keys, for conf_check_known. */
 static const struct conf_key *const sp_conf_tables[] = {
-	sp_conf_keys, lsnr_conf_keys, lsnr_tls_keys, client_tls_keys, route_conf_keys,
-	limits_conf_keys, NULL,
+	sp_conf_keys, lsnr_conf_keys, sp_lsnr_tls_keys, sp_client_tls_keys, sp_peer_tls_keys,
+	route_conf_keys, trace_conf_keys, sp_limits_conf_keys, NULL,
 };
-
-static int
-pem_no_password(char *buf, int size, int rwflag, void *u)
-{
-	/* An encrypted key cannot be used unattended: refuse it instead of prompting. */
-	return -1;
-}
-
-/* Opens path for key (tls_cert, tls_key ...) or fills *err naming that key's line. */
-static int
-tls_file_open(struct conf *c, const char *sec, const char *key, const char *path, FILE **fp,
-    struct conf_error *err)
-{
-	*fp = fopen(path, "r");
-	if (*fp == NULL)
-		return conf_error_set(c, sec, key, err, "cannot read %s: %s", path, strerror(errno));
-	return 0;
-}
-
-/*
- * What tls_alloc would only log, named by key and line: unreadable files, and a
- * certificate whose public key is not the private key's.
- */
-static int
-tls_files_check(struct conf *c, const char *sec, const struct tls_keys *tk,
-    struct conf_error *err)
-{
-	EVP_PKEY *pk = NULL;
-	X509 *x = NULL;
-	FILE *f;
-	int rc;
-
-	if (tk->ca != NULL) {
-		if ((rc = tls_file_open(c, sec, "tls_ca", tk->ca, &f, err)))
-			return rc;
-		fclose(f);
-	}
-	if (tk->crl != NULL) {
-		if ((rc = tls_file_open(c, sec, "tls_crl", tk->crl, &f, err)))
-			return rc;
-		fclose(f);
-	}
-	if (tk->cert == NULL)
-		return 0;
-	if ((rc = tls_file_open(c, sec, "tls_cert", tk->cert, &f, err)))
-		return rc;
-	x = PEM_read_X509(f, NULL, pem_no_password, NULL);
-	fclose(f);
-	if (x == NULL) {
-		rc = conf_error_set(c, sec, "tls_cert", err, "%s holds no PEM certificate", tk->cert);
-		goto out;
-	}
-	if ((rc = tls_file_open(c, sec, "tls_key", tk->key, &f, err)))
-		goto out;
-	pk = PEM_read_PrivateKey(f, NULL, pem_no_password, NULL);
-	fclose(f);
-	if (pk == NULL) {
-		rc = conf_error_set(c, sec, "tls_key", err,
-		    "%s holds no unencrypted PEM private key", tk->key);
-		goto out;
-	}
-	if (X509_check_private_key(x, pk) != 1)
-		rc = conf_error_set(c, sec, "tls_key", err,
-		    "%s does not match the certificate in tls_cert (%s)", tk->key, tk->cert);
- out:
-	ERR_clear_error();
-	EVP_PKEY_free(pk);
-	X509_free(x);
-	return rc;
-}
-
-static int
-tls_from_conf(struct conf *c, const char *sec, const char *name, enum tls_role role,
-    struct tls **tp, struct conf_error *err)
-{
-	const struct conf_key *table = role == TLS_ROLE_SERVER ? lsnr_tls_keys : client_tls_keys;
-	struct tls_keys tk;
-	struct tls_conf tc;
-	int rc;
-
-	memset(&tk, 0, sizeof(tk));
-	if ((rc = conf_apply(c, table, sec, &tk, NULL, err)))
-		return rc;
-	if (role == TLS_ROLE_SERVER && (tk.cert == NULL || tk.key == NULL))
-		return conf_error_set(c, sec, "tls_cert", err, "TLS listener needs tls_cert and tls_key");
-	if (tk.cert != NULL && tk.key == NULL)
-		return conf_error_set(c, sec, "tls_cert", err, "needs tls_key as well");
-	if (tk.key != NULL && tk.cert == NULL)
-		return conf_error_set(c, sec, "tls_key", err, "needs tls_cert as well");
-	if ((rc = tls_files_check(c, sec, &tk, err)))
-		return rc;
-	memset(&tc, 0, sizeof(tc));
-	tc.cert_file = tk.cert;
-	tc.key_file = tk.key;
-	tc.ca_file = tk.ca;
-	tc.crl_file = tk.crl;
-	tc.ciphers = tk.ciphers;
-	tc.min_version = tk.min_version;
-	tc.verify_peer = tk.verify;
-	if (tls_alloc(tp, name, role, &tc))
-		return conf_error_set(c, sec, "tls_cert", err, "TLS context failed (see log)");
-	return 0;
-}
 
 struct lsnr_ctx {
 	struct sp_config *cfg;
@@ -339,20 +182,6 @@ struct lsnr_ctx {
 	struct conf_error *err;
 	int rc;
 };
-
-/* TLS keys on a UDP or TCP listener would be silently ignored: refuse them. */
-static int
-lsnr_tls_keys_refuse(struct conf *c, const char *sec, enum tp_proto proto,
-    struct conf_error *err)
-{
-	const struct conf_key *k;
-
-	for (k = lsnr_tls_keys; k->name != NULL; k++)
-		if (conf_key_line(c, sec, k->name) != 0)
-			return conf_error_set(c, sec, k->name, err,
-			    "only for transport = tls (this listener is %s)", proto_names[proto]);
-	return 0;
-}
 
 static void
 lsnr_section(const char *sec, void *arg)
@@ -400,10 +229,7 @@ lsnr_section(const char *sec, void *arg)
 		snprintf(l->advertise, sizeof(l->advertise), "%s", lk.advertise);
 	else
 		sa_format_ip(&l->addr, l->advertise, sizeof(l->advertise));
-	if (l->proto == TP_TLS)
-		rc = tls_from_conf(x->c, sec, l->name, TLS_ROLE_SERVER, &l->tls, x->err);
-	else
-		rc = lsnr_tls_keys_refuse(x->c, sec, l->proto, x->err);
+	rc = sp_tls_listener_load(x->c, sec, l, x->err);
 	if (rc) {
 		acl_free(l->acl);
 		l->acl = NULL;
@@ -439,6 +265,57 @@ route_side_section(const char *sec, void *arg)
 	}
 }
 
+bool
+sp_route_probed(const struct sp_config *cfg, const struct route_rule *r)
+{
+	if (r->probe == ROUTE_PROBE_INHERIT)
+		return cfg->health_probe;
+	return r->probe == ROUTE_PROBE_YES;
+}
+
+bool
+sp_route_up_on_any(const struct sp_config *cfg, const struct route_rule *r)
+{
+	if (r->probe_up_on == ROUTE_UP_ON_INHERIT)
+		return cfg->health_up_on_any;
+	return r->probe_up_on == ROUTE_UP_ON_ANY;
+}
+
+/*
+ * A backend has one health state (sbc:backend:<target>): a target named by two routes
+ * that would probe it differently is refused rather than judged by whichever comes first.
+ */
+static int
+route_health_check(const struct sp_config *cfg, struct conf *c, struct conf_error *err)
+{
+	unsigned n = route_table_count(cfg->routes), i, j, k, l;
+
+	for (i = 0; i < n; i++) {
+		const struct route_rule *a = route_table_rule(cfg->routes, i);
+
+		for (j = i + 1; j < n; j++) {
+			const struct route_rule *b = route_table_rule(cfg->routes, j);
+			char sec[80];
+
+			if (sp_route_probed(cfg, a) == sp_route_probed(cfg, b) &&
+			    sp_route_up_on_any(cfg, a) == sp_route_up_on_any(cfg, b))
+				continue;
+			for (k = 0; k < a->ntargets; k++)
+				for (l = 0; l < b->ntargets; l++) {
+					if (strcmp(a->targets[k].uri, b->targets[l].uri) != 0)
+						continue;
+					snprintf(sec, sizeof(sec), "route %s", b->name);
+					return conf_error_set(c, sec, sp_route_probed(cfg, a) !=
+					    sp_route_probed(cfg, b) ? "probe" : "probe_up_on", err,
+					    "target %s is also in route %s, which probes it otherwise "
+					    "(one backend, one health state)", b->targets[l].uri,
+					    a->name);
+				}
+		}
+	}
+	return 0;
+}
+
 int
 sp_config_load(struct sp_config *cfg, struct conf *c, struct conf_error *err)
 {
@@ -456,7 +333,9 @@ sp_config_load(struct sp_config *cfg, struct conf *c, struct conf_error *err)
 	for (i = 0; i < sizeof(plain) / sizeof(plain[0]); i++)
 		if ((rc = conf_apply(c, sp_conf_keys, plain[i], cfg, cfg, err)))
 			goto out;
-	if ((rc = conf_apply(c, limits_conf_keys, "limits", cfg, cfg, err)))
+	if ((rc = conf_apply(c, trace_conf_keys, "trace", cfg, cfg, err)))
+		goto out;
+	if ((rc = conf_apply(c, sp_limits_conf_keys, "limits", cfg, cfg, err)))
 		goto out;
 
 	lx.cfg = cfg;
@@ -478,18 +357,10 @@ sp_config_load(struct sp_config *cfg, struct conf *c, struct conf_error *err)
 		l->hop.port = sa_port(&l->addr);
 		cfg->self[i] = l->hop;
 	}
-	if (conf_section_line(c, "tls_client") != 0) {
-		if (!conf_key_line(c, "tls_client", "tls_ca") &&
-		    !conf_key_line(c, "tls_client", "tls_cert")) {
-			rc = conf_section_error(c, "tls_client", err,
-			    "needs tls_ca (to verify targets) or tls_cert (mutual TLS)");
-			goto out;
-		}
-		if ((rc = tls_from_conf(c, "tls_client", "client", TLS_ROLE_CLIENT, &cfg->client_tls,
-		    err)))
-			goto out;
-	}
-	if ((rc = route_table_load(&cfg->routes, c, err)))
+	if ((rc = sp_tls_clients_load(cfg, c, err)))
+		goto out;
+	if ((rc = route_table_load(&cfg->routes, c, err)) ||
+	    (rc = sp_tls_targets_map(cfg, c, err)))
 		goto out;
 	for (i = 0; i < 64; i++)
 		cfg->route_side[i] = SP_SIDE_INSIDE;
@@ -499,6 +370,8 @@ sp_config_load(struct sp_config *cfg, struct conf *c, struct conf_error *err)
 	rx.rc = 0;
 	conf_foreach_section(c, "route ", route_side_section, &rx);
 	if ((rc = rx.rc))
+		goto out;
+	if ((rc = route_health_check(cfg, c, err)))
 		goto out;
 	rc = conf_check_unused(c, err);
  out:
@@ -520,9 +393,7 @@ sp_config_free(struct sp_config *cfg)
 		cfg->listeners[i].tls = NULL;
 	}
 	cfg->nlisteners = 0;
-	if (cfg->client_tls)
-		tls_free(cfg->client_tls);
-	cfg->client_tls = NULL;
+	sp_tls_free(cfg);
 	if (cfg->routes)
 		route_table_free(cfg->routes);
 	cfg->routes = NULL;

@@ -11,6 +11,7 @@
 #include "sip.h"	/* struct sip_hop */
 #include "transport.h"	/* enum tp_proto, struct acl, struct tls */
 
+struct route_rule;
 struct route_table;
 struct tp_listener;
 
@@ -60,16 +61,37 @@ struct sp_listener {
 	struct sip_hop hop;
 };
 
+#define SP_TLS_PEERS_MAX 16
+#define SP_TLS_DESTS_MAX 64
+
+/* One "[tls_peer <name>]": how sigproxy makes TLS connections to the targets naming it. */
+struct sp_tls_peer {
+	char name[64];
+	char server_name[256];	/* checked against the server certificate and sent as SNI;
+				 * "": the target's IP is checked (SAN iPAddress), no SNI */
+	struct tls *tls;	/* owned: client context (CA, CRL, client certificate) */
+};
+
+/* A target address that names a tls_peer: every TLS request to it goes that peer's way. */
+struct sp_tls_dest {
+	struct sa addr;		/* ip and port */
+	unsigned peer;		/* index in tls_peers */
+};
+
 struct sp_config {
 	char instance_id[64];
 	int log_level;
 	char metrics_listen[64];
-	bool trace;
+	bool trace;		/* [sigproxy] sip_trace: on from the start */
 
 	struct sp_listener listeners[SP_LISTENERS_MAX];
 	unsigned nlisteners;
 	struct sip_hop self[SP_LISTENERS_MAX];
-	struct tls *client_tls;	/* owned, NULL: no outbound TLS */
+	struct tls *client_tls;	/* owned, NULL: no outbound TLS but to tls_peer targets */
+	struct sp_tls_peer tls_peers[SP_TLS_PEERS_MAX];
+	unsigned ntls_peers;
+	struct sp_tls_dest tls_dests[SP_TLS_DESTS_MAX];
+	unsigned ntls_dests;
 
 	enum sp_policy policy[SP_NSIDES];
 	char sdes[256];		/* SDES tokens for ng ("only-AES_CM_128_HMAC_SHA1_80 ...") */
@@ -92,9 +114,20 @@ struct sp_config {
 	unsigned call_ttl_ended;	/* s, kept for inspection after the end */
 	unsigned retry_after;		/* s, in 503 when Redis is down */
 
-	bool health_probe;		/* send OPTIONS to backends */
+	bool health_probe;		/* send OPTIONS to backends (a route may say otherwise) */
 	unsigned health_interval_ms;
 	unsigned holddown_ms;
+	unsigned health_down_after;	/* failed probes in a row that mark a backend down */
+	unsigned health_up_after;	/* answered probes in a row that mark it up */
+	bool health_up_on_any;		/* probe_up_on = any: any final answer is "up" */
+
+	/* [trace]: outputs and filter of the SIP trace (trace part) */
+	char trace_file[256];		/* "": no trace file */
+	struct sa trace_hep;		/* AF_UNSPEC: no HEP export */
+	uint32_t trace_hep_id;		/* HEP capture agent id */
+	char trace_call[256];		/* Call-ID; "": any */
+	char trace_number[256];		/* PCRE2 on URI users; "": any */
+	char trace_peer[256];		/* networks; "": any */
 
 	struct sp_limits limits;
 
@@ -109,8 +142,23 @@ struct sp_config {
 int sp_config_load(struct sp_config *cfg, struct conf *c, struct conf_error *err);
 /* Frees what sp_config_load made (ACLs, TLS contexts, routes); cfg may be reloaded after. */
 void sp_config_free(struct sp_config *cfg);
+/*
+ * The [tls_peer] a TLS request to dst goes with: the one a route target at that address
+ * names (sigproxy_config_tls.c). NULL: none (the [tls_client] context, dst's IP checked).
+ */
+const struct sp_tls_peer *sp_tls_peer_for(const struct sp_config *cfg, const struct sa *dst);
+/*
+ * Reads the certificate, key, CA and CRL files of every TLS context again (SIGHUP): new
+ * connections use them, open ones keep theirs. A context whose files fail keeps its old
+ * ones (the failure is logged naming the file). Counts each context in *nok or *nfail.
+ */
+void sp_config_tls_reload(struct sp_config *cfg, unsigned *nok, unsigned *nfail);
 const char *sp_side_name(enum sp_side s);
 int sp_side_parse(const char *s, enum sp_side *out);
 const char *sp_policy_name(enum sp_policy p);
+/* Whether rule's targets get OPTIONS probes ([health] probe unless the route says). */
+bool sp_route_probed(const struct sp_config *cfg, const struct route_rule *r);
+/* Whether any final answer to a probe means "up" ([health] probe_up_on unless the route says). */
+bool sp_route_up_on_any(const struct sp_config *cfg, const struct route_rule *r);
 
 #endif

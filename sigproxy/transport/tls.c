@@ -20,6 +20,7 @@ struct tls {
 	enum tls_role role;
 	SSL_CTX *ctx;          /* used by new connections; each SSL holds its own reference */
 	unsigned generation;
+	struct tls_conf conf;  /* owned copy of what ctx was built from: tls_reload_files() */
 };
 
 static int tls_ex_idx = -1;
@@ -128,6 +129,18 @@ tls_verify_cb(int ok, X509_STORE_CTX *xs)
 	if (pc->subject_cn[0] == '\0' && pc->sans[0] == '\0')
 		tls_cert_names(X509_STORE_CTX_get0_cert(xs), pc->subject_cn,
 		    sizeof(pc->subject_cn), pc->sans, sizeof(pc->sans));
+	/*
+	 * The allow-list is checked last, on the leaf of a chain that verified: a
+	 * certificate from our CA that is not on the list is refused in the handshake.
+	 */
+	if (ok && X509_STORE_CTX_get_error_depth(xs) == 0 && pc->tls != NULL &&
+	    pc->tls->role == TLS_ROLE_SERVER && pc->tls->conf.nallow > 0 &&
+	    !tls_allow_match(X509_STORE_CTX_get0_cert(xs), pc->tls->conf.allow,
+	    pc->tls->conf.nallow)) {
+		pc->not_allowed = true;
+		X509_STORE_CTX_set_error(xs, X509_V_ERR_APPLICATION_VERIFICATION);
+		ok = 0;
+	}
 	if (!ok && pc->verify_err == 0) {
 		pc->verify_err = X509_STORE_CTX_get_error(xs);
 		pc->verify_depth = X509_STORE_CTX_get_error_depth(xs);
@@ -181,18 +194,30 @@ tls_version_parse(const char *s, int *out)
 	return EINVAL;
 }
 
+static int
+tls_no_password(char *buf, int size, int rwflag, void *arg)
+{
+	return -1;
+}
+
 #define CONF_FAIL(fmt, ...) do {						\
 	log_warnx("tls_config_error name=%s " fmt, name, __VA_ARGS__);		\
 	err = EINVAL;								\
 	goto out;								\
 } while (0)
+/* The same for a file, which *badfile then names. */
+#define FILE_FAIL(path, fmt, ...) do {						\
+	*badfile = (path);							\
+	CONF_FAIL("file=%s " fmt, (path), __VA_ARGS__);				\
+} while (0)
 
 static int
-tls_ctx_build(SSL_CTX **ctxp, const char *name, enum tls_role role, const struct tls_conf *conf)
+tls_ctx_build(SSL_CTX **ctxp, const char *name, enum tls_role role, const struct tls_conf *conf,
+    const char **badfile)
 {
 	static const unsigned char sid_ctx[] = "sbc-sigproxy";
 	SSL_CTX *ctx;
-	char eb[256];
+	char eb[256], weak[1024];
 	int min, max, err = 0;
 
 	min = conf->min_version ? conf->min_version : TLS1_2_VERSION;
@@ -210,6 +235,11 @@ tls_ctx_build(SSL_CTX **ctxp, const char *name, enum tls_role role, const struct
 		log_warnx("tls_config_error name=%s reason=\"peer verification needs ca_file\"", name);
 		return EINVAL;
 	}
+	if (conf->nallow > 0 && (role != TLS_ROLE_SERVER || !conf->verify_peer)) {
+		log_warnx("tls_config_error name=%s reason=\"an allow-list needs a server that "
+		    "verifies clients\"", name);
+		return EINVAL;
+	}
 	ERR_clear_error();
 	ctx = SSL_CTX_new(role == TLS_ROLE_SERVER ? TLS_server_method() : TLS_client_method());
 	if (ctx == NULL)
@@ -224,28 +254,31 @@ tls_ctx_build(SSL_CTX **ctxp, const char *name, enum tls_role role, const struct
 	SSL_CTX_set_options(ctx, SSL_OP_NO_COMPRESSION | SSL_OP_NO_RENEGOTIATION |
 	    (role == TLS_ROLE_SERVER ? SSL_OP_CIPHER_SERVER_PREFERENCE : 0));
 	SSL_CTX_set_mode(ctx, SSL_MODE_RELEASE_BUFFERS);
-	if (conf->ciphers && !SSL_CTX_set_cipher_list(ctx, conf->ciphers))
-		CONF_FAIL("reason=\"ciphers '%s': %s\"", conf->ciphers, ssl_errstr(eb, sizeof(eb)));
+	/* An encrypted key would make OpenSSL prompt on the terminal: refuse it instead. */
+	SSL_CTX_set_default_passwd_cb(ctx, tls_no_password);
+	if (!SSL_CTX_set_cipher_list(ctx, conf->ciphers ? conf->ciphers : TLS_CIPHERS_DEFAULT))
+		CONF_FAIL("reason=\"ciphers '%s': %s\"", conf->ciphers ? conf->ciphers :
+		    TLS_CIPHERS_DEFAULT, ssl_errstr(eb, sizeof(eb)));
 	if (conf->ciphersuites && !SSL_CTX_set_ciphersuites(ctx, conf->ciphersuites))
 		CONF_FAIL("reason=\"ciphersuites '%s': %s\"", conf->ciphersuites,
 		    ssl_errstr(eb, sizeof(eb)));
 	if (conf->cert_file) {
 		/* The chain file carries the intermediates: peers get the full chain. */
 		if (SSL_CTX_use_certificate_chain_file(ctx, conf->cert_file) != 1)
-			CONF_FAIL("file=%s reason=\"certificate chain: %s\"", conf->cert_file,
+			FILE_FAIL(conf->cert_file, "reason=\"certificate chain: %s\"",
 			    ssl_errstr(eb, sizeof(eb)));
 		if (conf->key_file == NULL)
-			CONF_FAIL("file=%s reason=\"%s\"", conf->cert_file, "no key_file");
+			FILE_FAIL(conf->cert_file, "reason=\"%s\"", "no key_file");
 		if (SSL_CTX_use_PrivateKey_file(ctx, conf->key_file, SSL_FILETYPE_PEM) != 1)
-			CONF_FAIL("file=%s reason=\"private key: %s\"", conf->key_file,
+			FILE_FAIL(conf->key_file, "reason=\"private key: %s\"",
 			    ssl_errstr(eb, sizeof(eb)));
 		if (SSL_CTX_check_private_key(ctx) != 1)
-			CONF_FAIL("file=%s reason=\"key does not match certificate: %s\"",
-			    conf->key_file, ssl_errstr(eb, sizeof(eb)));
+			FILE_FAIL(conf->key_file, "reason=\"key does not match certificate: %s\"",
+			    ssl_errstr(eb, sizeof(eb)));
 	}
 	if (conf->ca_file) {
 		if (SSL_CTX_load_verify_locations(ctx, conf->ca_file, NULL) != 1)
-			CONF_FAIL("file=%s reason=\"CA file: %s\"", conf->ca_file,
+			FILE_FAIL(conf->ca_file, "reason=\"CA file: %s\"",
 			    ssl_errstr(eb, sizeof(eb)));
 		if (role == TLS_ROLE_SERVER && conf->verify_peer) {
 			STACK_OF(X509_NAME) *names = SSL_load_client_CA_file(conf->ca_file);
@@ -259,7 +292,7 @@ tls_ctx_build(SSL_CTX **ctxp, const char *name, enum tls_role role, const struct
 		X509_LOOKUP *lk = X509_STORE_add_lookup(st, X509_LOOKUP_file());
 
 		if (lk == NULL || X509_load_crl_file(lk, conf->crl_file, X509_FILETYPE_PEM) <= 0)
-			CONF_FAIL("file=%s reason=\"CRL file: %s\"", conf->crl_file,
+			FILE_FAIL(conf->crl_file, "reason=\"CRL file: %s\"",
 			    ssl_errstr(eb, sizeof(eb)));
 		X509_STORE_set_flags(st, X509_V_FLAG_CRL_CHECK);
 	}
@@ -269,6 +302,8 @@ tls_ctx_build(SSL_CTX **ctxp, const char *name, enum tls_role role, const struct
 	else
 		SSL_CTX_set_verify(ctx, SSL_VERIFY_NONE, tls_verify_cb);
 	SSL_CTX_set_session_id_context(ctx, sid_ctx, sizeof(sid_ctx) - 1);
+	/* Said at every build: a reload must not make a weak configuration look new. */
+	tls_ciphers_audit(ctx, name, weak, sizeof(weak));
  out:
 	if (err)
 		SSL_CTX_free(ctx);
@@ -280,6 +315,7 @@ tls_ctx_build(SSL_CTX **ctxp, const char *name, enum tls_role role, const struct
 int
 tls_alloc(struct tls **tp, const char *name, enum tls_role role, const struct tls_conf *conf)
 {
+	const char *badfile = NULL;
 	struct tls *t;
 	int err;
 
@@ -293,8 +329,11 @@ tls_alloc(struct tls **tp, const char *name, enum tls_role role, const struct tl
 		return ENOMEM;
 	snprintf(t->name, sizeof(t->name), "%s", name ? name : "tls");
 	t->role = role;
-	err = tls_ctx_build(&t->ctx, t->name, role, conf);
+	err = tls_ctx_build(&t->ctx, t->name, role, conf, &badfile);
+	if (err == 0)
+		err = tls_conf_dup(&t->conf, conf);
 	if (err) {
+		SSL_CTX_free(t->ctx);
 		free(t);
 		return err;
 	}
@@ -305,16 +344,24 @@ tls_alloc(struct tls **tp, const char *name, enum tls_role role, const struct tl
 int
 tls_reload(struct tls *t, const struct tls_conf *conf)
 {
+	const char *badfile = NULL;
+	struct tls_conf copy;
 	SSL_CTX *ctx;
 	int err;
 
 	if (t == NULL || conf == NULL)
 		return EINVAL;
-	err = tls_ctx_build(&ctx, t->name, t->role, conf);
+	err = tls_ctx_build(&ctx, t->name, t->role, conf, &badfile);
+	if (err == 0 && conf != &t->conf && (err = tls_conf_dup(&copy, conf)) != 0)
+		SSL_CTX_free(ctx);
 	if (err) {
-		log_warnx("tls_reload_failed name=%s note=\"previous certificates stay in use\"",
-		    t->name);
+		log_errx("tls_reload_failed name=%s file=%s note=\"previous certificates stay "
+		    "in use\"", t->name, badfile ? badfile : "-");
 		return err;
+	}
+	if (conf != &t->conf) {
+		tls_conf_clear(&t->conf);
+		t->conf = copy;
 	}
 	/* Open connections keep the old context alive through their own SSL reference. */
 	SSL_CTX_free(t->ctx);
@@ -324,12 +371,21 @@ tls_reload(struct tls *t, const struct tls_conf *conf)
 	return 0;
 }
 
+int
+tls_reload_files(struct tls *t)
+{
+	if (t == NULL)
+		return EINVAL;
+	return tls_reload(t, &t->conf);
+}
+
 void
 tls_free(struct tls *t)
 {
 	if (t == NULL)
 		return;
 	SSL_CTX_free(t->ctx);
+	tls_conf_clear(&t->conf);
 	free(t);
 }
 
@@ -374,6 +430,7 @@ tls_ssl_new(struct tls *t, const char *host, const char *peer, SSL **sslp)
 		err = ENOMEM;
 		goto out;
 	}
+	pc->tls = t;
 	if (peer)
 		snprintf(pc->peer, sizeof(pc->peer), "%s", peer);
 	if (t->role == TLS_ROLE_CLIENT && host != NULL && host[0] != '\0') {
@@ -418,7 +475,10 @@ tls_failure_reason(const SSL *ssl, const unsigned long *errs, size_t nerrs,
 
 	if (size == 0)
 		return buf;
-	if (pc != NULL && pc->verify_err != 0) {
+	if (pc != NULL && pc->not_allowed) {
+		snprintf(reason, sizeof(reason), "certificate not allowed: no name on tls_allow "
+		    "of %s", pc->tls ? pc->tls->name : "-");
+	} else if (pc != NULL && pc->verify_err != 0) {
 		snprintf(reason, sizeof(reason), "certificate verify failed: %s (depth %d)",
 		    X509_verify_cert_error_string(pc->verify_err), pc->verify_depth);
 	} else {

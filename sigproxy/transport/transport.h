@@ -44,14 +44,23 @@ enum tls_role {
 	TLS_ROLE_CLIENT,
 };
 
-/* Strings are read during tls_alloc()/tls_reload() only. */
+/*
+ * The TLS <= 1.2 ciphers used when none are configured: ECDHE key exchange with an AEAD
+ * only (no CBC, no SHA-1 MAC, no RSA key exchange). TLS 1.3 keeps OpenSSL's suites.
+ */
+#define TLS_CIPHERS_DEFAULT "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:" \
+	"ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384:" \
+	"ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305"
+
+/* Strings are copied by tls_alloc()/tls_reload() (tls_reload_files() reads them again). */
 struct tls_conf {
 	const char *cert_file;     /* PEM chain: leaf first, then intermediates (all are sent);
 	                            * required for servers, optional for clients (mutual TLS) */
 	const char *key_file;      /* PEM private key of the leaf */
 	const char *ca_file;       /* PEM CA certificates used to verify the peer */
 	const char *crl_file;      /* PEM CRLs; enables X509_V_FLAG_CRL_CHECK (NULL: none) */
-	const char *ciphers;       /* TLS <= 1.2 cipher list (NULL: OpenSSL default) */
+	const char *ciphers;       /* TLS <= 1.2 cipher list (NULL: TLS_CIPHERS_DEFAULT); what
+	                            * is weaker than the default is named in a warning */
 	const char *ciphersuites;  /* TLS 1.3 suites (NULL: OpenSSL default) */
 	int min_version;           /* <openssl/ssl.h> TLS1_VERSION..TLS1_3_VERSION; 0: 1.2. Below
 	                            * 1.2 logs a warning; OpenSSL 3 needs "@SECLEVEL=0" in
@@ -60,6 +69,10 @@ struct tls_conf {
 	bool verify_peer;          /* server: mutual TLS, a client certificate signed by
 	                            * ca_file is required; client: verify the server (the
 	                            * normal case; needs ca_file) */
+	const char *const *allow;  /* server with verify_peer: client certificate names
+	                            * accepted (subject CN or a SAN; "*.example.com" is one
+	                            * label); a verified certificate with none is refused */
+	unsigned nallow;           /* 0: every certificate that verifies */
 };
 
 /*
@@ -74,6 +87,11 @@ int tls_alloc(struct tls **tp, const char *name, enum tls_role role, const struc
  * On error the old context stays in place. Returns 0 or as tls_alloc().
  */
 int tls_reload(struct tls *t, const struct tls_conf *conf);
+/*
+ * tls_reload() with the configuration last used (same paths): picks up new certificate,
+ * key, CA and CRL files. Returns as tls_reload(); a failure is logged naming the file.
+ */
+int tls_reload_files(struct tls *t);
 void tls_free(struct tls *t);
 const char *tls_name(const struct tls *t);
 enum tls_role tls_role(const struct tls *t);
@@ -82,6 +100,11 @@ unsigned tls_generation(const struct tls *t);
 
 /* "1.0", "1.1", "1.2", "1.3" (also "TLSv1.2") -> TLS1_2_VERSION ...; 0 or EINVAL. */
 int tls_version_parse(const char *s, int *out);
+/*
+ * Whether pat can be an allow-list entry: a name without spaces, commas or quotes, or
+ * "*." and a name of two labels or more. 0, or EINVAL with the reason in msg.
+ */
+int tls_allow_pattern_check(const char *pat, char *msg, size_t size);
 
 /* ---- listeners and connections ---- */
 

@@ -188,6 +188,8 @@ struct tls_peer_cert {
 	int verify_depth;
 	char expected[256];        /* client: the target name or IP, "" otherwise */
 	char peer[64];             /* "ip:port" of the peer */
+	const struct tls *tls;     /* borrowed: the context it was made from (outlives it) */
+	bool not_allowed;          /* server: verified, but no name on the allow-list */
 };
 
 /*
@@ -214,5 +216,23 @@ char *tls_failure_reason(const SSL *ssl, const unsigned long *errs, size_t nerrs
 
 /* Subject CN and all SANs of a certificate, as in struct tls_peer_cert. */
 void tls_cert_names(X509 *cert, char *cn, size_t cnsize, char *sans, size_t sanssize);
+
+/* tls_conf.c: owned copies. dup: 0 or ENOMEM (dst written only on success); clear frees. */
+int tls_conf_dup(struct tls_conf *dst, const struct tls_conf *src);
+void tls_conf_clear(struct tls_conf *c);
+
+/* tls_policy.c */
+/*
+ * Lists in out (as "NAME(cbc+sha1+kx-rsa),...", cut at size) the TLS <= 1.2 ciphers ctx
+ * would negotiate that are not ECDHE with an AEAD, and logs them in one warning line
+ * naming the context. Returns how many there are (0: nothing logged).
+ */
+unsigned tls_ciphers_audit(SSL_CTX *ctx, const char *name, char *out, size_t size);
+/*
+ * Whether the subject CN or a SAN (DNS, URI, email, IP) of cert matches an entry of allow:
+ * the exact name (case-insensitive), or for CN and DNS names "*.example.com" standing for
+ * exactly one label in front of example.com.
+ */
+bool tls_allow_match(X509 *cert, const char *const *allow, unsigned nallow);
 
 #endif

@@ -25,9 +25,7 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 
-#include "crypto_suite.h"
-#include "srtp_ctx.h"
-#include "srtp_engine.h"
+#include "srtp.h"
 
 #define PCMU_LEN 172          /* 12-byte RTP header + 20 ms of G.711 */
 #define PERIOD_NS 20000000ull /* each call sends every 20 ms */

@@ -20,8 +20,7 @@
 #include "log.h"
 #include "rand.h"
 #include "relay.h"
-#include "srtp_ctx.h"
-#include "srtp_engine.h"
+#include "srtp.h"
 #include "timeutil.h"
 
 #define PCMU_LEN 172          /* 12-byte header + 160 bytes (20 ms of 8 kHz G.711) */

@@ -8,8 +8,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "srtp_ctx.h"
-#include "srtp_engine.h"
+#include "srtp.h"
 
 #define PAYLOAD_LEN	160	/* PCMU, 20 ms */
 #define PKT_LEN		(12 + PAYLOAD_LEN)

@@ -9,8 +9,10 @@
 #include "bencode.h"
 #include "config.h"
 #include "metrics.h"
+#include "call.h"
 #include "mediad.h"
 #include "ng.h"
+#include "ng_server.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

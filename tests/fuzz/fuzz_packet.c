@@ -9,8 +9,7 @@
 
 #include "log.h"
 #include "relay_int.h"
-#include "srtp_ctx.h"
-#include "srtp_engine.h"
+#include "srtp.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -8,7 +8,6 @@
 #include <string.h>
 
 #include "sdp.h"
-#include "sdp_rewrite.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -40,4 +40,10 @@ int proc_mkdtemp(char *buf, size_t size, const char *prefix);
 /* Removes dir and the regular files and sockets directly inside it. */
 void proc_rmdir(const char *dir);
 
+/*
+ * Runs a shell command line made like printf (certificate scripts, file shuffling in
+ * fixtures). Returns its exit status, or -1 when it did not exit normally.
+ */
+int proc_sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
 #endif

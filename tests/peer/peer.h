@@ -9,8 +9,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#include "crypto_suite.h"
-#include "srtp_ctx.h"
+#include "srtp.h"
 
 #define PEER_MAX_CALLS     4096
 #define PEER_MAX_PACKETS   60000u	/* per direction per call: seq maps to index without wrap */
@@ -48,6 +47,9 @@ struct peer_opts {
 	pid_t measure_pid;		/* relay process for CPU and RSS figures; 0: none */
 	bool quiet;
 	const char *sabotage;		/* break one thing on purpose: the checks must catch it */
+	int initial_seq;		/* first RTP sequence number of even calls; -1: random */
+	unsigned kill_restart_ms;	/* kill -9 the spawned mediad this far in and restart it */
+	bool rtcp;			/* both parties send RTCP (SRTCP on the SRTP side), rtcp-mux */
 };
 
 /* One direction of one call: what was sent and what arrived. */
@@ -63,6 +65,15 @@ struct peer_flow {
 	uint8_t *held;			/* bitmap: index sent while forwarding was off (hold) */
 	unsigned nheld;
 	uint64_t sent_ns[PEER_RING];
+	/* RTCP: reports sent by this flow's sender, and received by the other party */
+	unsigned rtcp_sent, rtcp_received, rtcp_after_kill;
+	bool have_srtcp;
+	uint32_t srtcp_max;		/* highest SRTCP index received (relay -> SRTP party) */
+	uint32_t srtcp_max_before_kill;
+	/* --kill-restart: packet indexes sent at the kill and one second after the restart */
+	unsigned kill_index, settled_index;
+	bool settled;
+	uint64_t first_after_kill_ns;	/* arrival of the first packet sent after the kill */
 };
 
 struct peer_call {
@@ -95,8 +106,17 @@ struct peer_stats {
 	uint64_t lat_n;
 };
 
+struct peer;
+/* The kill -9 and restart of --kill-restart, run from the stream loop (main.c sets it). */
+typedef void (peer_kill_h)(struct peer *p, void *arg);
+
 struct peer {
 	struct peer_opts o;
+	peer_kill_h *kill_h;
+	void *kill_arg;
+	bool killed;
+	uint64_t kill_ns, restart_ns;	/* when mediad was killed and started again */
+	uint64_t resume_ms_max;		/* slowest first packet after the restart */
 	int ng_fd;
 	struct sockaddr_in ng_addr;
 	unsigned cookie_n;
@@ -134,5 +154,9 @@ int peer_spawn_start(struct peer_spawn **sp, struct peer_opts *o, char *ng, size
     pid_t *mediad_pid);
 /* Stops mediad and redis; returns 0 if mediad exited cleanly (status 0). */
 int peer_spawn_stop(struct peer_spawn *s);
+/* kill -9 mediad, reap it and start it again with the same configuration (no waiting). */
+int peer_spawn_kill_restart(struct peer_spawn *s, pid_t *mediad_pid);
+/* Waits (10 s at most) for the restarted mediad's ready line: its new ng address. */
+int peer_spawn_wait_ready(struct peer_spawn *s, char *ng, size_t ngsize);
 
 #endif

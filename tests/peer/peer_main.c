@@ -32,6 +32,14 @@ usage(void)
 	    "  --measure           with --mediad: measure the spawned mediad\n"
 	    "  --no-errors-check   do not compare the relay's error counters (other relays)\n"
 	    "  --quiet             print only the first failed check and the summary\n"
+	    "  --initial-seq N     even calls start their RTP sequence numbers at N (+ call\n"
+	    "                      index): near 65535 they wrap (default: random)\n"
+	    "  --rtcp              both parties send RTCP reports (SRTCP on the SRTP side) with\n"
+	    "                      rtcp-mux; SRTCP indexes from the relay must only grow\n"
+	    "  --kill-restart MS   with --mediad: kill -9 mediad MS ms into the stream and start\n"
+	    "                      it again; media must resume within 1 s, nothing sent later\n"
+	    "                      may be lost or fail authentication, and the new mediad must\n"
+	    "                      count no drop\n"
 	    "  --sabotage WHAT     break one thing on purpose so a check must fail: drop (one\n"
 	    "                      packet not sent), corrupt (payload changed after the send\n"
 	    "                      record), wrongkey (SRTP party switches to an unsignalled key),\n"
@@ -131,6 +139,9 @@ parse_opts(struct peer_opts *o, int argc, char **argv, bool *measure, bool *erro
 		{ "no-errors-check", no_argument, NULL, 'E' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "sabotage", required_argument, NULL, 'S' },
+		{ "initial-seq", required_argument, NULL, 'i' },
+		{ "rtcp", no_argument, NULL, 'R' },
+		{ "kill-restart", required_argument, NULL, 'X' },
 		{ NULL, 0, NULL, 0 },
 	};
 	char base[32];
@@ -146,6 +157,7 @@ parse_opts(struct peer_opts *o, int argc, char **argv, bool *measure, bool *erro
 	o->rate = 50;
 	o->calls = 1;
 	o->rekey_loss = 5;
+	o->initial_seq = -1;
 	o->if_out = "outside";
 	o->if_in = "inside";
 	while ((ch = getopt_long(argc, argv, "", lo, NULL)) != -1) {
@@ -178,13 +190,19 @@ parse_opts(struct peer_opts *o, int argc, char **argv, bool *measure, bool *erro
 		case 'E': *errors_check = false; break;
 		case 'q': o->quiet = true; break;
 		case 'S': o->sabotage = optarg; break;
+		case 'i': o->initial_seq = (int)v; break;
+		case 'R': o->rtcp = true; break;
+		case 'X': o->kill_restart_ms = (unsigned)v; break;
 		default: usage(); return EINVAL;
 		}
 	}
 	if (optind != argc || (o->ng == NULL) == (o->mediad_bin == NULL) ||
 	    o->packets < 8 || o->packets > PEER_MAX_PACKETS || o->rate < 1 ||
 	    o->rate > 100000 || o->calls < 1 || o->calls > PEER_MAX_CALLS ||
-	    o->workers < 1 || o->workers > 64 || strlen(base) > 15) {
+	    o->workers < 1 || o->workers > 64 || strlen(base) > 15 ||
+	    o->initial_seq < -1 || o->initial_seq > 65535 ||
+	    (o->kill_restart_ms && (o->mediad_bin == NULL || o->kill_restart_ms >=
+	    (uint64_t)o->packets * 1000u / o->rate))) {
 		usage();
 		return EINVAL;
 	}
@@ -193,6 +211,49 @@ parse_opts(struct peer_opts *o, int argc, char **argv, bool *measure, bool *erro
 	snprintf(o->out_ip, sizeof(o->out_ip), "%s.3", base);
 	snprintf(o->in_ip, sizeof(o->in_ip), "%s.4", base);
 	return 0;
+}
+
+/* Packets lost outside [kill - 100 ms, restart + 1 s): none may be. */
+static unsigned
+lost_outside_restart(const struct peer *p, const struct peer_flow *f)
+{
+	unsigned i, lost = 0, from = f->kill_index > p->o.rate / 10 ?
+	    f->kill_index - p->o.rate / 10 : 0;
+
+	for (i = 0; i < f->sent; i++) {
+		if (i >= from && i < f->settled_index)
+			continue;
+		if (!(f->seen[i / 8] >> (i % 8) & 1u) && !(f->held[i / 8] >> (i % 8) & 1u))
+			lost++;
+	}
+	return lost;
+}
+
+/* --kill-restart: media resumed within a second, and the run went on past that second. */
+static void
+kill_check(struct peer *p, struct peer_call *c, unsigned d)
+{
+	const struct peer_flow *f = &c->flow[d];
+	uint64_t resume_ms;
+
+	if (!f->settled) {
+		peer_fail(p, "%s dir %u: the stream ended less than 1 s after the restart",
+		    c->call_id, d);
+		return;
+	}
+	if (f->first_after_kill_ns == 0) {
+		peer_fail(p, "%s dir %u: no media after the restart", c->call_id, d);
+		return;
+	}
+	resume_ms = f->first_after_kill_ns > p->restart_ns ?
+	    (f->first_after_kill_ns - p->restart_ns) / 1000000u : 0;
+	if (resume_ms > p->resume_ms_max)
+		p->resume_ms_max = resume_ms;
+	if (resume_ms >= 1000)
+		peer_fail(p, "%s dir %u: media resumed %llu ms after the restart", c->call_id, d,
+		    (unsigned long long)resume_ms);
+	if (p->o.rtcp && f->rtcp_after_kill == 0)
+		peer_fail(p, "%s dir %u: no RTCP after the restart", c->call_id, d);
 }
 
 /* The checks of one call after the stream: loss, duplicates, the relay's counters. */
@@ -208,6 +269,11 @@ call_check(struct peer *p, struct peer_call *c, bool errors_check, uint64_t *los
 		unsigned lost = want > f->received ? want - f->received : 0;
 		unsigned allow = p->o.max_loss + c->rekeys * p->o.rekey_loss;
 
+		if (p->killed) {
+			kill_check(p, c, d);
+			/* what the restart window lost was judged there */
+			lost = lost_outside_restart(p, f);
+		}
 		*lost_total += lost;
 		expect_err += f->nheld;
 		if (f->sent != p->o.packets)
@@ -234,6 +300,21 @@ call_check(struct peer *p, struct peer_call *c, bool errors_check, uint64_t *los
 	    errors > (int64_t)(expect_err + c->rekeys * p->o.rekey_loss))
 		peer_fail(p, "%s: relay counted %lld errors, expected %u", c->call_id,
 		    (long long)errors, expect_err);
+}
+
+/* --kill-restart, called from the stream loop: the crash and the new process. */
+static void
+on_kill(struct peer *p, void *arg)
+{
+	struct peer_spawn *sp = arg;
+	pid_t pid;
+	int err;
+
+	err = peer_spawn_kill_restart(sp, &pid);
+	if (err)
+		peer_fail(p, "kill -9 and restart of mediad: %s", strerror(err));
+	else if (p->o.measure_pid)
+		p->o.measure_pid = pid;
 }
 
 int
@@ -291,10 +372,23 @@ main(int argc, char **argv)
 	if (p->o.measure_pid)
 		(void)proc_usage(p->o.measure_pid, &cpu0, &rss_tmp);
 	t_start = peer_now_ns();
+	p->kill_h = on_kill;
+	p->kill_arg = sp;
 	err = peer_stream(p);
 	if (err) {
 		peer_fail(p, "stream: %s", strerror(err));
 		goto out;
+	}
+	if (p->killed) {
+		/* The new mediad has a new ng port; the queries below go to it. */
+		err = peer_spawn_wait_ready(sp, ng, sizeof(ng));
+		peer_ng_close(p);
+		if (err == 0)
+			err = peer_ng_open(p);
+		if (err) {
+			peer_fail(p, "restarted mediad: %s", strerror(err));
+			goto out;
+		}
 	}
 	/* Let what is in flight arrive; a relay that sends nothing ends the wait at 1 s. */
 	drain_end = peer_now_ns() + 1000000000ull;
@@ -336,6 +430,12 @@ main(int argc, char **argv)
 	    (unsigned long long)percentile(&p->st, 0.99),
 	    (double)recvd * 1e9 / (double)(t_end - t_start),
 	    p->st.sends ? 100.0 * (double)p->st.sends_late / (double)p->st.sends : 0.0);
+	if (p->killed)
+		printf(" killed=1 resume_ms_max=%llu", (unsigned long long)p->resume_ms_max);
+	if (p->o.rtcp)
+		printf(" srtcp_max_before_kill=%u srtcp_max=%u",
+		    p->calls[0].flow[PEER_DIR_R2S].srtcp_max_before_kill,
+		    p->calls[0].flow[PEER_DIR_R2S].srtcp_max);
 	if (p->o.measure_pid)
 		printf(" cpu_us_per_pkt=%.2f rss_kb_per_call=%.1f",
 		    recvd ? (double)(cpu1 - cpu0) / (double)recvd : 0.0,

@@ -106,6 +106,9 @@ peer_call_open(struct peer *p, struct peer_call *c, unsigned idx)
 
 		f->ssrc = (uint32_t)r;
 		f->seq0 = (uint16_t)(r >> 32);
+		/* Even calls start where asked (near 65535: they wrap), odd ones at random. */
+		if (p->o.initial_seq >= 0 && idx % 2 == 0)
+			f->seq0 = (uint16_t)(p->o.initial_seq + (int)idx);
 		f->ts0 = (uint32_t)(r >> 16);
 		f->seen = calloc(1, p->o.packets / 8 + 1);
 		f->held = calloc(1, p->o.packets / 8 + 1);
@@ -251,6 +254,8 @@ pkt_verify(struct peer *p, struct peer_call *c, enum peer_dir d, const uint8_t *
 	}
 	bit_set(f->seen, i);
 	f->received++;
+	if (p->killed && i >= f->kill_index && f->first_after_kill_ns == 0)
+		f->first_after_kill_ns = now;
 	if (i + 1 < f->highest)
 		f->reorder++;
 	else
@@ -300,6 +305,102 @@ rx_srtp(struct peer *p, struct peer_call *c, uint8_t *buf, size_t len, uint64_t 
 	pkt_verify(p, c, PEER_DIR_R2S, buf, plen, now);
 }
 
+/* An RTCP report every this many packets of a flow (0.5 s at 50 packets/s). */
+#define RTCP_EVERY 25
+#define RTCP_RR_LEN 32
+
+static bool
+is_rtcp(const uint8_t *b, size_t len)
+{
+	return len >= 8 && b[1] >= 200 && b[1] <= 204;
+}
+
+static uint32_t
+rd32(const uint8_t *b)
+{
+	return (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 | (uint32_t)b[2] << 8 | b[3];
+}
+
+/* A receiver report from flow d's sender (one block about the other flow), on the mux port. */
+static void
+rtcp_send(struct peer *p, struct peer_call *c, enum peer_dir d)
+{
+	struct peer_flow *f = &c->flow[d];
+	uint8_t buf[PKT_CAP] __attribute__((aligned(4)));
+	size_t len = RTCP_RR_LEN, k;
+	uint32_t other = c->flow[d ^ 1].ssrc;
+	int err;
+
+	memset(buf, 0, sizeof(buf));
+	buf[0] = 0x81;
+	buf[1] = 201;
+	buf[3] = RTCP_RR_LEN / 4 - 1;
+	for (k = 0; k < 4; k++) {
+		buf[4 + k] = (uint8_t)(f->ssrc >> (24 - 8 * k));
+		buf[8 + k] = (uint8_t)(other >> (24 - 8 * k));
+		buf[12 + k] = (uint8_t)(f->rtcp_sent >> (24 - 8 * k));
+	}
+	if (d == PEER_DIR_S2R) {
+		err = srtp_ctx_protect_rtcp(c->tx, buf, &len, sizeof(buf));
+		if (err) {
+			peer_fail(p, "%s: protect RTCP: %s", c->call_id, srtp_ctx_strerror(err));
+			return;
+		}
+	}
+	f->rtcp_sent++;
+	if (sendto(d == PEER_DIR_S2R ? c->fd_s : c->fd_r, buf, len, 0,
+	    (const struct sockaddr *)(d == PEER_DIR_S2R ? &c->relay_s : &c->relay_r),
+	    sizeof(struct sockaddr_in)) < 0)
+		peer_fail(p, "%s: sendto RTCP: %s", c->call_id, strerror(errno));
+}
+
+/*
+ * RTCP at a party: plain at the RTP party; SRTCP at the SRTP party, which must
+ * unprotect and carry an index above every index the relay sent before (a repeated
+ * index under the same key is keystream reuse, whatever happened to the relay).
+ */
+static void
+rtcp_rx(struct peer *p, struct peer_call *c, int side, uint8_t *buf, size_t len, uint64_t now)
+{
+	enum peer_dir d = side ? PEER_DIR_S2R : PEER_DIR_R2S;
+	struct peer_flow *f = &c->flow[d];
+	const struct crypto_suite_info *si = crypto_suite_info(c->key_m.suite);
+	size_t plen = len, back;
+	uint32_t idx;
+	int err;
+
+	if (!side) {
+		back = si != NULL && si->aead ? 4 : (si != NULL ? si->rtcp_auth_tag_len : 10) + 4;
+		if (len < 8 + back) {
+			f->bad++;
+			peer_fail(p, "%s: %zu-byte SRTCP packet", c->call_id, len);
+			return;
+		}
+		idx = rd32(buf + len - back) & 0x7fffffffu;
+		err = c->rx != NULL ? srtp_ctx_unprotect_rtcp(c->rx, buf, &plen) : EINVAL;
+		if (err) {
+			f->authfail++;
+			peer_fail(p, "%s: SRTCP index %u from the relay does not unprotect: %s",
+			    c->call_id, idx, srtp_ctx_strerror(err));
+			return;
+		}
+		if (f->have_srtcp && idx <= f->srtcp_max)
+			peer_fail(p, "%s: SRTCP index %u after %u: an index used again", c->call_id,
+			    idx, f->srtcp_max);
+		f->have_srtcp = true;
+		if (idx > f->srtcp_max)
+			f->srtcp_max = idx;
+	}
+	if (plen != RTCP_RR_LEN || buf[1] != 201 || rd32(buf + 4) != f->ssrc) {
+		f->bad++;
+		peer_fail(p, "%s dir %d: RTCP report differs from what was sent", c->call_id, d);
+		return;
+	}
+	f->rtcp_received++;
+	if (p->killed && now > p->restart_ns)
+		f->rtcp_after_kill++;
+}
+
 static void
 rx_ready(struct peer *p, struct peer_call *c, int side, uint64_t now)
 {
@@ -326,7 +427,9 @@ rx_ready(struct peer *p, struct peer_call *c, int side, uint64_t now)
 			peer_fail(p, "%s: oversized packet", c->call_id);
 			continue;
 		}
-		if (side)
+		if (p->o.rtcp && is_rtcp(buf, (size_t)r))
+			rtcp_rx(p, c, side, buf, (size_t)r, now);
+		else if (side)
 			pkt_verify(p, c, PEER_DIR_S2R, buf, (size_t)r, now);
 		else
 			rx_srtp(p, c, buf, (size_t)r, now);
@@ -391,6 +494,10 @@ send_pkt(struct peer *p, struct peer_call *c, enum peer_dir d, unsigned i, uint6
 	}
 	f->sent_ns[i % PEER_RING] = now;
 	f->sent = i + 1;
+	if (p->killed && !f->settled && now >= p->restart_ns + 1000000000ull) {
+		f->settled = true;
+		f->settled_index = i;
+	}
 	if (held) {
 		bit_set(f->held, i);
 		f->nheld++;
@@ -399,6 +506,8 @@ send_pkt(struct peer *p, struct peer_call *c, enum peer_dir d, unsigned i, uint6
 		return;
 	if (sendto(fd, buf, len, 0, (const struct sockaddr *)to, sizeof(*to)) < 0)
 		peer_fail(p, "%s: sendto: %s", c->call_id, strerror(errno));
+	if (p->o.rtcp && i % RTCP_EVERY == RTCP_EVERY / 2)
+		rtcp_send(p, c, d);
 }
 
 /* Forged (authentication tag bit flipped, fresh index) and replayed SRTP packets. */
@@ -447,8 +556,12 @@ action(struct peer *p, struct peer_call *c, unsigned i)
 			*held_towards_caller = false;
 	}
 	if (p->o.rekey && i == n / 2) {
-		if (peer_call_signal(p, c, "sendrecv", "sendrecv", true) == 0)
+		if (peer_call_signal(p, c, "sendrecv", "sendrecv", true) == 0) {
 			c->rekeys++;
+			/* the relay's new key starts its own SRTCP index */
+			c->flow[PEER_DIR_R2S].have_srtcp = false;
+			c->flow[PEER_DIR_R2S].srtcp_max = 0;
+		}
 	}
 	if (p->o.forge && i == n / 4)
 		inject(p, c, i);
@@ -463,6 +576,26 @@ action(struct peer *p, struct peer_call *c, unsigned i)
 			c->tx = n_ctx;
 		}
 	}
+}
+
+/* --kill-restart: note where every flow was, then have main kill and restart mediad. */
+static void
+peer_kill(struct peer *p, uint64_t now)
+{
+	unsigned ci, d;
+
+	for (ci = 0; ci < p->o.calls; ci++)
+		for (d = 0; d < PEER_DIR_COUNT; d++) {
+			struct peer_flow *f = &p->calls[ci].flow[d];
+
+			f->kill_index = f->sent;
+			f->srtcp_max_before_kill = f->srtcp_max;
+		}
+	p->kill_ns = now;
+	p->killed = true;
+	if (p->kill_h != NULL)
+		p->kill_h(p, p->kill_arg);
+	p->restart_ns = peer_now_ns();
 }
 
 int
@@ -480,6 +613,10 @@ peer_stream(struct peer *p)
 		uint64_t now = peer_now_ns(), earliest = UINT64_MAX;
 		bool done = true;
 		int timeout;
+
+		if (p->o.kill_restart_ms && !p->killed &&
+		    now >= t0 + (uint64_t)p->o.kill_restart_ms * 1000000u)
+			peer_kill(p, now);
 
 		for (ci = 0; ci < p->o.calls; ci++) {
 			struct peer_call *c = &p->calls[ci];

@@ -13,7 +13,7 @@
 #include "ng.h"
 #include "peer.h"
 #include "rand.h"
-#include "sdp_crypto.h"
+#include "sdp.h"
 
 #define NG_TRIES	4
 #define NG_WAIT_MS	1500
@@ -154,7 +154,7 @@ peer_ng_ping(struct peer *p)
 
 /* The SDP one party sends: PCMU + telephone-event, optionally SDES. */
 static int
-sdp_build(char *buf, size_t size, const char *name, unsigned version,
+sdp_build(char *buf, size_t size, bool mux, const char *name, unsigned version,
     const struct sockaddr_in *local, bool srtp, uint32_t tag, const struct crypto_key *key,
     unsigned params, const char *dir)
 {
@@ -174,9 +174,9 @@ sdp_build(char *buf, size_t size, const char *name, unsigned version,
 	n = snprintf(buf, size,
 	    "v=0\r\no=%s 4711 %u IN IP4 %s\r\ns=-\r\nc=IN IP4 %s\r\nt=0 0\r\n"
 	    "m=audio %u %s 0 101\r\na=rtpmap:0 PCMU/8000\r\n"
-	    "a=rtpmap:101 telephone-event/8000\r\na=fmtp:101 0-16\r\na=ptime:20\r\n%sa=%s\r\n",
+	    "a=rtpmap:101 telephone-event/8000\r\na=fmtp:101 0-16\r\na=ptime:20\r\n%s%sa=%s\r\n",
 	    name, version, ip, ip, ntohs(local->sin_port), srtp ? "RTP/SAVP" : "RTP/AVP",
-	    crypto, dir);
+	    crypto, mux ? "a=rtcp-mux\r\n" : "", dir);
 	return n > 0 && (size_t)n < size ? 0 : ENOSPC;
 }
 
@@ -346,10 +346,10 @@ peer_call_signal(struct peer *p, struct peer_call *c, const char *caller_dir,
 	}
 	/* ---- offer, from the caller ---- */
 	if (srtp_caller)
-		err = sdp_build(sdp, sizeof(sdp), "srtp", c->version, &c->local_s, true, 1,
+		err = sdp_build(sdp, sizeof(sdp), p->o.rtcp, "srtp", c->version, &c->local_s, true, 1,
 		    &key_s, params_s, caller_dir);
 	else
-		err = sdp_build(sdp, sizeof(sdp), "rtp", c->version, &c->local_r, false, 0,
+		err = sdp_build(sdp, sizeof(sdp), p->o.rtcp, "rtp", c->version, &c->local_r, false, 0,
 		    NULL, 0, caller_dir);
 	if (err)
 		goto out;
@@ -399,10 +399,10 @@ peer_call_signal(struct peer *p, struct peer_call *c, const char *caller_dir,
 
 	/* ---- answer, from the callee ---- */
 	if (srtp_caller)
-		err = sdp_build(sdp, sizeof(sdp), "rtp", c->version, &c->local_r, false, 0,
+		err = sdp_build(sdp, sizeof(sdp), p->o.rtcp, "rtp", c->version, &c->local_r, false, 0,
 		    NULL, 0, callee_dir);
 	else
-		err = sdp_build(sdp, sizeof(sdp), "srtp", c->version, &c->local_s, true, c->tag,
+		err = sdp_build(sdp, sizeof(sdp), p->o.rtcp, "srtp", c->version, &c->local_s, true, c->tag,
 		    &key_s, params_s, callee_dir);
 	if (err)
 		goto out;

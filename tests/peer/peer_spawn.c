@@ -8,7 +8,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "crypto_suite.h"
+#include "srtp.h"
 #include "lib/proc.h"
 #include "lib/redis_server.h"
 #include "peer.h"
@@ -20,6 +20,8 @@ struct peer_spawn {
 	char dir[256];
 	char conf[320];
 	char log[320];
+	const char *bin;
+	unsigned starts;	/* processes started: each restart logs to a file of its own */
 };
 
 /* Finds "ng=127.0.0.1:PORT" in the ready line of the log. */
@@ -51,14 +53,72 @@ ready_port(const char *log, char *ng, size_t ngsize)
 	return found;
 }
 
+static int
+spawn_mediad(struct peer_spawn *s)
+{
+	char *argv[4];
+	int err;
+
+	s->starts++;
+	snprintf(s->log, sizeof(s->log), "%s/mediad-%u.log", s->dir, s->starts);
+	argv[0] = (char *)s->bin;
+	argv[1] = (char *)"-c";
+	argv[2] = s->conf;
+	argv[3] = NULL;
+	err = proc_spawn(&s->mediad, argv, s->log);
+	if (err)
+		fprintf(stderr, "sbc-test-peer: cannot start %s: %s\n", s->bin, strerror(err));
+	return err;
+}
+
+int
+peer_spawn_wait_ready(struct peer_spawn *s, char *ng, size_t ngsize)
+{
+	unsigned long long end = proc_now_ms() + 10000;
+	int err = ETIMEDOUT;
+
+	while (proc_now_ms() < end) {
+		if (ready_port(s->log, ng, ngsize)) {
+			err = 0;
+			break;
+		}
+		if (!proc_alive(s->mediad)) {
+			s->mediad = 0;
+			err = ECHILD;
+			break;
+		}
+		usleep(20000);
+	}
+	if (err)
+		fprintf(stderr, "sbc-test-peer: mediad did not become ready (%s); log %s\n",
+		    strerror(err), s->log);
+	return err;
+}
+
+int
+peer_spawn_kill_restart(struct peer_spawn *s, pid_t *mediad_pid)
+{
+	int status, err;
+
+	if (s->mediad <= 0)
+		return ESRCH;
+	/* A crash, not a shutdown: nothing is flushed, written or closed in order. */
+	err = proc_stop(s->mediad, SIGKILL, 2000, &status);
+	s->mediad = 0;
+	if (err)
+		return err;
+	err = spawn_mediad(s);
+	if (err == 0)
+		*mediad_pid = s->mediad;
+	return err;
+}
+
 int
 peer_spawn_start(struct peer_spawn **sp, struct peer_opts *o, char *ng, size_t ngsize,
     pid_t *mediad_pid)
 {
 	struct peer_spawn *s = calloc(1, sizeof(*s));
-	char *argv[4];
 	FILE *f;
-	unsigned long long end;
 	unsigned i;
 	int err;
 
@@ -74,7 +134,6 @@ peer_spawn_start(struct peer_spawn **sp, struct peer_opts *o, char *ng, size_t n
 	}
 	s->rs_up = true;
 	snprintf(s->conf, sizeof(s->conf), "%s/mediad.ini", s->dir);
-	snprintf(s->log, sizeof(s->log), "%s/mediad.log", s->dir);
 	f = fopen(s->conf, "w");
 	if (f == NULL) {
 		err = errno;
@@ -101,33 +160,10 @@ peer_spawn_start(struct peer_spawn **sp, struct peer_opts *o, char *ng, size_t n
 		err = errno;
 		goto out;
 	}
-	argv[0] = (char *)o->mediad_bin;
-	argv[1] = (char *)"-c";
-	argv[2] = s->conf;
-	argv[3] = NULL;
-	err = proc_spawn(&s->mediad, argv, s->log);
-	if (err) {
-		fprintf(stderr, "sbc-test-peer: cannot start %s: %s\n", o->mediad_bin,
-		    strerror(err));
-		goto out;
-	}
-	end = proc_now_ms() + 10000;
-	err = ETIMEDOUT;
-	while (proc_now_ms() < end) {
-		if (ready_port(s->log, ng, ngsize)) {
-			err = 0;
-			break;
-		}
-		if (!proc_alive(s->mediad)) {
-			s->mediad = 0;
-			err = ECHILD;
-			break;
-		}
-		usleep(20000);
-	}
-	if (err)
-		fprintf(stderr, "sbc-test-peer: mediad did not become ready (%s); log %s\n",
-		    strerror(err), s->log);
+	s->bin = o->mediad_bin;
+	err = spawn_mediad(s);
+	if (err == 0)
+		err = peer_spawn_wait_ready(s, ng, ngsize);
  out:
 	if (err) {
 		peer_spawn_stop(s);

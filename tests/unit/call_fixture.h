@@ -14,6 +14,7 @@
 #include "bencode.h"
 #include "mediad.h"
 #include "ng.h"
+#include "ng_server.h"
 
 struct call_env {
 	struct mediad md;

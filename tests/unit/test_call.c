@@ -10,9 +10,12 @@
 #include <cmocka.h>
 
 #include "bencode.h"
+#include "call.h"
 #include "call_fixture.h"
 #include "mediad.h"
 #include "ng.h"
+#include "ng_server.h"
+#include "timeutil.h"
 
 #define CRLF "\r\n"
 
@@ -325,7 +328,7 @@ static void
 test_timeouts(void **state)
 {
 	struct call_env *e = *state;
-	struct call *c;
+	uint64_t now;
 
 	e->md.cfg.offer_timeout_s = 10;
 	e->md.cfg.media_timeout_s = 20;
@@ -340,23 +343,22 @@ test_timeouts(void **state)
 	    "direction", "[inside,outside]", NULL));
 	assert_null(call_env_run(e, ng_handle_answer, "call-id", "O3", "from-tag", "f", "to-tag", "t",
 	    "sdp", sdp_ivr_hold, NULL));
-	mediad_reap(&e->md);
+	/* The reaper is given the time: the clock moves forward, never a call's stamps
+	 * backward (they would wrap on a machine up for less than the 105 s used here). */
+	now = time_mono_ms();
+	call_reap(&e->md, now);
 	assert_int_equal(e->md.calls.count, 3);   /* nothing is due yet */
 
 	/* 15 s: the offer-only call is due, the answered ones are not. */
-	for (c = e->md.calls.head; c != NULL; c = c->next)
-		c->last_signal_ms -= 15000;
-	mediad_reap(&e->md);
+	call_reap(&e->md, now + 15000);
 	assert_null(call_find(&e->md.calls, "O1", 2));
 	assert_non_null(call_find(&e->md.calls, "O2", 2));
 	/* 25 s without media: the active call goes, the held one (silent timeout) stays. */
-	for (c = e->md.calls.head; c != NULL; c = c->next)
-		c->last_signal_ms -= 10000;
-	mediad_reap(&e->md);
+	call_reap(&e->md, now + 25000);
 	assert_null(call_find(&e->md.calls, "O2", 2));
 	assert_non_null(call_find(&e->md.calls, "O3", 2));
-	call_find(&e->md.calls, "O3", 2)->last_signal_ms -= 80000;
-	mediad_reap(&e->md);
+	/* 105 s: past the silent timeout too. */
+	call_reap(&e->md, now + 105000);
 	assert_int_equal(e->md.calls.count, 0);
 	assert_int_equal(call_env_pool_in_use(e, 0) + call_env_pool_in_use(e, 1), 0);
 }
@@ -457,6 +459,91 @@ test_restore(void **state)
 	assert_non_null(strstr(e->sdp, "a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:PS1uQCVeeCFCanVmcjkpPywjNWhcYD0mXXtxaVBR"));
 }
 
+/* SRTP indexes as Redis holds them: readable, exact both ways, malformed ones refused. */
+static void
+test_index_format_parse(void **state)
+{
+	struct srtp_ctx_ssrc_state st[SRTP_CTX_MAX_SSRC] = {
+		{ .ssrc = 0xdeadbeef, .have_rtp = true, .roc = 3, .seq = 65535, .have_rtcp = true,
+		  .rtcp_index = 0x7fffffff },
+		{ .ssrc = 1, .have_rtp = true, .roc = 0, .seq = 0 },
+		{ .ssrc = 0x10, .have_rtcp = true, .rtcp_index = 9 },
+	}, back[SRTP_CTX_MAX_SSRC];
+	static const char *const bad[] = {
+		"roc=1 seq=2", "ssrc=1 roc=1", "ssrc=1 seq=1", "ssrc=0x100000000",
+		"ssrc=1 seq=65536 roc=0", "ssrc=1 srtcp=2147483648", "ssrc=1 roc=-1 seq=1",
+		"ssrc=1 bogus=2", "ssrc=1;ssrc=2;ssrc=3;ssrc=4;ssrc=5", "ssrc=1 roc=1x seq=2",
+	};
+	char buf[CALL_INDEX_STRLEN];
+	unsigned n;
+
+	assert_int_equal(call_index_format(buf, sizeof(buf), st, 3), 0);
+	assert_string_equal(buf, "ssrc=0xdeadbeef roc=3 seq=65535 srtcp=2147483647; "
+	    "ssrc=0x00000001 roc=0 seq=0; ssrc=0x00000010 srtcp=9");
+	assert_int_equal(call_index_parse(buf, back, SRTP_CTX_MAX_SSRC, &n), 0);
+	assert_int_equal(n, 3);
+	assert_memory_equal(back, st, 3 * sizeof(st[0]));
+	assert_int_equal(call_index_format(buf, 20, st, 3), ENOSPC);
+	assert_int_equal(call_index_format(buf, sizeof(buf), st, 0), 0);
+	assert_string_equal(buf, "");
+	assert_int_equal(call_index_parse("", back, SRTP_CTX_MAX_SSRC, &n), 0);
+	assert_int_equal(n, 0);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		assert_int_equal(call_index_parse(bad[i], back, SRTP_CTX_MAX_SSRC, &n), EINVAL);
+}
+
+/* A restored record's indexes reach the media (and a later store) unchanged. */
+static void
+test_restore_index(void **state)
+{
+	struct call_env *e = *state;
+	char out_local[64], in_local[64], a[SA_STRLEN];
+	const char *rec[] = {
+		"call_id", "RX1", "owner", "unit", "state", "answered",
+		"a_tag", "caller", "a_interface", "outside",
+		"a_m1_proto", "RTP/SAVP", "a_m1_local", out_local, "a_m1_remote", "198.51.100.10:20000",
+		"a_m1_suite", "AES_CM_128_HMAC_SHA1_80",
+		"a_m1_rx_key", "QjnnaukLn7iwASAs0YLzPUplJkjOhTZK2dvOwo6c",
+		"a_m1_tx_key", "PS1uQCVeeCFCanVmcjkpPywjNWhcYD0mXXtxaVBR",
+		"a_m1_rx_index", "ssrc=0x1234abcd roc=1 seq=371 srtcp=12",
+		"a_m1_tx_index", "ssrc=0x0badf00d roc=2 seq=9 srtcp=40; ssrc=0x00000007 srtcp=3",
+		"b_tag", "ivr", "b_interface", "inside", "b_m1_proto", "RTP/AVP",
+		"b_m1_local", in_local, "b_m1_remote", "10.0.0.20:30000", NULL,
+	};
+	struct relay_srtp_state rs;
+	struct call *c;
+	size_t i;
+
+	snprintf(out_local, sizeof(out_local), "%s:30020",
+	    sa_format_ip(&e->md.cfg.ifaces[0].addr, a, sizeof(a)));
+	snprintf(in_local, sizeof(in_local), "%s:40004",
+	    sa_format_ip(&e->md.cfg.ifaces[1].addr, a, sizeof(a)));
+	/* a typo in an index is a record that cannot be trusted: not restored */
+	for (i = 0; rec[i] != NULL && strcmp(rec[i], "a_m1_rx_index") != 0; i++)
+		;
+	rec[i + 1] = "ssrc=0x1234abcd roc=1";
+	assert_int_equal(restore(e, rec), EINVAL);
+	assert_int_equal(call_env_pool_in_use(e, 0) + call_env_pool_in_use(e, 1), 0);
+	rec[i + 1] = "ssrc=0x1234abcd roc=1 seq=371 srtcp=12";
+	assert_int_equal(restore(e, rec), 0);
+	c = call_find(&e->md.calls, "RX1", 3);
+	assert_non_null(c);
+	call_index_read(c, 0, 0, &rs);
+	assert_int_equal(rs.nrx, 1);
+	assert_int_equal(rs.rx[0].ssrc, 0x1234abcd);
+	assert_int_equal(rs.rx[0].roc, 1);
+	assert_int_equal(rs.rx[0].seq, 371);
+	assert_int_equal(rs.rx[0].rtcp_index, 12);
+	assert_int_equal(rs.ntx, 2);
+	assert_int_equal(rs.tx[0].roc, 2);
+	assert_int_equal(rs.tx[0].rtcp_index, 40);
+	assert_false(rs.tx[1].have_rtp);
+	assert_int_equal(rs.tx[1].rtcp_index, 3);
+	/* the plain leg has none */
+	call_index_read(c, 1, 0, &rs);
+	assert_int_equal(rs.nrx + rs.ntx, 0);
+}
+
 /* The steps of one call, each run with allocation failure armed in turn. */
 enum oom_step { OOM_OFFER, OOM_REOFFER, OOM_ANSWER, OOM_REINVITE, OOM_QUERY, OOM_DELETE, OOM_N };
 
@@ -550,6 +637,9 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_timeouts, call_env_setup, call_env_teardown),
 		cmocka_unit_test_setup_teardown(test_load_limit, call_env_setup, call_env_teardown),
 		cmocka_unit_test_setup_teardown(test_restore, call_env_setup, call_env_teardown),
+		cmocka_unit_test(test_index_format_parse),
+		cmocka_unit_test_setup_teardown(test_restore_index, call_env_setup,
+		    call_env_teardown),
 		cmocka_unit_test_setup_teardown(test_oom, call_env_setup, call_env_teardown),
 	};
 

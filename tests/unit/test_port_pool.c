@@ -12,7 +12,7 @@
 
 #include <cmocka.h>
 
-#include "mediad.h"
+#include "call.h"
 
 /* A loopback address of our own (127.0.0.0/8 is all local on Linux), so the exact
  * port counts below cannot be disturbed by another test binding the same ports. */

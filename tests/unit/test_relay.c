@@ -23,8 +23,7 @@
 #include "rand.h"
 #include "relay.h"
 #include "relay_fixture.h"
-#include "srtp_ctx.h"
-#include "srtp_engine.h"
+#include "srtp.h"
 #include "timeutil.h"
 
 

@@ -14,7 +14,6 @@
 #include "lib/file_load.h"
 
 #include "sdp.h"
-#include "sdp_rewrite.h"
 
 #ifndef SDP_CORPUS_DIR
 #error "SDP_CORPUS_DIR must be defined by the build"

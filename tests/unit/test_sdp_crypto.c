@@ -11,7 +11,7 @@
 
 #include <cmocka.h>
 
-#include "sdp_crypto.h"
+#include "sdp.h"
 
 /* 30 bytes from ng-protocol.md section 9, and their base64. */
 static const char key9_b64[] = "QjnnaukLn7iwASAs0YLzPUplJkjOhTZK2dvOwo6c";

@@ -15,8 +15,7 @@
 
 #include <cmocka.h>
 
-#include "srtp_ctx.h"
-#include "srtp_engine.h"
+#include "srtp.h"
 
 /* ---- Allocation counter: real malloc underneath, counted while armed ---- */
 
@@ -948,6 +947,45 @@ test_threads_independent(void **state)
 	}
 }
 
+/*
+ * A resumed context's packet path allocates nothing either: srtp_ctx_resume made the
+ * SSRC's stream, and the first packets only set libsrtp's ROC, across a wrap.
+ */
+static void
+test_no_alloc_after_resume(void **state)
+{
+	struct srtp_ctx_ssrc_state st = { .ssrc = 0x77, .have_rtp = true, .roc = 5,
+	    .seq = 65500, .have_rtcp = true, .rtcp_index = 30 };
+	struct srtp_ctx *out, *in;
+	struct crypto_key k;
+	struct pkt pk;
+	long n;
+	int i;
+
+	make_key(&k, CRYPTO_SUITE_AES_CM_128_HMAC_SHA1_80, 0x5c);
+	assert_int_equal(srtp_ctx_create(&out, k.suite, &k, SRTP_CTX_OUTBOUND, NULL), 0);
+	assert_int_equal(srtp_ctx_create(&in, k.suite, &k, SRTP_CTX_INBOUND, NULL), 0);
+	assert_int_equal(srtp_ctx_resume(out, &st), 0);
+	assert_int_equal(srtp_ctx_resume(in, &st), 0);
+	alloc_count_start();
+	/* make_rtp numbers from SEQ_START: i = 21 is sequence 65501, just above the state */
+	for (i = 21; i < 221; i++) {
+		make_rtp(&pk, i, 0x77);
+		if (srtp_ctx_protect_rtp(out, pk.b, &pk.len, sizeof(pk.b)) ||
+		    srtp_ctx_unprotect_rtp(in, pk.b, &pk.len))
+			break;
+		make_rtcp(&pk, i, 0x77);
+		if (srtp_ctx_protect_rtcp(out, pk.b, &pk.len, sizeof(pk.b)) ||
+		    srtp_ctx_unprotect_rtcp(in, pk.b, &pk.len))
+			break;
+	}
+	n = alloc_count_stop();
+	assert_int_equal(i, 221);
+	assert_int_equal(n, 0);
+	srtp_ctx_destroy(out);
+	srtp_ctx_destroy(in);
+}
+
 int
 main(void)
 {
@@ -966,6 +1004,7 @@ main(void)
 		cmocka_unit_test(test_outbound_recreate),
 		cmocka_unit_test(test_threads_independent),
 		cmocka_unit_test(test_roc_restore),
+		cmocka_unit_test(test_no_alloc_after_resume),
 	};
 	int fails;
 

@@ -11,8 +11,8 @@
 
 #include <cmocka.h>
 
-#include "srtp_engine.h"
-#include "srtp_ossl.h"
+#include "srtp.h"
+#include "srtp_ossl_int.h"
 
 struct cipher_pair {
 	const char *name;

@@ -17,6 +17,7 @@
 #include <cmocka.h>
 
 #include "lib/evloop.h"
+#include "lib/proc.h"
 #include <event2/event.h>
 #include <openssl/ssl.h>
 
@@ -42,20 +43,6 @@ cpath(const char *rel)
 	return p;
 }
 
-static int __attribute__((format(printf, 1, 2)))
-sh(const char *fmt, ...)
-{
-	char cmd[2048];
-	va_list ap;
-	int rc;
-
-	va_start(ap, fmt);
-	vsnprintf(cmd, sizeof(cmd), fmt, ap);
-	va_end(ap);
-	rc = system(cmd);
-	return WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
-}
-
 static int
 group_setup(void **state)
 {
@@ -64,11 +51,11 @@ group_setup(void **state)
 	snprintf(certdir, sizeof(certdir), "/tmp/sbc-test-tls-XXXXXX");
 	if (mkdtemp(certdir) == NULL)
 		return -1;
-	if (sh("%s -o %s/a -s IP:127.0.0.1 -c alice -c bob sip.example.test >/dev/null", mk,
+	if (proc_sh("%s -o %s/a -s IP:127.0.0.1 -c alice -c bob sip.example.test >/dev/null", mk,
 	    certdir) != 0 ||
-	    sh("%s -o %s/a -r alice >/dev/null", mk, certdir) != 0 ||
-	    sh("%s -o %s/b -c mallory other.example.test >/dev/null", mk, certdir) != 0 ||
-	    sh("openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes "
+	    proc_sh("%s -o %s/a -r alice >/dev/null", mk, certdir) != 0 ||
+	    proc_sh("%s -o %s/b -c mallory other.example.test >/dev/null", mk, certdir) != 0 ||
+	    proc_sh("openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes "
 	    "-keyout %s/self.key -out %s/self.crt -subj /CN=selfie -days 2 2>/dev/null",
 	    certdir, certdir) != 0)
 		return -1;
@@ -79,7 +66,7 @@ static int
 group_teardown(void **state)
 {
 	if (certdir[0])
-		sh("rm -rf '%s'", certdir);
+		proc_sh("rm -rf '%s'", certdir);
 	return 0;
 }
 

@@ -46,21 +46,6 @@ SP_EXTRA_LISTENER="tls_verify_peer = yes"
 sigproxy_start m "$MTLS_IP" "$MTLS_IN_IP" "sip:$(e2e_ip 5):5060" || exit 1
 MTLS_PID=$SIGPROXY_PID
 
-# tls_options HOST:PORT [s_client args...]: one OPTIONS over TLS; prints the status line.
-tls_options() {
-	local to=$1
-	shift
-	{
-		printf 'OPTIONS sip:%s SIP/2.0\r\nVia: SIP/2.0/TLS %s:5061;branch=z9hG4bK-%s\r\n' "$to" "$CLIENT_IP" "$RANDOM$RANDOM"
-		printf 'From: <sip:probe@example.test>;tag=%s\r\nTo: <sip:%s>\r\nCall-ID: tls-%s@e2e\r\n' "$RANDOM" "$to" "$RANDOM$$"
-		printf 'CSeq: 1 OPTIONS\r\nMax-Forwards: 70\r\nContent-Length: 0\r\n\r\n'
-		sleep 1.5
-	} | timeout 8 openssl s_client -connect "$to" -bind "$CLIENT_IP:0" -quiet -no_ign_eof \
-		-CAfile "$DIR/certs/ca.crt" -verify_return_error "$@" 2>>"$DIR/s_client.out" |
-		tr -d '\r' | grep -m1 '^SIP/2.0 '
-}
-answered() { tls_options "$@" | grep -q '^SIP/2.0 [0-9][0-9][0-9]'; }
-refused() { ! answered "$@"; }
 
 # ---- mutual TLS ----
 ok "mTLS: client signed by our CA is accepted (OPTIONS answered)" \

@@ -1,0 +1,49 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* The daemon-wide counters (ng commands and drops, calls, ports, Redis writes) in the registry. */
+#include <stddef.h>
+
+#include "mediad.h"
+#include "metrics.h"
+
+#define CMD_HELP "ng commands run (retransmissions answered from the cache excluded)"
+#define CTR(field) offsetof(struct mediad_counters, field)
+
+/* The daemon's counters, one row each; ng_op order for the per-command series. */
+static const struct metrics_def mediad_counter_defs[] = {
+	{ "mediad_ng_commands_total", METRICS_COUNTER, "command=\"unknown\"", CMD_HELP, CTR(cmd[0]) },
+	{ "mediad_ng_commands_total", METRICS_COUNTER, "command=\"ping\"", CMD_HELP, CTR(cmd[1]) },
+	{ "mediad_ng_commands_total", METRICS_COUNTER, "command=\"offer\"", CMD_HELP, CTR(cmd[2]) },
+	{ "mediad_ng_commands_total", METRICS_COUNTER, "command=\"answer\"", CMD_HELP, CTR(cmd[3]) },
+	{ "mediad_ng_commands_total", METRICS_COUNTER, "command=\"delete\"", CMD_HELP, CTR(cmd[4]) },
+	{ "mediad_ng_commands_total", METRICS_COUNTER, "command=\"query\"", CMD_HELP, CTR(cmd[5]) },
+	{ "mediad_ng_commands_total", METRICS_COUNTER, "command=\"list\"", CMD_HELP, CTR(cmd[6]) },
+	{ "mediad_ng_commands_total", METRICS_COUNTER, "command=\"statistics\"", CMD_HELP,
+	  CTR(cmd[7]) },
+	{ "mediad_ng_errors_total", METRICS_COUNTER, NULL,
+	  "ng commands answered with an error", CTR(errors) },
+	{ "mediad_ng_dropped_total", METRICS_COUNTER, "reason=\"not-allowed\"",
+	  "ng datagrams dropped without reply", CTR(dropped_acl) },
+	{ "mediad_ng_dropped_total", METRICS_COUNTER, "reason=\"malformed\"", NULL,
+	  CTR(dropped_malformed) },
+	{ "mediad_ng_dropped_total", METRICS_COUNTER, "reason=\"in-progress\"", NULL,
+	  CTR(dropped_in_progress) },
+	{ "mediad_ng_cache_hits_total", METRICS_COUNTER, NULL,
+	  "retransmitted ng commands answered from the cookie cache", CTR(cache_hits) },
+	{ "mediad_ng_cookie_collisions_total", METRICS_COUNTER, NULL,
+	  "cookies reused by a different request (run as new)", CTR(cookie_collisions) },
+	{ "mediad_calls_active", METRICS_GAUGE, NULL, "calls held now", CTR(calls_active) },
+	{ "mediad_calls_total", METRICS_COUNTER, NULL, "calls created", CTR(calls_total) },
+	{ "mediad_ports_exhausted_total", METRICS_COUNTER, NULL,
+	  "offers refused with \"Ran out of ports\"", CTR(no_ports) },
+	{ "mediad_redis_writes_total", METRICS_COUNTER, NULL,
+	  "Redis commands queued for call state and registration", CTR(redis_writes) },
+	{ "mediad_redis_write_failures_total", METRICS_COUNTER, NULL,
+	  "Redis writes lost (disconnected or error reply)", CTR(redis_write_failures) },
+	{ NULL, 0, NULL, NULL, 0 },
+};
+
+int
+mediad_counters_register(struct mediad *md)
+{
+	return metrics_register_table(md->metrics, mediad_counter_defs, &md->ctr);
+}

@@ -1,0 +1,123 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* ng answer: the answerer's SDP settles each leg (profile, keys, rtcp-mux), the offerer
+ * gets our answer, and the relay starts or follows. */
+#include <errno.h>
+#include <string.h>
+
+#include "log.h"
+#include "mediad.h"
+#include "ng_int.h"
+
+/* Settles media i of an exchange from the answer's media sm; NULL or the reason. */
+static const char *
+answer_media(const struct ng_opts *o, const struct call *c, size_t i,
+    const struct sdp_media *sm, struct call_media *am, struct call_media *om)
+{
+	int err;
+
+	am->disabled = sm->port == 0;
+	if (am->disabled || om->disabled)
+		return NULL;
+	if (sdp_proto_is_secure(am->proto)) {
+		if (call_sdes_take_answer(am, sm, o->allowed_suites))
+			return NG_ERR_NO_CRYPTO;
+	} else if (sdp_proto_is_secure(sm->proto) && !o->transport_accept) {
+		log_warnx("ng_answer_proto_mismatch media=%u offered=%s answered=%s",
+		    am->index, sdp_proto_name(am->proto),
+		    LOG_ESCWN(sm->proto_text.p, sm->proto_text.len));
+		return NG_ERR_ANSWER_PROTO;
+	}
+	/*
+	 * The answer decides the answerer's leg, if we offered it mux. Towards the
+	 * offerer mux follows the answerer, except that an offerer's mux we did not
+	 * pass on (demux) is accepted by us. Once the relay media runs both stay
+	 * as created (see prepare_recipient in ng_offer.c).
+	 */
+	if (c->rm[i] == NULL) {
+		am->rtcp_mux = sm->rtcp_mux && am->mux_offered;
+		om->rtcp_mux = om->mux_offered && (sm->rtcp_mux || !am->mux_offered) &&
+		    !(o->rtcp_mux & NG_RTCP_MUX_REJECT);
+	}
+	if (sdp_proto_is_secure(om->proto)) {
+		err = call_sdes_answer_offerer(om, o->allowed_suites, o->rekey);
+		if (err) {
+			const char *reason = err == ENOENT ? NG_ERR_NO_CRYPTO : NG_ERR_SRTP_KEY;
+
+			log_warnx("sdes_negotiation_failed media=%u side=offerer (%s)",
+			    om->index, reason);
+			return reason;
+		}
+	} else {
+		call_sdes_forget(om);
+	}
+	if (!sdp_proto_is_secure(am->proto))
+		call_sdes_forget(am);
+	return NULL;
+}
+
+const char *
+ng_handle_answer(struct mediad *md, const struct ng_msg *m, struct bencode_arena *a,
+    struct bencode_item *reply)
+{
+	struct ng_opts o;
+	struct call_relay_opts ro;
+	struct sdp *sdp = NULL;
+	struct call *c;
+	struct monologue *off, *ans;
+	const char *reason;
+	size_t i;
+
+	reason = ng_opts_parse(md, m, &o);
+	if (reason != NULL)
+		return reason;
+	if (o.from_tag == NULL || o.from_tag_len == 0)
+		return NG_ERR_NO_FROM_TAG;
+	if (o.to_tag == NULL || o.to_tag_len == 0)
+		return NG_ERR_NO_TO_TAG;
+	if (o.to_tag_len == o.from_tag_len && memcmp(o.to_tag, o.from_tag, o.to_tag_len) == 0)
+		return NG_ERR_DIALOGUE;
+	c = call_find(&md->calls, o.call_id, o.call_id_len);
+	if (c == NULL)
+		return NG_ERR_UNKNOWN_CALL;
+	reason = ng_sdp_parse(&o, &sdp);
+	if (reason != NULL)
+		return reason;
+
+	reason = ng_tags_answer(&o, c, &off, &ans);
+	if (reason != NULL)
+		goto out;
+	if (sdp->nmedia != off->nmedia || off->nmedia == 0) {
+		log_info("ng_answer_media_mismatch offered=%u answered=%zu", off->nmedia, sdp->nmedia);
+		reason = NG_ERR_SDP_INCOMPLETE;
+		goto out;
+	}
+	if (o.label != NULL && monologue_set_str(&ans->label, o.label, o.label_len)) {
+		reason = NG_ERR_NO_MEMORY;
+		goto out;
+	}
+	reason = ng_sdp_take_media(&o, sdp, ans, false);
+	if (reason != NULL)
+		goto out;
+	for (i = 0; i < sdp->nmedia; i++) {
+		reason = answer_media(&o, c, i, &sdp->media[i], &ans->media[i], &off->media[i]);
+		if (reason != NULL)
+			goto out;
+	}
+	ans->nmedia = (unsigned)sdp->nmedia;
+	call_enter_state(c, CALL_STATE_ANSWERED);
+	reason = ng_sdp_reply(&o, sdp, off, true, a, reply);
+	if (reason != NULL)
+		goto out;
+	ng_opts_relay(&o, &ro);
+	if (call_signalled(md, &ro, c) != 0) {
+		reason = NG_ERR_RELAY_SETUP;
+		goto out;
+	}
+	log_info("call_answer to_tag=%s media=%u offerer_suite=%s answerer_suite=%s",
+	    ans->tag, ans->nmedia,
+	    off->media[0].have_our_key ? crypto_suite_name(off->media[0].ours.key.suite) : "none",
+	    ans->media[0].have_our_key ? crypto_suite_name(ans->media[0].ours.key.suite) : "none");
+ out:
+	sdp_free(sdp);
+	return reason;
+}

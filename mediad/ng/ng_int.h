@@ -1,0 +1,103 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* Private to mediad/ng: request options and the steps the offer/answer handlers share. */
+#ifndef SBC_MEDIAD_NG_INT_H
+#define SBC_MEDIAD_NG_INT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "addr.h"
+#include "call.h"
+#include "ng_server.h"
+#include "sdp.h"
+
+struct mediad_iface;
+
+/* ---- ng_opts.c: the options of one request ---- */
+
+/*
+ * rtcp-mux options (ng_opts.rtcp_mux), a set: none = pass through what the offerer
+ * asked for. OFFER/REQUIRE win over DEMUX; REJECT with OFFER is the reverse of DEMUX.
+ */
+#define NG_RTCP_MUX_OFFER   0x01u  /* offer a=rtcp-mux to the recipient even if the sender did not */
+#define NG_RTCP_MUX_REQUIRE 0x02u  /* as OFFER here: the answer still decides the recipient's leg */
+#define NG_RTCP_MUX_DEMUX   0x04u  /* accept from the offerer, do not offer onwards */
+#define NG_RTCP_MUX_ACCEPT  0x08u  /* parsed; pass-through already accepts */
+#define NG_RTCP_MUX_REJECT  0x10u  /* refuse the sender's (offerer's) a=rtcp-mux */
+
+/* The options of an offer/answer request, read once; strings borrowed from the message. */
+struct ng_opts {
+	const char *call_id, *from_tag, *to_tag, *via_branch, *label, *to_label;
+	size_t call_id_len, from_tag_len, to_tag_len, via_branch_len, label_len, to_label_len;
+	const char *sdp;
+	size_t sdp_len;
+	enum sdp_proto transport;        /* SDP_PROTO_KEEP when not given */
+	bool transport_accept;
+	struct mediad_iface *from_if, *to_if;  /* NULL when not given */
+	unsigned rw_flags;               /* SDP_RW_* from replace, flags, ICE, SDES pad ... */
+	bool sip_source;                 /* use received-from instead of the SDP address */
+	bool have_received_from;
+	struct sa received_from;
+	bool have_media_address;
+	struct sa media_address;
+	bool strict_source, asymmetric, fragment, fatal, fast, to_tag_flag, rekey;
+	bool supports_load_limit;
+	bool sdes_off;
+	unsigned sdes_params_set, sdes_params_clear;  /* CRYPTO_PARAM_* */
+	unsigned allowed_suites;         /* after SDES no-/only- */
+	unsigned rtcp_mux;               /* NG_RTCP_MUX_* */
+	int64_t delete_delay;            /* -1 when not given */
+};
+
+/*
+ * Reads the options of m into *o for command op (checks the keys op requires).
+ * Returns NULL or the error reason for the client (see ng-protocol.md §3).
+ */
+const char *ng_opts_parse(struct mediad *md, const struct ng_msg *m, struct ng_opts *o);
+/* printf into a static buffer, for reasons that name a value (control thread only). */
+const char *ng_reasonf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* The relay options a request carries. */
+void ng_opts_relay(const struct ng_opts *o, struct call_relay_opts *ro);
+
+/* ---- ng_tags.c: which party of the call a request speaks for ---- */
+
+/*
+ * Offer: the sender *sp (from-tag) and the recipient *rp of c; creates both parties
+ * of a new call, lets a late offerer (offer in 200 OK) name itself, records the
+ * recipient's tag, via-branch and labels. Returns NULL or the reason.
+ */
+const char *ng_tags_offer(struct mediad *md, const struct ng_opts *o, struct call *c,
+    struct monologue **sp, struct monologue **rp);
+/*
+ * Answer: the offerer *offp (from-tag) and the answerer *ansp (to-tag) of c; a new
+ * to-tag on the first offer's answer replaces the old answerer (fork, failover).
+ * Returns NULL or the reason.
+ */
+const char *ng_tags_answer(const struct ng_opts *o, struct call *c, struct monologue **offp,
+    struct monologue **ansp);
+
+/* ---- ng_sdp_in.c: what a request's SDP tells about its sender ---- */
+
+/* Parses the request's SDP; NULL and *sdpp (sdp_free it) or the reason. */
+const char *ng_sdp_parse(const struct ng_opts *o, struct sdp **sdpp);
+/* An offer's m= lines: at least one, at most MEDIAD_MAX_MEDIA, none removed since s's last. */
+const char *ng_sdp_check_count(const struct sdp *sdp, const struct monologue *s);
+/*
+ * Takes the sender's media from its SDP: address, profile, direction and, from an
+ * offer, the a=crypto lines it offers. Returns NULL or the reason.
+ */
+const char *ng_sdp_take_media(const struct ng_opts *o, const struct sdp *sdp,
+    struct monologue *s, bool is_offer);
+
+/* ---- ng_sdp_reply.c: the SDP for the recipient ---- */
+
+/*
+ * Rewrites sdp for recipient `to` (whose ports, profile and keys are in to->media)
+ * and adds it to the reply as "sdp". answer: emit ours with the peer's tag (one line),
+ * otherwise emit every proposed key. Returns NULL or the reason.
+ */
+const char *ng_sdp_reply(const struct ng_opts *o, const struct sdp *sdp, struct monologue *to,
+    bool answer, struct bencode_arena *a, struct bencode_item *reply);
+
+#endif
