@@ -179,15 +179,15 @@ counters_register(struct sp *sp)
 
 /*
  * Each connection is a descriptor: the soft limit is raised to what the connection
- * budgets need (up to the hard limit), else max_conns_in shrinks to fit, with a warning;
- * accept() failing with EMFILE would otherwise be what limits connections.
+ * budgets need (up to the hard limit), else both budgets shrink in proportion to fit, with
+ * a warning; accept() failing with EMFILE would otherwise be what limits connections.
  */
 static void
 fd_limit_fit(struct sp_limits *lim)
 {
 	/* listeners, Redis, ng, metrics, logs, and accept()'s headroom */
 	const unsigned reserve = 64 + SP_LISTENERS_MAX;
-	rlim_t need = (rlim_t)lim->max_conns_in + lim->max_conns_out + reserve;
+	rlim_t need = (rlim_t)lim->max_conns_in + lim->max_conns_out + reserve, avail;
 	struct rlimit rl;
 
 	if (getrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur >= need)
@@ -197,10 +197,14 @@ fd_limit_fit(struct sp_limits *lim)
 		return;
 	if (rl.rlim_cur >= need)
 		return;
-	lim->max_conns_in = rl.rlim_cur > (rlim_t)lim->max_conns_out + reserve + 1 ?
-	    (unsigned)(rl.rlim_cur - lim->max_conns_out - reserve) : 1;
-	log_warnx("fd_limit_low nofile=%llu needed=%llu note=\"max_conns_in lowered to %u\"",
-	    (unsigned long long)rl.rlim_cur, (unsigned long long)need, lim->max_conns_in);
+	avail = rl.rlim_cur > reserve + 2 ? rl.rlim_cur - reserve : 2;
+	lim->max_conns_in = (unsigned)(avail * lim->max_conns_in / (need - reserve));
+	if (lim->max_conns_in == 0)
+		lim->max_conns_in = 1;
+	lim->max_conns_out = avail > lim->max_conns_in ? (unsigned)(avail - lim->max_conns_in) : 1;
+	log_warnx("fd_limit_low nofile=%llu needed=%llu note=\"max_conns_in lowered to %u, "
+	    "max_conns_out to %u\"", (unsigned long long)rl.rlim_cur, (unsigned long long)need,
+	    lim->max_conns_in, lim->max_conns_out);
 }
 
 static void

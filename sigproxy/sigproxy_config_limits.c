@@ -46,7 +46,7 @@ const struct conf_key sp_limits_conf_keys[] = {
 	{ "limits", "tls_conns_burst", CONF_TYPE_INT, "20", 1, 1000000, LIM(tls_conns_burst), NULL,
 	  0, NULL },
 	{ "limits", "ban_ms", CONF_TYPE_INT, "60000", 0, 86400000, LIM(ban_ms), NULL, 0, NULL },
-	{ "limits", "max_sources", CONF_TYPE_INT, "16384", 16, 10000000, LIM(max_sources), NULL, 0,
+	{ "limits", "max_sources", CONF_TYPE_INT, "16384", 16, 1000000, LIM(max_sources), NULL, 0,
 	  NULL },
 	{ "limits", "handshake_timeout_ms", CONF_TYPE_INT, "5000", 100, 600000,
 	  LIM(handshake_timeout_ms), NULL, 0, NULL },

@@ -35,6 +35,10 @@ BAN_MS=4000
 
 # 5,000 sockets in the flood tool (and room for sigproxy's own).
 ulimit -n 16384 2>/dev/null || ulimit -n "$(ulimit -Hn)"
+if [ "$(ulimit -n)" -lt 6000 ]; then
+	echo "the fd limit ($(ulimit -n), hard $(ulimit -Hn)) is too low for 5,000 connections" >&2
+	exit 1
+fi
 
 certs_make sbc.example.test || { cat "$DIR/certs.out" >&2; exit 1; }
 redis_start || { echo "redis-server did not start" >&2; exit 1; }
