@@ -531,6 +531,9 @@ tp_conn_send(struct tp_conn *c, const void *buf, size_t len)
 	if (c->state == CONN_CLOSED)
 		return ENOTCONN;
 	out = c->bev ? bufferevent_get_output(c->bev) : c->pending;
+	/* An inbound TLS connection before its ClientHello has neither. */
+	if (out == NULL)
+		return ENOTCONN;
 	if (evbuffer_get_length(out) + len > CONN_MAX_OUTPUT) {
 		c->stats->tx_errors++;
 		if (tp_rl_ok(tp_conn_rl(c)))

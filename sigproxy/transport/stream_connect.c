@@ -23,8 +23,9 @@ conn_find(struct tp *tp, const struct tp_target *t, struct tls *ctls, const char
 			if (c->proto == TP_TCP ||
 			    (c->tls == ctls && strcmp(c->host, host) == 0))
 				return c;
-		} else if (c->proto == TP_TCP || t->host == NULL) {
-			/* RFC 5923-style reuse of the connection the peer opened. */
+		} else if (c->state == CONN_OPEN && (c->proto == TP_TCP || t->host == NULL)) {
+			/* RFC 5923-style reuse of the connection the peer opened (once its
+			 * handshake is done: before, it has nothing to write to). */
 			return c;
 		}
 	}
