@@ -62,6 +62,7 @@ struct sp_counters {
 	struct metric *invite_timeouts[SP_TIMER_COUNT];	/* index: enum sp_invite_timer */
 	struct metric *backend_down, *backend_up;	/* health transitions */
 	struct metric *calls_refused[ROUTE_REFUSE_N];	/* call admission, by reason */
+	struct metric *policy_lines_rejected, *sdes_tls_rejects;
 };
 
 struct sp {

@@ -67,7 +67,13 @@ B_METRICS=$SP_METRICS
 wait_for 10 bash -c "redis-cli -s '$REDIS_SOCK' --scan --pattern 'sbc:mediad:*' | grep -q ."
 sleep 1
 
-refused() { metric_get "$A_METRICS" sigproxy_calls_refused_total "reason=\"$1\""; }
+# mget PORT NAME [LABELS]: one sample of a sigproxy's /metrics (0 when absent).
+mget() {
+	local v
+	v=$(metric_get "$1" "$2${3:+{$3\}}")
+	echo "${v:-0}"
+}
+refused() { mget "$A_METRICS" sigproxy_calls_refused_total "reason=\"$1\""; }
 
 # backend NAME IP COUNT [XML] [sipp args...]: a sipp UAS in the background ($BPID)
 backend() {
@@ -172,17 +178,17 @@ ok "max_calls=1: after a call failed (486) the next one is admitted and reaches 
 timeout 30 "$FLOOD" -m tcp-idle -t "$SIP_B_IP:5060" -s "$FILL_IP" -n 6 -H 6000 >"$DIR/fill.out" 2>&1 &
 FILL=$!
 sleep 1
-ok "instance b: inbound connections at max_conns_in (gauge $(metric_get "$B_METRICS" sigproxy_conns_open 'dir="in"'))" \
-	test "$(metric_get "$B_METRICS" sigproxy_conns_open 'dir="in"')" = 4
-ok "instance b: the connections over it refused and counted ($(metric_get "$B_METRICS" sigproxy_limit_drops_total 'reason="max_conns"'))" \
-	test "$(metric_get "$B_METRICS" sigproxy_limit_drops_total 'reason="max_conns"')" -ge 2
+ok "instance b: inbound connections at max_conns_in (gauge $(mget "$B_METRICS" sigproxy_conns_open 'dir="in"'))" \
+	test "$(mget "$B_METRICS" sigproxy_conns_open 'dir="in"')" = 4
+ok "instance b: the connections over it refused and counted ($(mget "$B_METRICS" sigproxy_limit_drops_total 'reason="max_conns"'))" \
+	test "$(mget "$B_METRICS" sigproxy_limit_drops_total 'reason="max_conns"')" -ge 2
 backend tcp-back "$BACK_T" 1 uas_tcp -t t1
 TB=$BPID
 sleep 0.3
 caller tcp-call "$SIP_B_IP:5060" 8011001 1 1500 &
 TCALL=$!
 sleep 0.8
-OUT=$(metric_get "$B_METRICS" sigproxy_conns_open 'dir="out"')
+OUT=$(mget "$B_METRICS" sigproxy_conns_open 'dir="out"')
 wait "$TCALL"
 ok "instance b: a call to a TCP backend is answered while inbound is full (outbound budget)" \
 	test "$(answered tcp-call)" = 1

@@ -62,7 +62,11 @@ wait_for 10 bash -c "redis-cli -s '$REDIS_SOCK' --scan --pattern 'sbc:mediad:*' 
 sleep 1
 
 # metric NAME [LABELS]: one sample of sigproxy's /metrics (0 when absent).
-metric() { metric_get "$SP_METRICS" "$@"; }
+metric() {
+	local v
+	v=$(metric_get "$SP_METRICS" "$1${2:+{$2\}}")
+	echo "${v:-0}"
+}
 fds() { ls "/proc/$SIGPROXY_PID/fd" | wc -l; }
 rss_kb() { awk '/^VmRSS:/ { print $2 }' "/proc/$SIGPROXY_PID/status"; }
 # kv KEY LINE: the value of KEY=... in a result line of e2e_flood
