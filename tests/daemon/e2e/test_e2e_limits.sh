@@ -33,6 +33,14 @@ EXEMPT_IP=$(e2e_ip 30)
 STUNNEL_ACCEPT=$CALLER_IP:5071
 BAN_MS=4000
 
+# A sanitizer build does a TLS handshake many times slower: fewer stalled handshakes (each
+# costs the server a key exchange), and more time for the loop to get to their deadlines.
+# ASan also keeps freed memory in its quarantine: RSS says nothing about our frees there.
+ASAN=0
+nm "$SIGPROXY" 2>/dev/null | grep -q __asan_init && ASAN=1
+HELLOS=1000 HELLO_HOLD=4000 HELLO_LATE=3500
+[ "$ASAN" = 1 ] && HELLOS=200 HELLO_HOLD=8000 HELLO_LATE=7000
+
 # 5,000 sockets in the flood tool (and room for sigproxy's own).
 ulimit -n 16384 2>/dev/null || ulimit -n "$(ulimit -Hn)"
 if [ "$(ulimit -n)" -lt 6000 ]; then
@@ -138,8 +146,10 @@ ok "TCP flood: sigproxy never held more than the source's 32 (held at most $(hel
 	between "$(held "$TCP_FLOOD_IP")" 16 32
 ok "TCP flood: the rest refused at once and counted ($(metric sigproxy_limit_drops_total 'reason="source_conns"'))" \
 	test "$(metric sigproxy_limit_drops_total 'reason="source_conns"')" -ge 3000
-ok "TCP flood: idle connections closed at the first-message deadline (life $(kv life_min_ms "$r")-$(kv life_max_ms "$r") ms, deadline 2000)" \
-	bash -c "[ $(kv life_min_ms "$r") -ge 1500 ] && [ $(kv life_max_ms "$r") -le 4000 ]"
+# (the client's view of when a refused connection closed is fuzzy under load: the kernel may
+# hand it to sigproxy late; the count of connections closed at the deadline is sigproxy's)
+ok "TCP flood: the held connections closed at the first-message deadline ($(metric sigproxy_limit_drops_total 'reason="header_timeout"') header timeouts, none lived past $(kv life_max_ms "$r") ms)" \
+	bash -c "[ $(metric sigproxy_limit_drops_total 'reason="header_timeout"') -ge 16 ] && [ $(kv life_max_ms "$r") -le 4000 ]"
 
 r=$(cat "$DIR/flood-tls.out"); echo "# slow handshake flood: $r"
 ok "slow handshake flood: sigproxy held at most the TLS burst (held at most $(held "$TLS_FLOOD_IP"), burst 10)" \
@@ -201,14 +211,14 @@ ok "... cost under 8 KB each while open ($(( (RSS_MUTE - RSS1) )) kB for 1000)" 
 	test $((RSS_MUTE - RSS1)) -le 8000
 ok "... and all closed at the handshake deadline (life $(kv life_min_ms "$r")-$(kv life_max_ms "$r") ms)" \
 	bash -c "[ $(kv open_at_end "$r") = 0 ] && [ $(kv life_min_ms "$r") -ge 1500 ]"
-flood hello -m tls-hello -t "$SIP_IP:5061" -s "$EXEMPT_IP" -n 1000 -H 4000 &
+flood hello -m tls-hello -t "$SIP_IP:5061" -s "$EXEMPT_IP" -n "$HELLOS" -H "$HELLO_HOLD" &
 F5=$!
 sleep 1.2
 RSS_HELLO=$(rss_kb)
 wait "$F5"
-r=$(cat "$DIR/flood-hello.out"); echo "# 1000 stalled handshakes (ClientHello, then nothing): $r; rss ${RSS1} -> ${RSS_HELLO} kB"
-ok "1000 stalled handshakes held, then closed at the handshake deadline (life $(kv life_min_ms "$r")-$(kv life_max_ms "$r") ms)" \
-	bash -c "[ $(kv closed_later "$r") -ge 990 ] && [ $(kv open_at_end "$r") = 0 ] && [ $(kv life_min_ms "$r") -ge 1500 ]"
+r=$(cat "$DIR/flood-hello.out"); echo "# $HELLOS stalled handshakes (ClientHello, then nothing): $r; rss ${RSS1} -> ${RSS_HELLO} kB"
+ok "$HELLOS stalled handshakes held, then closed at the handshake deadline (life $(kv life_min_ms "$r")-$(kv life_max_ms "$r") ms)" \
+	bash -c "[ $(kv closed_later "$r") -ge $((HELLOS - 10)) ] && [ $(kv open_at_end "$r") = 0 ] && [ $(kv life_min_ms "$r") -ge 1500 ] && [ $(kv life_max_ms "$r") -le $HELLO_LATE ]"
 # the transport gives memory back on its first quiet second after a burst of closes
 sleep 2.5
 FD_END=$(fds)
@@ -216,8 +226,7 @@ RSS_END=$(rss_kb)
 echo "# after the floods: fds=$FD_END (baseline $FD0), rss=${RSS_END} kB (baseline ${RSS0} kB, peak ${RSS_HELLO} kB)"
 ok "fd count back to the baseline ($FD_END, baseline $FD0)" test "$FD_END" -le $((FD0 + 1))
 ok "inbound connections gauge back to 0" test "$(metric sigproxy_conns_open 'dir="in"')" -le 1
-# ASan keeps freed memory in its quarantine: RSS says nothing about our frees there.
-if nm "$SIGPROXY" 2>/dev/null | grep -q __asan_init; then
+if [ "$ASAN" = 1 ]; then
 	echo "# RSS bound not checked: AddressSanitizer build (its quarantine holds freed memory)"
 else
 	ok "RSS back within 4 MB of the baseline (${RSS_END} kB, baseline ${RSS0} kB, peak ${RSS_HELLO} kB)" \
