@@ -33,13 +33,14 @@ EXEMPT_IP=$(e2e_ip 30)
 STUNNEL_ACCEPT=$CALLER_IP:5071
 BAN_MS=4000
 
-# A sanitizer build does a TLS handshake many times slower: fewer stalled handshakes (each
-# costs the server a key exchange), and more time for the loop to get to their deadlines.
-# ASan also keeps freed memory in its quarantine: RSS says nothing about our frees there.
+# 1,000 ClientHellos at once cost sigproxy 1,000 key exchanges, a second or more of CPU on
+# a busy machine, during which the loop reaches their deadlines late: the check allows that.
+# A sanitizer build does a handshake many times slower: fewer of them there. ASan also keeps
+# freed memory in its quarantine: RSS says nothing about our frees there.
 ASAN=0
 nm "$SIGPROXY" 2>/dev/null | grep -q __asan_init && ASAN=1
-HELLOS=1000 HELLO_HOLD=4000 HELLO_LATE=3500
-[ "$ASAN" = 1 ] && HELLOS=200 HELLO_HOLD=8000 HELLO_LATE=7000
+HELLOS=1000 HELLO_HOLD=8000 HELLO_LATE=7500
+[ "$ASAN" = 1 ] && HELLOS=200
 
 # 5,000 sockets in the flood tool (and room for sigproxy's own).
 ulimit -n 16384 2>/dev/null || ulimit -n "$(ulimit -Hn)"
