@@ -74,6 +74,7 @@ struct sp {
 	struct tp_metrics tpm;		/* the transport's series (drops, bans, connections) */
 	struct route_admit *admit;	/* call admission counters for cfg.routes */
 	struct redis_conn *redis;
+	struct redis_backlog *redis_backlog;	/* ends of calls not yet acknowledged */
 	struct ng_client *ng;
 	struct mediad_pool *pool;
 	struct health *health;

@@ -181,7 +181,7 @@ static const struct conf_key lsnr_conf_keys[] = {
 /* Every table of sigproxy's keys, for conf_check_known. */
 static const struct conf_key *const sp_conf_tables[] = {
 	sp_conf_keys, lsnr_conf_keys, sp_lsnr_tls_keys, sp_client_tls_keys, sp_peer_tls_keys,
-	route_conf_keys, trace_conf_keys, sp_limits_conf_keys, NULL,
+	route_conf_keys, trace_conf_keys, redis_conf_keys, sp_limits_conf_keys, NULL,
 };
 
 struct lsnr_ctx {
@@ -342,6 +342,8 @@ sp_config_load(struct sp_config *cfg, struct conf *c, struct conf_error *err)
 		if ((rc = conf_apply(c, sp_conf_keys, plain[i], cfg, cfg, err)))
 			goto out;
 	if ((rc = conf_apply(c, trace_conf_keys, "trace", cfg, cfg, err)))
+		goto out;
+	if ((rc = conf_apply(c, redis_conf_keys, "redis", &cfg->redis, &cfg->redis, err)))
 		goto out;
 	if ((rc = conf_apply(c, sp_limits_conf_keys, "limits", cfg, cfg, err)))
 		goto out;

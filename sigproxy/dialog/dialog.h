@@ -58,6 +58,11 @@ int dialog_create(struct sp *sp, struct sp_call **cp, const char *call_id, const
 struct sp_call *dialog_find(struct sp *sp, const char *call_id);
 /* Writes the record (best effort: nothing waits for Redis). */
 void dialog_write(struct sp *sp, struct sp_call *c);
+/*
+ * Writes every call's record whole (Redis is back: it may have restarted empty, or be
+ * a new master). Returns how many.
+ */
+unsigned dialog_resync(struct sp *sp);
 /* Ends the call: state ended, record written with reason, c freed. */
 void dialog_end(struct sp *sp, struct sp_call *c, const char *reason);
 void dialog_free_all(struct sp *sp);
