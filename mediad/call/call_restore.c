@@ -333,7 +333,7 @@ check_done(struct redisReply *reply, void *arg)
 
 	if (reply != NULL && reply->type == REDIS_REPLY_STRING &&
 	    strcmp(reply->str, "ended") == 0) {
-		log_info("call_restore_skipped call_id=%s (its dialog ended)",
+		log_info("call_restore_skipped call_id=%s reason=dialog-ended",
 		    LOG_ESCW(x->key + strlen(SBC_KEY_MEDIA_PREFIX)));
 		argv[0] = "DEL";
 		len[0] = 3;

@@ -548,8 +548,9 @@ call_store_free(struct call_store *s)
 	/* after the connection: its failed replies still point into the backlog */
 	n = redis_backlog_free(s->backlog);
 	if (n > 0)
-		log_warnx("redis_pending_lost deletes=%zu (not acknowledged before the stop; "
-		    "records expire by TTL, the next start checks sbc:call)", n);
+		log_warnx("redis_pending_lost deletes=%zu impact=%s", n,
+		    LOG_Q("not acknowledged before the stop; records expire by TTL, the next "
+		    "start checks sbc:call"));
 	free(s);
 }
 
