@@ -133,12 +133,46 @@ struct relay_media_stats {
 
 /* ---- relay_worker.c: the worker threads ---- */
 
+/* How the workers move packets (README "The media path"). */
+enum relay_io_style {
+	RELAY_IO_AUTO = 0,   /* the fastest this host allows: batched, else sockets */
+	RELAY_IO_SOCKETS,    /* one socket per port: epoll, recvmmsg/sendmmsg per socket */
+	/*
+	 * All media ports of a worker steered to one socket by a BPF sk_lookup program
+	 * (CAP_BPF + CAP_NET_ADMIN, Linux >= 5.9), the original destination from
+	 * IP(V6)_RECVORIGDSTADDR; every packet of a wakeup sent in one sendmmsg on a raw
+	 * socket (CAP_NET_RAW) with our own IP/UDP headers. The ports' own sockets stay
+	 * bound (they reserve the ports) and still relay what reaches them.
+	 */
+	RELAY_IO_BATCHED,
+	RELAY_IO_XDP,        /* AF_XDP (not in this build: refused) */
+};
+
+struct relay_opts {
+	unsigned nworkers;         /* 1..256 */
+	enum relay_io_style io;
+	/* Batched: the most media ports (RTP + RTCP, all interfaces) this process binds. */
+	unsigned max_ports;
+};
+
 /*
- * Starts nworkers (>= 1) threads, each running its own event loop. m, when
- * given, receives per-worker counters (labels worker="N") and must outlive the
- * relay. Returns 0, EINVAL or an errno; *rp is written only on success.
+ * Starts o->nworkers threads, each running its own event loop, moving packets in
+ * style o->io. AUTO falls back to SOCKETS when batched cannot be had (relay_io_why
+ * says why); an explicit BATCHED or XDP that cannot be had fails (EPERM, EOPNOTSUPP...)
+ * with the reason in why (may be NULL). m, when given, receives per-worker counters
+ * (labels worker="N") and must outlive the relay. Returns 0, EINVAL or an errno; *rp is
+ * written only on success.
  */
+int relay_alloc_opts(struct relay **rp, const struct relay_opts *o, struct metrics *m,
+    char *why, size_t whysize);
+/* relay_alloc_opts with the SOCKETS style (tests, benchmarks). */
 int relay_alloc(struct relay **rp, unsigned nworkers, struct metrics *m);
+/* The style in use (never AUTO). */
+enum relay_io_style relay_io(const struct relay *r);
+/* Why AUTO fell back to sockets; "" when it did not. */
+const char *relay_io_why(const struct relay *r);
+/* "auto", "sockets", "batched", "xdp"; "?" when out of range. */
+const char *relay_io_name(enum relay_io_style s);
 /*
  * Stops the workers and destroys every media still attached (their fds are
  * closed; pointers to them become invalid). NULL is a no-op.

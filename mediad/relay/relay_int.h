@@ -13,11 +13,14 @@
 
 #include "log.h"
 #include "relay.h"
+#include "relay_bpf_key.h"
 #include "srtp.h"
 
 struct event;
 struct event_base;
 struct metric;
+struct metrics;
+struct relay_bpf;
 struct srtp_ctx;
 
 /* recvmmsg batch; also the most packets one sendmmsg flush carries. */
@@ -58,6 +61,8 @@ struct relay_leg {
 	bool latched[RELAY_STREAM_COUNT];
 	struct relay_counters ctr[RELAY_STREAM_COUNT];
 	uint16_t local_port[RELAY_STREAM_COUNT];
+	/* Where sock[s] is bound (AF_UNSPEC without a socket): the source of what we send. */
+	struct sa local[RELAY_STREAM_COUNT];
 };
 
 struct relay_worker;
@@ -77,6 +82,7 @@ struct relay_media {
 /* What relay_stream_process() decided for a packet that is to be forwarded. */
 struct relay_fwd {
 	int fd;                    /* send from this socket (symmetric RTP) */
+	const struct sa *src;      /* its local address: the source a raw send writes */
 	const struct sa *dst;      /* points into the media; stable until the next command */
 	size_t len;                /* bytes to send after protect */
 	struct relay_counters *out_ctr;  /* counters of the outgoing stream */
@@ -156,6 +162,125 @@ void relay_media_apply_update(struct relay_media *m, struct relay_update *u);
 void relay_update_release(struct relay_update *u);
 /* Copies counters and state into the public stats struct (worker index left 0). */
 void relay_media_snapshot(const struct relay_media *m, struct relay_media_stats *out);
+
+/* ---- relay_bpf.c: the sk_lookup program and its port map (batched style) ---- */
+
+/*
+ * Loads the embedded sk_lookup program with a map of max_ports entries and attaches it to
+ * this process's network namespace (until relay_bpf_close or exit). Returns 0 or errno
+ * (EPERM without CAP_BPF/CAP_NET_ADMIN) with a reason in why; *bp written on success.
+ */
+int relay_bpf_open(struct relay_bpf **bp, unsigned max_ports, char *why, size_t whysize);
+void relay_bpf_close(struct relay_bpf *b);
+/* Datagrams to k go to sock_fd (an unconnected bound UDP socket) from now on; 0 or errno. */
+int relay_bpf_port_add(struct relay_bpf *b, const struct relay_port_key *k, int sock_fd);
+int relay_bpf_port_del(struct relay_bpf *b, const struct relay_port_key *k);
+
+/* ---- relay_raw.c: headers for the raw send socket (batched style) ---- */
+
+/* IPv6 + UDP: the longest header relay_raw_header writes. */
+#define RELAY_RAW_HDR_MAX 48
+/*
+ * Writes the IP and UDP headers (UDP checksum over payload included) of a datagram of len
+ * bytes from src to dst into hdr (RELAY_RAW_HDR_MAX bytes). Returns the header length, or
+ * 0 when src and dst are not of one family.
+ */
+size_t relay_raw_header(uint8_t *hdr, const struct sa *src, const struct sa *dst,
+    const uint8_t *payload, size_t len);
+/* A send-only raw socket of family whose datagrams carry our headers; 0 or errno. */
+int relay_raw_open(int family, int *fdp);
+
+/* ---- relay_ports.c: a worker's media ports by local address ---- */
+
+struct relay_port_slot {
+	struct relay_port_key key;
+	struct relay_sock *sock;            /* borrowed from its media; NULL: free slot */
+};
+
+struct relay_ports {
+	struct relay_port_slot *slot;       /* owned; mask + 1 slots */
+	unsigned mask, n;
+};
+
+/* The key of a bound address (EAFNOSUPPORT for anything but IPv4/IPv6). */
+int relay_port_key_from_sa(struct relay_port_key *k, const struct sa *a);
+/* Adds or replaces k -> s; 0 or ENOMEM (the table unchanged). */
+int relay_ports_add(struct relay_ports *t, const struct relay_port_key *k, struct relay_sock *s);
+void relay_ports_del(struct relay_ports *t, const struct relay_port_key *k);
+/* The socket bound to k, or NULL. No allocation. */
+struct relay_sock *relay_ports_find(const struct relay_ports *t, const struct relay_port_key *k);
+void relay_ports_free(struct relay_ports *t);
+
+/* ---- relay_io.c: a worker's packet path in either I/O style ---- */
+
+/* Per-worker metric series; all NULL without a registry. */
+struct relay_io_metrics {
+	struct metric *packets_in, *bytes_in, *packets_out, *bytes_out;
+	struct metric *drops[RELAY_DROP_COUNT];
+	struct metric *recv_calls, *send_calls, *unknown_port;
+};
+
+/* One output datagram gathered during a pass. */
+struct relay_out {
+	int fd;
+	size_t len;
+	struct relay_counters *out_ctr;
+	struct relay_counters *in_ctr;   /* where a send failure is counted */
+};
+
+/* Room for one IP_ORIGDSTADDR / IPV6_ORIGDSTADDR control message. */
+#define RELAY_CTL_SIZE 64
+
+/* Index of an address family in the per-family arrays below. */
+#define RELAY_FAM_IDX(f) ((f) == AF_INET6 ? 1 : 0)
+
+struct relay_io {
+	unsigned idx;                       /* the worker's, for log lines and labels */
+	/*
+	 * Batched style: the relay's sk_lookup map (borrowed), the worker's receive socket
+	 * per family that the map names for its media ports, and a raw send socket per
+	 * family. bpf NULL and every fd -1 in the sockets style.
+	 */
+	struct relay_bpf *bpf;
+	int shared_fd[2];                   /* [RELAY_FAM_IDX] */
+	int raw_fd[2];
+	struct relay_ports ports;           /* media ports of this worker (batched) */
+	struct log_ratelimit rl_latch, rl_drop, rl_sock;
+	struct relay_io_metrics met;
+	/* Packet path state, worker thread only: preallocated, reused every batch. */
+	struct mmsghdr rx[RELAY_BATCH];
+	struct iovec rx_iov[RELAY_BATCH];
+	struct sockaddr_storage rx_addr[RELAY_BATCH];
+	_Alignas(8) uint8_t rx_ctl[RELAY_BATCH][RELAY_CTL_SIZE];
+	struct mmsghdr tx[RELAY_BATCH];
+	struct iovec tx_iov[RELAY_BATCH][2];
+	struct sockaddr_storage tx_name[RELAY_BATCH];
+	uint8_t tx_hdr[RELAY_BATCH][RELAY_RAW_HDR_MAX];
+	struct relay_out out[RELAY_BATCH];
+	/* libsrtp wants 4-byte aligned packets: keep every row aligned. */
+	_Alignas(16) uint8_t buf[RELAY_BATCH][RELAY_BUF_SIZE];
+};
+
+/*
+ * Prepares io for worker idx. With bpf (batched style) it opens the worker's receive
+ * and raw send sockets; reg (optional) receives the per-worker series. Returns 0 or
+ * errno with a reason in why; on failure nothing is left open.
+ */
+int relay_io_init(struct relay_io *io, unsigned idx, struct relay_bpf *bpf,
+    struct metrics *reg, char *why, size_t whysize);
+void relay_io_fini(struct relay_io *io);
+/* A media port's own socket is readable: drain it (both styles). */
+void relay_io_drain_port(struct relay_io *io, struct relay_sock *s);
+/* The worker's receive socket of family index fi is readable (batched). */
+void relay_io_drain_shared(struct relay_io *io, unsigned fi);
+/*
+ * Batched style: steers m's ports to this worker's receive sockets (port table, then
+ * the map). Not fatal: a port left out keeps arriving on its own socket. No-op in the
+ * sockets style.
+ */
+void relay_io_media_add(struct relay_io *io, struct relay_media *m);
+/* Undoes relay_io_media_add before m's sockets close. */
+void relay_io_media_del(struct relay_io *io, struct relay_media *m);
 
 /* ---- relay_worker.c: the worker threads ---- */
 
