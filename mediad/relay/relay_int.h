@@ -217,7 +217,7 @@ void relay_ports_free(struct relay_ports *t);
 struct relay_io_metrics {
 	struct metric *packets_in, *bytes_in, *packets_out, *bytes_out;
 	struct metric *drops[RELAY_DROP_COUNT];
-	struct metric *recv_calls, *send_calls, *unknown_port;
+	struct metric *recv_calls, *send_calls, *unknown_port, *steered;
 };
 
 /* One output datagram gathered during a pass. */

@@ -22,7 +22,7 @@
 struct relay_tally {
 	uint64_t packets_in, bytes_in, packets_out, bytes_out;
 	uint64_t drops[RELAY_DROP_COUNT];
-	uint64_t recv_calls, send_calls, unknown_port;
+	uint64_t recv_calls, send_calls, unknown_port, steered;
 };
 
 static int
@@ -89,6 +89,8 @@ tally_publish(struct relay_io *io, const struct relay_tally *t)
 	metric_add(io->met.send_calls, t->send_calls);
 	if (t->unknown_port != 0)
 		metric_add(io->met.unknown_port, t->unknown_port);
+	if (t->steered != 0)
+		metric_add(io->met.steered, t->steered);
 }
 
 static void
@@ -222,6 +224,7 @@ io_drain(struct relay_io *io, int fd, struct relay_sock *port)
 
 			t.packets_in++;
 			t.bytes_in += h->msg_len;
+			t.steered += s == NULL;
 			if (s == NULL && (rx_origdst(&h->msg_hdr, &k) != 0 ||
 			    (s = relay_ports_find(&io->ports, &k)) == NULL)) {
 				/* Queued before its media left this worker, or not ours. */
@@ -351,7 +354,7 @@ static void
 io_metrics(struct relay_io *io, struct metrics *reg)
 {
 	char lab[64], dl[RELAY_DROP_COUNT][64];
-	struct metrics_def defs[4 + 1 + RELAY_DROP_COUNT + 4];
+	struct metrics_def defs[4 + RELAY_DROP_COUNT + 4 + 1];
 	unsigned d, n = 0;
 
 	if (reg == NULL)
@@ -381,6 +384,9 @@ io_metrics(struct relay_io *io, struct metrics *reg)
 	ROW("sbc_relay_unknown_port_total", METRICS_COUNTER, lab,
 	    "Datagrams on a worker's shared socket for a port it no longer relays",
 	    unknown_port);
+	ROW("sbc_relay_steered_total", METRICS_COUNTER, lab,
+	    "Datagrams that reached the worker through its shared socket (batched style)",
+	    steered);
 #undef ROW
 	defs[n] = (struct metrics_def){ NULL, 0, NULL, NULL, 0 };
 	/* All or nothing: the packet path tests packets_in alone. */

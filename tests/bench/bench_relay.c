@@ -323,7 +323,9 @@ generate(struct bench *b)
 static void
 usage(void)
 {
-	fprintf(stderr, "usage: bench_relay [-c calls] [-s seconds] [-w workers] [-l max_loss_pct] [-d] [-t]\n"
+	fprintf(stderr, "usage: bench_relay [-c calls] [-s seconds] [-w workers] [-l max_loss_pct] [-d] [-t]"
+	    " [-i sockets|batched]\n"
+	    "  -i  the relay's I/O style (default sockets; batched needs root)\n"
 	    "  -d  baseline without the relay (generator straight to receiver), to subtract latency\n"
 	    "  -t  the receiver polls every 50 us instead of sleeping on its sockets\n");
 	exit(2);
@@ -337,13 +339,15 @@ main(int argc, char **argv)
 	pthread_t rx;
 	double max_loss = 0.1, loss, cpu_ns_per_pkt, wall;
 	uint64_t cpu0 = 0, cpu1 = 0, sent, recvd, t0, t1;
+	struct relay_opts ro = { .io = RELAY_IO_SOCKETS };
+	char why[160] = "";
 	int ch, err, rc = 1;
 
 	memset(&b, 0, sizeof(b));
 	b.ncalls = 100;
 	b.workers = 1;
 	b.seconds = 5;
-	while ((ch = getopt(argc, argv, "c:s:w:l:dt")) != -1) {
+	while ((ch = getopt(argc, argv, "c:s:w:l:dti:")) != -1) {
 		switch (ch) {
 		case 'c': b.ncalls = (unsigned)strtoul(optarg, NULL, 10); break;
 		case 's': b.seconds = (unsigned)strtoul(optarg, NULL, 10); break;
@@ -351,6 +355,12 @@ main(int argc, char **argv)
 		case 'l': max_loss = strtod(optarg, NULL); break;
 		case 'd': b.direct = true; break;
 		case 't': b.rx_tick = true; break;
+		case 'i':
+			if (strcmp(optarg, "batched") == 0)
+				ro.io = RELAY_IO_BATCHED;
+			else if (strcmp(optarg, "sockets") != 0)
+				usage();
+			break;
 		default: usage();
 		}
 	}
@@ -368,7 +378,12 @@ main(int argc, char **argv)
 	b.lat_us = malloc(LAT_MAX * sizeof(*b.lat_us));
 	if (b.lat_us == NULL)
 		return 1;
-	err = relay_alloc(&b.r, b.workers, NULL);
+	ro.nworkers = b.workers;
+	ro.max_ports = 4 * b.ncalls + 16;
+	err = relay_alloc_opts(&b.r, &ro, NULL, why, sizeof(why));
+	if (err)
+		fprintf(stderr, "bench_relay: relay io=%s: %s %s\n", relay_io_name(ro.io),
+		    strerror(err), why);
 	if (err == 0)
 		err = calls_setup(&b);
 	if (err) {
@@ -395,8 +410,8 @@ main(int argc, char **argv)
 	loss = sent ? 100.0 * (double)(sent - (recvd < sent ? recvd : sent)) / (double)sent : 100.0;
 	cpu_ns_per_pkt = recvd ? (double)(cpu1 - cpu0) / (double)recvd : 0;
 	qsort(b.lat_us, b.nlat, sizeof(*b.lat_us), cmp_u32);
-	printf("calls=%u workers=%u seconds=%.2f sent=%llu received=%llu (srtp->rtp %llu/%llu, "
-	    "rtp->srtp %llu/%llu) bad=%llu\n", b.ncalls, b.workers, wall,
+	printf("io=%s calls=%u workers=%u seconds=%.2f sent=%llu received=%llu (srtp->rtp %llu/%llu, "
+	    "rtp->srtp %llu/%llu) bad=%llu\n", relay_io_name(ro.io), b.ncalls, b.workers, wall,
 	    (unsigned long long)sent, (unsigned long long)recvd,
 	    (unsigned long long)b.recv_a, (unsigned long long)b.sent_a,
 	    (unsigned long long)b.recv_b, (unsigned long long)b.sent_b,

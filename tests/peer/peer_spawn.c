@@ -21,12 +21,31 @@ struct peer_spawn {
 	char conf[320];
 	char log[320];
 	const char *bin;
+	const char *io;		/* the io mediad must run; NULL: any */
 	unsigned starts;	/* processes started: each restart logs to a file of its own */
 };
 
-/* Finds "ng=127.0.0.1:PORT" in the ready line of the log. */
+/* Copies the value of " key=" in line (up to a blank) into out; false when absent. */
 static bool
-ready_port(const char *log, char *ng, size_t ngsize)
+line_field(const char *line, const char *key, char *out, size_t size)
+{
+	const char *n = strstr(line, key);
+	size_t l;
+
+	if (n == NULL)
+		return false;
+	n += strlen(key);
+	l = strcspn(n, " \n");
+	if (l == 0 || l >= size)
+		return false;
+	memcpy(out, n, l);
+	out[l] = '\0';
+	return true;
+}
+
+/* Finds "ng=127.0.0.1:PORT" and "io=STYLE" in the ready line of the log. */
+static bool
+ready_port(const char *log, char *ng, size_t ngsize, char *io, size_t iosize)
 {
 	FILE *f = fopen(log, "r");
 	char line[1024];
@@ -36,18 +55,12 @@ ready_port(const char *log, char *ng, size_t ngsize)
 		return false;
 	while (!found && fgets(line, sizeof(line), f) != NULL) {
 		const char *m = strstr(line, "mediad_ready ");
-		const char *n = m ? strstr(m, " ng=") : NULL;
-		size_t l;
 
-		if (n == NULL)
+		if (m == NULL || !line_field(m, " ng=", ng, ngsize))
 			continue;
-		n += 4;
-		l = strcspn(n, " \n");
-		if (l > 0 && l < ngsize) {
-			memcpy(ng, n, l);
-			ng[l] = '\0';
-			found = true;
-		}
+		if (!line_field(m, " io=", io, iosize))
+			io[0] = '\0';
+		found = true;
 	}
 	fclose(f);
 	return found;
@@ -75,11 +88,18 @@ int
 peer_spawn_wait_ready(struct peer_spawn *s, char *ng, size_t ngsize)
 {
 	unsigned long long end = proc_now_ms() + 10000;
+	char io[32];
 	int err = ETIMEDOUT;
 
 	while (proc_now_ms() < end) {
-		if (ready_port(s->log, ng, ngsize)) {
+		if (ready_port(s->log, ng, ngsize, io, sizeof(io))) {
 			err = 0;
+			/* The style asked for, not a fallback: else the test would not test it. */
+			if (s->io != NULL && strcmp(s->io, "auto") != 0 && strcmp(io, s->io) != 0) {
+				fprintf(stderr, "sbc-test-peer: mediad runs io=%s, not %s\n", io,
+				    s->io);
+				err = EPROTO;
+			}
 			break;
 		}
 		if (!proc_alive(s->mediad)) {
@@ -141,11 +161,13 @@ peer_spawn_start(struct peer_spawn **sp, struct peer_opts *o, char *ng, size_t n
 	}
 	/* Private loopback addresses: fixed port ranges cannot collide with other tests. */
 	fprintf(f, "[mediad]\nid = peer-%d\nng_listen = 127.0.0.1:0\nng_allow = 127.0.0.0/8\n"
-	    "workers = %u\nlog_level = info\nmetrics_listen =\nmedia_timeout = %u\n"
+	    "workers = %u\nlog_level = info\nmetrics_listen =\nmedia_timeout = %u\n%s%s%s"
 	    "[interface %s]\naddress = %s\nport_min = 20000\nport_max = 29999\n"
 	    "[interface %s]\naddress = %s\nport_min = 30000\nport_max = 39999\n"
 	    "[srtp]\noffer_suites =",
-	    (int)getpid(), o->workers, o->media_timeout, o->if_out, o->relay_out_ip, o->if_in, o->relay_in_ip);
+	    (int)getpid(), o->workers, o->media_timeout, o->io != NULL ? "io = " : "",
+	    o->io != NULL ? o->io : "", o->io != NULL ? "\n" : "", o->if_out, o->relay_out_ip, o->if_in, o->relay_in_ip);
+
 	/* Offer our suite first, then the rest, so every suite is exercised. */
 	fprintf(f, " %s", crypto_suite_name(o->suite));
 	for (i = 1; i < CRYPTO_SUITE_COUNT; i++)
@@ -161,6 +183,7 @@ peer_spawn_start(struct peer_spawn **sp, struct peer_opts *o, char *ng, size_t n
 		goto out;
 	}
 	s->bin = o->mediad_bin;
+	s->io = o->io;
 	err = spawn_mediad(s);
 	if (err == 0)
 		err = peer_spawn_wait_ready(s, ng, ngsize);

@@ -342,6 +342,13 @@ test_metrics(void **state)
 	assert_int_equal(metric_sum(f, "sbc_relay_drops_total", ",reason=\"malformed\""), 1);
 	assert_int_equal(metric_sum(f, "sbc_relay_drops_total", ",reason=\"auth\""), 0);
 	assert_int_equal(metric_sum(f, "sbc_relay_media", ""), 1);
+	/* Batched: every datagram came through a worker's shared socket, none on its port's own
+	 * (which would mean the sk_lookup map did not steer it); sockets: none. */
+	assert_int_equal(metric_sum(f, "sbc_relay_steered_total", ""),
+	    fx_relay_io() == RELAY_IO_BATCHED ? 51 : 0);
+	assert_int_equal(metric_sum(f, "sbc_relay_unknown_port_total", ""), 0);
+	assert_true(metric_sum(f, "sbc_relay_recv_calls_total", "") > 0);
+	assert_true(metric_sum(f, "sbc_relay_send_calls_total", "") > 0);
 	relay_media_destroy(f->m);
 	f->m = NULL;
 	assert_int_equal(metric_sum(f, "sbc_relay_media", ""), 0);
