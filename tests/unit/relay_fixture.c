@@ -388,6 +388,24 @@ ivr_to_caller(struct fx *f, unsigned count, unsigned burst)
 }
 
 
+uint64_t
+fx_metric_sum(struct fx *f, const char *name, const char *extra)
+{
+	uint64_t sum = 0;
+	char lab[96];
+
+	for (unsigned w = 0; w < 2; w++) {
+		struct metric *m;
+
+		snprintf(lab, sizeof(lab), "worker=\"%u\"%s", w, extra);
+		m = strcmp(name, "sbc_relay_media") == 0 ?
+		    metrics_gauge(f->met, name, lab, NULL) : metrics_counter(f->met, name, lab, NULL);
+		assert_non_null(m);
+		sum += metric_get(m);
+	}
+	return sum;
+}
+
 enum relay_io_style
 fx_relay_io(void)
 {
