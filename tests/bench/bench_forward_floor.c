@@ -5,8 +5,12 @@
  * sendmmsg on the socket that is ready), without any relay logic, optionally with
  * one SRTP protect per packet. It tells how much of bench_relay's CPU per packet is
  * mediad's own work and how much any userspace relay pays the kernel here.
+ * With -i batched the same forwarder is shaped like mediad's batched style instead: every
+ * call's port steered to one socket by mediad's sk_lookup program, the call found from
+ * IP_ORIGDSTADDR, each batch sent in one sendmmsg on a raw socket with our own headers.
  *
- *   bench_forward_floor [-c calls] [-s seconds] [-S]     (-S: one SRTP protect per packet)
+ *   bench_forward_floor [-c calls] [-s seconds] [-S] [-i sockets|batched]
+ *   (-S: one SRTP protect per packet; batched needs root)
  */
 #include <errno.h>
 #include <getopt.h>
@@ -25,6 +29,8 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 
+#include "addr.h"
+#include "relay_int.h"
 #include "srtp.h"
 
 #define PCMU_LEN 172          /* 12-byte RTP header + 20 ms of G.711 */
@@ -36,6 +42,10 @@
 struct bench {
 	unsigned calls, seconds;
 	bool srtp;
+	bool batched;             /* -i batched: sk_lookup + raw send, as mediad's batched style */
+	struct relay_bpf *bpf;    /* owned with -i batched */
+	int shared_fd, raw_fd;    /* owned with -i batched */
+	unsigned *call_of_port;   /* owned with -i batched: port -> call index + 1 */
 	int *relay_fd;            /* owned: the forwarder's socket of each call */
 	int *gen_fd;              /* owned: the generator's socket of each call */
 	struct srtp_ctx **tx;     /* owned with -S: one outbound context per call */
@@ -181,6 +191,122 @@ forwarder(void *arg)
 	return NULL;
 }
 
+/* The forwarder of the batched style: one socket for every call, one raw sendmmsg a batch. */
+static void *
+forwarder_batched(void *arg)
+{
+	struct bench *b = arg;
+	static _Alignas(16) uint8_t buf[BATCH][BUF_SIZE];
+	static uint8_t ctl[BATCH][64], hdr[BATCH][RELAY_RAW_HDR_MAX];
+	struct mmsghdr rx[BATCH], tx[BATCH];
+	struct iovec iov[BATCH], tiov[BATCH][2];
+	struct sockaddr_in name = b->sink;
+	struct epoll_event ev = { .events = EPOLLIN };
+	struct sa src, dst;
+	uint64_t c0 = clock_ns(CLOCK_THREAD_CPUTIME_ID);
+	unsigned i;
+	int ep = epoll_create1(EPOLL_CLOEXEC), m, s;
+
+	if (ep < 0 || epoll_ctl(ep, EPOLL_CTL_ADD, b->shared_fd, &ev) != 0)
+		exit(1);
+	memset(&src, 0, sizeof(src));
+	memset(&dst, 0, sizeof(dst));
+	memcpy(&dst.u.in, &b->sink, sizeof(b->sink));
+	dst.len = sizeof(b->sink);
+	memcpy(&src.u.in, &b->sink, sizeof(b->sink));
+	src.len = sizeof(b->sink);
+	name.sin_port = 0;
+	memset(rx, 0, sizeof(rx));
+	memset(tx, 0, sizeof(tx));
+	for (i = 0; i < BATCH; i++) {
+		iov[i] = (struct iovec){ .iov_base = buf[i], .iov_len = 2048 };
+		rx[i].msg_hdr.msg_iov = &iov[i];
+		rx[i].msg_hdr.msg_iovlen = 1;
+		tx[i].msg_hdr.msg_iov = tiov[i];
+		tx[i].msg_hdr.msg_iovlen = 2;
+		tx[i].msg_hdr.msg_name = &name;
+		tx[i].msg_hdr.msg_namelen = sizeof(name);
+	}
+	while (!atomic_load(&b->stop)) {
+		if (epoll_wait(ep, &ev, 1, 100) <= 0)
+			continue;
+		for (;;) {
+			for (i = 0; i < BATCH; i++) {
+				rx[i].msg_hdr.msg_control = ctl[i];
+				rx[i].msg_hdr.msg_controllen = sizeof(ctl[i]);
+			}
+			m = recvmmsg(b->shared_fd, rx, BATCH, MSG_DONTWAIT, NULL);
+			if (m <= 0)
+				break;
+			for (s = 0, i = 0; i < (unsigned)m; i++) {
+				struct cmsghdr *c = CMSG_FIRSTHDR(&rx[i].msg_hdr);
+				struct sockaddr_in od;
+				size_t len = rx[i].msg_len, hl;
+				unsigned call;
+
+				if (c == NULL || c->cmsg_type != IP_ORIGDSTADDR)
+					continue;
+				memcpy(&od, CMSG_DATA(c), sizeof(od));
+				call = b->call_of_port[ntohs(od.sin_port)];
+				if (call-- == 0)
+					continue;
+				if (b->srtp && srtp_ctx_protect_rtp(b->tx[call], buf[i], &len,
+				    BUF_SIZE) != 0)
+					continue;
+				/* Symmetric: from the port it arrived on. */
+				src.u.in.sin_port = od.sin_port;
+				hl = relay_raw_header(hdr[s], &src, &dst, buf[i], len);
+				tiov[s][0] = (struct iovec){ .iov_base = hdr[s], .iov_len = hl };
+				tiov[s][1] = (struct iovec){ .iov_base = buf[i], .iov_len = len };
+				s++;
+			}
+			if (s > 0 && (s = sendmmsg(b->raw_fd, tx, (unsigned)s, MSG_DONTWAIT)) > 0)
+				atomic_fetch_add(&b->forwarded, (unsigned long)s);
+			if (m < BATCH)
+				break;
+		}
+	}
+	b->fwd_cpu_ns = clock_ns(CLOCK_THREAD_CPUTIME_ID) - c0;
+	close(ep);
+	return NULL;
+}
+
+/* The batched style's kernel side for every call's port; exits on failure (needs root). */
+static void
+batched_setup(struct bench *b)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	char why[160] = "";
+	int on = 1, sz = 8 << 20;
+	unsigned i;
+
+	b->call_of_port = calloc(65536, sizeof(unsigned));
+	b->shared_fd = udp_bound(NULL);
+	if (b->call_of_port == NULL ||
+	    setsockopt(b->shared_fd, SOL_IP, IP_RECVORIGDSTADDR, &on, sizeof(on)) != 0 ||
+	    relay_raw_open(AF_INET, &b->raw_fd) != 0 ||
+	    relay_bpf_open(&b->bpf, b->calls, why, sizeof(why)) != 0) {
+		fprintf(stderr, "bench_forward_floor: batched: %s\n", why[0] ? why : strerror(errno));
+		exit(1);
+	}
+	if (setsockopt(b->shared_fd, SOL_SOCKET, SO_RCVBUFFORCE, &sz, sizeof(sz)) != 0)
+		(void)setsockopt(b->shared_fd, SOL_SOCKET, SO_RCVBUF, &sz, sizeof(sz));
+	for (i = 0; i < b->calls; i++) {
+		socklen_t len = sizeof(a);
+		struct relay_port_key k;
+		struct sa sa;
+
+		getsockname(b->relay_fd[i], (struct sockaddr *)&a, &len);
+		sa_from_sockaddr(&sa, (struct sockaddr *)&a, len);
+		b->call_of_port[ntohs(a.sin_port)] = i + 1;
+		if (relay_port_key_from_sa(&k, &sa) != 0 ||
+		    relay_bpf_port_add(b->bpf, &k, b->shared_fd) != 0) {
+			fprintf(stderr, "bench_forward_floor: port map: %s\n", strerror(errno));
+			exit(1);
+		}
+	}
+}
+
 int
 main(int argc, char **argv)
 {
@@ -191,13 +317,20 @@ main(int argc, char **argv)
 	unsigned i;
 	int ch, rb = 8 << 20;
 
-	while ((ch = getopt(argc, argv, "c:s:S")) != -1) {
+	while ((ch = getopt(argc, argv, "c:s:Si:")) != -1) {
 		switch (ch) {
 		case 'c': b.calls = (unsigned)strtoul(optarg, NULL, 10); break;
 		case 's': b.seconds = (unsigned)strtoul(optarg, NULL, 10); break;
 		case 'S': b.srtp = true; break;
+		case 'i':
+			if (strcmp(optarg, "batched") == 0 || strcmp(optarg, "sockets") == 0) {
+				b.batched = optarg[0] == 'b';
+				break;
+			}
+			/* FALLTHROUGH */
 		default:
-			fprintf(stderr, "usage: bench_forward_floor [-c calls] [-s seconds] [-S]\n");
+			fprintf(stderr, "usage: bench_forward_floor [-c calls] [-s seconds] [-S] "
+			    "[-i sockets|batched]\n");
 			return 2;
 		}
 	}
@@ -230,7 +363,9 @@ main(int argc, char **argv)
 	}
 	b.sink_fd = udp_bound(&b.sink);
 	(void)setsockopt(b.sink_fd, SOL_SOCKET, SO_RCVBUF, &rb, sizeof(rb));
-	if (pthread_create(&fwd, NULL, forwarder, &b) != 0 ||
+	if (b.batched)
+		batched_setup(&b);
+	if (pthread_create(&fwd, NULL, b.batched ? forwarder_batched : forwarder, &b) != 0 ||
 	    pthread_create(&gen, NULL, generator, &b) != 0)
 		return 1;
 	/* The first second warms up (first SRTP packet of each SSRC, socket buffers). */
@@ -241,8 +376,9 @@ main(int argc, char **argv)
 	atomic_store(&b.stop, true);
 	pthread_join(gen, NULL);
 	pthread_join(fwd, NULL);
-	printf("bench_forward_floor: calls=%u srtp=%s seconds=%u forwarded_pps=%.0f "
-	    "received=%lu fwd_cpu_us_per_pkt=%.3f (whole run: %lu packets)\n", b.calls,
+	printf("bench_forward_floor: io=%s calls=%u srtp=%s seconds=%u forwarded_pps=%.0f "
+	    "received=%lu fwd_cpu_us_per_pkt=%.3f (whole run: %lu packets)\n",
+	    b.batched ? "batched" : "sockets", b.calls,
 	    b.srtp ? "AES_CM_128_HMAC_SHA1_80" : "none", b.seconds,
 	    (double)(f1 - f0) / b.seconds, atomic_load(&b.received),
 	    f1 > 0 ? (double)b.fwd_cpu_ns / 1000.0 / (double)atomic_load(&b.forwarded) : 0.0,
@@ -253,6 +389,12 @@ main(int argc, char **argv)
 		srtp_ctx_destroy(b.tx[i]);
 	}
 	close(b.sink_fd);
+	if (b.batched) {
+		relay_bpf_close(b.bpf);
+		close(b.shared_fd);
+		close(b.raw_fd);
+		free(b.call_of_port);
+	}
 	free(b.relay_fd);
 	free(b.gen_fd);
 	free(b.tx);
