@@ -15,7 +15,8 @@ volatile int log_level_current = LOG_LEVEL_INFO;
 
 static const char *log_ident = "sbc";
 static bool log_syslog;
-static _Thread_local char log_call_id[128];
+/* Escaped (log_esc_into with spaces and quotes): 127 input bytes at 4 bytes each, "..." */
+static _Thread_local char log_call_id[128 * 4 + 4];
 
 static const char *const level_names[] = { "err", "warn", "info", "debug" };
 static const int level_syslog[] = { LOG_ERR, LOG_WARNING, LOG_INFO, LOG_DEBUG };
@@ -74,24 +75,44 @@ log_set_call_id(const char *call_id)
 	if (call_id == NULL)
 		log_call_id[0] = '\0';
 	else
-		snprintf(log_call_id, sizeof(log_call_id), "%s", call_id);
+		log_set_call_id_n(call_id, strnlen(call_id, 128));
 }
 
-static void __attribute__((format(printf, 3, 0)))
-log_vwrite(enum log_level level, const char *errstr, const char *fmt, va_list ap)
+void
+log_set_call_id_n(const char *call_id, size_t len)
 {
-	char msg[2048];
-	int n;
+	log_esc_into(log_call_id, sizeof(log_call_id), call_id, len > 127 ? 127 : len,
+	    LOG_ESC_QUOTES | LOG_ESC_SPACE);
+	if (len > 127)
+		strcat(log_call_id, "...");
+}
 
-	n = vsnprintf(msg, sizeof(msg), fmt, ap);
-	if (n < 0)
+/*
+ * The one writer: formats, masks secrets, escapes what is left unsafe, adds the
+ * context. suffix (may be NULL) goes after the message, before the context.
+ */
+static void __attribute__((format(printf, 4, 0)))
+log_vwrite(enum log_level level, const char *errstr, const char *suffix, const char *fmt,
+    va_list ap)
+{
+	/* a whole escaped line: up to 4 bytes out per byte in, cut with "..." */
+	char msg[2048], line[sizeof(msg) * 4 + 4];
+	size_t n;
+	int rc;
+
+	rc = vsnprintf(msg, sizeof(msg), fmt, ap);
+	if (rc < 0)
 		return;
-	/* Keep one event on one line whatever the arguments held. */
-	for (char *p = msg; *p; p++)
-		if (*p == '\n' || *p == '\r')
-			*p = ' ';
+	n = (size_t)rc < sizeof(msg) ? (size_t)rc : sizeof(msg) - 1;
+	if (suffix != NULL && n < sizeof(msg) - 1) {
+		snprintf(msg + n, sizeof(msg) - n, "%s", suffix);
+		n = strlen(msg);
+	}
+	/* Keys first, while "inline:" still reads as it was written; then one event, one line. */
+	log_mask_secrets(msg, n);
+	log_esc_into(line, sizeof(line), msg, n, 0);
 	if (log_syslog) {
-		syslog(level_syslog[level], "%s%s%s%s%s", msg,
+		syslog(level_syslog[level], "%s%s%s%s%s", line,
 		    log_call_id[0] ? " call_id=" : "", log_call_id,
 		    errstr ? " error=" : "", errstr ? errstr : "");
 		return;
@@ -104,7 +125,7 @@ log_vwrite(enum log_level level, const char *errstr, const char *fmt, va_list ap
 	gmtime_r(&ts.tv_sec, &tm);
 	strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%S", &tm);
 	fprintf(stderr, "%s.%03ldZ %s %s %s%s%s%s%s%s\n", stamp, ts.tv_nsec / 1000000,
-	    log_ident, level_names[level], msg,
+	    log_ident, level_names[level], line,
 	    log_call_id[0] ? " call_id=" : "", log_call_id,
 	    errstr ? " error=\"" : "", errstr ? errstr : "", errstr ? "\"" : "");
 }
@@ -114,7 +135,7 @@ log_vwrite(enum log_level level, const char *errstr, const char *fmt, va_list ap
 	if (log_level_current < (level))			\
 		return;						\
 	va_start(ap, fmt);					\
-	log_vwrite((level), (errstr), fmt, ap);			\
+	log_vwrite((level), (errstr), NULL, fmt, ap);			\
 	va_end(ap);						\
 } while (0)
 
@@ -171,7 +192,7 @@ fatal(const char *fmt, ...)
 	const char *es = strerror(errno);
 
 	va_start(ap, fmt);
-	log_vwrite(LOG_LEVEL_ERR, es, fmt, ap);
+	log_vwrite(LOG_LEVEL_ERR, es, NULL, fmt, ap);
 	va_end(ap);
 	exit(1);
 }
@@ -182,7 +203,7 @@ fatalx(const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	log_vwrite(LOG_LEVEL_ERR, NULL, fmt, ap);
+	log_vwrite(LOG_LEVEL_ERR, NULL, NULL, fmt, ap);
 	va_end(ap);
 	exit(1);
 }
@@ -199,5 +220,50 @@ log_ratelimit_ok(struct log_ratelimit *rl, unsigned long long now_ms)
 		return true;
 	}
 	rl->suppressed++;
+	rl->pending++;
 	return false;
+}
+
+void
+log_limited_write(struct log_ratelimit *rl, enum log_level level, const char *fmt, ...)
+{
+	int saved = errno;
+	char suffix[48];
+	va_list ap;
+
+	if (log_level_current < (int)level)
+		return;
+	suffix[0] = '\0';
+	if (rl->pending > 0)
+		snprintf(suffix, sizeof(suffix), " (%llu more suppressed)", rl->pending);
+	rl->pending = 0;
+	va_start(ap, fmt);
+	log_vwrite(level, NULL, suffix[0] ? suffix : NULL, fmt, ap);
+	va_end(ap);
+	errno = saved;
+}
+
+static void __attribute__((format(printf, 2, 3)))
+log_plain(enum log_level level, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	log_vwrite(level, NULL, NULL, fmt, ap);
+	va_end(ap);
+}
+
+bool
+log_ratelimit_flush(struct log_ratelimit *rl, unsigned long long now_ms, enum log_level level,
+    const char *event)
+{
+	int saved = errno;
+
+	if (rl->pending == 0 || now_ms - rl->window_start_ms < rl->interval_ms ||
+	    log_level_current < (int)level)
+		return false;
+	log_plain(level, "%s (%llu more suppressed)", event, rl->pending);
+	rl->pending = 0;
+	errno = saved;
+	return true;
 }

@@ -7,5 +7,10 @@
 #define SBC_KEY_MEDIADS "sbc:mediads"
 /* Prefix of a mediad's registration hash. */
 #define SBC_KEY_MEDIAD_PREFIX "sbc:mediad:"
+/*
+ * SIP trace control, written by an operator tool, read by every sigproxy once a second:
+ * a hash with fields on (yes/no), call, number, peer (README "SIP trace").
+ */
+#define SBC_KEY_TRACE "sbc:trace"
 
 #endif

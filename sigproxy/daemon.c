@@ -15,6 +15,7 @@
 #include "media.h"
 #include "sigproxy.h"
 #include "transport.h"
+#include "trace.h"
 #include "txn.h"
 
 static void
@@ -32,6 +33,7 @@ collect(struct evbuffer *out, void *arg)
 	struct sp *sp = arg;
 	struct ng_client_stats ns;
 	struct tp_stats ts;
+	unsigned up, down, unknown;
 
 	ng_client_stats(sp->ng, &ns);
 	tp_stats_total(sp->tp, &ts);
@@ -50,6 +52,11 @@ collect(struct evbuffer *out, void *arg)
 	    ts.tls_failures);
 	metrics_write(out, "sigproxy_redis_up", "gauge", "1 when Redis is connected", NULL,
 	    sp_redis_up(sp));
+	health_count(sp->health, &up, &down, &unknown);
+	metrics_write(out, "sigproxy_backends", "gauge", "backends by health state",
+	    "state=\"up\"", up);
+	metrics_write(out, "sigproxy_backends", "gauge", NULL, "state=\"down\"", down);
+	metrics_write(out, "sigproxy_backends", "gauge", NULL, "state=\"unknown\"", unknown);
 }
 
 #define CTR(field) offsetof(struct sp_counters, field)
@@ -89,6 +96,20 @@ static const struct metrics_def sp_counter_defs[] = {
 	  "TLS contexts whose files were reloaded (SIGHUP), by result", CTR(tls_reloads_ok) },
 	{ "sigproxy_tls_reloads_total", METRICS_COUNTER, "result=\"failed\"",
 	  "TLS contexts whose files were reloaded (SIGHUP), by result", CTR(tls_reloads_failed) },
+	{ "sigproxy_trace_messages_total", METRICS_COUNTER, NULL,
+	  "SIP messages written by the trace (after its filter)", CTR(trace_messages) },
+	{ "sigproxy_trace_lost_total", METRICS_COUNTER, NULL,
+	  "traced SIP messages the trace file or the HEP collector did not take", CTR(trace_lost) },
+	{ "sigproxy_invite_timeouts_total", METRICS_COUNTER, "timer=\"provisional\"",
+	  "INVITE branches ended by a route timer", CTR(invite_timeouts[SP_TIMER_PROVISIONAL]) },
+	{ "sigproxy_invite_timeouts_total", METRICS_COUNTER, "timer=\"answer\"", NULL,
+	  CTR(invite_timeouts[SP_TIMER_ANSWER]) },
+	{ "sigproxy_invite_timeouts_total", METRICS_COUNTER, "timer=\"timer_c\"", NULL,
+	  CTR(invite_timeouts[SP_TIMER_C]) },
+	{ "sigproxy_backend_down_total", METRICS_COUNTER, NULL,
+	  "backends marked down by probes", CTR(backend_down) },
+	{ "sigproxy_backend_up_total", METRICS_COUNTER, NULL,
+	  "backends marked up by probes", CTR(backend_up) },
 	{ NULL, 0, NULL, NULL, 0 },
 };
 
@@ -102,6 +123,36 @@ counters_register(struct sp *sp)
 	if (err == 0)
 		sp->ctr.resp_class[0] = sp->ctr.resp_class[1];
 	return err;
+}
+
+/* The SIP trace from [sigproxy] sip_trace and [trace]. */
+static int
+trace_start(struct sp *sp)
+{
+	struct trace_conf c;
+	char a[SA_STRLEN];
+	int err;
+
+	memset(&c, 0, sizeof(c));
+	c.on = sp->cfg.trace;
+	c.file = sp->cfg.trace_file;
+	c.hep = &sp->cfg.trace_hep;
+	c.hep_id = sp->cfg.trace_hep_id;
+	c.call = sp->cfg.trace_call;
+	c.number = sp->cfg.trace_number;
+	c.peer = sp->cfg.trace_peer;
+	c.traced = sp->ctr.trace_messages;
+	c.lost = sp->ctr.trace_lost;
+	if ((err = trace_alloc(&sp->trace, &c))) {
+		log_errx("trace_failed err=\"%s\"", strerror(err));
+		return err;
+	}
+	if (sp->cfg.trace_file[0] || sa_family(&sp->cfg.trace_hep) != AF_UNSPEC)
+		log_infox("sip_trace_outputs file=\"%s\" hep=%s hep_capture_id=%u on=%s",
+		    sp->cfg.trace_file, sa_family(&sp->cfg.trace_hep) != AF_UNSPEC ?
+		    sa_format(&sp->cfg.trace_hep, a, sizeof(a)) : "-", sp->cfg.trace_hep_id,
+		    sp->cfg.trace ? "yes" : "no");
+	return 0;
 }
 
 int
@@ -148,6 +199,11 @@ sp_start(struct sp *sp)
 	if ((err = metrics_alloc(&sp->metrics)) || (err = counters_register(sp)) ||
 	    (err = metrics_add_collector(sp->metrics, collect, sp)))
 		return err;
+	/* floods of bad input: a few lines a second, then a count */
+	sp->rl_bad = (struct log_ratelimit)LOG_RATELIMIT_INIT(1000, 10);
+	sp->rl_drop = (struct log_ratelimit)LOG_RATELIMIT_INIT(1000, 10);
+	if ((err = trace_start(sp)))
+		return err;
 	if (sp->cfg.metrics_listen[0] != '\0') {
 		if ((err = metrics_listen(sp->metrics, sp->base, sp->cfg.metrics_listen))) {
 			log_errx("metrics_listen_failed address=%s err=%s", sp->cfg.metrics_listen,
@@ -176,7 +232,8 @@ sp_start(struct sp *sp)
 	if ((err = ng_client_alloc(&sp->ng, sp->base, sp->cfg.instance_id, sp->cfg.ng_timeout_ms,
 	    sp->cfg.ng_retries)))
 		return err;
-	if ((err = mediad_pool_alloc(&sp->pool, sp)) || (err = health_alloc(&sp->health, sp)))
+	if ((err = mediad_pool_alloc(&sp->pool, sp)) || (err = health_alloc(&sp->health, sp)) ||
+	    (err = tick_start(sp)))
 		return err;
 	return 0;
 }
@@ -212,8 +269,12 @@ sp_stop(struct sp *sp)
 	health_free(sp->health);
 	ng_client_free(sp->ng);
 	mediad_pool_free(sp->pool);
+	/* after Redis: its failed commands still call the tick's reply handler */
+	tick_stop(sp);
 	if (sp->tp)
 		tp_free(sp->tp);
+	trace_free(sp->trace);
+	sp->trace = NULL;
 	if (sp->metrics)
 		metrics_free(sp->metrics);
 	for (i = 0; i < 4; i++)

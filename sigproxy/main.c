@@ -14,6 +14,7 @@
 #include "route.h"
 #include "sigproxy.h"
 #include "sip.h"
+#include "trace.h"
 
 static void
 usage(void)
@@ -24,20 +25,37 @@ usage(void)
 	exit(2);
 }
 
+/* SIGHUP: what can change without a restart (the rest of the configuration needs one). */
+static void
+reload(struct sp *sp)
+{
+	int err;
+
+	log_infox("sighup reload=\"tls_files trace_file\" note=\"certificates, keys, CAs and CRLs "
+	    "are read again, the trace file is reopened; restart to apply other configuration "
+	    "changes\"");
+	sp_tls_reload(sp);
+	/* logrotate moved the trace file: write to a new one under the same name */
+	err = trace_reopen(sp->trace);
+	if (err)
+		log_warnx("sip_trace_reopen_failed file=\"%s\" err=\"%s\"", sp->cfg.trace_file,
+		    strerror(err));
+	else if (sp->cfg.trace_file[0])
+		log_infox("sip_trace_reopened file=\"%s\"", sp->cfg.trace_file);
+}
+
 static void
 on_signal(evutil_socket_t sig, short what, void *arg)
 {
 	struct sp *sp = arg;
 
 	if (sig == SIGUSR1) {
-		sp->trace = !sp->trace;
-		log_infox("sip_trace_%s (SIGUSR1)", sp->trace ? "on" : "off");
+		trace_set_on(sp->trace, !trace_is_on(sp->trace));
+		log_infox("sip_trace_%s (SIGUSR1)", trace_is_on(sp->trace) ? "on" : "off");
 		return;
 	}
 	if (sig == SIGHUP) {
-		log_infox("sighup reload=tls_files note=\"certificates, keys, CAs and CRLs are "
-		    "read again; restart to apply other configuration changes\"");
-		sp_tls_reload(sp);
+		reload(sp);
 		return;
 	}
 	log_infox("shutdown signal=%d", (int)sig);
@@ -108,7 +126,6 @@ main(int argc, char **argv)
 		rc = 0;
 		goto out;
 	}
-	sp->trace = sp->cfg.trace;
 	sp->base = event_base_new();
 	if (sp->base == NULL)
 		fatalx("event_base_new failed");

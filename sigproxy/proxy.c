@@ -12,8 +12,6 @@
 #include "timeutil.h"
 #include "txn.h"
 
-static struct log_ratelimit rl_drop = LOG_RATELIMIT_INIT(1000, 10);
-
 void
 proxy_conn_closed(struct tp_conn *conn, int err, void *arg)
 {
@@ -52,8 +50,8 @@ drop(struct sp *sp, const struct sa *src, const char *why)
 	char a[SA_STRLEN];
 
 	metric_inc(sp->ctr.drops);
-	if (log_ratelimit_ok(&rl_drop, time_mono_ms()))
-		log_warnx("sip_drop src=%s reason=\"%s\"", sa_format(src, a, sizeof(a)), why);
+	log_limited(&sp->rl_drop, time_mono_ms(), LOG_LEVEL_WARN, "sip_drop src=%s reason=\"%s\"",
+	    sa_format(src, a, sizeof(a)), LOG_ESC(why));
 }
 
 static void
@@ -63,7 +61,7 @@ request(struct sp *sp, const struct sp_src *src, struct sip_msg *m)
 	char extra[64];
 
 	if (meth == SIP_METHOD_OPTIONS && request_for_us(sp, m)) {
-		int st = health_self_status(sp, m);
+		int st = health_self_status(sp, m, src->lsnr->name);
 
 		snprintf(extra, sizeof(extra), "Retry-After: %u\r\n", sp->cfg.retry_after);
 		send_reply(sp, src, m, st, NULL, st == 503 ? extra : NULL);
@@ -161,13 +159,16 @@ dispatch(struct sp *sp, const struct sp_src *s, struct sip_msg *m)
 	if (sip_msg_validate(m, &e)) {
 		if (sip_msg_is_request(m) && e.status > 0 &&
 		    sip_msg_method_id(m) != SIP_METHOD_ACK) {
-			char extra[160];
+			char extra[160], a[SA_STRLEN];
 
 			metric_inc(sp->ctr.bad_requests);
 			extra[0] = '\0';
 			if (e.status == 420 && e.unsupported[0])
 				snprintf(extra, sizeof(extra), "Unsupported: %s\r\n", e.unsupported);
-			log_info("sip_bad_request status=%d reason=\"%s\"", e.status, e.reason);
+			/* one line per bad request would let any peer fill the disk */
+			log_limited(&sp->rl_bad, time_mono_ms(), LOG_LEVEL_INFO,
+			    "sip_bad_request src=%s status=%d reason=\"%s\"",
+			    sa_format(src, a, sizeof(a)), e.status, LOG_ESC(e.reason));
 			if (send_reply(sp, s, m, e.status, e.reason, extra[0] ? extra : NULL))
 				drop(sp, src, e.reason);
 		} else {
@@ -193,7 +194,7 @@ dispatch(struct sp *sp, const struct sp_src *s, struct sip_msg *m)
 		request(sp, s, m);
 		return;
 	}
-	if (health_response(sp->health, m) || txn_invite_response(sp, m) ||
+	if (health_response(sp->health, m, s) || txn_invite_response(sp, m) ||
 	    txn_nit_response(sp, m)) {
 		sip_msg_free(m);
 		return;
@@ -220,7 +221,7 @@ proxy_recv(struct tp_listener *l, struct tp_conn *conn, const struct sa *src, co
 		drop(sp, src, "no listener");
 		return;
 	}
-	send_trace(sp, "in", src, msg, len);
+	send_trace(sp, TRACE_IN, s.lsnr, conn, src, msg, len);
 	memset(&e, 0, sizeof(e));
 	if (sip_msg_parse(&m, msg, len, s.lsnr->proto, NULL, &e)) {
 		drop(sp, src, e.reason[0] ? e.reason : "unparseable");

@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "log.h"
 #include "metrics.h"
 #include "redis.h"
 #include "sigproxy_config.h"
@@ -22,6 +23,8 @@ struct health;
 struct sp_txn;
 struct sp_nit;
 struct sp_call;
+struct trace;
+struct sp_tick;
 
 #define SP_BUF_SIZE	 65536
 #define SP_BUCKETS	 4096	/* power of two */
@@ -39,6 +42,14 @@ sp_bucket(const char *call_id)
 	return h & (SP_BUCKETS - 1);
 }
 
+/* The INVITE client timers whose expiry moves a call to the next target. */
+enum sp_invite_timer {
+	SP_TIMER_PROVISIONAL = 0,	/* route timeout_ms: no provisional response */
+	SP_TIMER_ANSWER,		/* route answer_timeout_ms: no final after a provisional */
+	SP_TIMER_C,			/* route timer_c_ms: no response since the last provisional */
+	SP_TIMER_COUNT,
+};
+
 /* Daemon-wide counters (metrics endpoint). */
 struct sp_counters {
 	struct metric *calls, *calls_answered, *calls_failed;
@@ -46,6 +57,9 @@ struct sp_counters {
 	struct metric *failovers, *ng_timeouts, *ng_errors, *drops, *bad_requests;
 	struct metric *redis_unavailable, *policy_rejects;
 	struct metric *tls_reloads_ok, *tls_reloads_failed;	/* per TLS context */
+	struct metric *trace_messages, *trace_lost;
+	struct metric *invite_timeouts[SP_TIMER_COUNT];	/* index: enum sp_invite_timer */
+	struct metric *backend_down, *backend_up;	/* health transitions */
 };
 
 struct sp {
@@ -59,7 +73,10 @@ struct sp {
 	struct mediad_pool *pool;
 	struct health *health;
 	struct event *sigusr1, *sigterm, *sigint, *sighup;
-	bool trace;
+	struct sp_tick *tick;		/* once a second: log floods, trace control (tick.c) */
+	/* lines caused by peers: bad requests answered, messages dropped (proxy.c) */
+	struct log_ratelimit rl_bad, rl_drop;
+	struct trace *trace;		/* the SIP trace (trace part); never NULL after sp_start */
 	/* Hashed by Call-ID: every lookup (request, response, ACK, CANCEL) carries one. */
 	struct sp_txn *txns[SP_BUCKETS];	/* INVITE transactions (txn part) */
 	struct sp_nit *nits[SP_BUCKETS];	/* non-INVITE transactions (txn part) */
@@ -86,6 +103,10 @@ void sp_stop(struct sp *sp);
  * sigproxy_tls_reloads_total{result="ok"|"failed"}; a failed context keeps its old files.
  */
 void sp_tls_reload(struct sp *sp);
+
+/* tick.c: the once-a-second timer; stop frees it (and is a no-op without a start). */
+int tick_start(struct sp *sp);
+void tick_stop(struct sp *sp);
 
 /*
  * proxy.c: the transport's callbacks, registered by sp_start (arg: struct sp).

@@ -12,11 +12,13 @@
 #include "log.h"
 #include "route.h"
 #include "sigproxy_config_int.h"
+#include "trace.h"
 
 static const char *const side_names[] = { "outside", "inside", NULL };
 static const char *const policy_names[] = { "off", "optional", "required", NULL };
 static const char *const proto_names[] = { "udp", "tcp", "tls", NULL };
 static const char *const log_levels[] = { "err", "warn", "info", "debug", NULL };
+static const char *const up_on_names[] = { "200", "any", NULL };
 
 const char *
 sp_side_name(enum sp_side s)
@@ -53,6 +55,21 @@ mediad_addr_check(const struct conf_key *k, const char *value, void *field, void
 		return 0;
 	snprintf(msg, size, "need ip:port, got %s", value);
 	return EINVAL;
+}
+
+/* [trace] number and peer: refused here, with their line, rather than at start. */
+static int
+trace_filter_check(const struct conf_key *k, const char *value, void *field, void *arg,
+    char *msg, size_t size)
+{
+	struct trace_filter *f = NULL;
+	bool number = strcmp(k->name, "number") == 0;
+	int rc;
+
+	rc = trace_filter_parse(&f, NULL, number ? value : NULL, number ? NULL : value, msg,
+	    size);
+	trace_filter_free(f);
+	return rc;
 }
 
 /* One [listener <name>] as read; strings are borrowed from the conf. */
@@ -114,10 +131,28 @@ static const struct conf_key sp_conf_keys[] = {
 	  NULL, 0, NULL },
 	{ "health", "holddown_ms", CONF_TYPE_INT, "30000", 0, 3600000, SP(holddown_ms), NULL, 0,
 	  NULL },
+	{ "health", "down_after", CONF_TYPE_INT, "3", 1, 100, SP(health_down_after), NULL, 0,
+	  NULL },
+	{ "health", "up_after", CONF_TYPE_INT, "2", 1, 100, SP(health_up_after), NULL, 0, NULL },
+	{ "health", "probe_up_on", CONF_TYPE_ENUM, "200", 0, 0, SP(health_up_on_any), up_on_names,
+	  0, NULL },
 
 	/* The rest of [route <name>] is route.c's table. */
 	{ "route", "side", CONF_TYPE_ENUM, "inside", 0, 0, 0, sizeof(enum sp_side), side_names,
 	  CONF_NAMED, NULL },
+	END_ROW,
+};
+
+/* The SIP trace: where it goes and what it keeps (README "SIP trace"). */
+static const struct conf_key trace_conf_keys[] = {
+	{ "trace", "file", CONF_TYPE_STR, "", 0, 0, SP(trace_file), NULL, 0, NULL },
+	{ "trace", "hep_collector", CONF_TYPE_ADDR, NULL, 9060, 0, SP(trace_hep), NULL, 0, NULL },
+	{ "trace", "hep_capture_id", CONF_TYPE_INT, "2001", 0, 4294967295LL, SP(trace_hep_id),
+	  NULL, 0, NULL },
+	{ "trace", "call", CONF_TYPE_STR, "", 0, 0, SP(trace_call), NULL, 0, NULL },
+	{ "trace", "number", CONF_TYPE_STR, "", 0, 0, SP(trace_number), NULL, 0,
+	  trace_filter_check },
+	{ "trace", "peer", CONF_TYPE_STR, "", 0, 0, SP(trace_peer), NULL, 0, trace_filter_check },
 	END_ROW,
 };
 
@@ -138,7 +173,7 @@ static const struct conf_key lsnr_conf_keys[] = {
 /* Every table of sigproxy's keys, for conf_check_known. */
 static const struct conf_key *const sp_conf_tables[] = {
 	sp_conf_keys, lsnr_conf_keys, sp_lsnr_tls_keys, sp_client_tls_keys, sp_peer_tls_keys,
-	route_conf_keys, NULL,
+	route_conf_keys, trace_conf_keys, NULL,
 };
 
 struct lsnr_ctx {
@@ -230,6 +265,57 @@ route_side_section(const char *sec, void *arg)
 	}
 }
 
+bool
+sp_route_probed(const struct sp_config *cfg, const struct route_rule *r)
+{
+	if (r->probe == ROUTE_PROBE_INHERIT)
+		return cfg->health_probe;
+	return r->probe == ROUTE_PROBE_YES;
+}
+
+bool
+sp_route_up_on_any(const struct sp_config *cfg, const struct route_rule *r)
+{
+	if (r->probe_up_on == ROUTE_UP_ON_INHERIT)
+		return cfg->health_up_on_any;
+	return r->probe_up_on == ROUTE_UP_ON_ANY;
+}
+
+/*
+ * A backend has one health state (sbc:backend:<target>): a target named by two routes
+ * that would probe it differently is refused rather than judged by whichever comes first.
+ */
+static int
+route_health_check(const struct sp_config *cfg, struct conf *c, struct conf_error *err)
+{
+	unsigned n = route_table_count(cfg->routes), i, j, k, l;
+
+	for (i = 0; i < n; i++) {
+		const struct route_rule *a = route_table_rule(cfg->routes, i);
+
+		for (j = i + 1; j < n; j++) {
+			const struct route_rule *b = route_table_rule(cfg->routes, j);
+			char sec[80];
+
+			if (sp_route_probed(cfg, a) == sp_route_probed(cfg, b) &&
+			    sp_route_up_on_any(cfg, a) == sp_route_up_on_any(cfg, b))
+				continue;
+			for (k = 0; k < a->ntargets; k++)
+				for (l = 0; l < b->ntargets; l++) {
+					if (strcmp(a->targets[k].uri, b->targets[l].uri) != 0)
+						continue;
+					snprintf(sec, sizeof(sec), "route %s", b->name);
+					return conf_error_set(c, sec, sp_route_probed(cfg, a) !=
+					    sp_route_probed(cfg, b) ? "probe" : "probe_up_on", err,
+					    "target %s is also in route %s, which probes it otherwise "
+					    "(one backend, one health state)", b->targets[l].uri,
+					    a->name);
+				}
+		}
+	}
+	return 0;
+}
+
 int
 sp_config_load(struct sp_config *cfg, struct conf *c, struct conf_error *err)
 {
@@ -247,6 +333,8 @@ sp_config_load(struct sp_config *cfg, struct conf *c, struct conf_error *err)
 	for (i = 0; i < sizeof(plain) / sizeof(plain[0]); i++)
 		if ((rc = conf_apply(c, sp_conf_keys, plain[i], cfg, cfg, err)))
 			goto out;
+	if ((rc = conf_apply(c, trace_conf_keys, "trace", cfg, cfg, err)))
+		goto out;
 
 	lx.cfg = cfg;
 	lx.c = c;
@@ -280,6 +368,8 @@ sp_config_load(struct sp_config *cfg, struct conf *c, struct conf_error *err)
 	rx.rc = 0;
 	conf_foreach_section(c, "route ", route_side_section, &rx);
 	if ((rc = rx.rc))
+		goto out;
+	if ((rc = route_health_check(cfg, c, err)))
 		goto out;
 	rc = conf_check_unused(c, err);
  out:

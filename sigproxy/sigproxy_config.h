@@ -11,6 +11,7 @@
 #include "sip.h"	/* struct sip_hop */
 #include "transport.h"	/* enum tp_proto, struct acl, struct tls */
 
+struct route_rule;
 struct route_table;
 struct tp_listener;
 
@@ -62,7 +63,7 @@ struct sp_config {
 	char instance_id[64];
 	int log_level;
 	char metrics_listen[64];
-	bool trace;
+	bool trace;		/* [sigproxy] sip_trace: on from the start */
 
 	struct sp_listener listeners[SP_LISTENERS_MAX];
 	unsigned nlisteners;
@@ -94,9 +95,20 @@ struct sp_config {
 	unsigned call_ttl_ended;	/* s, kept for inspection after the end */
 	unsigned retry_after;		/* s, in 503 when Redis is down */
 
-	bool health_probe;		/* send OPTIONS to backends */
+	bool health_probe;		/* send OPTIONS to backends (a route may say otherwise) */
 	unsigned health_interval_ms;
 	unsigned holddown_ms;
+	unsigned health_down_after;	/* failed probes in a row that mark a backend down */
+	unsigned health_up_after;	/* answered probes in a row that mark it up */
+	bool health_up_on_any;		/* probe_up_on = any: any final answer is "up" */
+
+	/* [trace]: outputs and filter of the SIP trace (trace part) */
+	char trace_file[256];		/* "": no trace file */
+	struct sa trace_hep;		/* AF_UNSPEC: no HEP export */
+	uint32_t trace_hep_id;		/* HEP capture agent id */
+	char trace_call[256];		/* Call-ID; "": any */
+	char trace_number[256];		/* PCRE2 on URI users; "": any */
+	char trace_peer[256];		/* networks; "": any */
 
 	struct route_table *routes;	/* owned */
 	enum sp_side route_side[64];	/* per route index: side of its targets */
@@ -123,5 +135,9 @@ void sp_config_tls_reload(struct sp_config *cfg, unsigned *nok, unsigned *nfail)
 const char *sp_side_name(enum sp_side s);
 int sp_side_parse(const char *s, enum sp_side *out);
 const char *sp_policy_name(enum sp_policy p);
+/* Whether rule's targets get OPTIONS probes ([health] probe unless the route says). */
+bool sp_route_probed(const struct sp_config *cfg, const struct route_rule *r);
+/* Whether any final answer to a probe means "up" ([health] probe_up_on unless the route says). */
+bool sp_route_up_on_any(const struct sp_config *cfg, const struct route_rule *r);
 
 #endif

@@ -39,7 +39,7 @@ delete_timer(evutil_socket_t fd, short what, void *arg)
 	struct call_table *t = c->table;
 	struct mediad *md = t->arg;
 
-	log_info("call_delete_delay_expired call_id=%s", c->call_id);
+	log_info("call_delete_delay_expired call_id=%s", LOG_ESCW(c->call_id));
 	call_destroy(c);
 	metric_set(md->ctr.calls_active, t->count);
 }

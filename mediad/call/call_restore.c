@@ -256,11 +256,11 @@ call_restore_one(struct mediad *md, const char *const *fields, const size_t *len
 	/* These lines name the call themselves: drop the context call_enter_state set. */
 	log_set_call_id(NULL);
 	if (err && c != NULL) {
-		log_warnx("call_restore_failed call_id=%s error=%d (%s)", c->call_id, err,
+		log_warnx("call_restore_failed call_id=%s error=%d (%s)", LOG_ESCW(c->call_id), err,
 		    why != NULL ? why : strerror(err));
 		call_destroy(c);
 	} else if (err == 0) {
-		log_info("call_restored call_id=%s state=%s media=%u", c->call_id,
+		log_info("call_restored call_id=%s state=%s media=%u", LOG_ESCW(c->call_id),
 		    call_state_name(c->state), c->mono[0]->nmedia);
 		/*
 		 * At once: the resumed outbound SRTCP indexes jumped, and a second crash

@@ -440,12 +440,15 @@ call_stats_collect(struct evbuffer *out, void *arg)
 
 			if (c->rm[i] == NULL)
 				continue;
-			/* Call-IDs are client-chosen: strip what would break the exposition format. */
+			/* Call-IDs are client-chosen: strip what would break the exposition format
+			 * (quotes, backslashes, line breaks) or its UTF-8 (any byte not ASCII). */
 			snprintf(items[n].cid, sizeof(items[n].cid), "%s", c->call_id);
-			for (k = 0; items[n].cid[k]; k++)
-				if (items[n].cid[k] == '"' || items[n].cid[k] == '\\' ||
-				    items[n].cid[k] == '\n')
+			for (k = 0; items[n].cid[k]; k++) {
+				unsigned char ch = (unsigned char)items[n].cid[k];
+
+				if (ch == '"' || ch == '\\' || ch < 0x20 || ch >= 0x7f)
 					items[n].cid[k] = '_';
+			}
 			items[n].media = i + 1;
 			relay_media_stats(c->rm[i], &items[n].rs);
 			n++;

@@ -22,9 +22,9 @@ answer_media(const struct ng_opts *o, const struct call *c, size_t i,
 		if (call_sdes_take_answer(am, sm, o->allowed_suites))
 			return NG_ERR_NO_CRYPTO;
 	} else if (sdp_proto_is_secure(sm->proto) && !o->transport_accept) {
-		log_warnx("ng_answer_proto_mismatch media=%u offered=%s answered=%.*s",
-		    am->index, sdp_proto_name(am->proto), (int)sm->proto_text.len,
-		    sm->proto_text.p);
+		log_warnx("ng_answer_proto_mismatch media=%u offered=%s answered=%s",
+		    am->index, sdp_proto_name(am->proto),
+		    LOG_ESCWN(sm->proto_text.p, sm->proto_text.len));
 		return NG_ERR_ANSWER_PROTO;
 	}
 	/*

@@ -152,7 +152,7 @@ ng_handle_offer(struct mediad *md, const struct ng_msg *m, struct bencode_arena 
 		goto out;
 	}
 	log_info("call_offer from_tag=%s to_iface=%s from_iface=%s media=%u proto=%s->%s%s",
-	    s->tag, r->iface->name, s->iface->name, s->nmedia,
+	    LOG_ESCW(s->tag), r->iface->name, s->iface->name, s->nmedia,
 	    sdp_proto_name(s->media[0].proto), sdp_proto_name(r->media[0].proto),
 	    created ? " new=yes" : "");
  out:

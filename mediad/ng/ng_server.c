@@ -27,6 +27,7 @@ struct ng_server {
 	int fd;
 	struct sa local;
 	struct event *ev;
+	struct event *tick;            /* once a second: the count of a flood that stopped */
 	struct ng_cookie_cache *cache;
 	struct bencode_arena arena;    /* one per message, reset after each */
 	char rx[NG_MAX_DATAGRAM + 1];
@@ -170,20 +171,19 @@ ng_datagram(struct ng_server *s, const struct sa *src, size_t n)
 	err = ng_msg_parse(&s->arena, s->rx, n, &m, &berr);
 	if (err == ENOMSG) {
 		metric_inc(md->ctr.dropped_malformed);
-		if (log_ratelimit_ok(&s->rl_bad, time_mono_ms()))
-			log_warnx("ng_drop reason=no-cookie src=%s len=%zu",
-			    sa_format(src, a, sizeof(a)), n);
+		log_limited(&s->rl_bad, time_mono_ms(), LOG_LEVEL_WARN,
+		    "ng_drop reason=no-cookie src=%s len=%zu", sa_format(src, a, sizeof(a)), n);
 		return;
 	}
 	if (err) {
 		const char *why = err == EPROTONOSUPPORT ? NG_ERR_JSON : NG_ERR_DECODE;
 
 		metric_inc(md->ctr.errors);
-		if (log_ratelimit_ok(&s->rl_bad, time_mono_ms()))
-			log_warnx("ng_bad_request src=%s len=%zu error=\"%s\" at=%zu detail=\"%s\"",
-			    sa_format(src, a, sizeof(a)), n, why, err == EPROTONOSUPPORT ? 0 :
-			    berr.offset, err == EPROTONOSUPPORT ? "json" :
-			    (berr.what != NULL ? berr.what : "?"));
+		log_limited(&s->rl_bad, time_mono_ms(), LOG_LEVEL_WARN,
+		    "ng_bad_request src=%s len=%zu error=\"%s\" at=%zu detail=\"%s\"",
+		    sa_format(src, a, sizeof(a)), n, why, err == EPROTONOSUPPORT ? 0 :
+		    berr.offset, err == EPROTONOSUPPORT ? "json" :
+		    LOG_ESC(berr.what != NULL ? berr.what : "?"));
 		/* The cookie is the bytes before the first space: ng_msg_parse found one. */
 		{
 			const char *sp = memchr(s->rx, ' ', n);
@@ -203,9 +203,9 @@ ng_datagram(struct ng_server *s, const struct sa *src, size_t n)
 	switch (cr) {
 	case NG_COOKIE_HIT:
 		metric_inc(md->ctr.cache_hits);
-		log_info("ng_retransmit src=%s cookie=%.*s command=%.*s answered-from-cache",
-		    sa_format(src, a, sizeof(a)), (int)m.cookie_len, m.cookie,
-		    (int)m.command_len, m.command != NULL ? m.command : "");
+		log_info("ng_retransmit src=%s cookie=%s command=%s answered-from-cache",
+		    sa_format(src, a, sizeof(a)), LOG_ESCWN(m.cookie, m.cookie_len),
+		    LOG_ESCWN(m.command != NULL ? m.command : "", m.command_len));
 		send_reply(s, src, cached, cached_len);
 		return;
 	case NG_COOKIE_IN_PROGRESS:
@@ -213,11 +213,11 @@ ng_datagram(struct ng_server *s, const struct sa *src, size_t n)
 		return;
 	case NG_COOKIE_COLLISION:
 		metric_inc(md->ctr.cookie_collisions);
-		log_warnx("ng_cookie_collision src=%s cookie=%.*s command=%.*s call_id=%.*s "
+		log_warnx("ng_cookie_collision src=%s cookie=%s command=%s call_id=%s "
 		    "(same cookie, different request: run as new)",
-		    sa_format(src, a, sizeof(a)), (int)m.cookie_len, m.cookie,
-		    (int)m.command_len, m.command != NULL ? m.command : "",
-		    (int)m.call_id_len, m.call_id != NULL ? m.call_id : "");
+		    sa_format(src, a, sizeof(a)), LOG_ESCWN(m.cookie, m.cookie_len),
+		    LOG_ESCWN(m.command != NULL ? m.command : "", m.command_len),
+		    LOG_ESCWN(m.call_id != NULL ? m.call_id : "", m.call_id_len));
 		break;
 	case NG_COOKIE_MISS:
 		break;
@@ -226,14 +226,9 @@ ng_datagram(struct ng_server *s, const struct sa *src, size_t n)
 	if (m.op < 8)
 		metric_inc(md->ctr.cmd[m.op]);
 	md->ng_commands++;
-	if (m.call_id != NULL) {
-		char cid[128];
-		size_t l = m.call_id_len < sizeof(cid) - 1 ? m.call_id_len : sizeof(cid) - 1;
-
-		memcpy(cid, m.call_id, l);
-		cid[l] = '\0';
-		log_set_call_id(cid);
-	}
+	/* the client's bytes as they are: the log escapes them (NUL and newline included) */
+	if (m.call_id != NULL)
+		log_set_call_id_n(m.call_id, m.call_id_len);
 	len = ng_run(s, &m, &reason);
 	metric_set(md->ctr.calls_active, md->calls.count);
 	if (len > 0) {
@@ -242,13 +237,14 @@ ng_datagram(struct ng_server *s, const struct sa *src, size_t n)
 		send_reply(s, src, s->tx, len);
 	}
 	if (reason != NULL)
-		log_info("ng_command src=%s command=%.*s result=error reason=\"%s\" us=%llu",
-		    sa_format(src, a, sizeof(a)), (int)m.command_len,
-		    m.command != NULL ? m.command : "-", reason,
+		log_info("ng_command src=%s command=%s result=error reason=\"%s\" us=%llu",
+		    sa_format(src, a, sizeof(a)),
+		    LOG_ESCWN(m.command != NULL ? m.command : "-", m.command != NULL ?
+		    m.command_len : 1), LOG_ESC(reason),
 		    (unsigned long long)(time_mono_us() - t0));
 	else if (m.op != NG_OP_PING || log_level_current >= LOG_LEVEL_DEBUG)
-		log_info("ng_command src=%s command=%.*s result=ok us=%llu",
-		    sa_format(src, a, sizeof(a)), (int)m.command_len, m.command,
+		log_info("ng_command src=%s command=%s result=ok us=%llu",
+		    sa_format(src, a, sizeof(a)), LOG_ESCWN(m.command, m.command_len),
 		    (unsigned long long)(time_mono_us() - t0));
 	log_set_call_id(NULL);
 }
@@ -277,16 +273,16 @@ ng_readable(evutil_socket_t fd, short what, void *arg)
 		sa_from_sockaddr(&src, (struct sockaddr *)&ss, sl);
 		if (!src_allowed(&md->cfg, &src)) {
 			metric_inc(md->ctr.dropped_acl);
-			if (log_ratelimit_ok(&s->rl_acl, time_mono_ms()))
-				log_warnx("ng_drop reason=not-allowed src=%s (not in ng_allow)",
-				    sa_format(&src, a, sizeof(a)));
+			log_limited(&s->rl_acl, time_mono_ms(), LOG_LEVEL_WARN,
+			    "ng_drop reason=not-allowed src=%s (not in ng_allow)",
+			    sa_format(&src, a, sizeof(a)));
 			continue;
 		}
 		if ((size_t)n > NG_MAX_DATAGRAM || n == 0) {
 			metric_inc(md->ctr.dropped_malformed);
-			if (log_ratelimit_ok(&s->rl_bad, time_mono_ms()))
-				log_warnx("ng_drop reason=%s src=%s len=%zd",
-				    n == 0 ? "empty" : "oversized", sa_format(&src, a, sizeof(a)), n);
+			log_limited(&s->rl_bad, time_mono_ms(), LOG_LEVEL_WARN,
+			    "ng_drop reason=%s src=%s len=%zd", n == 0 ? "empty" : "oversized",
+			    sa_format(&src, a, sizeof(a)), n);
 			continue;
 		}
 		s->rx[n] = '\0';
@@ -295,9 +291,20 @@ ng_readable(evutil_socket_t fd, short what, void *arg)
 	}
 }
 
+static void
+ng_tick(evutil_socket_t fd, short what, void *arg)
+{
+	struct ng_server *s = arg;
+	uint64_t now = time_mono_ms();
+
+	log_ratelimit_flush(&s->rl_bad, now, LOG_LEVEL_WARN, "ng_bad_request");
+	log_ratelimit_flush(&s->rl_acl, now, LOG_LEVEL_WARN, "ng_drop reason=not-allowed");
+}
+
 int
 ng_server_alloc(struct ng_server **sp, struct mediad *md)
 {
+	struct timeval second = { 1, 0 };
 	struct ng_server *s;
 	int err;
 
@@ -320,7 +327,9 @@ ng_server_alloc(struct ng_server **sp, struct mediad *md)
 	if (err)
 		goto out;
 	s->ev = event_new(md->base, s->fd, EV_READ | EV_PERSIST, ng_readable, s);
-	if (s->ev == NULL || event_add(s->ev, NULL) != 0) {
+	s->tick = event_new(md->base, -1, EV_PERSIST, ng_tick, s);
+	if (s->ev == NULL || event_add(s->ev, NULL) != 0 || s->tick == NULL ||
+	    event_add(s->tick, &second) != 0) {
 		err = ENOMEM;
 		goto out;
 	}
@@ -339,6 +348,8 @@ ng_server_free(struct ng_server *s)
 		return;
 	if (s->ev != NULL)
 		event_free(s->ev);
+	if (s->tick != NULL)
+		event_free(s->tick);
 	if (s->fd >= 0)
 		close(s->fd);
 	if (s->cache != NULL)

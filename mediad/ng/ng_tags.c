@@ -40,8 +40,8 @@ ng_tags_offer(struct mediad *md, const struct ng_opts *o, struct call *c,
 		if (monologue_set_str(&s->tag, o->from_tag, o->from_tag_len))
 			return NG_ERR_NO_MEMORY;
 	} else if (s == NULL) {
-		log_warnx("ng_offer_unknown_tag from_tag=%.*s (call has other tags)",
-		    (int)o->from_tag_len, o->from_tag);
+		log_warnx("ng_offer_unknown_tag from_tag=%s (call has other tags)",
+		    LOG_ESCWN(o->from_tag, o->from_tag_len));
 		return NG_ERR_DIALOGUE;
 	}
 	r = c->mono[call_mono_index(c, s) == 0 ? 1 : 0];
@@ -75,12 +75,12 @@ ng_tags_answer(const struct ng_opts *o, struct call *c, struct monologue **offp,
 		 * to the next target after early media): the new dialogue replaces the old
 		 * one in this two-party model. The callee side never re-offers as the caller. */
 		if (off != c->mono[0]) {
-			log_warnx("ng_answer_tag_mismatch to_tag=%.*s known=%s", (int)o->to_tag_len,
-			    o->to_tag, ans->tag);
+			log_warnx("ng_answer_tag_mismatch to_tag=%s known=%s",
+			    LOG_ESCWN(o->to_tag, o->to_tag_len), LOG_ESCW(ans->tag));
 			return NG_ERR_DIALOGUE;
 		}
-		log_info("call_answerer_changed old_tag=%s new_tag=%.*s", ans->tag,
-		    (int)o->to_tag_len, o->to_tag);
+		log_info("call_answerer_changed old_tag=%s new_tag=%s", LOG_ESCW(ans->tag),
+		    LOG_ESCWN(o->to_tag, o->to_tag_len));
 		if (monologue_set_str(&ans->tag, o->to_tag, o->to_tag_len))
 			return NG_ERR_NO_MEMORY;
 	}

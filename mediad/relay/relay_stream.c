@@ -59,11 +59,10 @@ drop(struct relay_media *m, unsigned leg, unsigned stream, enum relay_drop why,
 
 	m->leg[leg].ctr[stream].drops[why]++;
 	/* Only drops that point at a peer or attacker problem are worth a line. */
-	if (why <= RELAY_DROP_SOURCE && pass->rl_drop != NULL &&
-	    log_ratelimit_ok(pass->rl_drop, pass->now_ms))
-		log_warnx("relay_drop reason=%s leg=%c stream=%s src=%s suppressed=%llu",
-		    drop_names[why], 'A' + (int)leg, stream_name(stream),
-		    sa_format(src, buf, sizeof(buf)), pass->rl_drop->suppressed);
+	if (why <= RELAY_DROP_SOURCE && pass->rl_drop != NULL)
+		log_limited(pass->rl_drop, pass->now_ms, LOG_LEVEL_WARN,
+		    "relay_drop reason=%s leg=%c stream=%s src=%s", drop_names[why],
+		    'A' + (int)leg, stream_name(stream), sa_format(src, buf, sizeof(buf)));
 	return (int)why;
 }
 
@@ -75,16 +74,16 @@ latch(struct relay_media *m, unsigned leg, unsigned di, const struct sa *src,
 	char ob[SA_STRLEN], nb[SA_STRLEN];
 	bool had = l->latched[di];
 
-	if (pass->rl_latch != NULL && log_ratelimit_ok(pass->rl_latch, pass->now_ms)) {
+	if (pass->rl_latch != NULL) {
 		if (sa_family(&l->dest[di]) == AF_UNSPEC)
 			snprintf(ob, sizeof(ob), "none");
 		else
 			sa_format(&l->dest[di], ob, sizeof(ob));
-		log_infox("relay_%s leg=%c stream=%s old=%s new=%s mode=%s suppressed=%llu",
+		log_limited(pass->rl_latch, pass->now_ms, LOG_LEVEL_INFO,
+		    "relay_%s leg=%c stream=%s old=%s new=%s mode=%s",
 		    had ? "relatch" : "latch", 'A' + (int)leg, stream_name(di), ob,
 		    sa_format(src, nb, sizeof(nb)),
-		    l->cfg.latch == RELAY_LATCH_AUTH ? "auth" : "signalled_ip",
-		    pass->rl_latch->suppressed);
+		    l->cfg.latch == RELAY_LATCH_AUTH ? "auth" : "signalled_ip");
 	}
 	l->dest[di] = *src;
 	l->latched[di] = true;

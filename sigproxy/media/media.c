@@ -59,8 +59,9 @@ op_done(const struct bencode_item *reply, void *arg)
 		ng_get_str(reply, "error-reason", &why, &wl);
 		if (wl == 0)
 			ng_get_str(reply, "message", &why, &wl);
-		log_warnx("ng_error op=%s result=%.*s reason=\"%.*s\"",
-		    op->answer ? "answer" : "offer", (int)rlen, res ? res : "", (int)wl, why);
+		log_warnx("ng_error op=%s result=%s reason=\"%s\"",
+		    op->answer ? "answer" : "offer", LOG_ESCWN(res ? res : "", res ? rlen : 0),
+		    LOG_ESCN(why, wl));
 		metric_inc(sp->ctr.ng_errors);
 		status = (rlen == 10 && memcmp(res, "load limit", 10) == 0) ? 503 : 500;
 		goto out;

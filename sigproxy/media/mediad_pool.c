@@ -48,7 +48,7 @@ mediad_pool_update(struct mediad_pool *p, const char *id, const struct sa *ng, u
 		memset(e, 0, sizeof(*e));
 		snprintf(e->id, sizeof(e->id), "%s", id);
 		e->up = true;
-		log_info("mediad_added id=%s load=%u", id, load);
+		log_info("mediad_added id=%s load=%u", LOG_ESCW(id), load);
 	}
 	e->ng = *ng;
 	e->load = load;
@@ -85,7 +85,7 @@ mediad_pool_mark_down(struct mediad_pool *p, const char *id)
 		return;
 	e->up = false;
 	e->ok_streak = 0;
-	log_warnx("mediad_down id=%s (no ng reply); skipped for new calls", id);
+	log_warnx("mediad_down id=%s (no ng reply); skipped for new calls", LOG_ESCW(id));
 }
 
 void
@@ -97,7 +97,7 @@ mediad_pool_mark_ok(struct mediad_pool *p, const char *id)
 		return;
 	if (++e->ok_streak >= p->up_after) {
 		e->up = true;
-		log_info("mediad_up id=%s after=%u pings", id, e->ok_streak);
+		log_info("mediad_up id=%s after=%u pings", LOG_ESCW(id), e->ok_streak);
 	}
 }
 

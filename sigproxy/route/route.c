@@ -324,6 +324,27 @@ rule_build(struct route_rule *r, const struct route_rule_spec *spec, const char 
 		snprintf(errbuf, errsize, "timeout_ms: %u out of 50..120000", r->timeout_ms);
 		return EINVAL;
 	}
+	*badkey = "answer_timeout_ms";
+	r->answer_timeout_ms = spec->answer_timeout_ms != 0 ? spec->answer_timeout_ms :
+	    ROUTE_ANSWER_TIMEOUT_DEFAULT_MS;
+	if (r->answer_timeout_ms < 100 || r->answer_timeout_ms > 3600000) {
+		snprintf(errbuf, errsize, "answer_timeout_ms: %u out of 100..3600000",
+		    r->answer_timeout_ms);
+		return EINVAL;
+	}
+	*badkey = "timer_c_ms";
+	r->timer_c_ms = spec->timer_c_ms != 0 ? spec->timer_c_ms : ROUTE_TIMER_C_DEFAULT_MS;
+	if (r->timer_c_ms < 1000 || r->timer_c_ms > 3600000) {
+		snprintf(errbuf, errsize, "timer_c_ms: %u out of 1000..3600000", r->timer_c_ms);
+		return EINVAL;
+	}
+	*badkey = "probe";
+	if (spec->probe > ROUTE_PROBE_YES || spec->probe_up_on > ROUTE_UP_ON_ANY) {
+		snprintf(errbuf, errsize, "probe: unknown value");
+		return EINVAL;
+	}
+	r->probe = spec->probe;
+	r->probe_up_on = spec->probe_up_on;
 	*badkey = "failover_on";
 	if (failover_parse(spec->failover_on != NULL ? spec->failover_on :
 	    ROUTE_FAILOVER_DEFAULT, r->failover) != 0) {
@@ -420,6 +441,10 @@ target_add(const struct conf_key *k, const char *value, void *field, void *arg, 
 
 #define RS(field) CONF_FIELD(struct route_section, field)
 
+/* Index = enum route_probe, enum route_up_on. */
+static const char *const probe_names[] = { "inherit", "no", "yes", NULL };
+static const char *const up_on_names[] = { "inherit", "200", "any", NULL };
+
 const struct conf_key route_conf_keys[] = {
 	{ "route", "match", CONF_TYPE_STRP, NULL, 0, 0, RS(spec.match), NULL, CONF_NAMED, NULL },
 	{ "route", "listener", CONF_TYPE_STRP, NULL, 0, 0, RS(spec.listener), NULL, CONF_NAMED,
@@ -433,6 +458,15 @@ const struct conf_key route_conf_keys[] = {
 	  RS(spec.failover_on), NULL, CONF_NAMED, NULL },
 	{ "route", "target", CONF_TYPE_LIST, NULL, 0, ROUTE_TARGETS_MAX, 0,
 	  sizeof(struct route_section), NULL, CONF_NAMED, target_add },
+	/* The ROUTE_*_DEFAULT_MS values as the file would say them. */
+	{ "route", "answer_timeout_ms", CONF_TYPE_INT, "30000", 100, 3600000,
+	  RS(spec.answer_timeout_ms), NULL, CONF_NAMED, NULL },
+	{ "route", "timer_c_ms", CONF_TYPE_INT, "180000", 1000, 3600000, RS(spec.timer_c_ms), NULL,
+	  CONF_NAMED, NULL },
+	{ "route", "probe", CONF_TYPE_ENUM, "inherit", 0, 0, RS(spec.probe), probe_names,
+	  CONF_NAMED, NULL },
+	{ "route", "probe_up_on", CONF_TYPE_ENUM, "inherit", 0, 0, RS(spec.probe_up_on),
+	  up_on_names, CONF_NAMED, NULL },
 	{ NULL, NULL, 0, NULL, 0, 0, 0, 0, NULL, 0, NULL },
 };
 

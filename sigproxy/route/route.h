@@ -11,7 +11,9 @@
 #include "transport.h"	/* enum tp_proto */
 
 #define ROUTE_TARGETS_MAX	16
-#define ROUTE_TIMEOUT_DEFAULT_MS 3000u
+#define ROUTE_TIMEOUT_DEFAULT_MS 3000u	/* no provisional response: next target */
+#define ROUTE_ANSWER_TIMEOUT_DEFAULT_MS 30000u	/* no final after a provisional: next */
+#define ROUTE_TIMER_C_DEFAULT_MS 180000u	/* no response at all for this long: next */
 #define ROUTE_FAILOVER_DEFAULT	"5xx,408"
 #define ROUTE_USER_MAX		256	/* bytes of a rewritten user part, NUL included */
 
@@ -29,6 +31,20 @@ struct route_target {
 					 * a loaded table has it on TLS targets only */
 };
 
+/* Whether the targets of a rule get OPTIONS probes; INHERIT: [health] probe decides. */
+enum route_probe {
+	ROUTE_PROBE_INHERIT = 0,
+	ROUTE_PROBE_NO,
+	ROUTE_PROBE_YES,
+};
+
+/* Which probe answers mean "up"; INHERIT: [health] probe_up_on decides. */
+enum route_up_on {
+	ROUTE_UP_ON_INHERIT = 0,
+	ROUTE_UP_ON_200,		/* a 2xx only */
+	ROUTE_UP_ON_ANY,		/* any final response (platforms answering OPTIONS 4xx) */
+};
+
 /* A rule; read-only once its table is loaded. */
 struct route_rule {
 	char name[64];			/* from "[route <name>]" */
@@ -39,6 +55,10 @@ struct route_rule {
 	struct route_target targets[ROUTE_TARGETS_MAX];	/* in failover order */
 	unsigned ntargets;		/* >= 1 */
 	unsigned timeout_ms;		/* to wait for a provisional before failover */
+	unsigned answer_timeout_ms;	/* from the first provisional to a final, then failover */
+	unsigned timer_c_ms;		/* RFC 3261 Timer C: restarted by every provisional */
+	enum route_probe probe;
+	enum route_up_on probe_up_on;
 	uint8_t failover[75];		/* bitmap of status codes 100..699 (bit code-100) */
 	void *re;			/* owned: compiled pcre2_code */
 };
@@ -49,8 +69,12 @@ struct route_table;
  * Builds the table from every "[route <name>]" section of c, in file order. Keys:
  * match (PCRE2 pattern, required), listener, rewrite ($0..$9 captures, "$$" a
  * literal $), target (repeated: ordered; numeric hosts only, there is no DNS),
- * timeout_ms (default 3000, 50..120000), failover_on (default "5xx,408": comma list
- * of codes or Nxx classes): the rows of route_conf_keys.
+ * timeout_ms (default 3000, 50..120000: no provisional response, next target),
+ * answer_timeout_ms (default 30000, 100..3600000: no final response after a provisional,
+ * CANCEL and next target), timer_c_ms (default 180000, 1000..3600000: Timer C, restarted
+ * by each provisional), failover_on (default "5xx,408": comma list of codes or Nxx
+ * classes), probe (inherit|no|yes) and probe_up_on (inherit|200|any), which [health]
+ * resolves: the rows of route_conf_keys.
  * Returns 0 with *tp (free with route_table_free()), EINVAL with *err naming
  * file, line, section and key (a bad regex carries PCRE2's message and offset),
  * or ENOMEM. A configuration without routes gives an empty table.
@@ -74,7 +98,11 @@ struct route_rule_spec {
 	const char *const *targets;	/* ntargets URIs */
 	unsigned ntargets;
 	unsigned timeout_ms;		/* 0: default */
+	unsigned answer_timeout_ms;	/* 0: default */
+	unsigned timer_c_ms;		/* 0: default */
 	const char *failover_on;	/* NULL: default */
+	enum route_probe probe;
+	enum route_up_on probe_up_on;
 };
 int route_table_add(struct route_table *t, const struct route_rule_spec *spec,
     char *errbuf, size_t errsize);

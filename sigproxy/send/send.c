@@ -9,14 +9,35 @@
 #include "timeutil.h"
 
 void
-send_trace(struct sp *sp, const char *dir, const struct sa *peer, const char *buf, size_t len)
+send_trace(struct sp *sp, enum trace_dir dir, const struct sp_listener *l, struct tp_conn *conn,
+    const struct sa *peer, const char *buf, size_t len)
 {
-	char a[SA_STRLEN];
+	struct sp_listener *cl = NULL;
+	struct trace_msg m;
 
-	if (!sp->trace)
+	if (sp->trace == NULL || !trace_is_on(sp->trace))
 		return;
-	log_infox("sip_trace %s peer=%s len=%zu\n%.*s", dir, peer ? sa_format(peer, a, sizeof(a)) :
-	    "-", len, (int)len, buf);
+	memset(&m, 0, sizeof(m));
+	m.dir = dir;
+	m.buf = buf;
+	m.len = len;
+	m.peer = peer;
+	if (conn != NULL) {
+		/* an outbound stream leaves from any listener of its side: name the one it uses */
+		if (tp_conn_listener(conn) != NULL)
+			cl = send_listener_by_tpl(sp, tp_conn_listener(conn));
+		if (cl != NULL)
+			l = cl;
+		m.proto = tp_conn_proto(conn);
+		m.local = tp_conn_local(conn);
+		if (peer == NULL)
+			m.peer = tp_conn_peer(conn);
+	} else if (l != NULL) {
+		m.proto = l->proto;
+		m.local = &l->addr;
+	}
+	m.listener = l != NULL ? l->name : NULL;
+	trace_message(sp->trace, &m);
 }
 
 void
@@ -31,7 +52,7 @@ send_response(struct sp *sp, const struct sp_src *to, const char *buf, size_t le
 {
 	int err;
 
-	send_trace(sp, "out", &to->addr, buf, len);
+	send_trace(sp, TRACE_OUT, to->lsnr, to->conn, &to->addr, buf, len);
 	if (to->conn != NULL)
 		err = tp_conn_send(to->conn, buf, len);
 	else
@@ -66,13 +87,14 @@ send_to(struct sp *sp, enum sp_side side, enum tp_proto t, const struct sa *dst,
 {
 	struct sp_listener *l = send_listener_for(sp, side, t);
 	const struct sp_tls_peer *peer;
+	struct tp_conn *c = NULL;
 	struct tp_target tg;
 	int err;
 
-	send_trace(sp, "out", dst, buf, len);
 	if (t == TP_UDP) {
 		if (l == NULL)
 			return ENETUNREACH;
+		send_trace(sp, TRACE_OUT, l, NULL, dst, buf, len);
 		if (connp)
 			*connp = NULL;
 		return tp_send_udp(l->tpl, dst, buf, len);
@@ -91,7 +113,16 @@ send_to(struct sp *sp, enum sp_side side, enum tp_proto t, const struct sa *dst,
 	}
 	/* any listener of the side: the connection's traffic then comes back with that side */
 	tg.via = l ? l->tpl : NULL;
-	err = tp_send(sp->tp, &tg, buf, len, connp);
+	err = tp_send(sp->tp, &tg, buf, len, &c);
+	/* after the send: the stream, new or reused, knows its transport and addresses */
+	if (c != NULL)
+		send_trace(sp, TRACE_OUT, l, c, dst, buf, len);
+	else
+		send_trace(sp, TRACE_OUT, NULL, NULL, dst, buf, len);
+	if (connp != NULL)
+		*connp = c;
+	else if (c != NULL)
+		tp_conn_deref(c);
 	return err;
 }
 
@@ -104,7 +135,7 @@ send_in_dialog(struct sp *sp, struct tp_conn *back, enum sp_side side, enum tp_p
 	 * style, the connection it opened is the way back for the whole dialog.
 	 */
 	if (back != NULL && t != TP_UDP && tp_conn_is_open(back)) {
-		send_trace(sp, "out", tp_conn_peer(back), buf, len);
+		send_trace(sp, TRACE_OUT, NULL, back, NULL, buf, len);
 		return tp_conn_send(back, buf, len);
 	}
 	return send_to(sp, side, t, dst, NULL, buf, len, NULL);

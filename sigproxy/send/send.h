@@ -13,6 +13,7 @@
 #include "addr.h"
 #include "sigproxy.h"
 #include "sip.h"
+#include "trace.h"
 #include "transport.h"
 
 /* Where a message came from: responses to it go back the same way. */
@@ -32,9 +33,13 @@ struct sp_listener *send_listener_by_tpl(struct sp *sp, const struct tp_listener
 struct sp_listener *send_listener_for(struct sp *sp, enum sp_side side, enum tp_proto t);
 
 /* send.c */
-/* Logs a whole message when the SIP trace is on (dir "in" or "out"; peer may be NULL). */
-void send_trace(struct sp *sp, const char *dir, const struct sa *peer, const char *buf,
-    size_t len);
+/*
+ * Hands a message to the SIP trace (trace.h: on, filter, outputs). l: the listener it
+ * came on or leaves from (may be NULL); conn: its stream (NULL for UDP), whose
+ * addresses and transport win over l's; peer: the other end (may be NULL).
+ */
+void send_trace(struct sp *sp, enum trace_dir dir, const struct sp_listener *l,
+    struct tp_conn *conn, const struct sa *peer, const char *buf, size_t len);
 /* Counts a response sent upstream in sigproxy_responses_total by class. */
 void send_count_response(struct sp *sp, int status);
 /* Sends buf back where to came from (its connection, or its listener's UDP socket). 0 or errno. */

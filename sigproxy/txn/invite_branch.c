@@ -8,6 +8,7 @@
 #include <event2/event.h>
 
 #include "log.h"
+#include "timeutil.h"
 #include "txn_int.h"
 
 struct branch *
@@ -110,10 +111,78 @@ txn_branch_bye(struct sp_txn *t, struct branch *b, const struct sip_msg *resp)
 		branch_send(t, b, buf, len);
 }
 
+/* The route target of the live branch; NULL in dialog. */
+static const struct route_target *
+branch_target(const struct sp_txn *t)
+{
+	return t->rule != NULL && t->next_target > 0 ? &t->rule->targets[t->next_target - 1] :
+	    NULL;
+}
+
+/* The length of each timer on t (a re-INVITE has no rule: the defaults). */
+static unsigned
+branch_timer_ms(const struct sp_txn *t, enum sp_invite_timer which)
+{
+	const struct route_rule *r = t->rule;
+
+	switch (which) {
+	case SP_TIMER_PROVISIONAL:
+		return r != NULL ? r->timeout_ms : ROUTE_TIMEOUT_DEFAULT_MS;
+	case SP_TIMER_ANSWER:
+		return r != NULL ? r->answer_timeout_ms : 0;
+	default:
+		return r != NULL ? r->timer_c_ms : ROUTE_TIMER_C_DEFAULT_MS;
+	}
+}
+
+/* Arms the earlier of the answer timeout and Timer C. */
+static void
+branch_timer_arm(struct sp_txn *t)
+{
+	uint64_t now = time_mono_ms(), at = t->timer_c_by;
+
+	if (t->answer_by != 0 && t->answer_by < at)
+		at = t->answer_by;
+	txn_timer_stop(t);
+	txn_timer_set(t, at > now ? (unsigned)(at - now) : 0);
+}
+
+void
+txn_branch_provisional(struct sp_txn *t, struct branch *b)
+{
+	uint64_t now = time_mono_ms();
+
+	/* Timer C restarts with every provisional (RFC 3261 16.7 step 2); the answer timeout
+	 * runs from the first one only, as FreeSWITCH's call_timeout does */
+	if (!b->provisional) {
+		b->provisional = true;
+		/* a re-INVITE has no answer timeout: only Timer C ends it */
+		t->answer_by = t->rule != NULL ? now + branch_timer_ms(t, SP_TIMER_ANSWER) : 0;
+	}
+	t->timer_c_by = now + branch_timer_ms(t, SP_TIMER_C);
+	branch_timer_arm(t);
+}
+
+/* Which timer ended the live branch b (the one armed last, see branch_timer_arm). */
+static enum sp_invite_timer
+branch_timer_which(const struct sp_txn *t, const struct branch *b)
+{
+	if (!b->provisional)
+		return SP_TIMER_PROVISIONAL;
+	if (t->answer_by != 0 && t->answer_by <= t->timer_c_by)
+		return SP_TIMER_ANSWER;
+	return SP_TIMER_C;
+}
+
 void
 txn_invite_timer(evutil_socket_t fd, short what, void *arg)
 {
+	static const char *const names[] = { "provisional", "answer", "timer_c" };
+	static const char *const whys[] = { "no provisional response", "no answer",
+	    "no response (Timer C)" };
 	struct sp_txn *t = arg;
+	const struct route_target *tg;
+	enum sp_invite_timer which;
 	struct branch *b;
 
 	log_set_call_id(t->call_id);
@@ -124,16 +193,14 @@ txn_invite_timer(evutil_socket_t fd, short what, void *arg)
 	if (t->state != TXN_CALLING || t->nbr == 0)
 		goto out;
 	b = &t->br[t->nbr - 1];
-	if (!b->provisional) {
-		const struct route_target *tg = t->rule ? &t->rule->targets[t->next_target - 1] : NULL;
-
-		log_warnx("failover_timeout target=%s after_ms=%u", tg ? tg->uri : b->host,
-		    t->rule ? t->rule->timeout_ms : 0);
-		if (tg != NULL)
-			health_target_failed(t->sp->health, tg);
-	} else {
-		log_warnx("invite_timeout (no final response)");
-	}
+	tg = branch_target(t);
+	which = branch_timer_which(t, b);
+	log_warnx("failover_timeout timer=%s target=%s after_ms=%u", names[which],
+	    tg ? tg->uri : b->host, branch_timer_ms(t, which));
+	metric_inc(t->sp->ctr.invite_timeouts[which]);
+	/* a target that hangs is as dead for the next call as one that never answered */
+	if (tg != NULL)
+		health_target_failed(t->sp->health, tg, whys[which]);
 	txn_branch_cancel(t, b);
 	if (t->best_status == 0)
 		t->best_status = 408;
@@ -208,7 +275,10 @@ txn_branch_start(struct sp_txn *t, enum tp_proto tp, const struct sa *dst, const
 		return err;
 	}
 	txn_enter_state(t, TXN_CALLING);
-	txn_timer_set(t, t->rule ? t->rule->timeout_ms : ROUTE_TIMEOUT_DEFAULT_MS);
+	t->answer_by = 0;
+	t->timer_c_by = 0;
+	txn_timer_stop(t);
+	txn_timer_set(t, branch_timer_ms(t, SP_TIMER_PROVISIONAL));
 	return 0;
 }
 
@@ -219,14 +289,13 @@ txn_branch_start(struct sp_txn *t, enum tp_proto tp, const struct sa *dst, const
 static void
 branch_conn_failed(struct sp_txn *t, struct branch *b, int err)
 {
-	const struct route_target *tg = t->rule && t->next_target > 0 ?
-	    &t->rule->targets[t->next_target - 1] : NULL;
+	const struct route_target *tg = branch_target(t);
 
 	txn_timer_stop(t);
 	log_warnx("target_conn_failed target=%s transport=%s err=\"%s\"", tg ? tg->uri : b->host,
 	    tp_proto_name(b->tp), strerror(err));
 	if (tg != NULL)
-		health_target_failed(t->sp->health, tg);
+		health_target_failed(t->sp->health, tg, "connection failed");
 	txn_best_local(t, 503);
 	if (t->in_dialog || t->cancelled) {
 		txn_send_best(t);

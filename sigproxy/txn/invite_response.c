@@ -193,11 +193,7 @@ txn_invite_response(struct sp *sp, struct sip_msg *m)
 	/* provisional */
 	if (b != &t->br[t->nbr - 1] || t->state != TXN_CALLING)
 		return true;
-	if (!b->provisional) {
-		b->provisional = true;
-		txn_timer_stop(t);
-		txn_timer_set(t, TXN_TIMER_C_MS);
-	}
+	txn_branch_provisional(t, b);
 	if (b->cancelled)
 		return true;
 	if (status == 100)

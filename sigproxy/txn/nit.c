@@ -168,7 +168,7 @@ txn_nit_forward(struct sp *sp, const struct sp_src *src, struct sip_msg *m, cons
 		char a[SA_STRLEN];
 
 		log_info("sip_refused method=%s src=%s reason=\"not routed via us\"",
-		    sip_msg_method(m), sa_format(&src->addr, a, sizeof(a)));
+		    LOG_ESCW(sip_msg_method(m)), sa_format(&src->addr, a, sizeof(a)));
 		metric_inc(sp->ctr.drops);
 		if (!ack)
 			send_reply(sp, src, m, 403, "Not relayed (no Route through this proxy)",
@@ -177,7 +177,7 @@ txn_nit_forward(struct sp *sp, const struct sp_src *src, struct sip_msg *m, cons
 	}
 	err = send_next_hop(sp, m, &tp, &dst);
 	if (err) {
-		log_info("sip_no_next_hop method=%s err=%d", sip_msg_method(m), err);
+		log_info("sip_no_next_hop method=%s err=%d", LOG_ESCW(sip_msg_method(m)), err);
 		if (!ack)
 			send_reply(sp, src, m, err == ENOENT ? 404 : 502, NULL, NULL);
 		goto out;
@@ -222,7 +222,7 @@ txn_nit_forward(struct sp *sp, const struct sp_src *src, struct sip_msg *m, cons
 	}
 	err = send_in_dialog(sp, dialog_conn_back(c, side), side, tp, &dst, buf, len);
 	if (err) {
-		log_warnx("sip_send_failed method=%s err=%d", sip_msg_method(m), err);
+		log_warnx("sip_send_failed method=%s err=%d", LOG_ESCW(sip_msg_method(m)), err);
 		if (n != NULL)
 			send_reply(sp, src, m, 503, NULL, NULL);
 	}

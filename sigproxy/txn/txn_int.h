@@ -13,6 +13,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include <event2/util.h>
 
@@ -26,7 +27,6 @@
 #include "txn.h"
 
 #define TXN_LINGER_MS	32000u	/* RFC 3261 Timer H/J: absorb retransmissions and ACKs */
-#define TXN_TIMER_C_MS	180000u	/* after a provisional: wait this long for the final */
 
 enum txn_state {
 	TXN_MEDIA = 0,		/* waiting for mediad before the first branch */
@@ -78,7 +78,9 @@ struct sp_txn {
 	struct sip_msg *answer_2xx;	/* 2xx waiting for mediad */
 	struct sip_msg *early;		/* 18x with SDP waiting for mediad */
 	struct media_op *mop;
-	struct event *timer;	/* failover, Timer C, then lingering: one at a time */
+	struct event *timer;	/* failover, answer timeout or Timer C, then lingering */
+	uint64_t answer_by;	/* mono ms: no final by then cancels the live branch; 0: none */
+	uint64_t timer_c_by;	/* mono ms: Timer C of the live branch, moved by each 1xx */
 };
 
 /* invite_server.c */
@@ -119,6 +121,8 @@ struct branch *txn_branch_find(struct sp *sp, const char *id, const char *call_i
 /* A new branch to dst (tg: the route target, NULL in dialog); 0 or an errno. */
 int txn_branch_start(struct sp_txn *t, enum tp_proto tp, const struct sa *dst,
     const char *host, const struct route_target *tg);
+/* A provisional response on the live branch b: the answer timeout (first) and Timer C run. */
+void txn_branch_provisional(struct sp_txn *t, struct branch *b);
 void txn_branch_cancel(struct sp_txn *t, struct branch *b);
 /* ACK of a non-2xx final on b (hop by hop). */
 void txn_branch_ack(struct sp_txn *t, struct branch *b, const struct sip_msg *resp);

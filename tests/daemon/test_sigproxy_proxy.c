@@ -191,6 +191,9 @@ lsnr_port(struct fx *f, const char *name)
 	return 0;
 }
 
+/* The [health] section of the next fixture (a test that probes sets it, and resets it). */
+static const char *fx_health = "probe = no\nholddown_ms = 0\n";
+
 /* tcp_port: 0 for the two UDP UASes, else a TCP target on that port first, then uas2. */
 static struct fx *
 fx_start_route(const char *policy_out, unsigned timeout_ms, bool redis, uint16_t tcp_port)
@@ -224,11 +227,11 @@ fx_start_route(const char *policy_out, unsigned timeout_ms, bool redis, uint16_t
 	    "[media]\noutside_policy = %s\nmediad = 127.0.0.1:%u\nng_timeout_ms = 50\n"
 	    "ng_retries = 1\nmediad_refresh_ms = 100\n"
 	    "[redis]\nenabled = %s\nport = %u\n"
-	    "[health]\nprobe = no\nholddown_ms = 0\n"
+	    "[health]\n%s"
 	    "[route r]\nmatch = ^80\n%s"
 	    "timeout_ms = %u\n",
 	    policy_out, f->ng.p.port, redis ? "yes" : "no", redis ? f->rs.port : 6379,
-	    tgt, timeout_ms);
+	    fx_health, tgt, timeout_ms);
 	f->sp = calloc(1, sizeof(*f->sp));
 	assert_non_null(f->sp);
 	memset(&ce, 0, sizeof(ce));
@@ -590,8 +593,8 @@ test_bad_input(void **state)
 		char m2[1024];
 
 		f->sp->cfg.holddown_ms = 60000;
-		health_target_failed(f->sp->health, &r->targets[0]);
-		health_target_failed(f->sp->health, &r->targets[1]);
+		health_target_failed(f->sp->health, &r->targets[0], "test");
+		health_target_failed(f->sp->health, &r->targets[1], "test");
 		snprintf(m2, sizeof(m2), "OPTIONS sip:801100@127.0.0.1:%u SIP/2.0\r\n"
 		    "Via: SIP/2.0/UDP 127.0.0.1:%u;branch=z9hG4bK-o2\r\nFrom: <sip:a@x>;tag=1\r\n"
 		    "To: <sip:b@x>\r\nCall-ID: o2\r\nCSeq: 1 OPTIONS\r\nMax-Forwards: 70\r\n"
@@ -720,6 +723,17 @@ test_invite_retransmission(void **state)
 	fx_stop(f);
 }
 
+/* Answers with 200 every probe waiting on p (without blocking). */
+static void
+probes_answer(struct fx *f, struct peer *p)
+{
+	char buf[8192];
+
+	while (recv_on(f, p, 1, buf, sizeof(buf)) == 0)
+		if (strncmp(buf, "OPTIONS ", 8) == 0)
+			answer(f, p, buf, 200, NULL);
+}
+
 static void
 test_health_probe(void **state)
 {
@@ -728,20 +742,31 @@ test_health_probe(void **state)
 	const struct route_rule *r;
 	unsigned i;
 
+	fx_health = "probe = yes\ninterval_ms = 100\ndown_after = 3\nup_after = 2\n"
+	    "holddown_ms = 0\n";
 	f = fx_start("optional", 1000, false);
-	f->sp->cfg.health_probe = true;
-	f->sp->cfg.health_interval_ms = 100;
+	fx_health = "probe = no\nholddown_ms = 0\n";
 	r = route_table_rule(f->sp->cfg.routes, 0);
-	/* answer two probes on the first target: it becomes "up" */
+	/* both targets answer two probes: "up" (the second keeps answering throughout) */
 	for (i = 0; i < 2; i++) {
 		expect(f, &f->uas1, "OPTIONS", buf, sizeof(buf));
 		answer(f, &f->uas1, buf, 200, NULL);
+		probes_answer(f, &f->uas2);
 	}
-	pump(f, 50);
+	pump(f, 20);
+	probes_answer(f, &f->uas2);
 	assert_true(health_target_up(f->sp->health, &r->targets[0]));
-	/* it stops answering: down at the next probe, and new calls skip it */
-	pump(f, 350);
+	/* the first stops answering: each probe sent counts the one before it as failed; up
+	 * while fewer than three failed (one lost probe is not a verdict), down with the third */
+	for (i = 0; i < 3; i++) {
+		expect(f, &f->uas1, "OPTIONS", buf, sizeof(buf));
+		probes_answer(f, &f->uas2);
+		assert_true(health_target_up(f->sp->health, &r->targets[0]));
+	}
+	expect(f, &f->uas1, "OPTIONS", buf, sizeof(buf));
+	probes_answer(f, &f->uas2);
 	assert_false(health_target_up(f->sp->health, &r->targets[0]));
+	assert_true(health_target_up(f->sp->health, &r->targets[1]));
 	invite(f, "801100", "hp1", false);
 	expect(f, &f->uas2, "INVITE", buf, sizeof(buf));
 	fx_stop(f);

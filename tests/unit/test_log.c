@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
-/* Unit tests of common/log: levels, line format, call-id context, errno, rate limit. */
+/* Unit tests of common/log: levels, line format, call-id context, errno, rate limit, escaping, masking. */
 #include <errno.h>
 #include <pthread.h>
 #include <setjmp.h>
@@ -121,7 +121,7 @@ test_line_format(void **state)
 	nl = strchr(out, '\n');
 	assert_non_null(nl);
 	assert_int_equal(nl[1], '\0');
-	assert_non_null(strstr(out, "value=a b c\n"));
+	assert_non_null(strstr(out, "value=a\\x0ab\\x0dc\n"));
 	/* "YYYY-MM-DDTHH:MM:SS.mmmZ ident level" */
 	assert_int_equal(out[4], '-');
 	assert_int_equal(out[10], 'T');
@@ -186,8 +186,136 @@ test_call_id(void **state)
 	out = captured();
 	line = strstr(out, "call_id=");
 	assert_non_null(line);
-	assert_int_equal(strlen(line), strlen("call_id=") + 127 + 1);
+	assert_int_equal(strlen(line), strlen("call_id=") + 127 + 3 + 1);
+	assert_non_null(strstr(line, "x...\n"));
 	free(out);
+}
+
+/* A Call-ID from the network cannot start a line or a field of its own. */
+static void
+test_call_id_forged(void **state)
+{
+	char *out, *nl;
+
+	free(captured());
+	log_set_call_id("a\n2026-01-01T00:00:00.000Z sbc-test err forged \"x\" b=c\xff\xc3\xa9");
+	log_infox("event");
+	log_set_call_id(NULL);
+	out = captured();
+	nl = strchr(out, '\n');
+	assert_non_null(nl);
+	assert_int_equal(nl[1], '\0');
+	assert_non_null(strstr(out, "call_id=a\\x0a2026-01-01T00:00:00.000Z\\x20sbc-test\\x20err"
+	    "\\x20forged\\x20\\\"x\\\"\\x20b=c\\xff\xc3\xa9\n"));
+	free(out);
+}
+
+static void
+test_esc(void **state)
+{
+	char buf[64], small[12];
+
+	/* printable ASCII and valid UTF-8 stay, quotes and backslashes are escaped */
+	assert_string_equal(log_esc(buf, sizeof(buf), "caf\xc3\xa9 \"q\" \\", (size_t)-1),
+	    "caf\xc3\xa9 \\\"q\\\" \\\\");
+	/* controls, DEL, invalid UTF-8 (lone, overlong, surrogate, C1) as \xHH */
+	assert_string_equal(log_esc(buf, sizeof(buf), "\r\n\t\x7f\xff\xc0\xaf\xed\xa0\x80\xc2\x85",
+	    (size_t)-1), "\\x0d\\x0a\\x09\\x7f\\xff\\xc0\\xaf\\xed\\xa0\\x80\\xc2\\x85");
+	/* embedded NUL with an explicit length */
+	assert_string_equal(log_esc(buf, sizeof(buf), "a\0b", 3), "a\\x00b");
+	assert_string_equal(log_esc(buf, sizeof(buf), NULL, (size_t)-1), "");
+	/* bounded, and says so */
+	assert_string_equal(log_esc(small, sizeof(small), "0123456789abcdef", (size_t)-1),
+	    "01234567...");
+	assert_string_equal(log_esc(small, sizeof(small), "\n\n\n\n", (size_t)-1), "\\x0a\\x0a...");
+	/* a cut never splits an escape or a UTF-8 sequence */
+	assert_string_equal(log_esc(small, sizeof(small), "1234567\xc3\xa9", (size_t)-1),
+	    "1234567...");
+	assert_string_equal(LOG_ESC("x\"y"), "x\\\"y");
+	assert_string_equal(LOG_ESCN("abc", 2), "ab");
+}
+
+static void
+test_mask(void **state)
+{
+	char s[512];
+
+#define MASKED(in, want) do {							\
+	snprintf(s, sizeof(s), "%s", in);					\
+	log_mask_secrets(s, strlen(s));						\
+	assert_string_equal(s, want);						\
+} while (0)
+	MASKED("a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:WVNfX19zZW1jdGwgKCkgewkyMjA7fQp9CnVubGVz|2^20|1:32",
+	    "a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:****************************************|2^20|1:32");
+	/* two keys in one line, case, and inside an ng bencode string */
+	MASKED("INLINE:abc+/= x inline:Zm9v;", "INLINE:****** x inline:****;");
+	MASKED("3:sdp52:a=crypto:1 X inline:QUJD\r\n", "3:sdp52:a=crypto:1 X inline:****\r\n");
+	MASKED("a=key-mgmt:mikey AQAFgM0XflABAAAAAAAAAAAAAAsA\r\nm=x",
+	    "a=key-mgmt:mikey ****************************\r\nm=x");
+	MASKED("c=IN IP4 1.2.3.4\r\nk=clear:s3cr3t\r\nm=audio", "c=IN IP4 1.2.3.4\r\nk=clear:******\r\nm=audio");
+	MASKED("To: <sip:alice:hunter2@example.com:5060>", "To: <sip:alice:*******@example.com:5060>");
+	MASKED("Contact: <sips:bob:pw@h>", "Contact: <sips:bob:**@h>");
+	/* a port is no password; a host with a port and no user neither */
+	MASKED("Via: sip:1.2.3.4:5060;x <sip:user@h:5060>", "Via: sip:1.2.3.4:5060;x <sip:user@h:5060>");
+	MASKED("Authorization: Basic YWxhZGRpbjpvcGVuc2VzYW1l\r\n",
+	    "Authorization: Basic ************************\r\n");
+	MASKED("Proxy-Authorization: Digest username=\"a\", response=\"x\"",
+	    "Proxy-Authorization: Digest username=\"a\", response=\"x\"");
+	MASKED("redis password=foo bar", "redis password=*** bar");
+	MASKED("x Password: \"a b\" y", "x Password: \"***\" y");
+	MASKED("secret=abc&n=1", "secret=***&n=1");
+	MASKED("no secrets here, inline: only", "no secrets here, inline: only");
+#undef MASKED
+}
+
+/* Keys and passwords never reach a line, whichever way they come in. */
+static void
+test_line_masked(void **state)
+{
+	char *out;
+
+	free(captured());
+	log_infox("sdp=\"%s\"", "m=audio 1 RTP/SAVP 0\r\na=crypto:1 X inline:c2VjcmV0a2V5c2VjcmV0a2V5\r\n");
+	out = captured();
+	assert_null(strstr(out, "c2VjcmV0a2V5"));
+	assert_non_null(strstr(out, "inline:************************\\x0d\\x0a\"\n"));
+	free(out);
+}
+
+static void
+test_limited(void **state)
+{
+	struct log_ratelimit rl = LOG_RATELIMIT_INIT(1000, 2);
+	char *out, *p;
+	unsigned i, lines = 0;
+
+	free(captured());
+	side_effects = 0;
+	for (i = 0; i < 1000; i++)
+		log_limited(&rl, 10000 + i / 10, LOG_LEVEL_WARN, "bad n=%d", count_call());
+	/* suppressed lines cost no formatting */
+	assert_int_equal(side_effects, 2);
+	log_limited(&rl, 11000, LOG_LEVEL_WARN, "bad n=%d", 3);
+	out = captured();
+	for (p = out; (p = strchr(p, '\n')) != NULL; p++)
+		lines++;
+	assert_int_equal(lines, 3);
+	assert_non_null(strstr(out, "warn bad n=1\n"));
+	assert_non_null(strstr(out, "warn bad n=2\n"));
+	assert_non_null(strstr(out, "warn bad n=3 (998 more suppressed)\n"));
+	free(out);
+
+	/* a flood that stops: the timer reports what was suppressed, once */
+	for (i = 0; i < 50; i++)
+		log_limited(&rl, 11500, LOG_LEVEL_WARN, "bad n=%d", 4);
+	assert_false(log_ratelimit_flush(&rl, 11999, LOG_LEVEL_WARN, "bad"));
+	assert_true(log_ratelimit_flush(&rl, 12000, LOG_LEVEL_WARN, "bad"));
+	assert_false(log_ratelimit_flush(&rl, 13000, LOG_LEVEL_WARN, "bad"));
+	out = captured();
+	assert_non_null(strstr(out, "warn bad (49 more suppressed)\n"));
+	assert_null(strstr(out, "bad (0"));
+	free(out);
+	assert_int_equal(rl.suppressed, 998 + 49);
 }
 
 static void
@@ -235,6 +363,11 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_line_format, capture_start, capture_stop),
 		cmocka_unit_test_setup_teardown(test_errno, capture_start, capture_stop),
 		cmocka_unit_test_setup_teardown(test_call_id, capture_start, capture_stop),
+		cmocka_unit_test_setup_teardown(test_call_id_forged, capture_start, capture_stop),
+		cmocka_unit_test(test_esc),
+		cmocka_unit_test(test_mask),
+		cmocka_unit_test_setup_teardown(test_line_masked, capture_start, capture_stop),
+		cmocka_unit_test_setup_teardown(test_limited, capture_start, capture_stop),
 		cmocka_unit_test(test_level_parse),
 		cmocka_unit_test(test_ratelimit),
 	};

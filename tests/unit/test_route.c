@@ -351,6 +351,75 @@ test_load_errors(void **state)
 	    3, "target", "names host \"h\"");
 }
 
+/* The INVITE timers and the probe keys of a route: defaults, values, bounds, typos. */
+static void
+test_timer_and_probe_keys(void **state)
+{
+	static const char text[] =
+	    "[route seed]\n"
+	    "match = ^8\n"
+	    "target = sip:10.0.0.5\n"
+	    "answer_timeout_ms = 3000\n"
+	    "timer_c_ms = 2000\n"
+	    "probe = no\n"
+	    "probe_up_on = any\n"
+	    "[route plain]\n"
+	    "match = .\n"
+	    "target = sip:10.0.0.6\n";
+	static const struct route_rule_spec spec = { .name = "r", .match = "^1",
+	    .targets = any_target, .ntargets = 1 };
+	struct route_rule_spec bad = spec;
+	struct conf *c = NULL;
+	struct conf_error err;
+	struct route_table *t = NULL;
+	const struct route_rule *r;
+	char why[256];
+
+	assert_int_equal(conf_load_string(&c, "routes.conf", text, &err), 0);
+	assert_int_equal(route_table_load(&t, c, &err), 0);
+	r = route_table_rule(t, 0);
+	assert_int_equal(r->timeout_ms, ROUTE_TIMEOUT_DEFAULT_MS);
+	assert_int_equal(r->answer_timeout_ms, 3000);
+	assert_int_equal(r->timer_c_ms, 2000);
+	assert_int_equal(r->probe, ROUTE_PROBE_NO);
+	assert_int_equal(r->probe_up_on, ROUTE_UP_ON_ANY);
+	/* absent: 30 s to answer (not FreeSWITCH's 3 s: a default must not cut ringing
+	 * calls), RFC 3261's 3 min Timer C, and [health] decides about probes */
+	r = route_table_rule(t, 1);
+	assert_int_equal(r->answer_timeout_ms, ROUTE_ANSWER_TIMEOUT_DEFAULT_MS);
+	assert_int_equal(r->answer_timeout_ms, 30000);
+	assert_int_equal(r->timer_c_ms, 180000);
+	assert_int_equal(r->probe, ROUTE_PROBE_INHERIT);
+	assert_int_equal(r->probe_up_on, ROUTE_UP_ON_INHERIT);
+	route_table_free(t);
+	conf_free(c);
+
+	/* the same defaults for rules built without a file */
+	assert_int_equal(route_table_new(&t), 0);
+	assert_int_equal(route_table_add(t, &spec, why, sizeof(why)), 0);
+	assert_int_equal(route_table_rule(t, 0)->answer_timeout_ms, 30000);
+	assert_int_equal(route_table_rule(t, 0)->timer_c_ms, 180000);
+	bad.answer_timeout_ms = 99;
+	assert_int_equal(route_table_add(t, &bad, why, sizeof(why)), EINVAL);
+	assert_string_equal(why, "answer_timeout_ms: 99 out of 100..3600000");
+	bad = spec;
+	bad.timer_c_ms = 3600001;
+	assert_int_equal(route_table_add(t, &bad, why, sizeof(why)), EINVAL);
+	assert_string_equal(why, "timer_c_ms: 3600001 out of 1000..3600000");
+	route_table_free(t);
+
+	expect_load_error("[route a]\nmatch = ^1\ntarget = sip:192.0.2.1\nanswer_timeout_ms = 0\n",
+	    4, "answer_timeout_ms", "");
+	expect_load_error("[route a]\nmatch = ^1\ntarget = sip:192.0.2.1\ntimer_c_ms = 999\n",
+	    4, "timer_c_ms", "");
+	expect_load_error("[route a]\nmatch = ^1\ntarget = sip:192.0.2.1\nanswer_timeout_ms = 3s\n",
+	    4, "answer_timeout_ms", "");
+	expect_load_error("[route a]\nmatch = ^1\ntarget = sip:192.0.2.1\nprobe_up_on = 2xx\n",
+	    4, "probe_up_on", "");
+	expect_load_error("[route a]\nmatch = ^1\ntarget = sip:192.0.2.1\nprobe = sometimes\n",
+	    4, "probe", "");
+}
+
 int
 main(void)
 {
@@ -363,6 +432,7 @@ main(void)
 		cmocka_unit_test(test_add_errors),
 		cmocka_unit_test(test_load_config),
 		cmocka_unit_test(test_load_errors),
+		cmocka_unit_test(test_timer_and_probe_keys),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -136,7 +136,7 @@ redis_start() {
 rcli() { redis-cli -s "$REDIS_SOCK" "$@"; }
 
 # ---- mediad: outside and inside interfaces on addresses of this run ----
-# mediad_start NAME OUTSIDE_IP INSIDE_IP PORT_BASE (MEDIAD_PORT_SPAN ports per interface, default 200;
+# mediad_start NAME OUTSIDE_IP INSIDE_IP PORT_BASE (MEDIAD_EXTRA: more [mediad] keys; MEDIAD_PORT_SPAN ports per interface, default 200;
 # the addresses are this run's own, so ranges cannot collide with another test's)
 mediad_start() {
 	local name=$1 out=$2 in=$3 base=$4 log=$DIR/mediad-$1.log ngp=
@@ -149,6 +149,7 @@ ng_listen = 127.0.0.1:${ngp:-0}
 ng_allow = 127.0.0.0/8
 workers = ${MEDIAD_WORKERS:-1}
 log_level = ${MEDIAD_LOG_LEVEL:-info}
+${MEDIAD_EXTRA:-}
 [interface outside]
 address = $out
 port_min = $base
@@ -259,9 +260,11 @@ cpu_ticks() {
 
 # ---- sigproxy: TLS + UDP + TCP outside on SIP_IP, UDP inside on INSIDE_IP ----
 # sigproxy_start NAME SIP_IP INSIDE_IP TARGET... ; extra INI text in SP_EXTRA_LISTENER
-# (appended to the TLS listener), SP_EXTRA (appended at the end), SP_TIMEOUT_MS.
+# (appended to the TLS listener), SP_EXTRA (appended at the end), SP_TIMEOUT_MS, SP_HEALTH
+# (the [health] keys; default: no probes, no hold-down).
 sigproxy_start() {
 	local name=$1 sip=$2 in=$3 log=$DIR/sigproxy-$1.log t
+	local health=${SP_HEALTH:-$'probe = no\nholddown_ms = 0'}
 	shift 3
 	{
 		cat <<EOF2
@@ -308,8 +311,7 @@ unix_socket = $REDIS_SOCK
 tls_ca = $DIR/certs/ca.crt
 tls_verify_peer = yes
 [health]
-probe = no
-holddown_ms = 0
+$health
 [route e2e]
 match = ^8011\d+\$
 timeout_ms = ${SP_TIMEOUT_MS:-1500}
@@ -386,6 +388,16 @@ call_media() {
 		-A "$CALL_RELAY_OUT" -b "$BACK_IP:$CALL_BM" -B "$CALL_RELAY_IN" -n "${MEDIA_COUNT:-40}" \
 		-i 5 -q "$seq" >>"$DIR/$CALL_TAG/media.out" 2>&1
 }
+
+# A background sipp backend on another address: side_uas NAME IP XML (sets SIDE_PID).
+side_uas() {
+	mkdir -p "$DIR/$1"
+	(cd "$DIR/$1" && exec timeout 40 sipp -sf "$E2E_DIR_SRC/$3.xml" -i "$2" -p 5060 -m 1 \
+		-timeout 35s -trace_err -trace_logs -trace_msg >uas.out 2>&1) &
+	SIDE_PID=$!
+	PIDS+=("$SIDE_PID")
+}
+ms_now() { date +%s%3N; }
 
 # call_wait: waits for both sipp instances; sets UAC_RC and UAS_RC.
 call_wait() {

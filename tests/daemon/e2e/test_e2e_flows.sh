@@ -56,18 +56,9 @@ stunnel_client c "$STUNNEL_ACCEPT" "$SIP_IP:5061" sbc.example.test || { cat "$DI
 wait_for 10 bash -c "redis-cli -s '$REDIS_SOCK' --scan --pattern 'sbc:mediad:*' | grep -q ."
 sleep 1
 
-# background sipp backend on another address: side_uas NAME IP XML
-side_uas() {
-	mkdir -p "$DIR/$1"
-	(cd "$DIR/$1" && exec timeout 40 sipp -sf "$E2E_DIR_SRC/$3.xml" -i "$2" -p 5060 -m 1 \
-		-timeout 35s -trace_err -trace_logs -trace_msg >uas.out 2>&1) &
-	SIDE_PID=$!
-	PIDS+=("$SIDE_PID")
-}
 media_gone() {
 	[ "$(rcli exists "sbc:media:$1")" = 0 ] && [ "$(mediad_calls)" = 0 ]
 }
-ms_now() { date +%s%3N; }
 
 if part failover; then
 # ---- failover: first target silent -> timeout, then the next ----
