@@ -66,6 +66,7 @@ main(int argc, char **argv)
 	struct conf *conf = NULL;
 	struct conf_error cerr;
 	struct relay_opts ropt = { 0 };
+	struct sa ifaddr[MEDIAD_MAX_IFACES];
 	struct event *sigint, *sigterm, *reap, *index_check;
 	const char *file = NULL;
 	bool check = false;
@@ -145,8 +146,12 @@ main(int argc, char **argv)
 		fatalx("call table: out of memory");
 	ropt.nworkers = md->cfg.workers;
 	ropt.io = (enum relay_io_style)md->cfg.io;
-	for (i = 0; i < md->cfg.niface; i++)
+	for (i = 0; i < md->cfg.niface; i++) {
 		ropt.max_ports += 2u * port_pool_size(md->cfg.ifaces[i].pool);
+		ifaddr[i] = md->cfg.ifaces[i].addr;
+	}
+	ropt.addrs = ifaddr;
+	ropt.naddrs = md->cfg.niface;
 	err = relay_alloc_opts(&md->relay, &ropt, md->metrics, ebuf, sizeof(ebuf));
 	if (err)
 		fatalx("relay (%u workers, io = %s) failed: %s%s%s", md->cfg.workers,
@@ -177,7 +182,7 @@ main(int argc, char **argv)
 	    md->cfg.metrics_listen[0] ? metrics_port(md->metrics) : 0,
 	    md->cfg.workers, relay_io_name(relay_io(md->relay)), md->cfg.niface,
 	    md->cfg.redis_enabled ? "on" : "off",
-	    relay_io_why(md->relay)[0] ? " io_fallback=\"batched unavailable: " : "",
+	    relay_io_why(md->relay)[0] ? " io_fallback=\"" : "",
 	    relay_io_why(md->relay), relay_io_why(md->relay)[0] ? "\"" : "");
 	for (i = 0; i < md->cfg.niface; i++) {
 		struct mediad_iface *ifc = &md->cfg.ifaces[i];

@@ -152,7 +152,7 @@ advertised_default(const struct conf_key *k, const char *value, void *field, voi
 
 static const char *const log_levels[] = { "err", "warn", "info", "debug", NULL };
 /* In the order of enum relay_io_style (relay.h). */
-static const char *const io_styles[] = { "auto", "sockets", "batched", NULL };
+static const char *const io_styles[] = { "auto", "sockets", "batched", "xdp", NULL };
 
 #define MD(field) CONF_FIELD(struct mediad_config, field)
 #define IF(field) CONF_FIELD(struct mediad_iface, field)

@@ -52,7 +52,7 @@ relay_bpf_open(struct relay_bpf **bp, unsigned max_ports, char *why, size_t whys
 	if (b == NULL)
 		return ENOMEM;
 	libbpf_set_print(bpf_print_none);
-	b->obj = bpf_object__open_mem(relay_bpf_obj, relay_bpf_obj_len, NULL);
+	b->obj = bpf_object__open_mem(relay_bpf_lookup_obj, relay_bpf_lookup_obj_len, NULL);
 	if (b->obj == NULL) {
 		err = errno ? errno : EINVAL;
 		snprintf(why, whysize, "sk_lookup object: %s", strerror(err));

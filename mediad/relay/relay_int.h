@@ -187,8 +187,114 @@ int relay_bpf_port_del(struct relay_bpf *b, const struct relay_port_key *k);
  */
 size_t relay_raw_header(uint8_t *hdr, const struct sa *src, const struct sa *dst,
     const uint8_t *payload, size_t len);
+/* The same with the IPv4 total length and header checksum filled in (for AF_XDP frames). */
+size_t relay_raw_header_full(uint8_t *hdr, const struct sa *src, const struct sa *dst,
+    const uint8_t *payload, size_t len);
 /* A send-only raw socket of family whose datagrams carry our headers; 0 or errno. */
 int relay_raw_open(int family, int *fdp);
+
+/* ---- relay_xdp.c: the XDP program on each media interface (xdp style) ---- */
+
+#define RELAY_XDP_MAX_IF 8
+#define RELAY_XDP_MAX_ADDR 16
+
+struct bpf_object;
+
+/* One media interface with the XDP program attached. */
+struct relay_xdp_if {
+	int ifindex;
+	char name[16];                      /* IF_NAMESIZE */
+	uint8_t mac[6];                     /* its hardware address: our source MAC */
+	struct bpf_object *obj;             /* owned */
+	int ports_fd, xsks_fd;              /* borrowed from obj */
+	int link_fd;                        /* owned: the attachment, gone with the process */
+};
+
+struct relay_xdp {
+	struct relay_xdp_if ifs[RELAY_XDP_MAX_IF];
+	unsigned nifs;
+	struct {
+		struct relay_port_key ip;       /* port 0 */
+		unsigned ifi;                   /* index in ifs */
+	} addr[RELAY_XDP_MAX_ADDR];         /* media addresses -> interface */
+	unsigned naddr;
+};
+
+/*
+ * Attaches the XDP program in native mode to the interface of every address in addrs (a
+ * port map of max_ports entries each). Returns 0 or errno (EOPNOTSUPP: a driver without
+ * native XDP, EPERM, EBUSY) with a reason in why; *xp written on success.
+ */
+int relay_xdp_open(struct relay_xdp **xp, const struct sa *addrs, unsigned naddrs,
+    unsigned max_ports, char *why, size_t whysize);
+void relay_xdp_close(struct relay_xdp *x);
+/* The interface of ifindex / of a media port's address; NULL when not an XDP one. */
+struct relay_xdp_if *relay_xdp_iface(struct relay_xdp *x, int ifindex);
+struct relay_xdp_if *relay_xdp_iface_of(struct relay_xdp *x, const struct relay_port_key *k);
+/* Datagrams to k arriving on receive queue `queue` go to that queue's AF_XDP socket. */
+int relay_xdp_port_add(struct relay_xdp_if *ifc, const struct relay_port_key *k, unsigned queue);
+void relay_xdp_port_del(struct relay_xdp_if *ifc, const struct relay_port_key *k);
+/* Names xsk_fd as the AF_XDP socket of receive queue `queue`; 0 or errno. */
+int relay_xdp_sock_map(struct relay_xdp_if *ifc, unsigned queue, int xsk_fd);
+
+/* ---- relay_xsk.c: one AF_XDP socket of a worker ---- */
+
+struct relay_xsk;
+
+/* A received frame: its bytes (from the Ethernet header), and room to its frame's end. */
+struct relay_xsk_pkt {
+	uint8_t *data;
+	uint32_t len;
+	uint64_t addr;                      /* UMEM address: relay_xsk_free / relay_xsk_tx */
+	size_t cap;
+};
+
+/* Opens the socket on (ifc, queue) with its UMEM and fill ring, in the program's map; 0 or errno. */
+int relay_xsk_open(struct relay_xsk **sp, struct relay_xdp_if *ifc, unsigned queue);
+void relay_xsk_close(struct relay_xsk *s);
+int relay_xsk_fd(const struct relay_xsk *s);
+const struct relay_xdp_if *relay_xsk_iface(const struct relay_xsk *s);
+size_t relay_xsk_frame_size(void);
+/* Up to n received frames, now the caller's (relay_xsk_tx or relay_xsk_free each). */
+unsigned relay_xsk_rx(struct relay_xsk *s, struct relay_xsk_pkt *p, unsigned n);
+void relay_xsk_free(struct relay_xsk *s, uint64_t addr);
+/* A free frame to build a datagram in (NULL when none); *addr its UMEM address. */
+uint8_t *relay_xsk_frame(struct relay_xsk *s, uint64_t *addr);
+/* Queues len bytes at addr for sending (the frame is the ring's until completion); false
+ * when the ring is full (the frame stays the caller's). */
+bool relay_xsk_tx(struct relay_xsk *s, uint64_t addr, uint32_t len);
+/* Submits what was queued (one kick), takes back completed frames, refills the fill ring.
+ * Returns the system calls made. */
+unsigned relay_xsk_flush(struct relay_xsk *s);
+
+/* ---- relay_nl.c: next hops for the xdp style's transmit ---- */
+
+#define RELAY_NH_SLOTS 1024
+
+struct relay_nh {
+	struct relay_port_key dst;          /* port 0 */
+	int ifindex;                        /* out interface */
+	uint8_t mac[6];                     /* next hop's hardware address */
+	bool ok;                            /* false: unresolved, raw send until expires_ms */
+	uint64_t expires_ms;
+};
+
+/* A worker's cache of next hops (direct mapped) and its rtnetlink socket. */
+struct relay_nh_cache {
+	int fd;
+	uint32_t seq;
+	uint64_t lookups;                   /* netlink round trips made */
+	struct relay_nh e[RELAY_NH_SLOTS];
+};
+
+int relay_nh_open(struct relay_nh_cache *c);
+void relay_nh_close(struct relay_nh_cache *c);
+/*
+ * The next hop for dst: from the cache, else asked from the kernel (route, then neighbour).
+ * NULL when the kernel has no usable neighbour entry yet (send through the kernel).
+ */
+const struct relay_nh *relay_nh_get(struct relay_nh_cache *c, const struct sa *dst,
+    uint64_t now_ms);
 
 /* ---- relay_ports.c: a worker's media ports by local address ---- */
 
@@ -218,6 +324,7 @@ struct relay_io_metrics {
 	struct metric *packets_in, *bytes_in, *packets_out, *bytes_out;
 	struct metric *drops[RELAY_DROP_COUNT];
 	struct metric *recv_calls, *send_calls, *unknown_port, *steered;
+	struct metric *xdp_rx, *xdp_tx, *nh_lookups;
 };
 
 /* One output datagram gathered during a pass. */
@@ -244,9 +351,18 @@ struct relay_io {
 	struct relay_bpf *bpf;
 	int shared_fd[2];                   /* [RELAY_FAM_IDX] */
 	int raw_fd[2];
-	struct relay_ports ports;           /* media ports of this worker (batched) */
+	struct relay_ports ports;           /* media ports of this worker (batched, xdp) */
+	/* xdp style: the relay's interfaces (borrowed), this worker's AF_XDP socket on each
+	 * (queue = worker index; NULL where that queue does not exist), next hops. */
+	struct relay_xdp *xdp;
+	struct relay_xsk *xsk[RELAY_XDP_MAX_IF];
+	struct relay_nh_cache nh;
+	struct relay_xsk_pkt xpkt[RELAY_BATCH];
 	struct log_ratelimit rl_latch, rl_drop, rl_sock;
 	struct relay_io_metrics met;
+	/* Totals for the worker's stop line (relay_io_log_totals): worker thread, then read
+	 * after it stopped. */
+	uint64_t tot_in, tot_out, tot_steered, tot_xdp_rx, tot_xdp_tx, tot_unknown;
 	/* Packet path state, worker thread only: preallocated, reused every batch. */
 	struct mmsghdr rx[RELAY_BATCH];
 	struct iovec rx_iov[RELAY_BATCH];
@@ -267,12 +383,16 @@ struct relay_io {
  * errno with a reason in why; on failure nothing is left open.
  */
 int relay_io_init(struct relay_io *io, unsigned idx, struct relay_bpf *bpf,
-    struct metrics *reg, char *why, size_t whysize);
+    struct relay_xdp *xdp, struct metrics *reg, char *why, size_t whysize);
 void relay_io_fini(struct relay_io *io);
+/* One line with the worker's totals by path (once its thread stopped). */
+void relay_io_log_totals(const struct relay_io *io, const char *style);
 /* A media port's own socket is readable: drain it (both styles). */
 void relay_io_drain_port(struct relay_io *io, struct relay_sock *s);
 /* The worker's receive socket of family index fi is readable (batched). */
 void relay_io_drain_shared(struct relay_io *io, unsigned fi);
+/* The worker's AF_XDP socket io->xsk[i] is readable (xdp). */
+void relay_io_drain_xsk(struct relay_io *io, unsigned i);
 /*
  * Batched style: steers m's ports to this worker's receive sockets (port table, then
  * the map). Not fatal: a port left out keeps arriving on its own socket. No-op in the

@@ -42,9 +42,9 @@ put16(uint8_t *p, uint16_t v)
 	p[1] = (uint8_t)v;
 }
 
-size_t
-relay_raw_header(uint8_t *hdr, const struct sa *src, const struct sa *dst,
-    const uint8_t *payload, size_t len)
+static size_t
+header(uint8_t *hdr, const struct sa *src, const struct sa *dst, const uint8_t *payload,
+    size_t len, bool full)
 {
 	uint8_t *udp;
 	uint32_t sum;
@@ -62,6 +62,10 @@ relay_raw_header(uint8_t *hdr, const struct sa *src, const struct sa *dst,
 		hdr[9] = IPPROTO_UDP;
 		memcpy(hdr + 12, &src->u.in.sin_addr, 4);
 		memcpy(hdr + 16, &dst->u.in.sin_addr, 4);
+		if (full) {
+			put16(hdr + 2, (uint16_t)(IP4_HDR + ulen));
+			put16(hdr + 10, csum_fold(csum_add(0, hdr, IP4_HDR)));
+		}
 		udp = hdr + IP4_HDR;
 		sum = csum_add(IPPROTO_UDP + (uint32_t)ulen, hdr + 12, 8);
 	} else if (f == AF_INET6) {
@@ -87,6 +91,20 @@ relay_raw_header(uint8_t *hdr, const struct sa *src, const struct sa *dst,
 	/* 0 means "no checksum" on IPv4 and is invalid on IPv6: send its other form. */
 	put16(udp + 6, c == 0 ? 0xffff : c);
 	return (size_t)(udp + UDP_HDR - hdr);
+}
+
+size_t
+relay_raw_header(uint8_t *hdr, const struct sa *src, const struct sa *dst,
+    const uint8_t *payload, size_t len)
+{
+	return header(hdr, src, dst, payload, len, false);
+}
+
+size_t
+relay_raw_header_full(uint8_t *hdr, const struct sa *src, const struct sa *dst,
+    const uint8_t *payload, size_t len)
+{
+	return header(hdr, src, dst, payload, len, true);
 }
 
 int

@@ -42,6 +42,7 @@ struct relay_worker {
 
 	struct metric *m_media;             /* media gauge; NULL without a registry */
 	struct event *shared_ev[2];         /* batched: io.shared_fd readable; NULL if absent */
+	struct event *xsk_ev[RELAY_XDP_MAX_IF];  /* xdp: io.xsk[i] readable */
 	struct relay_io io;                 /* the packet path; worker thread only */
 };
 
@@ -49,7 +50,8 @@ struct relay {
 	unsigned nworkers;
 	struct relay_worker **workers;
 	enum relay_io_style io;             /* the style in use (never AUTO) */
-	struct relay_bpf *bpf;              /* owned; NULL unless batched */
+	struct relay_bpf *bpf;              /* owned; NULL unless batched or xdp */
+	struct relay_xdp *xdp;              /* owned; NULL unless xdp */
 	char io_why[160];                   /* why AUTO did not get batched; "" otherwise */
 };
 
@@ -95,6 +97,18 @@ sock_readable(evutil_socket_t fd, short what, void *arg)
 	struct relay_sock *s = arg;
 
 	relay_io_drain_port(&s->media->worker->io, s);
+}
+
+/* One of the worker's AF_XDP sockets is readable (xdp). */
+static void
+xsk_readable(evutil_socket_t fd, short what, void *arg)
+{
+	struct relay_worker *w = arg;
+	unsigned i;
+
+	for (i = 0; i < RELAY_XDP_MAX_IF; i++)
+		if (w->io.xsk[i] != NULL && relay_xsk_fd(w->io.xsk[i]) == fd)
+			relay_io_drain_xsk(&w->io, i);
 }
 
 /* The worker's shared receive socket is readable (batched). */
@@ -364,6 +378,9 @@ worker_free(struct relay_worker *w)
 	for (unsigned f = 0; f < 2; f++)
 		if (w->shared_ev[f] != NULL)
 			event_free(w->shared_ev[f]);
+	for (unsigned f = 0; f < RELAY_XDP_MAX_IF; f++)
+		if (w->xsk_ev[f] != NULL)
+			event_free(w->xsk_ev[f]);
 	relay_io_fini(&w->io);
 	if (w->base != NULL)
 		event_base_free(w->base);
@@ -406,7 +423,7 @@ worker_new(struct relay_worker **wp, struct relay *r, unsigned idx, struct metri
 		err = ENOMEM;
 		goto out;
 	}
-	err = relay_io_init(&w->io, idx, r->bpf, reg, why, whysize);
+	err = relay_io_init(&w->io, idx, r->bpf, r->xdp, reg, why, whysize);
 	if (err)
 		goto out;
 	for (f = 0; f < 2; f++) {
@@ -415,6 +432,16 @@ worker_new(struct relay_worker **wp, struct relay *r, unsigned idx, struct metri
 		w->shared_ev[f] = event_new(w->base, w->io.shared_fd[f], EV_READ | EV_PERSIST,
 		    shared_readable, w);
 		if (w->shared_ev[f] == NULL || event_add(w->shared_ev[f], NULL) != 0) {
+			err = ENOMEM;
+			goto out;
+		}
+	}
+	for (f = 0; f < RELAY_XDP_MAX_IF; f++) {
+		if (w->io.xsk[f] == NULL)
+			continue;
+		w->xsk_ev[f] = event_new(w->base, relay_xsk_fd(w->io.xsk[f]), EV_READ | EV_PERSIST,
+		    xsk_readable, w);
+		if (w->xsk_ev[f] == NULL || event_add(w->xsk_ev[f], NULL) != 0) {
 			err = ENOMEM;
 			goto out;
 		}
@@ -459,15 +486,17 @@ relay_free(struct relay *r)
 		if (r->workers[i] == NULL)
 			continue;
 		worker_stop(r->workers[i]);
+		relay_io_log_totals(&r->workers[i]->io, relay_io_name(r->io));
 		worker_free(r->workers[i]);
 	}
-	/* After the workers: no media port is steered any more once the link goes. */
+	/* After the workers: no media port is steered any more once the links go. */
+	relay_xdp_close(r->xdp);
 	relay_bpf_close(r->bpf);
 	free(r->workers);
 	free(r);
 }
 
-/* A relay of one I/O style (SOCKETS or BATCHED); why says what failed. */
+/* A relay of one I/O style (SOCKETS, BATCHED or XDP); why says what failed. */
 static int
 relay_new(struct relay **rp, const struct relay_opts *o, enum relay_io_style io,
     struct metrics *reg, char *why, size_t whysize)
@@ -487,8 +516,14 @@ relay_new(struct relay **rp, const struct relay_opts *o, enum relay_io_style io,
 	}
 	r->nworkers = o->nworkers;
 	r->io = io;
-	if (io == RELAY_IO_BATCHED) {
+	/* xdp keeps the batched path for what the XDP program passes to the kernel. */
+	if (io == RELAY_IO_BATCHED || io == RELAY_IO_XDP) {
 		err = relay_bpf_open(&r->bpf, o->max_ports, why, whysize);
+		if (err)
+			goto out;
+	}
+	if (io == RELAY_IO_XDP) {
+		err = relay_xdp_open(&r->xdp, o->addrs, o->naddrs, o->max_ports, why, whysize);
 		if (err)
 			goto out;
 	}
@@ -522,7 +557,8 @@ int
 relay_alloc_opts(struct relay **rp, const struct relay_opts *o, struct metrics *reg,
     char *why, size_t whysize)
 {
-	char reason[sizeof(((struct relay *)0)->io_why)] = "";
+	char rx[sizeof(((struct relay *)0)->io_why)] = "";
+	char rb[sizeof(rx)] = "";
 	int err;
 
 	if (rp == NULL || o == NULL || o->nworkers == 0 || o->nworkers > 256 ||
@@ -530,22 +566,18 @@ relay_alloc_opts(struct relay **rp, const struct relay_opts *o, struct metrics *
 		return EINVAL;
 	if (why != NULL && whysize > 0)
 		why[0] = '\0';
-	if (o->io == RELAY_IO_XDP) {
-		snprintf(why, whysize, "io = xdp is not available in this build");
-		return EOPNOTSUPP;
+	if (o->io != RELAY_IO_AUTO)
+		return relay_new(rp, o, o->io, reg, why, whysize);
+	/* AUTO: the fastest style this host gives, and why the faster ones were not had. */
+	if (relay_new(rp, o, RELAY_IO_XDP, reg, rx, sizeof(rx)) == 0)
+		return 0;
+	if (relay_new(rp, o, RELAY_IO_BATCHED, reg, rb, sizeof(rb)) == 0) {
+		snprintf((*rp)->io_why, sizeof((*rp)->io_why), "xdp: %s", rx);
+		return 0;
 	}
-	if (o->io == RELAY_IO_SOCKETS)
-		return relay_new(rp, o, RELAY_IO_SOCKETS, reg, why, whysize);
-	err = relay_new(rp, o, RELAY_IO_BATCHED, reg, reason, sizeof(reason));
-	if (err == 0 || o->io == RELAY_IO_BATCHED) {
-		if (err && why != NULL)
-			snprintf(why, whysize, "%s", reason);
-		return err;
-	}
-	/* AUTO: today's path, and the reason the batched one could not be had. */
 	err = relay_new(rp, o, RELAY_IO_SOCKETS, reg, why, whysize);
 	if (err == 0)
-		snprintf((*rp)->io_why, sizeof((*rp)->io_why), "%s", reason);
+		snprintf((*rp)->io_why, sizeof((*rp)->io_why), "batched: %s", rb);
 	return err;
 }
 

@@ -160,12 +160,15 @@ peer_spawn_start(struct peer_spawn **sp, struct peer_opts *o, char *ng, size_t n
 		goto out;
 	}
 	/* Private loopback addresses: fixed port ranges cannot collide with other tests. */
-	fprintf(f, "[mediad]\nid = peer-%d\nng_listen = 127.0.0.1:0\nng_allow = 127.0.0.0/8\n"
+	/* ng on the outside address, so that a mediad in another network namespace (the xdp
+	 * tests) is reachable too. */
+	fprintf(f, "[mediad]\nid = peer-%d\nng_listen = %s:0\nng_allow = 127.0.0.0/8, %s, %s\n"
 	    "workers = %u\nlog_level = info\nmetrics_listen =\nmedia_timeout = %u\n%s%s%s"
 	    "[interface %s]\naddress = %s\nport_min = 20000\nport_max = 29999\n"
 	    "[interface %s]\naddress = %s\nport_min = 30000\nport_max = 39999\n"
 	    "[srtp]\noffer_suites =",
-	    (int)getpid(), o->workers, o->media_timeout, o->io != NULL ? "io = " : "",
+	    (int)getpid(), o->relay_out_ip, o->out_ip, o->in_ip, o->workers, o->media_timeout,
+	    o->io != NULL ? "io = " : "",
 	    o->io != NULL ? o->io : "", o->io != NULL ? "\n" : "", o->if_out, o->relay_out_ip, o->if_in, o->relay_in_ip);
 
 	/* Offer our suite first, then the rest, so every suite is exercised. */
@@ -197,6 +200,44 @@ peer_spawn_start(struct peer_spawn **sp, struct peer_opts *o, char *ng, size_t n
 	return err;
 }
 
+/*
+ * After a clean stop of a mediad asked for io = batched or xdp: its workers' stop lines must
+ * show that the style carried (nearly) every packet, not a fallback path. 0 or EIO.
+ */
+static int
+style_carried(const struct peer_spawn *s)
+{
+	FILE *f = fopen(s->log, "r");
+	unsigned long long in = 0, steered = 0, xdp = 0, v;
+	char line[1024];
+	const char *p;
+	int err = 0;
+
+	if (s->io == NULL || (strcmp(s->io, "batched") != 0 && strcmp(s->io, "xdp") != 0))
+		return 0;
+	if (f == NULL)
+		return EIO;
+	while (fgets(line, sizeof(line), f) != NULL) {
+		if (strstr(line, "relay_worker_stopped ") == NULL)
+			continue;
+		if ((p = strstr(line, " packets_in=")) != NULL && sscanf(p, " packets_in=%llu", &v) == 1)
+			in += v;
+		if ((p = strstr(line, " steered=")) != NULL && sscanf(p, " steered=%llu", &v) == 1)
+			steered += v;
+		if ((p = strstr(line, " xdp_rx=")) != NULL && sscanf(p, " xdp_rx=%llu", &v) == 1)
+			xdp += v;
+	}
+	fclose(f);
+	v = strcmp(s->io, "xdp") == 0 ? xdp : steered;
+	/* A few may come on the ports' own sockets (the instant before a port is steered). */
+	if (in == 0 || v * 10 < in * 9) {
+		fprintf(stderr, "sbc-test-peer: io=%s carried %llu of %llu packets (steered=%llu "
+		    "xdp_rx=%llu): the style is not in use\n", s->io, v, in, steered, xdp);
+		err = EIO;
+	}
+	return err;
+}
+
 static void
 dump_log(const char *path)
 {
@@ -224,6 +265,8 @@ peer_spawn_stop(struct peer_spawn *s)
 			fprintf(stderr, "sbc-test-peer: mediad exited with status 0x%x\n", status);
 			err = EIO;
 		}
+		if (err == 0)
+			err = style_carried(s);
 		if (err)
 			dump_log(s->log);
 	}

@@ -93,6 +93,8 @@ test_port_reuse(void **state)
 	b.remote_rtp = ivr2.addr;
 	memset(&b.remote_rtcp, 0, sizeof(b.remote_rtcp));
 	assert_int_equal(relay_media_create(f->r, &a, &b, &m2), 0);
+	/* A round trip to the worker: its ATTACH (ports steered) ran before the packet. */
+	relay_media_stats(m2, &(struct relay_media_stats){ 0 });
 	len = caller_packet(f, wire, sizeof(wire));
 	send_to(f->caller.fd, wire, len, &old_a);
 	assert_int_equal(recv_wait(ivr2.fd, got, sizeof(got), WAIT_MS, NULL), RTP_LEN);

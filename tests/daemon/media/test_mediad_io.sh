@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: BSD-2-Clause
 # mediad's io key: -t accepts the styles and refuses anything else; with the privileges io =
-# auto runs batched; without them (root stripped of every capability) auto falls back to
+# auto on loopback runs batched (lo has no native XDP, said in the start line) and io = xdp
+# refuses to start there; without them (root stripped of every capability) auto falls back to
 # sockets, says why in its start line and still relays a call bit-exact, while an explicit
 # io = batched refuses to start rather than pretend.
 #   test_mediad_io.sh PEER MEDIAD
@@ -31,11 +32,11 @@ enabled = no
 EOT
 }
 
-for io in auto sockets batched; do
+for io in auto sockets batched xdp; do
 	conf "$DIR/t-$io.ini" "$io"
 	ok "-t accepts io = $io" bash -c "'$mediad' -t -c '$DIR/t-$io.ini' | grep -q '^io = $io'"
 done
-for bad in xdp batch "sockets batched" ""; do
+for bad in xpd batch "sockets batched" ""; do
 	conf "$DIR/bad.ini" "$bad"
 	ok "-t refuses io = '$bad' naming the key" \
 		bash -c "! '$mediad' -t -c '$DIR/bad.ini' >'$DIR/bad.out' 2>&1 && grep -q 'io' '$DIR/bad.out'"
@@ -54,13 +55,19 @@ start() {
 }
 
 start auto "$DIR/mediad-auto.log"
-ok "io = auto with the privileges runs batched" grep -q 'mediad_ready .* io=batched ' "$DIR/mediad-auto.log"
-ok "... and names no fallback" bash -c "! grep -q io_fallback '$DIR/mediad-auto.log'"
+ok "io = auto with the privileges on loopback runs batched" \
+	grep -q 'mediad_ready .* io=batched ' "$DIR/mediad-auto.log"
+ok "... saying why not xdp (lo has no native XDP)" \
+	grep -q 'io_fallback="xdp: lo: native XDP attach: .*no native XDP' "$DIR/mediad-auto.log"
 e2e_stop "$LAST_PID"
+start xdp "$DIR/mediad-xdp-lo.log"
+ok "io = xdp on loopback refuses to start, naming the interface" \
+	bash -c "! kill -0 $LAST_PID 2>/dev/null && grep -q 'io = xdp) failed: .*lo: native XDP' \
+		'$DIR/mediad-xdp-lo.log'"
 
 start auto "$DIR/mediad-auto-nocaps.log" nocaps
 ok "io = auto without capabilities falls back to sockets" \
-	grep -q 'mediad_ready .* io=sockets .*io_fallback="batched unavailable: .*CAP_BPF' \
+	grep -q 'mediad_ready .* io=sockets .*io_fallback="batched: .*CAP_BPF' \
 	"$DIR/mediad-auto-nocaps.log"
 e2e_stop "$LAST_PID"
 
