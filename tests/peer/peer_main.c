@@ -15,7 +15,8 @@ usage(void)
 	fprintf(stderr,
 	    "usage: sbc-test-peer (--mediad BIN [--workers N] | --ng IP:PORT) [options]\n"
 	    "  --media-timeout S   spawned mediad's media_timeout (default 60, 0: off)\n"
-	    "  --io STYLE          spawned mediad's io (auto, sockets, batched); it must run that\n"
+	    "  --io STYLE          spawned mediad's io (auto, sockets, batched, xdp); it must run\n"
+	    "                      that style and carry the media with it (auto=STYLE: expect STYLE)\n"
 	    "  --suite NAME        SDES suite (default AES_CM_128_HMAC_SHA1_80)\n"
 	    "  --packets N         packets per direction per call (default 200)\n"
 	    "  --rate PPS          packets/s per direction per call (default 50)\n"

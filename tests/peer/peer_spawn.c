@@ -21,7 +21,7 @@ struct peer_spawn {
 	char conf[320];
 	char log[320];
 	const char *bin;
-	const char *io;		/* the io mediad must run; NULL: any */
+	char io[16];		/* the io mediad must run; "": any */
 	unsigned starts;	/* processes started: each restart logs to a file of its own */
 };
 
@@ -95,7 +95,7 @@ peer_spawn_wait_ready(struct peer_spawn *s, char *ng, size_t ngsize)
 		if (ready_port(s->log, ng, ngsize, io, sizeof(io))) {
 			err = 0;
 			/* The style asked for, not a fallback: else the test would not test it. */
-			if (s->io != NULL && strcmp(s->io, "auto") != 0 && strcmp(io, s->io) != 0) {
+			if (s->io[0] != '\0' && strcmp(io, s->io) != 0) {
 				fprintf(stderr, "sbc-test-peer: mediad runs io=%s, not %s\n", io,
 				    s->io);
 				err = EPROTO;
@@ -138,6 +138,7 @@ peer_spawn_start(struct peer_spawn **sp, struct peer_opts *o, char *ng, size_t n
     pid_t *mediad_pid)
 {
 	struct peer_spawn *s = calloc(1, sizeof(*s));
+	char io_conf[16] = "";
 	FILE *f;
 	unsigned i;
 	int err;
@@ -154,6 +155,8 @@ peer_spawn_start(struct peer_spawn **sp, struct peer_opts *o, char *ng, size_t n
 	}
 	s->rs_up = true;
 	snprintf(s->conf, sizeof(s->conf), "%s/mediad.ini", s->dir);
+	if (o->io != NULL)
+		snprintf(io_conf, sizeof(io_conf), "%.*s", (int)strcspn(o->io, "="), o->io);
 	f = fopen(s->conf, "w");
 	if (f == NULL) {
 		err = errno;
@@ -169,7 +172,7 @@ peer_spawn_start(struct peer_spawn **sp, struct peer_opts *o, char *ng, size_t n
 	    "[srtp]\noffer_suites =",
 	    (int)getpid(), o->relay_out_ip, o->out_ip, o->in_ip, o->workers, o->media_timeout,
 	    o->io != NULL ? "io = " : "",
-	    o->io != NULL ? o->io : "", o->io != NULL ? "\n" : "", o->if_out, o->relay_out_ip, o->if_in, o->relay_in_ip);
+	    o->io != NULL ? io_conf : "", o->io != NULL ? "\n" : "", o->if_out, o->relay_out_ip, o->if_in, o->relay_in_ip);
 
 	/* Offer our suite first, then the rest, so every suite is exercised. */
 	fprintf(f, " %s", crypto_suite_name(o->suite));
@@ -186,7 +189,11 @@ peer_spawn_start(struct peer_spawn **sp, struct peer_opts *o, char *ng, size_t n
 		goto out;
 	}
 	s->bin = o->mediad_bin;
-	s->io = o->io;
+	/* "auto=xdp": configure auto, expect xdp; "auto" alone expects nothing. */
+	if (o->io != NULL && strchr(o->io, '=') != NULL)
+		snprintf(s->io, sizeof(s->io), "%s", strchr(o->io, '=') + 1);
+	else if (o->io != NULL && strcmp(o->io, "auto") != 0)
+		snprintf(s->io, sizeof(s->io), "%s", o->io);
 	err = spawn_mediad(s);
 	if (err == 0)
 		err = peer_spawn_wait_ready(s, ng, ngsize);
@@ -213,7 +220,7 @@ style_carried(const struct peer_spawn *s)
 	const char *p;
 	int err = 0;
 
-	if (s->io == NULL || (strcmp(s->io, "batched") != 0 && strcmp(s->io, "xdp") != 0))
+	if (strcmp(s->io, "batched") != 0 && strcmp(s->io, "xdp") != 0)
 		return 0;
 	if (f == NULL)
 		return EIO;
