@@ -377,6 +377,32 @@ struct relay_io {
 	_Alignas(16) uint8_t buf[RELAY_BATCH][RELAY_BUF_SIZE];
 };
 
+/* Per-wakeup sums, added to the metrics once at the end of the wakeup (relay_io_send.c). */
+struct relay_tally {
+	uint64_t packets_in, bytes_in, packets_out, bytes_out;
+	uint64_t drops[RELAY_DROP_COUNT];
+	uint64_t recv_calls, send_calls, unknown_port, steered, xdp_rx, xdp_tx;
+};
+
+/* ---- relay_io_send.c: gathered output, tallies, metric series ---- */
+
+/* Queues io->buf[i] (decided into *fwd) as output slot n: raw with our headers when the
+ * batched style's raw socket of its family is there, else from the port's own socket. */
+void relay_io_tx_add(struct relay_io *io, unsigned n, unsigned i, const struct relay_fwd *fwd);
+/* Sends output slots 0..n-1: one sendmmsg per run of one socket; counts into *t. */
+void relay_io_flush(struct relay_io *io, unsigned n, struct relay_tally *t, uint64_t now_ms);
+/* Adds a wakeup's tally to the worker's totals and metric series. */
+void relay_io_tally_publish(struct relay_io *io, const struct relay_tally *t);
+/* Registers the worker's series in reg (labels worker="N"); without reg, none. */
+void relay_io_metrics(struct relay_io *io, struct metrics *reg);
+
+/* ---- relay_io_xdp.c: the xdp style's packet path ---- */
+
+/* Opens the worker's AF_XDP sockets and its next-hop cache; 0 or errno with why. */
+int relay_io_xdp_init(struct relay_io *io, char *why, size_t whysize);
+/* k to this worker's AF_XDP socket on its interface (add) or not any more. */
+void relay_io_xdp_port(struct relay_io *io, const struct relay_port_key *k, bool add);
+
 /*
  * Prepares io for worker idx. With bpf (batched style) it opens the worker's receive
  * and raw send sockets; reg (optional) receives the per-worker series. Returns 0 or
