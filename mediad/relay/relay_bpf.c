@@ -28,6 +28,40 @@ bpf_print_none(enum libbpf_print_level level, const char *fmt, va_list ap)
 	return 0;
 }
 
+int
+relay_bpf_load(struct bpf_object **op, const unsigned char *img, unsigned long len,
+    const char *what, const char *port_map, unsigned max_ports, char *why, size_t whysize)
+{
+	struct bpf_object *o;
+	struct bpf_map *map;
+	int err;
+
+	libbpf_set_print(bpf_print_none);
+	o = bpf_object__open_mem(img, len, NULL);
+	if (o == NULL) {
+		err = errno ? errno : EINVAL;
+		snprintf(why, whysize, "%s object: %s", what, strerror(err));
+		return err;
+	}
+	map = bpf_object__find_map_by_name(o, port_map);
+	if (map == NULL) {
+		snprintf(why, whysize, "%s object without its map %s", what, port_map);
+		bpf_object__close(o);
+		return EINVAL;
+	}
+	(void)bpf_map__set_max_entries(map, max_ports > 0 ? max_ports : 1);
+	err = bpf_object__load(o);
+	if (err) {
+		err = -err;
+		snprintf(why, whysize, "%s load: %s (needs CAP_BPF and CAP_NET_ADMIN)", what,
+		    strerror(err));
+		bpf_object__close(o);
+		return err;
+	}
+	*op = o;
+	return 0;
+}
+
 void
 relay_bpf_close(struct relay_bpf *b)
 {
@@ -51,26 +85,15 @@ relay_bpf_open(struct relay_bpf **bp, unsigned max_ports, char *why, size_t whys
 	b = calloc(1, sizeof(*b));
 	if (b == NULL)
 		return ENOMEM;
-	libbpf_set_print(bpf_print_none);
-	b->obj = bpf_object__open_mem(relay_bpf_lookup_obj, relay_bpf_lookup_obj_len, NULL);
-	if (b->obj == NULL) {
-		err = errno ? errno : EINVAL;
-		snprintf(why, whysize, "sk_lookup object: %s", strerror(err));
+	err = relay_bpf_load(&b->obj, relay_bpf_lookup_obj, relay_bpf_lookup_obj_len, "BPF",
+	    "relay_ports", max_ports, why, whysize);
+	if (err)
 		goto out;
-	}
 	map = bpf_object__find_map_by_name(b->obj, "relay_ports");
 	prog = bpf_object__find_program_by_name(b->obj, "relay_lookup");
 	if (map == NULL || prog == NULL) {
 		err = EINVAL;
-		snprintf(why, whysize, "sk_lookup object without its map or program");
-		goto out;
-	}
-	(void)bpf_map__set_max_entries(map, max_ports > 0 ? max_ports : 1);
-	err = bpf_object__load(b->obj);
-	if (err) {
-		err = -err;
-		snprintf(why, whysize, "BPF load: %s (needs CAP_BPF and CAP_NET_ADMIN)",
-		    strerror(err));
+		snprintf(why, whysize, "sk_lookup object without its program");
 		goto out;
 	}
 	b->map_fd = bpf_map__fd(map);

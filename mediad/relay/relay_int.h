@@ -19,6 +19,7 @@
 struct event;
 struct event_base;
 struct metric;
+struct bpf_object;
 struct metrics;
 struct relay_bpf;
 struct srtp_ctx;
@@ -171,6 +172,12 @@ void relay_media_snapshot(const struct relay_media *m, struct relay_media_stats 
  * (EPERM without CAP_BPF/CAP_NET_ADMIN) with a reason in why; *bp written on success.
  */
 int relay_bpf_open(struct relay_bpf **bp, unsigned max_ports, char *why, size_t whysize);
+/*
+ * Opens an embedded BPF object (img, len bytes), sizes its map port_map to max_ports and
+ * loads it. Returns 0 or errno with "<what> ..." in why; *op (owned) written on success.
+ */
+int relay_bpf_load(struct bpf_object **op, const unsigned char *img, unsigned long len,
+    const char *what, const char *port_map, unsigned max_ports, char *why, size_t whysize);
 void relay_bpf_close(struct relay_bpf *b);
 /* Datagrams to k go to sock_fd (an unconnected bound UDP socket) from now on; 0 or errno. */
 int relay_bpf_port_add(struct relay_bpf *b, const struct relay_port_key *k, int sock_fd);
@@ -197,8 +204,6 @@ int relay_raw_open(int family, int *fdp);
 
 #define RELAY_XDP_MAX_IF 8
 #define RELAY_XDP_MAX_ADDR 16
-
-struct bpf_object;
 
 /* One media interface with the XDP program attached. */
 struct relay_xdp_if {

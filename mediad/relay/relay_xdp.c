@@ -104,26 +104,16 @@ iface_attach(struct relay_xdp_if *ifc, unsigned max_ports, char *why, size_t why
 	struct bpf_map *ports, *xsks;
 	int err, fd;
 
-	ifc->obj = bpf_object__open_mem(relay_bpf_xdp_obj, relay_bpf_xdp_obj_len, NULL);
-	if (ifc->obj == NULL) {
-		err = errno ? errno : EINVAL;
-		snprintf(why, whysize, "XDP object: %s", strerror(err));
+	err = relay_bpf_load(&ifc->obj, relay_bpf_xdp_obj, relay_bpf_xdp_obj_len, "XDP",
+	    "relay_xdp_ports", max_ports, why, whysize);
+	if (err)
 		return err;
-	}
 	ports = bpf_object__find_map_by_name(ifc->obj, "relay_xdp_ports");
 	xsks = bpf_object__find_map_by_name(ifc->obj, "relay_xsks");
 	prog = bpf_object__find_program_by_name(ifc->obj, "relay_xdp");
 	if (ports == NULL || xsks == NULL || prog == NULL) {
 		snprintf(why, whysize, "XDP object without its maps or program");
 		return EINVAL;
-	}
-	(void)bpf_map__set_max_entries(ports, max_ports > 0 ? max_ports : 1);
-	err = bpf_object__load(ifc->obj);
-	if (err) {
-		err = -err;
-		snprintf(why, whysize, "XDP load: %s (needs CAP_BPF and CAP_NET_ADMIN)",
-		    strerror(err));
-		return err;
 	}
 	ifc->ports_fd = bpf_map__fd(ports);
 	ifc->xsks_fd = bpf_map__fd(xsks);
