@@ -274,7 +274,8 @@ unsigned relay_xsk_flush(struct relay_xsk *s);
 
 /* ---- relay_nl.c: next hops for the xdp style's transmit ---- */
 
-#define RELAY_NH_SLOTS 1024
+/* Direct mapped: well above the destinations of a worker (two per call). */
+#define RELAY_NH_SLOTS 16384
 
 struct relay_nh {
 	struct relay_port_key dst;          /* port 0 */

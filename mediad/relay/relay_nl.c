@@ -185,7 +185,8 @@ relay_nh_get(struct relay_nh_cache *c, const struct sa *dst, uint64_t now_ms)
 	if (c->fd < 0 || relay_port_key_from_sa(&k, dst) != 0)
 		return NULL;
 	k.port = 0;
-	h = (k.ip[0] ^ k.ip[1] ^ k.ip[2] ^ k.ip[3]) * 0x9e3779b1u >> 20;
+	h = (k.ip[0] ^ k.ip[1] ^ k.ip[2] ^ k.ip[3]) * 0x9e3779b1u;
+	h ^= h >> 16;
 	e = &c->e[h % RELAY_NH_SLOTS];
 	if (e->expires_ms > now_ms && memcmp(&e->dst, &k, sizeof(k)) == 0)
 		return e->ok ? e : NULL;

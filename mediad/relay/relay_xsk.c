@@ -82,7 +82,8 @@ relay_xsk_open(struct relay_xsk **sp, struct relay_xdp_if *ifc, unsigned queue)
 	struct xsk_socket_config sc = {
 		.rx_size = XSK_RING, .tx_size = XSK_RING,
 		.libxdp_flags = XSK_LIBXDP_FLAGS__INHIBIT_PROG_LOAD,
-		.xdp_flags = 0, .bind_flags = XDP_USE_NEED_WAKEUP,
+		/* Copy mode, as tested (veth has no zero-copy). */
+		.xdp_flags = 0, .bind_flags = XDP_USE_NEED_WAKEUP | XDP_COPY,
 	};
 	struct relay_xsk *s;
 	unsigned i;
@@ -202,5 +203,10 @@ relay_xsk_flush(struct relay_xsk *s)
 	if (n > 0)
 		xsk_ring_cons__release(&s->comp, n);
 	refill(s);
+	/* A driver that ran out of fill frames waits to be told there are new ones. */
+	if (xsk_ring_prod__needs_wakeup(&s->fill)) {
+		(void)recvfrom(xsk_socket__fd(s->xsk), NULL, 0, MSG_DONTWAIT, NULL, NULL);
+		kicks++;
+	}
 	return kicks;
 }
