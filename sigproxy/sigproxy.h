@@ -60,6 +60,7 @@ struct sp_counters {
 	struct metric *trace_messages, *trace_lost;
 	struct metric *invite_timeouts[SP_TIMER_COUNT];	/* index: enum sp_invite_timer */
 	struct metric *backend_down, *backend_up;	/* health transitions */
+	struct metric *policy_lines_rejected, *sdes_tls_rejects;
 };
 
 struct sp {
@@ -69,6 +70,7 @@ struct sp {
 	struct metrics *metrics;
 	struct sp_counters ctr;
 	struct redis_conn *redis;
+	struct redis_backlog *redis_backlog;	/* ends of calls not yet acknowledged */
 	struct ng_client *ng;
 	struct mediad_pool *pool;
 	struct health *health;

@@ -117,6 +117,14 @@ static const struct conf_key sp_conf_keys[] = {
 	  NULL, 0, NULL },
 	{ "media", "mediad_up_after", CONF_TYPE_INT, "3", 1, 100, SP(mediad_up_after), NULL, 0,
 	  NULL },
+	/*
+	 * SDES keys travel in SIP: a side can demand that they arrive and leave only over
+	 * TLS. Default yes outside (untrusted network), no inside (legacy SIP/UDP).
+	 */
+	{ "media", "outside_sdes_requires_tls", CONF_TYPE_BOOL, "yes", 0, 0,
+	  SP(sdes_requires_tls[SP_SIDE_OUTSIDE]), NULL, 0, NULL },
+	{ "media", "inside_sdes_requires_tls", CONF_TYPE_BOOL, "no", 0, 0,
+	  SP(sdes_requires_tls[SP_SIDE_INSIDE]), NULL, 0, NULL },
 
 	{ "redis", "enabled", CONF_TYPE_BOOL, "yes", 0, 0, SP(redis_enabled), NULL, 0, NULL },
 	{ "redis", "host", CONF_TYPE_STR, "127.0.0.1", 0, 0, SP(redis_host), NULL, 0, NULL },
@@ -173,7 +181,7 @@ static const struct conf_key lsnr_conf_keys[] = {
 /* Every table of sigproxy's keys, for conf_check_known. */
 static const struct conf_key *const sp_conf_tables[] = {
 	sp_conf_keys, lsnr_conf_keys, sp_lsnr_tls_keys, sp_client_tls_keys, sp_peer_tls_keys,
-	route_conf_keys, trace_conf_keys, NULL,
+	route_conf_keys, trace_conf_keys, redis_conf_keys, NULL,
 };
 
 struct lsnr_ctx {
@@ -334,6 +342,8 @@ sp_config_load(struct sp_config *cfg, struct conf *c, struct conf_error *err)
 		if ((rc = conf_apply(c, sp_conf_keys, plain[i], cfg, cfg, err)))
 			goto out;
 	if ((rc = conf_apply(c, trace_conf_keys, "trace", cfg, cfg, err)))
+		goto out;
+	if ((rc = conf_apply(c, redis_conf_keys, "redis", &cfg->redis, &cfg->redis, err)))
 		goto out;
 
 	lx.cfg = cfg;

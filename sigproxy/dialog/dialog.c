@@ -9,6 +9,7 @@
 
 #include "dialog.h"
 #include "log.h"
+#include "redis_backlog.h"
 #include "timeutil.h"
 
 static const char *const state_names[] = { "setup", "early", "answered", "ended" };
@@ -76,6 +77,23 @@ dialog_free_all(struct sp *sp)
 			dialog_unlink_free(sp, sp->calls[i]);
 }
 
+/* One command of an ended call's record: kept until Redis acknowledges it. */
+static void
+dialog_write_end(struct sp *sp, int argc, const char **argv, const size_t *lens)
+{
+	static struct log_ratelimit rl = LOG_RATELIMIT_INIT(10000, 1);
+	int err;
+
+	err = redis_backlog_send(sp->redis_backlog, sp->redis, argc, argv, lens);
+	if (err == EAGAIN && strcmp(argv[0], "HSET") == 0)
+		log_info("dialog_end_kept key=%s (written when Redis is back)",
+		    LOG_ESCW(argv[1]));
+	else if ((err == ENOBUFS || err == ENOMEM) && log_ratelimit_ok(&rl, time_mono_ms()))
+		log_warnx("dialog_write_dropped key=%s reason=%s (%llu suppressed so far; raise "
+		    "[redis] pending_max)", LOG_ESCW(argv[1]), err == ENOBUFS ? "backlog-full" :
+		    "out-of-memory", rl.suppressed);
+}
+
 void
 dialog_write(struct sp *sp, struct sp_call *c)
 {
@@ -86,14 +104,23 @@ dialog_write(struct sp *sp, struct sp_call *c)
 	struct redis_stats rs;
 	bool whole;
 
-	if (!sp_redis_up(sp))
-		return;	/* the record is best effort: calls never wait on Redis */
+	if (sp->redis == NULL)
+		return;
+	/*
+	 * Calls never wait on Redis. While it is away a live call's record is left to
+	 * dialog_resync (everything live is written again on reconnect); an end is kept
+	 * in the backlog until Redis acknowledges it, so nothing that ended stays answered.
+	 */
+	if (!sp_redis_up(sp) && c->state != SP_CALL_ENDED) {
+		c->stored_conn = 0;
+		return;
+	}
 	redis_conn_stats(sp->redis, &rs);
 	/*
 	 * The end changes three fields only: when this connection already got the whole
 	 * record, only those go out (a reconnect may have lost it: then all of them).
 	 */
-	whole = c->state != SP_CALL_ENDED || c->stored_conn != rs.connects;
+	whole = c->state != SP_CALL_ENDED || c->stored_conn != rs.connects || !sp_redis_up(sp);
 	snprintf(key, sizeof(key), "sbc:call:%s", c->call_id);
 	snprintf(end, sizeof(end), "%lld", (long long)c->ended);
 #define F(k, v) do { argv[n++] = (k); argv[n++] = (v); } while (0)
@@ -129,10 +156,16 @@ dialog_write(struct sp *sp, struct sp_call *c)
 #undef F
 	for (i = 0; i < n; i++)
 		lens[i] = strlen(argv[i]);
-	if (redis_cmd_argv(sp->redis, NULL, NULL, n, argv, lens))
-		log_warnx("dialog_write_lost key=%s", LOG_ESCW(key));
-	else if (whole)
+	if (c->state == SP_CALL_ENDED) {
+		dialog_write_end(sp, n, argv, lens);
+	} else if (redis_cmd_argv(sp->redis, NULL, NULL, n, argv, lens)) {
+		/* the reconnect's dialog_resync writes it whole */
+		c->stored_conn = 0;
+		log_warnx("dialog_write_deferred key=%s (rewritten when Redis is back)",
+		    LOG_ESCW(key));
+	} else if (whole) {
 		c->stored_conn = rs.connects;
+	}
 	snprintf(ttl, sizeof(ttl), "%u",
 	    c->state == SP_CALL_ENDED ? sp->cfg.call_ttl_ended : sp->cfg.call_ttl_active);
 	argv[0] = "EXPIRE";
@@ -140,7 +173,28 @@ dialog_write(struct sp *sp, struct sp_call *c)
 	argv[2] = ttl;
 	for (i = 0; i < 3; i++)
 		lens[i] = strlen(argv[i]);
-	redis_cmd_argv(sp->redis, NULL, NULL, 3, argv, lens);
+	if (c->state == SP_CALL_ENDED)
+		dialog_write_end(sp, 3, argv, lens);
+	else
+		redis_cmd_argv(sp->redis, NULL, NULL, 3, argv, lens);
+}
+
+unsigned
+dialog_resync(struct sp *sp)
+{
+	struct sp_call *c;
+	unsigned i, n = 0;
+
+	for (i = 0; i < SP_BUCKETS; i++) {
+		for (c = sp->calls[i]; c != NULL; c = c->next) {
+			log_set_call_id(c->call_id);
+			c->stored_conn = 0;
+			dialog_write(sp, c);
+			n++;
+		}
+	}
+	log_set_call_id(NULL);
+	return n;
 }
 
 void
@@ -325,9 +379,9 @@ dialog_set_crypto(struct sp_call *c, unsigned leg, const char *suite)
 }
 
 void
-dialog_set_srtp_offered(struct sp_call *c, enum sp_side sender, bool srtp)
+dialog_set_srtp_offered(struct sp_call *c, enum sp_side sender, uint32_t lines)
 {
-	c->srtp_offered[sender] = srtp;
+	c->srtp_offered[sender] = lines;
 }
 
 unsigned

@@ -39,7 +39,8 @@ struct sp_call {
 	char crypto[2][64];
 	struct tp_conn *caller_conn;	/* stream the INVITE came on (ref): requests to the
 					 * caller reuse it */
-	bool srtp_offered[SP_NSIDES];	/* per sender side, last offer */
+	uint32_t srtp_offered[SP_NSIDES];	/* per sender side, last offer: bit i = m= line i
+						 * offered as SRTP (the answer must keep it so) */
 	bool late_offer;		/* offer came in a 2xx, answer due in the ACK */
 	char late_branch[SP_ID_MAX];	/* via-branch of that offer, repeated in the answer */
 	enum sp_call_state state;
@@ -55,6 +56,11 @@ int dialog_create(struct sp *sp, struct sp_call **cp, const char *call_id, const
 struct sp_call *dialog_find(struct sp *sp, const char *call_id);
 /* Writes the record (best effort: nothing waits for Redis). */
 void dialog_write(struct sp *sp, struct sp_call *c);
+/*
+ * Writes every call's record whole (Redis is back: it may have restarted empty, or be
+ * a new master). Returns how many.
+ */
+unsigned dialog_resync(struct sp *sp);
 /* Ends the call: state ended, record written with reason, c freed. */
 void dialog_end(struct sp *sp, struct sp_call *c, const char *reason);
 void dialog_free_all(struct sp *sp);
@@ -83,7 +89,8 @@ void dialog_set_mediad(struct sp_call *c, const char *id, const struct sa *ng);
 void dialog_forget_mediad(struct sp_call *c);
 /* SRTP suite of a leg ("none": plain RTP). */
 void dialog_set_crypto(struct sp_call *c, unsigned leg, const char *suite);
-void dialog_set_srtp_offered(struct sp_call *c, enum sp_side sender, bool srtp);
+/* The m= lines (bit i: line i) the last offer from side sender made as SRTP. */
+void dialog_set_srtp_offered(struct sp_call *c, enum sp_side sender, uint32_t lines);
 
 /* Leg index (0 caller, 1 callee) of the party on side s. */
 unsigned dialog_leg(const struct sp_call *c, enum sp_side s);
