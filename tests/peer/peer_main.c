@@ -127,7 +127,7 @@ parse_opts(struct peer_opts *o, int argc, char **argv, bool *measure, bool *erro
 		{ "mediad", required_argument, NULL, 'M' },
 		{ "workers", required_argument, NULL, 'w' },
 		{ "media-timeout", required_argument, NULL, 'T' },
-		{ "io", required_argument, NULL, 'O' },
+		{ "io", required_argument, NULL, 'Y' },
 		{ "ng", required_argument, NULL, 'n' },
 		{ "suite", required_argument, NULL, 's' },
 		{ "packets", required_argument, NULL, 'p' },
@@ -176,7 +176,7 @@ parse_opts(struct peer_opts *o, int argc, char **argv, bool *measure, bool *erro
 		case 'M': o->mediad_bin = optarg; break;
 		case 'w': o->workers = (unsigned)v; break;
 		case 'T': o->media_timeout = (unsigned)v; break;
-		case 'O': o->io = optarg; break;
+		case 'Y': o->io = optarg; break;
 		case 'n': o->ng = optarg; break;
 		case 's':
 			o->suite = crypto_suite_from_name(optarg, strlen(optarg));
