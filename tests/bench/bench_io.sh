@@ -96,10 +96,12 @@ log_level = warn
 address = $base.1
 port_min = 20000
 port_max = 29999
+encryption = required
 [interface inside]
 address = $base.2
 port_min = 30000
 port_max = 39999
+encryption = off
 [redis]
 enabled = no
 EOT
