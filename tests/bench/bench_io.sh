@@ -67,10 +67,16 @@ if [[ $veth -eq 1 ]]; then
 	in_m="ip netns exec $ns_m"
 	in_p="ip netns exec $ns_p"
 fi
+# A core each, at a real-time priority (SCHED_FIFO 10) so that the machine's other work
+# cannot take the core from under a run; neither spins, so they leave the rest alone.
 gen_cpu= relay_cpu=
 if [[ $(nproc) -ge 2 ]] && command -v taskset >/dev/null; then
 	gen_cpu="taskset -c 0"
 	relay_cpu="taskset -c 1"
+	if chrt -f 10 true 2>/dev/null; then
+		gen_cpu+=" chrt -f 10"
+		relay_cpu+=" chrt -f 10"
+	fi
 fi
 
 field() { tr ' ' '\n' <<<"$2" | sed -n "s/^$1=//p" | head -1; }
