@@ -155,11 +155,15 @@ for r in $relays; do
 		printf '%-15s %6s %9s %14s %8s %9s %9s\n' "$r" "$calls" "$pps" "$cpu" "$loss" "$p50" "$p99"
 	done
 done
-if [[ $smoke -eq 0 && $veth -eq 0 && -x $floor ]]; then
-	echo "bare forward floor (bench_forward_floor -S: one SRTP protect a packet, no relay logic)"
-	for s in sockets batched; do
+if [[ $smoke -eq 0 && -x $floor ]]; then
+	echo "bare forward floor (bench_forward_floor -S: one SRTP protect a packet, no relay logic;" \
+		"forwarder and generator threads of one process, unpinned)"
+	ns=()
+	[[ $veth -eq 1 ]] && ns=(-N "$ns_m,$ns_p" -a "$base.1,$base.3")
+	for s in $styles; do
 		for calls in $steps; do
-			echo "  $($floor -c "$calls" -s "$duration" -S -i "$s" | sed 's/^bench_forward_floor: //')"
+			echo "  $($floor -c "$calls" -s "$duration" -S -i "$s" "${ns[@]}" |
+				sed 's/^bench_forward_floor: //')"
 		done
 	done
 fi
