@@ -288,14 +288,53 @@ forwarder_batched(void *arg)
 	return NULL;
 }
 
+/* Steers one call's port to the forwarder; 0 or errno. */
+typedef int (port_steer_h)(struct bench *b, const struct relay_port_key *k);
+
+static int
+port_steer_batched(struct bench *b, const struct relay_port_key *k)
+{
+	return relay_bpf_port_add(b->bpf, k, b->shared_fd);
+}
+
+static int
+port_steer_xdp(struct bench *b, const struct relay_port_key *k)
+{
+	return relay_xdp_port_add(&b->xdpk->ifs[0], k, 0);
+}
+
+/* Every call's port: its call in call_of_port, steered by steer; exits on failure. */
+static void
+ports_map(struct bench *b, port_steer_h *steer)
+{
+	unsigned i;
+
+	for (i = 0; i < b->calls; i++) {
+		struct sockaddr_in a;
+		socklen_t len = sizeof(a);
+		struct relay_port_key k;
+		struct sa sa;
+		int err;
+
+		getsockname(b->relay_fd[i], (struct sockaddr *)&a, &len);
+		sa_from_sockaddr(&sa, (struct sockaddr *)&a, len);
+		b->call_of_port[ntohs(a.sin_port)] = i + 1;
+		err = relay_port_key_from_sa(&k, &sa);
+		if (err == 0)
+			err = steer(b, &k);
+		if (err) {
+			fprintf(stderr, "bench_forward_floor: port map: %s\n", strerror(err));
+			exit(1);
+		}
+	}
+}
+
 /* The batched style's kernel side for every call's port; exits on failure (needs root). */
 static void
 batched_setup(struct bench *b)
 {
-	struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
 	char why[160] = "";
 	int on = 1, sz = 8 << 20;
-	unsigned i;
 
 	b->call_of_port = calloc(65536, sizeof(unsigned));
 	b->shared_fd = udp_bound(NULL);
@@ -308,20 +347,7 @@ batched_setup(struct bench *b)
 	}
 	if (setsockopt(b->shared_fd, SOL_SOCKET, SO_RCVBUFFORCE, &sz, sizeof(sz)) != 0)
 		(void)setsockopt(b->shared_fd, SOL_SOCKET, SO_RCVBUF, &sz, sizeof(sz));
-	for (i = 0; i < b->calls; i++) {
-		socklen_t len = sizeof(a);
-		struct relay_port_key k;
-		struct sa sa;
-
-		getsockname(b->relay_fd[i], (struct sockaddr *)&a, &len);
-		sa_from_sockaddr(&sa, (struct sockaddr *)&a, len);
-		b->call_of_port[ntohs(a.sin_port)] = i + 1;
-		if (relay_port_key_from_sa(&k, &sa) != 0 ||
-		    relay_bpf_port_add(b->bpf, &k, b->shared_fd) != 0) {
-			fprintf(stderr, "bench_forward_floor: port map: %s\n", strerror(errno));
-			exit(1);
-		}
-	}
+	ports_map(b, port_steer_batched);
 }
 
 /* The forwarder of the xdp style: frames from the AF_XDP socket, protected in place, sent back
@@ -401,7 +427,6 @@ xdp_setup(struct bench *b, const struct in_addr *relay_ip)
 {
 	struct sa ra;
 	char why[160] = "";
-	unsigned i;
 
 	memset(&ra, 0, sizeof(ra));
 	ra.u.in.sin_family = AF_INET;
@@ -414,21 +439,7 @@ xdp_setup(struct bench *b, const struct in_addr *relay_ip)
 		fprintf(stderr, "bench_forward_floor: xdp: %s\n", why[0] ? why : strerror(errno));
 		exit(1);
 	}
-	for (i = 0; i < b->calls; i++) {
-		struct sockaddr_in a;
-		socklen_t len = sizeof(a);
-		struct relay_port_key k;
-		struct sa sa;
-
-		getsockname(b->relay_fd[i], (struct sockaddr *)&a, &len);
-		sa_from_sockaddr(&sa, (struct sockaddr *)&a, len);
-		b->call_of_port[ntohs(a.sin_port)] = i + 1;
-		if (relay_port_key_from_sa(&k, &sa) != 0 ||
-		    relay_xdp_port_add(&b->xdpk->ifs[0], &k, 0) != 0) {
-			fprintf(stderr, "bench_forward_floor: xdp port map: %s\n", strerror(errno));
-			exit(1);
-		}
-	}
+	ports_map(b, port_steer_xdp);
 }
 
 int

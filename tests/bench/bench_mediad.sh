@@ -9,11 +9,10 @@
 # of the relay from /proc/PID/stat) and RSS per call; then the bare forward floor of each
 # I/O style (bench_forward_floor, one SRTP protect per packet).
 #
-# With --veth the parties and the relay sit in two network namespaces joined by a veth pair
-# (made and removed by the run; native XDP), so that the xdp style can be measured too.
+# (tests/bench/bench_io.sh measures the styles with a lighter generator, also over veth.)
 #
 #   bench_mediad.sh [--smoke] [--duration S] [--calls "400 1000"] [--repeat N] [--no-rtpengine]
-#                   [--io "sockets batched"] [--veth]
+#                   [--io "sockets batched"]
 #   env: SBC_BUILD_DIR (default ./build/release), BENCH_SUITE
 set -u
 build=${SBC_BUILD_DIR:-$(dirname "$0")/../../build/release}
@@ -23,7 +22,6 @@ suite=${BENCH_SUITE:-AES_CM_128_HMAC_SHA1_80}
 duration=5
 steps="400 1000"
 styles=
-veth=0
 smoke=0
 repeat=3
 with_rtpengine=1
@@ -34,7 +32,6 @@ while [[ $# -gt 0 ]]; do
 	--duration) duration=$2; shift ;;
 	--calls) steps=$2; shift ;;
 	--io) styles=$2; shift ;;
-	--veth) veth=1 ;;
 	--no-rtpengine) with_rtpengine=0 ;;
 	*) echo "usage: $0 [--smoke] [--duration S] [--calls LIST] [--repeat N] [--no-rtpengine]" \
 		"[--io STYLES]" >&2
@@ -56,29 +53,9 @@ cleanup() {
 	[[ -s $tmp/rtpe.pid ]] && rtpe_pid=$(cat "$tmp/rtpe.pid")
 	[[ -n $rtpe_pid ]] && kill -0 "$rtpe_pid" 2>/dev/null && rtpe_stop
 	rm -rf "$tmp"
-	if [[ $veth -eq 1 ]]; then
-		ip netns del "$ns_m" 2>/dev/null
-		ip netns del "$ns_p" 2>/dev/null
-	fi
 }
 trap cleanup EXIT
 trap 'exit 1' INT TERM
-in_m= in_p=
-if [[ $veth -eq 1 ]]; then
-	[[ -n $styles ]] || styles="sockets batched xdp"
-	# Documentation addresses inside two namespaces of this run only.
-	base=198.51.100
-	ns_m=sbc-bench-m-$$ ns_p=sbc-bench-p-$$
-	ip netns add "$ns_m" && ip netns add "$ns_p" &&
-		ip link add "sbm$$" netns "$ns_m" type veth peer name "sbp$$" netns "$ns_p" &&
-		for a in 1 2 5; do ip -n "$ns_m" addr add "$base.$a/24" dev "sbm$$"; done &&
-		for a in 3 4; do ip -n "$ns_p" addr add "$base.$a/24" dev "sbp$$"; done &&
-		ip -n "$ns_m" link set lo up && ip -n "$ns_p" link set lo up &&
-		ip -n "$ns_m" link set "sbm$$" up && ip -n "$ns_p" link set "sbp$$" up ||
-		{ echo "cannot make the namespaces (root?)" >&2; exit 2; }
-	in_m="ip netns exec $ns_m"
-	in_p="ip netns exec $ns_p"
-fi
 [[ -n $styles ]] || styles="sockets batched"
 
 field() { sed -n "s/.* $1=\([^ ]*\).*/\1/p" <<<"$2"; }
@@ -87,7 +64,7 @@ field() { sed -n "s/.* $1=\([^ ]*\).*/\1/p" <<<"$2"; }
 run_one() {
 	local name=$1 calls=$2 out loss
 	shift 2
-	out=$(timeout $((duration + 60)) $in_p $gen_cpu "$peer" --quiet --no-errors-check --max-loss 1000000 \
+	out=$(timeout $((duration + 60)) $gen_cpu "$peer" --quiet --no-errors-check --max-loss 1000000 \
 		--suite "$suite" --calls "$calls" --rate 50 --packets "$packets" \
 		--addr-base "$base" "$@" 2>"$tmp/peer.err" | grep '^sbc-test-peer:' | tail -1)
 	if [[ -z $(field pps "$out") ]]; then
@@ -112,7 +89,7 @@ run_one() {
 # rtpe_start / rtpe_stop: a fresh rtpengine per run, so RSS per call starts from the same
 # point as mediad's and no call of an earlier run is still held.
 rtpe_start() {
-	$in_m $relay_cpu rtpengine --foreground --config-file=none --table=-1 --num-threads=1 \
+	$relay_cpu rtpengine --foreground --config-file=none --table=-1 --num-threads=1 \
 		--interface="outside/$base.1" --interface="inside/$base.2" \
 		--listen-ng="$base.5:2223" --port-min=20000 --port-max=39999 \
 		--timeout=10 --silent-timeout=10 --final-timeout=30 --delete-delay=0 \
@@ -121,7 +98,7 @@ rtpe_start() {
 	# Runs happen in command substitutions (subshells): the EXIT trap finds it by this file.
 	echo "$rtpe_pid" >"$tmp/rtpe.pid"
 	for _ in $(seq 100); do
-		$in_p "$peer" --ng "$base.5:2223" --packets 8 --rate 100 --addr-base "$base" \
+		"$peer" --ng "$base.5:2223" --packets 8 --rate 100 --addr-base "$base" \
 			--no-errors-check --quiet >/dev/null 2>&1 && return 0
 		kill -0 "$rtpe_pid" 2>/dev/null || break
 		sleep 0.1
@@ -206,8 +183,7 @@ if [[ $(nproc) -ge 2 ]] && command -v taskset >/dev/null; then
 	gen_cpu="taskset -c 0"
 	relay_cpu="taskset -c 1"
 fi
-printf '#!/bin/sh\nexec %s %s "%s" "$@"\n' "$in_m" "$relay_cpu" "$(realpath "$mediad")" \
-	>"$tmp/mediad-pinned"
+printf '#!/bin/sh\nexec %s "%s" "$@"\n' "$relay_cpu" "$(realpath "$mediad")" >"$tmp/mediad-pinned"
 chmod +x "$tmp/mediad-pinned"
 # media_timeout 0: the generator deletes its calls itself, and mediad's reaper (while its
 # clock race is open: an active call can be timed out) is not what this measures.
@@ -222,7 +198,7 @@ fi
 echo "== highest call count below 0.1% loss"
 cat "$tmp/best"
 floor=$build/tests/bench_forward_floor
-if [[ $smoke -eq 0 && $veth -eq 0 && -x $floor ]]; then
+if [[ $smoke -eq 0 && -x $floor ]]; then
 	echo "== bare forward floor (bench_forward_floor -S: one SRTP protect, no relay logic)"
 	for io in $styles; do
 		for calls in $steps; do
