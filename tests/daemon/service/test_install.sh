@@ -93,9 +93,12 @@ for u in sbc-mediad sbc-sigproxy; do
 	f=$U/$u.service
 	for line in Type=notify NotifyAccess=main WatchdogSec=10 'ExecReload=/bin/kill -HUP $MAINPID' \
 		User=sbc Group=sbc NoNewPrivileges=yes ProtectSystem=strict ProtectHome=yes PrivateTmp=yes \
-		PrivateDevices=yes RestrictRealtime=yes MemoryDenyWriteExecute=yes SystemCallFilter=@system-service; do
+		PrivateDevices=yes RestrictRealtime=yes MemoryDenyWriteExecute=yes; do
 		ok "$u: $line" grep -qxF "$line" "$f"
 	done
+	# @system-service, plus bpf(2) for mediad's sk_lookup/XDP programs and nothing else
+	ok "$u: SystemCallFilter=@system-service" \
+		grep -qxE "SystemCallFilter=@system-service( bpf)?" "$f"
 	ok "$u: LimitNOFILE set" grep -q '^LimitNOFILE=[0-9]' "$f"
 	ok "$u: no Type=simple left" bash -c "! grep -q '^Type=simple' '$f'"
 	ok "$u: exposure under 3.0 (systemd-analyze security)" \
