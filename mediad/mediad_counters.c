@@ -60,8 +60,28 @@ static const struct metrics_def mediad_counter_defs[] = {
 	{ NULL, 0, NULL, NULL, 0 },
 };
 
+#define TOL_HELP "SDPs carried although they deviate from the RFCs, by kind of deviation"
+
+/* enum mediad_tolerated order. */
+static const struct metrics_def mediad_tolerated_defs[] = {
+	{ "mediad_sdp_tolerated_total", METRICS_COUNTER, "kind=\"answer-missing-lines\"",
+	  TOL_HELP, CTR(tolerated[MEDIAD_TOL_ANSWER_MISSING_LINES]) },
+	{ "mediad_sdp_tolerated_total", METRICS_COUNTER, "kind=\"crypto-line-skipped\"", NULL,
+	  CTR(tolerated[MEDIAD_TOL_CRYPTO_LINE_SKIPPED]) },
+	{ "mediad_sdp_tolerated_total", METRICS_COUNTER, "kind=\"mki\"", NULL,
+	  CTR(tolerated[MEDIAD_TOL_MKI]) },
+	{ "mediad_sdp_tolerated_total", METRICS_COUNTER, "kind=\"capneg\"", NULL,
+	  CTR(tolerated[MEDIAD_TOL_CAPNEG]) },
+	{ NULL, 0, NULL, NULL, 0 },
+};
+
 int
 mediad_counters_register(struct mediad *md)
 {
-	return metrics_register_table(md->metrics, mediad_counter_defs, &md->ctr);
+	int err;
+
+	err = metrics_register_table(md->metrics, mediad_counter_defs, &md->ctr);
+	if (err == 0)
+		err = metrics_register_table(md->metrics, mediad_tolerated_defs, &md->ctr);
+	return err;
 }

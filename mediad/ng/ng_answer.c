@@ -9,6 +9,15 @@
 #include "metrics.h"
 #include "ng_int.h"
 
+/* A peer's key with an MKI (RFC 4568 "|1:1"): every packet of it carries one. */
+static void
+tolerated_mki(struct mediad *md, const struct call_media *cm, const char *side)
+{
+	metric_inc(md->ctr.tolerated[MEDIAD_TOL_MKI]);
+	log_info("sdp_tolerated kind=mki media=%u side=%s mki_len=%u lifetime=%llu", cm->index,
+	    side, cm->peer.key.mki_len, (unsigned long long)cm->peer.key.lifetime);
+}
+
 /*
  * Settles media i of an exchange from the answer's media sm; NULL or the reason, with
  * *keyless set when it is the line's own (no usable key): that line alone is refused.
@@ -32,6 +41,8 @@ answer_media(struct mediad *md, const struct ng_opts *o, const struct call *c, s
 	if (call_media_srtp(am)) {
 		if (call_sdes_take_answer(am, sm, o->allowed_suites))
 			return NG_ERR_NO_CRYPTO;
+		if (am->peer.key.mki_len > 0 && c->rm[i] == NULL)
+			tolerated_mki(md, am, "answerer");
 	} else if (sdp_proto_is_secure(sm->proto) && !o->transport_accept) {
 		*keyless = false;
 		log_warnx("ng_answer_proto_mismatch media=%u offered=%s answered=%s",
@@ -51,7 +62,11 @@ answer_media(struct mediad *md, const struct ng_opts *o, const struct call *c, s
 		    !(o->rtcp_mux & NG_RTCP_MUX_REJECT);
 	}
 	if (call_media_srtp(om)) {
-		err = call_sdes_answer_offerer(om, o->allowed_suites, o->rekey);
+		struct call_key_opts ko = {
+			.lifetime = (o->rw_flags & SDP_RW_CRYPTO_LIFETIME) ? 1ull << 31 : 0,
+		};
+
+		err = call_sdes_answer_offerer(om, o->allowed_suites, o->rekey, &ko);
 		if (err) {
 			const char *reason = err == ENOENT ? NG_ERR_NO_CRYPTO : NG_ERR_SRTP_KEY;
 
@@ -62,6 +77,8 @@ answer_media(struct mediad *md, const struct ng_opts *o, const struct call *c, s
 		}
 		if (om->osrtp && c->rm[i] == NULL)
 			metric_inc(md->ctr.osrtp_answered);
+		if (om->peer.key.mki_len > 0 && c->rm[i] == NULL)
+			tolerated_mki(md, om, "offerer");
 	} else {
 		call_sdes_forget(om);
 	}
@@ -149,6 +166,11 @@ ng_handle_answer(struct mediad *md, const struct ng_msg *m, struct bencode_arena
 	reason = ng_tags_answer(&o, c, &off, &ans);
 	if (reason != NULL)
 		goto out;
+	if (sdp->nmedia > 0 && sdp->nmedia < off->nmedia) {
+		reason = ng_sdp_pad_answer(md, &o, ans, off->nmedia, &sdp);
+		if (reason != NULL)
+			goto out;
+	}
 	if (sdp->nmedia != off->nmedia || off->nmedia == 0) {
 		log_info("ng_answer_media_mismatch offered=%u answered=%zu", off->nmedia, sdp->nmedia);
 		reason = NG_ERR_SDP_INCOMPLETE;
@@ -158,7 +180,7 @@ ng_handle_answer(struct mediad *md, const struct ng_msg *m, struct bencode_arena
 		reason = NG_ERR_NO_MEMORY;
 		goto out;
 	}
-	reason = ng_sdp_take_media(&o, sdp, ans, NULL);
+	reason = ng_sdp_take_media(md, &o, sdp, ans, NULL);
 	if (reason != NULL)
 		goto out;
 	reason = answer_lines(md, &o, c, sdp, off, ans);

@@ -423,9 +423,9 @@ test_answer_crypto(void **state)
 		{ "freeswitch_offer.sdp", SDP_CRYPTO_ALLOW_ALL &
 		    ~SDP_CRYPTO_SUITE_BIT(CRYPTO_SUITE_AES_256_CM_HMAC_SHA1_80), 5,
 		    CRYPTO_SUITE_AES_CM_128_HMAC_SHA1_80 },
-		/* Line 1 uses an MKI: skipped. */
-		{ "asterisk_offer.sdp", SDP_CRYPTO_ALLOW_ALL, 2, CRYPTO_SUITE_AES_CM_128_HMAC_SHA1_80 },
-		{ "unusable_crypto.sdp", SDP_CRYPTO_ALLOW_ALL, 9, CRYPTO_SUITE_AES_CM_128_HMAC_SHA1_32 },
+		/* Line 1 uses an MKI: usable (the key carries it to the SRTP context). */
+		{ "asterisk_offer.sdp", SDP_CRYPTO_ALLOW_ALL, 1, CRYPTO_SUITE_AES_CM_128_HMAC_SHA1_80 },
+		{ "unusable_crypto.sdp", SDP_CRYPTO_ALLOW_ALL, 5, CRYPTO_SUITE_AES_CM_128_HMAC_SHA1_80 },
 		{ "osrtp_avp_crypto.sdp", SDP_CRYPTO_ALLOW_ALL, 1, CRYPTO_SUITE_AES_CM_128_HMAC_SHA1_80 },
 	};
 
@@ -494,12 +494,16 @@ test_corpus_model(void **state)
 	assert_memory_equal(sdp->media[1].type.p, "video", 5);
 	sdp_free(sdp);
 
-	/* Unusable crypto lines: skipped with reasons, the usable one kept. */
+	/* Unusable crypto lines: skipped with reasons, the usable ones kept (5 has an MKI). */
 	sdp = parse_file("unusable_crypto.sdp");
 	assert_int_equal(sdp->media[0].ncrypto_lines, 9);
-	assert_int_equal(sdp->media[0].ncrypto, 1);
-	assert_int_equal(sdp->media[0].crypto[0].tag, 9);
-	assert_int_equal(sdp->media[0].nskipped, 8);
+	assert_int_equal(sdp->media[0].ncrypto, 2);
+	assert_int_equal(sdp->media[0].crypto[0].tag, 5);
+	assert_int_equal(sdp->media[0].crypto[0].key.mki_len, 4);
+	assert_int_equal(sdp->media[0].crypto[0].key.mki, 1);
+	assert_int_equal(sdp->media[0].crypto[0].key.lifetime, 1u << 20);
+	assert_int_equal(sdp->media[0].crypto[1].tag, 9);
+	assert_int_equal(sdp->media[0].nskipped, 7);
 	for (size_t i = 0; i < sdp->media[0].nskipped; i++) {
 		assert_non_null(sdp->media[0].skipped[i].reason);
 		assert_true(sdp->media[0].skipped[i].err == EBADMSG ||
