@@ -119,12 +119,30 @@ static const struct metrics_def sp_counter_defs[] = {
 	{ NULL, 0, NULL, NULL, 0 },
 };
 
+#define TOL_HELP "SIP messages carried although they deviate from the RFCs, by kind"
+
+/* enum sp_tolerated order, then the bodies refused. */
+static const struct metrics_def sp_tolerated_defs[] = {
+	{ "sigproxy_sip_tolerated_total", METRICS_COUNTER, "kind=\"legacy-request\"", TOL_HELP,
+	  CTR(tolerated[SP_TOL_LEGACY]) },
+	{ "sigproxy_sip_tolerated_total", METRICS_COUNTER, "kind=\"multipart-sdp\"", NULL,
+	  CTR(tolerated[SP_TOL_MULTIPART]) },
+	{ "sigproxy_sip_tolerated_total", METRICS_COUNTER, "kind=\"sdp-without-content-type\"",
+	  NULL, CTR(tolerated[SP_TOL_NO_CTYPE]) },
+	{ "sigproxy_unsupported_bodies_total", METRICS_COUNTER, NULL,
+	  "offers in a body the proxy cannot read (type, encoding, broken multipart): 415",
+	  CTR(unsupported_bodies) },
+	{ NULL, 0, NULL, NULL, 0 },
+};
+
 static int
 counters_register(struct sp *sp)
 {
 	int err;
 
 	err = metrics_register_table(sp->metrics, sp_counter_defs, &sp->ctr);
+	if (err == 0)
+		err = metrics_register_table(sp->metrics, sp_tolerated_defs, &sp->ctr);
 	/* Slot 0 is no class of its own; aliasing 1xx leaves no NULL slot. */
 	if (err == 0)
 		sp->ctr.resp_class[0] = sp->ctr.resp_class[1];
@@ -208,6 +226,7 @@ sp_start(struct sp *sp)
 	/* floods of bad input: a few lines a second, then a count */
 	sp->rl_bad = (struct log_ratelimit)LOG_RATELIMIT_INIT(1000, 10);
 	sp->rl_drop = (struct log_ratelimit)LOG_RATELIMIT_INIT(1000, 10);
+	sp->rl_tol = (struct log_ratelimit)LOG_RATELIMIT_INIT(1000, 10);
 	if ((err = trace_start(sp)))
 		return err;
 	if (sp->cfg.metrics_listen[0] != '\0') {

@@ -51,6 +51,14 @@ enum sp_invite_timer {
 };
 
 /* Daemon-wide counters (metrics endpoint). */
+/* Deviations sigproxy carries instead of refusing (README "Tolerated deviations"). */
+enum sp_tolerated {
+	SP_TOL_LEGACY = 0,	/* RFC 2543 request: From without tag, Via without z9hG4bK */
+	SP_TOL_MULTIPART,	/* an SDP inside a multipart body (ISUP, RFC 5621) */
+	SP_TOL_NO_CTYPE,	/* an SDP body without Content-Type */
+	SP_TOL_COUNT,
+};
+
 struct sp_counters {
 	struct metric *calls, *calls_answered, *calls_failed;
 	struct metric *resp_class[7];	/* index = status / 100 */
@@ -61,6 +69,9 @@ struct sp_counters {
 	struct metric *invite_timeouts[SP_TIMER_COUNT];	/* index: enum sp_invite_timer */
 	struct metric *backend_down, *backend_up;	/* health transitions */
 	struct metric *policy_lines_rejected, *sdes_tls_rejects;
+	/* what peers send against the RFCs that sigproxy carries anyway, by kind */
+	struct metric *tolerated[SP_TOL_COUNT];
+	struct metric *unsupported_bodies;	/* offers in bodies we cannot read: 415 */
 };
 
 struct sp {
@@ -77,6 +88,8 @@ struct sp {
 	struct sp_tick *tick;		/* once a second: log floods, trace control (tick.c) */
 	/* lines caused by peers: bad requests answered, messages dropped (proxy.c) */
 	struct log_ratelimit rl_bad, rl_drop;
+	/* deviations carried (proxy.c, txn): one line per kind of peer behaviour, not per call */
+	struct log_ratelimit rl_tol;
 	struct trace *trace;		/* the SIP trace (trace part); never NULL after sp_start */
 	/* Hashed by Call-ID: every lookup (request, response, ACK, CANCEL) carries one. */
 	struct sp_txn *txns[SP_BUCKETS];	/* INVITE transactions (txn part) */

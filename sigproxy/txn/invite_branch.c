@@ -257,7 +257,7 @@ txn_branch_start(struct sp_txn *t, enum tp_proto tp, const struct sa *dst, const
 	if (t->offer != NULL) {
 		f.body = t->offer;
 		f.body_len = t->offer_len;
-		f.content_type = "application/sdp";
+		f.content_type = t->offer_ctype;
 	}
 	f.received = NULL;
 	err = sip_build_request(buf, SP_BUF_SIZE, &len, t->req, &f);

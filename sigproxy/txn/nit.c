@@ -127,7 +127,6 @@ nit_new(struct sp *sp, const struct sp_src *src, const struct sip_msg *m, const 
     size_t len, const char *branch)
 {
 	struct timeval tv = timeval_from_ms(NIT_LINGER_MS);
-	struct sip_via v;
 	struct sp_nit *n;
 
 	n = calloc(1, sizeof(*n));
@@ -142,8 +141,8 @@ nit_new(struct sp *sp, const struct sp_src *src, const struct sip_msg *m, const 
 	n->sp = sp;
 	memcpy(n->fwd, fwd, len);
 	n->fwd_len = len;
-	if (sip_msg_via(m, 0, &v) == 0 && v.branch != NULL)
-		snprintf(n->in_branch, sizeof(n->in_branch), "%s", v.branch);
+	if (sip_msg_txn_key(m) != NULL)
+		snprintf(n->in_branch, sizeof(n->in_branch), "%s", sip_msg_txn_key(m));
 	snprintf(n->call_id, sizeof(n->call_id), "%s", sip_msg_call_id(m));
 	snprintf(n->method, sizeof(n->method), "%s", sip_msg_method(m));
 	snprintf(n->branch, sizeof(n->branch), "%s", branch);
@@ -170,7 +169,7 @@ txn_nit_forward(struct sp *sp, const struct sp_src *src, struct sip_msg *m, cons
 	struct sip_hop hop;
 	struct sp_nit *n = NULL;
 	char branch[SIP_BRANCH_SIZE];
-	char *buf = sp->buf;
+	char *buf = sp->buf, *wrapped = NULL;
 	size_t len;
 	struct sa dst;
 	int err;
@@ -220,7 +219,17 @@ txn_nit_forward(struct sp *sp, const struct sp_src *src, struct sip_msg *m, cons
 	f.branch = branch;
 	f.self = sp->cfg.self;
 	f.nself = sp->cfg.nlisteners;
-	if (body != NULL) {
+	if (body != NULL && body_len > 0) {
+		/* mediad's SDP in place of the peer's, a multipart's other parts untouched */
+		err = sip_msg_body_replace_sdp(m, body, body_len, &wrapped, &f.body_len,
+		    &f.content_type);
+		if (err) {
+			if (!ack)
+				send_reply(sp, src, m, 500, NULL, NULL);
+			goto out;
+		}
+		f.body = wrapped;
+	} else if (body != NULL) {
 		f.body = body;
 		f.body_len = body_len;
 		f.content_type = "application/sdp";
@@ -250,19 +259,20 @@ txn_nit_forward(struct sp *sp, const struct sp_src *src, struct sip_msg *m, cons
 			send_reply(sp, src, m, 503, NULL, NULL);
 	}
  out:
+	free(wrapped);
 	sip_msg_free(m);
 }
 
 bool
 txn_nit_retransmit(struct sp *sp, const struct sip_msg *m)
 {
-	struct sip_via v;
+	const char *key = sip_msg_txn_key(m);
 	struct sp_nit *n;
 
-	if (sip_msg_via(m, 0, &v) || v.branch == NULL)
+	if (key == NULL)
 		return false;
 	for (n = sp->nits[sp_bucket(sip_msg_call_id(m))]; n != NULL; n = n->next) {
-		if (strcmp(n->in_branch, v.branch) == 0 &&
+		if (strcmp(n->in_branch, key) == 0 &&
 		    strcmp(n->call_id, sip_msg_call_id(m)) == 0 &&
 		    strcmp(n->method, sip_msg_method(m)) == 0) {
 			/* a retransmission: answer it or pass it on, never twice the work */
@@ -292,9 +302,23 @@ nit_respond(struct sp_nit *n, const struct sip_msg *m, const char *sdp, size_t s
 		sdp = "";
 		sdp_len = 0;
 	}
-	if (sip_build_response_fwd(buf, SP_BUF_SIZE, &len, m, sdp, sdp_len,
-	    sdp ? "application/sdp" : NULL))
+	if (sdp != NULL && sdp_len > 0) {
+		/* mediad's SDP in place of the peer's, a multipart's other parts untouched */
+		char *body = NULL;
+		const char *ctype = NULL;
+		size_t bl = 0;
+		int err;
+
+		err = sip_msg_body_replace_sdp(m, sdp, sdp_len, &body, &bl, &ctype);
+		if (err == 0)
+			err = sip_build_response_fwd(buf, SP_BUF_SIZE, &len, m, body, bl, ctype);
+		free(body);
+		if (err)
+			return;
+	} else if (sip_build_response_fwd(buf, SP_BUF_SIZE, &len, m, sdp, sdp_len,
+	    sdp ? "application/sdp" : NULL)) {
 		return;
+	}
 	send_count_response(sp, status);
 	send_response(sp, &n->src, buf, len);
 	if (status >= 200) {
@@ -308,7 +332,7 @@ nit_respond(struct sp_nit *n, const struct sip_msg *m, const char *sdp, size_t s
 }
 
 static void
-update_answered(int status, const char *sdp, size_t len, void *arg)
+update_answered(int status, const char *sdp, size_t len, const char *warning, void *arg)
 {
 	struct sp_nit *n = arg;
 	struct sip_msg *m = n->resp;
@@ -317,7 +341,8 @@ update_answered(int status, const char *sdp, size_t len, void *arg)
 	n->resp = NULL;
 	nit_enter_state(n, NIT_TRYING);
 	if (status != 200)
-		log_warnx("update_answer_failed status=%d", status);
+		log_warnx("update_answer_failed status=%d%s%.*s", status, warning ? " " : "",
+		    warning ? (int)strcspn(warning, "\r") : 0, warning ? warning : "");
 	/* without mediad's answer the 2xx goes on bodiless rather than with inside addresses */
 	nit_respond(n, m, status == 200 ? sdp : "", status == 200 ? len : 0);
 	sip_msg_free(m);
@@ -341,20 +366,23 @@ txn_nit_response(struct sp *sp, struct sip_msg *m)
 		return true;	/* retransmitted final: already answered, or being answered */
 	if (n->sdp_offer && status / 100 == 2) {
 		struct sp_call *c = dialog_find(sp, n->call_id);
+		struct sip_body b;
 		const char *body, *raw;
 		size_t blen, rlen;
 		int st;
 
-		body = sip_msg_body(m, &blen);
+		(void)sip_body_parse(m, &b);
+		body = b.sdp;
+		blen = b.sdp != NULL ? b.sdp_len : 0;
 		raw = sip_msg_raw(m, &rlen);
 		if (c != NULL && blen > 0 &&
 		    sip_msg_parse(&n->resp, raw, rlen, TP_UDP, NULL, NULL) == 0) {
 			nit_enter_state(n, NIT_ANSWERING);
-			st = media_answer(sp, c, sip_msg_from_tag(m), sip_msg_to_tag(m), n->in_branch,
-			    n->out_side, n->in_side, n->out_tp, body, blen, update_answered, n,
-			    &n->mop);
+			st = media_answer(sp, c, sip_msg_dialog_from_tag(m),
+			    sip_msg_dialog_to_tag(m), n->in_branch, n->out_side, n->in_side,
+			    n->out_tp, body, blen, update_answered, n, &n->mop);
 			if (st)
-				update_answered(st, NULL, 0, n);
+				update_answered(st, NULL, 0, NULL, n);
 			return true;
 		}
 	}

@@ -20,7 +20,6 @@ static int
 pending_new(struct sp *sp, const struct sp_src *src, struct sip_msg *m, struct pending **pp)
 {
 	struct pending *p = calloc(1, sizeof(*p));
-	struct sip_via v;
 
 	if (p == NULL)
 		return ENOMEM;
@@ -29,8 +28,8 @@ pending_new(struct sp *sp, const struct sp_src *src, struct sip_msg *m, struct p
 	if (src->conn)
 		p->src.conn = tp_conn_ref(src->conn);
 	p->m = m;
-	if (sip_msg_via(m, 0, &v) == 0 && v.branch != NULL)
-		snprintf(p->branch, sizeof(p->branch), "%s", v.branch);
+	if (sip_msg_txn_key(m) != NULL)
+		snprintf(p->branch, sizeof(p->branch), "%s", sip_msg_txn_key(m));
 	*pp = p;
 	return 0;
 }
@@ -59,12 +58,12 @@ bye_with_call(struct sp_call *c, void *arg)
 }
 
 static void
-update_offered(int status, const char *sdp, size_t len, void *arg)
+update_offered(int status, const char *sdp, size_t len, const char *warning, void *arg)
 {
 	struct pending *p = arg;
 
 	if (status != 200)
-		send_reply(p->sp, &p->src, p->m, status, NULL, NULL);
+		send_reply(p->sp, &p->src, p->m, status, NULL, warning);
 	if (status != 200)
 		sip_msg_free(p->m);
 	else
@@ -79,11 +78,19 @@ update_offer(struct sp *sp, const struct sp_src *src, struct sip_msg *m)
 	struct sp_call *c = dialog_find(sp, sip_msg_call_id(m));
 	struct media_op *op;
 	struct pending *p;
+	struct sip_body b;
 	const char *body;
 	size_t blen;
 	int st;
 
-	body = sip_msg_body(m, &blen);
+	if (!txn_body_acceptable(sp, src, m)) {
+		sip_msg_free(m);
+		return;
+	}
+	/* the SDP (a multipart's SDP part); another body goes on as it is */
+	(void)sip_body_parse(m, &b);
+	body = b.sdp;
+	blen = b.sdp != NULL ? b.sdp_len : 0;
 	if (c == NULL && blen > 0) {
 		/* only mediad's SDP ever leaves: without the call there is none to give */
 		log_warnx("sdp_refused reason=\"UPDATE with SDP for a call not known here\"");
@@ -100,11 +107,11 @@ update_offer(struct sp *sp, const struct sp_src *src, struct sip_msg *m)
 		sip_msg_free(m);
 		return;
 	}
-	st = media_offer(sp, c, sip_msg_from_tag(m), sip_msg_to_tag(m), p->branch, src->lsnr->side,
-	    dialog_peer_side(c, src->lsnr->side), src->lsnr->proto, body, blen, update_offered, p,
-	    &op);
+	st = media_offer(sp, c, sip_msg_dialog_from_tag(m), sip_msg_dialog_to_tag(m), p->branch,
+	    src->lsnr->side, dialog_peer_side(c, src->lsnr->side), src->lsnr->proto, body, blen,
+	    update_offered, p, &op);
 	if (st)
-		update_offered(st, NULL, 0, p);
+		update_offered(st, NULL, 0, st == 488 ? media_refusal_warning() : NULL, p);
 }
 
 void
@@ -140,11 +147,12 @@ txn_nit_request(struct sp *sp, const struct sp_src *src, struct sip_msg *m)
 }
 
 static void
-ack_answered(int status, const char *sdp, size_t len, void *arg)
+ack_answered(int status, const char *sdp, size_t len, const char *warning, void *arg)
 {
 	struct pending *p = arg;
 	struct sp_call *c = dialog_find(p->sp, sip_msg_call_id(p->m));
 
+	(void)warning;	/* an ACK is answered by nobody */
 	if (status != 200) {
 		/* the ACK goes on without SDP; the callee learns nothing it could misuse */
 		log_warnx("late_answer_failed status=%d", status);
@@ -165,11 +173,14 @@ txn_ack_forward(struct sp *sp, const struct sp_src *src, struct sip_msg *m)
 	struct sp_call *c = dialog_find(sp, sip_msg_call_id(m));
 	struct media_op *op;
 	struct pending *p;
+	struct sip_body b;
 	const char *body;
 	size_t blen;
 	int st;
 
-	body = sip_msg_body(m, &blen);
+	(void)sip_body_parse(m, &b);
+	body = b.sdp;
+	blen = b.sdp != NULL ? b.sdp_len : 0;
 	if (c == NULL || !c->late_offer || blen == 0) {
 		txn_nit_forward(sp, src, m, NULL, 0);
 		return;
@@ -179,9 +190,9 @@ txn_ack_forward(struct sp *sp, const struct sp_src *src, struct sip_msg *m)
 		sip_msg_free(m);
 		return;
 	}
-	st = media_answer(sp, c, sip_msg_to_tag(m), sip_msg_from_tag(m), c->late_branch,
-	    src->lsnr->side, dialog_peer_side(c, src->lsnr->side), src->lsnr->proto, body, blen,
-	    ack_answered, p, &op);
+	st = media_answer(sp, c, sip_msg_dialog_to_tag(m), sip_msg_dialog_from_tag(m),
+	    c->late_branch, src->lsnr->side, dialog_peer_side(c, src->lsnr->side),
+	    src->lsnr->proto, body, blen, ack_answered, p, &op);
 	if (st)
-		ack_answered(st, NULL, 0, p);
+		ack_answered(st, NULL, 0, NULL, p);
 }
