@@ -167,7 +167,7 @@ ng_handle_answer(struct mediad *md, const struct ng_msg *m, struct bencode_arena
 	if (reason != NULL)
 		goto out;
 	if (sdp->nmedia > 0 && sdp->nmedia < off->nmedia) {
-		reason = ng_sdp_pad_answer(md, &o, ans, off->nmedia, &sdp);
+		reason = ng_sdp_pad_answer(md, &o, off, off->nmedia, &sdp);
 		if (reason != NULL)
 			goto out;
 	}

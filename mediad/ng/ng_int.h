@@ -129,11 +129,11 @@ const char *ng_sdp_parse(const struct ng_opts *o, struct sdp **sdpp);
 /*
  * An answer with fewer m= lines than the offer it answers (sipp's UAS, many IVRs): the
  * lines it left out are added with port 0, as RFC 3264 §6 wants them (type, profile and
- * formats from what ans was offered), and counted as tolerated. *sdpp is replaced.
+ * formats of the offerer off's lines), and counted as tolerated. *sdpp is replaced.
  * NULL or the reason.
  */
 const char *ng_sdp_pad_answer(struct mediad *md, const struct ng_opts *o,
-    const struct monologue *ans, unsigned offered, struct sdp **sdpp);
+    const struct monologue *off, unsigned offered, struct sdp **sdpp);
 /* An offer's m= lines: at least one, at most MEDIAD_MAX_MEDIA, none removed since s's last. */
 const char *ng_sdp_check_count(const struct sdp *sdp, const struct monologue *s);
 /*

@@ -78,7 +78,7 @@ media_formats(const struct sdp_media *sm, struct call_media *cm)
 }
 
 const char *
-ng_sdp_pad_answer(struct mediad *md, const struct ng_opts *o, const struct monologue *ans,
+ng_sdp_pad_answer(struct mediad *md, const struct ng_opts *o, const struct monologue *off,
     unsigned offered, struct sdp **sdpp)
 {
 	struct sdp *sdp = *sdpp, *padded = NULL;
@@ -88,8 +88,8 @@ ng_sdp_pad_answer(struct mediad *md, const struct ng_opts *o, const struct monol
 	int err;
 
 	/* each added line: "m=" type, port 0, profile, formats, CRLF */
-	cap = o->sdp_len + 2 + (size_t)offered * (2 + sizeof(ans->media[0].type) + 3 + 24 +
-	    sizeof(ans->media[0].fmts) + 2) + 1;
+	cap = o->sdp_len + 2 + (size_t)offered * (2 + sizeof(off->media[0].type) + 3 + 24 +
+	    sizeof(off->media[0].fmts) + 2) + 1;
 	text = malloc(cap);
 	if (text == NULL)
 		return NG_ERR_NO_MEMORY;
@@ -99,9 +99,12 @@ ng_sdp_pad_answer(struct mediad *md, const struct ng_opts *o, const struct monol
 		text[len++] = '\r';
 		text[len++] = '\n';
 	}
-	/* RFC 3264 §6: a line refused in an answer keeps its place with port 0 */
+	/*
+	 * RFC 3264 §6: a line refused in an answer keeps its place with port 0. These lines
+	 * only tell the offerer (port 0 lines go on as they are): its type, profile, formats.
+	 */
 	for (i = sdp->nmedia; i < offered; i++) {
-		const struct call_media *cm = &ans->media[i];
+		const struct call_media *cm = &off->media[i];
 		const char *proto = sdp_proto_name(cm->proto);
 
 		len += (size_t)snprintf(text + len, cap - len, "m=%s 0 %s %s\r\n",
