@@ -27,6 +27,11 @@ struct trace;
 struct sp_tick;
 
 #define SP_BUF_SIZE	 65536
+/* Largest message sent: a UDP datagram's payload (IPv4); a built message over it is 513. */
+#define SP_FWD_MAX	 65507u
+#define SP_TOO_LARGE_WARNING \
+	"Warning: 399 sbc \"too large once forwarded: over 65507 bytes with our Via and " \
+	"Record-Route\"\r\n"
 #define SP_BUCKETS	 4096	/* power of two */
 #define SP_CALL_ID_MAX	 512	/* bytes with NUL; longer Call-IDs get 400 */
 #define SP_ID_MAX	 256	/* bytes with NUL of a branch or tag (RFC 4475 longreq: 155) */

@@ -45,14 +45,18 @@ offer_done(int status, const char *sdp, size_t len, const char *warning, void *a
 	if (t->in_dialog) {
 		enum tp_proto tp;
 		struct sa dst;
+		int err;
 
 		if (send_next_hop(t->sp, t->req, &tp, &dst)) {
 			txn_final_local(t, 404, NULL, "no next hop");
 		} else if (t->offer_keys && !media_keys_allowed(t->sp, t->out_side, tp)) {
 			txn_keys_refused(t, tp, NULL);
 			txn_final_local(t, 488, NULL, "SDES keys need TLS");
-		} else if (txn_branch_start(t, tp, &dst, NULL, NULL)) {
-			txn_final_local(t, 404, NULL, "no next hop");
+		} else if ((err = txn_branch_start(t, tp, &dst, NULL, NULL)) != 0) {
+			if (err == ENOSPC || err == EMSGSIZE)
+				txn_final_too_large(t);
+			else
+				txn_final_local(t, 404, NULL, "no next hop");
 		}
 		return;
 	}

@@ -200,6 +200,17 @@ txn_final_extra(struct sp_txn *t, int status, const char *extra, const char *why
 	final_local(t, status, NULL, extra, why);
 }
 
+void
+txn_final_too_large(struct sp_txn *t)
+{
+	size_t len;
+
+	(void)sip_msg_raw(t->req, &len);
+	log_warnx("invite_too_large len=%zu reason=\"over %u bytes with our Via and "
+	    "Record-Route\"", len, (unsigned)SP_FWD_MAX);
+	final_local(t, 513, NULL, SP_TOO_LARGE_WARNING, "too large to forward");
+}
+
 /* §16.7: 6xx first, then 4xx, then 5xx, then 3xx; 503 upstream becomes 500 (point 6). */
 static int
 class_rank(int st)

@@ -235,9 +235,14 @@ txn_nit_forward(struct sp *sp, const struct sp_src *src, struct sip_msg *m, cons
 		f.content_type = "application/sdp";
 	}
 	err = sip_build_request(buf, SP_BUF_SIZE, &len, m, &f);
+	if (err == 0 && tp == TP_UDP && len > SP_FWD_MAX)
+		err = EMSGSIZE;
 	if (err) {
+		/* too large once forwarded: the peer's size, not our failure (513, not 500) */
 		if (!ack)
-			send_reply(sp, src, m, err == ELOOP ? 483 : 500, NULL, NULL);
+			send_reply(sp, src, m, err == ELOOP ? 483 : err == ENOSPC ||
+			    err == EMSGSIZE ? 513 : 500, NULL, err == ENOSPC || err == EMSGSIZE ?
+			    SP_TOO_LARGE_WARNING : NULL);
 		goto out;
 	}
 	if (!ack) {

@@ -112,6 +112,11 @@ void txn_final_local(struct sp_txn *t, int status, const char *reason, const cha
 /* The same with extra header lines (CRLF-terminated, may be NULL): a Warning for a 488. */
 void txn_final_extra(struct sp_txn *t, int status, const char *extra, const char *why);
 /*
+ * The request cannot be forwarded at all: with our Via and Record-Route it is over what
+ * a UDP datagram (or our build buffer) holds. 513 (RFC 3261 §21.5.9) with a Warning.
+ */
+void txn_final_too_large(struct sp_txn *t);
+/*
  * Whether an INVITE or UPDATE m from src has a body the proxy can take: none, SDP, or a
  * multipart with one SDP part (counted as tolerated). Otherwise answers 415 with Accept
  * (and Accept-Encoding), counts and logs it, and returns false; m stays the caller's.

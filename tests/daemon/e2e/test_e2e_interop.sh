@@ -221,6 +221,13 @@ ok "60 kB header: the backend got it whole (${#big} bytes)" \
 
 ok "no 5xx sent by sigproxy for any of this ($(sp_metric 'sigproxy_responses_total{class="5xx"}'))" \
 	test "$(sp_metric 'sigproxy_responses_total{class="5xx"}')" = 0
+# a header so near 64 kB that with our Via and Record-Route no UDP datagram holds it: the
+# RFC's 513 with a Warning saying so, not a 500 that blames the SBC (nor silence)
+printf -v extra 'X-Big: %s\r\nContent-Type: application/sdp\r\n' "$(head -c 64900 /dev/zero | tr '\0' b)"
+sdp_of 1 | TP=TCP invite_file h649 h649 "$extra"
+TP_LC=tcp oneshot h649
+ok "64.9 kB header over TCP: 513 Message Too Large, not 500 ($(final h649))" test "$(final h649)" = 513
+ok "... with a Warning that says why" grep -q '^Warning: 399 sbc "too large once forwarded' "$DIR/h649.out"
 ok "sigproxy still running" kill -0 "$SIGPROXY_PID"
 ok "mediad still running" kill -0 "$MEDIAD_PID"
 ok "no SRTP key of a caller in the logs" bash -c "! grep -qF '$KEY' '$SPLOG' '$MDLOG'"
