@@ -45,6 +45,8 @@ struct mediad_counters {
 	struct metric *keys_stripped;    /* SRTP asked towards an encryption = off interface */
 	struct metric *osrtp_answered;   /* RFC 8643 offers answered with a key */
 	struct metric *osrtp_offered;    /* RTP/AVP offers we made with keys (OSRTP) */
+	/* lines refused alone that no interface could carry: not RTP, DTLS-SRTP only */
+	struct metric *lines_refused[2];
 	/* deviations carried instead of refused, by kind (README "Tolerated deviations") */
 	struct metric *tolerated[MEDIAD_TOL_COUNT];
 };

@@ -72,6 +72,11 @@ static const struct metrics_def mediad_tolerated_defs[] = {
 	  CTR(tolerated[MEDIAD_TOL_MKI]) },
 	{ "mediad_sdp_tolerated_total", METRICS_COUNTER, "kind=\"capneg\"", NULL,
 	  CTR(tolerated[MEDIAD_TOL_CAPNEG]) },
+	{ "mediad_media_lines_refused_total", METRICS_COUNTER, "reason=\"not-rtp\"",
+	  "media lines refused alone (port 0) that mediad does not relay: not RTP, or "
+	  "DTLS-SRTP without an SDES key", CTR(lines_refused[0]) },
+	{ "mediad_media_lines_refused_total", METRICS_COUNTER, "reason=\"dtls-only\"", NULL,
+	  CTR(lines_refused[1]) },
 	{ NULL, 0, NULL, NULL, 0 },
 };
 

@@ -88,6 +88,8 @@ enum ng_line_verdict {
 	NG_LINE_PLAIN_ON_REQUIRED,       /* plain RTP on an encryption = required interface */
 	NG_LINE_SRTP_ON_OFF,             /* SRTP on an encryption = off interface */
 	NG_LINE_NO_KEY,                  /* an SRTP profile without a usable a=crypto line */
+	NG_LINE_NOT_RTP,                 /* no RTP at all (TCP/BFCP, udptl T.38, TCP/MSRP...) */
+	NG_LINE_DTLS_ONLY,               /* DTLS-SRTP without an SDES key: we speak SDES only */
 };
 
 /* What one m= line of an offer becomes for its sender and its recipient. */
