@@ -107,6 +107,12 @@ answer_lines(struct mediad *md, const struct ng_opts *o, struct call *c, const s
 
 		v[i] = NG_LINE_OK;
 		ifc[i] = ans->iface;
+		/* an answer line we do not relay (BFCP, DTLS only): refused alone */
+		if ((v[i] = ng_sdp_line_unrelayable(&sdp->media[i])) != NG_LINE_OK) {
+			if (refused++ == 0)
+				first = i;
+			continue;
+		}
 		reason = answer_media(md, o, c, i, &sdp->media[i], am, om, &keyless);
 		if (reason != NULL && !keyless)
 			return reason;	/* not the line's own: the whole answer fails as before */
@@ -125,9 +131,10 @@ answer_lines(struct mediad *md, const struct ng_opts *o, struct call *c, const s
 	}
 	if (refused > 0 && usable == 0) {
 		/* refused whole: no line is marked, a later answer starts afresh */
-		metric_inc(md->ctr.enc_refused);
-		log_warnx("encryption_refused command=answer lines=%u (no line can be carried)",
-		    refused);
+		if (v[first] <= NG_LINE_NO_KEY)
+			metric_inc(md->ctr.enc_refused);
+		log_warnx("%s command=answer lines=%u (no line can be carried)",
+		    v[first] <= NG_LINE_NO_KEY ? "encryption_refused" : "media_refused", refused);
 		return ng_policy_reason(v[first], ifc[first]);
 	}
 	for (i = 0; i < sdp->nmedia; i++)

@@ -126,6 +126,8 @@ int ng_policy_warn(struct bencode_arena *a, struct bencode_item *reply, const st
 
 /* ---- ng_sdp_in.c: what a request's SDP tells about its sender ---- */
 
+/* NG_LINE_NOT_RTP or NG_LINE_DTLS_ONLY for an active line mediad does not relay, else OK. */
+enum ng_line_verdict ng_sdp_line_unrelayable(const struct sdp_media *sm);
 /* Parses the request's SDP; NULL and *sdpp (sdp_free it) or the reason. */
 const char *ng_sdp_parse(const struct ng_opts *o, struct sdp **sdpp);
 /*

@@ -121,13 +121,8 @@ plan_line(const struct ng_opts *o, const struct sdp_media *sm, const struct mono
 	 * Not RTP at all (BFCP beside the video of a room system, T.38, MSRP), or DTLS-SRTP
 	 * without SDES: refused on its own like any line we cannot carry, the others go on.
 	 */
-	if (sm->proto == SDP_PROTO_KEEP && sm->port != 0) {
-		refuse(pl, NG_LINE_NOT_RTP, s->iface);
-		return;
-	}
-	if ((sm->proto == SDP_PROTO_UDP_TLS_RTP_SAVP || sm->proto == SDP_PROTO_UDP_TLS_RTP_SAVPF) &&
-	    sm->ncrypto == 0 && sm->port != 0) {
-		refuse(pl, NG_LINE_DTLS_ONLY, s->iface);
+	if (ng_sdp_line_unrelayable(sm) != NG_LINE_OK) {
+		refuse(pl, ng_sdp_line_unrelayable(sm), s->iface);
 		return;
 	}
 	if (sm->proto == SDP_PROTO_KEEP)

@@ -177,6 +177,19 @@ media_direction(const struct sdp *sdp, const struct sdp_media *sm, struct call_m
 	}
 }
 
+enum ng_line_verdict
+ng_sdp_line_unrelayable(const struct sdp_media *sm)
+{
+	if (sm->port == 0)
+		return NG_LINE_OK;
+	if (sm->proto == SDP_PROTO_KEEP)
+		return NG_LINE_NOT_RTP;
+	if ((sm->proto == SDP_PROTO_UDP_TLS_RTP_SAVP || sm->proto == SDP_PROTO_UDP_TLS_RTP_SAVPF) &&
+	    sm->ncrypto == 0)
+		return NG_LINE_DTLS_ONLY;
+	return NG_LINE_OK;
+}
+
 /* Unusable a=crypto lines beside a usable one: skipped (DESIGN: tolerant parsing), counted. */
 static void
 media_skipped_crypto(struct mediad *md, const struct sdp_media *sm, unsigned index)
@@ -215,6 +228,11 @@ ng_sdp_take_media(struct mediad *md, const struct ng_opts *o, const struct sdp *
 			continue;
 		}
 		cm->disabled = sm->port == 0;
+		/* an answer's line we do not relay: refused alone by answer_lines (ng_answer.c) */
+		if (!is_offer && !cm->disabled && ng_sdp_line_unrelayable(sm) != NG_LINE_OK) {
+			cm->disabled = true;
+			continue;
+		}
 		/* not RTP: refused unless disabled (port 0: it carries nothing, as sigproxy
 		 * sends a line its policy refused) */
 		if (sm->proto == SDP_PROTO_KEEP && !cm->disabled)

@@ -555,6 +555,11 @@ split_lines(struct sdp *sdp, const char **reason)
 		l->text.len = (size_t)(eol - p);
 		l->value.p = p + 2;
 		l->value.len = l->text.len - 2;
+		/* trailing blanks ("v=0 ", a key followed by spaces) mean nothing: the text
+		 * stays as written, the value is read without them */
+		while (l->value.len > 0 && (l->value.p[l->value.len - 1] == ' ' ||
+		    l->value.p[l->value.len - 1] == '\t'))
+			l->value.len--;
 		p = nl ? nl + 1 : end;
 	}
 	return 0;
