@@ -48,6 +48,9 @@ collect(struct evbuffer *out, void *arg)
 	    ts.tx_msgs);
 	metrics_write(out, "sigproxy_acl_drops_total", "counter", "refused by ACL", NULL,
 	    ts.acl_drops);
+	metrics_write(out, "sigproxy_sip_garbage_total", "counter", "stream bytes or datagrams "
+	    "that frame no SIP message (binary, no Content-Length): dropped, a stream closed",
+	    NULL, ts.bad_msgs);
 	metrics_write(out, "sigproxy_tls_failures_total", "counter", "failed TLS handshakes", NULL,
 	    ts.tls_failures);
 	metrics_write(out, "sigproxy_redis_up", "gauge", "1 when Redis is connected", NULL,

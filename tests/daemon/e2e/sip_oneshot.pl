@@ -5,7 +5,8 @@
 # In FILE, @LOCAL@ becomes FROM_IP:PORT (the socket's own) and Content-Length is set to the
 # body's length (unless the file says "Content-Length: keep"). Every response is read until
 # a final one (or WAIT_S, default 5); a final non-2xx answer to an INVITE is ACKed. Prints
-# "final=<code>" (0: none) and then the final response's header lines, one per line.
+# "final=<code>" (0: none) and then the final response's header lines, one per line. With
+# ONESHOT_ALL=FILE every response is also appended to FILE whole ("=== <len>" and the bytes).
 use strict;
 use warnings;
 use IO::Socket::IP;
@@ -66,8 +67,14 @@ while (!defined $final && (my $left = $end - time) > 0) {
 	# one response per datagram; on a stream, split on the header end (no bodies here)
 	while ($buf =~ s/\A(SIP\/2\.0 (\d{3})[^\r\n]*\r\n.*?\r\n\r\n)//s) {
 		my ($resp, $c) = ($1, $2);
-		if ($resp =~ /^Content-Length:[ \t]*(\d+)/mi && $1 > 0) {
+		my $whole = $resp;
+		if ($resp =~ /^(?:Content-Length|l)[ \t]*:[ \t]*(\d+)/mi && $1 > 0) {
+			$whole .= substr($buf, 0, $1);
 			$buf = substr($buf, $1) if length($buf) >= $1;
+		}
+		if ($ENV{ONESHOT_ALL} && open(my $all, '>>:raw', $ENV{ONESHOT_ALL})) {
+			print $all "=== ", length($whole), "\n$whole\n";
+			close $all;
 		}
 		if ($c >= 200) {
 			($final, $code) = ($resp, $c);
