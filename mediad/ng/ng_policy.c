@@ -203,8 +203,9 @@ ng_policy_offer(struct mediad *md, const struct ng_opts *o, const struct sdp *sd
 		return NULL;
 	if (first->verdict <= NG_LINE_NO_KEY)
 		metric_inc(md->ctr.enc_refused);
-	log_warnx("%s command=offer lines=%u (no line can be carried)",
-	    first->verdict <= NG_LINE_NO_KEY ? "encryption_refused" : "media_refused", active);
+	log_warnx("%s command=offer lines=%u reason=%s",
+	    first->verdict <= NG_LINE_NO_KEY ? "encryption_refused" : "media_refused", active,
+	    LOG_Q("no line can be carried"));
 	return ng_policy_reason(first->verdict, first->iface);
 }
 

@@ -114,13 +114,13 @@ ng_sdp_pad_answer(struct mediad *md, const struct ng_opts *o, const struct monol
 	err = sdp_parse(&padded, text, len, &why);
 	free(text);
 	if (err) {
-		log_info("sdp_parse_failed error=%d reason=\"%s\" (answer padded)", err,
-		    why ? why : "?");
+		log_info("sdp_parse_failed error=%d reason=%s answer=padded", err,
+		    LOG_Q(why ? why : "?"));
 		return err == ENOMEM ? NG_ERR_NO_MEMORY : NG_ERR_SDP_PARSE;
 	}
 	metric_inc(md->ctr.tolerated[MEDIAD_TOL_ANSWER_MISSING_LINES]);
-	log_info("sdp_tolerated kind=answer-missing-lines offered=%u answered=%zu (the missing "
-	    "lines refused, port 0)", offered, sdp->nmedia);
+	log_info("sdp_tolerated kind=answer-missing-lines offered=%u answered=%zu note=%s",
+	    offered, sdp->nmedia, LOG_Q("the missing lines refused with port 0"));
 	sdp_free(sdp);
 	*sdpp = padded;
 	return NULL;
@@ -198,7 +198,7 @@ media_skipped_crypto(struct mediad *md, const struct sdp_media *sm, unsigned ind
 		return;
 	metric_inc(md->ctr.tolerated[MEDIAD_TOL_CRYPTO_LINE_SKIPPED]);
 	log_info("sdp_tolerated kind=crypto-line-skipped media=%u skipped=%zu usable=%zu "
-	    "first_reason=\"%s\"", index, sm->nskipped, sm->ncrypto, sm->skipped[0].reason);
+	    "first_reason=%s", index, sm->nskipped, sm->ncrypto, LOG_Q(sm->skipped[0].reason));
 }
 
 const char *
@@ -265,7 +265,7 @@ ng_sdp_take_media(struct mediad *md, const struct ng_opts *o, const struct sdp *
 			cm->capneg_tcap = sm->capneg.tcap;
 			metric_inc(md->ctr.tolerated[MEDIAD_TOL_CAPNEG]);
 			log_info("sdp_tolerated kind=capneg media=%u pcfg=%u tcap=%u proto=%s "
-			    "(answered with a=acfg)", cm->index, cm->capneg_cfg, cm->capneg_tcap,
+			    "answer=acfg", cm->index, cm->capneg_cfg, cm->capneg_tcap,
 			    sdp_proto_name(cm->proto));
 		}
 		if (call_sdes_take_offer(cm, sm, o->allowed_suites))

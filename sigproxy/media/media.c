@@ -177,9 +177,8 @@ op_done(const struct bencode_item *reply, void *arg)
 		ng_get_str(reply, "error-reason", &why, &wl);
 		if (wl == 0)
 			ng_get_str(reply, "message", &why, &wl);
-		log_warnx("ng_error op=%s result=%s reason=\"%s\"",
-		    op->answer ? "answer" : "offer", LOG_ESCWN(res ? res : "", res ? rlen : 0),
-		    LOG_ESCN(why, wl));
+		log_warnx("ng_error op=%s result=%s reason=%s", op->answer ? "answer" : "offer",
+		    LOG_QN(res ? res : "", res ? rlen : 0), LOG_QN(why, wl));
 		metric_inc(sp->ctr.ng_errors);
 		status = (rlen == 10 && memcmp(res, "load limit", 10) == 0) ? 503 :
 		    media_refused_by_content(why, wl) ? 488 : 500;
@@ -207,6 +206,13 @@ op_done(const struct bencode_item *reply, void *arg)
 	op->h(status, status == 200 ? sdp : NULL, status == 200 ? len : 0, warning, op->arg);
 	free(op);
 	log_set_call_id(NULL);
+}
+
+/* Whether leg negotiated an SRTP suite (its crypto is a suite, not "none" or unset). */
+static bool
+leg_on_srtp(const struct sp_call *c, unsigned leg)
+{
+	return c->crypto[leg][0] != '\0' && strcmp(c->crypto[leg], "none") != 0;
 }
 
 /*
@@ -282,9 +288,12 @@ media_send(struct sp *sp, struct sp_call *c, bool answer, const char *from_tag,
 		/*
 		 * Optional towards a leg known to be on TLS (a late offer to a TLS caller): SDES
 		 * keys are safe there and the peer chose secure signalling, so offer SRTP: as the
-		 * sender's if it has SRTP, best effort (OSRTP) if it has not.
+		 * sender's if it has SRTP, best effort (OSRTP) if it has not. A leg already on
+		 * SRTP keeps it whoever re-offers: a re-INVITE from the other side must not
+		 * downgrade it to plain RTP.
 		 */
-		profile = policy_offer_profile(sp->cfg.policy[to], pl.srtp != 0);
+		profile = policy_offer_profile(sp->cfg.policy[to], pl.srtp != 0 ||
+		    leg_on_srtp(c, dialog_leg(c, to)));
 		osrtp = policy_offer_osrtp(sp->cfg.policy[to], pl.srtp != 0,
 		    strcmp(tp, "tls") == 0);
 	} else {
@@ -358,7 +367,7 @@ delete_done(const struct bencode_item *reply, void *arg)
 
 	if (reply == NULL) {
 		log_set_call_id(call_id);
-		log_warnx("ng_delete_lost (mediad times the call out)");
+		log_warnx("ng_delete_lost impact=%s", LOG_Q("mediad times the call out"));
 		log_set_call_id(NULL);
 	}
 	free(call_id);

@@ -57,6 +57,16 @@ slot_fill(const char *slot, uint64_t h)
 	return slot;
 }
 
+/*
+ * A party's derived tag: its URI and the Call-ID. The same whether the party stands in
+ * From or in To, so the callee's BYE (From: callee) matches what its 2xx (To: callee) gave.
+ */
+static uint64_t
+party_hash(const struct sip_addr *a, const char *call_id)
+{
+	return fnv_add(fnv_uri(14695981039346656037ull, &a->uri), call_id);
+}
+
 const char *
 sip_msg_dialog_from_tag(const struct sip_msg *m)
 {
@@ -67,8 +77,7 @@ sip_msg_dialog_from_tag(const struct sip_msg *m)
 		return tag;
 	if (sip_msg_from(m, &a) != 0)
 		return NULL;
-	return slot_fill(m->legacy_from_tag,
-	    fnv_add(fnv_uri(14695981039346656037ull, &a.uri), sip_msg_call_id(m)));
+	return slot_fill(m->legacy_from_tag, party_hash(&a, sip_msg_call_id(m)));
 }
 
 const char *
@@ -77,13 +86,16 @@ sip_msg_dialog_to_tag(const struct sip_msg *m)
 	struct sip_addr a;
 	const char *tag = sip_msg_to_tag(m);
 
-	/* a request without To tag is an initial one: that must stay visible */
-	if (tag != NULL || sip_msg_is_request(m))
+	/*
+	 * A request without To tag is an initial one and must stay visible as such, unless
+	 * it comes from an RFC 2543 party (no From tag either): then its dialog had no tags
+	 * at all and its peer's is the derived one.
+	 */
+	if (tag != NULL || (sip_msg_is_request(m) && sip_msg_from_tag(m) != NULL))
 		return tag;
 	if (sip_msg_to(m, &a) != 0)
 		return NULL;
-	return slot_fill(m->legacy_to_tag,
-	    fnv_add(fnv_uri(14695981039346656037ull ^ 1, &a.uri), sip_msg_call_id(m)));
+	return slot_fill(m->legacy_to_tag, party_hash(&a, sip_msg_call_id(m)));
 }
 
 static bool

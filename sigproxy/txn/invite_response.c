@@ -6,7 +6,28 @@
 #include <string.h>
 
 #include "log.h"
+#include "timeutil.h"
 #include "txn_int.h"
+
+/*
+ * The response m upstream with mediad's SDP in place of the callee's (a multipart's other
+ * parts untouched), built into sp->buf; 0 or an errno.
+ */
+static int
+upstream_with_sdp(struct sp_txn *t, const struct sip_msg *m, const char *sdp, size_t len,
+    size_t *blen)
+{
+	const char *ctype = NULL;
+	char *body = NULL;
+	size_t bl = 0;
+	int err;
+
+	err = sip_msg_body_replace_sdp(m, sdp, len, &body, &bl, &ctype);
+	if (err == 0)
+		err = txn_upstream_build(t, m, body, bl, ctype, blen);
+	free(body);
+	return err;
+}
 
 static void
 answer_done(int status, const char *sdp, size_t len, const char *warning, void *arg)
@@ -15,10 +36,8 @@ answer_done(int status, const char *sdp, size_t len, const char *warning, void *
 	struct sp *sp = t->sp;
 	struct sp_call *c = dialog_find(sp, t->call_id);
 	struct sip_msg *m = t->answer_2xx;
-	char *buf = sp->buf, *body = NULL;
-	const char *ctype = NULL;
-	size_t blen, bl = 0;
-	int err;
+	char *buf = sp->buf;
+	size_t blen;
 
 	t->mop = NULL;
 	t->answer_2xx = NULL;
@@ -29,21 +48,25 @@ answer_done(int status, const char *sdp, size_t len, const char *warning, void *
 		txn_final_extra(t, status == 488 ? 488 : 500, warning, "mediad answer failed");
 		return;
 	}
-	/* mediad's SDP in place of the callee's, a multipart's other parts untouched */
-	err = sip_msg_body_replace_sdp(m, sdp, len, &body, &bl, &ctype);
-	if (err == 0)
-		err = sip_build_response_fwd(buf, SP_BUF_SIZE, &blen, m, body, bl, ctype);
-	free(body);
-	if (err) {
+	if (upstream_with_sdp(t, m, sdp, len, &blen)) {
 		txn_branch_bye(t, &t->br[t->nbr - 1], m);
 		sip_msg_free(m);
 		txn_final_local(t, 500, NULL, "2xx could not be rebuilt");
 		return;
 	}
 	txn_upstream_send(t, buf, blen, sip_msg_status(m));
+	if (c != NULL && t->in_dialog) {
+		/* a target refresh both ways: the re-INVITE's Contact and its 2xx's */
+		bool moved = txn_refresh_target(c, 1 - t->leg, m);
+
+		if (txn_refresh_target(c, t->leg, t->req) || moved)
+			dialog_write(sp, c);
+	}
 	if (c != NULL && !t->in_dialog) {
 		dialog_set_answered(c, sip_msg_dialog_to_tag(m));
+		txn_learn_remote(sp, c, 1, m);
 		metric_inc(sp->ctr.calls_answered);
+		metrics_hist_observe(sp->hist.call_setup, time_mono_us() - t->start_us);
 		log_info("call_answered target=%s mediad=%s caller=%s/%s callee=%s/%s", c->target,
 		    c->mediad_id, c->transport[0], c->crypto[0], c->transport[1], c->crypto[1]);
 		dialog_write(sp, c);
@@ -73,8 +96,8 @@ on_2xx(struct sp_txn *t, const struct sip_msg *m)
 	body = b.sdp;
 	blen = b.sdp != NULL ? b.sdp_len : 0;
 	if (b.kind == SIP_BODY_UNSUPPORTED)
-		log_warnx("answer_body_refused content_type=\"%s\" reason=\"%s\"",
-		    LOG_ESC(b.ctype ? b.ctype : ""), b.why);
+		log_warnx("answer_body_refused content_type=%s reason=%s",
+		    LOG_Q(b.ctype ? b.ctype : ""), LOG_Q(b.why));
 	/* kept until mediad answers: a reference, not a second parse */
 	t->answer_2xx = sip_msg_ref(m);
 	txn_enter_state(t, TXN_ANSWERING);
@@ -108,9 +131,8 @@ early_done(int status, const char *sdp, size_t len, const char *warning, void *a
 {
 	struct sp_txn *t = arg;
 	struct sip_msg *m = t->early;
-	char *buf = t->sp->buf, *body = NULL;
-	const char *ctype = NULL;
-	size_t blen, bl = 0;
+	char *buf = t->sp->buf;
+	size_t blen;
 	int err;
 
 	t->mop = NULL;
@@ -119,14 +141,10 @@ early_done(int status, const char *sdp, size_t len, const char *warning, void *a
 	if (m == NULL)
 		return;
 	/* without mediad's SDP the 18x goes on bodiless: the inside address never leaks */
-	if (status == 200) {
-		err = sip_msg_body_replace_sdp(m, sdp, len, &body, &bl, &ctype);
-		if (err == 0)
-			err = sip_build_response_fwd(buf, SP_BUF_SIZE, &blen, m, body, bl, ctype);
-		free(body);
-	} else {
-		err = sip_build_response_fwd(buf, SP_BUF_SIZE, &blen, m, "", 0, "application/sdp");
-	}
+	if (status == 200)
+		err = upstream_with_sdp(t, m, sdp, len, &blen);
+	else
+		err = txn_upstream_build(t, m, "", 0, "application/sdp", &blen);
 	if (err == 0 && t->state == TXN_CALLING)
 		txn_upstream_send(t, buf, blen, sip_msg_status(m));
 	sip_msg_free(m);
@@ -143,17 +161,23 @@ early_forward(struct sp_txn *t, const struct sip_msg *m)
 	size_t blen, len;
 	int st;
 
+	/* an early dialog: its requests (PRACK, UPDATE) are checked against this leg */
+	if (c != NULL && !t->in_dialog && sip_msg_to_tag(m) != NULL) {
+		dialog_set_early(c, sip_msg_to_tag(m));
+		txn_learn_remote(t->sp, c, 1, m);
+	}
+	/* the SDP (a multipart's SDP part); a body we cannot read counts as none */
 	(void)sip_body_parse(m, &b);
 	body = b.sdp;
 	blen = b.sdp != NULL ? b.sdp_len : 0;
 	if (b.len == 0) {
-		if (sip_build_response_fwd(buf, SP_BUF_SIZE, &len, m, NULL, 0, NULL) == 0)
+		if (txn_upstream_build(t, m, NULL, 0, NULL, &len) == 0)
 			txn_upstream_send(t, buf, len, sip_msg_status(m));
 		return;
 	}
 	if (c == NULL || blen == 0 || t->late_offer || t->mop != NULL || t->early != NULL) {
 		/* no offer of ours to answer (late offer), one already pending, no SDP: no body */
-		if (sip_build_response_fwd(buf, SP_BUF_SIZE, &len, m, "", 0, "application/sdp") == 0)
+		if (txn_upstream_build(t, m, "", 0, "application/sdp", &len) == 0)
 			txn_upstream_send(t, buf, len, sip_msg_status(m));
 		return;
 	}
