@@ -287,10 +287,24 @@ test_legacy_response(void **state)
 	assert_string_equal(sip_msg_dialog_from_tag(r), "f1");
 	assert_null(sip_msg_txn_key(r));
 	assert_false(sip_msg_is_legacy(r));
-	/* a request without To tag stays "initial": nothing is derived for it */
-	q = parse(LEGACY("INVITE", "1 INVITE", "To: <sip:b@example.test>\r\n",
-	    "Via: SIP/2.0/UDP 192.0.2.9:5060;branch=z9hG4bK-2\r\n"));
+	/* an RFC 3261 request without To tag stays "initial": nothing is derived for it */
+	q = parse("INVITE sip:b@example.test SIP/2.0\r\n"
+	    "Via: SIP/2.0/UDP 192.0.2.9:5060;branch=z9hG4bK-2\r\nMax-Forwards: 70\r\n"
+	    "From: <sip:a@example.test>;tag=f1\r\nTo: <sip:b@example.test>\r\n"
+	    "Call-ID: r1@test\r\nCSeq: 1 INVITE\r\nContent-Length: 0\r\n\r\n");
 	assert_null(sip_msg_dialog_to_tag(q));
+	sip_msg_free(q);
+	/*
+	 * An RFC 2543 dialog has no tags at all: the callee's BYE (From: callee, To: caller)
+	 * names both parties with the tags its 2xx and the caller's requests gave them.
+	 */
+	q = parse("BYE sip:a@192.0.2.1 SIP/2.0\r\n"
+	    "Via: SIP/2.0/UDP 192.0.2.2:5060\r\nMax-Forwards: 70\r\n"
+	    "From: <sip:b@example.test>\r\nTo: <sip:a@example.test>\r\n"
+	    "Call-ID: r1@test\r\nCSeq: 7 BYE\r\nContent-Length: 0\r\n\r\n");
+	assert_string_equal(sip_msg_dialog_from_tag(q), sip_msg_dialog_to_tag(r));
+	assert_non_null(sip_msg_dialog_to_tag(q));
+	assert_true(strncmp(sip_msg_dialog_to_tag(q), "2543-", 5) == 0);
 	sip_msg_free(r);
 	sip_msg_free(q);
 }
