@@ -261,6 +261,7 @@ media_resolve(const struct sdp *sdp, struct sdp_media *m, struct cfg_try *t)
 {
 	unsigned best = 0, cfg, tcap = 0;
 	enum sdp_proto proto = SDP_PROTO_KEEP;
+	size_t lines0 = m->ncrypto_lines, skipped0 = m->nskipped;
 
 	if ((m->proto != SDP_PROTO_RTP_AVP && m->proto != SDP_PROTO_RTP_AVPF) || m->port == 0 ||
 	    m->ncrypto > 0 || creq_unknown(sdp, m))
@@ -280,8 +281,11 @@ media_resolve(const struct sdp *sdp, struct sdp_media *m, struct cfg_try *t)
 		m->capneg.cfg = cfg;
 		m->capneg.tcap = tcap;
 		m->capneg.proto = proto;
+		/* the configuration's crypto capabilities count as the media's crypto lines */
+		m->nskipped = skipped0;
 		for (size_t k = 0; k < t->nskipped && m->nskipped < SDP_MAX_CRYPTO; k++)
 			m->skipped[m->nskipped++] = t->skipped[k];
+		m->ncrypto_lines = lines0 + t->n + t->nskipped;
 	}
 	explicit_bzero(t, sizeof(*t));
 }
