@@ -99,6 +99,17 @@ find_delim(const char *body, const char *p, const char *end, const char *b, size
 	return NULL;
 }
 
+/* A header value of vl bytes at v, leading blanks skipped, into buf. */
+static void
+header_value(const char *v, size_t vl, char *buf, size_t size)
+{
+	while (vl > 0 && is_lws(*v)) {
+		v++;
+		vl--;
+	}
+	snprintf(buf, size, "%.*s", (int)vl, v);
+}
+
 /* The part headers in [p, end) (up to the blank line): its Content-Type, or "" if none. */
 static const char *
 part_headers(const char *p, const char *end, const char **content, char *ctype, size_t size)
@@ -117,28 +128,12 @@ part_headers(const char *p, const char *end, const char **content, char *ctype, 
 			*content = nl + 1;
 			return NULL;
 		}
-		if (n > 13 && strncasecmp(p, "Content-Type:", 13) == 0) {
-			const char *v = p + 13;
-			size_t vl = n - 13;
-
-			while (vl > 0 && is_lws(*v)) {
-				v++;
-				vl--;
-			}
-			snprintf(ctype, size, "%.*s", (int)vl, v);
-		} else if (n > 2 && (p[0] == 'c' || p[0] == 'C') && p[1] == ':') {
-			/* compact Content-Type */
-			const char *v = p + 2;
-			size_t vl = n - 2;
-
-			while (vl > 0 && is_lws(*v)) {
-				v++;
-				vl--;
-			}
-			snprintf(ctype, size, "%.*s", (int)vl, v);
-		} else if (n > 17 && strncasecmp(p, "Content-Encoding:", 17) == 0) {
+		if (n > 13 && strncasecmp(p, "Content-Type:", 13) == 0)
+			header_value(p + 13, n - 13, ctype, size);
+		else if (n > 2 && (p[0] == 'c' || p[0] == 'C') && p[1] == ':')
+			header_value(p + 2, n - 2, ctype, size);	/* compact Content-Type */
+		else if (n > 17 && strncasecmp(p, "Content-Encoding:", 17) == 0)
 			return "encoded part";
-		}
 		p = nl + 1;
 	}
 	return "part without an end of headers";

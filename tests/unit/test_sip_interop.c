@@ -14,19 +14,9 @@
 #include "lib/file_load.h"
 
 #include "sip.h"
+#include "sip_fixture.h"
 
-static struct sip_msg *
-parse(const char *text)
-{
-	struct sip_msg *m = NULL;
-	struct sip_error e;
-
-	if (sip_msg_parse(&m, text, strlen(text), TP_UDP, NULL, &e) != 0)
-		fail_msg("parse failed: %s", e.reason);
-	if (sip_msg_validate(m, &e) != 0)
-		fail_msg("validate failed: %d %s", e.status, e.reason);
-	return m;
-}
+#define parse sip_fixture_parse
 
 #define HEAD(ct, extra) \
 	"INVITE sip:8011001@sbc.example.test SIP/2.0\r\n" \
