@@ -60,11 +60,14 @@ tcap_find(const struct sdp *sdp, size_t from, size_t to, unsigned num)
 {
 	for (size_t i = from; i < to; i++) {
 		const struct sdp_line *l = &sdp->lines[i];
-		const char *p = l->attr_value.p, *end = p + l->attr_value.len;
+		const char *p, *end;
 		unsigned n;
 
+		/* only a= lines have an attribute value (the others' is not set) */
 		if (!name_is(l, "tcap"))
 			continue;
+		p = l->attr_value.p;
+		end = p + l->attr_value.len;
 		n = take_num(&p, end);
 		if (n == 0 || n > num)
 			continue;
@@ -97,9 +100,13 @@ acap_find(const struct sdp *sdp, size_t from, size_t to, unsigned num)
 {
 	for (size_t i = from; i < to; i++) {
 		const struct sdp_line *l = &sdp->lines[i];
-		const char *p = l->attr_value.p, *end = p + l->attr_value.len;
+		const char *p, *end;
 
-		if (name_is(l, "acap") && take_num(&p, end) == num && p < end && is_blank(*p))
+		if (!name_is(l, "acap"))
+			continue;
+		p = l->attr_value.p;
+		end = p + l->attr_value.len;
+		if (take_num(&p, end) == num && p < end && is_blank(*p))
 			return l;
 	}
 	return NULL;
