@@ -12,5 +12,13 @@
  * a hash with fields on (yes/no), call, number, peer (README "SIP trace").
  */
 #define SBC_KEY_TRACE "sbc:trace"
+/* Prefix of a call's dialog record hash, written by sigproxy (README "What the operator sees"). */
+#define SBC_KEY_CALL_PREFIX "sbc:call:"
+/*
+ * Live calls: a sorted set of Call-IDs scored by start time (epoch s), added by sigproxy at a
+ * call's first record write and removed at its end; a reader removes a member whose record
+ * is gone (expired) or ended, so listing calls never scans the keyspace.
+ */
+#define SBC_KEY_CALLS "sbc:calls"
 
 #endif

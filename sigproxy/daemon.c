@@ -9,6 +9,7 @@
 #include <event2/buffer.h>
 #include <event2/event.h>
 
+#include "audit.h"
 #include "dialog.h"
 #include "health.h"
 #include "log.h"
@@ -110,6 +111,14 @@ static const struct metrics_def sp_counter_defs[] = {
 	  "backends marked down by probes", CTR(backend_down) },
 	{ "sigproxy_backend_up_total", METRICS_COUNTER, NULL,
 	  "backends marked up by probes", CTR(backend_up) },
+	{ "sigproxy_compliance_records_total", METRICS_COUNTER, "result=\"written\"",
+	  "compliance records of ended calls, by result", CTR(records_written) },
+	{ "sigproxy_compliance_records_total", METRICS_COUNTER, "result=\"lost\"", NULL,
+	  CTR(records_lost) },
+	{ "sigproxy_control_requests_total", METRICS_COUNTER, "result=\"done\"",
+	  "operator requests from sbc:control (hangup, drain), by result", CTR(control_hangups) },
+	{ "sigproxy_control_requests_total", METRICS_COUNTER, "result=\"refused\"", NULL,
+	  CTR(control_refused) },
 	{ NULL, 0, NULL, NULL, 0 },
 };
 
@@ -123,6 +132,31 @@ counters_register(struct sp *sp)
 	if (err == 0)
 		sp->ctr.resp_class[0] = sp->ctr.resp_class[1];
 	return err;
+}
+
+/* The compliance record from [compliance]. */
+static int
+audit_start(struct sp *sp)
+{
+	struct audit_conf ac;
+	int err;
+
+	memset(&ac, 0, sizeof(ac));
+	ac.file = sp->cfg.compliance_file;
+	ac.syslog = sp->cfg.compliance_syslog;
+	ac.facility = sp->cfg.compliance_syslog_facility;
+	ac.instance = sp->cfg.instance_id;
+	ac.written = sp->ctr.records_written;
+	ac.lost = sp->ctr.records_lost;
+	if ((err = audit_open(&sp->audit, &ac))) {
+		log_errx("compliance_file_failed file=\"%s\" err=\"%s\"", sp->cfg.compliance_file,
+		    strerror(err));
+		return err;
+	}
+	if (audit_on(sp->audit))
+		log_infox("compliance_record file=\"%s\" syslog=%s", sp->cfg.compliance_file,
+		    sp->cfg.compliance_syslog ? "yes" : "no");
+	return 0;
 }
 
 /* The SIP trace from [sigproxy] sip_trace and [trace]. */
@@ -202,7 +236,7 @@ sp_start(struct sp *sp)
 	/* floods of bad input: a few lines a second, then a count */
 	sp->rl_bad = (struct log_ratelimit)LOG_RATELIMIT_INIT(1000, 10);
 	sp->rl_drop = (struct log_ratelimit)LOG_RATELIMIT_INIT(1000, 10);
-	if ((err = trace_start(sp)))
+	if ((err = trace_start(sp)) || (err = audit_start(sp)))
 		return err;
 	if (sp->cfg.metrics_listen[0] != '\0') {
 		if ((err = metrics_listen(sp->metrics, sp->base, sp->cfg.metrics_listen))) {
@@ -267,7 +301,10 @@ sp_stop(struct sp *sp)
 	txn_nit_free_all(sp);
 	dialog_free_all(sp);
 	health_free(sp->health);
+	/* pending deletes end their calls now: their records still go to the audit outputs */
 	ng_client_free(sp->ng);
+	audit_close(sp->audit);
+	sp->audit = NULL;
 	mediad_pool_free(sp->pool);
 	/* after Redis: its failed commands still call the tick's reply handler */
 	tick_stop(sp);

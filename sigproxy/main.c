@@ -10,6 +10,7 @@
 #include <event2/buffer.h>
 #include <event2/event.h>
 
+#include "audit.h"
 #include "log.h"
 #include "route.h"
 #include "sigproxy.h"
@@ -31,9 +32,9 @@ reload(struct sp *sp)
 {
 	int err;
 
-	log_infox("sighup reload=\"tls_files trace_file\" note=\"certificates, keys, CAs and CRLs "
-	    "are read again, the trace file is reopened; restart to apply other configuration "
-	    "changes\"");
+	log_infox("sighup reload=\"tls_files trace_file compliance_file\" note=\"certificates, "
+	    "keys, CAs and CRLs are read again, the trace and compliance files are reopened; "
+	    "restart to apply other configuration changes\"");
 	sp_tls_reload(sp);
 	/* logrotate moved the trace file: write to a new one under the same name */
 	err = trace_reopen(sp->trace);
@@ -42,6 +43,13 @@ reload(struct sp *sp)
 		    strerror(err));
 	else if (sp->cfg.trace_file[0])
 		log_infox("sip_trace_reopened file=\"%s\"", sp->cfg.trace_file);
+	/* the same for the compliance record's file */
+	err = audit_reopen(sp->audit);
+	if (err)
+		log_warnx("compliance_reopen_failed file=\"%s\" err=\"%s\"",
+		    sp->cfg.compliance_file, strerror(err));
+	else if (sp->cfg.compliance_file[0])
+		log_infox("compliance_reopened file=\"%s\"", sp->cfg.compliance_file);
 }
 
 static void

@@ -25,6 +25,8 @@ struct sp_nit;
 struct sp_call;
 struct trace;
 struct sp_tick;
+struct audit;
+struct sp_control;
 
 #define SP_BUF_SIZE	 65536
 #define SP_BUCKETS	 4096	/* power of two */
@@ -60,6 +62,8 @@ struct sp_counters {
 	struct metric *trace_messages, *trace_lost;
 	struct metric *invite_timeouts[SP_TIMER_COUNT];	/* index: enum sp_invite_timer */
 	struct metric *backend_down, *backend_up;	/* health transitions */
+	struct metric *records_written, *records_lost;	/* compliance records */
+	struct metric *control_hangups, *control_refused;	/* sbc:control requests */
 };
 
 struct sp {
@@ -77,6 +81,8 @@ struct sp {
 	/* lines caused by peers: bad requests answered, messages dropped (proxy.c) */
 	struct log_ratelimit rl_bad, rl_drop;
 	struct trace *trace;		/* the SIP trace (trace part); never NULL after sp_start */
+	struct audit *audit;		/* compliance records (audit part); NULL before sp_start */
+	struct sp_control *control;	/* sbc:control requests (control part) */
 	/* Hashed by Call-ID: every lookup (request, response, ACK, CANCEL) carries one. */
 	struct sp_txn *txns[SP_BUCKETS];	/* INVITE transactions (txn part) */
 	struct sp_nit *nits[SP_BUCKETS];	/* non-INVITE transactions (txn part) */

@@ -110,6 +110,12 @@ struct sp_config {
 	char trace_number[256];		/* PCRE2 on URI users; "": any */
 	char trace_peer[256];		/* networks; "": any */
 
+	/* [compliance]: the record of every ended call (audit part) */
+	char compliance_file[256];	/* "": no file */
+	bool compliance_syslog;
+	unsigned compliance_facility;	/* index in the facility names (sigproxy_config.c) */
+	int compliance_syslog_facility;	/* LOG_LOCAL0 ... from it */
+
 	struct route_table *routes;	/* owned */
 	enum sp_side route_side[64];	/* per route index: side of its targets */
 };

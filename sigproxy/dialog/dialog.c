@@ -7,8 +7,9 @@
 
 #include <hiredis/hiredis.h>
 
-#include "dialog.h"
+#include "dialog_int.h"
 #include "log.h"
+#include "redis_keys.h"
 #include "timeutil.h"
 
 static const char *const state_names[] = { "setup", "early", "answered", "ended" };
@@ -76,81 +77,122 @@ dialog_free_all(struct sp *sp)
 			dialog_unlink_free(sp, sp->calls[i]);
 }
 
+/* Sends v (when it fit); false when it was not sent. */
+static bool
+argv_send(struct sp *sp, struct dialog_argv *v)
+{
+	return !v->full && redis_cmd_argv(sp->redis, NULL, NULL, v->n, v->argv, v->lens) == 0;
+}
+
 void
 dialog_write(struct sp *sp, struct sp_call *c)
 {
-	char key[SP_CALL_ID_MAX + 16], start[24], ans[24], end[24], ttl[24], ng[SA_STRLEN];
-	const char *argv[40];
-	size_t lens[40];
-	int n = 0, i;
+	static struct dialog_argv v;	/* 4 KB: not on the stack (control thread only) */
+	char key[SP_CALL_ID_MAX + 16], ng[SA_STRLEN];
+	size_t klen;
 	struct redis_stats rs;
-	bool whole;
+	bool whole, first;
 
 	if (!sp_redis_up(sp))
 		return;	/* the record is best effort: calls never wait on Redis */
 	redis_conn_stats(sp->redis, &rs);
 	/*
-	 * The end changes three fields only: when this connection already got the whole
+	 * The end changes a few fields only: when this connection already got the whole
 	 * record, only those go out (a reconnect may have lost it: then all of them).
 	 */
-	whole = c->state != SP_CALL_ENDED || c->stored_conn != rs.connects;
-	snprintf(key, sizeof(key), "sbc:call:%s", c->call_id);
-	snprintf(end, sizeof(end), "%lld", (long long)c->ended);
-#define F(k, v) do { argv[n++] = (k); argv[n++] = (v); } while (0)
-	argv[n++] = "HSET";
-	argv[n++] = key;
-	F("state", dialog_state_name(c->state));
-	if (!whole)
-		goto tail;
-	snprintf(start, sizeof(start), "%lld", (long long)c->start);
-	snprintf(ans, sizeof(ans), "%lld", (long long)c->answered);
-	if (c->has_mediad)
-		sa_format(&c->mediad_ng, ng, sizeof(ng));
-	else
-		ng[0] = '\0';
-	F("from_tag", c->from_tag);
-	F("to_tag", c->to_tag);
-	F("route", c->route);
-	F("target", c->target);
-	F("mediad", c->mediad_id);
-	F("mediad_ng", ng);
-	F("caller_side", sp_side_name(c->side[0]));
-	F("callee_side", sp_side_name(c->side[1]));
-	F("caller_transport", c->transport[0]);
-	F("callee_transport", c->transport[1]);
-	F("caller_crypto", c->crypto[0][0] ? c->crypto[0] : "none");
-	F("callee_crypto", c->crypto[1][0] ? c->crypto[1] : "none");
-	F("start", start);
-	F("answer", ans);
-	F("instance", sp->cfg.instance_id);
- tail:
-	F("end", end);
-	F("end_reason", c->end_reason);
-#undef F
-	for (i = 0; i < n; i++)
-		lens[i] = strlen(argv[i]);
-	if (redis_cmd_argv(sp->redis, NULL, NULL, n, argv, lens))
+	first = c->stored_conn != rs.connects;
+	whole = c->state != SP_CALL_ENDED || first;
+	klen = (size_t)snprintf(key, sizeof(key), "%s%s", SBC_KEY_CALL_PREFIX, c->call_id);
+	dialog_argv_reset(&v);
+	dialog_argv_add(&v, "HSET", 4);
+	dialog_argv_add(&v, key, klen);
+	dialog_argv_field(&v, "state", dialog_state_name(c->state));
+	if (whole) {
+		if (c->has_mediad)
+			sa_format(&c->mediad_ng, ng, sizeof(ng));
+		else
+			ng[0] = '\0';
+		dialog_argv_field(&v, "from_tag", c->from_tag);
+		dialog_argv_field(&v, "to_tag", c->to_tag);
+		dialog_argv_field(&v, "route", c->route);
+		dialog_argv_field(&v, "target", c->target);
+		dialog_argv_field(&v, "mediad", c->mediad_id);
+		dialog_argv_field(&v, "mediad_ng", ng);
+		dialog_argv_field(&v, "caller_side", sp_side_name(c->side[0]));
+		dialog_argv_field(&v, "callee_side", sp_side_name(c->side[1]));
+		dialog_argv_field(&v, "caller_transport", c->transport[0]);
+		dialog_argv_field(&v, "callee_transport", c->transport[1]);
+		dialog_argv_field(&v, "caller_crypto", c->crypto[0][0] ? c->crypto[0] : "none");
+		dialog_argv_field(&v, "callee_crypto", c->crypto[1][0] ? c->crypto[1] : "none");
+		dialog_argv_fieldf(&v, "start", "%lld", (long long)c->start);
+		dialog_argv_fieldf(&v, "answer", "%lld", (long long)c->answered);
+		dialog_argv_field(&v, "instance", sp->cfg.instance_id);
+		dialog_fields_parties(c, &v);
+	}
+	dialog_argv_fieldf(&v, "end", "%lld", (long long)c->ended);
+	dialog_argv_field(&v, "end_reason", c->end_reason);
+	if (c->state == SP_CALL_ENDED)
+		dialog_fields_end(c, c->end_media, &v);
+	if (!argv_send(sp, &v))
 		log_warnx("dialog_write_lost key=%s", LOG_ESCW(key));
 	else if (whole)
 		c->stored_conn = rs.connects;
-	snprintf(ttl, sizeof(ttl), "%u",
+	dialog_argv_reset(&v);
+	dialog_argv_add(&v, "EXPIRE", 6);
+	dialog_argv_add(&v, key, klen);
+	dialog_argv_addf(&v, "%u",
 	    c->state == SP_CALL_ENDED ? sp->cfg.call_ttl_ended : sp->cfg.call_ttl_active);
-	argv[0] = "EXPIRE";
-	argv[1] = key;
-	argv[2] = ttl;
-	for (i = 0; i < 3; i++)
-		lens[i] = strlen(argv[i]);
-	redis_cmd_argv(sp->redis, NULL, NULL, 3, argv, lens);
+	argv_send(sp, &v);
+	/*
+	 * The live-calls index: a listing reads it instead of scanning the keyspace. In at
+	 * the first write on a connection (a reconnect rewrites it), out at the end.
+	 */
+	if (c->state != SP_CALL_ENDED && !first)
+		return;
+	dialog_argv_reset(&v);
+	if (c->state == SP_CALL_ENDED) {
+		dialog_argv_add(&v, "ZREM", 4);
+		dialog_argv_add(&v, SBC_KEY_CALLS, strlen(SBC_KEY_CALLS));
+	} else {
+		dialog_argv_add(&v, "ZADD", 4);
+		dialog_argv_add(&v, SBC_KEY_CALLS, strlen(SBC_KEY_CALLS));
+		dialog_argv_addf(&v, "%lld", (long long)c->start);
+	}
+	dialog_argv_add(&v, c->call_id, strlen(c->call_id));
+	argv_send(sp, &v);
 }
 
 void
-dialog_end(struct sp *sp, struct sp_call *c, const char *reason)
+dialog_detach(struct sp *sp, struct sp_call *c)
+{
+	struct sp_call **pp;
+
+	for (pp = &sp->calls[sp_bucket(c->call_id)]; *pp != NULL; pp = &(*pp)->next) {
+		if (*pp == c) {
+			*pp = c->next;
+			break;
+		}
+	}
+	c->next = NULL;
+}
+
+void
+dialog_stamp_end(struct sp_call *c, const char *reason)
 {
 	dialog_enter_state(c, SP_CALL_ENDED);
 	c->ended = time_wall_s();
 	snprintf(c->end_reason, sizeof(c->end_reason), "%s", reason);
+}
+
+void
+dialog_end(struct sp *sp, struct sp_call *c, const char *reason, const struct ng_leg *media)
+{
+	if (c->state != SP_CALL_ENDED || c->ended == 0)
+		dialog_stamp_end(c, reason);
 	log_info("call_end reason=%s", reason);
+	c->end_media = media;
 	dialog_write(sp, c);
+	c->end_media = NULL;
 	dialog_unlink_free(sp, c);
 }
 
@@ -215,6 +257,8 @@ lookup_done(struct redisReply *r, void *arg)
 			c->answered = strtoll(v, NULL, 10);
 		else if (strcmp(k, "state") == 0 && strcmp(v, "ended") == 0)
 			dialog_enter_state(c, SP_CALL_ENDED);
+		else
+			dialog_fields_read(c, k, v);
 	}
 	if (c->state == SP_CALL_ENDED) {
 		dialog_unlink_free(sp, c);
@@ -243,7 +287,7 @@ dialog_lookup(struct sp *sp, const char *call_id, dialog_lookup_h *h, void *arg)
 	snprintf(x->call_id, sizeof(x->call_id), "%s", call_id);
 	x->h = h;
 	x->arg = arg;
-	err = redis_cmd(sp->redis, lookup_done, x, "HGETALL sbc:call:%s", call_id);
+	err = redis_cmd(sp->redis, lookup_done, x, "HGETALL %s%s", SBC_KEY_CALL_PREFIX, call_id);
 	if (err)
 		free(x);
 	else

@@ -12,11 +12,23 @@
 #include "addr.h"
 #include "sigproxy.h"
 
+struct ng_leg;
+struct sip_msg;
+
 enum sp_call_state {
 	SP_CALL_SETUP = 0,
 	SP_CALL_EARLY,
 	SP_CALL_ANSWERED,
 	SP_CALL_ENDED,
+};
+
+#define SP_PARTY_MAX 256	/* bytes with NUL of a stored URI (longer ones are cut) */
+
+/* TLS facts of a leg's connection when the call was set up; all "" when not TLS. */
+struct sp_leg_tls {
+	char version[16];	/* "TLSv1.3" */
+	char cipher[64];
+	char cert_sha256[96];	/* the peer's certificate (mutual TLS, or the server's) */
 };
 
 /*
@@ -42,11 +54,20 @@ struct sp_call {
 	bool srtp_offered[SP_NSIDES];	/* per sender side, last offer */
 	bool late_offer;		/* offer came in a 2xx, answer due in the ACK */
 	char late_branch[SP_ID_MAX];	/* via-branch of that offer, repeated in the answer */
+	/* Who calls whom, from the caller's INVITE (raw network bytes: escape to print) */
+	char caller[SP_PARTY_MAX];	/* From URI */
+	char callee[SP_PARTY_MAX];	/* To URI */
+	char ruri_user[128];		/* user part of the Request-URI as received */
+	char source[SA_STRLEN];		/* the caller's address:port */
+	struct sp_leg_tls tls[2];	/* per leg */
+	char contact[2][SP_PARTY_MAX];	/* per leg: its Contact URI ("" unknown) */
+	uint32_t cseq[2];		/* per leg: the highest CSeq it sent that we saw */
 	enum sp_call_state state;
 	int64_t start, answered, ended;
 	char end_reason[64];
 	uint64_t stored_conn;		/* Redis connection (its connects count) that got the last
 					 * whole record; 0 = none: the next write is whole */
+	const struct ng_leg *end_media;	/* borrowed during dialog_end(): the media summary */
 };
 
 const char *dialog_state_name(enum sp_call_state s);
@@ -55,8 +76,19 @@ int dialog_create(struct sp *sp, struct sp_call **cp, const char *call_id, const
 struct sp_call *dialog_find(struct sp *sp, const char *call_id);
 /* Writes the record (best effort: nothing waits for Redis). */
 void dialog_write(struct sp *sp, struct sp_call *c);
-/* Ends the call: state ended, record written with reason, c freed. */
-void dialog_end(struct sp *sp, struct sp_call *c, const char *reason);
+/*
+ * Ends the call: state ended, record written with reason and the media summary of each
+ * leg (media[0] caller, media[1] callee; NULL: mediad did not say), the call out of the
+ * live-calls index sbc:calls, c freed (whether or not dialog_detach() came first).
+ */
+void dialog_end(struct sp *sp, struct sp_call *c, const char *reason, const struct ng_leg *media);
+/* State ended, end time now, reason: what dialog_end writes (it stamps an unstamped call). */
+void dialog_stamp_end(struct sp_call *c, const char *reason);
+/*
+ * Takes c out of the calls this instance finds (an ending call waits for mediad's last
+ * word); dialog_end() still ends and frees it.
+ */
+void dialog_detach(struct sp *sp, struct sp_call *c);
 void dialog_free_all(struct sp *sp);
 /* Looks the call up in Redis; h gets the call (owned by sp) or NULL. 0 or an errno (h not called). */
 typedef void (dialog_lookup_h)(struct sp_call *c, void *arg);
@@ -84,6 +116,21 @@ void dialog_forget_mediad(struct sp_call *c);
 /* SRTP suite of a leg ("none": plain RTP). */
 void dialog_set_crypto(struct sp_call *c, unsigned leg, const char *suite);
 void dialog_set_srtp_offered(struct sp_call *c, enum sp_side sender, bool srtp);
+
+/* ---- dialog_parties.c: who calls whom, over what ---- */
+
+/*
+ * The caller's INVITE m from src (conn: its stream, NULL for UDP): From and To URIs, the
+ * Request-URI user, source address, Contact, CSeq, and the TLS facts of conn.
+ */
+void dialog_set_caller(struct sp_call *c, const struct sip_msg *m, const struct sa *src,
+    struct tp_conn *conn);
+/* The callee's 2xx resp (conn: the stream the INVITE went out on, NULL for UDP). */
+void dialog_set_callee(struct sp_call *c, const struct sip_msg *resp, struct tp_conn *conn);
+/* A request from leg with CSeq cseq passed: requests we send as the other party must be higher. */
+void dialog_note_cseq(struct sp_call *c, unsigned leg, uint32_t cseq);
+/* "2026-01-31T12:34:56Z" of epoch seconds t into buf (24 bytes); "" for t <= 0. */
+void dialog_time_iso(int64_t t, char *buf, size_t size);
 
 /* Leg index (0 caller, 1 callee) of the party on side s. */
 unsigned dialog_leg(const struct sp_call *c, enum sp_side s);

@@ -85,6 +85,8 @@ int policy_ng_dict(struct bencode_arena *a, const struct sp_config *cfg, const c
     const char *call_id, const char *from_tag, const char *to_tag, const char *branch,
     const char *sdp, size_t sdp_len, enum sp_side from_side, enum sp_side to_side,
     const char *profile, struct bencode_item **dp);
+/* Adds flag to the "flags" list of d (made when absent). 0, EINVAL or ENOMEM. */
+int policy_ng_flag(struct bencode_arena *a, struct bencode_item *d, const char *flag);
 
 /* ---- media.c: ng offer/answer/delete for a call ---- */
 
@@ -103,6 +105,14 @@ int media_answer(struct sp *sp, struct sp_call *c, const char *from_tag, const c
     const char *branch, enum sp_side from, enum sp_side to, const char *sdp, size_t len,
     media_done_h *h, void *arg, struct media_op **opp);
 void media_cancel(struct media_op *op);
-void media_delete(struct sp *sp, struct sp_call *c);
+
+/* ---- media_end.c: the end of a call ---- */
+
+/*
+ * Ends c (stamped ended with reason now): ng delete asking for each leg's media summary,
+ * then the compliance record (audit part) and the closed record (dialog_end) when mediad
+ * answered or did not. c is detached at once and freed by then: do not use it after.
+ */
+void media_end_call(struct sp *sp, struct sp_call *c, const char *reason);
 
 #endif

@@ -181,6 +181,7 @@ invite_initial(struct sp *sp, const struct sp_src *src, struct sip_msg *m)
 		return;
 	}
 	dialog_set_legs(c, t->in_side, t->out_side, src->conn, src->lsnr->proto);
+	dialog_set_caller(c, m, &src->addr, src->conn);
 	dialog_set_route(c, rule->name);
 	log_info("invite_in route=%s listener=%s", rule->name, src->lsnr->name);
 	dialog_write(sp, c);
@@ -221,5 +222,7 @@ txn_invite_request(struct sp *sp, const struct sp_src *src, struct sip_msg *m)
 	c = dialog_find(sp, t->call_id);
 	if (c == NULL && dialog_lookup(sp, t->call_id, reinvite_loaded, t) == 0)
 		return;
+	if (c != NULL)
+		dialog_note_cseq(c, dialog_leg(c, t->in_side), sip_msg_cseq(t->req));
 	txn_media_start(t, c);
 }

@@ -36,6 +36,7 @@ answer_done(int status, const char *sdp, size_t len, void *arg)
 	txn_upstream_send(t, buf, blen, sip_msg_status(m));
 	if (c != NULL && !t->in_dialog) {
 		dialog_set_answered(c, sip_msg_to_tag(m));
+		dialog_set_callee(c, m, t->br[t->nbr - 1].conn);
 		metric_inc(sp->ctr.calls_answered);
 		log_info("call_answered target=%s mediad=%s caller=%s/%s callee=%s/%s", c->target,
 		    c->mediad_id, c->transport[0], c->crypto[0], c->transport[1], c->crypto[1]);

@@ -50,11 +50,12 @@ bye_with_call(struct sp_call *c, void *arg)
 	struct pending *p = arg;
 
 	if (c != NULL)
-		media_delete(p->sp, c);
+		dialog_note_cseq(c, dialog_leg(c, p->src.lsnr->side), sip_msg_cseq(p->m));
 	/* forward while the call still holds the caller's connection */
 	txn_nit_forward(p->sp, &p->src, p->m, NULL, 0);
 	if (c != NULL)
-		dialog_end(p->sp, c, "bye");
+		media_end_call(p->sp, c, dialog_leg(c, p->src.lsnr->side) == 0 ? "bye_caller" :
+		    "bye_callee");
 	pending_free(p);
 }
 
