@@ -10,6 +10,7 @@
 #include <event2/event.h>
 
 #include "audit.h"
+#include "control.h"
 #include "dialog.h"
 #include "health.h"
 #include "log.h"
@@ -267,7 +268,7 @@ sp_start(struct sp *sp)
 	    sp->cfg.ng_retries)))
 		return err;
 	if ((err = mediad_pool_alloc(&sp->pool, sp)) || (err = health_alloc(&sp->health, sp)) ||
-	    (err = tick_start(sp)))
+	    (err = control_alloc(sp)) || (err = tick_start(sp)))
 		return err;
 	return 0;
 }
@@ -299,6 +300,7 @@ sp_stop(struct sp *sp)
 	sp->redis = NULL;
 	txn_invite_free_all(sp);
 	txn_nit_free_all(sp);
+	control_free(sp);
 	dialog_free_all(sp);
 	health_free(sp->health);
 	/* pending deletes end their calls now: their records still go to the audit outputs */

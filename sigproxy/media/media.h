@@ -49,6 +49,7 @@ struct mediad_entry {
 	unsigned ok_streak;	/* successful pings while down */
 	bool seen;		/* in the last registry scan */
 	bool ping_pending;
+	bool draining;		/* an operator drained it: no new calls (its calls stay) */
 };
 int mediad_pool_alloc(struct mediad_pool **pp, struct sp *sp);
 void mediad_pool_free(struct mediad_pool *p);
@@ -60,7 +61,14 @@ struct mediad_entry *mediad_pool_find(struct mediad_pool *p, const char *id);
 void mediad_pool_mark_down(struct mediad_pool *p, const char *id);
 /* A successful ping/reply: up again after cfg.mediad_up_after in a row. */
 void mediad_pool_mark_ok(struct mediad_pool *p, const char *id);
+/* Mediads a new call may go to: up and not drained. */
 unsigned mediad_pool_up_count(const struct mediad_pool *p);
+/*
+ * Drained (on) or not: a drained mediad gets no new call. Read from the registration's
+ * "drain" field at every refresh, and set at once when an operator request says so (by:
+ * who asked, for the log). An unknown id is ignored.
+ */
+void mediad_pool_set_drain(struct mediad_pool *p, const char *id, bool on, const char *by);
 
 /* ---- media_policy.c: encryption policy and ng request building ---- */
 

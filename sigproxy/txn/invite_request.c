@@ -107,6 +107,29 @@ txn_invite_cancel(struct sp *sp, const struct sp_src *src, struct sip_msg *m)
 	txn_done(t);
 }
 
+bool
+txn_invite_abort(struct sp *sp, const char *call_id, const char *reason)
+{
+	struct sp_txn *t;
+
+	for (t = sp->txns[sp_bucket(call_id)]; t != NULL; t = t->next)
+		if (!t->in_dialog && t->state != TXN_DONE && strcmp(t->call_id, call_id) == 0)
+			break;
+	if (t == NULL || t->cancelled)
+		return false;
+	/* as a CANCEL from the caller would, but the caller hears 480 and why */
+	t->cancelled = true;
+	log_info("invite_abort reason=\"%s\"", reason);
+	if (t->nbr > 0)
+		txn_branch_cancel(t, &t->br[t->nbr - 1]);
+	media_cancel(t->mop);
+	t->mop = NULL;
+	txn_upstream_reply(t, 480, "Call Ended By Operator", NULL);
+	txn_call_fail(t, reason);
+	txn_done(t);
+	return true;
+}
+
 /* The transaction for m; on failure 500 upstream and m freed. Returns 0 or ENOMEM. */
 static int
 invite_txn_open(struct sp *sp, const struct sp_src *src, struct sip_msg *m, struct sp_txn **tp)
