@@ -174,10 +174,10 @@ main(int argc, char **argv)
 		struct mediad_iface *ifc = &md->cfg.ifaces[i];
 		char b2[SA_STRLEN];
 
-		log_info("interface name=%s address=%s advertised=%s ports=%u-%u pairs=%u",
-		    ifc->name, sa_format_ip(&ifc->addr, a, sizeof(a)),
+		log_info("interface name=%s address=%s advertised=%s ports=%u-%u pairs=%u "
+		    "encryption=%s", ifc->name, sa_format_ip(&ifc->addr, a, sizeof(a)),
 		    sa_format_ip(&ifc->advertised, b2, sizeof(b2)), ifc->port_min, ifc->port_max,
-		    port_pool_size(ifc->pool));
+		    port_pool_size(ifc->pool), mediad_encryption_name(ifc->encryption));
 	}
 
 	event_base_dispatch(md->base);

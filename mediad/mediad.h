@@ -30,6 +30,12 @@ struct mediad_counters {
 	struct metric *no_ports;
 	struct metric *redis_writes;
 	struct metric *redis_write_failures;
+	/* encryption enforcement (mediad/ng/ng_policy.c) */
+	struct metric *enc_rejected[3];  /* media lines refused, by enum ng_line_verdict - 1 */
+	struct metric *enc_refused;      /* offers/answers refused: no media line usable */
+	struct metric *keys_stripped;    /* SRTP asked towards an encryption = off interface */
+	struct metric *osrtp_answered;   /* RFC 8643 offers answered with a key */
+	struct metric *osrtp_offered;    /* RTP/AVP offers we made with keys (OSRTP) */
 };
 
 struct mediad {

@@ -151,6 +151,14 @@ advertised_default(const struct conf_key *k, const char *value, void *field, voi
 }
 
 static const char *const log_levels[] = { "err", "warn", "info", "debug", NULL };
+/* enum mediad_encryption order. */
+static const char *const encryption_names[] = { "off", "optional", "required", NULL };
+
+const char *
+mediad_encryption_name(enum mediad_encryption e)
+{
+	return (unsigned)e < 3 ? encryption_names[e] : "?";
+}
 
 #define MD(field) CONF_FIELD(struct mediad_config, field)
 #define IF(field) CONF_FIELD(struct mediad_iface, field)
@@ -189,6 +197,13 @@ static const struct conf_key mediad_conf_keys[] = {
 	  CONF_NAMED, NULL },
 	{ "interface", "port_max", CONF_TYPE_INT, "39999", 1025, 65535, IF(port_max), NULL,
 	  CONF_NAMED, NULL },
+	/*
+	 * Default required: an interface nobody classified is taken to face the untrusted
+	 * network. The cost of the default is a loud refusal on the trusted side (set it
+	 * to off there); the cost of off or optional would be plain audio outside.
+	 */
+	{ "interface", "encryption", CONF_TYPE_ENUM, "required", 0, 0, IF(encryption),
+	  encryption_names, CONF_NAMED, NULL },
 
 	{ "srtp", "offer_suites", CONF_TYPE_HOOK, "AES_CM_128_HMAC_SHA1_80 AES_CM_128_HMAC_SHA1_32",
 	  0, 0, 0, 0, NULL, 0, offer_suites_set },

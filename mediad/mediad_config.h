@@ -20,6 +20,16 @@ struct port_pool;
 #define MEDIAD_MAX_ALLOW 32
 #define MEDIAD_IFNAME_MAX 32
 
+/*
+ * What an interface may carry ([interface] encryption), whatever an ng client asks:
+ * enforced per media line by mediad/ng (ng_policy.c).
+ */
+enum mediad_encryption {
+	MEDIAD_ENC_OFF = 0,          /* plain RTP only: no key is ever sent towards it */
+	MEDIAD_ENC_OPTIONAL,         /* SRTP or plain RTP, as the request and the peer choose */
+	MEDIAD_ENC_REQUIRED,         /* SRTP only: RTP/SAVP, or RTP/AVP with a key (OSRTP) */
+};
+
 struct mediad_iface {
 	char name[MEDIAD_IFNAME_MAX];
 	struct sa addr;              /* where media sockets bind (port 0) */
@@ -28,6 +38,7 @@ struct mediad_iface {
 	struct port_pool *pool;      /* owned; made by main.c (port_pool_alloc) */
 	struct metric *m_in_use;     /* gauges in the metrics registry (may be NULL) */
 	struct metric *m_free;
+	enum mediad_encryption encryption;
 };
 
 struct mediad_config {
@@ -70,6 +81,8 @@ struct mediad_config {
  * file, line and key.
  */
 int mediad_config_load(struct mediad_config *cfg, struct conf *c, struct conf_error *err);
+/* "off", "optional", "required". */
+const char *mediad_encryption_name(enum mediad_encryption e);
 /* Interface by name (case-sensitive); NULL when unknown. */
 struct mediad_iface *mediad_config_iface(struct mediad_config *cfg, const char *name, size_t len);
 

@@ -39,6 +39,24 @@ static const struct metrics_def mediad_counter_defs[] = {
 	  "Redis commands queued for call state and registration", CTR(redis_writes) },
 	{ "mediad_redis_write_failures_total", METRICS_COUNTER, NULL,
 	  "Redis writes lost (disconnected or error reply)", CTR(redis_write_failures) },
+	{ "mediad_encryption_lines_rejected_total", METRICS_COUNTER,
+	  "reason=\"plain-on-required\"", "media lines refused (port 0): plain RTP on an "
+	  "encryption = required interface, SRTP on an encryption = off one, or SRTP without a "
+	  "usable key", CTR(enc_rejected[0]) },
+	{ "mediad_encryption_lines_rejected_total", METRICS_COUNTER, "reason=\"srtp-on-off\"",
+	  NULL, CTR(enc_rejected[1]) },
+	{ "mediad_encryption_lines_rejected_total", METRICS_COUNTER, "reason=\"no-key\"", NULL,
+	  CTR(enc_rejected[2]) },
+	{ "mediad_encryption_refused_total", METRICS_COUNTER, NULL,
+	  "offers and answers refused: no media line could be carried as the interfaces' "
+	  "encryption demands", CTR(enc_refused) },
+	{ "mediad_encryption_keys_stripped_total", METRICS_COUNTER, NULL,
+	  "media lines an ng request wanted as SRTP towards an encryption = off interface: "
+	  "offered there as plain RTP, no key sent", CTR(keys_stripped) },
+	{ "mediad_osrtp_total", METRICS_COUNTER, "role=\"answered\"",
+	  "best-effort SRTP (RFC 8643: RTP/AVP with a=crypto) offers answered with a key, and "
+	  "such offers made", CTR(osrtp_answered) },
+	{ "mediad_osrtp_total", METRICS_COUNTER, "role=\"offered\"", NULL, CTR(osrtp_offered) },
 	{ NULL, 0, NULL, NULL, 0 },
 };
 

@@ -112,6 +112,12 @@ static const struct metrics_def sp_counter_defs[] = {
 	  "backends marked down by probes", CTR(backend_down) },
 	{ "sigproxy_backend_up_total", METRICS_COUNTER, NULL,
 	  "backends marked up by probes", CTR(backend_up) },
+	{ "sigproxy_policy_lines_rejected_total", METRICS_COUNTER, NULL,
+	  "media lines refused (port 0) by the encryption policy of their side",
+	  CTR(policy_lines_rejected) },
+	{ "sigproxy_sdes_tls_rejects_total", METRICS_COUNTER, NULL,
+	  "offers and answers refused (488) because their SDES keys came, or would go, over "
+	  "a non-TLS transport on a side with <side>_sdes_requires_tls", CTR(sdes_tls_rejects) },
 	{ "sigproxy_compliance_records_total", METRICS_COUNTER, "result=\"written\"",
 	  "compliance records of ended calls, by result", CTR(records_written) },
 	{ "sigproxy_compliance_records_total", METRICS_COUNTER, "result=\"lost\"", NULL,

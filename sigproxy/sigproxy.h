@@ -62,6 +62,7 @@ struct sp_counters {
 	struct metric *trace_messages, *trace_lost;
 	struct metric *invite_timeouts[SP_TIMER_COUNT];	/* index: enum sp_invite_timer */
 	struct metric *backend_down, *backend_up;	/* health transitions */
+	struct metric *policy_lines_rejected, *sdes_tls_rejects;
 	struct metric *records_written, *records_lost;	/* compliance records */
 	struct metric *control_hangups, *control_refused;	/* sbc:control requests */
 };

@@ -124,6 +124,14 @@ static const struct conf_key sp_conf_keys[] = {
 	  NULL, 0, NULL },
 	{ "media", "mediad_up_after", CONF_TYPE_INT, "3", 1, 100, SP(mediad_up_after), NULL, 0,
 	  NULL },
+	/*
+	 * SDES keys travel in SIP: a side can demand that they arrive and leave only over
+	 * TLS. Default yes outside (untrusted network), no inside (legacy SIP/UDP).
+	 */
+	{ "media", "outside_sdes_requires_tls", CONF_TYPE_BOOL, "yes", 0, 0,
+	  SP(sdes_requires_tls[SP_SIDE_OUTSIDE]), NULL, 0, NULL },
+	{ "media", "inside_sdes_requires_tls", CONF_TYPE_BOOL, "no", 0, 0,
+	  SP(sdes_requires_tls[SP_SIDE_INSIDE]), NULL, 0, NULL },
 
 	{ "redis", "enabled", CONF_TYPE_BOOL, "yes", 0, 0, SP(redis_enabled), NULL, 0, NULL },
 	{ "redis", "host", CONF_TYPE_STR, "127.0.0.1", 0, 0, SP(redis_host), NULL, 0, NULL },

@@ -75,6 +75,7 @@ struct sp_config {
 	unsigned ntls_dests;
 
 	enum sp_policy policy[SP_NSIDES];
+	bool sdes_requires_tls[SP_NSIDES];	/* SDES keys to/from that side over TLS only */
 	char sdes[256];		/* SDES tokens for ng ("only-AES_CM_128_HMAC_SHA1_80 ...") */
 	char iface[SP_NSIDES][32];	/* mediad interface names used in "direction" */
 

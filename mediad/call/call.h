@@ -76,7 +76,10 @@ struct call_media {
 	unsigned index;                 /* 1-based m= line number */
 	char type[16];                  /* "audio" */
 	enum sdp_proto proto;           /* what this party speaks */
-	bool disabled;                  /* port 0 in the last SDP */
+	bool osrtp;                     /* SRTP over an RTP/AVP(F) profile (RFC 8643 OSRTP) */
+	bool disabled;                  /* port 0 in the last SDP, or rejected */
+	bool rejected;                  /* refused by encryption policy in the last offer:
+	                                   port 0 towards both parties (ng_policy.c) */
 	bool mux_offered;               /* a=rtcp-mux in this party's offer, or offered to it */
 	bool have_ports;
 	struct port_pair ports;         /* on the monologue's interface; fds -> relay */
@@ -125,6 +128,7 @@ enum call_state {
 #define CALL_STORED_RXKEY   0x04u   /* <s>_m<n>_rx_key, _rx_tag */
 #define CALL_STORED_TXKEY   0x08u   /* <s>_m<n>_tx_key, _tx_tag */
 #define CALL_STORED_INDEX   0x10u   /* <s>_m<n>_rx_index, _tx_index (SRTP legs) */
+#define CALL_STORED_OSRTP   0x20u   /* <s>_m<n>_osrtp */
 struct call_stored {
 	bool valid;                     /* false: Redis content unknown, rewrite whole */
 	bool side[2], label[2], via[2];
@@ -181,6 +185,13 @@ int monologue_alloc(struct monologue **mp, const char *tag, size_t len, struct m
 void monologue_free(struct monologue *m);
 /* Replaces a string field (tag, via_branch, label) with a copy. 0 or ENOMEM. */
 int monologue_set_str(char **field, const char *s, size_t len);
+/* Whether this party's leg is SRTP: a secure profile, or RTP/AVP(F) with keys (OSRTP). */
+bool call_media_srtp(const struct call_media *cm);
+/*
+ * A line refused by encryption policy: rejected and disabled, nowhere to send (a running
+ * relay drops what comes, counted "nodest"). Profile and keys stay as they were.
+ */
+void call_media_refuse(struct call_media *cm);
 
 /* ---- call_state.c: the state machine ---- */
 
@@ -220,6 +231,7 @@ int call_sdes_propose(struct mediad *md, struct call_media *cm, unsigned allow, 
 /*
  * The answerer accepted one of our proposals on cm: finds it in the answer's media
  * sm (tag first, suite second) and makes it ours and the answerer's key the peer's.
+ * An OSRTP proposal (cm->osrtp) takes a key from an RTP/AVP answer too.
  * Returns 0 or ENOENT (plain answer to an SRTP offer, or no match; logged).
  */
 int call_sdes_take_answer(struct call_media *cm, const struct sdp_media *sm, unsigned allow);

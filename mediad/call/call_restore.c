@@ -90,6 +90,11 @@ restore_media(struct mediad *md, struct rec *r, char side, unsigned j, struct mo
 	snprintf(cm->type, sizeof(cm->type), "%s", v != NULL ? v : "audio");
 	v = rec_getf(r, side, j, "proto");
 	cm->proto = v != NULL ? sdp_proto_from_name(v, strlen(v)) : SDP_PROTO_KEEP;
+	/* "none": a line that never carried anything (refused, or port 0 and not RTP) */
+	if (v != NULL && strcmp(v, "none") == 0 && rec_getf(r, side, j, "local") == NULL) {
+		cm->disabled = true;
+		return 0;
+	}
 	if (cm->proto == SDP_PROTO_KEEP)
 		return EINVAL;
 	v = rec_getf(r, side, j, "local");
@@ -116,7 +121,9 @@ restore_media(struct mediad *md, struct rec *r, char side, unsigned j, struct mo
 		cm->receives = true;
 	v = rec_getf(r, side, j, "rtcp_mux");
 	cm->rtcp_mux = cm->mux_offered = v != NULL && strcmp(v, "yes") == 0;
-	if (!sdp_proto_is_secure(cm->proto))
+	v = rec_getf(r, side, j, "osrtp");
+	cm->osrtp = v != NULL && strcmp(v, "yes") == 0;
+	if (!call_media_srtp(cm))
 		return 0;
 
 	v = rec_getf(r, side, j, "suite");

@@ -101,7 +101,8 @@ call_sdes_take_answer(struct call_media *cm, const struct sdp_media *sm, unsigne
 {
 	size_t k, j;
 
-	if (!sdp_proto_is_secure(sm->proto)) {
+	/* an OSRTP offer (RTP/AVP with keys) is answered in RTP/AVP: its keys decide */
+	if (!sdp_proto_is_secure(sm->proto) && !cm->osrtp) {
 		log_warnx("sdes_negotiation_failed media=%u side=answerer (offered %s, answered "
 		    "%.*s: refusing plain RTP)", cm->index, sdp_proto_name(cm->proto),
 		    (int)sm->proto_text.len, sm->proto_text.p);

@@ -143,7 +143,7 @@ add_stream(struct bencode_arena *a, struct bencode_item *streams, const struct m
 		ep = &ls->dest[sid];
 	TRY(add_endpoint(a, st, "endpoint", ep));
 	TRY(add_endpoint(a, st, "advertised endpoint", adv));
-	if (sdp_proto_is_secure(cm->proto) && cm->have_our_key)
+	if (call_media_srtp(cm) && cm->have_our_key)
 		TRY(bencode_dict_add_cstr(a, st, "crypto suite",
 		    crypto_suite_name(cm->ours.key.suite)));
 	TRY(bencode_dict_add_int(a, st, "last packet",
@@ -195,8 +195,10 @@ add_media(struct bencode_arena *a, struct bencode_item *medias, const struct mon
 		TRY(bencode_list_add(flags, bencode_cstr(a, "send")));
 	if (cm->sends)
 		TRY(bencode_list_add(flags, bencode_cstr(a, "recv")));
-	if (sdp_proto_is_secure(cm->proto))
+	if (call_media_srtp(cm))
 		TRY(bencode_list_add(flags, bencode_cstr(a, "SDES")));
+	if (cm->osrtp)
+		TRY(bencode_list_add(flags, bencode_cstr(a, "OSRTP")));
 	if (cm->rtcp_mux)
 		TRY(bencode_list_add(flags, bencode_cstr(a, "rtcp-mux")));
 	TRY(bencode_dict_add(a, md, "flags", flags));

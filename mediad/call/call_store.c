@@ -169,7 +169,7 @@ media_name(char *buf, size_t size, char side, unsigned n, const char *suffix)
 static bool
 media_has_index(const struct call_media *cm)
 {
-	return sdp_proto_is_secure(cm->proto) && cm->have_peer_key && cm->have_our_key;
+	return call_media_srtp(cm) && cm->have_peer_key && cm->have_our_key;
 }
 
 /* <side>_m<j+1>_rx_index and _tx_index from idx. */
@@ -244,8 +244,14 @@ leg_fields(struct argv_buf *b, const struct call *c, unsigned i, struct call_sto
 		media_name(name, sizeof(name), side, j + 1, "rtcp_mux");
 		field(b, name, cm->rtcp_mux ? "yes" : "no");
 		media_name(name, sizeof(name), side, j + 1, "suite");
-		field(b, name, sdp_proto_is_secure(cm->proto) && cm->have_our_key ?
+		field(b, name, call_media_srtp(cm) && cm->have_our_key ?
 		    crypto_suite_name(cm->ours.key.suite) : "none");
+		if (cm->osrtp) {
+			/* SRTP although proto says RTP/AVP (RFC 8643): a restart must know */
+			opt |= CALL_STORED_OSRTP;
+			media_name(name, sizeof(name), side, j + 1, "osrtp");
+			field(b, name, "yes");
+		}
 		if (cm->have_peer_key && cm->peer.key.suite != cm->ours.key.suite) {
 			opt |= CALL_STORED_RXSUITE;
 			media_name(name, sizeof(name), side, j + 1, "rx_suite");
@@ -302,6 +308,7 @@ stale_fields(struct argv_buf *b, const struct call_stored *old, const struct cal
 	static const char *const rxkey[] = { "rx_key", "rx_tag", NULL };
 	static const char *const txkey[] = { "tx_key", "tx_tag", NULL };
 	static const char *const index[] = { "rx_index", "tx_index", NULL };
+	static const char *const osrtp[] = { "osrtp", NULL };
 	int before = b->argc;
 	unsigned i, j;
 
@@ -336,6 +343,8 @@ stale_fields(struct argv_buf *b, const struct call_stored *old, const struct cal
 				stale_names(b, side, j, txkey);
 			if (drop & CALL_STORED_INDEX)
 				stale_names(b, side, j, index);
+			if (drop & CALL_STORED_OSRTP)
+				stale_names(b, side, j, osrtp);
 		}
 	}
 	return b->argc - before;

@@ -106,6 +106,18 @@ rtcp_mux_opt(const char *s, size_t len, void *arg)
 		log_debug("%s: rtcp-mux \"%s\" ignored", __func__, LOG_ESCN(s, len));
 }
 
+/* OSRTP (RFC 8643) options; accepting such offers is what mediad does anyway. */
+static void
+osrtp_opt(const char *s, size_t len, void *arg)
+{
+	struct ng_opts *o = arg;
+
+	if (name_is(s, len, "offer") || name_is(s, len, "offer RFC"))
+		o->osrtp_offer = true;
+	else
+		log_debug("%s: OSRTP '%.*s' ignored", __func__, (int)len, s);
+}
+
 static void
 flag_opt(const char *s, size_t len, void *arg)
 {
@@ -146,6 +158,8 @@ flag_opt(const char *s, size_t len, void *arg)
 		sdes_opt(s + rest, len - rest, ctx);
 	else if (name_prefix(s, len, "rtcp-mux-", &rest))
 		rtcp_mux_opt(s + rest, len - rest, o);
+	else if (name_prefix(s, len, "OSRTP-", &rest))
+		osrtp_opt(s + rest, len - rest, o);
 	else if (name_prefix(s, len, "replace-", &rest)) {
 		if (name_is(s + rest, len - rest, "origin"))
 			o->rw_flags |= SDP_RW_REPLACE_ORIGIN;
@@ -296,6 +310,7 @@ ng_opts_parse(struct mediad *md, const struct ng_msg *m, struct ng_opts *o)
 
 	ng_list_foreach(d, "replace", replace_opt, o);
 	ng_list_foreach(d, "rtcp-mux", rtcp_mux_opt, o);
+	ng_list_foreach(d, "OSRTP", osrtp_opt, o);
 
 	memset(&sctx, 0, sizeof(sctx));
 	sctx.o = o;

@@ -369,9 +369,9 @@ dialog_set_crypto(struct sp_call *c, unsigned leg, const char *suite)
 }
 
 void
-dialog_set_srtp_offered(struct sp_call *c, enum sp_side sender, bool srtp)
+dialog_set_srtp_offered(struct sp_call *c, enum sp_side sender, uint32_t lines)
 {
-	c->srtp_offered[sender] = srtp;
+	c->srtp_offered[sender] = lines;
 }
 
 unsigned

@@ -51,7 +51,8 @@ struct sp_call {
 	char crypto[2][64];
 	struct tp_conn *caller_conn;	/* stream the INVITE came on (ref): requests to the
 					 * caller reuse it */
-	bool srtp_offered[SP_NSIDES];	/* per sender side, last offer */
+	uint32_t srtp_offered[SP_NSIDES];	/* per sender side, last offer: bit i = m= line i
+						 * offered as SRTP (the answer must keep it so) */
 	bool late_offer;		/* offer came in a 2xx, answer due in the ACK */
 	char late_branch[SP_ID_MAX];	/* via-branch of that offer, repeated in the answer */
 	/* Who calls whom, from the caller's INVITE (raw network bytes: escape to print) */
@@ -115,7 +116,8 @@ void dialog_set_mediad(struct sp_call *c, const char *id, const struct sa *ng);
 void dialog_forget_mediad(struct sp_call *c);
 /* SRTP suite of a leg ("none": plain RTP). */
 void dialog_set_crypto(struct sp_call *c, unsigned leg, const char *suite);
-void dialog_set_srtp_offered(struct sp_call *c, enum sp_side sender, bool srtp);
+/* The m= lines (bit i: line i) the last offer from side sender made as SRTP. */
+void dialog_set_srtp_offered(struct sp_call *c, enum sp_side sender, uint32_t lines);
 
 /* ---- dialog_parties.c: who calls whom, over what ---- */
 

@@ -72,7 +72,7 @@ media_end_call(struct sp *sp, struct sp_call *c, const char *reason)
 	dialog_detach(sp, c);
 	bencode_arena_init(&a);
 	err = policy_ng_dict(&a, &sp->cfg, "delete", c->call_id, c->from_tag, NULL, NULL, NULL,
-	    0, c->side[0], c->side[1], NULL, &d);
+	    0, c->side[0], c->side[1], NULL, false, &d);
 	/* the summary is a few hundred bytes from mediad; "fast" keeps rtpengine's reply small
 	 * when nobody needs the numbers */
 	if (err == 0 && !audit_on(sp->audit))

@@ -333,6 +333,16 @@ txn_invite_conn_failed(struct sp *sp, struct tp_conn *conn, int err)
 }
 
 void
+txn_keys_refused(struct sp_txn *t, enum tp_proto tp, const char *target)
+{
+	log_warnx("sdes_refused side=%s transport=%s direction=out%s%s reason=\"SDES keys "
+	    "would be sent over %s; %s_sdes_requires_tls = yes\"", sp_side_name(t->out_side),
+	    tp_proto_name(tp), target ? " target=" : "", target ? target : "", tp_proto_name(tp),
+	    sp_side_name(t->out_side));
+	metric_inc(t->sp->ctr.sdes_tls_rejects);
+}
+
+void
 txn_try_next(struct sp_txn *t)
 {
 	struct sp *sp = t->sp;
@@ -349,6 +359,12 @@ txn_try_next(struct sp_txn *t)
 		}
 		if (sa_parse_ip(&dst, tg->host, strlen(tg->host), tg->port)) {
 			log_warnx("target_unusable target=%s reason=\"not numeric\"", tg->uri);
+			continue;
+		}
+		if (t->offer_keys && !media_keys_allowed(sp, t->out_side, tg->transport)) {
+			/* our offer's keys must not cross this target's transport on that side */
+			txn_keys_refused(t, tg->transport, tg->uri);
+			txn_best_local(t, 488);
 			continue;
 		}
 		err = txn_branch_start(t, tg->transport, &dst, NULL, tg);

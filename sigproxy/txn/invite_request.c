@@ -41,14 +41,20 @@ offer_done(int status, const char *sdp, size_t len, void *arg)
 		}
 		memcpy(t->offer, sdp, len);
 		t->offer_len = len;
+		t->offer_keys = policy_sdp_has_keys(sdp, len);
 	}
 	if (t->in_dialog) {
 		enum tp_proto tp;
 		struct sa dst;
 
-		if (send_next_hop(t->sp, t->req, &tp, &dst) ||
-		    txn_branch_start(t, tp, &dst, NULL, NULL))
+		if (send_next_hop(t->sp, t->req, &tp, &dst)) {
 			txn_final_local(t, 404, NULL, "no next hop");
+		} else if (t->offer_keys && !media_keys_allowed(t->sp, t->out_side, tp)) {
+			txn_keys_refused(t, tp, NULL);
+			txn_final_local(t, 488, NULL, "SDES keys need TLS");
+		} else if (txn_branch_start(t, tp, &dst, NULL, NULL)) {
+			txn_final_local(t, 404, NULL, "no next hop");
+		}
 		return;
 	}
 	txn_try_next(t);
@@ -62,13 +68,19 @@ txn_media_start(struct sp_txn *t, struct sp_call *c)
 	int st;
 
 	body = sip_msg_body(t->req, &blen);
+	if (blen > 0 && c == NULL) {
+		/* only mediad's SDP ever leaves: without the call there is none to give */
+		log_warnx("sdp_refused reason=\"re-INVITE with SDP for a call not known here\"");
+		txn_final_local(t, 481, NULL, "no call for the SDP");
+		return;
+	}
 	if (blen == 0 || c == NULL) {
 		t->late_offer = blen == 0 && c != NULL;
 		offer_done(200, NULL, 0, t);
 		return;
 	}
 	st = media_offer(t->sp, c, sip_msg_from_tag(t->req), sip_msg_to_tag(t->req), t->in_branch,
-	    t->in_side, t->out_side, body, blen, offer_done, t, &t->mop);
+	    t->in_side, t->out_side, t->src.lsnr->proto, body, blen, offer_done, t, &t->mop);
 	if (st)
 		txn_final_local(t, st, NULL, st == 488 ? "encryption policy" : "no mediad");
 }

@@ -66,9 +66,12 @@ on_2xx(struct sp_txn *t, const struct sip_msg *m)
 	t->answer_2xx = sip_msg_ref(m);
 	txn_enter_state(t, TXN_ANSWERING);
 	if (c == NULL || blen == 0) {
-		/* nothing to relay (no SDP in the 2xx: not valid for an offer/answer we made) */
+		/*
+		 * Nothing to relay (no SDP in the 2xx: not valid for an offer/answer we made);
+		 * an SDP without its call never goes on as it came (keys, inside addresses).
+		 */
 		if (c == NULL || !t->late_offer) {
-			answer_done(c == NULL ? 200 : 488, body, blen, t);
+			answer_done(c != NULL ? 488 : blen > 0 ? 500 : 200, body, blen, t);
 			return;
 		}
 	}
@@ -76,10 +79,12 @@ on_2xx(struct sp_txn *t, const struct sip_msg *m)
 		/* offer in the 2xx: tags and sides swapped (ng-protocol.md §4) */
 		dialog_set_late_offer(c, t->in_branch);
 		st = media_offer(sp, c, sip_msg_to_tag(m), sip_msg_from_tag(m), t->in_branch,
-		    t->out_side, t->in_side, body, blen, answer_done, t, &t->mop);
+		    t->out_side, t->in_side, t->br[t->nbr - 1].tp, body, blen, answer_done, t,
+		    &t->mop);
 	} else {
 		st = media_answer(sp, c, sip_msg_from_tag(m), sip_msg_to_tag(m), t->in_branch,
-		    t->out_side, t->in_side, body, blen, answer_done, t, &t->mop);
+		    t->out_side, t->in_side, t->br[t->nbr - 1].tp, body, blen, answer_done, t,
+		    &t->mop);
 	}
 	if (st)
 		answer_done(st, NULL, 0, t);
@@ -132,7 +137,7 @@ early_forward(struct sp_txn *t, const struct sip_msg *m)
 	}
 	t->early = sip_msg_ref(m);
 	st = media_answer(t->sp, c, sip_msg_from_tag(m), sip_msg_to_tag(m), t->in_branch,
-	    t->out_side, t->in_side, body, blen, early_done, t, &t->mop);
+	    t->out_side, t->in_side, t->br[t->nbr - 1].tp, body, blen, early_done, t, &t->mop);
 	if (st)
 		early_done(st, NULL, 0, t);
 }

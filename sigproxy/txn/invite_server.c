@@ -243,7 +243,9 @@ txn_send_best(struct sp_txn *t)
 		return;
 	}
 	if (t->best == NULL) {
-		txn_final_local(t, t->best_status == 408 ? 408 : 503, NULL, "all targets failed");
+		/* 488: every target was refused our offer's keys (no TLS towards them) */
+		txn_final_local(t, t->best_status == 408 || t->best_status == 488 ?
+		    t->best_status : 503, NULL, "all targets failed");
 		return;
 	}
 	if (sip_msg_parse(&m, t->best, t->best_len, TP_UDP, NULL, NULL) ||

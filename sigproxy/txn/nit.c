@@ -42,6 +42,23 @@ struct sp_nit {
 	struct sip_msg *resp;	/* that 2xx */
 };
 
+/*
+ * Whether m carries an SDP that mediad did not write: it never goes on as it came (its
+ * keys and addresses stay here), only without a body. Multipart bodies count by content.
+ */
+static bool
+body_is_sdp(const struct sip_msg *m)
+{
+	const char *ct = sip_msg_content_type(m), *body;
+	size_t len;
+
+	body = sip_msg_body(m, &len);
+	if (len == 0)
+		return false;
+	return (ct != NULL && strcasestr(ct, "application/sdp") != NULL) ||
+	    memmem(body, len, "application/sdp", 15) != NULL || memmem(body, len, "a=crypto:", 9);
+}
+
 static const char *
 state_name(enum nit_state s)
 {
@@ -160,6 +177,12 @@ txn_nit_forward(struct sp *sp, const struct sp_src *src, struct sip_msg *m, cons
 
 	if (c != NULL && c->side[0] != c->side[1])
 		side = dialog_peer_side(c, src->lsnr->side);
+	if (body == NULL && body_is_sdp(m)) {
+		log_info("sdp_dropped method=%s reason=\"SDP not through mediad: forwarded without "
+		    "a body\"", sip_msg_method(m));
+		body = "";
+		body_len = 0;
+	}
 	/*
 	 * Only requests of dialogs we Record-Routed are relayed: anything else would make
 	 * the SBC an open relay from the outside into the trusted network.
@@ -263,6 +286,12 @@ nit_respond(struct sp_nit *n, const struct sip_msg *m, const char *sdp, size_t s
 	size_t len;
 	int status = sip_msg_status(m);
 
+	if (sdp == NULL && body_is_sdp(m)) {
+		log_info("sdp_dropped status=%d reason=\"SDP not through mediad: forwarded without "
+		    "a body\"", status);
+		sdp = "";
+		sdp_len = 0;
+	}
 	if (sip_build_response_fwd(buf, SP_BUF_SIZE, &len, m, sdp, sdp_len,
 	    sdp ? "application/sdp" : NULL))
 		return;
@@ -322,7 +351,8 @@ txn_nit_response(struct sp *sp, struct sip_msg *m)
 		    sip_msg_parse(&n->resp, raw, rlen, TP_UDP, NULL, NULL) == 0) {
 			nit_enter_state(n, NIT_ANSWERING);
 			st = media_answer(sp, c, sip_msg_from_tag(m), sip_msg_to_tag(m), n->in_branch,
-			    n->out_side, n->in_side, body, blen, update_answered, n, &n->mop);
+			    n->out_side, n->in_side, n->out_tp, body, blen, update_answered, n,
+			    &n->mop);
 			if (st)
 				update_answered(st, NULL, 0, n);
 			return true;

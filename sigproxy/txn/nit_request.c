@@ -85,6 +85,13 @@ update_offer(struct sp *sp, const struct sp_src *src, struct sip_msg *m)
 	int st;
 
 	body = sip_msg_body(m, &blen);
+	if (c == NULL && blen > 0) {
+		/* only mediad's SDP ever leaves: without the call there is none to give */
+		log_warnx("sdp_refused reason=\"UPDATE with SDP for a call not known here\"");
+		send_reply(sp, src, m, 481, NULL, NULL);
+		sip_msg_free(m);
+		return;
+	}
 	if (c == NULL || blen == 0) {
 		txn_nit_forward(sp, src, m, NULL, 0);
 		return;
@@ -95,7 +102,8 @@ update_offer(struct sp *sp, const struct sp_src *src, struct sip_msg *m)
 		return;
 	}
 	st = media_offer(sp, c, sip_msg_from_tag(m), sip_msg_to_tag(m), p->branch, src->lsnr->side,
-	    dialog_peer_side(c, src->lsnr->side), body, blen, update_offered, p, &op);
+	    dialog_peer_side(c, src->lsnr->side), src->lsnr->proto, body, blen, update_offered, p,
+	    &op);
 	if (st)
 		update_offered(st, NULL, 0, p);
 }
@@ -173,8 +181,8 @@ txn_ack_forward(struct sp *sp, const struct sp_src *src, struct sip_msg *m)
 		return;
 	}
 	st = media_answer(sp, c, sip_msg_to_tag(m), sip_msg_from_tag(m), c->late_branch,
-	    src->lsnr->side, dialog_peer_side(c, src->lsnr->side), body, blen, ack_answered, p,
-	    &op);
+	    src->lsnr->side, dialog_peer_side(c, src->lsnr->side), src->lsnr->proto, body, blen,
+	    ack_answered, p, &op);
 	if (st)
 		ack_answered(st, NULL, 0, p);
 }

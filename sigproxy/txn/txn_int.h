@@ -69,6 +69,7 @@ struct sp_txn {
 	bool offer_retried;	/* a second mediad was asked after the first failed */
 	char *offer;		/* SDP for the targets (mediad's) */
 	size_t offer_len;
+	bool offer_keys;	/* it carries SDES keys: TLS only where the side says so */
 	int best_status;
 	char *best;		/* raw best final response so far */
 	size_t best_len;
@@ -130,6 +131,8 @@ void txn_branch_ack(struct sp_txn *t, struct branch *b, const struct sip_msg *re
 void txn_branch_bye(struct sp_txn *t, struct branch *b, const struct sip_msg *resp);
 /* The next usable target of the rule, or the best final when none is left. */
 void txn_try_next(struct sp_txn *t);
+/* Logs and counts an offer whose keys may not go over tp (target: its URI, or NULL). */
+void txn_keys_refused(struct sp_txn *t, enum tp_proto tp, const char *target);
 
 /* nit.c */
 /*

@@ -147,15 +147,18 @@ metrics_listen = 127.0.0.1:0
 address = $out_ip
 port_min = 30000
 port_max = 30199
+encryption = optional
 [interface inside]
 address = $in_ip
 advertised = 10.0.0.5
 port_min = 40000
 port_max = 40199
+encryption = off
 [interface tiny]
 address = $tiny_ip
 port_min = 50000
 port_max = 50003
+encryption = off
 [redis]
 unix_socket = $redis_sock
 registration_ttl = 4

@@ -37,6 +37,8 @@ struct peer_opts {
 	unsigned calls;
 	bool rtp_caller;		/* flow B: RTP party offers, SRTP party answers */
 	bool rekey, hold, forge, dtmf;
+	bool osrtp;			/* the SRTP party speaks RTP/AVP with keys (RFC 8643) */
+	const char *out_encryption;	/* spawned mediad's outside [interface] encryption */
 	unsigned max_loss;		/* lost packets allowed per direction per call */
 	unsigned rekey_loss;		/* extra loss allowed around a re-key */
 	char out_ip[40];	/* our SRTP party binds here */

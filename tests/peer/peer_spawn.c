@@ -143,9 +143,11 @@ peer_spawn_start(struct peer_spawn **sp, struct peer_opts *o, char *ng, size_t n
 	fprintf(f, "[mediad]\nid = peer-%d\nng_listen = 127.0.0.1:0\nng_allow = 127.0.0.0/8\n"
 	    "workers = %u\nlog_level = info\nmetrics_listen =\nmedia_timeout = %u\n"
 	    "[interface %s]\naddress = %s\nport_min = 20000\nport_max = 29999\n"
+	    "encryption = %s\n"
 	    "[interface %s]\naddress = %s\nport_min = 30000\nport_max = 39999\n"
-	    "[srtp]\noffer_suites =",
-	    (int)getpid(), o->workers, o->media_timeout, o->if_out, o->relay_out_ip, o->if_in, o->relay_in_ip);
+	    "encryption = off\n[srtp]\noffer_suites =",
+	    (int)getpid(), o->workers, o->media_timeout, o->if_out, o->relay_out_ip,
+	    o->out_encryption, o->if_in, o->relay_in_ip);
 	/* Offer our suite first, then the rest, so every suite is exercised. */
 	fprintf(f, " %s", crypto_suite_name(o->suite));
 	for (i = 1; i < CRYPTO_SUITE_COUNT; i++)

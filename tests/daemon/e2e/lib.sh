@@ -102,6 +102,17 @@ E2E_O=$((100 + $$ % 100))
 E2E_P=$((1 + ($$ / 100) % 250))
 e2e_ip() { echo "127.$E2E_O.$E2E_P.$1"; }
 
+# metric_get PORT NAME: the value of sample NAME (with its labels) from GET /metrics on
+# 127.0.0.1:PORT; bash only (a minimal host has no curl).
+metric_get() {
+	local m
+	exec 3<>"/dev/tcp/127.0.0.1/$1" || return 1
+	printf 'GET /metrics HTTP/1.0\r\nHost: x\r\n\r\n' >&3
+	m=$(cat <&3)
+	exec 3<&-
+	printf '%s\n' "$m" | awk -v k="$2" '$1 == k { print $2 }'
+}
+
 # A free UDP port pair (even, odd+1) on address $1, found by binding port 0.
 free_port() {
 	perl -MIO::Socket::IP -e '
@@ -137,7 +148,8 @@ rcli() { redis-cli -s "$REDIS_SOCK" "$@"; }
 
 # ---- mediad: outside and inside interfaces on addresses of this run ----
 # mediad_start NAME OUTSIDE_IP INSIDE_IP PORT_BASE (MEDIAD_EXTRA: more [mediad] keys; MEDIAD_PORT_SPAN ports per interface, default 200;
-# the addresses are this run's own, so ranges cannot collide with another test's)
+# the addresses are this run's own, so ranges cannot collide with another test's).
+# MEDIAD_OUTSIDE_ENC / MEDIAD_INSIDE_ENC: each interface's encryption (optional / off).
 mediad_start() {
 	local name=$1 out=$2 in=$3 base=$4 log=$DIR/mediad-$1.log ngp=
 	# below info there is no ready line to read the port from: pick one and ping it
@@ -154,10 +166,12 @@ ${MEDIAD_EXTRA:-}
 address = $out
 port_min = $base
 port_max = $((base + ${MEDIAD_PORT_SPAN:-200} - 1))
+encryption = ${MEDIAD_OUTSIDE_ENC:-optional}
 [interface inside]
 address = $in
 port_min = $((base + ${MEDIAD_PORT_SPAN:-200}))
 port_max = $((base + 2 * ${MEDIAD_PORT_SPAN:-200} - 1))
+encryption = ${MEDIAD_INSIDE_ENC:-off}
 [redis]
 enabled = yes
 unix_socket = $REDIS_SOCK
@@ -260,8 +274,8 @@ cpu_ticks() {
 
 # ---- sigproxy: TLS + UDP + TCP outside on SIP_IP, UDP inside on INSIDE_IP ----
 # sigproxy_start NAME SIP_IP INSIDE_IP TARGET... ; extra INI text in SP_EXTRA_LISTENER
-# (appended to the TLS listener), SP_EXTRA (appended at the end), SP_TIMEOUT_MS, SP_HEALTH
-# (the [health] keys; default: no probes, no hold-down).
+# (appended to the TLS listener), SP_MEDIA_EXTRA (in [media]), SP_EXTRA (appended at the
+# end), SP_TIMEOUT_MS, SP_HEALTH (the [health] keys; default: no probes, no hold-down).
 sigproxy_start() {
 	local name=$1 sip=$2 in=$3 log=$DIR/sigproxy-$1.log t
 	local health=${SP_HEALTH:-$'probe = no\nholddown_ms = 0'}
@@ -301,6 +315,7 @@ acl = 127.0.0.0/8
 [media]
 outside_policy = ${SP_OUTSIDE_POLICY:-optional}
 inside_policy = off
+${SP_MEDIA_EXTRA:-}
 ng_timeout_ms = 300
 ng_retries = 2
 mediad_refresh_ms = 500
