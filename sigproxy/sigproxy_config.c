@@ -102,7 +102,7 @@ static const struct conf_key sp_conf_keys[] = {
 	{ "sigproxy", "sip_trace", CONF_TYPE_BOOL, "no", 0, 0, SP(trace), NULL, 0, NULL },
 	{ "sigproxy", "call_ttl_active", CONF_TYPE_INT, "86400", 60, 864000, SP(call_ttl_active),
 	  NULL, 0, NULL },
-	{ "sigproxy", "call_ttl_ended", CONF_TYPE_INT, "3600", 1, 864000, SP(call_ttl_ended),
+	{ "sigproxy", "call_ttl_ended", CONF_TYPE_INT, "3600", 1, 2592000, SP(call_ttl_ended),
 	  NULL, 0, NULL },
 	{ "sigproxy", "retry_after", CONF_TYPE_INT, "5", 1, 3600, SP(retry_after), NULL, 0, NULL },
 
