@@ -32,7 +32,7 @@ if [ -n "${SBC_BUILD_DIR:-}" ]; then
 else
 	build=$top/build/release
 	bash deploy/install-deps.sh
-	# Only the daemons: the build directory keeps whatever else (tests) it was configured with.
+	# The daemons and sbcctl: the build directory keeps whatever else (tests) it was configured with.
 	cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 	cmake --build "$build" -j"$(nproc)" --target mediad sigproxy sbcctl
 fi
