@@ -231,7 +231,8 @@ static const struct conf_key mediad_conf_keys[] = {
 	{ NULL, NULL, 0, NULL, 0, 0, 0, 0, NULL, 0, NULL },
 };
 
-static const struct conf_key *const mediad_conf_tables[] = { mediad_conf_keys, NULL };
+static const struct conf_key *const mediad_conf_tables[] = { mediad_conf_keys, redis_conf_keys,
+    NULL };
 
 struct iface_ctx {
 	struct mediad_config *cfg;
@@ -349,6 +350,8 @@ mediad_config_load(struct mediad_config *out, struct conf *c, struct conf_error 
 	}
 
 	err = conf_apply(c, mediad_conf_keys, "redis", cfg, cfg, e);
+	if (err == 0)
+		err = conf_apply(c, redis_conf_keys, "redis", &cfg->redis, &cfg->redis, e);
 	if (err)
 		goto out;
 	if ((uint64_t)cfg->reg_interval_ms >= (uint64_t)cfg->reg_ttl_s * 1000u) {

@@ -9,6 +9,7 @@
 
 #include "addr.h"
 #include "log.h"
+#include "redis_conf.h"
 #include "srtp.h"
 
 struct conf;
@@ -73,6 +74,7 @@ struct mediad_config {
 	unsigned reg_ttl_s;              /* EXPIRE of sbc:mediad:<id> */
 	unsigned reg_interval_ms;        /* registration refresh period */
 	unsigned media_state_interval_ms; /* SRTP index refresh of sbc:media:<call-id> */
+	struct redis_conf redis;         /* deadlines, keepalive, backlog, Sentinel (common rows) */
 };
 
 /*

@@ -14,19 +14,39 @@
 #include "dialog.h"
 #include "health.h"
 #include "log.h"
+#include "redis_backlog.h"
+#include "redis_metrics.h"
 #include "media.h"
 #include "sigproxy.h"
 #include "transport.h"
 #include "trace.h"
 #include "txn.h"
 
+/*
+ * Redis came or went. Gone: new calls get 503 from now on (invite_request.c asks
+ * sp_redis_up). Back: the ends kept meanwhile go out, then every call this instance
+ * knows is written whole, so a Redis that restarted empty, or a new master after a
+ * failover, holds every live dialog again and nothing that ended stays answered.
+ */
 static void
 redis_state(enum redis_state st, const char *reason, void *arg)
 {
 	struct sp *sp = arg;
+	struct redis_backlog_stats bs;
+	char peer[SA_STRLEN + 8];
+	unsigned replayed, n;
 
-	(void)sp;
-	log_infox("redis_%s reason=\"%s\"", redis_state_name(st), reason ? reason : "");
+	redis_conn_peer(sp->redis, peer, sizeof(peer));
+	if (st != REDIS_STATE_CONNECTED) {
+		log_warnx("redis_lost server=%s reason=\"%s\" (new calls get 503 until it is back; "
+		    "reconnecting; ends kept, live dialogs rewritten then)", peer, LOG_ESC(reason));
+		return;
+	}
+	replayed = redis_backlog_replay(sp->redis_backlog, sp->redis);
+	n = dialog_resync(sp);
+	redis_backlog_stats(sp->redis_backlog, &bs);
+	log_infox("redis_connected server=%s replayed=%u rewritten=%u dropped_total=%llu", peer,
+	    replayed, n, (unsigned long long)bs.dropped);
 }
 
 static void
@@ -52,8 +72,11 @@ collect(struct evbuffer *out, void *arg)
 	    ts.acl_drops);
 	metrics_write(out, "sigproxy_tls_failures_total", "counter", "failed TLS handshakes", NULL,
 	    ts.tls_failures);
-	metrics_write(out, "sigproxy_redis_up", "gauge", "1 when Redis is connected", NULL,
-	    sp_redis_up(sp));
+	if (sp->redis != NULL)
+		redis_metrics_write(out, "sigproxy", sp->redis, sp->redis_backlog);
+	else
+		metrics_write(out, "sigproxy_redis_up", "gauge", "1 when Redis is connected", NULL,
+		    0);
 	health_count(sp->health, &up, &down, &unknown);
 	metrics_write(out, "sigproxy_backends", "gauge", "backends by health state",
 	    "state=\"up\"", up);
@@ -261,12 +284,16 @@ sp_start(struct sp *sp)
 		ro.unix_path = sp->cfg.redis_unix[0] ? sp->cfg.redis_unix : NULL;
 		ro.password = sp->cfg.redis_password[0] ? sp->cfg.redis_password : NULL;
 		ro.db = sp->cfg.redis_db;
+		redis_conf_opts(&sp->cfg.redis, &ro);
 		/*
 		 * Dialog records are best effort and nothing waits for them: batched, they
 		 * cost Redis and us one write and one wakeup per batch instead of per call
 		 * event (lookups, which a request waits for, are flushed at once).
 		 */
 		ro.write_delay_ms = SP_REDIS_WRITE_DELAY_MS;
+		if ((err = redis_backlog_alloc(&sp->redis_backlog, sp->base, sp->cfg.redis.pending_max,
+		    sp->cfg.redis.wait_ms)))
+			return err;
 		if ((err = redis_conn_alloc(&sp->redis, sp->base, &ro, redis_state, sp)))
 			return err;
 	}
@@ -299,11 +326,17 @@ sp_stop(struct sp *sp)
 {
 	struct event **evs[] = { &sp->sigusr1, &sp->sigterm, &sp->sigint, &sp->sighup };
 	unsigned i;
+	size_t n;
 
 	/* Redis first: its pending callbacks still find the transactions they point at */
 	if (sp->redis)
 		redis_conn_free(sp->redis);
 	sp->redis = NULL;
+	/* after the connection: its failed replies still point into the backlog */
+	if ((n = redis_backlog_free(sp->redis_backlog)) > 0)
+		log_warnx("redis_pending_lost writes=%zu (Redis did not acknowledge them before "
+		    "the stop; their records expire by TTL)", n);
+	sp->redis_backlog = NULL;
 	txn_invite_free_all(sp);
 	txn_nit_free_all(sp);
 	control_free(sp);

@@ -74,6 +74,7 @@ struct sp {
 	struct metrics *metrics;
 	struct sp_counters ctr;
 	struct redis_conn *redis;
+	struct redis_backlog *redis_backlog;	/* ends of calls not yet acknowledged */
 	struct ng_client *ng;
 	struct mediad_pool *pool;
 	struct health *health;

@@ -198,7 +198,8 @@ static const struct conf_key lsnr_conf_keys[] = {
 /* Every table of sigproxy's keys, for conf_check_known. */
 static const struct conf_key *const sp_conf_tables[] = {
 	sp_conf_keys, lsnr_conf_keys, sp_lsnr_tls_keys, sp_client_tls_keys, sp_peer_tls_keys,
-	route_conf_keys, trace_conf_keys, compliance_conf_keys, NULL,
+	route_conf_keys, trace_conf_keys, compliance_conf_keys,
+	redis_conf_keys, NULL,
 };
 
 struct lsnr_ctx {
@@ -362,6 +363,8 @@ sp_config_load(struct sp_config *cfg, struct conf *c, struct conf_error *err)
 	    (rc = conf_apply(c, compliance_conf_keys, "compliance", cfg, cfg, err)))
 		goto out;
 	cfg->compliance_syslog_facility = facility_values[cfg->compliance_facility];
+	if ((rc = conf_apply(c, redis_conf_keys, "redis", &cfg->redis, &cfg->redis, err)))
+		goto out;
 
 	lx.cfg = cfg;
 	lx.c = c;

@@ -8,6 +8,7 @@
 
 #include "addr.h"
 #include "config.h"
+#include "redis_conf.h"
 #include "sip.h"	/* struct sip_hop */
 #include "transport.h"	/* enum tp_proto, struct acl, struct tls */
 
@@ -91,6 +92,7 @@ struct sp_config {
 	char redis_unix[256];
 	char redis_password[128];
 	int redis_db;
+	struct redis_conf redis;	/* deadlines, keepalive, backlog, Sentinel (common rows) */
 
 	unsigned call_ttl_active;	/* s, safety TTL while a call lives */
 	unsigned call_ttl_ended;	/* s, kept for inspection after the end */

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * sbcctl's Redis connection: the [redis] section of sigproxy's INI read through
- * common/config (host, port or unix socket, password, db), or --redis and $REDISCLI_AUTH.
- * hiredis's synchronous API: the tool waits for each answer anyway.
+ * common/config (host, port or unix socket, password, db; with Sentinel the master the
+ * sentinels name), or --redis and $REDISCLI_AUTH. hiredis's synchronous API: the tool
+ * waits for each answer anyway.
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -12,7 +13,9 @@
 
 #include <hiredis/hiredis.h>
 
+#include "addr.h"
 #include "config.h"
+#include "redis_conf.h"
 #include "sbcctl.h"
 
 #define CTL_REDIS_TIMEOUT_MS 2000
@@ -23,7 +26,51 @@ struct redis_target {
 	char unix_path[256];
 	char password[128];
 	int db;
+	struct redis_conf rc;	/* the shared [redis] rows: Sentinel */
 };
+
+/* Sentinel mode: asks each sentinel in turn which master serves master_name. */
+static int
+target_from_sentinels(struct redis_target *t)
+{
+	struct timeval tv = { 1, 0 };
+	char list[sizeof(t->rc.sentinels)], *tok, *save = NULL;
+	redisContext *sc;
+	redisReply *r;
+	struct sa a;
+	char ip[SA_STRLEN];
+
+	snprintf(list, sizeof(list), "%s", t->rc.sentinels);
+	for (tok = strtok_r(list, " ,", &save); tok != NULL; tok = strtok_r(NULL, " ,", &save)) {
+		if (sa_parse(&a, tok, 26379) != 0)
+			continue;
+		sa_format_ip(&a, ip, sizeof(ip));
+		sc = redisConnectWithTimeout(ip, sa_port(&a), tv);
+		if (sc == NULL || sc->err) {
+			redisFree(sc);
+			continue;
+		}
+		redisSetTimeout(sc, tv);
+		if (t->rc.sentinel_password[0] != '\0')
+			freeReplyObject(redisCommand(sc, "AUTH %s", t->rc.sentinel_password));
+		r = redisCommand(sc, "SENTINEL get-master-addr-by-name %s", t->rc.master_name);
+		if (r != NULL && r->type == REDIS_REPLY_ARRAY && r->elements == 2 &&
+		    r->element[0]->str != NULL && r->element[1]->str != NULL &&
+		    strlen(r->element[0]->str) < sizeof(t->host)) {
+			snprintf(t->host, sizeof(t->host), "%s", r->element[0]->str);
+			t->port = atoi(r->element[1]->str);
+			t->unix_path[0] = '\0';
+			freeReplyObject(r);
+			redisFree(sc);
+			return 0;
+		}
+		freeReplyObject(r);
+		redisFree(sc);
+	}
+	fprintf(stderr, "sbcctl: no sentinel of '%s' named a master for '%s'\n", t->rc.sentinels,
+	    t->rc.master_name);
+	return CTL_USAGE;
+}
 
 static int
 target_from_ini(struct redis_target *t, const char *path)
@@ -48,7 +95,8 @@ target_from_ini(struct redis_target *t, const char *path)
 	    conf_get_int(c, "redis", "port", 6379, 1, 65535, &port, &ce) ||
 	    conf_get_str(c, "redis", "unix_socket", "", &sock, &ce) ||
 	    conf_get_str(c, "redis", "password", "", &pw, &ce) ||
-	    conf_get_int(c, "redis", "db", 0, 0, 255, &db, &ce)) {
+	    conf_get_int(c, "redis", "db", 0, 0, 255, &db, &ce) ||
+	    conf_apply(c, redis_conf_keys, "redis", &t->rc, &t->rc, &ce)) {
 		fprintf(stderr, "sbcctl: %s\n", conf_error_str(&ce, msg, sizeof(msg)));
 		goto out;
 	}
@@ -67,7 +115,7 @@ target_from_ini(struct redis_target *t, const char *path)
 	snprintf(t->password, sizeof(t->password), "%s", pw);
 	t->port = (int)port;
 	t->db = (int)db;
-	rc = 0;
+	rc = t->rc.sentinels[0] != '\0' ? target_from_sentinels(t) : 0;
  out:
 	conf_free(c);
 	return rc;
@@ -179,6 +227,7 @@ ctl_redis_connect(struct ctl *x, const struct ctl_redis_opts *o)
 	rc = 0;
  out:
 	explicit_bzero(t.password, sizeof(t.password));
+	explicit_bzero(t.rc.sentinel_password, sizeof(t.rc.sentinel_password));
 	if (rc)
 		ctl_redis_close(x);
 	return rc;

@@ -11,6 +11,7 @@
 #include "log.h"
 #include "mediad.h"
 #include "redis.h"
+#include "redis_keys.h"
 #include "timeutil.h"
 
 struct restore_scan {
@@ -309,6 +310,40 @@ hgetall_done(struct redisReply *reply, void *arg)
 	free(l);
 }
 
+/* One sbc:media key found by the scan, waiting for its call's dialog state. */
+struct restore_check {
+	struct mediad *md;
+	struct redis_conn *r;
+	size_t len;
+	char key[];
+};
+
+/*
+ * The dialog record says whether the call still lives. A call whose dialog ended
+ * while Redis was away (its delete kept by a process that then stopped) is not
+ * brought back: its media record is deleted instead. No dialog record (an ng client
+ * other than sigproxy, or one that expired) leaves the decision to the media record.
+ */
+static void
+check_done(struct redisReply *reply, void *arg)
+{
+	struct restore_check *x = arg;
+	const char *argv[2] = { "HGETALL", x->key };
+	size_t len[2] = { 7, x->len };
+
+	if (reply != NULL && reply->type == REDIS_REPLY_STRING &&
+	    strcmp(reply->str, "ended") == 0) {
+		log_info("call_restore_skipped call_id=%s (its dialog ended)",
+		    LOG_ESCW(x->key + strlen(SBC_KEY_MEDIA_PREFIX)));
+		argv[0] = "DEL";
+		len[0] = 3;
+	}
+	if (reply != NULL)
+		(void)redis_cmd_argv(x->r, argv[0][0] == 'D' ? NULL : hgetall_done, x->md, 2, argv,
+		    len);
+	free(x);
+}
+
 static void
 scan_done(struct redisReply *reply, void *arg)
 {
@@ -326,13 +361,25 @@ scan_done(struct redisReply *reply, void *arg)
 	keys = reply->element[1];
 	for (i = 0; i < keys->elements; i++) {
 		const struct redisReply *k = keys->element[i];
-		const char *argv[2] = { "HGETALL", k->str };
-		size_t len[2] = { 7, k->len };
+		size_t plen = strlen(SBC_KEY_MEDIA_PREFIX);
+		struct restore_check *x;
+		char *dkey;
 
-		if (k->type != REDIS_REPLY_STRING)
+		if (k->type != REDIS_REPLY_STRING || k->len <= plen)
 			continue;
 		rs->keys++;
-		(void)redis_cmd_argv(rs->r, hgetall_done, rs->md, 2, argv, len);
+		x = malloc(sizeof(*x) + k->len + 1);
+		if (x == NULL || asprintf(&dkey, "%s%s", SBC_KEY_CALL_PREFIX, k->str + plen) < 0) {
+			free(x);
+			continue;
+		}
+		x->md = rs->md;
+		x->r = rs->r;
+		x->len = k->len;
+		memcpy(x->key, k->str, k->len + 1);
+		if (redis_cmd(rs->r, check_done, x, "HGET %s state", dkey) != 0)
+			free(x);
+		free(dkey);
 	}
 	if (strcmp(reply->element[0]->str, "0") != 0) {
 		const char *argv[6] = { "SCAN", reply->element[0]->str, "MATCH", "sbc:media:*",

@@ -9,6 +9,7 @@
 
 #include "dialog_int.h"
 #include "log.h"
+#include "redis_backlog.h"
 #include "redis_keys.h"
 #include "timeutil.h"
 
@@ -84,6 +85,23 @@ argv_send(struct sp *sp, struct dialog_argv *v)
 	return !v->full && redis_cmd_argv(sp->redis, NULL, NULL, v->n, v->argv, v->lens) == 0;
 }
 
+/* One command of an ended call's record: kept until Redis acknowledges it. */
+static void
+dialog_write_end(struct sp *sp, int argc, const char **argv, const size_t *lens)
+{
+	static struct log_ratelimit rl = LOG_RATELIMIT_INIT(10000, 1);
+	int err;
+
+	err = redis_backlog_send(sp->redis_backlog, sp->redis, argc, argv, lens);
+	if (err == EAGAIN && strcmp(argv[0], "HSET") == 0)
+		log_info("dialog_end_kept key=%s (written when Redis is back)",
+		    LOG_ESCW(argv[1]));
+	else if ((err == ENOBUFS || err == ENOMEM) && log_ratelimit_ok(&rl, time_mono_ms()))
+		log_warnx("dialog_write_dropped key=%s reason=%s (%llu suppressed so far; raise "
+		    "[redis] pending_max)", LOG_ESCW(argv[1]), err == ENOBUFS ? "backlog-full" :
+		    "out-of-memory", rl.suppressed);
+}
+
 void
 dialog_write(struct sp *sp, struct sp_call *c)
 {
@@ -93,15 +111,24 @@ dialog_write(struct sp *sp, struct sp_call *c)
 	struct redis_stats rs;
 	bool whole, first;
 
-	if (!sp_redis_up(sp))
-		return;	/* the record is best effort: calls never wait on Redis */
+	if (sp->redis == NULL)
+		return;
+	/*
+	 * Calls never wait on Redis. While it is away a live call's record is left to
+	 * dialog_resync (everything live is written again on reconnect); an end is kept
+	 * in the backlog until Redis acknowledges it, so nothing that ended stays answered.
+	 */
+	if (!sp_redis_up(sp) && c->state != SP_CALL_ENDED) {
+		c->stored_conn = 0;
+		return;
+	}
 	redis_conn_stats(sp->redis, &rs);
 	/*
 	 * The end changes a few fields only: when this connection already got the whole
 	 * record, only those go out (a reconnect may have lost it: then all of them).
 	 */
 	first = c->stored_conn != rs.connects;
-	whole = c->state != SP_CALL_ENDED || first;
+	whole = c->state != SP_CALL_ENDED || first || !sp_redis_up(sp);
 	klen = (size_t)snprintf(key, sizeof(key), "%s%s", SBC_KEY_CALL_PREFIX, c->call_id);
 	dialog_argv_reset(&v);
 	dialog_argv_add(&v, "HSET", 4);
@@ -133,19 +160,34 @@ dialog_write(struct sp *sp, struct sp_call *c)
 	dialog_argv_field(&v, "end_reason", c->end_reason);
 	if (c->state == SP_CALL_ENDED)
 		dialog_fields_end(c, c->end_media, &v);
-	if (!argv_send(sp, &v))
-		log_warnx("dialog_write_lost key=%s", LOG_ESCW(key));
-	else if (whole)
+	if (v.full) {
+		log_warnx("dialog_write_lost key=%s (record too long)", LOG_ESCW(key));
+		return;
+	}
+	if (c->state == SP_CALL_ENDED) {
+		dialog_write_end(sp, v.n, v.argv, v.lens);
+	} else if (redis_cmd_argv(sp->redis, NULL, NULL, v.n, v.argv, v.lens)) {
+		/* the reconnect's dialog_resync writes it whole */
+		c->stored_conn = 0;
+		log_warnx("dialog_write_deferred key=%s (rewritten when Redis is back)",
+		    LOG_ESCW(key));
+		return;
+	} else if (whole) {
 		c->stored_conn = rs.connects;
+	}
 	dialog_argv_reset(&v);
 	dialog_argv_add(&v, "EXPIRE", 6);
 	dialog_argv_add(&v, key, klen);
 	dialog_argv_addf(&v, "%u",
 	    c->state == SP_CALL_ENDED ? sp->cfg.call_ttl_ended : sp->cfg.call_ttl_active);
-	argv_send(sp, &v);
+	if (c->state == SP_CALL_ENDED)
+		dialog_write_end(sp, v.n, v.argv, v.lens);
+	else
+		argv_send(sp, &v);
 	/*
 	 * The live-calls index: a listing reads it instead of scanning the keyspace. In at
-	 * the first write on a connection (a reconnect rewrites it), out at the end.
+	 * the first write on a connection (dialog_resync writes every live call again), out
+	 * at the end, kept like the end itself until Redis has it: nothing ended stays listed.
 	 */
 	if (c->state != SP_CALL_ENDED && !first)
 		return;
@@ -159,7 +201,28 @@ dialog_write(struct sp *sp, struct sp_call *c)
 		dialog_argv_addf(&v, "%lld", (long long)c->start);
 	}
 	dialog_argv_add(&v, c->call_id, strlen(c->call_id));
-	argv_send(sp, &v);
+	if (c->state == SP_CALL_ENDED)
+		dialog_write_end(sp, v.n, v.argv, v.lens);
+	else
+		argv_send(sp, &v);
+}
+
+unsigned
+dialog_resync(struct sp *sp)
+{
+	struct sp_call *c;
+	unsigned i, n = 0;
+
+	for (i = 0; i < SP_BUCKETS; i++) {
+		for (c = sp->calls[i]; c != NULL; c = c->next) {
+			log_set_call_id(c->call_id);
+			c->stored_conn = 0;
+			dialog_write(sp, c);
+			n++;
+		}
+	}
+	log_set_call_id(NULL);
+	return n;
 }
 
 void

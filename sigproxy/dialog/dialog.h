@@ -78,6 +78,11 @@ struct sp_call *dialog_find(struct sp *sp, const char *call_id);
 /* Writes the record (best effort: nothing waits for Redis). */
 void dialog_write(struct sp *sp, struct sp_call *c);
 /*
+ * Writes every call's record whole (Redis is back: it may have restarted empty, or be
+ * a new master). Returns how many.
+ */
+unsigned dialog_resync(struct sp *sp);
+/*
  * Ends the call: state ended, record written with reason and the media summary of each
  * leg (media[0] caller, media[1] callee; NULL: mediad did not say), the call out of the
  * live-calls index sbc:calls, c freed (whether or not dialog_detach() came first).

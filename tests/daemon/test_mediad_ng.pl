@@ -637,7 +637,7 @@ ok($r->{result} eq 'ok', 'offer works with Redis down');
 $r = req({ %answer_a, 'call-id' => "R-$$" });
 ok($r->{result} eq 'ok', 'answer works with Redis down');
 redis_start();
-ok(slurp($mlog) =~ /redis_disconnected/, 'Redis loss logged');
+ok(slurp($mlog) =~ /warn redis_lost/, 'Redis loss logged');
 wait_for('re-registration', 10, sub { redis('EXISTS', "sbc:mediad:ngtest-$$") =~ /^1/ });
 ok(1, 'mediad re-registered after Redis came back');
 $h = wait_for('call re-synced', 5, sub { my $x = hgetall("sbc:media:R-$$"); $x->{state} ? $x : undef });

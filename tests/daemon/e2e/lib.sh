@@ -150,6 +150,8 @@ rcli() { redis-cli -s "$REDIS_SOCK" "$@"; }
 # mediad_start NAME OUTSIDE_IP INSIDE_IP PORT_BASE (MEDIAD_EXTRA: more [mediad] keys; MEDIAD_PORT_SPAN ports per interface, default 200;
 # the addresses are this run's own, so ranges cannot collide with another test's).
 # MEDIAD_OUTSIDE_ENC / MEDIAD_INSIDE_ENC: each interface's encryption (optional / off).
+# MEDIAD_REDIS replaces the [redis] address line (Sentinel tests), as SP_REDIS does for
+# sigproxy_start.
 mediad_start() {
 	local name=$1 out=$2 in=$3 base=$4 log=$DIR/mediad-$1.log ngp=
 	# below info there is no ready line to read the port from: pick one and ping it
@@ -174,7 +176,7 @@ port_max = $((base + 2 * ${MEDIAD_PORT_SPAN:-200} - 1))
 encryption = ${MEDIAD_INSIDE_ENC:-off}
 [redis]
 enabled = yes
-unix_socket = $REDIS_SOCK
+${MEDIAD_REDIS:-unix_socket = $REDIS_SOCK}
 registration_ttl = 5
 registration_interval_ms = 500
 EOF
@@ -323,7 +325,7 @@ ng_retries = 2
 mediad_refresh_ms = 500
 [redis]
 enabled = yes
-unix_socket = $REDIS_SOCK
+${SP_REDIS:-unix_socket = $REDIS_SOCK}
 [tls_client]
 tls_ca = $DIR/certs/ca.crt
 tls_verify_peer = yes
@@ -434,3 +436,39 @@ e2e_forget() {
 	PIDS=("${keep[@]}")
 }
 mediad_empty() { [ "$(mediad_calls)" = 0 ]; }
+
+# ---- a call that outlives a fault (state store tests) ----
+# A long call (caller waits for the backend's BYE, which never comes): LONG_* keep its dialog.
+long_call() {
+	CALL_HOLD_MS=60000 call_start "$1" uac_rbye uas_call AES_CM_128_HMAC_SHA1_80
+	call_media MEDIA1 BACKEND1 || return 1
+	LONG_ID=$CALL_ID
+	LONG_MEDIA=(-s "$CALL_ASUITE" -k "$CALL_KEY" -K "$CALL_AKEY" -a "$CALLER_IP:$CALL_CM"
+		-A "$CALL_RELAY_OUT" -b "$BACK_IP:$CALL_BM" -B "$CALL_RELAY_IN" -i 5)
+	LONG_UAC=$CALL_UAC_PID
+	LONG_UAS=$CALL_UAS_PID
+	local dlg
+	dlg=$(grep -h 'DIALOG ruri=' "$DIR/$1"/uac_rbye_*_logs.log | head -1 | tr -d '\r')
+	LONG_RURI=$(sed -n 's/.*DIALOG ruri=\([^ ]*\) .*/\1/p' <<<"$dlg")
+	LONG_ROUTE=$(sed -n 's/.*Route: *\(.*\) totag.*/\1/p' <<<"$dlg" | sed 's/ *$//')
+	LONG_TTAG=$(sed -n 's/.*totag;tag=\([^ ;]*\).*/\1/p' <<<"$dlg")
+	LONG_FTAG=$(grep -h -m1 '^From:.*tag=' "$DIR/$1"/uac_rbye_*_messages.log | sed 's/.*tag=\([^ ;\r]*\).*/\1/' | tr -d '\r')
+	[ -n "$LONG_RURI" ] && [ -n "$LONG_TTAG" ] && [ -n "$LONG_FTAG" ]
+}
+# More media on the long call, bit-exact both ways, from sequence number $1 on.
+long_media() {
+	"$E2E_MEDIA" "${LONG_MEDIA[@]}" -n 40 -q "$1" >>"$DIR/long-media.out" 2>&1
+}
+# The caller's BYE of the long call from a new sipp over a new TLS connection; sets BYE_RC.
+long_bye() {
+	e2e_stop "$LONG_UAC"
+	mkdir -p "$DIR/$1"
+	(cd "$DIR/$1" && timeout 20 sipp -sf "$E2E_DIR_SRC/uac_bye.xml" -t t1 -i "$CALLER_IP" -p 0 \
+		"$STUNNEL_ACCEPT" -s 8011001 -m 1 -timeout 15s -set domain sbc.example.test \
+		-set ruri "$LONG_RURI" -set route "$LONG_ROUTE" -cid_str "$LONG_ID" \
+		-set ftag "$LONG_FTAG" -set ttag "$LONG_TTAG" -trace_err -trace_msg >uac.out 2>&1)
+	BYE_RC=$?
+	wait "$LONG_UAS"
+	BYE_UAS_RC=$?
+	e2e_forget "$LONG_UAS"
+}
