@@ -96,10 +96,11 @@ dialog_write_end(struct sp *sp, int argc, const char **argv, const size_t *lens)
 	if (err == EAGAIN && strcmp(argv[0], "HSET") == 0)
 		log_info("dialog_end_kept key=%s (written when Redis is back)",
 		    LOG_ESCW(argv[1]));
-	else if ((err == ENOBUFS || err == ENOMEM) && log_ratelimit_ok(&rl, time_mono_ms()))
+	else if ((err == ENOBUFS || err == ENOMEM || err == EINVAL) &&
+	    log_ratelimit_ok(&rl, time_mono_ms()))
 		log_warnx("dialog_write_dropped key=%s reason=%s (%llu suppressed so far; raise "
 		    "[redis] pending_max)", LOG_ESCW(argv[1]), err == ENOBUFS ? "backlog-full" :
-		    "out-of-memory", rl.suppressed);
+		    err == EINVAL ? "too-many-arguments" : "out-of-memory", rl.suppressed);
 }
 
 void
