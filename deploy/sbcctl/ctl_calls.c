@@ -97,22 +97,8 @@ json_leg(struct ctl *x, const struct row *r, unsigned leg)
 		snprintf(k, sizeof(k), "%s_%s", p, what[i]);
 		ctl_json_kv(x, &first, what[i], field(r, k));
 	}
-	if (m != NULL && m->present) {
-		ctl_json_kv(x, &first, "srtp", m->suite[0] ? m->suite : "plain");
-		ctl_json_ku(x, &first, "packets_in", m->packets_in);
-		ctl_json_ku(x, &first, "bytes_in", m->bytes_in);
-		ctl_json_ku(x, &first, "packets_out", m->packets_out);
-		ctl_json_ku(x, &first, "bytes_out", m->bytes_out);
-		ctl_json_ku(x, &first, "lost", m->lost);
-		fputs(",\"drops\":{", x->out);
-		for (i = 0; i < m->ndrops; i++) {
-			if (i > 0)
-				fputc(',', x->out);
-			ctl_json_key(x, m->drops[i].reason);
-			fprintf(x->out, "%llu", (unsigned long long)m->drops[i].count);
-		}
-		fputc('}', x->out);
-	}
+	if (m != NULL && m->present)
+		ctl_json_media(x, &first, m);
 	fputc('}', x->out);
 }
 
@@ -362,20 +348,8 @@ show_media_now(struct ctl *x, const struct ctl_ng_query *q)
 			fputc('{', x->out);
 			ctl_json_kv(x, &first, "tag", m->tag);
 			ctl_json_kv(x, &first, "interface", m->iface);
-			ctl_json_kv(x, &first, "srtp", m->suite[0] ? m->suite : "plain");
-			ctl_json_ku(x, &first, "packets_in", m->packets_in);
-			ctl_json_ku(x, &first, "bytes_in", m->bytes_in);
-			ctl_json_ku(x, &first, "packets_out", m->packets_out);
-			ctl_json_ku(x, &first, "bytes_out", m->bytes_out);
-			ctl_json_ku(x, &first, "lost", m->lost);
-			fputs(",\"drops\":{", x->out);
-			for (i = 0; i < m->ndrops; i++) {
-				if (i > 0)
-					fputc(',', x->out);
-				ctl_json_key(x, m->drops[i].reason);
-				fprintf(x->out, "%llu", (unsigned long long)m->drops[i].count);
-			}
-			fputs("}}", x->out);
+			ctl_json_media(x, &first, m);
+			fputc('}', x->out);
 		}
 		fputc('}', x->out);
 		return;
@@ -400,6 +374,20 @@ show_media_now(struct ctl *x, const struct ctl_ng_query *q)
 	}
 }
 
+struct redisReply *
+ctl_call_get(struct ctl *x, const char *id)
+{
+	struct redisReply *h = ctl_cmd(x, "HGETALL %s%b", SBC_KEY_CALL_PREFIX, id, strlen(id));
+
+	if (h != NULL && (h->type != REDIS_REPLY_ARRAY || h->elements == 0)) {
+		fprintf(stderr, "sbcctl: no call '%s': no record %s<id> (it never existed here, or "
+		    "ended longer ago than call_ttl_ended)\n", CTL_ESC(id), SBC_KEY_CALL_PREFIX);
+		freeReplyObject(h);
+		h = NULL;
+	}
+	return h;
+}
+
 int
 ctl_show(struct ctl *x, int argc, char **argv)
 {
@@ -416,14 +404,8 @@ ctl_show(struct ctl *x, int argc, char **argv)
 	}
 	id = argv[1];
 	idl = strlen(id);
-	h = ctl_cmd(x, "HGETALL %s%b", SBC_KEY_CALL_PREFIX, id, idl);
-	if (h == NULL)
+	if ((h = ctl_call_get(x, id)) == NULL)
 		goto out;
-	if (h->type != REDIS_REPLY_ARRAY || h->elements == 0) {
-		fprintf(stderr, "sbcctl: no call '%s': no record %s<id> (it never existed here, or "
-		    "ended longer ago than call_ttl_ended)\n", CTL_ESC(id), SBC_KEY_CALL_PREFIX);
-		goto out;
-	}
 	ttl = ctl_cmd(x, "TTL %s%b", SBC_KEY_CALL_PREFIX, id, idl);
 	m = ctl_cmd(x, "HGETALL sbc:media:%b", id, idl);
 	state = ctl_hash_get(h, "state");

@@ -76,16 +76,10 @@ ctl_hangup(struct ctl *x, int argc, char **argv)
 	}
 	id = argv[1];
 	idl = strlen(id);
-	h = ctl_cmd(x, "HGETALL %s%b", SBC_KEY_CALL_PREFIX, id, idl);
-	if (h == NULL)
+	if ((h = ctl_call_get(x, id)) == NULL)
 		return CTL_FAIL;
 	state = ctl_hash_get(h, "state");
-	if (h->type != REDIS_REPLY_ARRAY || h->elements == 0 || state == NULL) {
-		fprintf(stderr, "sbcctl: no call '%s' (no record %s<id>)\n", CTL_ESC(id),
-		    SBC_KEY_CALL_PREFIX);
-		goto out;
-	}
-	if (strcmp(state, "ended") == 0) {
+	if (state == NULL || strcmp(state, "ended") == 0) {
 		fprintf(stderr, "sbcctl: call '%s' already ended (%s)\n", CTL_ESC(id),
 		    CTL_ESC(ctl_hash_get(h, "end_reason")));
 		goto out;

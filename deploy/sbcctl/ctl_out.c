@@ -112,3 +112,24 @@ ctl_field_secret(const char *field)
 	return strstr(field, "key") != NULL || strstr(field, "password") != NULL ||
 	    strstr(field, "secret") != NULL;
 }
+
+void
+ctl_json_media(struct ctl *x, bool *first, const struct ng_leg *m)
+{
+	unsigned i;
+
+	ctl_json_kv(x, first, "srtp", m->suite[0] ? m->suite : "plain");
+	ctl_json_ku(x, first, "packets_in", m->packets_in);
+	ctl_json_ku(x, first, "bytes_in", m->bytes_in);
+	ctl_json_ku(x, first, "packets_out", m->packets_out);
+	ctl_json_ku(x, first, "bytes_out", m->bytes_out);
+	ctl_json_ku(x, first, "lost", m->lost);
+	fputs(",\"drops\":{", x->out);
+	for (i = 0; i < m->ndrops; i++) {
+		if (i > 0)
+			fputc(',', x->out);
+		ctl_json_key(x, m->drops[i].reason);
+		fprintf(x->out, "%llu", (unsigned long long)m->drops[i].count);
+	}
+	fputc('}', x->out);
+}

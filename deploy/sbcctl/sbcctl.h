@@ -72,6 +72,8 @@ void ctl_json_key(struct ctl *x, const char *key);
 /* "key":"value" with a leading comma unless first. */
 void ctl_json_kv(struct ctl *x, bool *first, const char *key, const char *value);
 void ctl_json_ku(struct ctl *x, bool *first, const char *key, uint64_t value);
+/* A leg's media from mediad: srtp, packets and bytes both ways, lost, drops by reason. */
+void ctl_json_media(struct ctl *x, bool *first, const struct ng_leg *m);
 /* "hh:mm:ss" (or "Nd hh:mm") of a duration in seconds. */
 const char *ctl_age(char *buf, size_t size, int64_t secs);
 /* A record's field that holds a secret (an SRTP key): printed masked. */
@@ -79,6 +81,8 @@ bool ctl_field_secret(const char *field);
 
 /* ---- ctl_calls.c: calls and show ---- */
 
+/* A call's record (HGETALL); NULL after saying why on stderr (no such record, Redis). */
+struct redisReply *ctl_call_get(struct ctl *x, const char *id);
 int ctl_calls(struct ctl *x, int argc, char **argv);
 int ctl_show(struct ctl *x, int argc, char **argv);
 

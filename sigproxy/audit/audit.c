@@ -1,7 +1,6 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /* The compliance record's outputs: an appended file (reopened on SIGHUP), syslog, the log line. */
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,6 +9,7 @@
 
 #include "audit.h"
 #include "dialog.h"
+#include "file.h"
 #include "log.h"
 #include "metrics.h"
 #include "ng.h"
@@ -35,19 +35,6 @@ count(struct metric *m)
 		metric_inc(m);
 }
 
-static int
-file_open(const char *path, int *fdp)
-{
-	int fd;
-
-	/* O_APPEND: one write(2) per record, never interleaved with another writer's */
-	fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOCTTY, 0640);
-	if (fd < 0)
-		return errno;
-	*fdp = fd;
-	return 0;
-}
-
 int
 audit_open(struct audit **ap, const struct audit_conf *conf)
 {
@@ -68,7 +55,7 @@ audit_open(struct audit **ap, const struct audit_conf *conf)
 			err = ENOMEM;
 			goto out;
 		}
-		if ((err = file_open(a->path, &a->fd)))
+		if ((err = file_open_append(a->path, &a->fd)))
 			goto out;
 	}
 	if (a->syslog)
@@ -102,7 +89,7 @@ audit_reopen(struct audit *a)
 	if (a->fd >= 0)
 		close(a->fd);
 	a->fd = -1;
-	return file_open(a->path, &a->fd);
+	return file_open_append(a->path, &a->fd);
 }
 
 bool
