@@ -40,6 +40,9 @@ dialog_argv_field(struct dialog_argv *v, const char *k, const char *val)
 	dialog_argv_add(v, val, strlen(val));
 }
 
+static void argv_vaddf(struct dialog_argv *v, const char *fmt, va_list ap)
+    __attribute__((format(printf, 2, 0)));
+
 static void
 argv_vaddf(struct dialog_argv *v, const char *fmt, va_list ap)
 {
