@@ -87,6 +87,11 @@ collect(struct evbuffer *out, void *arg)
 #define CTR(field) offsetof(struct sp_counters, field)
 #define RESP_HELP "responses sent upstream by class"
 
+#define REFUSED_HELP "requests refused at the border (no dialog, forged, off the dialog's route)"
+#define REFUSED_ROW(reason, idx) \
+	{ "sigproxy_refused_total", METRICS_COUNTER, "reason=\"" reason "\"", REFUSED_HELP, \
+	  CTR(refused[idx]) }
+
 /* The daemon's counters, one row each. */
 static const struct metrics_def sp_counter_defs[] = {
 	{ "sigproxy_calls_total", METRICS_COUNTER, NULL, "initial INVITEs routed", CTR(calls) },
@@ -141,6 +146,14 @@ static const struct metrics_def sp_counter_defs[] = {
 	{ "sigproxy_sdes_tls_rejects_total", METRICS_COUNTER, NULL,
 	  "offers and answers refused (488) because their SDES keys came, or would go, over "
 	  "a non-TLS transport on a side with <side>_sdes_requires_tls", CTR(sdes_tls_rejects) },
+	REFUSED_ROW("unknown", SP_REFUSED_UNKNOWN),
+	REFUSED_ROW("tags", SP_REFUSED_TAGS),
+	REFUSED_ROW("side", SP_REFUSED_SIDE),
+	REFUSED_ROW("route", SP_REFUSED_ROUTE),
+	REFUSED_ROW("no_target", SP_REFUSED_NO_TARGET),
+	REFUSED_ROW("out_of_dialog", SP_REFUSED_OUT_OF_DIALOG),
+	REFUSED_ROW("store_down", SP_REFUSED_STORE_DOWN),
+	REFUSED_ROW("cancel", SP_REFUSED_CANCEL),
 	{ "sigproxy_compliance_records_total", METRICS_COUNTER, "result=\"written\"",
 	  "compliance records of ended calls, by result", CTR(records_written) },
 	{ "sigproxy_compliance_records_total", METRICS_COUNTER, "result=\"lost\"", NULL,
@@ -162,6 +175,19 @@ counters_register(struct sp *sp)
 	if (err == 0)
 		sp->ctr.resp_class[0] = sp->ctr.resp_class[1];
 	return err;
+}
+
+#define SP_SWEEP_S	60		/* how often copies of other instances' calls are swept */
+#define SP_COPY_IDLE_MS	300000u	/* longer than any transaction on them (Timer C + linger) */
+
+static void
+sweep(evutil_socket_t fd, short what, void *arg)
+{
+	struct sp *sp = arg;
+	unsigned n = dialog_forget_idle(sp, SP_COPY_IDLE_MS);
+
+	if (n > 0)
+		log_debug("%s: forgot %u idle copies of calls set up elsewhere", __func__, n);
 }
 
 /* The compliance record from [compliance]. */
@@ -303,6 +329,10 @@ sp_start(struct sp *sp)
 	if ((err = mediad_pool_alloc(&sp->pool, sp)) || (err = health_alloc(&sp->health, sp)) ||
 	    (err = control_alloc(sp)) || (err = tick_start(sp)))
 		return err;
+	sp->sweep = event_new(sp->base, -1, EV_PERSIST, sweep, sp);
+	if (sp->sweep == NULL)
+		return ENOMEM;
+	event_add(sp->sweep, &(struct timeval){ SP_SWEEP_S, 0 });
 	return 0;
 }
 
@@ -324,7 +354,7 @@ sp_tls_reload(struct sp *sp)
 void
 sp_stop(struct sp *sp)
 {
-	struct event **evs[] = { &sp->sigusr1, &sp->sigterm, &sp->sigint, &sp->sighup };
+	struct event **evs[] = { &sp->sigusr1, &sp->sigterm, &sp->sigint, &sp->sighup, &sp->sweep };
 	unsigned i;
 	size_t n;
 
@@ -355,7 +385,7 @@ sp_stop(struct sp *sp)
 	sp->trace = NULL;
 	if (sp->metrics)
 		metrics_free(sp->metrics);
-	for (i = 0; i < 4; i++)
+	for (i = 0; i < sizeof(evs) / sizeof(evs[0]); i++)
 		if (*evs[i])
 			event_free(*evs[i]);
 	sp_config_free(&sp->cfg);

@@ -52,6 +52,19 @@ enum sp_invite_timer {
 	SP_TIMER_COUNT,
 };
 
+/* Why a request was refused at the border (label reason of sigproxy_refused_total). */
+enum sp_refusal {
+	SP_REFUSED_UNKNOWN = 0,		/* in-dialog, Call-ID of no call here or in Redis */
+	SP_REFUSED_TAGS,		/* a call's Call-ID, the tags of neither leg */
+	SP_REFUSED_SIDE,		/* a leg's tags, from the other leg's side */
+	SP_REFUSED_ROUTE,		/* Request-URI or Route leading off the dialog's route */
+	SP_REFUSED_NO_TARGET,		/* the other leg cannot be reached (no usable target) */
+	SP_REFUSED_OUT_OF_DIALOG,	/* a non-INVITE request outside any dialog, not for us */
+	SP_REFUSED_STORE_DOWN,		/* the call is not here and Redis cannot be asked */
+	SP_REFUSED_CANCEL,		/* a CANCEL matching no INVITE transaction from its side */
+	SP_REFUSED_N,
+};
+
 /* Daemon-wide counters (metrics endpoint). */
 struct sp_counters {
 	struct metric *calls, *calls_answered, *calls_failed;
@@ -63,6 +76,7 @@ struct sp_counters {
 	struct metric *invite_timeouts[SP_TIMER_COUNT];	/* index: enum sp_invite_timer */
 	struct metric *backend_down, *backend_up;	/* health transitions */
 	struct metric *policy_lines_rejected, *sdes_tls_rejects;
+	struct metric *refused[SP_REFUSED_N];
 	struct metric *records_written, *records_lost;	/* compliance records */
 	struct metric *control_hangups, *control_refused;	/* sbc:control requests */
 };
@@ -83,12 +97,15 @@ struct sp {
 	/* lines caused by peers: bad requests answered, messages dropped (proxy.c) */
 	struct log_ratelimit rl_bad, rl_drop;
 	struct trace *trace;		/* the SIP trace (trace part); never NULL after sp_start */
+	struct event *sweep;		/* forgets idle copies of other instances' calls */
 	struct audit *audit;		/* compliance records (audit part); NULL before sp_start */
 	struct sp_control *control;	/* sbc:control requests (control part) */
 	/* Hashed by Call-ID: every lookup (request, response, ACK, CANCEL) carries one. */
 	struct sp_txn *txns[SP_BUCKETS];	/* INVITE transactions (txn part) */
 	struct sp_nit *nits[SP_BUCKETS];	/* non-INVITE transactions (txn part) */
 	struct sp_call *calls[SP_BUCKETS];	/* calls this instance knows (dialog part) */
+	struct sp_call *aliases[SP_BUCKETS];	/* the same, by their callee leg's Call-ID
+						 * when the SBC made one (dialog part) */
 	char buf[SP_BUF_SIZE];		/* scratch for building messages */
 };
 

@@ -181,6 +181,17 @@ static const struct conf_key compliance_conf_keys[] = {
 	END_ROW,
 };
 
+/* [dialog]: in-dialog handling at the border. */
+static const struct conf_key sp_dialog_keys[] = {
+	{ "dialog", "topology_hiding_outside", CONF_TYPE_BOOL, "yes", 0, 0,
+	  SP(hide[SP_SIDE_OUTSIDE]), NULL, 0, NULL },
+	{ "dialog", "topology_hiding_inside", CONF_TYPE_BOOL, "no", 0, 0,
+	  SP(hide[SP_SIDE_INSIDE]), NULL, 0, NULL },
+	{ "dialog", "call_id_replace", CONF_TYPE_BOOL, "no", 0, 0, SP(call_id_replace), NULL, 0,
+	  NULL },
+	END_ROW,
+};
+
 static const struct conf_key lsnr_conf_keys[] = {
 	{ "listener", "transport", CONF_TYPE_ENUM, "udp", 0, 0, LK(proto), proto_names,
 	  CONF_NAMED, NULL },
@@ -198,8 +209,8 @@ static const struct conf_key lsnr_conf_keys[] = {
 /* Every table of sigproxy's keys, for conf_check_known. */
 static const struct conf_key *const sp_conf_tables[] = {
 	sp_conf_keys, lsnr_conf_keys, sp_lsnr_tls_keys, sp_client_tls_keys, sp_peer_tls_keys,
-	route_conf_keys, trace_conf_keys, compliance_conf_keys,
-	redis_conf_keys, NULL,
+	route_conf_keys, trace_conf_keys, compliance_conf_keys, redis_conf_keys,
+	sp_dialog_keys, NULL,
 };
 
 struct lsnr_ctx {
@@ -364,6 +375,8 @@ sp_config_load(struct sp_config *cfg, struct conf *c, struct conf_error *err)
 		goto out;
 	cfg->compliance_syslog_facility = facility_values[cfg->compliance_facility];
 	if ((rc = conf_apply(c, redis_conf_keys, "redis", &cfg->redis, &cfg->redis, err)))
+		goto out;
+	if ((rc = conf_apply(c, sp_dialog_keys, "dialog", cfg, cfg, err)))
 		goto out;
 
 	lx.cfg = cfg;

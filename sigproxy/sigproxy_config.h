@@ -113,6 +113,9 @@ struct sp_config {
 	char trace_number[256];		/* PCRE2 on URI users; "": any */
 	char trace_peer[256];		/* networks; "": any */
 
+	/* [dialog]: what leaves towards a side hides the other side's topology */
+	bool hide[SP_NSIDES];
+	bool call_id_replace;	/* the callee's leg gets a Call-ID of the SBC's own */
 	/* [compliance]: the record of every ended call (audit part) */
 	char compliance_file[256];	/* "": no file */
 	bool compliance_syslog;

@@ -107,6 +107,8 @@ audit_json(char *buf, size_t size, const struct sp_call *c, const char *instance
 	field_time(&b, "end", c->ended);
 	field_u64(&b, "duration_s", (uint64_t)talk);
 	field_str(&b, "end_reason", c->end_reason);
+	/* the Call-ID the backend saw, when the SBC gave the callee's leg its own */
+	field_opt(&b, "callee_call_id", c->callee_call_id);
 	field_opt(&b, "caller", c->caller);
 	field_opt(&b, "callee", c->callee);
 	field_opt(&b, "ruri_user", c->ruri_user);

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * An operator's hang-up: a BYE to each party of an answered call, built from what the call
- * holds (Contact, tags, URIs, CSeq; sip_build_in_dialog), the caller's over the stream it
- * opened; UDP BYEs sent again at 0.5, 1 and 2 s until answered, as RFC 3261 Timer E would;
+ * holds (remote target, route set, tags, URIs, the leg's Call-ID, CSeq; sip_build_in_dialog),
+ * the caller's over the stream it opened; UDP BYEs sent again at 0.5, 1 and 2 s until answered, as RFC 3261 Timer E would;
  * answers absorbed here. An unanswered call is cancelled instead.
  */
 #include <errno.h>
@@ -98,68 +98,6 @@ bye_timer(evutil_socket_t fd, short what, void *arg)
 	log_set_call_id(NULL);
 }
 
-/*
- * Where a stored Contact leads: "sip[s]:[user@]host[:port][;transport=t]..." with a numeric
- * host (no DNS on the signalling path). 0, EINVAL.
- */
-static int
-contact_dest(const char *uri, enum tp_proto *tp, struct sa *dst)
-{
-	const char *p = strchr(uri, ':'), *host, *end, *at, *tpar;
-	char hb[SA_STRLEN];
-	size_t hl;
-	unsigned long port = 0;
-	enum tp_proto t = TP_UDP;
-
-	if (p == NULL)
-		return EINVAL;
-	if ((size_t)(p - uri) == 4 && strncasecmp(uri, "sips", 4) == 0)
-		t = TP_TLS;
-	host = p + 1;
-	end = host + strcspn(host, ";?>");
-	at = memchr(host, '@', (size_t)(end - host));
-	while (at != NULL) {
-		host = at + 1;
-		at = memchr(host, '@', (size_t)(end - host));
-	}
-	if (*host == '[') {
-		const char *rb = memchr(host, ']', (size_t)(end - host));
-
-		if (rb == NULL)
-			return EINVAL;
-		hl = (size_t)(rb - host - 1);
-		memcpy(hb, host + 1, hl < sizeof(hb) ? hl : 0);
-		p = rb + 1;
-	} else {
-		p = memchr(host, ':', (size_t)(end - host));
-		hl = (size_t)((p ? p : end) - host);
-		if (hl < sizeof(hb))
-			memcpy(hb, host, hl);
-	}
-	if (hl == 0 || hl >= sizeof(hb))
-		return EINVAL;
-	hb[hl] = '\0';
-	if (p != NULL && p < end && *p == ':')
-		port = strtoul(p + 1, NULL, 10);
-	tpar = strcasestr(end, ";transport=");
-	if (tpar != NULL) {
-		char tb[8];
-		size_t tl = strcspn(tpar + 11, ";?>");
-
-		if (tl == 0 || tl >= sizeof(tb))
-			return EINVAL;
-		memcpy(tb, tpar + 11, tl);
-		tb[tl] = '\0';
-		if (tp_proto_parse(tb, &t))
-			return EINVAL;
-	}
-	if (port > 65535 || sa_parse_ip(dst, hb, hl, (uint16_t)(port ? port :
-	    t == TP_TLS ? 5061 : 5060)))
-		return EINVAL;
-	*tp = t;
-	return 0;
-}
-
 /* A BYE to leg (0 caller, 1 callee) in the name of the other party. 0 or an errno. */
 static int
 bye_start(struct sp *sp, struct sp_call *c, unsigned leg)
@@ -181,7 +119,12 @@ bye_start(struct sp *sp, struct sp_call *c, unsigned leg)
 	b->leg = leg;
 	b->side = c->side[leg];
 	snprintf(b->call_id, sizeof(b->call_id), "%s", c->call_id);
-	if ((err = contact_dest(c->contact[leg], &b->tp, &b->dst)) != 0)
+	/* where the party's in-dialog requests go: its route set, else its remote target */
+	if (c->remote[leg] == NULL) {
+		err = ENOENT;
+		goto out;
+	}
+	if ((err = dialog_next_hop(c, leg, &b->tp, &b->dst)) != 0)
 		goto out;
 	/* the caller's stream wins over its Contact (NAT, TLS wrappers), as for its requests */
 	if (leg == 0 && c->caller_conn != NULL && tp_conn_is_open(c->caller_conn)) {
@@ -197,14 +140,16 @@ bye_start(struct sp *sp, struct sp_call *c, unsigned leg)
 	via.transport = b->tp;
 	memset(&r, 0, sizeof(r));
 	r.method = "BYE";
-	r.ruri = c->contact[leg];
+	r.ruri = c->remote[leg];
+	r.routes = c->rset[leg];
 	r.via = &via;
 	r.branch = b->branch;
 	r.from_uri = other == 0 ? c->caller : c->callee;
 	r.from_tag = other == 0 ? c->from_tag : c->to_tag;
 	r.to_uri = leg == 0 ? c->caller : c->callee;
 	r.to_tag = leg == 0 ? c->from_tag : c->to_tag;
-	r.call_id = c->call_id;
+	/* the Call-ID that leg knows (the SBC may have given the callee's leg its own) */
+	r.call_id = dialog_leg_call_id(c, leg);
 	/* above anything the party we speak for sent in this dialog */
 	r.cseq = c->cseq[other] + 1;
 	r.extra = "Reason: Q.850;cause=16;text=\"hangup by operator\"\r\n";
@@ -262,8 +207,9 @@ control_hangup(struct sp *sp, const char *call_id, const char *by)
 	}
 	for (leg = 0; leg < 2; leg++)
 		if ((err = bye_start(sp, c, leg)) != 0)
-			log_warnx("hangup_bye_failed leg=%s err=\"%s\" (contact \"%s\")",
-			    leg_names[leg], strerror(err), LOG_ESC(c->contact[leg]));
+			log_warnx("hangup_bye_failed leg=%s err=\"%s\" (remote target \"%s\")",
+			    leg_names[leg], strerror(err), LOG_ESC(c->remote[leg] ? c->remote[leg] :
+			    "unknown"));
 	media_end_call(sp, c, "hangup");
 	log_set_call_id(NULL);
 	return 0;

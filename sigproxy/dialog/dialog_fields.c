@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * The fields of sbc:call:<call-id> beyond the dialog itself: who calls whom, the caller's
- * source, each leg's TLS facts, Contact and CSeq, ISO 8601 times beside the epoch ones, and
+ * source, each leg's TLS facts and CSeq, ISO 8601 times beside the epoch ones, and
  * at the end each leg's media summary (what the compliance record says, kept with the record).
  */
 #include <stdarg.h>
@@ -80,11 +80,9 @@ dialog_argv_fieldf(struct dialog_argv *v, const char *k, const char *fmt, ...)
 }
 
 /* Per leg: field names of the parties' connections, and of the media summary at the end. */
-static const char *const party_keys[2][5] = {
-	{ "caller_tls_version", "caller_tls_cipher", "caller_cert_sha256", "caller_contact",
-	  "caller_cseq" },
-	{ "callee_tls_version", "callee_tls_cipher", "callee_cert_sha256", "callee_contact",
-	  "callee_cseq" },
+static const char *const party_keys[2][4] = {
+	{ "caller_tls_version", "caller_tls_cipher", "caller_cert_sha256", "caller_cseq" },
+	{ "callee_tls_version", "callee_tls_cipher", "callee_cert_sha256", "callee_cseq" },
 };
 static const char *const media_keys[2][7] = {
 	{ "caller_packets_in", "caller_bytes_in", "caller_packets_out", "caller_bytes_out",
@@ -113,8 +111,7 @@ dialog_fields_parties(const struct sp_call *c, struct dialog_argv *v)
 		dialog_argv_field(v, names[0], c->tls[leg].version);
 		dialog_argv_field(v, names[1], c->tls[leg].cipher);
 		dialog_argv_field(v, names[2], c->tls[leg].cert_sha256);
-		dialog_argv_field(v, names[3], c->contact[leg]);
-		dialog_argv_fieldf(v, names[4], "%u", c->cseq[leg]);
+		dialog_argv_fieldf(v, names[3], "%u", c->cseq[leg]);
 	}
 }
 
@@ -186,8 +183,7 @@ dialog_fields_read(struct sp_call *c, const char *k, const char *val)
 		    sizeof(c->tls[leg].version)) ||
 		    read_str(k, "tls_cipher", val, c->tls[leg].cipher, sizeof(c->tls[leg].cipher)) ||
 		    read_str(k, "cert_sha256", val, c->tls[leg].cert_sha256,
-		    sizeof(c->tls[leg].cert_sha256)) ||
-		    read_str(k, "contact", val, c->contact[leg], sizeof(c->contact[leg]));
+		    sizeof(c->tls[leg].cert_sha256));
 	}
 	return false;
 }

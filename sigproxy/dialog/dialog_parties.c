@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
- * Who calls whom and over what: the parties' URIs, the caller's source, each leg's Contact,
- * CSeq and TLS facts, kept in the call for its record, the operator CLI and the compliance
+ * Who calls whom and over what: the parties' URIs, the caller's source, each leg's CSeq and
+ * TLS facts, kept in the call for its record, the operator CLI and the compliance
  * record. Values are the network's bytes (NULs aside): whoever prints them escapes them.
  */
 #include <stdio.h>
@@ -50,16 +50,6 @@ leg_tls(struct sp_leg_tls *t, struct tp_conn *conn)
 	snprintf(t->cert_sha256, sizeof(t->cert_sha256), "%s", ti.cert_sha256);
 }
 
-static void
-contact_of(const struct sip_msg *m, char *buf, size_t size)
-{
-	struct sip_addr a;
-
-	buf[0] = '\0';
-	if (sip_msg_contact(m, 0, &a) == 0 && a.uri.host != NULL)
-		uri_format(&a.uri, buf, size);
-}
-
 void
 dialog_set_caller(struct sp_call *c, const struct sip_msg *m, const struct sa *src,
     struct tp_conn *conn)
@@ -75,15 +65,13 @@ dialog_set_caller(struct sp_call *c, const struct sip_msg *m, const struct sa *s
 	user = sip_msg_ruri_user(m, &ulen);
 	copy_bytes(c->ruri_user, sizeof(c->ruri_user), user ? user : "", user ? ulen : 0);
 	sa_format(src, c->source, sizeof(c->source));
-	contact_of(m, c->contact[0], sizeof(c->contact[0]));
 	c->cseq[0] = sip_msg_cseq(m);
 	leg_tls(&c->tls[0], conn);
 }
 
 void
-dialog_set_callee(struct sp_call *c, const struct sip_msg *resp, struct tp_conn *conn)
+dialog_set_callee_conn(struct sp_call *c, struct tp_conn *conn)
 {
-	contact_of(resp, c->contact[1], sizeof(c->contact[1]));
 	leg_tls(&c->tls[1], conn);
 }
 

@@ -152,6 +152,13 @@ op_done(const struct bencode_item *reply, void *arg)
 	log_set_call_id(NULL);
 }
 
+/* Whether leg negotiated an SRTP suite (its crypto is a suite, not "none" or unset). */
+static bool
+leg_on_srtp(const struct sp_call *c, unsigned leg)
+{
+	return c->crypto[leg][0] != '\0' && strcmp(c->crypto[leg], "none") != 0;
+}
+
 /*
  * An SDP received from side `from` over rx_tp, against that side's policy, line by line:
  * 0 with *sdpp the SDP for mediad (*editedp, to free, when lines were refused or lost
@@ -219,9 +226,12 @@ media_send(struct sp *sp, struct sp_call *c, bool answer, const char *from_tag,
 		/*
 		 * Optional towards a leg known to be on TLS (a late offer to a TLS caller): SDES
 		 * keys are safe there and the peer chose secure signalling, so offer SRTP: as the
-		 * sender's if it has SRTP, best effort (OSRTP) if it has not.
+		 * sender's if it has SRTP, best effort (OSRTP) if it has not. A leg already on
+		 * SRTP keeps it whoever re-offers: a re-INVITE from the other side must not
+		 * downgrade it to plain RTP.
 		 */
-		profile = policy_offer_profile(sp->cfg.policy[to], pl.srtp != 0);
+		profile = policy_offer_profile(sp->cfg.policy[to], pl.srtp != 0 ||
+		    leg_on_srtp(c, dialog_leg(c, to)));
 		osrtp = policy_offer_osrtp(sp->cfg.policy[to], pl.srtp != 0,
 		    strcmp(tp, "tls") == 0);
 	} else {

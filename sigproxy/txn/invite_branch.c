@@ -220,15 +220,23 @@ txn_branch_start(struct sp_txn *t, enum tp_proto tp, const struct sa *dst, const
 {
 	struct sp *sp = t->sp;
 	struct sp_listener *out = send_listener_for(sp, t->out_side, tp);
+	struct sp_call *c = dialog_find(sp, t->call_id);
 	struct branch *b;
 	struct sip_fwd f;
 	struct sip_hop hop;
-	char *buf = sp->buf;
+	char *buf = sp->buf, contact[SP_URI_MAX];
 	size_t len;
 	int err;
 
 	if (out == NULL || t->nbr > ROUTE_TARGETS_MAX)
 		return ENETUNREACH;
+	if (t->in_dialog && c == NULL)
+		return ENOENT;
+	/* a hidden side's responses carry our Via alone: the request's own come back from here */
+	if (txn_hides(sp, t->out_side) && t->vias == NULL &&
+	    (sip_msg_lines_dup(t->req, "Via", &t->vias) ||
+	    sip_msg_lines_dup(t->req, "Record-Route", &t->rr_lines)))
+		return ENOMEM;
 	b = &t->br[t->nbr];
 	memset(b, 0, sizeof(*b));
 	if ((err = sip_branch_new(b->id, sizeof(b->id))))
@@ -245,9 +253,17 @@ txn_branch_start(struct sp_txn *t, enum tp_proto tp, const struct sa *dst, const
 	if (!t->in_dialog) {
 		f.rr_in = &t->src.lsnr->hop;
 		f.rr_out = &out->hop;
+		if (c != NULL && (err = txn_leg_call_id_make(sp, c)))
+			return err;
+		f.call_id = txn_leg_call_id(c, 1);
+	} else {
+		txn_dialog_route(c, 1 - t->leg, &f);
+		f.call_id = txn_leg_call_id(c, 1 - t->leg);
 	}
 	f.self = sp->cfg.self;
 	f.nself = sp->cfg.nlisteners;
+	if (txn_hides(sp, t->out_side))
+		txn_hide_request(out, tp, &f, contact, sizeof(contact));
 	if (tg != NULL) {
 		f.ruri_user = t->user;
 		f.ruri_host = tg->host;

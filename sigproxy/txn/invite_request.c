@@ -47,13 +47,16 @@ offer_done(int status, const char *sdp, size_t len, void *arg)
 		enum tp_proto tp;
 		struct sa dst;
 
-		if (send_next_hop(t->sp, t->req, &tp, &dst)) {
-			txn_final_local(t, 404, NULL, "no next hop");
+		/* the dialog's route, as checked (the call may have ended meanwhile) */
+		if (c == NULL) {
+			txn_final_local(t, 481, NULL, "call ended");
+		} else if (dialog_next_hop(c, 1 - t->leg, &tp, &dst)) {
+			txn_final_local(t, 502, NULL, "no next hop");
 		} else if (t->offer_keys && !media_keys_allowed(t->sp, t->out_side, tp)) {
 			txn_keys_refused(t, tp, NULL);
 			txn_final_local(t, 488, NULL, "SDES keys need TLS");
 		} else if (txn_branch_start(t, tp, &dst, NULL, NULL)) {
-			txn_final_local(t, 404, NULL, "no next hop");
+			txn_final_local(t, 502, NULL, "no next hop");
 		}
 		return;
 	}
@@ -85,11 +88,22 @@ txn_media_start(struct sp_txn *t, struct sp_call *c)
 		txn_final_local(t, st, NULL, st == 488 ? "encryption policy" : "no mediad");
 }
 
+/* The re-INVITE passed its dialog check (status 0) or is refused with status. */
 static void
-reinvite_loaded(struct sp_call *c, void *arg)
+reinvite_checked(struct sp_call *c, unsigned leg, int status, void *arg)
 {
 	struct sp_txn *t = arg;
 
+	if (t->state == TXN_DONE)
+		return;		/* cancelled while its call was read */
+	if (status) {
+		txn_final_local(t, status, status == 403 ? "Not relayed (no such dialog)" : NULL,
+		    "refused at the border");
+		return;
+	}
+	t->leg = leg;
+	t->out_side = c->side[1 - leg];
+	dialog_note_cseq(c, leg, sip_msg_cseq(t->req));
 	txn_media_start(t, c);
 }
 
@@ -101,8 +115,10 @@ txn_invite_cancel(struct sp *sp, const struct sp_src *src, struct sip_msg *m)
 
 	if (sip_msg_via(m, 0, &v) == 0 && v.branch != NULL)
 		t = txn_find(sp, v.branch, sip_msg_call_id(m));
-	if (t == NULL) {
-		send_reply(sp, src, m, 481, NULL, NULL);
+	/* only from the side the INVITE came from: the branch alone travels both ways */
+	if (t == NULL || t->in_side != src->lsnr->side) {
+		send_reply(sp, src, m, txn_refuse_note(sp, src, m, SP_REFUSED_CANCEL, 481), NULL,
+		    NULL);
 		return;
 	}
 	send_reply(sp, src, m, 200, NULL, NULL);
@@ -218,6 +234,7 @@ invite_initial(struct sp *sp, const struct sp_src *src, struct sip_msg *m)
 	dialog_set_legs(c, t->in_side, t->out_side, src->conn, src->lsnr->proto);
 	dialog_set_caller(c, m, &src->addr, src->conn);
 	dialog_set_route(c, rule->name);
+	txn_learn_remote(sp, c, 0, t->req);
 	log_info("invite_in route=%s listener=%s", rule->name, src->lsnr->name);
 	dialog_write(sp, c);
 	txn_media_start(t, c);
@@ -228,7 +245,6 @@ txn_invite_request(struct sp *sp, const struct sp_src *src, struct sip_msg *m)
 {
 	struct sip_via v;
 	struct sp_txn *t;
-	struct sp_call *c;
 
 	if (sip_msg_via(m, 0, &v) == 0 && v.branch != NULL &&
 	    (t = txn_find(sp, v.branch, sip_msg_call_id(m))) != NULL) {
@@ -241,23 +257,11 @@ txn_invite_request(struct sp *sp, const struct sp_src *src, struct sip_msg *m)
 		invite_initial(sp, src, m);
 		return;
 	}
-	/* re-INVITE: routed by its Route set, media through the call's mediad */
-	if (!send_routed_via_us(sp, m)) {
-		metric_inc(sp->ctr.drops);
-		log_info("sip_refused method=INVITE reason=\"not routed via us\"");
-		send_reply(sp, src, m, 403, "Not relayed (no Route through this proxy)", NULL);
-		sip_msg_free(m);
-		return;
-	}
+	/* re-INVITE: checked against its dialog, routed along it, media through its mediad */
 	if (invite_txn_open(sp, src, m, &t))
 		return;
 	t->in_dialog = true;
 	t->out_side = t->in_side == SP_SIDE_OUTSIDE ? SP_SIDE_INSIDE : SP_SIDE_OUTSIDE;
 	txn_upstream_reply(t, 100, NULL, NULL);
-	c = dialog_find(sp, t->call_id);
-	if (c == NULL && dialog_lookup(sp, t->call_id, reinvite_loaded, t) == 0)
-		return;
-	if (c != NULL)
-		dialog_note_cseq(c, dialog_leg(c, t->in_side), sip_msg_cseq(t->req));
-	txn_media_start(t, c);
+	txn_dialog_check(sp, &t->src, t->req, reinvite_checked, t);
 }

@@ -27,16 +27,24 @@ answer_done(int status, const char *sdp, size_t len, void *arg)
 		txn_final_local(t, status == 488 ? 488 : 500, NULL, "mediad answer failed");
 		return;
 	}
-	if (sip_build_response_fwd(buf, SP_BUF_SIZE, &blen, m, sdp, len, "application/sdp")) {
+	if (txn_upstream_build(t, m, sdp, len, "application/sdp", &blen)) {
 		txn_branch_bye(t, &t->br[t->nbr - 1], m);
 		sip_msg_free(m);
 		txn_final_local(t, 500, NULL, "2xx could not be rebuilt");
 		return;
 	}
 	txn_upstream_send(t, buf, blen, sip_msg_status(m));
+	if (c != NULL && t->in_dialog) {
+		/* a target refresh both ways: the re-INVITE's Contact and its 2xx's */
+		bool moved = txn_refresh_target(c, 1 - t->leg, m);
+
+		if (txn_refresh_target(c, t->leg, t->req) || moved)
+			dialog_write(sp, c);
+	}
 	if (c != NULL && !t->in_dialog) {
 		dialog_set_answered(c, sip_msg_to_tag(m));
-		dialog_set_callee(c, m, t->br[t->nbr - 1].conn);
+		txn_learn_remote(sp, c, 1, m);
+		dialog_set_callee_conn(c, t->br[t->nbr - 1].conn);
 		metric_inc(sp->ctr.calls_answered);
 		log_info("call_answered target=%s mediad=%s caller=%s/%s callee=%s/%s", c->target,
 		    c->mediad_id, c->transport[0], c->crypto[0], c->transport[1], c->crypto[1]);
@@ -105,9 +113,9 @@ early_done(int status, const char *sdp, size_t len, void *arg)
 		return;
 	/* without mediad's SDP the 18x goes on bodiless: the inside address never leaks */
 	if (status == 200)
-		err = sip_build_response_fwd(buf, SP_BUF_SIZE, &blen, m, sdp, len, "application/sdp");
+		err = txn_upstream_build(t, m, sdp, len, "application/sdp", &blen);
 	else
-		err = sip_build_response_fwd(buf, SP_BUF_SIZE, &blen, m, "", 0, "application/sdp");
+		err = txn_upstream_build(t, m, "", 0, "application/sdp", &blen);
 	if (err == 0 && t->state == TXN_CALLING)
 		txn_upstream_send(t, buf, blen, sip_msg_status(m));
 	sip_msg_free(m);
@@ -123,15 +131,20 @@ early_forward(struct sp_txn *t, const struct sip_msg *m)
 	size_t blen, len;
 	int st;
 
+	/* an early dialog: its requests (PRACK, UPDATE) are checked against this leg */
+	if (c != NULL && !t->in_dialog && sip_msg_to_tag(m) != NULL) {
+		dialog_set_early(c, sip_msg_to_tag(m));
+		txn_learn_remote(t->sp, c, 1, m);
+	}
 	body = sip_msg_body(m, &blen);
 	if (blen == 0) {
-		if (sip_build_response_fwd(buf, SP_BUF_SIZE, &len, m, NULL, 0, NULL) == 0)
+		if (txn_upstream_build(t, m, NULL, 0, NULL, &len) == 0)
 			txn_upstream_send(t, buf, len, sip_msg_status(m));
 		return;
 	}
 	if (c == NULL || t->late_offer || t->mop != NULL || t->early != NULL) {
 		/* no offer of ours to answer (late offer) or one already pending: no body */
-		if (sip_build_response_fwd(buf, SP_BUF_SIZE, &len, m, "", 0, "application/sdp") == 0)
+		if (txn_upstream_build(t, m, "", 0, "application/sdp", &len) == 0)
 			txn_upstream_send(t, buf, len, sip_msg_status(m));
 		return;
 	}

@@ -88,6 +88,8 @@ txn_free(struct sp_txn *t)
 	free(t->offer);
 	free(t->best);
 	free(t->last);
+	free(t->vias);
+	free(t->rr_lines);
 	free(t);
 }
 
@@ -124,6 +126,16 @@ void
 txn_timer_stop(struct sp_txn *t)
 {
 	evtimer_del(t->timer);
+}
+
+int
+txn_upstream_build(struct sp_txn *t, const struct sip_msg *m, const char *body,
+    size_t body_len, const char *ctype, size_t *len)
+{
+	struct txn_upstream u = { t->in_side, t->out_side, t->src.lsnr, !t->in_dialog, t->vias,
+	    t->rr_lines, sip_msg_call_id_received(t->req) };
+
+	return txn_relay_build(t->sp, &u, m, body, body_len, ctype, len);
 }
 
 void
@@ -249,7 +261,7 @@ txn_send_best(struct sp_txn *t)
 		return;
 	}
 	if (sip_msg_parse(&m, t->best, t->best_len, TP_UDP, NULL, NULL) ||
-	    sip_build_response_fwd(buf, SP_BUF_SIZE, &len, m, NULL, 0, NULL)) {
+	    txn_upstream_build(t, m, NULL, 0, NULL, &len)) {
 		sip_msg_free(m);
 		txn_final_local(t, 500, NULL, "best response unusable");
 		return;

@@ -916,11 +916,45 @@ test_second_instance_bye(void **state)
 			pump(f, 10);
 	}
 	b_out = sa_port(&sp2->cfg.listeners[0].addr);
+	/* B carries the call's UPDATE (its offer through the call's mediad) and INFO from the record */
+	{
+		unsigned n = f->ng.n;
+		uint16_t b_in = sa_port(&sp2->cfg.listeners[1].addr);
+		char req[2048], fwd[8192];
+
+		snprintf(req, sizeof(req), "UPDATE sip:b@127.0.0.1:%u SIP/2.0\r\n"
+		    "Via: SIP/2.0/UDP 127.0.0.1:%u;branch=z9hG4bK-two-upd\r\n"
+		    "Route: <sip:127.0.0.1:%u;lr>\r\n"
+		    "From: <sip:a@127.0.0.1>;tag=ft-two1\r\nTo: <sip:801100@127.0.0.1>;tag=uas\r\n"
+		    "Call-ID: two1\r\nCSeq: 2 UPDATE\r\nMax-Forwards: 70\r\n"
+		    "Contact: <sip:a@127.0.0.1:%u>\r\nContent-Type: application/sdp\r\n"
+		    "Content-Length: %zu\r\n\r\n%s", f->uas1.port, f->uac.port, b_out, f->uac.port,
+		    strlen(uas_sdp), uas_sdp);
+		send_to(f, &f->uac, b_out, req);
+		expect(f, &f->uas1, "UPDATE", fwd, sizeof(fwd));
+		assert_non_null(strstr(fwd, "rewritten-by-test-mediad"));
+		assert_string_equal(f->ng.cmds[n], "offer");
+		answer_to(f, &f->uas1, b_in, fwd, 200, uas_sdp);
+		expect(f, &f->uac, "200", buf, sizeof(buf));
+		assert_non_null(strstr(buf, "rewritten-by-test-mediad"));
+		assert_string_equal(f->ng.cmds[n + 1], "answer");
+		snprintf(req, sizeof(req), "INFO sip:b@127.0.0.1:%u SIP/2.0\r\n"
+		    "Via: SIP/2.0/UDP 127.0.0.1:%u;branch=z9hG4bK-two-info\r\n"
+		    "Route: <sip:127.0.0.1:%u;lr>\r\n"
+		    "From: <sip:a@127.0.0.1>;tag=ft-two1\r\nTo: <sip:801100@127.0.0.1>;tag=uas\r\n"
+		    "Call-ID: two1\r\nCSeq: 3 INFO\r\nMax-Forwards: 70\r\nContent-Length: 0\r\n\r\n",
+		    f->uas1.port, f->uac.port, b_out);
+		send_to(f, &f->uac, b_out, req);
+		expect(f, &f->uas1, "INFO", fwd, sizeof(fwd));
+		answer_to(f, &f->uas1, b_in, fwd, 200, NULL);
+		expect(f, &f->uac, "200", buf, sizeof(buf));
+		assert_non_null(strstr(buf, "CSeq: 3 INFO"));
+	}
 	snprintf(buf, sizeof(buf), "BYE sip:b@127.0.0.1:%u SIP/2.0\r\n"
 	    "Via: SIP/2.0/UDP 127.0.0.1:%u;branch=z9hG4bK-two-bye\r\n"
 	    "Route: <sip:127.0.0.1:%u;lr>\r\n"
 	    "From: <sip:a@127.0.0.1>;tag=ft-two1\r\nTo: <sip:801100@127.0.0.1>;tag=uas\r\n"
-	    "Call-ID: two1\r\nCSeq: 2 BYE\r\nMax-Forwards: 70\r\nContent-Length: 0\r\n\r\n",
+	    "Call-ID: two1\r\nCSeq: 4 BYE\r\nMax-Forwards: 70\r\nContent-Length: 0\r\n\r\n",
 	    f->uas1.port, f->uac.port, b_out);
 	send_to(f, &f->uac, b_out, buf);
 	expect(f, &f->uas1, "BYE", inv, sizeof(inv));
@@ -932,10 +966,57 @@ test_second_instance_bye(void **state)
 	/* the response follows the Via: B's inside listener */
 	answer_to(f, &f->uas1, sa_port(&sp2->cfg.listeners[1].addr), inv, 200, NULL);
 	expect(f, &f->uac, "200", buf, sizeof(buf));
-	assert_non_null(strstr(buf, "CSeq: 2 BYE"));
+	assert_non_null(strstr(buf, "CSeq: 4 BYE"));
 	sp2->base = NULL;	/* the loop belongs to the fixture */
 	sp_stop(sp2);
 	free(sp2);
+	fx_stop(f);
+}
+
+/* A forged BYE (wrong tag, wrong side, steered elsewhere) changes nothing; the real one ends the call. */
+static void
+test_forged_bye(void **state)
+{
+	struct fx *f = fx_start("optional", 1000, false);
+	char buf[8192], inv[8192];
+	const char *caller = "<sip:a@127.0.0.1>;tag=ft-fb1", *callee = "<sip:801100@127.0.0.1>;tag=uas";
+	unsigned n;
+
+	invite(f, "801100", "fb1", false);
+	expect(f, &f->uas1, "INVITE", inv, sizeof(inv));
+	answer(f, &f->uas1, inv, 200, uas_sdp);
+	expect(f, &f->uac, "200", buf, sizeof(buf));
+	/* towards the hidden outside: our Contact and Record-Route only */
+	assert_non_null(strstr(buf, "Contact: <sip:sbc@127.0.0.1:"));
+	assert_null(strstr(strstr(buf, "Record-Route:") + 1, "Record-Route:"));
+	n = f->ng.n;
+	send_in_dialog(f, &f->uac, "out", "BYE", 2, "fb1", "<sip:a@127.0.0.1>;tag=forged", callee,
+	    f->uas1.port, NULL);
+	expect(f, &f->uac, "403", buf, sizeof(buf));
+	/* the callee's tags from the outside, the caller's from the inside */
+	send_in_dialog(f, &f->uac, "out", "BYE", 3, "fb1", callee, caller, f->uac.port, NULL);
+	expect(f, &f->uac, "403", buf, sizeof(buf));
+	send_in_dialog(f, &f->uas2, "in", "BYE", 4, "fb1", caller, callee, f->uas1.port, NULL);
+	expect(f, &f->uas2, "481", buf, sizeof(buf));
+	/* the caller's tags towards a host the dialog does not name */
+	send_in_dialog(f, &f->uac, "out", "BYE", 5, "fb1", caller, callee, f->uas2.port, NULL);
+	expect(f, &f->uac, "403", buf, sizeof(buf));
+	send_in_dialog(f, &f->uac, "out", "ACK", 6, "fb1", "<sip:a@127.0.0.1>;tag=x", callee,
+	    f->uas1.port, NULL);
+	assert_int_equal(recv_on(f, &f->uas1, 100, buf, sizeof(buf)), ETIMEDOUT);
+	assert_int_equal(recv_on(f, &f->uas2, 50, buf, sizeof(buf)), ETIMEDOUT);
+	assert_int_equal(f->ng.n, n);	/* no delete, no offer */
+	assert_non_null(dialog_find(f->sp, "fb1"));
+	assert_int_equal(metric_get(f->sp->ctr.refused[SP_REFUSED_TAGS]), 2);
+	assert_int_equal(metric_get(f->sp->ctr.refused[SP_REFUSED_SIDE]), 2);
+	assert_int_equal(metric_get(f->sp->ctr.refused[SP_REFUSED_ROUTE]), 1);
+	/* the caller's own BYE, to our Contact: along the dialog to the callee */
+	send_in_dialog(f, &f->uac, "out", "BYE", 7, "fb1", caller, callee, lsnr_port(f, "out"), NULL);
+	expect(f, &f->uas1, "BYE", inv, sizeof(inv));
+	assert_non_null(strstr(inv, "BYE sip:b@127.0.0.1:"));
+	pump(f, 50);
+	assert_string_equal(f->ng.cmds[f->ng.n - 1], "delete");
+	assert_null(dialog_find(f->sp, "fb1"));
 	fx_stop(f);
 }
 
@@ -1104,6 +1185,7 @@ main(void)
 		cmocka_unit_test(test_invite_retransmission),
 		cmocka_unit_test(test_early_media),
 		cmocka_unit_test(test_health_probe),
+		cmocka_unit_test(test_forged_bye),
 		cmocka_unit_test(test_sdes_keys_over_udp),
 		cmocka_unit_test(test_sdes_keys_towards_udp_targets),
 		cmocka_unit_test(test_policy_per_line),

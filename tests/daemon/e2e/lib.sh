@@ -377,7 +377,8 @@ call_start() {
 	(cd "$DIR/$tag" && exec timeout 40 sipp -sf "$E2E_DIR_SRC/$uac.xml" -t t1 -i "$CALLER_IP" -p 0 \
 		"$STUNNEL_ACCEPT" -s "${CALL_USER:-8011001}" -m 1 -d "${CALL_HOLD_MS:-2000}" -timeout 35s \
 		$(sipp_sets "$E2E_DIR_SRC/$uac.xml" domain sbc.example.test mip "$CALLER_IP" mport "$CALL_CM" \
-		suite "$suite" key "$CALL_KEY" key2 "$CALL_KEY2" dir sendrecv ver 1) \
+		suite "$suite" key "$CALL_KEY" key2 "$CALL_KEY2" dir sendrecv ver 1 \
+		ctp "${CALL_CTP:-tls}" cport "${CALL_CPORT:-5061}") \
 		"$@" -trace_err -trace_logs -trace_msg >uac.out 2>&1) &
 	CALL_UAC_PID=$!
 	PIDS+=("$CALL_UAC_PID")

@@ -89,13 +89,14 @@ kill -USR1 "$SIGPROXY_PID"
 wait_for 5 grep -q "sip_trace_on" "$SPLOG"
 {
 	# perl string syntax: \@ is "@", \" is '"'
+	# passes validation: then every line while it is handled names it (call_id=...). First:
+	# a BYE of no known call is refused with one line per source every 10 s, in its context
+	bye 'forge-6-\xff\xfe\xc3\x28\"q\"\@x'
 	bye 'forge-1\@x\r\n 2026-01-01T00:00:00.000Z sigproxy err FORGED-FOLDED'
 	bye 'forge-2\@x\n2026-01-01T00:00:00.000Z sigproxy err FORGED-LF'
 	bye 'forge-3\@x\r2026-01-01T00:00:00.000Z sigproxy err FORGED-CR'
 	bye 'forge-4-\xff\xfe\xc3\x28\x1b[31mRED\"q\" a=b\@x'
 	bye 'forge-5\@x\x00FORGED-NUL'
-	# passes validation: then every line while it is handled names it (call_id=...)
-	bye 'forge-6-\xff\xfe\xc3\x28\"q\"\@x'
 } >"$DIR/forge.txt"
 sip_send "$DIR/forge.txt"
 sleep 1
@@ -107,7 +108,7 @@ ok "sigproxy: no forged event" bash -c "! grep -qE '^[^ ]* sigproxy err FORGED' 
 ok "sigproxy: the trace logged each message on one escaped line" \
 	test "$(grep -c 'sip_trace in transport=udp .*forge-[1-5]' "$SPLOG")" -ge 4
 ok "sigproxy: bytes that are not UTF-8 as \\xHH in the Call-ID context, quotes escaped" \
-	grep -qF 'bye_in call_id=forge-6-\xff\xfe\xc3(\"q\"@x' "$SPLOG"
+	grep -qF 'reason=unknown status=481 suppressed=0 call_id=forge-6-\xff\xfe\xc3(\"q\"@x' "$SPLOG"
 ok "sigproxy: a Call-ID with control bytes is refused, and logged escaped in the trace" \
 	grep -qF 'Call-ID: forge-5@x\x00FORGED-NUL\x0d\x0a' "$SPLOG"
 ok "sigproxy: the escape sequence as \\xHH in the trace line" grep -qF 'Call-ID: forge-4-\xff\xfe\xc3(\x1b[31mRED\"q\" a=b@x\x0d\x0a' "$SPLOG"
