@@ -13,6 +13,8 @@
 #           line say hangup), of a ringing call (CANCEL to the backend, 480 to the caller);
 #           missing, ended and orphaned calls give a clear error and exit 1; a request
 #           written before sigproxy started is not replayed; forged requests are refused.
+# SP_CALL_ID_REPLACE=1: [dialog] call_id_replace (the backend's leg has a Call-ID of the SBC's
+# own: the hang-up's BYE to it must carry that one).
 set -u
 . "$(dirname "$0")/lib.sh"
 CTL=$BUILD/deploy/sbcctl/sbcctl
@@ -42,7 +44,9 @@ SP_EXTRA="[route plain]
 match = ^8022\\d+\$
 target = sip:$BACK2_IP:5060
 [compliance]
-file = $DIR/calls.json" sigproxy_start a "$SIP_IP" "$SIP_IN_IP" "sip:$BACK_IP:5060" || exit 1
+file = $DIR/calls.json
+${SP_CALL_ID_REPLACE:+[dialog]
+call_id_replace = yes}" sigproxy_start a "$SIP_IP" "$SIP_IN_IP" "sip:$BACK_IP:5060" || exit 1
 stunnel_client c "$STUNNEL_ACCEPT" "$SIP_IP:5061" sbc.example.test || { cat "$DIR/stunnel-c.log" >&2; exit 1; }
 wait_for 10 bash -c "redis-cli -s '$REDIS_SOCK' exists 'sbc:mediad:$MD_ID' | grep -q 1" ||
 	echo "# mediad registration not seen in redis"
@@ -266,6 +270,10 @@ phase_hangup() {
 	call_wait
 	ok "hangup: the BYE reached the caller (over its TLS connection) and the backend; both answered (sipp rc $UAC_RC/$UAS_RC)" \
 		test "$UAC_RC$UAS_RC" = 00
+	if [ -n "${SP_CALL_ID_REPLACE:-}" ]; then
+		ok "hangup: the backend's BYE carried the Call-ID of its leg (the SBC's own)" \
+			bash -c "grep -A8 '^BYE ' '$DIR/hangup'/uas_*_messages.log | grep -q '^Call-ID: sbcleg-'"
+	fi
 	ok "hangup: both BYEs answered 200" \
 		bash -c "grep -q 'hangup_bye_answered leg=caller status=200 call_id=$CALL_ID' '$DIR/sigproxy-a.log' && grep -q 'hangup_bye_answered leg=callee status=200 call_id=$CALL_ID' '$DIR/sigproxy-a.log'"
 	ok "hangup: record ended, reason hangup, out of the index" \
