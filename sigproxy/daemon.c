@@ -1,10 +1,11 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
-/* sigproxy start and stop in dependency order: listeners, metrics, Redis, ng client, mediad pool, health. */
+/* sigproxy start and stop in dependency order: metrics, admission, listeners, Redis, ng client, mediad pool, health. */
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 
 #include <event2/buffer.h>
 #include <event2/event.h>
@@ -165,6 +166,53 @@ static const struct metrics_def sp_counter_defs[] = {
 	{ NULL, 0, NULL, NULL, 0 },
 };
 
+#define ADMIT_HELP "new calls refused with 503 by call admission, by limit"
+
+/* Call admission (route_admit.c), one row per reason. */
+static const struct metrics_def sp_admit_defs[] = {
+	{ "sigproxy_calls_refused_total", METRICS_COUNTER, "reason=\"route_max_calls\"",
+	  ADMIT_HELP, CTR(calls_refused[ROUTE_REFUSE_MAX_CALLS]) },
+	{ "sigproxy_calls_refused_total", METRICS_COUNTER, "reason=\"route_max_cps\"", ADMIT_HELP,
+	  CTR(calls_refused[ROUTE_REFUSE_MAX_CPS]) },
+	{ "sigproxy_calls_refused_total", METRICS_COUNTER, "reason=\"target_max_calls\"",
+	  ADMIT_HELP, CTR(calls_refused[ROUTE_REFUSE_TARGET_MAX_CALLS]) },
+	{ "sigproxy_calls_refused_total", METRICS_COUNTER, "reason=\"target_max_cps\"",
+	  ADMIT_HELP, CTR(calls_refused[ROUTE_REFUSE_TARGET_MAX_CPS]) },
+	{ NULL, 0, NULL, NULL, 0 },
+};
+
+#define TPM(field) offsetof(struct tp_metrics, field)
+#define DROP_HELP "dropped by flood and abuse control before parsing, by reason"
+
+/* The transport's flood and abuse control (limits.c, stream deadlines), one row each. */
+static const struct metrics_def sp_limit_defs[] = {
+	{ "sigproxy_limit_drops_total", METRICS_COUNTER, "reason=\"banned\"", DROP_HELP,
+	  TPM(drops[TP_DROP_BANNED]) },
+	{ "sigproxy_limit_drops_total", METRICS_COUNTER, "reason=\"rate\"", DROP_HELP,
+	  TPM(drops[TP_DROP_RATE]) },
+	{ "sigproxy_limit_drops_total", METRICS_COUNTER, "reason=\"tls_rate\"", DROP_HELP,
+	  TPM(drops[TP_DROP_TLS_RATE]) },
+	{ "sigproxy_limit_drops_total", METRICS_COUNTER, "reason=\"source_conns\"", DROP_HELP,
+	  TPM(drops[TP_DROP_SOURCE_CONNS]) },
+	{ "sigproxy_limit_drops_total", METRICS_COUNTER, "reason=\"max_conns\"", DROP_HELP,
+	  TPM(drops[TP_DROP_MAX_CONNS]) },
+	{ "sigproxy_limit_drops_total", METRICS_COUNTER, "reason=\"handshake_timeout\"", DROP_HELP,
+	  TPM(drops[TP_DROP_HANDSHAKE_TIMEOUT]) },
+	{ "sigproxy_limit_drops_total", METRICS_COUNTER, "reason=\"header_timeout\"", DROP_HELP,
+	  TPM(drops[TP_DROP_HEADER_TIMEOUT]) },
+	{ "sigproxy_limit_bans_total", METRICS_COUNTER, NULL,
+	  "sources banned for going over a rate", TPM(bans) },
+	{ "sigproxy_limit_banned_sources", METRICS_GAUGE, NULL, "sources under a ban now",
+	  TPM(banned) },
+	{ "sigproxy_limit_sources", METRICS_GAUGE, NULL, "source addresses remembered now",
+	  TPM(sources) },
+	{ "sigproxy_conns_open", METRICS_GAUGE, "dir=\"in\"", "open TCP/TLS connections",
+	  TPM(conns_in) },
+	{ "sigproxy_conns_open", METRICS_GAUGE, "dir=\"out\"", "open TCP/TLS connections",
+	  TPM(conns_out) },
+	{ NULL, 0, NULL, NULL, 0 },
+};
+
 static int
 counters_register(struct sp *sp)
 {
@@ -174,6 +222,10 @@ counters_register(struct sp *sp)
 	/* Slot 0 is no class of its own; aliasing 1xx leaves no NULL slot. */
 	if (err == 0)
 		sp->ctr.resp_class[0] = sp->ctr.resp_class[1];
+	if (err == 0)
+		err = metrics_register_table(sp->metrics, sp_admit_defs, &sp->ctr);
+	if (err == 0)
+		err = metrics_register_table(sp->metrics, sp_limit_defs, &sp->tpm);
 	return err;
 }
 
@@ -215,6 +267,63 @@ audit_start(struct sp *sp)
 	return 0;
 }
 
+/*
+ * Each connection is a descriptor: the soft limit is raised to what the connection
+ * budgets need (up to the hard limit), else both budgets shrink in proportion to fit, with
+ * a warning; accept() failing with EMFILE would otherwise be what limits connections.
+ */
+static void
+fd_limit_fit(struct sp_limits *lim)
+{
+	/* listeners, Redis, ng, metrics, logs, and accept()'s headroom */
+	const unsigned reserve = 64 + SP_LISTENERS_MAX;
+	rlim_t need = (rlim_t)lim->max_conns_in + lim->max_conns_out + reserve, avail;
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur >= need)
+		return;
+	rl.rlim_cur = rl.rlim_max == RLIM_INFINITY || rl.rlim_max >= need ? need : rl.rlim_max;
+	if (setrlimit(RLIMIT_NOFILE, &rl) != 0 && getrlimit(RLIMIT_NOFILE, &rl) != 0)
+		return;
+	if (rl.rlim_cur >= need)
+		return;
+	avail = rl.rlim_cur > reserve + 2 ? rl.rlim_cur - reserve : 2;
+	lim->max_conns_in = (unsigned)(avail * lim->max_conns_in / (need - reserve));
+	if (lim->max_conns_in == 0)
+		lim->max_conns_in = 1;
+	lim->max_conns_out = avail > lim->max_conns_in ? (unsigned)(avail - lim->max_conns_in) : 1;
+	log_warnx("fd_limit_low nofile=%llu needed=%llu note=\"max_conns_in lowered to %u, "
+	    "max_conns_out to %u\"", (unsigned long long)rl.rlim_cur, (unsigned long long)need,
+	    lim->max_conns_in, lim->max_conns_out);
+}
+
+static void
+tp_conf_fill(struct tp_conf *tc, struct sp *sp)
+{
+	const struct sp_limits *lim = &sp->cfg.limits;
+
+	memset(tc, 0, sizeof(*tc));
+	tc->recvh = proxy_recv;
+	/* Failed outbound connects and handshakes end their branches at once. */
+	tc->closeh = proxy_conn_closed;
+	tc->arg = sp;
+	tc->idle_timeout_ms = lim->idle_timeout_ms;
+	tc->connect_timeout_ms = lim->connect_timeout_ms;
+	tc->handshake_timeout_ms = lim->handshake_timeout_ms;
+	tc->header_timeout_ms = lim->header_timeout_ms;
+	tc->max_conns_in = lim->max_conns_in;
+	tc->max_conns_out = lim->max_conns_out;
+	tc->limits.max_per_source = lim->max_conns_per_source;
+	tc->limits.req_rate = lim->requests_per_second;
+	tc->limits.req_burst = lim->requests_burst;
+	tc->limits.tls_rate = lim->tls_conns_per_second;
+	tc->limits.tls_burst = lim->tls_conns_burst;
+	tc->limits.ban_ms = lim->ban_ms;
+	tc->limits.max_sources = lim->max_sources;
+	tc->limits.exempt = lim->exempt;
+	tc->metrics = &sp->tpm;
+}
+
 /* The SIP trace from [sigproxy] sip_trace and [trace]. */
 static int
 trace_start(struct sp *sp)
@@ -253,11 +362,14 @@ sp_start(struct sp *sp)
 	unsigned i;
 	int err;
 
-	memset(&tc, 0, sizeof(tc));
-	tc.recvh = proxy_recv;
-	/* Failed outbound connects and handshakes end their branches at once. */
-	tc.closeh = proxy_conn_closed;
-	tc.arg = sp;
+	/* The metrics come first: the transport counts into them from its first packet. */
+	if ((err = metrics_alloc(&sp->metrics)) || (err = counters_register(sp)) ||
+	    (err = metrics_add_collector(sp->metrics, collect, sp)))
+		return err;
+	if ((err = route_admit_alloc(&sp->admit, sp->cfg.routes)))
+		return err;
+	fd_limit_fit(&sp->cfg.limits);
+	tp_conf_fill(&tc, sp);
 	if ((err = tp_alloc(&sp->tp, sp->base, &tc)))
 		return err;
 	if (sp->cfg.client_tls)
@@ -273,6 +385,8 @@ sp_start(struct sp *sp)
 		lc.addr = l->addr;
 		lc.acl = l->acl;
 		lc.tls = l->tls;
+		/* The inside is trusted by default: its platforms may be busy, not hostile. */
+		lc.limited = l->side == SP_SIDE_OUTSIDE || sp->cfg.limits.inside;
 		if ((err = tp_listen(sp->tp, &lc, &l->tpl))) {
 			log_errx("listen_failed listener=%s address=%s err=%s", l->name,
 			    sa_format(&l->addr, a, sizeof(a)), strerror(err));
@@ -286,9 +400,6 @@ sp_start(struct sp *sp)
 		    tp_proto_name(l->proto), sa_format(&l->addr, a, sizeof(a)),
 		    sp_side_name(l->side));
 	}
-	if ((err = metrics_alloc(&sp->metrics)) || (err = counters_register(sp)) ||
-	    (err = metrics_add_collector(sp->metrics, collect, sp)))
-		return err;
 	/* floods of bad input: a few lines a second, then a count */
 	sp->rl_bad = (struct log_ratelimit)LOG_RATELIMIT_INIT(1000, 10);
 	sp->rl_drop = (struct log_ratelimit)LOG_RATELIMIT_INIT(1000, 10);
@@ -381,6 +492,9 @@ sp_stop(struct sp *sp)
 	tick_stop(sp);
 	if (sp->tp)
 		tp_free(sp->tp);
+	/* After the calls: freeing them gives their admission back. */
+	route_admit_free(sp->admit);
+	sp->admit = NULL;
 	trace_free(sp->trace);
 	sp->trace = NULL;
 	if (sp->metrics)

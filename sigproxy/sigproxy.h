@@ -10,6 +10,7 @@
 #include "log.h"
 #include "metrics.h"
 #include "redis.h"
+#include "route.h"
 #include "sigproxy_config.h"
 
 struct event;
@@ -75,6 +76,7 @@ struct sp_counters {
 	struct metric *trace_messages, *trace_lost;
 	struct metric *invite_timeouts[SP_TIMER_COUNT];	/* index: enum sp_invite_timer */
 	struct metric *backend_down, *backend_up;	/* health transitions */
+	struct metric *calls_refused[ROUTE_REFUSE_N];	/* call admission, by reason */
 	struct metric *policy_lines_rejected, *sdes_tls_rejects;
 	struct metric *refused[SP_REFUSED_N];
 	struct metric *records_written, *records_lost;	/* compliance records */
@@ -87,6 +89,8 @@ struct sp {
 	struct tp *tp;
 	struct metrics *metrics;
 	struct sp_counters ctr;
+	struct tp_metrics tpm;		/* the transport's series (drops, bans, connections) */
+	struct route_admit *admit;	/* call admission counters for cfg.routes */
 	struct redis_conn *redis;
 	struct redis_backlog *redis_backlog;	/* ends of calls not yet acknowledged */
 	struct ng_client *ng;

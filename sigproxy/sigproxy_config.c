@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /* sigproxy configuration: the table of its keys (listeners, media policy, ng, Redis, health,
- * route sides; TLS in sigproxy_config_tls.c) and the checks between keys; the file is
- * validated whole. */
+ * route sides; TLS in sigproxy_config_tls.c, [limits] in sigproxy_config_limits.c) and the
+ * checks between keys; the file is validated whole. */
 #include <errno.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -210,7 +210,7 @@ static const struct conf_key lsnr_conf_keys[] = {
 static const struct conf_key *const sp_conf_tables[] = {
 	sp_conf_keys, lsnr_conf_keys, sp_lsnr_tls_keys, sp_client_tls_keys, sp_peer_tls_keys,
 	route_conf_keys, trace_conf_keys, compliance_conf_keys, redis_conf_keys,
-	sp_dialog_keys, NULL,
+	sp_dialog_keys, sp_limits_conf_keys, NULL,
 };
 
 struct lsnr_ctx {
@@ -378,6 +378,8 @@ sp_config_load(struct sp_config *cfg, struct conf *c, struct conf_error *err)
 		goto out;
 	if ((rc = conf_apply(c, sp_dialog_keys, "dialog", cfg, cfg, err)))
 		goto out;
+	if ((rc = conf_apply(c, sp_limits_conf_keys, "limits", cfg, cfg, err)))
+		goto out;
 
 	lx.cfg = cfg;
 	lx.c = c;
@@ -438,4 +440,6 @@ sp_config_free(struct sp_config *cfg)
 	if (cfg->routes)
 		route_table_free(cfg->routes);
 	cfg->routes = NULL;
+	acl_free(cfg->limits.exempt);
+	cfg->limits.exempt = NULL;
 }

@@ -30,6 +30,25 @@ enum sp_policy {
 
 #define SP_LISTENERS_MAX 16
 
+/* [limits]: flood and abuse control in the transport (see deploy/examples/sigproxy.ini). */
+struct sp_limits {
+	unsigned max_conns_in;		/* inbound TCP/TLS connections, all sources */
+	unsigned max_conns_out;		/* our own outbound connections (a budget of their own) */
+	unsigned max_conns_per_source;	/* 0: no limit */
+	unsigned requests_per_second;	/* per source; 0: no limit */
+	unsigned requests_burst;
+	unsigned tls_conns_per_second;	/* new TLS connections per source; 0: no limit */
+	unsigned tls_conns_burst;
+	unsigned ban_ms;		/* 0: drop what is over a rate, no ban */
+	unsigned max_sources;		/* sources remembered at once */
+	unsigned handshake_timeout_ms;	/* inbound TLS */
+	unsigned header_timeout_ms;	/* a whole message after its first byte */
+	unsigned idle_timeout_ms;	/* between complete messages */
+	unsigned connect_timeout_ms;	/* outbound TCP connect and TLS handshake */
+	bool inside;			/* per-source limits on inside listeners too */
+	struct acl *exempt;		/* owned, NULL: none; sources without per-source limits */
+};
+
 /* One configured listener: "[listener <name>]". */
 struct sp_listener {
 	char name[64];
@@ -116,6 +135,7 @@ struct sp_config {
 	/* [dialog]: what leaves towards a side hides the other side's topology */
 	bool hide[SP_NSIDES];
 	bool call_id_replace;	/* the callee's leg gets a Call-ID of the SBC's own */
+	struct sp_limits limits;
 	/* [compliance]: the record of every ended call (audit part) */
 	char compliance_file[256];	/* "": no file */
 	bool compliance_syslog;

@@ -84,6 +84,7 @@ dialog_forget(struct sp *sp, struct sp_call *c)
 	free(c->remote[1]);
 	free(c->rset[0]);
 	free(c->rset[1]);
+	route_admit_release(sp->admit, &c->admit);
 	free(c);
 }
 

@@ -92,6 +92,8 @@ struct sp_call {
 	char end_reason[64];
 	uint64_t stored_conn;		/* Redis connection (its connects count) that got the last
 					 * whole record; 0 = none: the next write is whole */
+	struct route_slot admit;	/* call admission held (a new call of this instance);
+					 * given back when the call is freed */
 	const struct ng_leg *end_media;	/* borrowed during dialog_end(): the media summary */
 };
 

@@ -348,6 +348,27 @@ txn_invite_conn_failed(struct sp *sp, struct tp_conn *conn, int err)
 	}
 }
 
+/* Whether the call may go to target ti now (the target's call limits); logs a refusal. */
+static bool
+target_admitted(struct sp_txn *t, struct sp_call *c, unsigned ti)
+{
+	enum route_refusal why;
+	unsigned retry;
+
+	if (c == NULL || route_admit_target(t->sp->admit, t->rule, ti, time_mono_ms(), &c->admit,
+	    &why, &retry) == 0)
+		return true;
+	log_info("target_skipped target=%s reason=%s", t->rule->targets[ti].uri,
+	    route_refusal_name(why));
+	/* the soonest retry of the targets refused goes upstream */
+	if (!t->admit_refused || (retry != 0 && (t->admit_retry == 0 || retry < t->admit_retry))) {
+		t->admit_why = why;
+		t->admit_retry = retry;
+	}
+	t->admit_refused = true;
+	return false;
+}
+
 void
 txn_keys_refused(struct sp_txn *t, enum tp_proto tp, const char *target)
 {
@@ -383,16 +404,23 @@ txn_try_next(struct sp_txn *t)
 			txn_best_local(t, 488);
 			continue;
 		}
+		c = dialog_find(sp, t->call_id);
+		if (!t->in_dialog && !target_admitted(t, c, t->next_target - 1))
+			continue;
 		err = txn_branch_start(t, tg->transport, &dst, NULL, tg);
 		if (err) {
 			log_warnx("target_send_failed target=%s err=%d", tg->uri, err);
 			txn_best_local(t, 503);
 			continue;
 		}
-		c = dialog_find(sp, t->call_id);
 		if (c != NULL)
 			dialog_set_target(c, tg->uri, tg->transport);
 		log_info("invite_forward target=%s try=%u", tg->uri, t->next_target);
+		return;
+	}
+	/* No target answered, and one was at its limit: the caller may retry later. */
+	if (t->admit_refused && t->best == NULL) {
+		txn_final_admit(t);
 		return;
 	}
 	txn_send_best(t);

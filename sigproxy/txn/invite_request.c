@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "log.h"
+#include "timeutil.h"
 #include "txn_int.h"
 
 static void txn_media_start(struct sp_txn *t, struct sp_call *c);
@@ -191,9 +192,12 @@ invite_initial(struct sp *sp, const struct sp_src *src, struct sip_msg *m)
 {
 	const struct route_rule *rule;
 	char userbuf[ROUTE_USER_MAX], extra[64];
+	struct route_slot slot;
+	enum route_refusal why;
 	struct sp_txn *t;
 	struct sp_call *c;
 	const char *user;
+	unsigned retry;
 	size_t ulen;
 	int err;
 
@@ -220,17 +224,26 @@ invite_initial(struct sp *sp, const struct sp_src *src, struct sip_msg *m)
 		sip_msg_free(m);
 		return;
 	}
-	if (invite_txn_open(sp, src, m, &t))
+	if (route_admit_call(sp->admit, rule, time_mono_ms(), &slot, &why, &retry) != 0) {
+		txn_admit_refuse(sp, src, m, rule->name, why, retry);
 		return;
+	}
+	if (invite_txn_open(sp, src, m, &t)) {
+		route_admit_release(sp->admit, &slot);
+		return;
+	}
 	t->rule = rule;
 	snprintf(t->user, sizeof(t->user), "%s", userbuf);
 	t->out_side = rule_side(sp, rule);
 	txn_upstream_reply(t, 100, NULL, NULL);
 	metric_inc(sp->ctr.calls);
 	if (dialog_create(sp, &c, t->call_id, sip_msg_from_tag(m))) {
+		route_admit_release(sp->admit, &slot);
 		txn_final_local(t, 500, NULL, "call state");
 		return;
 	}
+	/* the call holds its place on the route until it is freed */
+	c->admit = slot;
 	dialog_set_legs(c, t->in_side, t->out_side, src->conn, src->lsnr->proto);
 	dialog_set_caller(c, m, &src->addr, src->conn);
 	dialog_set_route(c, rule->name);

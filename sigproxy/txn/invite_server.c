@@ -242,6 +242,41 @@ txn_best_local(struct sp_txn *t, int status)
 	t->best_status = status;
 }
 
+/* Retry-After of a refusal: when a call per second is free again, else the configured one. */
+static unsigned
+admit_retry_after(const struct sp *sp, unsigned retry_s)
+{
+	return retry_s != 0 ? retry_s : sp->cfg.retry_after;
+}
+
+void
+txn_admit_refuse(struct sp *sp, const struct sp_src *src, struct sip_msg *m, const char *route,
+    enum route_refusal why, unsigned retry_s)
+{
+	char extra[64];
+
+	metric_inc(sp->ctr.calls_refused[why]);
+	snprintf(extra, sizeof(extra), "Retry-After: %u\r\n", admit_retry_after(sp, retry_s));
+	log_info("invite_refused status=503 reason=%s route=%s", route_refusal_name(why), route);
+	send_reply(sp, src, m, 503, "Service Unavailable (call limit)", extra);
+	sip_msg_free(m);
+}
+
+void
+txn_final_admit(struct sp_txn *t)
+{
+	char extra[64];
+
+	metric_inc(t->sp->ctr.calls_refused[t->admit_why]);
+	snprintf(extra, sizeof(extra), "Retry-After: %u\r\n",
+	    admit_retry_after(t->sp, t->admit_retry));
+	log_info("invite_final status=503 reason=%s route=%s", route_refusal_name(t->admit_why),
+	    t->rule ? t->rule->name : "-");
+	txn_upstream_reply(t, 503, "Service Unavailable (call limit)", extra);
+	txn_call_fail(t, "call limit");
+	txn_done(t);
+}
+
 void
 txn_send_best(struct sp_txn *t)
 {

@@ -88,6 +88,9 @@ struct sp_txn {
 	struct event *timer;	/* failover, answer timeout or Timer C, then lingering */
 	uint64_t answer_by;	/* mono ms: no final by then cancels the live branch; 0: none */
 	uint64_t timer_c_by;	/* mono ms: Timer C of the live branch, moved by each 1xx */
+	bool admit_refused;	/* a target was skipped for its call limit ... */
+	enum route_refusal admit_why;	/* ... this one, */
+	unsigned admit_retry;	/* ... free again in this many seconds (0: unknown) */
 };
 
 /* in_dialog.c */
@@ -181,6 +184,13 @@ void txn_best_consider(struct sp_txn *t, const struct sip_msg *m, int status);
 void txn_best_local(struct sp_txn *t, int status);
 /* All targets failed: the best final upstream, the call failed, done. */
 void txn_send_best(struct sp_txn *t);
+/*
+ * Call admission said no. Before a transaction (the route's limit): 503 with Retry-After
+ * to m (taken), counted. In one (every target at its limit): the same upstream, done.
+ */
+void txn_admit_refuse(struct sp *sp, const struct sp_src *src, struct sip_msg *m,
+    const char *route, enum route_refusal why, unsigned retry_s);
+void txn_final_admit(struct sp_txn *t);
 
 /* invite_branch.c */
 /* The timer of every INVITE transaction (txn_new's timerh): lingering, failover, Timer C. */

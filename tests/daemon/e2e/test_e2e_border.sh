@@ -41,7 +41,11 @@ certs_make sbc.example.test || { cat "$DIR/certs.out" >&2; exit 1; }
 redis_start || { echo "redis-server did not start" >&2; exit 1; }
 mediad_start a "$OUT_IP" "$IN_IP" 36000 || exit 1
 # calls from the inside platform to 9011... go out to an outside party over UDP
-SP_EXTRA="[route outbound]
+# The attacker sends floods from one address: what this test checks is the dialog check,
+# not the per-source rate limits in front of it (e2e_limits_flood does those).
+SP_EXTRA="[limits]
+exempt = $ATTACK_IP
+[route outbound]
 match = ^9011\\d+\$
 listener = inside-udp
 side = outside

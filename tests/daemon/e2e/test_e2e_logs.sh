@@ -24,7 +24,10 @@ certs_make sbc.example.test || { cat "$DIR/certs.out" >&2; exit 1; }
 redis_start || { echo "redis-server did not start" >&2; exit 1; }
 MEDIAD_EXTRA="metrics_listen = 127.0.0.1:0" mediad_start a "$OUT_IP" "$IN_IP" 36000 || exit 1
 MD_METRICS=$(sed -n 's/.*mediad_ready .*metrics_port=\([0-9]*\).*/\1/p' "$MDLOG" | head -1)
-sigproxy_start a "$SIP_IP" "$SIP_IN_IP" "sip:$(e2e_ip 5):5060" || exit 1
+# The floods come from one address: the per-source limits would ban it after a hundred
+# requests, and what this test checks is the log, not the door (e2e_limits_flood does that).
+SP_EXTRA="[limits]
+exempt = $PEER_IP" sigproxy_start a "$SIP_IP" "$SIP_IN_IP" "sip:$(e2e_ip 5):5060" || exit 1
 
 # sip_send FILE: each record of FILE (perl string syntax, one message per line) as one
 # UDP datagram from PEER_IP to sigproxy; sip_flood KIND N: N bad datagrams.
