@@ -149,6 +149,15 @@ void relay_free(struct relay *r);
 unsigned relay_worker_count(const struct relay *r);
 /* CPU time (ns) worker idx has used so far, for load reports and benchmarks; 0 if unknown. */
 uint64_t relay_worker_cpu_ns(const struct relay *r, unsigned idx);
+/* How often each worker's loop stamps its heartbeat, even when idle. */
+#define RELAY_BEAT_MS 250
+/*
+ * Milliseconds since the worker that has been silent longest last stamped its heartbeat
+ * (about RELAY_BEAT_MS for a healthy idle relay), and that worker's index in *idx;
+ * UINT64_MAX while a worker has not started its loop yet. For readiness and the
+ * watchdog: a worker stuck in a packet, a lock or a stopped thread keeps growing it.
+ */
+uint64_t relay_stalled_ms(const struct relay *r, uint64_t now_ms, unsigned *idx);
 
 /* ---- relay_control.c: the control thread's API to one media ---- */
 

@@ -47,6 +47,8 @@ struct relay_worker {
 	struct event_base *base;            /* worker thread only once started */
 	struct event *cmd_ev;
 	int cmd_fd;                         /* eventfd: commands pending */
+	struct event *beat_ev;              /* stamps beat_ms every RELAY_BEAT_MS */
+	_Atomic uint64_t beat_ms;           /* written by the worker, read by relay_stalled_ms */
 
 	pthread_mutex_t cmd_lock;
 	pthread_cond_t cmd_cond;            /* a command became done */
@@ -96,6 +98,21 @@ relay_worker_cpu_ns(const struct relay *r, unsigned idx)
 	    clock_gettime(cid, &ts) != 0)
 		return 0;
 	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+uint64_t
+relay_stalled_ms(const struct relay *r, uint64_t now_ms, unsigned *idx)
+{
+	uint64_t beat, age, worst = 0;
+
+	*idx = 0;
+	for (unsigned i = 0; r != NULL && i < r->nworkers; i++) {
+		beat = atomic_load(&r->workers[i]->beat_ms);
+		age = beat == 0 ? UINT64_MAX : now_ms > beat ? now_ms - beat : 0;
+		if (age > worst)
+			*idx = i, worst = age;
+	}
+	return worst;
 }
 
 struct relay_worker *
@@ -313,8 +330,8 @@ worker_attach(struct relay_worker *w, struct relay_media *m)
 		}
 	if (err) {
 		media_events_free(m);
-		log_warnx("relay_attach_failed worker=%u error=%d (media not relayed)", w->idx,
-		    err);
+		log_warnx("relay_attach_failed worker=%u error=%d impact=media-not-relayed",
+		    w->idx, err);
 	}
 	m->prev = NULL;
 	m->next = w->media;
@@ -487,11 +504,21 @@ relay_worker_attach(struct relay_worker *w, struct relay_media *m)
 	return 0;
 }
 
+/* The loop ran: a worker stuck in a packet or a lock stops stamping (the watchdog's view). */
+static void
+worker_beat(evutil_socket_t fd, short what, void *arg)
+{
+	struct relay_worker *w = arg;
+
+	atomic_store(&w->beat_ms, time_mono_ms());
+}
+
 static void *
 worker_main(void *arg)
 {
 	struct relay_worker *w = arg;
 
+	atomic_store(&w->beat_ms, time_mono_ms());   /* 0 until now: not started (READY waits) */
 	event_base_loop(w->base, EVLOOP_NO_EXIT_ON_EMPTY);
 	return NULL;
 }
@@ -539,6 +566,8 @@ worker_free(struct relay_worker *w)
 		return;
 	if (w->cmd_ev != NULL)
 		event_free(w->cmd_ev);
+	if (w->beat_ev != NULL)
+		event_free(w->beat_ev);
 	if (w->base != NULL)
 		event_base_free(w->base);
 	if (w->cmd_fd >= 0)
@@ -576,7 +605,10 @@ worker_new(struct relay_worker **wp, struct relay *r, unsigned idx, struct metri
 		goto out;
 	}
 	w->cmd_ev = event_new(w->base, w->cmd_fd, EV_READ | EV_PERSIST, cmd_readable, w);
-	if (w->cmd_ev == NULL || event_add(w->cmd_ev, NULL) != 0) {
+	w->beat_ev = event_new(w->base, -1, EV_PERSIST, worker_beat, w);
+	atomic_init(&w->beat_ms, 0);
+	if (w->cmd_ev == NULL || event_add(w->cmd_ev, NULL) != 0 || w->beat_ev == NULL ||
+	    event_add(w->beat_ev, &(struct timeval){ 0, RELAY_BEAT_MS * 1000 }) != 0) {
 		err = ENOMEM;
 		goto out;
 	}

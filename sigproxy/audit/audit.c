@@ -150,7 +150,7 @@ audit_write(struct audit *a, const struct sp_call *c, const struct ng_leg *media
 		return;
 	len = audit_json(a->line, sizeof(a->line) - 1, c, a->instance, media);
 	if (len == 0) {
-		log_warnx("compliance_record_lost reason=\"record too long\"");
+		log_warnx("compliance_record_lost reason=record-too-long");
 		count(a->lost);
 		return;
 	}
@@ -160,7 +160,7 @@ audit_write(struct audit *a, const struct sp_call *c, const struct ng_leg *media
 		a->line[len++] = '\n';
 		/* one write: a reader never sees half a record followed by another one */
 		if (a->fd < 0 || write(a->fd, a->line, len) != (ssize_t)len) {
-			log_warn("compliance_record_lost file=\"%s\"", LOG_ESC(a->path));
+			log_warn("compliance_record_lost file=%s", LOG_Q(a->path));
 			ok = false;
 		}
 	}

@@ -79,8 +79,8 @@ entry_run(struct sp_control *k, const struct redisReply *e)
 		return;
 	}
 	metric_inc(sp->ctr.control_refused);
-	log_warnx("control_refused id=%s cmd=%s by=%s reason=\"unknown command or missing "
-	    "argument\"", LOG_ESCW(k->last_id), LOG_ESCW(cmd ? cmd : "-"), LOG_ESCW(by));
+	log_warnx("control_refused id=%s cmd=%s by=%s reason=%s", LOG_ESCW(k->last_id),
+	    LOG_ESCW(cmd ? cmd : "-"), LOG_ESCW(by), LOG_Q("unknown command or missing argument"));
 }
 
 static void

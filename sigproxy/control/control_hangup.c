@@ -206,9 +206,9 @@ control_hangup(struct sp *sp, const char *call_id, const char *by)
 	}
 	for (leg = 0; leg < 2; leg++)
 		if ((err = bye_start(sp, c, leg)) != 0)
-			log_warnx("hangup_bye_failed leg=%s err=\"%s\" (remote target \"%s\")",
-			    leg_names[leg], strerror(err), LOG_ESC(c->remote[leg] ? c->remote[leg] :
-			    "unknown"));
+			log_warnx("hangup_bye_failed leg=%s err=%s remote_target=%s",
+			    leg_names[leg], LOG_Q(strerror(err)), LOG_Q(c->remote[leg] ?
+			    c->remote[leg] : "unknown"));
 	media_end_call(sp, c, "hangup");
 	log_set_call_id(NULL);
 	return 0;

@@ -47,13 +47,13 @@ dialog_write_end(struct sp *sp, int argc, const char **argv, const size_t *lens)
 
 	err = redis_backlog_send(sp->redis_backlog, sp->redis, argc, argv, lens);
 	if (err == EAGAIN && strcmp(argv[0], "HSET") == 0)
-		log_info("dialog_end_kept key=%s (written when Redis is back)",
-		    LOG_ESCW(argv[1]));
+		log_info("dialog_end_kept key=%s until=redis-back", LOG_ESCW(argv[1]));
 	else if ((err == ENOBUFS || err == ENOMEM || err == EINVAL) &&
 	    log_ratelimit_ok(&rl, time_mono_ms()))
-		log_warnx("dialog_write_dropped key=%s reason=%s (%llu suppressed so far; raise "
-		    "[redis] pending_max)", LOG_ESCW(argv[1]), err == ENOBUFS ? "backlog-full" :
-		    err == EINVAL ? "too-many-arguments" : "out-of-memory", rl.suppressed);
+		log_warnx("dialog_write_dropped key=%s reason=%s suppressed=%llu action=%s",
+		    LOG_ESCW(argv[1]), err == ENOBUFS ? "backlog-full" : err == EINVAL ?
+		    "too-many-arguments" : "out-of-memory", rl.suppressed,
+		    LOG_Q("raise [redis] pending_max"));
 }
 
 /* A live call's command: no backlog, dialog_resync rewrites what a reconnect lost. */
@@ -138,7 +138,7 @@ dialog_write(struct sp *sp, struct sp_call *c)
 	if (ended)
 		dialog_fields_end(c, c->end_media, &v);
 	if (v.full) {
-		log_warnx("dialog_write_lost key=%s (record too long)", LOG_ESCW(key));
+		log_warnx("dialog_write_lost key=%s reason=record-too-long", LOG_ESCW(key));
 		return;
 	}
 	if (ended) {
@@ -146,8 +146,7 @@ dialog_write(struct sp *sp, struct sp_call *c)
 	} else if (redis_cmd_argv(sp->redis, NULL, NULL, v.n, v.argv, v.lens)) {
 		/* the reconnect's dialog_resync writes it whole */
 		c->stored_conn = 0;
-		log_warnx("dialog_write_deferred key=%s (rewritten when Redis is back)",
-		    LOG_ESCW(key));
+		log_warnx("dialog_write_deferred key=%s until=redis-back", LOG_ESCW(key));
 		return;
 	} else if (whole) {
 		c->stored_conn = rs.connects;

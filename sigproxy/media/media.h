@@ -29,6 +29,8 @@ typedef void (ng_reply_h)(const struct bencode_item *reply, void *arg);
 int ng_client_alloc(struct ng_client **ncp, struct event_base *base, const char *instance,
     unsigned timeout_ms, unsigned retries);
 void ng_client_free(struct ng_client *nc);
+/* Round trips (first send to reply, retries included) go into h (borrowed; NULL: none). */
+void ng_client_set_rtt(struct ng_client *nc, struct metrics_hist *h);
 /* Sends dict (encoded now) to dst; h is called exactly once unless ng_req_cancel(). */
 int ng_client_send(struct ng_client *nc, const struct sa *dst, const struct bencode_item *dict,
     ng_reply_h *h, void *arg, struct ng_req **reqp);
@@ -70,6 +72,8 @@ unsigned mediad_pool_up_count(const struct mediad_pool *p);
  * who asked, for the log). An unknown id is ignored.
  */
 void mediad_pool_set_drain(struct mediad_pool *p, const char *id, bool on, const char *by);
+/* Entries that come from a registration in Redis (the static one excluded). */
+unsigned mediad_pool_registered_count(const struct mediad_pool *p);
 
 /* ---- media_sdp.c: what an SDP carries per m= line; refusing lines ---- */
 

@@ -39,7 +39,8 @@ delete_done(const struct bencode_item *reply, void *arg)
 
 	if (reply == NULL) {
 		log_set_call_id(op->c->call_id);
-		log_warnx("ng_delete_lost (mediad times the call out; no media summary)");
+		log_warnx("ng_delete_lost impact=%s",
+		    LOG_Q("mediad times the call out; no media summary"));
 		log_set_call_id(NULL);
 	} else if (ng_legs_read(reply, op->c->from_tag, legs) == 0) {
 		media = legs;

@@ -148,7 +148,7 @@ txn_invite_abort(struct sp *sp, const char *call_id, const char *reason)
 		return false;
 	/* as a CANCEL from the caller would, but the caller hears 480 and why */
 	t->cancelled = true;
-	log_info("invite_abort reason=\"%s\"", reason);
+	log_info("invite_abort reason=%s", LOG_Q(reason));
 	if (t->nbr > 0)
 		txn_branch_cancel(t, &t->br[t->nbr - 1]);
 	media_cancel(t->mop);

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "log.h"
+#include "timeutil.h"
 #include "txn_int.h"
 
 static void
@@ -46,6 +47,7 @@ answer_done(int status, const char *sdp, size_t len, void *arg)
 		txn_learn_remote(sp, c, 1, m);
 		dialog_set_callee_conn(c, t->br[t->nbr - 1].conn);
 		metric_inc(sp->ctr.calls_answered);
+		metrics_hist_observe(sp->hist.call_setup, time_mono_us() - t->start_us);
 		log_info("call_answered target=%s mediad=%s caller=%s/%s callee=%s/%s", c->target,
 		    c->mediad_id, c->transport[0], c->crypto[0], c->transport[1], c->crypto[1]);
 		dialog_write(sp, c);
