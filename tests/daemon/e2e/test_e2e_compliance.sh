@@ -164,7 +164,8 @@ else
 	mv "$REC" "$REC.1"
 	kill -HUP "$SIGPROXY_PID"
 fi
-ok "SIGHUP reopens the compliance file" wait_for 5 grep -q "compliance_reopened file=\"$REC\"" "$DIR/sigproxy-a.log"
+ok "SIGHUP reopens the compliance file (reload hook compliance)" \
+	wait_for 5 bash -c "grep -q 'compliance_reopened file=$REC\$' '$DIR/sigproxy-a.log' && grep -q 'reload_done hook=compliance' '$DIR/sigproxy-a.log'"
 CALL_HOLD_MS=500 call_start b uac_call uas_call AES_CM_128_HMAC_SHA1_80
 call_media MEDIA1 BACKEND1
 call_wait
@@ -196,8 +197,12 @@ sed -e "s|^file = $REC|file = $DIR/no/such/dir/calls.json|" -e 's/^id = .*/id = 
 	-e 's/^metrics_listen = .*/metrics_listen = 127.0.0.1:0/' "$DIR/sigproxy-a.ini" >"$DIR/nofile.ini"
 timeout 10 "$REAL_SIGPROXY" -c "$DIR/nofile.ini" >"$DIR/nofile.out" 2>&1
 ok "a compliance file that cannot be opened: sigproxy does not start, says which" \
-	bash -c "test $? != 0 -a $? != 124 && grep -q 'compliance_file_failed file=\"$DIR/no/such/dir/calls.json\" err=\"No such file or directory\"' '$DIR/nofile.out'"
+	bash -c "test $? != 0 -a $? != 124 && grep -q 'compliance_file_failed file=$DIR/no/such/dir/calls.json err=\"No such file or directory\"' '$DIR/nofile.out'"
 
+# every line sigproxy wrote (call_summary, compliance_*, reload hooks) is "event key=value"
+perl "$E2E_DIR_SRC/log_format.pl" "$DIR/sigproxy-a.log" >"$DIR/log_format.out" 2>&1
+ok "every sigproxy log line is event key=value ($(tail -1 "$DIR/log_format.out"))" test $? = 0
+grep '^bad line' "$DIR/log_format.out" | sed 's/^/# /'
 ok "sigproxy still running" kill -0 "$SIGPROXY_PID"
 ok "mediad still running" kill -0 "$MEDIAD_PID"
 e2e_finish

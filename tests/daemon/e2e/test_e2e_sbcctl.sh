@@ -322,6 +322,11 @@ has_phase calls && phase_calls
 has_phase drain && phase_drain
 has_phase trace && phase_trace
 has_phase hangup && phase_hangup
+# every line sigproxy wrote (hang-up, BYEs, drain, refused requests with hostile bytes, the
+# call summaries) is "event key=value": a log shipper splits them all
+perl "$E2E_DIR_SRC/log_format.pl" "$DIR/sigproxy-a.log" >"$DIR/log_format.out" 2>&1
+ok "every sigproxy log line is event key=value ($(tail -1 "$DIR/log_format.out"))" test $? = 0
+grep '^bad line' "$DIR/log_format.out" | sed 's/^/# /'
 ok "sigproxy still running" kill -0 "$SIGPROXY_PID"
 ok "mediad still running" kill -0 "$MEDIAD_PID"
 e2e_finish
