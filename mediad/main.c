@@ -210,6 +210,8 @@ main(int argc, char **argv)
 	struct mediad *md;
 	struct conf *conf = NULL;
 	struct conf_error cerr;
+	struct relay_opts ropt = { 0 };
+	struct sa ifaddr[MEDIAD_MAX_IFACES];
 	struct event *sigint, *sigterm, *sighup, *reap, *index_check;
 	const char *file = NULL;
 	bool check = false;
@@ -290,10 +292,19 @@ main(int argc, char **argv)
 	}
 	if (call_table_init(&md->calls, 4096, mediad_call_destroy_h, md))
 		fatalx("startup_failed step=call_table reason=%s", LOG_Q(strerror(ENOMEM)));
-	err = relay_alloc(&md->relay, md->cfg.workers, md->metrics);
+	ropt.nworkers = md->cfg.workers;
+	ropt.io = (enum relay_io_style)md->cfg.io;
+	for (i = 0; i < md->cfg.niface; i++) {
+		ropt.max_ports += 2u * port_pool_size(md->cfg.ifaces[i].pool);
+		ifaddr[i] = md->cfg.ifaces[i].addr;
+	}
+	ropt.addrs = ifaddr;
+	ropt.naddrs = md->cfg.niface;
+	err = relay_alloc_opts(&md->relay, &ropt, md->metrics, ebuf, sizeof(ebuf));
 	if (err)
-		fatalx("startup_failed step=relay_alloc workers=%u reason=%s", md->cfg.workers,
-		    LOG_Q(strerror(err)));
+		fatalx("startup_failed step=relay_alloc workers=%u io=%s reason=%s detail=%s",
+		    md->cfg.workers, relay_io_name(ropt.io), LOG_Q(strerror(err)),
+		    LOG_Q(ebuf));
 	err = ng_server_alloc(&md->ng, md);
 	if (err)
 		fatalx("startup_failed step=ng_listen address=%s reason=%s",
@@ -325,10 +336,13 @@ main(int argc, char **argv)
 	event_add(reap, &one);
 	event_add(index_check, &tick);
 
-	log_info("mediad_ready id=%s ng=%s metrics_port=%u workers=%u interfaces=%u redis=%s",
-	    md->cfg.id, sa_format(&md->ng_addr, a, sizeof(a)),
+	log_info("mediad_ready id=%s ng=%s metrics_port=%u workers=%u io=%s interfaces=%u "
+	    "redis=%s%s%s%s", md->cfg.id, sa_format(&md->ng_addr, a, sizeof(a)),
 	    md->cfg.metrics_listen[0] ? metrics_port(md->metrics) : 0,
-	    md->cfg.workers, md->cfg.niface, md->cfg.redis_enabled ? "on" : "off");
+	    md->cfg.workers, relay_io_name(relay_io(md->relay)), md->cfg.niface,
+	    md->cfg.redis_enabled ? "on" : "off",
+	    relay_io_why(md->relay)[0] ? " io_fallback=\"" : "",
+	    relay_io_why(md->relay), relay_io_why(md->relay)[0] ? "\"" : "");
 	for (i = 0; i < md->cfg.niface; i++) {
 		struct mediad_iface *ifc = &md->cfg.ifaces[i];
 		char b2[SA_STRLEN];
