@@ -183,9 +183,14 @@ plain_calls(struct ctl *x, struct row *rows, size_t n, int64_t now)
 static size_t
 rows_load(struct ctl *x, struct redisReply *z, struct row *rows, size_t *stale)
 {
-	size_t i, n = 0;
+	const char **sargv;
+	size_t *slens, i, n = 0, ns = 0;
 
 	*stale = 0;
+	sargv = calloc(z->elements / 2 + 2, sizeof(*sargv));
+	slens = calloc(z->elements / 2 + 2, sizeof(*slens));
+	if (sargv == NULL || slens == NULL)
+		goto out;
 	/* one round trip for all of them */
 	for (i = 0; i + 1 < z->elements; i += 2)
 		redisAppendCommand(x->rc, "HGETALL %s%b", SBC_KEY_CALL_PREFIX, z->element[i]->str,
@@ -197,15 +202,16 @@ rows_load(struct ctl *x, struct redisReply *z, struct row *rows, size_t *stale)
 		if (redisGetReply(x->rc, (void **)&h) != REDIS_OK || h == NULL)
 			break;
 		state = ctl_hash_get(h, "state");
-		/* the record expired or the call ended without its index entry going: remove it */
+		/*
+		 * The record expired or the call ended without its index entry going: removed
+		 * after every reply is in (a command now would read the next one's reply).
+		 */
 		if (h->type != REDIS_REPLY_ARRAY || h->elements == 0 ||
 		    (state != NULL && strcmp(state, "ended") == 0)) {
-			struct redisReply *d = ctl_cmd(x, "ZREM %s %b", SBC_KEY_CALLS,
-			    z->element[i]->str, z->element[i]->len);
-
-			freeReplyObject(d);
+			sargv[2 + ns] = z->element[i]->str;
+			slens[2 + ns] = z->element[i]->len;
+			ns++;
 			freeReplyObject(h);
-			(*stale)++;
 			continue;
 		}
 		rows[n].id = z->element[i]->str;
@@ -213,6 +219,21 @@ rows_load(struct ctl *x, struct redisReply *z, struct row *rows, size_t *stale)
 		rows[n].h = h;
 		n++;
 	}
+	if (ns > 0) {
+		struct redisReply *r;
+
+		sargv[0] = "ZREM";
+		slens[0] = 4;
+		sargv[1] = SBC_KEY_CALLS;
+		slens[1] = strlen(SBC_KEY_CALLS);
+		r = redisCommandArgv(x->rc, (int)(ns + 2), sargv, slens);
+		if (r != NULL && r->type == REDIS_REPLY_INTEGER)
+			*stale = (size_t)r->integer;
+		freeReplyObject(r);
+	}
+ out:
+	free(sargv);
+	free(slens);
 	return n;
 }
 

@@ -140,13 +140,16 @@ phase_calls() {
 	ok "show: the weird call by its exact Call-ID, escaped" \
 		bash -c "test $? = 0 && grep -qF 'caller                 sip:\\x0aevil\"\\x1b[31m@sbc.example.test' '$DIR/show-weird.out'"
 
-	# stale members: an expired record and an ended one are removed by the reader
-	rcli zadd sbc:calls "$(date +%s)" "ghost-$$" >/dev/null
+	# stale members: an expired record and an ended one are removed by the reader; one listed
+	# before the live calls and one after them (the replies of the others must stay theirs)
+	rcli zadd sbc:calls 1 "ghost-$$" >/dev/null
 	rcli hset "sbc:call:ended-$$" state ended end_reason bye >/dev/null
-	rcli zadd sbc:calls "$(date +%s)" "ended-$$" >/dev/null
+	rcli zadd sbc:calls 4102444800 "ended-$$" >/dev/null
 	ctl calls >"$DIR/calls2.out" 2>&1
 	ok "calls: stale members not listed, removed, and said so" \
 		bash -c "grep -q '^2 calls (2 ended or expired removed from sbc:calls)\$' '$DIR/calls2.out' && ! grep -q -e ghost- -e ended- '$DIR/calls2.out'"
+	ok "calls: ... each live call still with its own record" \
+		bash -c "grep -qF '$CALL_ID  ' '$DIR/calls2.out' && grep -F '$CALL_ID  ' '$DIR/calls2.out' | grep -q 'sip:caller@sbc.example.test' && grep -F 'x\$(touch' '$DIR/calls2.out' | grep -q 'sip:8022001@sbc.example.test  plain'"
 	ok "calls: ... gone from the index" \
 		bash -c "test -z \"\$(redis-cli -s '$REDIS_SOCK' zscore sbc:calls ghost-$$)\" && test -z \"\$(redis-cli -s '$REDIS_SOCK' zscore sbc:calls ended-$$)\""
 
