@@ -302,6 +302,8 @@ phase_hangup() {
 	perl "$E2E_DIR_SRC/sip_invite.pl" "$PLAIN_IP" "$SIP_IP:5060" 8011007 "ring-$$@e2e" 10 >"$DIR/ring.out" &
 	ring=$!
 	wait_for 5 grep -qs "RING got INVITE" "$DIR/ring"/uas_*_logs.log
+	# the backend scenario waits for a CANCEL only after its second 180 (1.5 s in)
+	wait_for 5 bash -c "test \$(grep -c '^provisional 180' '$DIR/ring.out') -ge 2"
 	# record writes leave in batches (25 ms): the INVITE may reach the backend first
 	wait_for 3 bash -c "redis-cli -s '$REDIS_SOCK' hget 'sbc:call:ring-$$@e2e' state | grep -q ."
 	ctl hangup "ring-$$@e2e" >"$DIR/hangup-ring.out" 2>&1
