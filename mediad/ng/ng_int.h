@@ -42,6 +42,7 @@ struct ng_opts {
 	bool have_media_address;
 	struct sa media_address;
 	bool strict_source, asymmetric, fragment, fatal, fast, to_tag_flag, rekey;
+	bool leg_summary;                /* "leg-summary": per-leg totals, not the stream tree */
 	bool supports_load_limit;
 	bool sdes_off;
 	bool osrtp_offer;                /* OSRTP offer: keys with RTP/AVP(F) (RFC 8643) */
