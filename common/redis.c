@@ -1,5 +1,8 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
-/* Redis connection on hiredis async + libevent: handshake, command deadlines, reconnect with backoff. */
+/*
+ * Redis connection on hiredis async + libevent: handshake, command deadlines, keepalive,
+ * reconnect with backoff, and the master named by Redis Sentinels when configured.
+ */
 #include <errno.h>
 #include <sys/time.h>
 #include <stdarg.h>
@@ -11,72 +14,21 @@
 #include <hiredis/async.h>
 #include <hiredis/hiredis.h>
 
+#include "addr.h"
 #include "rand.h"
 #include "redis.h"
+#include "redis_int.h"
 #include "redis_ev.h"
+#include "redis_opts.h"
 #include "redis_resp.h"
+#include "redis_sentinel.h"
 #include "timeutil.h"
 
-enum pending_kind {
-	PENDING_USER = 0,
-	PENDING_AUTH,
-	PENDING_SELECT,
-	PENDING_PING,   /* last handshake step: proves the server answers */
-};
-
-/* One command handed to hiredis; freed when hiredis calls back (always exactly once). */
-struct redis_pending {
-	struct redis_pending *prev, *next;
-	struct redis_conn *r;       /* borrowed; r outlives every pending entry */
-	enum pending_kind kind;
-	redis_reply_h *h;
-	void *arg;
-	uint64_t deadline_ms;       /* monotonic */
-};
-
-struct redis_conn {
-	struct event_base *base;    /* borrowed */
-	struct redis_opts opts;     /* strings owned (copied) */
-	redis_state_h *state_h;
-	void *arg;
-
-	redisAsyncContext *ac;      /* NULL between attempts; owned by hiredis once attached */
-	enum redis_state state;     /* what the owner was last told (or the initial CONNECTING) */
-
-	struct redis_pending *head, *tail;   /* in send order: head is the oldest */
-	struct event *cmd_timer;    /* fires at the oldest command's deadline */
-	struct event *conn_timer;   /* connect + handshake deadline; also deferred drops */
-	struct event *retry_timer;  /* backoff before the next attempt */
-	struct event *free_ev;      /* deferred redis_conn_free */
-	unsigned backoff_ms;        /* next reconnect delay before jitter */
-	const char *drop_reason;    /* static string for a deferred drop */
-	char reason[160];           /* text of the last failure, for the owner callback */
-
-	char *fmt;                  /* reused RESP encoding buffer (hiredis copies it) */
-	size_t fmt_cap;
-
-	unsigned depth;             /* > 0 while an owner callback runs */
-	bool dying;                 /* redis_conn_free was called */
-
-	struct redis_stats stats;
-};
+/* How often a connection in Sentinel mode asks the sentinels whether the master moved. */
+#define REDIS_SENTINEL_CHECK_MS 2000
 
 static void conn_start(struct redis_conn *r);
 static void conn_drop(struct redis_conn *r, const char *reason);
-
-const char *
-redis_state_name(enum redis_state s)
-{
-	switch (s) {
-	case REDIS_STATE_DISCONNECTED:
-		return "disconnected";
-	case REDIS_STATE_CONNECTING:
-		return "connecting";
-	case REDIS_STATE_CONNECTED:
-		return "connected";
-	}
-	return "unknown";
-}
 
 /* Tells the owner about a real change only: retries that fail again stay silent. */
 static void
@@ -136,9 +88,21 @@ handshake_step(struct redis_conn *r, enum pending_kind kind, redisReply *reply)
 {
 	if (reply == NULL)
 		return;     /* the connection is going away; the disconnect path reports it */
+	if (kind == PENDING_ROLE && reply->type != REDIS_REPLY_ERROR) {
+		const char *role = reply->type == REDIS_REPLY_ARRAY && reply->elements > 0 &&
+		    reply->element[0]->type == REDIS_REPLY_STRING ? reply->element[0]->str : "?";
+
+		/* the sentinels' answer is stale (a failover is under way): ask again later */
+		if (strcmp(role, "master") != 0) {
+			snprintf(r->reason, sizeof(r->reason), "not the master (role %.40s)", role);
+			conn_drop(r, r->reason);
+		}
+		return;
+	}
 	if (reply->type == REDIS_REPLY_ERROR) {
 		const char *what = kind == PENDING_AUTH ? "auth failed" :
-		    kind == PENDING_SELECT ? "select failed" : "ping failed";
+		    kind == PENDING_SELECT ? "select failed" : kind == PENDING_ROLE ?
+		    "role failed" : "ping failed";
 
 		/* Redis error texts never echo the password back. */
 		if (strncmp(reply->str, "NOAUTH", 6) == 0)
@@ -163,9 +127,23 @@ cmd_done(redisAsyncContext *ac, void *replyp, void *privdata)
 	redisReply *reply = replyp;
 
 	pending_unlink(r, p);
+	if (p->kind == PENDING_KEEPALIVE) {
+		free(p);
+		return;
+	}
 	if (p->kind == PENDING_USER) {
 		if (r->dying)
 			reply = NULL;
+		/*
+		 * A master demoted by a failover refuses writes: for the owner that is a
+		 * lost write (NULL, to be redone), and for us a reason to ask the sentinels.
+		 */
+		if (reply != NULL && reply->type == REDIS_REPLY_ERROR && reply->str != NULL &&
+		    strncmp(reply->str, "READONLY", 8) == 0 && ac == r->ac) {
+			reply = NULL;
+			r->drop_reason = "server became a replica";
+			timer_arm_ms(r->conn_timer, 0);
+		}
 		if (reply == NULL)
 			r->stats.failed_commands++;
 		if (p->h != NULL) {
@@ -180,8 +158,8 @@ cmd_done(redisAsyncContext *ac, void *replyp, void *privdata)
 }
 
 /* Queues an already formatted (RESP) command; cmd stays the caller's. */
-static int
-pending_send_formatted(struct redis_conn *r, enum pending_kind kind, redis_reply_h *h,
+int
+redis_pending_send_formatted(struct redis_conn *r, enum pending_kind kind, redis_reply_h *h,
     void *arg, const char *cmd, size_t len)
 {
 	struct redis_pending *p;
@@ -203,8 +181,8 @@ pending_send_formatted(struct redis_conn *r, enum pending_kind kind, redis_reply
 	return 0;
 }
 
-static int
-pending_send(struct redis_conn *r, enum pending_kind kind, redis_reply_h *h, void *arg,
+int
+redis_pending_send(struct redis_conn *r, enum pending_kind kind, redis_reply_h *h, void *arg,
     int argc, const char **argv, const size_t *argvlen)
 {
 	size_t len;
@@ -213,66 +191,11 @@ pending_send(struct redis_conn *r, enum pending_kind kind, redis_reply_h *h, voi
 	err = resp_encode(&r->fmt, &r->fmt_cap, argc, argv, argvlen, &len);
 	if (err)
 		return err;
-	err = pending_send_formatted(r, kind, h, arg, r->fmt, len);
+	err = redis_pending_send_formatted(r, kind, h, arg, r->fmt, len);
 	/* Our copy of AUTH holds the password; hiredis keeps its own until sent. */
 	if (kind == PENDING_AUTH)
 		explicit_bzero(r->fmt, len);
 	return err;
-}
-
-/*
- * Event adapter (hiredis's libevent one, changed where it cost system calls per
- * command): the read event stays registered instead of being re-added after every
- * reply, and once connected a write goes out from an event activated in the same
- * loop pass, after the other callbacks of that pass, so the commands they issued
- * leave in one write without a write-readiness round through epoll. Only when the
- * socket is full does the write wait for the fd.
- */
-void
-redis_flush(struct redis_conn *r)
-{
-	if (r != NULL && r->ac != NULL && (r->ac->c.flags & REDIS_CONNECTED))
-		redis_ev_flush_now(r->ac);
-}
-
-/*
- * Commands whose callback hiredis calls more than once (or keeps forever): our
- * exactly-once wrapper would be used after free, so they are refused.
- */
-static bool
-cmd_is_streaming(const char *name, size_t len)
-{
-	static const char *const streaming[] = {
-		"SUBSCRIBE", "PSUBSCRIBE", "SSUBSCRIBE", "UNSUBSCRIBE", "PUNSUBSCRIBE",
-		"SUNSUBSCRIBE", "MONITOR", NULL,
-	};
-	unsigned i;
-
-	for (i = 0; streaming[i] != NULL; i++)
-		if (strlen(streaming[i]) == len && strncasecmp(streaming[i], name, len) == 0)
-			return true;
-	return false;
-}
-
-/* First argument of a RESP array "*N\r\n$L\r\nNAME\r\n..."; false if malformed. */
-static bool
-resp_first_arg(const char *cmd, size_t len, const char **name, size_t *namelen)
-{
-	const char *p = cmd, *end = cmd + len, *nl;
-	unsigned long l;
-	char *e;
-
-	if (len < 4 || *p != '*' || (nl = memchr(p, '\n', len)) == NULL)
-		return false;
-	p = nl + 1;
-	if (p >= end || *p != '$')
-		return false;
-	l = strtoul(p + 1, &e, 10);
-	if (e + 2 > end || e[0] != '\r' || e[1] != '\n' || l > (size_t)(end - (e + 2)))
-		return false;
-	*name = e + 2;
-	*namelen = l;
-	return true;
 }
 
 static void
@@ -339,7 +262,7 @@ on_connect(const redisAsyncContext *cac, int status)
 		argv[1] = r->opts.password;
 		argvlen[0] = 4;
 		argvlen[1] = strlen(r->opts.password);
-		err = pending_send(r, PENDING_AUTH, NULL, NULL, 2, argv, argvlen);
+		err = redis_pending_send(r, PENDING_AUTH, NULL, NULL, 2, argv, argvlen);
 	}
 	if (!err && r->opts.db > 0) {
 		char db[16];
@@ -349,12 +272,17 @@ on_connect(const redisAsyncContext *cac, int status)
 		argv[1] = db;
 		argvlen[0] = 6;
 		argvlen[1] = strlen(db);
-		err = pending_send(r, PENDING_SELECT, NULL, NULL, 2, argv, argvlen);
+		err = redis_pending_send(r, PENDING_SELECT, NULL, NULL, 2, argv, argvlen);
+	}
+	if (!err && r->sentinel != NULL) {
+		argv[0] = "ROLE";
+		argvlen[0] = 4;
+		err = redis_pending_send(r, PENDING_ROLE, NULL, NULL, 1, argv, argvlen);
 	}
 	if (!err) {
 		argv[0] = "PING";
 		argvlen[0] = 4;
-		err = pending_send(r, PENDING_PING, NULL, NULL, 1, argv, argvlen);
+		err = redis_pending_send(r, PENDING_PING, NULL, NULL, 1, argv, argvlen);
 	}
 	if (err) {
 		/* Freeing ac here would be a use-after-free inside hiredis: defer. */
@@ -399,10 +327,49 @@ cmd_timer_fire(evutil_socket_t fd, short what, void *arg)
 		return;
 	if (r->head->deadline_ms <= now) {
 		/* No per-command timeout in hiredis 0.14: a late reply means a dead link. */
+		r->stats.timeouts++;
 		conn_drop(r, "command timeout");
 		return;
 	}
 	timer_arm_ms(r->cmd_timer, r->head->deadline_ms - now);
+}
+
+/* The sentinels name another master than ours: a failover we were not told about. */
+static void
+sentinel_check(int err, const char *host, uint16_t port, const char *reason, void *arg)
+{
+	struct redis_conn *r = arg;
+
+	if (err || r->ac == NULL || (strcmp(host, r->master_host) == 0 && port == r->master_port))
+		return;
+	snprintf(r->reason, sizeof(r->reason), "the sentinels moved the master to %.60s:%u",
+	    host, port);
+	conn_drop(r, r->reason);
+}
+
+/*
+ * Idle: one PING, so that a server that stops answering is found by the command deadline.
+ * Sentinel mode: every REDIS_SENTINEL_CHECK_MS the sentinels are asked again, for a master
+ * demoted behind a partition that still takes our writes.
+ */
+static void
+ka_timer_fire(evutil_socket_t fd, short what, void *arg)
+{
+	struct redis_conn *r = arg;
+	const char *argv[1] = { "PING" };
+	size_t len[1] = { 4 };
+	uint64_t now = time_mono_ms();
+
+	if (r->ac == NULL || r->state != REDIS_STATE_CONNECTED)
+		return;
+	if (r->sentinel != NULL && now - r->sentinel_checked_ms >= REDIS_SENTINEL_CHECK_MS) {
+		r->sentinel_checked_ms = now;
+		(void)redis_sentinel_ask(r->sentinel, sentinel_check, r);
+	}
+	if (r->head != NULL)
+		return;
+	if (redis_pending_send(r, PENDING_KEEPALIVE, NULL, NULL, 1, argv, len) == 0)
+		redis_ev_flush_now(r->ac);
 }
 
 static void
@@ -412,14 +379,14 @@ retry_timer_fire(evutil_socket_t fd, short what, void *arg)
 }
 
 static void
-conn_start(struct redis_conn *r)
+conn_connect(struct redis_conn *r, const char *host, uint16_t port)
 {
 	redisAsyncContext *ac;
 
-	if (r->opts.unix_path != NULL)
+	if (host == NULL)
 		ac = redisAsyncConnectUnix(r->opts.unix_path);
 	else
-		ac = redisAsyncConnect(r->opts.host, r->opts.port);
+		ac = redisAsyncConnect(host, port);
 	if (ac == NULL) {
 		conn_drop(r, "out of memory");
 		return;
@@ -446,6 +413,36 @@ conn_start(struct redis_conn *r)
 }
 
 static void
+sentinel_answer(int err, const char *host, uint16_t port, const char *reason, void *arg)
+{
+	struct redis_conn *r = arg;
+
+	if (err) {
+		snprintf(r->reason, sizeof(r->reason), "no master from the sentinels: %.110s",
+		    reason != NULL && reason[0] ? reason : strerror(err));
+		conn_drop(r, r->reason);
+		return;
+	}
+	snprintf(r->master_host, sizeof(r->master_host), "%s", host);
+	r->master_port = port;
+	conn_connect(r, r->master_host, port);
+}
+
+static void
+conn_start(struct redis_conn *r)
+{
+	/* Sentinel mode asks again on every attempt: after a failover the answer changes. */
+	if (r->sentinel != NULL) {
+		redis_sentinel_cancel(r->sentinel);   /* a periodic check may be running */
+		r->sentinel_checked_ms = time_mono_ms();
+		if (redis_sentinel_ask(r->sentinel, sentinel_answer, r) != 0)
+			conn_drop(r, "sentinel question failed");
+		return;
+	}
+	conn_connect(r, r->opts.unix_path != NULL ? NULL : r->opts.host, r->opts.port);
+}
+
+static void
 conn_destroy(struct redis_conn *r)
 {
 	redisAsyncContext *ac = r->ac;
@@ -469,16 +466,14 @@ conn_destroy(struct redis_conn *r)
 		event_free(r->retry_timer);
 	if (r->free_ev)
 		event_free(r->free_ev);
+	if (r->ka_timer)
+		event_free(r->ka_timer);
+	redis_sentinel_free(r->sentinel);
 	if (r->fmt != NULL) {
 		explicit_bzero(r->fmt, r->fmt_cap);
 		free(r->fmt);
 	}
-	free((char *)r->opts.host);
-	free((char *)r->opts.unix_path);
-	if (r->opts.password) {
-		explicit_bzero((char *)r->opts.password, strlen(r->opts.password));
-		free((char *)r->opts.password);
-	}
+	redis_opts_clear(&r->opts);
 	free(r);
 }
 
@@ -488,17 +483,6 @@ free_ev_fire(evutil_socket_t fd, short what, void *arg)
 	conn_destroy(arg);
 }
 
-static int
-strdup_opt(const char **dst, const char *src)
-{
-	if (src == NULL) {
-		*dst = NULL;
-		return 0;
-	}
-	*dst = strdup(src);
-	return *dst == NULL ? ENOMEM : 0;
-}
-
 int
 redis_conn_alloc(struct redis_conn **rp, struct event_base *base,
     const struct redis_opts *opts, redis_state_h *state_h, void *arg)
@@ -506,9 +490,12 @@ redis_conn_alloc(struct redis_conn **rp, struct event_base *base,
 	struct redis_conn *r;
 	int err;
 
-	if (rp == NULL || base == NULL || opts == NULL ||
-	    (opts->unix_path == NULL && (opts->host == NULL || opts->host[0] == '\0')) ||
-	    (opts->unix_path != NULL && opts->unix_path[0] == '\0') || opts->db < 0)
+	bool sentinel = opts != NULL && opts->sentinels != NULL && opts->sentinels[0] != '\0';
+
+	if (rp == NULL || base == NULL || opts == NULL || (!sentinel &&
+	    ((opts->unix_path == NULL && (opts->host == NULL || opts->host[0] == '\0')) ||
+	    (opts->unix_path != NULL && opts->unix_path[0] == '\0'))) || opts->db < 0 ||
+	    (sentinel && (opts->master_name == NULL || opts->master_name[0] == '\0')))
 		return EINVAL;
 	r = calloc(1, sizeof(*r));
 	if (r == NULL)
@@ -517,29 +504,22 @@ redis_conn_alloc(struct redis_conn **rp, struct event_base *base,
 	r->state_h = state_h;
 	r->arg = arg;
 	r->state = REDIS_STATE_CONNECTING;
-	r->opts = *opts;
-	r->opts.host = r->opts.unix_path = r->opts.password = NULL;
-	if (r->opts.port == 0)
-		r->opts.port = 6379;
-	if (r->opts.connect_timeout_ms == 0)
-		r->opts.connect_timeout_ms = 2000;
-	if (r->opts.cmd_timeout_ms == 0)
-		r->opts.cmd_timeout_ms = 2000;
-	if (r->opts.backoff_min_ms == 0)
-		r->opts.backoff_min_ms = 100;
-	if (r->opts.backoff_max_ms == 0)
-		r->opts.backoff_max_ms = 5000;
-	if (r->opts.backoff_max_ms < r->opts.backoff_min_ms)
-		r->opts.backoff_max_ms = r->opts.backoff_min_ms;
-	r->backoff_ms = r->opts.backoff_min_ms;
-
-	err = strdup_opt(&r->opts.host, opts->unix_path ? NULL : opts->host);
-	if (!err)
-		err = strdup_opt(&r->opts.unix_path, opts->unix_path);
-	if (!err)
-		err = strdup_opt(&r->opts.password, opts->password);
+	err = redis_opts_copy(&r->opts, opts);
 	if (err)
 		goto out;
+	r->backoff_ms = r->opts.backoff_min_ms;
+	if (sentinel && (err = redis_sentinel_alloc(&r->sentinel, base, r->opts.sentinels,
+	    r->opts.master_name, r->opts.sentinel_password, r->opts.connect_timeout_ms)))
+		goto out;
+	if (r->opts.keepalive_ms > 0) {
+		struct timeval tv = timeval_from_ms(r->opts.keepalive_ms);
+
+		r->ka_timer = event_new(base, -1, EV_PERSIST, ka_timer_fire, r);
+		if (r->ka_timer == NULL || event_add(r->ka_timer, &tv) != 0) {
+			err = ENOMEM;
+			goto out;
+		}
+	}
 	r->cmd_timer = evtimer_new(base, cmd_timer_fire, r);
 	r->conn_timer = evtimer_new(base, conn_timer_fire, r);
 	r->retry_timer = evtimer_new(base, retry_timer_fire, r);
@@ -569,75 +549,11 @@ redis_conn_free(struct redis_conn *r)
 		evtimer_del(r->retry_timer);
 		evtimer_del(r->conn_timer);
 		evtimer_del(r->cmd_timer);
+		if (r->ka_timer)
+			event_del(r->ka_timer);
+		redis_sentinel_cancel(r->sentinel);
 		event_active(r->free_ev, 0, 0);
 		return;
 	}
 	conn_destroy(r);
-}
-
-enum redis_state
-redis_conn_state(const struct redis_conn *r)
-{
-	return r->state;
-}
-
-int
-redis_cmd_argv(struct redis_conn *r, redis_reply_h *h, void *arg,
-    int argc, const char **argv, const size_t *argvlen)
-{
-	int err;
-
-	if (r == NULL || argc <= 0 || argv == NULL || argv[0] == NULL ||
-	    cmd_is_streaming(argv[0], argvlen ? argvlen[0] : strlen(argv[0])))
-		return EINVAL;
-	if (r->dying || r->ac == NULL || r->state != REDIS_STATE_CONNECTED) {
-		r->stats.failed_commands++;
-		return ENOTCONN;
-	}
-	err = pending_send(r, PENDING_USER, h, arg, argc, argv, argvlen);
-	if (err)
-		r->stats.failed_commands++;
-	else
-		r->stats.commands++;
-	return err;
-}
-
-int
-redis_cmd(struct redis_conn *r, redis_reply_h *h, void *arg, const char *fmt, ...)
-{
-	const char *name;
-	size_t namelen;
-	char *cmd = NULL;
-	va_list ap;
-	int len, err;
-
-	if (r == NULL || fmt == NULL)
-		return EINVAL;
-	if (r->dying || r->ac == NULL || r->state != REDIS_STATE_CONNECTED) {
-		r->stats.failed_commands++;
-		return ENOTCONN;
-	}
-	va_start(ap, fmt);
-	len = redisvFormatCommand(&cmd, fmt, ap);
-	va_end(ap);
-	if (len < 0)
-		return cmd == NULL ? ENOMEM : EINVAL;
-	if (!resp_first_arg(cmd, (size_t)len, &name, &namelen) ||
-	    cmd_is_streaming(name, namelen)) {
-		redisFreeCommand(cmd);
-		return EINVAL;
-	}
-	err = pending_send_formatted(r, PENDING_USER, h, arg, cmd, (size_t)len);
-	redisFreeCommand(cmd);
-	if (err)
-		r->stats.failed_commands++;
-	else
-		r->stats.commands++;
-	return err;
-}
-
-void
-redis_conn_stats(const struct redis_conn *r, struct redis_stats *out)
-{
-	*out = r->stats;
 }

@@ -24,10 +24,29 @@ struct redis_opts {
 	const char *unix_path;     /* unix socket; NULL for TCP */
 	const char *password;      /* AUTH; NULL for none; never logged */
 	int db;                    /* SELECT db when > 0 */
-	unsigned connect_timeout_ms;   /* default 2000 */
-	unsigned cmd_timeout_ms;       /* reply deadline per command, default 2000 */
+	unsigned connect_timeout_ms;   /* connect + handshake deadline, default 1000 */
+	/*
+	 * Reply deadline per command, default 250: a reply later than this means a hung
+	 * server (SIGSTOP, swap storm, a partition): the connection is dropped and the
+	 * owner told at once, so new calls are refused instead of accepted without a record.
+	 */
+	unsigned cmd_timeout_ms;
+	/*
+	 * With nothing in flight, a PING this often (ms; 0: never), so that a server that
+	 * hangs while we are idle is found within keepalive_ms + cmd_timeout_ms. Default 0.
+	 */
+	unsigned keepalive_ms;
 	unsigned backoff_min_ms;       /* first reconnect delay, default 100 */
-	unsigned backoff_max_ms;       /* cap of the doubling delay, default 5000 */
+	unsigned backoff_max_ms;       /* cap of the doubling delay, default 1000 */
+	/*
+	 * Redis Sentinel: "ip:port ip:port ..." (NULL or "": none). Each connect first asks
+	 * the sentinels in turn for master_name's address (SENTINEL get-master-addr-by-name,
+	 * after AUTH sentinel_password when set), then checks with ROLE that the server is a
+	 * master; host, port and unix_path are not used then.
+	 */
+	const char *sentinels;
+	const char *master_name;
+	const char *sentinel_password; /* never logged */
 	/*
 	 * 0 (default): commands leave at the end of the loop pass that issued them.
 	 * > 0: they may wait up to this long to leave together with later ones: one
@@ -71,7 +90,12 @@ void redis_flush(struct redis_conn *r);
 /* Counters for the metrics endpoint. */
 struct redis_stats {
 	uint64_t connects, disconnects, commands, failed_commands;
+	uint64_t timeouts;          /* connections dropped for a late reply (hung server) */
 };
+/* Whether the connection follows a Sentinel deployment (opts.sentinels set). */
+bool redis_conn_sentinel(const struct redis_conn *r);
+/* The server connected now or last ("ip:port" or the socket path) into buf. */
+const char *redis_conn_peer(const struct redis_conn *r, char *buf, size_t size);
 void redis_conn_stats(const struct redis_conn *r, struct redis_stats *out);
 
 #endif

@@ -7,6 +7,10 @@
 #define SBC_KEY_MEDIADS "sbc:mediads"
 /* Prefix of a mediad's registration hash. */
 #define SBC_KEY_MEDIAD_PREFIX "sbc:mediad:"
+/* Prefix of a call's dialog record, written by sigproxy (field "state": ... "ended"). */
+#define SBC_KEY_CALL_PREFIX "sbc:call:"
+/* Prefix of a call's media record, written by the mediad that owns the call. */
+#define SBC_KEY_MEDIA_PREFIX "sbc:media:"
 /*
  * SIP trace control, written by an operator tool, read by every sigproxy once a second:
  * a hash with fields on (yes/no), call, number, peer (README "SIP trace").

@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /* RESP encoding of a command into a reused buffer (what redis.c hands to hiredis). */
 #include <errno.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "redis_resp.h"
 
@@ -79,4 +81,44 @@ resp_encode(char **bufp, size_t *capp, int argc, const char **argv, const size_t
 	 */
 	*p = '\0';
 	return 0;
+}
+
+/*
+ * Commands whose callback hiredis calls more than once (or keeps forever): our
+ * exactly-once wrapper would be used after free, so they are refused.
+ */
+bool
+resp_cmd_is_streaming(const char *name, size_t len)
+{
+	static const char *const streaming[] = {
+		"SUBSCRIBE", "PSUBSCRIBE", "SSUBSCRIBE", "UNSUBSCRIBE", "PUNSUBSCRIBE",
+		"SUNSUBSCRIBE", "MONITOR", NULL,
+	};
+	unsigned i;
+
+	for (i = 0; streaming[i] != NULL; i++)
+		if (strlen(streaming[i]) == len && strncasecmp(streaming[i], name, len) == 0)
+			return true;
+	return false;
+}
+
+/* First argument of a RESP array "*N\r\n$L\r\nNAME\r\n..."; false if malformed. */
+bool
+resp_first_arg(const char *cmd, size_t len, const char **name, size_t *namelen)
+{
+	const char *p = cmd, *end = cmd + len, *nl;
+	unsigned long l;
+	char *e;
+
+	if (len < 4 || *p != '*' || (nl = memchr(p, '\n', len)) == NULL)
+		return false;
+	p = nl + 1;
+	if (p >= end || *p != '$')
+		return false;
+	l = strtoul(p + 1, &e, 10);
+	if (e + 2 > end || e[0] != '\r' || e[1] != '\n' || l > (size_t)(end - (e + 2)))
+		return false;
+	*name = e + 2;
+	*namelen = l;
+	return true;
 }

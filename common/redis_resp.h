@@ -3,6 +3,7 @@
 #ifndef SBC_COMMON_REDIS_RESP_H
 #define SBC_COMMON_REDIS_RESP_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 /*
@@ -13,5 +14,13 @@
  */
 int resp_encode(char **bufp, size_t *capp, int argc, const char **argv, const size_t *argvlen,
     size_t *lenp);
+
+/*
+ * Whether a command name is one whose reply callback hiredis calls more than once
+ * (SUBSCRIBE, MONITOR ...): redis.c refuses them.
+ */
+bool resp_cmd_is_streaming(const char *name, size_t len);
+/* First argument of a RESP array "*N\r\n$L\r\nNAME\r\n..."; false if malformed. */
+bool resp_first_arg(const char *cmd, size_t len, const char **name, size_t *namelen);
 
 #endif

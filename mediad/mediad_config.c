@@ -151,6 +151,16 @@ advertised_default(const struct conf_key *k, const char *value, void *field, voi
 }
 
 static const char *const log_levels[] = { "err", "warn", "info", "debug", NULL };
+/* In the order of enum relay_io_style (relay.h). */
+static const char *const io_styles[] = { "auto", "sockets", "batched", "xdp", NULL };
+/* enum mediad_encryption order. */
+static const char *const encryption_names[] = { "off", "optional", "required", NULL };
+
+const char *
+mediad_encryption_name(enum mediad_encryption e)
+{
+	return (unsigned)e < 3 ? encryption_names[e] : "?";
+}
 
 #define MD(field) CONF_FIELD(struct mediad_config, field)
 #define IF(field) CONF_FIELD(struct mediad_iface, field)
@@ -179,6 +189,9 @@ static const struct conf_key mediad_conf_keys[] = {
 	{ "mediad", "silent_timeout", CONF_TYPE_INT, "3600", 0, 86400, MD(silent_timeout_s),
 	  NULL, 0, NULL },
 	{ "mediad", "cookie_ttl", CONF_TYPE_INT, "45", 30, 600, MD(cookie_ttl_s), NULL, 0, NULL },
+	/* The relay's packet I/O (README "The media path"): auto takes batched when the
+	 * privileges and the kernel allow it, else sockets, and the start line says which. */
+	{ "mediad", "io", CONF_TYPE_ENUM, "auto", 0, 0, MD(io), io_styles, 0, NULL },
 
 	/* Media sockets bind here: it must be an address of this host. */
 	{ "interface", "address", CONF_TYPE_ADDR, NULL, 0, 0, IF(addr), NULL,
@@ -189,6 +202,13 @@ static const struct conf_key mediad_conf_keys[] = {
 	  CONF_NAMED, NULL },
 	{ "interface", "port_max", CONF_TYPE_INT, "39999", 1025, 65535, IF(port_max), NULL,
 	  CONF_NAMED, NULL },
+	/*
+	 * Default required: an interface nobody classified is taken to face the untrusted
+	 * network. The cost of the default is a loud refusal on the trusted side (set it
+	 * to off there); the cost of off or optional would be plain audio outside.
+	 */
+	{ "interface", "encryption", CONF_TYPE_ENUM, "required", 0, 0, IF(encryption),
+	  encryption_names, CONF_NAMED, NULL },
 
 	{ "srtp", "offer_suites", CONF_TYPE_HOOK, "AES_CM_128_HMAC_SHA1_80 AES_CM_128_HMAC_SHA1_32",
 	  0, 0, 0, 0, NULL, 0, offer_suites_set },
@@ -216,7 +236,8 @@ static const struct conf_key mediad_conf_keys[] = {
 	{ NULL, NULL, 0, NULL, 0, 0, 0, 0, NULL, 0, NULL },
 };
 
-static const struct conf_key *const mediad_conf_tables[] = { mediad_conf_keys, NULL };
+static const struct conf_key *const mediad_conf_tables[] = { mediad_conf_keys, redis_conf_keys,
+    NULL };
 
 struct iface_ctx {
 	struct mediad_config *cfg;
@@ -334,6 +355,8 @@ mediad_config_load(struct mediad_config *out, struct conf *c, struct conf_error 
 	}
 
 	err = conf_apply(c, mediad_conf_keys, "redis", cfg, cfg, e);
+	if (err == 0)
+		err = conf_apply(c, redis_conf_keys, "redis", &cfg->redis, &cfg->redis, e);
 	if (err)
 		goto out;
 	if ((uint64_t)cfg->reg_interval_ms >= (uint64_t)cfg->reg_ttl_s * 1000u) {

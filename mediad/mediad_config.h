@@ -9,6 +9,7 @@
 
 #include "addr.h"
 #include "log.h"
+#include "redis_conf.h"
 #include "srtp.h"
 
 struct conf;
@@ -20,6 +21,16 @@ struct port_pool;
 #define MEDIAD_MAX_ALLOW 32
 #define MEDIAD_IFNAME_MAX 32
 
+/*
+ * What an interface may carry ([interface] encryption), whatever an ng client asks:
+ * enforced per media line by mediad/ng (ng_policy.c).
+ */
+enum mediad_encryption {
+	MEDIAD_ENC_OFF = 0,          /* plain RTP only: no key is ever sent towards it */
+	MEDIAD_ENC_OPTIONAL,         /* SRTP or plain RTP, as the request and the peer choose */
+	MEDIAD_ENC_REQUIRED,         /* SRTP only: RTP/SAVP, or RTP/AVP with a key (OSRTP) */
+};
+
 struct mediad_iface {
 	char name[MEDIAD_IFNAME_MAX];
 	struct sa addr;              /* where media sockets bind (port 0) */
@@ -28,6 +39,7 @@ struct mediad_iface {
 	struct port_pool *pool;      /* owned; made by main.c (port_pool_alloc) */
 	struct metric *m_in_use;     /* gauges in the metrics registry (may be NULL) */
 	struct metric *m_free;
+	enum mediad_encryption encryption;
 };
 
 struct mediad_config {
@@ -36,6 +48,7 @@ struct mediad_config {
 	struct sa_net allow[MEDIAD_MAX_ALLOW];
 	unsigned nallow;
 	unsigned workers;
+	unsigned io;                     /* enum relay_io_style: auto, sockets, batched, xdp */
 	enum log_level log_level;
 	char metrics_listen[SA_STRLEN];  /* "" = no metrics endpoint */
 	unsigned max_sessions;           /* 0 = unlimited */
@@ -62,6 +75,7 @@ struct mediad_config {
 	unsigned reg_ttl_s;              /* EXPIRE of sbc:mediad:<id> */
 	unsigned reg_interval_ms;        /* registration refresh period */
 	unsigned media_state_interval_ms; /* SRTP index refresh of sbc:media:<call-id> */
+	struct redis_conf redis;         /* deadlines, keepalive, backlog, Sentinel (common rows) */
 };
 
 /*
@@ -70,6 +84,8 @@ struct mediad_config {
  * file, line and key.
  */
 int mediad_config_load(struct mediad_config *cfg, struct conf *c, struct conf_error *err);
+/* "off", "optional", "required". */
+const char *mediad_encryption_name(enum mediad_encryption e);
 /* Interface by name (case-sensitive); NULL when unknown. */
 struct mediad_iface *mediad_config_iface(struct mediad_config *cfg, const char *name, size_t len);
 

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /* The daemon-wide counters (ng commands and drops, calls, ports, Redis writes) in the registry. */
 #include <stddef.h>
+#include <stdint.h>
 
 #include "mediad.h"
 #include "metrics.h"
@@ -39,11 +40,36 @@ static const struct metrics_def mediad_counter_defs[] = {
 	  "Redis commands queued for call state and registration", CTR(redis_writes) },
 	{ "mediad_redis_write_failures_total", METRICS_COUNTER, NULL,
 	  "Redis writes lost (disconnected or error reply)", CTR(redis_write_failures) },
+	{ "mediad_encryption_lines_rejected_total", METRICS_COUNTER,
+	  "reason=\"plain-on-required\"", "media lines refused (port 0): plain RTP on an "
+	  "encryption = required interface, SRTP on an encryption = off one, or SRTP without a "
+	  "usable key", CTR(enc_rejected[0]) },
+	{ "mediad_encryption_lines_rejected_total", METRICS_COUNTER, "reason=\"srtp-on-off\"",
+	  NULL, CTR(enc_rejected[1]) },
+	{ "mediad_encryption_lines_rejected_total", METRICS_COUNTER, "reason=\"no-key\"", NULL,
+	  CTR(enc_rejected[2]) },
+	{ "mediad_encryption_refused_total", METRICS_COUNTER, NULL,
+	  "offers and answers refused: no media line could be carried as the interfaces' "
+	  "encryption demands", CTR(enc_refused) },
+	{ "mediad_encryption_keys_stripped_total", METRICS_COUNTER, NULL,
+	  "media lines an ng request wanted as SRTP towards an encryption = off interface: "
+	  "offered there as plain RTP, no key sent", CTR(keys_stripped) },
+	{ "mediad_osrtp_total", METRICS_COUNTER, "role=\"answered\"",
+	  "best-effort SRTP (RFC 8643: RTP/AVP with a=crypto) offers answered with a key, and "
+	  "such offers made", CTR(osrtp_answered) },
+	{ "mediad_osrtp_total", METRICS_COUNTER, "role=\"offered\"", NULL, CTR(osrtp_offered) },
+	{ "mediad_reloads_total", METRICS_COUNTER, "result=\"ok\"",
+	  "SIGHUP reloads, by result (failed: some hook kept its old state)", CTR(reloads_ok) },
+	{ "mediad_reloads_total", METRICS_COUNTER, "result=\"failed\"", NULL,
+	  CTR(reloads_failed) },
 	{ NULL, 0, NULL, NULL, 0 },
 };
 
 int
 mediad_counters_register(struct mediad *md)
 {
-	return metrics_register_table(md->metrics, mediad_counter_defs, &md->ctr);
+	int err;
+
+	err = metrics_register_table(md->metrics, mediad_counter_defs, &md->ctr);
+	return err;
 }

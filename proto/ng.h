@@ -123,5 +123,11 @@ int ng_encode_error(const char *cookie, size_t cookie_len, const char *reason,
 #define NG_ERRF_UNKNOWN_SUITE "Unknown crypto suite in SDES option '%.*s'"
 #define NG_ERRF_SDP_PROTO   "Unsupported transport protocol '%.*s' in SDP"
 #define NG_ERRF_TOO_MANY_MEDIA "Too many media sections (%zu, at most %d)"
+/* Encryption enforced per interface ([interface] encryption): the interface's name. A
+ * client tells these refusals by their prefix (sigproxy answers 488 for them). */
+#define NG_ERR_ENC_PLAIN    "Plain RTP refused:"
+#define NG_ERR_ENC_SRTP     "SRTP refused:"
+#define NG_ERRF_ENC_PLAIN   NG_ERR_ENC_PLAIN " interface '%s' requires SRTP (encryption = required)"
+#define NG_ERRF_ENC_SRTP    NG_ERR_ENC_SRTP " interface '%s' carries plain RTP only (encryption = off)"
 
 #endif

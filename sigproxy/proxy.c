@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dialog.h"
 #include "health.h"
 #include "log.h"
 #include "send.h"
@@ -94,47 +95,6 @@ request(struct sp *sp, const struct sp_src *src, struct sip_msg *m)
 	}
 }
 
-/*
- * RFC 3261 §16.7 step 1: a response without a transaction but with our Via on top
- * (e.g. another instance forwarded the request, the peer answered us) is forwarded
- * statelessly to the next Via. Returns 0 when sent.
- */
-static int
-response_stateless(struct sp *sp, const struct sp_src *src, const struct sip_msg *m)
-{
-	struct sip_via top, next;
-	struct sip_uri u;
-	enum tp_proto tp;
-	struct sa dst;
-	const char *host;
-	char *buf = sp->buf;
-	size_t len, hl;
-
-	if (sip_msg_via(m, 0, &top) || sip_msg_via(m, 1, &next) || next.host == NULL)
-		return ENOENT;
-	memset(&u, 0, sizeof(u));
-	u.host = top.host;
-	u.port = top.port;
-	if (!send_is_self_uri(sp, &u))
-		return ENOENT;
-	if (next.transport == NULL || tp_proto_parse(next.transport, &tp))
-		return EPROTONOSUPPORT;
-	host = next.received ? next.received : next.host;
-	hl = strlen(host);
-	if (hl > 2 && host[0] == '[') {
-		host++;
-		hl -= 2;
-	}
-	if (sa_parse_ip(&dst, host, hl, next.rport_value ? next.rport_value :
-	    next.port ? next.port : (tp == TP_TLS ? 5061 : 5060)))
-		return EHOSTUNREACH;
-	if (sip_build_response_fwd(buf, SP_BUF_SIZE, &len, m, NULL, 0, NULL))
-		return EBADMSG;
-	send_count_response(sp, sip_msg_status(m));
-	return send_to(sp, src->lsnr->side == SP_SIDE_OUTSIDE ? SP_SIDE_INSIDE :
-	    SP_SIDE_OUTSIDE, tp, &dst, NULL, buf, len, NULL);
-}
-
 static bool
 ids_fit(const struct sip_msg *m)
 {
@@ -146,6 +106,85 @@ ids_fit(const struct sip_msg *m)
 	if (sip_msg_via(m, 0, &v) == 0 && v.branch != NULL && strlen(v.branch) >= SP_ID_MAX)
 		return false;
 	return (ft == NULL || strlen(ft) < SP_ID_MAX) && (tt == NULL || strlen(tt) < SP_ID_MAX);
+}
+
+/* A valid message from s under the Call-ID of its call; takes m. */
+static void
+handle(struct sp *sp, const struct sp_src *s, struct sip_msg *m)
+{
+	/* every line logged while a valid message is handled names its call */
+	log_set_call_id(sip_msg_call_id(m));
+	if (sip_msg_is_request(m)) {
+		request(sp, s, m);
+		return;
+	}
+	if (health_response(sp->health, m, s) || txn_invite_response(sp, m) ||
+	    txn_nit_response(sp, m)) {
+		sip_msg_free(m);
+		return;
+	}
+	if (txn_response_stateless(sp, s, m))
+		drop(sp, &s->addr, "response matches no transaction");
+	sip_msg_free(m);
+}
+
+/* A message waiting for Redis to say which call its leg's Call-ID belongs to. */
+struct leg_wait {
+	struct sp *sp;
+	struct sp_src src;
+	struct sip_msg *m;
+};
+
+static void
+leg_call_id_read(const char *call_id, void *arg)
+{
+	struct leg_wait *w = arg;
+
+	/* unknown, it goes on under the Call-ID it came with: no call has it, it is refused */
+	if (call_id != NULL && sip_msg_set_call_id(w->m, call_id) != 0) {
+		drop(w->sp, &w->src.addr, "out of memory");
+		sip_msg_free(w->m);
+	} else {
+		handle(w->sp, &w->src, w->m);
+	}
+	log_set_call_id(NULL);
+	if (w->src.conn)
+		tp_conn_deref(w->src.conn);
+	free(w);
+}
+
+/*
+ * Gives m its call's own Call-ID when the SBC made the one it carries: from memory, else
+ * from Redis (another instance made it). True when m was taken (dropped, or waits for
+ * Redis and is handled then); false: handle m now.
+ */
+static bool
+leg_call_id_resolve(struct sp *sp, const struct sp_src *s, struct sip_msg *m)
+{
+	struct sp_call *c = dialog_find_alias(sp, sip_msg_call_id(m));
+	struct leg_wait *w;
+
+	if (c != NULL) {
+		if (sip_msg_set_call_id(m, c->call_id) == 0)
+			return false;
+		drop(sp, &s->addr, "out of memory");
+		sip_msg_free(m);
+		return true;
+	}
+	w = calloc(1, sizeof(*w));
+	if (w == NULL)
+		return false;
+	w->sp = sp;
+	w->src = *s;
+	if (s->conn)
+		w->src.conn = tp_conn_ref(s->conn);
+	w->m = m;
+	if (dialog_lookup_alias(sp, sip_msg_call_id(m), leg_call_id_read, w) == 0)
+		return true;
+	if (w->src.conn)
+		tp_conn_deref(w->src.conn);
+	free(w);
+	return false;
 }
 
 /* A parsed message from s; takes m. */
@@ -188,20 +227,11 @@ dispatch(struct sp *sp, const struct sp_src *s, struct sip_msg *m)
 		sip_msg_free(m);
 		return;
 	}
-	/* every line logged while a valid message is handled names its call */
-	log_set_call_id(sip_msg_call_id(m));
-	if (sip_msg_is_request(m)) {
-		request(sp, s, m);
+	/* a callee's leg whose Call-ID the SBC made: the call is known by its own */
+	if (strncmp(sip_msg_call_id(m), SP_LEG_CALL_ID_PREFIX,
+	    strlen(SP_LEG_CALL_ID_PREFIX)) == 0 && leg_call_id_resolve(sp, s, m))
 		return;
-	}
-	if (health_response(sp->health, m, s) || txn_invite_response(sp, m) ||
-	    txn_nit_response(sp, m)) {
-		sip_msg_free(m);
-		return;
-	}
-	if (response_stateless(sp, s, m))
-		drop(sp, src, "response matches no transaction");
-	sip_msg_free(m);
+	handle(sp, s, m);
 }
 
 void

@@ -10,6 +10,8 @@
 #include "log.h"
 #include "metrics.h"
 #include "redis.h"
+#include "reload.h"
+#include "route.h"
 #include "sigproxy_config.h"
 
 struct event;
@@ -20,6 +22,7 @@ struct tp_conn;
 struct ng_client;
 struct mediad_pool;
 struct health;
+struct notify;
 struct sp_txn;
 struct sp_nit;
 struct sp_call;
@@ -50,16 +53,39 @@ enum sp_invite_timer {
 	SP_TIMER_COUNT,
 };
 
+/* Why a request was refused at the border (label reason of sigproxy_refused_total). */
+enum sp_refusal {
+	SP_REFUSED_UNKNOWN = 0,		/* in-dialog, Call-ID of no call here or in Redis */
+	SP_REFUSED_TAGS,		/* a call's Call-ID, the tags of neither leg */
+	SP_REFUSED_SIDE,		/* a leg's tags, from the other leg's side */
+	SP_REFUSED_ROUTE,		/* Request-URI or Route leading off the dialog's route */
+	SP_REFUSED_NO_TARGET,		/* the other leg cannot be reached (no usable target) */
+	SP_REFUSED_OUT_OF_DIALOG,	/* a non-INVITE request outside any dialog, not for us */
+	SP_REFUSED_STORE_DOWN,		/* the call is not here and Redis cannot be asked */
+	SP_REFUSED_CANCEL,		/* a CANCEL matching no INVITE transaction from its side */
+	SP_REFUSED_N,
+};
+
 /* Daemon-wide counters (metrics endpoint). */
 struct sp_counters {
 	struct metric *calls, *calls_answered, *calls_failed;
 	struct metric *resp_class[7];	/* index = status / 100 */
 	struct metric *failovers, *ng_timeouts, *ng_errors, *drops, *bad_requests;
 	struct metric *redis_unavailable, *policy_rejects;
+	struct metric *reloads_ok, *reloads_failed;	/* per SIGHUP */
 	struct metric *tls_reloads_ok, *tls_reloads_failed;	/* per TLS context */
 	struct metric *trace_messages, *trace_lost;
 	struct metric *invite_timeouts[SP_TIMER_COUNT];	/* index: enum sp_invite_timer */
 	struct metric *backend_down, *backend_up;	/* health transitions */
+	struct metric *calls_refused[ROUTE_REFUSE_N];	/* call admission, by reason */
+	struct metric *policy_lines_rejected, *sdes_tls_rejects;
+	struct metric *refused[SP_REFUSED_N];
+};
+
+/* Histograms (daemon.c registers them; NULL-safe to observe). */
+struct sp_hists {
+	struct metrics_hist *call_setup;	/* initial INVITE received -> 200 sent upstream, µs */
+	struct metrics_hist *ng_rtt;		/* ng request sent -> its reply, µs */
 };
 
 struct sp {
@@ -68,19 +94,30 @@ struct sp {
 	struct tp *tp;
 	struct metrics *metrics;
 	struct sp_counters ctr;
+	struct sp_hists hist;
+	struct tp_metrics tpm;		/* the transport's series (drops, bans, connections) */
+	struct route_admit *admit;	/* call admission counters for cfg.routes */
 	struct redis_conn *redis;
+	struct redis_backlog *redis_backlog;	/* ends of calls not yet acknowledged */
 	struct ng_client *ng;
 	struct mediad_pool *pool;
 	struct health *health;
 	struct event *sigusr1, *sigterm, *sigint, *sighup;
+	const char *conf_path;		/* borrowed (argv): SIGHUP reads it again */
+	struct notify *notify;		/* readiness and watchdog for the service manager */
+	struct reload_table reload;	/* what SIGHUP reloads (README); features add hooks */
+	bool redis_was_up;		/* Redis was connected once: a loss is "lost", not "unreachable" */
 	struct sp_tick *tick;		/* once a second: log floods, trace control (tick.c) */
 	/* lines caused by peers: bad requests answered, messages dropped (proxy.c) */
 	struct log_ratelimit rl_bad, rl_drop;
 	struct trace *trace;		/* the SIP trace (trace part); never NULL after sp_start */
+	struct event *sweep;		/* forgets idle copies of other instances' calls */
 	/* Hashed by Call-ID: every lookup (request, response, ACK, CANCEL) carries one. */
 	struct sp_txn *txns[SP_BUCKETS];	/* INVITE transactions (txn part) */
 	struct sp_nit *nits[SP_BUCKETS];	/* non-INVITE transactions (txn part) */
 	struct sp_call *calls[SP_BUCKETS];	/* calls this instance knows (dialog part) */
+	struct sp_call *aliases[SP_BUCKETS];	/* the same, by their callee leg's Call-ID
+						 * when the SBC made one (dialog part) */
 	char buf[SP_BUF_SIZE];		/* scratch for building messages */
 };
 
@@ -97,12 +134,9 @@ sp_redis_up(const struct sp *sp)
 /* daemon.c: start everything on sp->base from sp->cfg; stop frees what start made (any state). */
 int sp_start(struct sp *sp);
 void sp_stop(struct sp *sp);
-/*
- * SIGHUP: every TLS context reads its certificate, key, CA and CRL files again; open
- * connections (and the calls on them) keep what they have. Counted per context in
- * sigproxy_tls_reloads_total{result="ok"|"failed"}; a failed context keeps its old files.
- */
-void sp_tls_reload(struct sp *sp);
+/* SIGHUP: runs every hook of sp->reload (logged and counted each); the service manager
+ * sees RELOADING=1, then READY=1. */
+void sp_reload(struct sp *sp);
 
 /* tick.c: the once-a-second timer; stop frees it (and is a no-op without a start). */
 int tick_start(struct sp *sp);

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /* sigproxy configuration: the table of its keys (listeners, media policy, ng, Redis, health,
- * route sides; TLS in sigproxy_config_tls.c) and the checks between keys; the file is
- * validated whole. */
+ * route sides; TLS in sigproxy_config_tls.c, [limits] in sigproxy_config_limits.c) and the
+ * checks between keys; the file is validated whole. */
 #include <errno.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -117,6 +117,14 @@ static const struct conf_key sp_conf_keys[] = {
 	  NULL, 0, NULL },
 	{ "media", "mediad_up_after", CONF_TYPE_INT, "3", 1, 100, SP(mediad_up_after), NULL, 0,
 	  NULL },
+	/*
+	 * SDES keys travel in SIP: a side can demand that they arrive and leave only over
+	 * TLS. Default yes outside (untrusted network), no inside (legacy SIP/UDP).
+	 */
+	{ "media", "outside_sdes_requires_tls", CONF_TYPE_BOOL, "yes", 0, 0,
+	  SP(sdes_requires_tls[SP_SIDE_OUTSIDE]), NULL, 0, NULL },
+	{ "media", "inside_sdes_requires_tls", CONF_TYPE_BOOL, "no", 0, 0,
+	  SP(sdes_requires_tls[SP_SIDE_INSIDE]), NULL, 0, NULL },
 
 	{ "redis", "enabled", CONF_TYPE_BOOL, "yes", 0, 0, SP(redis_enabled), NULL, 0, NULL },
 	{ "redis", "host", CONF_TYPE_STR, "127.0.0.1", 0, 0, SP(redis_host), NULL, 0, NULL },
@@ -156,6 +164,17 @@ static const struct conf_key trace_conf_keys[] = {
 	END_ROW,
 };
 
+/* [dialog]: in-dialog handling at the border. */
+static const struct conf_key sp_dialog_keys[] = {
+	{ "dialog", "topology_hiding_outside", CONF_TYPE_BOOL, "yes", 0, 0,
+	  SP(hide[SP_SIDE_OUTSIDE]), NULL, 0, NULL },
+	{ "dialog", "topology_hiding_inside", CONF_TYPE_BOOL, "no", 0, 0,
+	  SP(hide[SP_SIDE_INSIDE]), NULL, 0, NULL },
+	{ "dialog", "call_id_replace", CONF_TYPE_BOOL, "no", 0, 0, SP(call_id_replace), NULL, 0,
+	  NULL },
+	END_ROW,
+};
+
 static const struct conf_key lsnr_conf_keys[] = {
 	{ "listener", "transport", CONF_TYPE_ENUM, "udp", 0, 0, LK(proto), proto_names,
 	  CONF_NAMED, NULL },
@@ -173,7 +192,8 @@ static const struct conf_key lsnr_conf_keys[] = {
 /* Every table of sigproxy's keys, for conf_check_known. */
 static const struct conf_key *const sp_conf_tables[] = {
 	sp_conf_keys, lsnr_conf_keys, sp_lsnr_tls_keys, sp_client_tls_keys, sp_peer_tls_keys,
-	route_conf_keys, trace_conf_keys, NULL,
+	route_conf_keys, trace_conf_keys, redis_conf_keys, sp_dialog_keys,
+	sp_limits_conf_keys, NULL,
 };
 
 struct lsnr_ctx {
@@ -335,6 +355,12 @@ sp_config_load(struct sp_config *cfg, struct conf *c, struct conf_error *err)
 			goto out;
 	if ((rc = conf_apply(c, trace_conf_keys, "trace", cfg, cfg, err)))
 		goto out;
+	if ((rc = conf_apply(c, redis_conf_keys, "redis", &cfg->redis, &cfg->redis, err)))
+		goto out;
+	if ((rc = conf_apply(c, sp_dialog_keys, "dialog", cfg, cfg, err)))
+		goto out;
+	if ((rc = conf_apply(c, sp_limits_conf_keys, "limits", cfg, cfg, err)))
+		goto out;
 
 	lx.cfg = cfg;
 	lx.c = c;
@@ -395,4 +421,6 @@ sp_config_free(struct sp_config *cfg)
 	if (cfg->routes)
 		route_table_free(cfg->routes);
 	cfg->routes = NULL;
+	acl_free(cfg->limits.exempt);
+	cfg->limits.exempt = NULL;
 }

@@ -8,6 +8,7 @@
 
 #include "addr.h"
 #include "config.h"
+#include "redis_conf.h"
 #include "sip.h"	/* struct sip_hop */
 #include "transport.h"	/* enum tp_proto, struct acl, struct tls */
 
@@ -28,6 +29,25 @@ enum sp_policy {
 };
 
 #define SP_LISTENERS_MAX 16
+
+/* [limits]: flood and abuse control in the transport (see deploy/examples/sigproxy.ini). */
+struct sp_limits {
+	unsigned max_conns_in;		/* inbound TCP/TLS connections, all sources */
+	unsigned max_conns_out;		/* our own outbound connections (a budget of their own) */
+	unsigned max_conns_per_source;	/* 0: no limit */
+	unsigned requests_per_second;	/* per source; 0: no limit */
+	unsigned requests_burst;
+	unsigned tls_conns_per_second;	/* new TLS connections per source; 0: no limit */
+	unsigned tls_conns_burst;
+	unsigned ban_ms;		/* 0: drop what is over a rate, no ban */
+	unsigned max_sources;		/* sources remembered at once */
+	unsigned handshake_timeout_ms;	/* inbound TLS */
+	unsigned header_timeout_ms;	/* a whole message after its first byte */
+	unsigned idle_timeout_ms;	/* between complete messages */
+	unsigned connect_timeout_ms;	/* outbound TCP connect and TLS handshake */
+	bool inside;			/* per-source limits on inside listeners too */
+	struct acl *exempt;		/* owned, NULL: none; sources without per-source limits */
+};
 
 /* One configured listener: "[listener <name>]". */
 struct sp_listener {
@@ -75,6 +95,7 @@ struct sp_config {
 	unsigned ntls_dests;
 
 	enum sp_policy policy[SP_NSIDES];
+	bool sdes_requires_tls[SP_NSIDES];	/* SDES keys to/from that side over TLS only */
 	char sdes[256];		/* SDES tokens for ng ("only-AES_CM_128_HMAC_SHA1_80 ...") */
 	char iface[SP_NSIDES][32];	/* mediad interface names used in "direction" */
 
@@ -90,6 +111,7 @@ struct sp_config {
 	char redis_unix[256];
 	char redis_password[128];
 	int redis_db;
+	struct redis_conf redis;	/* deadlines, keepalive, backlog, Sentinel (common rows) */
 
 	unsigned call_ttl_active;	/* s, safety TTL while a call lives */
 	unsigned call_ttl_ended;	/* s, kept for inspection after the end */
@@ -109,6 +131,11 @@ struct sp_config {
 	char trace_call[256];		/* Call-ID; "": any */
 	char trace_number[256];		/* PCRE2 on URI users; "": any */
 	char trace_peer[256];		/* networks; "": any */
+
+	/* [dialog]: what leaves towards a side hides the other side's topology */
+	bool hide[SP_NSIDES];
+	bool call_id_replace;	/* the callee's leg gets a Call-ID of the SBC's own */
+	struct sp_limits limits;
 
 	struct route_table *routes;	/* owned */
 	enum sp_side route_side[64];	/* per route index: side of its targets */

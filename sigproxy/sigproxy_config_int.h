@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
-/* Inside of sigproxy's configuration, shared by its two files: the TLS tables and loaders. */
+/* Inside of sigproxy's configuration, shared by its files: the TLS and [limits] tables, the
+ * TLS loaders. */
 #ifndef SBC_SIGPROXY_SIGPROXY_CONFIG_INT_H
 #define SBC_SIGPROXY_SIGPROXY_CONFIG_INT_H
 
@@ -9,6 +10,9 @@
 extern const struct conf_key sp_lsnr_tls_keys[];
 extern const struct conf_key sp_client_tls_keys[];
 extern const struct conf_key sp_peer_tls_keys[];
+
+/* sigproxy_config_limits.c: the keys of [limits]. */
+extern const struct conf_key sp_limits_conf_keys[];
 
 /*
  * The TLS keys of listener section sec into l->tls (a server context) when l is TLS, or

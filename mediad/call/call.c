@@ -191,6 +191,20 @@ monologue_set_str(char **field, const char *s, size_t len)
 	return 0;
 }
 
+bool
+call_media_srtp(const struct call_media *cm)
+{
+	return sdp_proto_is_secure(cm->proto) || cm->osrtp;
+}
+
+void
+call_media_refuse(struct call_media *cm)
+{
+	cm->rejected = cm->disabled = true;
+	memset(&cm->remote_rtp, 0, sizeof(cm->remote_rtp));
+	memset(&cm->remote_rtcp, 0, sizeof(cm->remote_rtcp));
+}
+
 int
 monologue_alloc(struct monologue **mp, const char *tag, size_t len, struct mediad_iface *iface)
 {

@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include "addr.h"
+#include "redis.h"
 #include "relay.h"
 #include "sdp.h"
 #include "srtp.h"
@@ -76,7 +77,10 @@ struct call_media {
 	unsigned index;                 /* 1-based m= line number */
 	char type[16];                  /* "audio" */
 	enum sdp_proto proto;           /* what this party speaks */
-	bool disabled;                  /* port 0 in the last SDP */
+	bool osrtp;                     /* SRTP over an RTP/AVP(F) profile (RFC 8643 OSRTP) */
+	bool disabled;                  /* port 0 in the last SDP, or rejected */
+	bool rejected;                  /* refused by encryption policy in the last offer:
+	                                   port 0 towards both parties (ng_policy.c) */
 	bool mux_offered;               /* a=rtcp-mux in this party's offer, or offered to it */
 	bool have_ports;
 	struct port_pair ports;         /* on the monologue's interface; fds -> relay */
@@ -125,6 +129,7 @@ enum call_state {
 #define CALL_STORED_RXKEY   0x04u   /* <s>_m<n>_rx_key, _rx_tag */
 #define CALL_STORED_TXKEY   0x08u   /* <s>_m<n>_tx_key, _tx_tag */
 #define CALL_STORED_INDEX   0x10u   /* <s>_m<n>_rx_index, _tx_index (SRTP legs) */
+#define CALL_STORED_OSRTP   0x20u   /* <s>_m<n>_osrtp */
 struct call_stored {
 	bool valid;                     /* false: Redis content unknown, rewrite whole */
 	bool side[2], label[2], via[2];
@@ -181,6 +186,13 @@ int monologue_alloc(struct monologue **mp, const char *tag, size_t len, struct m
 void monologue_free(struct monologue *m);
 /* Replaces a string field (tag, via_branch, label) with a copy. 0 or ENOMEM. */
 int monologue_set_str(char **field, const char *s, size_t len);
+/* Whether this party's leg is SRTP: a secure profile, or RTP/AVP(F) with keys (OSRTP). */
+bool call_media_srtp(const struct call_media *cm);
+/*
+ * A line refused by encryption policy: rejected and disabled, nowhere to send (a running
+ * relay drops what comes, counted "nodest"). Profile and keys stay as they were.
+ */
+void call_media_refuse(struct call_media *cm);
 
 /* ---- call_state.c: the state machine ---- */
 
@@ -220,6 +232,7 @@ int call_sdes_propose(struct mediad *md, struct call_media *cm, unsigned allow, 
 /*
  * The answerer accepted one of our proposals on cm: finds it in the answer's media
  * sm (tag first, suite second) and makes it ours and the answerer's key the peer's.
+ * An OSRTP proposal (cm->osrtp) takes a key from an RTP/AVP answer too.
  * Returns 0 or ENOENT (plain answer to an SRTP offer, or no match; logged).
  */
 int call_sdes_take_answer(struct call_media *cm, const struct sdp_media *sm, unsigned allow);
@@ -297,7 +310,7 @@ int call_stats_add_summary(struct mediad *md, struct call *c, struct bencode_are
  */
 int call_stats_add_destroy(struct mediad *md, struct call *c, struct bencode_arena *a,
     struct bencode_item *reply);
-/* Metrics collector: ports per interface and per-stream counters. */
+/* Metrics collector: port pairs per interface (no per-call series). */
 void call_stats_collect(struct evbuffer *out, void *arg);
 /* Latest media activity of the call (monotonic ms), 0 if none seen. */
 uint64_t call_stats_last_packet_ms(struct call *c);
@@ -359,6 +372,20 @@ void call_store_write_index(struct call_store *s, struct call *c);
 /* Queues DEL of sbc:media:<call-id>. */
 void call_store_delete(struct call_store *s, const char *call_id);
 bool call_store_connected(const struct call_store *s);
+/*
+ * Shutdown: stops the registration (timer and rewrites on reconnect) and removes it from
+ * Redis (SREM sbc:mediads, DEL sbc:mediad:<id>), so sigproxy stops choosing and pinging
+ * this mediad at once. Returns 0 when queued (h, may be NULL, then hears from the EXEC
+ * exactly once: its reply, or NULL), or ENOTCONN/ENOMEM (h is not called). The calls'
+ * sbc:media records stay for a restarted mediad.
+ */
+int call_store_deregister(struct call_store *s, redis_reply_h *h, void *arg);
+
+/* ---- call_registry.c: this mediad's registration (used by call_store.c) ---- */
+/* Queues HSET+EXPIRE of sbc:mediad:<id> (ng address, interfaces, load) and SADD sbc:mediads. */
+void call_registry_write(struct mediad *md, struct redis_conn *r);
+/* Queues MULTI, SREM sbc:mediads <id>, DEL sbc:mediad:<id>, EXEC (h: the EXEC reply). */
+int call_registry_remove(struct mediad *md, struct redis_conn *r, redis_reply_h *h, void *arg);
 
 /* ---- call_restore.c ---- */
 /*

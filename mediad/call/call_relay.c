@@ -13,7 +13,7 @@
 static bool
 keys_ready(const struct call_media *cm)
 {
-	return !sdp_proto_is_secure(cm->proto) || (cm->have_peer_key && cm->have_our_key);
+	return !call_media_srtp(cm) || (cm->have_peer_key && cm->have_our_key);
 }
 
 /* The relay leg for one party: its sockets, where it receives, its keys and direction. */
@@ -25,7 +25,7 @@ leg_cfg(const struct call_relay_opts *o, const struct call_media *cm, struct rel
 	l->fd_rtcp = cm->rtcp_mux ? -1 : cm->ports.fd_rtcp;
 	l->remote_rtp = cm->remote_rtp;
 	l->remote_rtcp = cm->rtcp_mux ? cm->remote_rtp : cm->remote_rtcp;
-	l->srtp = sdp_proto_is_secure(cm->proto) && cm->have_peer_key && cm->have_our_key;
+	l->srtp = call_media_srtp(cm) && cm->have_peer_key && cm->have_our_key;
 	if (l->srtp) {
 		l->rx_key = cm->peer.key;
 		l->tx_key = cm->ours.key;
@@ -60,6 +60,9 @@ call_relay_sync(struct mediad *md, const struct call_relay_opts *o, struct call 
 		/* A media added by a re-offer waits for its answer: an SRTP leg without both
 		 * keys must never start out as plain RTP. */
 		if (c->rm[i] == NULL && (!keys_ready(ma) || !keys_ready(mb)))
+			continue;
+		/* a line refused by encryption policy is never bridged */
+		if (c->rm[i] == NULL && (ma->rejected || mb->rejected))
 			continue;
 		leg_cfg(o, ma, &la);
 		leg_cfg(o, mb, &lb);

@@ -11,6 +11,7 @@
 #include "log.h"
 #include "mediad.h"
 #include "redis.h"
+#include "redis_keys.h"
 #include "timeutil.h"
 
 struct restore_scan {
@@ -90,6 +91,11 @@ restore_media(struct mediad *md, struct rec *r, char side, unsigned j, struct mo
 	snprintf(cm->type, sizeof(cm->type), "%s", v != NULL ? v : "audio");
 	v = rec_getf(r, side, j, "proto");
 	cm->proto = v != NULL ? sdp_proto_from_name(v, strlen(v)) : SDP_PROTO_KEEP;
+	/* "none": a line that never carried anything (refused, or port 0 and not RTP) */
+	if (v != NULL && strcmp(v, "none") == 0 && rec_getf(r, side, j, "local") == NULL) {
+		cm->disabled = true;
+		return 0;
+	}
 	if (cm->proto == SDP_PROTO_KEEP)
 		return EINVAL;
 	v = rec_getf(r, side, j, "local");
@@ -116,7 +122,9 @@ restore_media(struct mediad *md, struct rec *r, char side, unsigned j, struct mo
 		cm->receives = true;
 	v = rec_getf(r, side, j, "rtcp_mux");
 	cm->rtcp_mux = cm->mux_offered = v != NULL && strcmp(v, "yes") == 0;
-	if (!sdp_proto_is_secure(cm->proto))
+	v = rec_getf(r, side, j, "osrtp");
+	cm->osrtp = v != NULL && strcmp(v, "yes") == 0;
+	if (!call_media_srtp(cm))
 		return 0;
 
 	v = rec_getf(r, side, j, "suite");
@@ -256,8 +264,8 @@ call_restore_one(struct mediad *md, const char *const *fields, const size_t *len
 	/* These lines name the call themselves: drop the context call_enter_state set. */
 	log_set_call_id(NULL);
 	if (err && c != NULL) {
-		log_warnx("call_restore_failed call_id=%s error=%d (%s)", LOG_ESCW(c->call_id), err,
-		    why != NULL ? why : strerror(err));
+		log_warnx("call_restore_failed call_id=%s error=%d reason=%s", LOG_Q(c->call_id),
+		    err, LOG_Q(why != NULL ? why : strerror(err)));
 		call_destroy(c);
 	} else if (err == 0) {
 		log_info("call_restored call_id=%s state=%s media=%u", LOG_ESCW(c->call_id),
@@ -302,6 +310,40 @@ hgetall_done(struct redisReply *reply, void *arg)
 	free(l);
 }
 
+/* One sbc:media key found by the scan, waiting for its call's dialog state. */
+struct restore_check {
+	struct mediad *md;
+	struct redis_conn *r;
+	size_t len;
+	char key[];
+};
+
+/*
+ * The dialog record says whether the call still lives. A call whose dialog ended
+ * while Redis was away (its delete kept by a process that then stopped) is not
+ * brought back: its media record is deleted instead. No dialog record (an ng client
+ * other than sigproxy, or one that expired) leaves the decision to the media record.
+ */
+static void
+check_done(struct redisReply *reply, void *arg)
+{
+	struct restore_check *x = arg;
+	const char *argv[2] = { "HGETALL", x->key };
+	size_t len[2] = { 7, x->len };
+
+	if (reply != NULL && reply->type == REDIS_REPLY_STRING &&
+	    strcmp(reply->str, "ended") == 0) {
+		log_info("call_restore_skipped call_id=%s reason=dialog-ended",
+		    LOG_ESCW(x->key + strlen(SBC_KEY_MEDIA_PREFIX)));
+		argv[0] = "DEL";
+		len[0] = 3;
+	}
+	if (reply != NULL)
+		(void)redis_cmd_argv(x->r, argv[0][0] == 'D' ? NULL : hgetall_done, x->md, 2, argv,
+		    len);
+	free(x);
+}
+
 static void
 scan_done(struct redisReply *reply, void *arg)
 {
@@ -312,20 +354,33 @@ scan_done(struct redisReply *reply, void *arg)
 	if (reply == NULL || reply->type != REDIS_REPLY_ARRAY || reply->elements != 2 ||
 	    reply->element[0]->type != REDIS_REPLY_STRING ||
 	    reply->element[1]->type != REDIS_REPLY_ARRAY) {
-		log_warnx("call_restore_scan_failed (calls of the previous run are not restored)");
+		log_warnx("call_restore_scan_failed impact=%s",
+		    LOG_Q("calls of the previous run are not restored"));
 		free(rs);
 		return;
 	}
 	keys = reply->element[1];
 	for (i = 0; i < keys->elements; i++) {
 		const struct redisReply *k = keys->element[i];
-		const char *argv[2] = { "HGETALL", k->str };
-		size_t len[2] = { 7, k->len };
+		size_t plen = strlen(SBC_KEY_MEDIA_PREFIX);
+		struct restore_check *x;
+		char *dkey;
 
-		if (k->type != REDIS_REPLY_STRING)
+		if (k->type != REDIS_REPLY_STRING || k->len <= plen)
 			continue;
 		rs->keys++;
-		(void)redis_cmd_argv(rs->r, hgetall_done, rs->md, 2, argv, len);
+		x = malloc(sizeof(*x) + k->len + 1);
+		if (x == NULL || asprintf(&dkey, "%s%s", SBC_KEY_CALL_PREFIX, k->str + plen) < 0) {
+			free(x);
+			continue;
+		}
+		x->md = rs->md;
+		x->r = rs->r;
+		x->len = k->len;
+		memcpy(x->key, k->str, k->len + 1);
+		if (redis_cmd(rs->r, check_done, x, "HGET %s state", dkey) != 0)
+			free(x);
+		free(dkey);
 	}
 	if (strcmp(reply->element[0]->str, "0") != 0) {
 		const char *argv[6] = { "SCAN", reply->element[0]->str, "MATCH", "sbc:media:*",

@@ -6,22 +6,34 @@
 
 #include "log.h"
 #include "mediad.h"
+#include "metrics.h"
 #include "ng_int.h"
 
-/* Settles media i of an exchange from the answer's media sm; NULL or the reason. */
+/*
+ * Settles media i of an exchange from the answer's media sm; NULL or the reason, with
+ * *keyless set when it is the line's own (no usable key): that line alone is refused.
+ */
 static const char *
-answer_media(const struct ng_opts *o, const struct call *c, size_t i,
-    const struct sdp_media *sm, struct call_media *am, struct call_media *om)
+answer_media(struct mediad *md, const struct ng_opts *o, const struct call *c, size_t i,
+    const struct sdp_media *sm, struct call_media *am, struct call_media *om, bool *keyless)
 {
 	int err;
 
-	am->disabled = sm->port == 0;
+	am->disabled = sm->port == 0 || am->rejected;
 	if (am->disabled || om->disabled)
 		return NULL;
-	if (sdp_proto_is_secure(am->proto)) {
+	if (am->osrtp && !sdp_proto_is_secure(sm->proto) && sm->ncrypto_lines == 0) {
+		/* RFC 8643: a best-effort offer answered without a key is plain RTP, which
+		 * only an optional interface was offered (ng_policy.c) */
+		log_info("osrtp_declined media=%u answered=plain-rtp", am->index);
+		am->osrtp = false;
+	}
+	*keyless = true;
+	if (call_media_srtp(am)) {
 		if (call_sdes_take_answer(am, sm, o->allowed_suites))
 			return NG_ERR_NO_CRYPTO;
 	} else if (sdp_proto_is_secure(sm->proto) && !o->transport_accept) {
+		*keyless = false;
 		log_warnx("ng_answer_proto_mismatch media=%u offered=%s answered=%s",
 		    am->index, sdp_proto_name(am->proto),
 		    LOG_ESCWN(sm->proto_text.p, sm->proto_text.len));
@@ -38,20 +50,72 @@ answer_media(const struct ng_opts *o, const struct call *c, size_t i,
 		om->rtcp_mux = om->mux_offered && (sm->rtcp_mux || !am->mux_offered) &&
 		    !(o->rtcp_mux & NG_RTCP_MUX_REJECT);
 	}
-	if (sdp_proto_is_secure(om->proto)) {
+	if (call_media_srtp(om)) {
 		err = call_sdes_answer_offerer(om, o->allowed_suites, o->rekey);
 		if (err) {
 			const char *reason = err == ENOENT ? NG_ERR_NO_CRYPTO : NG_ERR_SRTP_KEY;
 
-			log_warnx("sdes_negotiation_failed media=%u side=offerer (%s)",
-			    om->index, reason);
+			*keyless = err == ENOENT;
+			log_warnx("sdes_negotiation_failed media=%u side=offerer reason=%s",
+			    om->index, LOG_Q(reason));
 			return reason;
 		}
+		if (om->osrtp && c->rm[i] == NULL)
+			metric_inc(md->ctr.osrtp_answered);
 	} else {
 		call_sdes_forget(om);
 	}
-	if (!sdp_proto_is_secure(am->proto))
+	if (!call_media_srtp(am))
 		call_sdes_forget(am);
+	return NULL;
+}
+
+/*
+ * Every line of an answer; a line that cannot be carried is refused on its own (port 0
+ * towards the offerer). NULL, or the first line's reason when no active line is left.
+ */
+static const char *
+answer_lines(struct mediad *md, const struct ng_opts *o, struct call *c, const struct sdp *sdp,
+    struct monologue *off, struct monologue *ans)
+{
+	enum ng_line_verdict v[MEDIAD_MAX_MEDIA];
+	const struct mediad_iface *ifc[MEDIAD_MAX_MEDIA];
+	unsigned usable = 0, refused = 0;
+	size_t i, first = 0;
+
+	for (i = 0; i < sdp->nmedia; i++) {
+		struct call_media *am = &ans->media[i], *om = &off->media[i];
+		const char *reason;
+		bool keyless = false;
+
+		v[i] = NG_LINE_OK;
+		ifc[i] = ans->iface;
+		reason = answer_media(md, o, c, i, &sdp->media[i], am, om, &keyless);
+		if (reason != NULL && !keyless)
+			return reason;	/* not the line's own: the whole answer fails as before */
+		if (reason != NULL)
+			v[i] = NG_LINE_NO_KEY;
+		/* the legs as settled against their interfaces, whoever asked what */
+		else if ((v[i] = ng_policy_leg(ans, am)) == NG_LINE_OK &&
+		    (v[i] = ng_policy_leg(off, om)) != NG_LINE_OK)
+			ifc[i] = off->iface;
+		if (v[i] == NG_LINE_OK) {
+			usable += !am->disabled && !om->disabled;
+			continue;
+		}
+		if (refused++ == 0)
+			first = i;
+	}
+	if (refused > 0 && usable == 0) {
+		/* refused whole: no line is marked, a later answer starts afresh */
+		metric_inc(md->ctr.enc_refused);
+		log_warnx("encryption_refused command=answer lines=%u reason=%s", refused,
+		    LOG_Q("no line can be carried"));
+		return ng_policy_reason(v[first], ifc[first]);
+	}
+	for (i = 0; i < sdp->nmedia; i++)
+		if (v[i] != NG_LINE_OK)
+			ng_policy_reject_answered(md, off, ans, i, v[i], ifc[i]);
 	return NULL;
 }
 
@@ -65,7 +129,6 @@ ng_handle_answer(struct mediad *md, const struct ng_msg *m, struct bencode_arena
 	struct call *c;
 	struct monologue *off, *ans;
 	const char *reason;
-	size_t i;
 
 	reason = ng_opts_parse(md, m, &o);
 	if (reason != NULL)
@@ -95,19 +158,21 @@ ng_handle_answer(struct mediad *md, const struct ng_msg *m, struct bencode_arena
 		reason = NG_ERR_NO_MEMORY;
 		goto out;
 	}
-	reason = ng_sdp_take_media(&o, sdp, ans, false);
+	reason = ng_sdp_take_media(&o, sdp, ans, NULL);
 	if (reason != NULL)
 		goto out;
-	for (i = 0; i < sdp->nmedia; i++) {
-		reason = answer_media(&o, c, i, &sdp->media[i], &ans->media[i], &off->media[i]);
-		if (reason != NULL)
-			goto out;
-	}
+	reason = answer_lines(md, &o, c, sdp, off, ans);
+	if (reason != NULL)
+		goto out;
 	ans->nmedia = (unsigned)sdp->nmedia;
 	call_enter_state(c, CALL_STATE_ANSWERED);
 	reason = ng_sdp_reply(&o, sdp, off, true, a, reply);
 	if (reason != NULL)
 		goto out;
+	if (ng_policy_warn(a, reply, off)) {
+		reason = NG_ERR_NO_MEMORY;
+		goto out;
+	}
 	ng_opts_relay(&o, &ro);
 	if (call_signalled(md, &ro, c) != 0) {
 		reason = NG_ERR_RELAY_SETUP;

@@ -44,6 +44,7 @@ struct ng_opts {
 	bool strict_source, asymmetric, fragment, fatal, fast, to_tag_flag, rekey;
 	bool supports_load_limit;
 	bool sdes_off;
+	bool osrtp_offer;                /* OSRTP offer: keys with RTP/AVP(F) (RFC 8643) */
 	unsigned sdes_params_set, sdes_params_clear;  /* CRYPTO_PARAM_* */
 	unsigned allowed_suites;         /* after SDES no-/only- */
 	unsigned rtcp_mux;               /* NG_RTCP_MUX_* */
@@ -77,6 +78,48 @@ const char *ng_tags_offer(struct mediad *md, const struct ng_opts *o, struct cal
 const char *ng_tags_answer(const struct ng_opts *o, struct call *c, struct monologue **offp,
     struct monologue **ansp);
 
+/* ---- ng_policy.c: encryption per media line against the interfaces that carry it ---- */
+
+/* Whether a media line can be carried; the reasons are counted per value. */
+enum ng_line_verdict {
+	NG_LINE_OK = 0,
+	NG_LINE_PLAIN_ON_REQUIRED,       /* plain RTP on an encryption = required interface */
+	NG_LINE_SRTP_ON_OFF,             /* SRTP on an encryption = off interface */
+	NG_LINE_NO_KEY,                  /* an SRTP profile without a usable a=crypto line */
+};
+
+/* What one m= line of an offer becomes for its sender and its recipient. */
+struct ng_line_plan {
+	enum ng_line_verdict verdict;
+	const struct mediad_iface *iface;  /* the interface a refused line is refused on */
+	bool sender_srtp;                /* the sender's keys are taken: its leg is SRTP */
+	bool sender_osrtp;               /* ... over RTP/AVP(F): answered with one key (OSRTP) */
+	enum sdp_proto rproto;           /* profile towards the recipient */
+	bool recipient_osrtp;            /* keys offered to the recipient with RTP/AVP(F) */
+	bool stripped;                   /* SRTP asked towards an off interface: offered plain */
+};
+
+/*
+ * Plans every m= line of an offer from s to r (plans: sdp->nmedia entries), logs and
+ * counts the refused ones. Returns NULL, or the reason when no active line is left
+ * (counted as a refusal; nothing of the call has changed then).
+ */
+const char *ng_policy_offer(struct mediad *md, const struct ng_opts *o, const struct sdp *sdp,
+    const struct monologue *s, const struct monologue *r, struct ng_line_plan *plans);
+/* NG_LINE_OK, or why party mono's leg cm breaks the encryption of mono's interface. */
+enum ng_line_verdict ng_policy_leg(const struct monologue *mono, const struct call_media *cm);
+/*
+ * An answered line i that cannot be carried (verdict v on interface ifc): both parties'
+ * media are refused (port 0 towards the offerer), logged and counted. Keys stay: a
+ * running relay must never turn plain.
+ */
+void ng_policy_reject_answered(struct mediad *md, struct monologue *off, struct monologue *ans,
+    size_t i, enum ng_line_verdict v, const struct mediad_iface *ifc);
+/* The client's reason for verdict v on interface ifc (static buffer: use before the next). */
+const char *ng_policy_reason(enum ng_line_verdict v, const struct mediad_iface *ifc);
+/* Adds "warning" naming the refused lines of a request that went through; 0 or ENOMEM. */
+int ng_policy_warn(struct bencode_arena *a, struct bencode_item *reply, const struct monologue *m);
+
 /* ---- ng_sdp_in.c: what a request's SDP tells about its sender ---- */
 
 /* Parses the request's SDP; NULL and *sdpp (sdp_free it) or the reason. */
@@ -85,10 +128,11 @@ const char *ng_sdp_parse(const struct ng_opts *o, struct sdp **sdpp);
 const char *ng_sdp_check_count(const struct sdp *sdp, const struct monologue *s);
 /*
  * Takes the sender's media from its SDP: address, profile, direction and, from an
- * offer, the a=crypto lines it offers. Returns NULL or the reason.
+ * offer (plans non-NULL, from ng_policy_offer), the a=crypto lines it offers. A line
+ * refused in the offer keeps what its leg had and is disabled. Returns NULL or the reason.
  */
 const char *ng_sdp_take_media(const struct ng_opts *o, const struct sdp *sdp,
-    struct monologue *s, bool is_offer);
+    struct monologue *s, const struct ng_line_plan *plans);
 
 /* ---- ng_sdp_reply.c: the SDP for the recipient ---- */
 

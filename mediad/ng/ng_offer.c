@@ -16,13 +16,13 @@ propose_keys(struct mediad *md, const struct ng_opts *o, struct call_media *rm)
 {
 	int err;
 
-	if (!sdp_proto_is_secure(rm->proto)) {
+	if (!call_media_srtp(rm)) {
 		rm->nproposed = 0;
 		return NULL;
 	}
 	if (o->sdes_off) {
-		log_warnx("sdes_negotiation_failed media=%u side=recipient "
-		    "(SDES off but %s requested)", rm->index, sdp_proto_name(rm->proto));
+		log_warnx("sdes_negotiation_failed media=%u side=recipient reason=sdes-off "
+		    "requested=%s", rm->index, LOG_Q(sdp_proto_name(rm->proto)));
 		return NG_ERR_NO_CRYPTO;
 	}
 	err = call_sdes_propose(md, rm, o->allowed_suites, o->rekey);
@@ -31,25 +31,30 @@ propose_keys(struct mediad *md, const struct ng_opts *o, struct call_media *rm)
 	return NULL;
 }
 
-/* What we offer the recipient of an offer: ports, profile and our keys. */
+/* What we offer the recipient of an offer: ports, profile (plans) and our keys. */
 static const char *
 prepare_recipient(struct mediad *md, const struct ng_opts *o, const struct sdp *sdp,
-    const struct call *c, struct monologue *s, struct monologue *r)
+    const struct call *c, const struct ng_line_plan *plans, struct monologue *s,
+    struct monologue *r)
 {
 	size_t i;
 	const char *reason;
 
 	for (i = 0; i < sdp->nmedia; i++) {
 		struct call_media *sm = &s->media[i], *rm = &r->media[i];
-		bool was_set = rm->proto != SDP_PROTO_KEEP;
+		const struct ng_line_plan *pl = &plans[i];
 
 		rm->index = sm->index;
 		memcpy(rm->type, sm->type, sizeof(rm->type));
+		if (pl->verdict != NG_LINE_OK) {
+			/* the recipient sees it with port 0, and keeps what its leg had */
+			call_media_refuse(rm);
+			continue;
+		}
+		rm->rejected = false;
 		rm->disabled = sm->disabled;
-		if (o->transport != SDP_PROTO_KEEP)
-			rm->proto = o->transport;
-		else if (!was_set)
-			rm->proto = sm->proto;
+		rm->proto = pl->rproto;
+		rm->osrtp = pl->recipient_osrtp;
 		/*
 		 * Whether we offer rtcp-mux to the recipient; its answer then decides whether
 		 * its leg muxes. A running relay media keeps the mux it was created with
@@ -70,6 +75,14 @@ prepare_recipient(struct mediad *md, const struct ng_opts *o, const struct sdp *
 		reason = propose_keys(md, o, rm);
 		if (reason != NULL)
 			return reason;
+		if (pl->stripped) {
+			metric_inc(md->ctr.keys_stripped);
+			log_info("encryption_keys_stripped media=%u iface=%s encryption=off "
+			    "offered=%s", rm->index, LOG_Q(r->iface->name),
+			    LOG_Q(sdp_proto_name(rm->proto)));
+		}
+		if (rm->osrtp)
+			metric_inc(md->ctr.osrtp_offered);
 	}
 	return NULL;
 }
@@ -105,6 +118,7 @@ ng_handle_offer(struct mediad *md, const struct ng_msg *m, struct bencode_arena 
 {
 	struct ng_opts o;
 	struct call_relay_opts ro;
+	struct ng_line_plan plans[MEDIAD_MAX_MEDIA];
 	struct sdp *sdp = NULL;
 	struct call *c = NULL;
 	struct monologue *s, *r;
@@ -134,16 +148,24 @@ ng_handle_offer(struct mediad *md, const struct ng_msg *m, struct bencode_arena 
 	reason = ng_sdp_check_count(sdp, s);
 	if (reason != NULL)
 		goto out;
-	reason = ng_sdp_take_media(&o, sdp, s, true);
+	/* before anything of the call changes: a refused offer leaves it as it was */
+	reason = ng_policy_offer(md, &o, sdp, s, r, plans);
 	if (reason != NULL)
 		goto out;
-	reason = prepare_recipient(md, &o, sdp, c, s, r);
+	reason = ng_sdp_take_media(&o, sdp, s, plans);
+	if (reason != NULL)
+		goto out;
+	reason = prepare_recipient(md, &o, sdp, c, plans, s, r);
 	if (reason != NULL)
 		goto out;
 	s->nmedia = r->nmedia = (unsigned)sdp->nmedia;
 	reason = ng_sdp_reply(&o, sdp, r, false, a, reply);
 	if (reason != NULL)
 		goto out;
+	if (ng_policy_warn(a, reply, r)) {
+		reason = NG_ERR_NO_MEMORY;
+		goto out;
+	}
 	/* A re-offer updates what the relay already does (new address, hold); keys change
 	 * with the answer. */
 	ng_opts_relay(&o, &ro);

@@ -89,8 +89,9 @@ media_direction(const struct sdp *sdp, const struct sdp_media *sm, struct call_m
 
 const char *
 ng_sdp_take_media(const struct ng_opts *o, const struct sdp *sdp, struct monologue *s,
-    bool is_offer)
+    const struct ng_line_plan *plans)
 {
+	bool is_offer = plans != NULL;
 	size_t i;
 
 	for (i = 0; i < sdp->nmedia; i++) {
@@ -99,8 +100,21 @@ ng_sdp_take_media(const struct ng_opts *o, const struct sdp *sdp, struct monolog
 
 		cm->index = (unsigned)i + 1;
 		snprintf(cm->type, sizeof(cm->type), "%.*s", (int)sm->type.len, sm->type.p);
+		if (is_offer)
+			cm->rejected = plans[i].verdict != NG_LINE_OK;
+		/*
+		 * Refused in this offer, or (answer) in the offer it answers: the profile and
+		 * keys of the leg stay as they were, so a refused re-offer never turns a
+		 * running SRTP leg into plain RTP.
+		 */
+		if (cm->rejected) {
+			call_media_refuse(cm);
+			continue;
+		}
 		cm->disabled = sm->port == 0;
-		if (sm->proto == SDP_PROTO_KEEP)
+		/* not RTP: refused unless disabled (port 0: it carries nothing, as sigproxy
+		 * sends a line its policy refused) */
+		if (sm->proto == SDP_PROTO_KEEP && !cm->disabled)
 			return ng_reasonf(NG_ERRF_SDP_PROTO,
 			    (int)(sm->proto_text.len > 32 ? 32 : sm->proto_text.len),
 			    sm->proto_text.p);
@@ -113,8 +127,9 @@ ng_sdp_take_media(const struct ng_opts *o, const struct sdp *sdp, struct monolog
 			continue;
 		cm->proto = sm->proto == SDP_PROTO_UDP_TLS_RTP_SAVP ? SDP_PROTO_RTP_SAVP :
 		    sm->proto == SDP_PROTO_UDP_TLS_RTP_SAVPF ? SDP_PROTO_RTP_SAVPF : sm->proto;
+		cm->osrtp = plans[i].sender_osrtp;
 		cm->mux_offered = sm->rtcp_mux && !(o->rtcp_mux & NG_RTCP_MUX_REJECT);
-		if (!sdp_proto_is_secure(cm->proto) || cm->disabled) {
+		if (!plans[i].sender_srtp || cm->disabled) {
 			cm->noffered = 0;
 			continue;
 		}

@@ -55,7 +55,9 @@ ng_sdp_reply(const struct ng_opts *o, const struct sdp *sdp, struct monologue *t
 		 * after demux means writing it although the answerer never saw it. */
 		rm->rtcp_mux = answer ? cm->rtcp_mux : cm->mux_offered;
 		rm->rtcp_mux_add = rm->rtcp_mux;
-		if (!sdp_proto_is_secure(cm->proto) || cm->disabled)
+		rm->reject = cm->rejected;
+		/* an OSRTP leg gets its keys under RTP/AVP(F) (RFC 8643 §3) */
+		if (!call_media_srtp(cm) || cm->disabled)
 			continue;
 		rm->crypto_mode = SDP_RW_CRYPTO_EMIT;
 		if (answer) {

@@ -276,7 +276,7 @@ struct sdp_rw_crypto_line {
 
 #define SDP_RW_MAX_CRYPTO 8
 
-/* Per m= line of the input, same index. Ignored for media with port 0. */
+/* Per m= line of the input, same index. Ignored for media with port 0 or reject. */
 struct sdp_rw_media {
 	struct sa addr;             /* local address to advertise (port ignored) */
 	uint16_t port;              /* local RTP port; RTCP is port + 1 unless rtcp-mux */
@@ -288,6 +288,8 @@ struct sdp_rw_media {
 	size_t ncrypto;
 	bool rtcp_mux_add;          /* write a=rtcp-mux even if the input lacked it (rtcp-mux
 	                               offer/require); no a=rtcp then. Default false: as rtcp_mux */
+	bool reject;                /* a stream we refuse: written with port 0 (RFC 3264 §6)
+	                               and its profile as in the input, like an input port 0 */
 };
 
 /* Flags of struct sdp_rw_params. */
@@ -315,8 +317,9 @@ struct sdp_rw_params {
 /*
  * Rewrites sdp for its recipient (pure: no sockets, no clock, no randomness).
  * Every line not named in the rules below is copied byte for byte, in order:
- * - m=: port -> media.port (port 0 media are copied untouched), protocol
- *   replaced unless SDP_PROTO_KEEP, formats kept;
+ * - m=: port -> media.port (port 0 media are copied untouched, rejected ones
+ *   get port 0 and are then treated alike), protocol replaced unless
+ *   SDP_PROTO_KEEP, formats kept;
  * - c=: every c= line gets our address (the session c= too); a null address
  *   (hold) is kept unless SDP_RW_REPLACE_ZERO_ADDR; a media without any c=
  *   applying to it gets one;

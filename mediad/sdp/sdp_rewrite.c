@@ -302,7 +302,7 @@ out_media(struct out *o, const struct sdp *sdp, const struct sdp_media *m,
     const struct sdp_rw_media *rw, const struct sdp_rw_params *p, const struct sa *addr,
     const struct sa *sess_addr, const char **reason)
 {
-	bool active = m->port != 0;
+	bool active = m->port != 0 && !rw->reject;
 	bool need_conn = false;
 	bool rtpmaps_done = !active;
 	bool mux_out;
@@ -317,10 +317,15 @@ out_media(struct out *o, const struct sdp *sdp, const struct sdp_media *m,
 		    !(p->flags & SDP_RW_REPLACE_ZERO_ADDR)))
 			need_conn = !sa_equal_ip(addr, sess_addr);
 	}
-	if (active)
+	if (active) {
 		out_media_line(o, m, rw);
-	else
+	} else if (m->port != 0) {
+		struct sdp_rw_media rej = { .port = 0, .proto = SDP_PROTO_KEEP };
+
+		out_media_line(o, m, &rej);
+	} else {
 		out_line(o, sdp->lines[m->line].text);
+	}
 
 	for (size_t i = m->line + 1; i < m->end; i++) {
 		const struct sdp_line *l = &sdp->lines[i];
@@ -411,7 +416,7 @@ check_params(const struct sdp *sdp, const struct sdp_rw_params *p, const char **
 	for (size_t i = 0; i < sdp->nmedia; i++) {
 		const struct sdp_rw_media *rw = &p->media[i];
 
-		if (sdp->media[i].port == 0)
+		if (sdp->media[i].port == 0 || rw->reject)
 			continue;
 		if (!sa_usable(&rw->addr) || rw->port == 0) {
 			*reason = "no local address or port for an active media";
@@ -439,7 +444,7 @@ pick_addr(const struct sdp *sdp, const struct sdp_rw_params *p, const struct sa 
 	if (sa_usable(explicit_addr))
 		return explicit_addr;
 	for (size_t i = 0; i < sdp->nmedia; i++) {
-		if (sdp->media[i].port != 0)
+		if (sdp->media[i].port != 0 && !p->media[i].reject)
 			return &p->media[i].addr;
 	}
 	for (size_t i = 0; i < sdp->nmedia; i++) {
@@ -488,8 +493,8 @@ sdp_rewrite(const struct sdp *sdp, const struct sdp_rw_params *p, char **outp,
 	}
 	for (size_t i = 0; i < sdp->nmedia && !o.err; i++) {
 		const struct sdp_rw_media *rw = &p->media[i];
-		const struct sa *a = sdp->media[i].port != 0 || sa_usable(&rw->addr) ?
-		    &rw->addr : sess_addr;
+		const struct sa *a = (sdp->media[i].port != 0 && !rw->reject) ||
+		    sa_usable(&rw->addr) ? &rw->addr : sess_addr;
 
 		if (!sa_usable(a))
 			a = sess_addr;

@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * sigproxy's dialog part, its one interface: the calls this instance knows, their state
- * machine and their records sbc:call:<call-id> in Redis (readable with redis-cli).
+ * machine (dialog.c), their records sbc:call:<call-id> in Redis, readable with redis-cli
+ * (dialog_record.c, under dialog.c), and which leg an in-dialog request belongs to
+ * (dialog_match.c).
  */
 #ifndef SBC_SIGPROXY_DIALOG_H
 #define SBC_SIGPROXY_DIALOG_H
@@ -11,6 +13,11 @@
 
 #include "addr.h"
 #include "sigproxy.h"
+
+#define SP_URI_MAX	512	/* bytes with NUL of a stored remote target */
+#define SP_LEG_CALL_ID_MAX 48	/* bytes with NUL of a Call-ID the SBC makes for a leg */
+#define SP_LEG_CALL_ID_PREFIX "sbcleg-"	/* how such a Call-ID starts */
+#define SP_RSET_MAX	1024	/* bytes with NUL of a stored route set */
 
 enum sp_call_state {
 	SP_CALL_SETUP = 0,
@@ -39,7 +46,25 @@ struct sp_call {
 	char crypto[2][64];
 	struct tp_conn *caller_conn;	/* stream the INVITE came on (ref): requests to the
 					 * caller reuse it */
-	bool srtp_offered[SP_NSIDES];	/* per sender side, last offer */
+	/*
+	 * Per leg (0 caller, 1 callee), owned, NULL while unknown: its remote target (the
+	 * Contact URI of its INVITE or 2xx) and the route set from us towards it
+	 * ("<e1>, <e2>", nearest first). In-dialog requests go only there.
+	 */
+	char *remote[2];
+	char *rset[2];
+	/*
+	 * The Call-ID the callee's leg carries when the SBC made it one of its own
+	 * ([dialog] call_id_replace); "" when both legs carry call_id. Linked into
+	 * sp->aliases by it.
+	 */
+	char callee_call_id[SP_LEG_CALL_ID_MAX];
+	struct sp_call *alias_next;
+	bool loaded;			/* read from the record another instance wrote: a copy,
+					 * read again for each request, forgotten when idle */
+	uint64_t touched;		/* ms (monotonic) of the last use of a loaded copy */
+	uint32_t srtp_offered[SP_NSIDES];	/* per sender side, last offer: bit i = m= line i
+						 * offered as SRTP (the answer must keep it so) */
 	bool late_offer;		/* offer came in a 2xx, answer due in the ACK */
 	char late_branch[SP_ID_MAX];	/* via-branch of that offer, repeated in the answer */
 	enum sp_call_state state;
@@ -47,25 +72,75 @@ struct sp_call {
 	char end_reason[64];
 	uint64_t stored_conn;		/* Redis connection (its connects count) that got the last
 					 * whole record; 0 = none: the next write is whole */
+	struct route_slot admit;	/* call admission held (a new call of this instance);
+					 * given back when the call is freed */
 };
+
+/* ---- dialog.c: the calls in memory ---- */
 
 const char *dialog_state_name(enum sp_call_state s);
 /* A new call in state setup, owned by sp. Returns 0, EINVAL (ids too long) or ENOMEM. */
 int dialog_create(struct sp *sp, struct sp_call **cp, const char *call_id, const char *from_tag);
 struct sp_call *dialog_find(struct sp *sp, const char *call_id);
+/* Frees c (unlinked) without touching its record. */
+void dialog_forget(struct sp *sp, struct sp_call *c);
+void dialog_free_all(struct sp *sp);
+/* A loaded copy was used now. */
+void dialog_touch(struct sp_call *c);
+/*
+ * The callee's leg carries call_id, a Call-ID the SBC made (see callee_call_id): the
+ * call is found by it too. 0 or EINVAL (too long, or the leg has one already).
+ */
+int dialog_set_callee_call_id(struct sp *sp, struct sp_call *c, const char *call_id);
+/* The call whose callee's leg carries call_id; NULL when none here. */
+struct sp_call *dialog_find_alias(struct sp *sp, const char *call_id);
+/* The Call-ID leg (0 caller, 1 callee) carries. */
+const char *dialog_leg_call_id(const struct sp_call *c, unsigned leg);
+/*
+ * Forgets loaded copies unused for idle_ms (calls another instance set up and that
+ * may have ended there); returns how many. Their records stay.
+ */
+unsigned dialog_forget_idle(struct sp *sp, uint64_t idle_ms);
+
+/* ---- dialog_record.c: the records sbc:call:<call-id> ---- */
+
 /* Writes the record (best effort: nothing waits for Redis). */
 void dialog_write(struct sp *sp, struct sp_call *c);
+/*
+ * Writes every call's record whole (Redis is back: it may have restarted empty, or be
+ * a new master). Returns how many.
+ */
+unsigned dialog_resync(struct sp *sp);
 /* Ends the call: state ended, record written with reason, c freed. */
 void dialog_end(struct sp *sp, struct sp_call *c, const char *reason);
-void dialog_free_all(struct sp *sp);
-/* Looks the call up in Redis; h gets the call (owned by sp) or NULL. 0 or an errno (h not called). */
+/*
+ * Reads the call's record; h gets the call (owned by sp) or NULL (no record, or an
+ * ended one). A loaded copy already here is read again; one set up here is not. When
+ * Redis fails, h gets what memory holds. 0 or an errno (h not called).
+ */
 typedef void (dialog_lookup_h)(struct sp_call *c, void *arg);
 int dialog_lookup(struct sp *sp, const char *call_id, dialog_lookup_h *h, void *arg);
+/*
+ * The call a Call-ID the SBC made for a callee's leg belongs to, from Redis (the key
+ * sbc:cid:<alias> written with the call's record): h gets the call's own Call-ID (valid
+ * during the call) or NULL. 0 or an errno (h not called).
+ */
+typedef void (dialog_alias_h)(const char *call_id, void *arg);
+int dialog_lookup_alias(struct sp *sp, const char *alias, dialog_alias_h *h, void *arg);
+
+/* ---- dialog.c: changes, each through one function ---- */
 
 /* Every state change; logs old -> new at debug. */
 void dialog_enter_state(struct sp_call *c, enum sp_call_state s);
 /* Answered with the callee's tag: state answered, answer time now. */
 void dialog_set_answered(struct sp_call *c, const char *to_tag);
+/* A provisional with the callee's tag before any answer: state early, that tag. */
+void dialog_set_early(struct sp_call *c, const char *to_tag);
+/*
+ * Leg's remote target and route set (either NULL: kept), copied. 0, EINVAL (longer
+ * than SP_URI_MAX or SP_RSET_MAX) or ENOMEM; nothing changes on error.
+ */
+int dialog_set_remote(struct sp_call *c, unsigned leg, const char *target, const char *rset);
 /*
  * The legs of a new call: caller's and callee's side, the stream the caller's INVITE
  * came on (NULL for UDP; c takes a reference) and its transport.
@@ -83,13 +158,34 @@ void dialog_set_mediad(struct sp_call *c, const char *id, const struct sa *ng);
 void dialog_forget_mediad(struct sp_call *c);
 /* SRTP suite of a leg ("none": plain RTP). */
 void dialog_set_crypto(struct sp_call *c, unsigned leg, const char *suite);
-void dialog_set_srtp_offered(struct sp_call *c, enum sp_side sender, bool srtp);
+/* The m= lines (bit i: line i) the last offer from side sender made as SRTP. */
+void dialog_set_srtp_offered(struct sp_call *c, enum sp_side sender, uint32_t lines);
 
 /* Leg index (0 caller, 1 callee) of the party on side s. */
 unsigned dialog_leg(const struct sp_call *c, enum sp_side s);
-/* The side a request from side s goes to. */
-enum sp_side dialog_peer_side(const struct sp_call *c, enum sp_side s);
 /* The caller's own stream when a request goes to the caller's side (c may be NULL), else NULL. */
 struct tp_conn *dialog_conn_back(const struct sp_call *c, enum sp_side side);
+
+/* ---- dialog_match.c: which leg a request comes from, where a request to a leg goes ---- */
+
+enum dialog_refusal {
+	DIALOG_MATCH = 0,
+	DIALOG_TAGS,		/* the Call-ID's, but the tags of neither leg */
+	DIALOG_SIDE,		/* a leg's tags, arriving on the other leg's side */
+	DIALOG_NO_TARGET,	/* the other leg's remote target is unknown */
+};
+const char *dialog_refusal_name(enum dialog_refusal r);
+/*
+ * The leg (0 caller, 1 callee) that sent a request with these tags (either may be
+ * NULL) arriving on side s: from-tag and to-tag as the caller has them, or swapped
+ * for the callee, on that leg's side. DIALOG_MATCH with *legp, or why not.
+ */
+enum dialog_refusal dialog_match(const struct sp_call *c, const char *from_tag,
+    const char *to_tag, enum sp_side s, unsigned *legp);
+/*
+ * Where a request to leg goes next: the first entry of its route set, else its
+ * remote target. 0 with *tp and *dst, ENOENT (unknown) or as sip_text_dest.
+ */
+int dialog_next_hop(const struct sp_call *c, unsigned leg, enum tp_proto *tp, struct sa *dst);
 
 #endif

@@ -32,6 +32,69 @@ media_cancel(struct media_op *op)
 	free(op);
 }
 
+bool
+media_keys_allowed(const struct sp *sp, enum sp_side s, enum tp_proto tp)
+{
+	return tp == TP_TLS || !sp->cfg.sdes_requires_tls[s];
+}
+
+bool
+media_keys_allowed_name(const struct sp *sp, enum sp_side s, const char *tp)
+{
+	return strcmp(tp, "tls") == 0 || !sp->cfg.sdes_requires_tls[s];
+}
+
+/* A refusal for keys on a transport side s must not use for them; the key is never logged. */
+static int
+keys_refused(struct sp *sp, enum sp_side s, const char *tp, const char *dir)
+{
+	log_warnx("sdes_refused side=%s transport=%s direction=%s reason=\"SDES keys %s over %s; "
+	    "%s_sdes_requires_tls = yes\"", sp_side_name(s), tp, dir,
+	    strcmp(dir, "in") == 0 ? "received" : "would be sent", tp, sp_side_name(s));
+	metric_inc(sp->ctr.sdes_tls_rejects);
+	return 488;
+}
+
+/*
+ * mediad's SDP for side op->to: its keys may travel there (when the leg's transport is
+ * known: a new call's first target is checked per target by the transaction), and every
+ * line keeps that side's policy. 0 or 488.
+ */
+static int
+reply_check(struct sp *sp, const struct media_op *op, const struct sp_call *c,
+    const struct sdp_info *si)
+{
+	const char *tp = c != NULL ? c->transport[dialog_leg(c, op->to)] : "";
+	unsigned bad;
+
+	if (si->keys && tp[0] != '\0' && !media_keys_allowed_name(sp, op->to, tp))
+		return keys_refused(sp, op->to, tp, "out");
+	if (policy_sdp_out_check(sp->cfg.policy[op->to], si,
+	    op->answer && c != NULL ? c->srtp_offered[op->to] : 0, &bad) == 0)
+		return 0;
+	/* never a silent fall back to plain RTP towards a side that requires or offered SRTP */
+	log_warnx("policy_reject side=%s policy=%s media=%u reason=\"%s SDP for that side "
+	    "breaks its policy (%s)\"", sp_side_name(op->to), sp_policy_name(sp->cfg.policy[op->to]),
+	    bad, op->answer ? "answer" : "offer", bad == 0 ? "no media line" :
+	    si->m[bad - 1].crypto ? "a key towards a plain side" : "no usable key");
+	metric_inc(sp->ctr.policy_rejects);
+	return 488;
+}
+
+/* An ng error that is mediad's own encryption guard: the media is not acceptable (488). */
+static bool
+media_refused_by_encryption(const char *why, size_t len)
+{
+	static const char *const prefixes[] = { NG_ERR_ENC_PLAIN, NG_ERR_ENC_SRTP,
+	    NG_ERR_NO_CRYPTO, NULL };
+	unsigned i;
+
+	for (i = 0; prefixes[i] != NULL; i++)
+		if (len >= strlen(prefixes[i]) && memcmp(why, prefixes[i], strlen(prefixes[i])) == 0)
+			return true;
+	return false;
+}
+
 static void
 op_done(const struct bencode_item *reply, void *arg)
 {
@@ -59,11 +122,11 @@ op_done(const struct bencode_item *reply, void *arg)
 		ng_get_str(reply, "error-reason", &why, &wl);
 		if (wl == 0)
 			ng_get_str(reply, "message", &why, &wl);
-		log_warnx("ng_error op=%s result=%s reason=\"%s\"",
-		    op->answer ? "answer" : "offer", LOG_ESCWN(res ? res : "", res ? rlen : 0),
-		    LOG_ESCN(why, wl));
+		log_warnx("ng_error op=%s result=%s reason=%s", op->answer ? "answer" : "offer",
+		    LOG_QN(res ? res : "", res ? rlen : 0), LOG_QN(why, wl));
 		metric_inc(sp->ctr.ng_errors);
-		status = (rlen == 10 && memcmp(res, "load limit", 10) == 0) ? 503 : 500;
+		status = (rlen == 10 && memcmp(res, "load limit", 10) == 0) ? 503 :
+		    media_refused_by_encryption(why, wl) ? 488 : 500;
 		goto out;
 	}
 	if (ng_get_str(reply, "sdp", &sdp, &len)) {
@@ -71,19 +134,13 @@ op_done(const struct bencode_item *reply, void *arg)
 		goto out;
 	}
 	policy_sdp_scan(sdp, len, &si);
-	/* never a silent fall back to plain RTP towards a side that requires SRTP */
-	if (policy_answer_check(sp->cfg.policy[op->to], &si)) {
-		log_warnx("policy_reject side=%s policy=%s reason=\"%s SDP for that side "
-		    "carries no usable crypto\"", sp_side_name(op->to),
-		    sp_policy_name(sp->cfg.policy[op->to]), op->answer ? "answer" : "offer");
-		metric_inc(sp->ctr.policy_rejects);
-		status = 488;
-		goto out;
-	}
-	if (c != NULL) {
+	status = reply_check(sp, op, c, &si);
+	if (status == 0)
+		status = 200;
+	if (status == 200 && c != NULL) {
 		unsigned lt = dialog_leg(c, op->to), lf = dialog_leg(c, op->from);
 
-		dialog_set_crypto(c, lt, si.crypto ? si.suite : "none");
+		dialog_set_crypto(c, lt, si.suite[0] ? si.suite : "none");
 		if (op->answer || c->crypto[lf][0] == '\0')
 			dialog_set_crypto(c, lf, op->suite_from[0] ? op->suite_from : "none");
 	}
@@ -94,61 +151,111 @@ op_done(const struct bencode_item *reply, void *arg)
 	log_set_call_id(NULL);
 }
 
+/* Whether leg negotiated an SRTP suite (its crypto is a suite, not "none" or unset). */
+static bool
+leg_on_srtp(const struct sp_call *c, unsigned leg)
+{
+	return c->crypto[leg][0] != '\0' && strcmp(c->crypto[leg], "none") != 0;
+}
+
+/*
+ * An SDP received from side `from` over rx_tp, against that side's policy, line by line:
+ * 0 with *sdpp the SDP for mediad (*editedp, to free, when lines were refused or lost
+ * their keys) and *pl, or the SIP status (488) when nothing usable is left.
+ */
+static int
+sdp_in(struct sp *sp, enum sp_side from, enum tp_proto rx_tp, bool answer, const char **sdpp,
+    size_t *lenp, char **editedp, struct sdp_info *si, struct policy_plan *pl)
+{
+	enum sp_policy p = sp->cfg.policy[from];
+	unsigned i;
+
+	*editedp = NULL;
+	policy_sdp_scan(*sdpp, *lenp, si);
+	if (si->keys && !media_keys_allowed(sp, from, rx_tp))
+		return keys_refused(sp, from, tp_proto_name(rx_tp), "in");
+	policy_plan_in(p, si, pl);
+	for (i = 0; i < si->nmedia; i++)
+		if (pl->reject & (1u << i)) {
+			log_info("policy_line_refused side=%s policy=%s media=%u reason=\"%s\"",
+			    sp_side_name(from), sp_policy_name(p), i + 1,
+			    policy_line_reason(policy_line_in(p, &si->m[i])));
+			metric_inc(sp->ctr.policy_lines_rejected);
+		}
+	if (si->nmedia == 0 || si->too_many || (pl->active > 0 && pl->usable == 0)) {
+		log_warnx("policy_reject side=%s policy=%s media=%u reason=\"%s %s\"",
+		    sp_side_name(from), sp_policy_name(p), pl->first, answer ? "answer" : "offer",
+		    si->nmedia == 0 ? "without media" : si->too_many ? "with too many media lines" :
+		    policy_line_reason(pl->why));
+		metric_inc(sp->ctr.policy_rejects);
+		return 488;
+	}
+	if ((pl->reject | pl->strip) == 0)
+		return 0;
+	if (policy_sdp_edit(*sdpp, *lenp, pl->reject, pl->strip, editedp, lenp))
+		return 500;
+	*sdpp = *editedp;
+	return 0;
+}
+
 static int
 media_send(struct sp *sp, struct sp_call *c, bool answer, const char *from_tag,
-    const char *to_tag, const char *branch, enum sp_side from, enum sp_side to, const char *sdp,
-    size_t len, media_done_h *h, void *arg, struct media_op **opp)
+    const char *to_tag, const char *branch, enum sp_side from, enum sp_side to,
+    enum tp_proto rx_tp, const char *sdp, size_t len, media_done_h *h, void *arg,
+    struct media_op **opp)
 {
 	struct bencode_arena a;
 	struct bencode_item *d;
 	struct mediad_entry *e;
 	struct media_op *op;
 	struct sdp_info si;
+	struct policy_plan pl;
 	const char *profile;
-	int err, status = 0;
+	char *edited = NULL;
+	bool osrtp = false;
+	int err, status;
 
-	policy_sdp_scan(sdp, len, &si);
+	status = sdp_in(sp, from, rx_tp, answer, &sdp, &len, &edited, &si, &pl);
+	if (status)
+		return status;
 	if (!answer) {
-		if (policy_offer_check(sp->cfg.policy[from], &si)) {
-			log_warnx("policy_reject side=%s policy=%s reason=\"offer without "
-			    "usable crypto\"", sp_side_name(from),
-			    sp_policy_name(sp->cfg.policy[from]));
-			metric_inc(sp->ctr.policy_rejects);
-			return 488;
-		}
-		dialog_set_srtp_offered(c, from, si.savp && si.crypto);
+		const char *tp = c->transport[dialog_leg(c, to)];
+
+		dialog_set_srtp_offered(c, from, pl.srtp);
 		/*
 		 * Optional towards a leg known to be on TLS (a late offer to a TLS caller): SDES
-		 * keys are safe there and the peer chose secure signalling, so offer SRTP.
+		 * keys are safe there and the peer chose secure signalling, so offer SRTP: as the
+		 * sender's if it has SRTP, best effort (OSRTP) if it has not. A leg already on
+		 * SRTP keeps it whoever re-offers: a re-INVITE from the other side must not
+		 * downgrade it to plain RTP.
 		 */
-		profile = policy_offer_profile(sp->cfg.policy[to], c->srtp_offered[from] ||
-		    strcmp(c->transport[dialog_leg(c, to)], "tls") == 0);
+		profile = policy_offer_profile(sp->cfg.policy[to], pl.srtp != 0 ||
+		    leg_on_srtp(c, dialog_leg(c, to)));
+		osrtp = policy_offer_osrtp(sp->cfg.policy[to], pl.srtp != 0,
+		    strcmp(tp, "tls") == 0);
 	} else {
-		if (policy_answer_check(sp->cfg.policy[from], &si)) {
-			log_warnx("policy_reject side=%s policy=%s reason=\"answer without "
-			    "usable crypto\"", sp_side_name(from),
-			    sp_policy_name(sp->cfg.policy[from]));
-			metric_inc(sp->ctr.policy_rejects);
-			return 488;
-		}
 		profile = (sp->cfg.policy[to] != SP_POLICY_OFF && c->srtp_offered[to]) ?
 		    "RTP/SAVP" : "RTP/AVP";
 	}
+	status = 0;
 	if (!c->has_mediad) {
 		if (mediad_pool_choose(sp->pool, &e)) {
 			log_warnx("no_mediad reason=\"no healthy mediad\"");
-			return 503;
+			status = 503;
+			goto out;
 		}
 		dialog_set_mediad(c, e->id, &e->ng);
 		log_info("mediad_chosen mediad=%s load=%u", e->id, e->load);
 	}
 	op = calloc(1, sizeof(*op));
-	if (op == NULL)
-		return 500;
+	if (op == NULL) {
+		status = 500;
+		goto out;
+	}
 	op->sp = sp;
 	snprintf(op->call_id, sizeof(op->call_id), "%s", c->call_id);
 	snprintf(op->mediad_id, sizeof(op->mediad_id), "%s", c->mediad_id);
-	snprintf(op->suite_from, sizeof(op->suite_from), "%s", si.crypto ? si.suite : "");
+	snprintf(op->suite_from, sizeof(op->suite_from), "%s", si.suite);
 	op->answer = answer;
 	op->from = from;
 	op->to = to;
@@ -156,7 +263,7 @@ media_send(struct sp *sp, struct sp_call *c, bool answer, const char *from_tag,
 	op->arg = arg;
 	bencode_arena_init(&a);
 	err = policy_ng_dict(&a, &sp->cfg, answer ? "answer" : "offer", c->call_id, from_tag,
-	    to_tag, branch, sdp, len, from, to, profile, &d);
+	    to_tag, branch, sdp, len, from, to, profile, osrtp, &d);
 	if (err == 0)
 		err = ng_client_send(sp->ng, &c->mediad_ng, d, op_done, op, &op->req);
 	bencode_arena_free(&a);
@@ -167,23 +274,27 @@ media_send(struct sp *sp, struct sp_call *c, bool answer, const char *from_tag,
 	} else {
 		*opp = op;
 	}
+ out:
+	free(edited);
 	return status;
 }
 
 int
 media_offer(struct sp *sp, struct sp_call *c, const char *from_tag, const char *to_tag,
-    const char *branch, enum sp_side from, enum sp_side to, const char *sdp, size_t len,
-    media_done_h *h, void *arg, struct media_op **opp)
+    const char *branch, enum sp_side from, enum sp_side to, enum tp_proto rx_tp,
+    const char *sdp, size_t len, media_done_h *h, void *arg, struct media_op **opp)
 {
-	return media_send(sp, c, false, from_tag, to_tag, branch, from, to, sdp, len, h, arg, opp);
+	return media_send(sp, c, false, from_tag, to_tag, branch, from, to, rx_tp, sdp, len, h,
+	    arg, opp);
 }
 
 int
 media_answer(struct sp *sp, struct sp_call *c, const char *from_tag, const char *to_tag,
-    const char *branch, enum sp_side from, enum sp_side to, const char *sdp, size_t len,
-    media_done_h *h, void *arg, struct media_op **opp)
+    const char *branch, enum sp_side from, enum sp_side to, enum tp_proto rx_tp,
+    const char *sdp, size_t len, media_done_h *h, void *arg, struct media_op **opp)
 {
-	return media_send(sp, c, true, from_tag, to_tag, branch, from, to, sdp, len, h, arg, opp);
+	return media_send(sp, c, true, from_tag, to_tag, branch, from, to, rx_tp, sdp, len, h,
+	    arg, opp);
 }
 
 static void
@@ -193,7 +304,7 @@ delete_done(const struct bencode_item *reply, void *arg)
 
 	if (reply == NULL) {
 		log_set_call_id(call_id);
-		log_warnx("ng_delete_lost (mediad times the call out)");
+		log_warnx("ng_delete_lost impact=%s", LOG_Q("mediad times the call out"));
 		log_set_call_id(NULL);
 	}
 	free(call_id);
@@ -213,7 +324,7 @@ media_delete(struct sp *sp, struct sp_call *c)
 		return;
 	bencode_arena_init(&a);
 	if (policy_ng_dict(&a, &sp->cfg, "delete", c->call_id, c->from_tag, NULL, NULL, NULL, 0,
-	    c->side[0], c->side[1], NULL, &d) ||
+	    c->side[0], c->side[1], NULL, false, &d) ||
 	    ng_client_send(sp->ng, &c->mediad_ng, d, delete_done, cid, NULL)) {
 		log_warnx("ng_delete_failed");
 		free(cid);

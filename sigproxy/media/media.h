@@ -12,6 +12,7 @@
 
 #include "addr.h"
 #include "sigproxy.h"
+#include "transport.h"	/* enum tp_proto */
 
 struct event_base;
 struct bencode_arena;
@@ -28,6 +29,8 @@ typedef void (ng_reply_h)(const struct bencode_item *reply, void *arg);
 int ng_client_alloc(struct ng_client **ncp, struct event_base *base, const char *instance,
     unsigned timeout_ms, unsigned retries);
 void ng_client_free(struct ng_client *nc);
+/* Round trips (first send to reply, retries included) go into h (borrowed; NULL: none). */
+void ng_client_set_rtt(struct ng_client *nc, struct metrics_hist *h);
 /* Sends dict (encoded now) to dst; h is called exactly once unless ng_req_cancel(). */
 int ng_client_send(struct ng_client *nc, const struct sa *dst, const struct bencode_item *dict,
     ng_reply_h *h, void *arg, struct ng_req **reqp);
@@ -61,30 +64,84 @@ void mediad_pool_mark_down(struct mediad_pool *p, const char *id);
 /* A successful ping/reply: up again after cfg.mediad_up_after in a row. */
 void mediad_pool_mark_ok(struct mediad_pool *p, const char *id);
 unsigned mediad_pool_up_count(const struct mediad_pool *p);
+/* Entries that come from a registration in Redis (the static one excluded). */
+unsigned mediad_pool_registered_count(const struct mediad_pool *p);
 
-/* ---- media_policy.c: encryption policy and ng request building ---- */
+/* ---- media_sdp.c: what an SDP carries per m= line; refusing lines ---- */
+
+#define MEDIA_MAX_LINES 32	/* m= lines looked at; an SDP with more is refused */
+
+/* One m= line as the policy sees it. */
+struct sdp_line_info {
+	bool rtp;		/* an RTP profile: RTP/AVP(F), RTP/SAVP(F), UDP/TLS/RTP/SAVP(F) */
+	bool savp;		/* a secure one: RTP/SAVP(F), UDP/TLS/RTP/SAVP(F) */
+	bool crypto;		/* an a=crypto line with a suite we support */
+	bool disabled;		/* port 0: carries nothing */
+};
 
 struct sdp_info {
-	bool has_media;
-	bool savp;		/* some m= line uses RTP/SAVP(F) */
-	bool crypto;		/* an a=crypto line with a suite we support */
-	char suite[64];		/* first such suite */
+	unsigned nmedia;
+	bool too_many;		/* more than MEDIA_MAX_LINES m= lines */
+	bool keys;		/* some a=crypto line, usable or not: SDES keys travel in it */
+	char suite[64];		/* first supported suite, "" when none */
+	struct sdp_line_info m[MEDIA_MAX_LINES];
 };
 void policy_sdp_scan(const char *sdp, size_t len, struct sdp_info *out);
+/* Whether an SDP carries an a=crypto line (SDES keys). */
+bool policy_sdp_has_keys(const char *sdp, size_t len);
+/*
+ * A copy of sdp where the m= lines in reject (bit i: line i, 0-based) get port 0 and lose
+ * their a=crypto lines, and those in strip lose their a=crypto lines; everything else as
+ * it was. Returns 0 with *outp (malloc'd, NUL-terminated; caller frees) and *lenp, or ENOMEM.
+ */
+int policy_sdp_edit(const char *sdp, size_t len, uint32_t reject, uint32_t strip, char **outp,
+    size_t *lenp);
+
+/* ---- media_policy.c: encryption policy per side and per m= line; ng request building ---- */
+
+/* Why a line breaks a side's policy. */
+enum policy_line {
+	POLICY_LINE_OK = 0,
+	POLICY_LINE_PLAIN,	/* plain RTP (or no RTP at all) on a required side */
+	POLICY_LINE_NOKEY,	/* an SRTP profile without a usable key: it would relay silence */
+	POLICY_LINE_SRTP,	/* SRTP on a side whose policy is off */
+};
+const char *policy_line_reason(enum policy_line v);
+/* The verdict on one active line of an SDP from a side with policy p. */
+enum policy_line policy_line_in(enum sp_policy p, const struct sdp_line_info *mi);
+
+/* What to do with an SDP received from a side (an offer or an answer). */
+struct policy_plan {
+	uint32_t reject;	/* lines refused: port 0 before mediad sees them */
+	uint32_t strip;		/* lines whose keys go: best-effort SRTP from an off side */
+	uint32_t srtp;		/* lines that stay SRTP (the answer must keep them so) */
+	unsigned active, usable;	/* lines not port 0; of those, not refused */
+	unsigned first;		/* 1-based first refused line, 0: none */
+	enum policy_line why;	/* its verdict */
+};
+void policy_plan_in(enum sp_policy p, const struct sdp_info *si, struct policy_plan *pl);
+/*
+ * mediad's SDP towards a side with policy p: 0, or 488 when an active line breaks the
+ * policy, or a line that side offered as SRTP (bit in srtp) came back without a key: never
+ * a silent fall back to plain RTP. *bad gets the 1-based line (0: no m= line at all).
+ */
+int policy_sdp_out_check(enum sp_policy p, const struct sdp_info *si, uint32_t srtp,
+    unsigned *bad);
 /* Profile for the recipient side of an offer. */
 const char *policy_offer_profile(enum sp_policy recipient, bool sender_srtp);
-/* 0 when an offer from a side with policy p and SDP si may proceed; else the status (488). */
-int policy_offer_check(enum sp_policy p, const struct sdp_info *si);
-/* 0 when an SDP (answer or rewritten) towards/from a side with policy p is acceptable. */
-int policy_answer_check(enum sp_policy p, const struct sdp_info *si);
 /*
- * Builds an ng offer/answer dict. op "offer"/"answer"; tags per ng-protocol.md §4.
- * Returns 0 with *dp, EINVAL or ENOMEM.
+ * Whether we offer best-effort SRTP (RTP/AVP with keys, RFC 8643) to a recipient: on an
+ * optional side that gets RTP/AVP, when keys may travel to it (keys_safe: its leg is TLS).
+ */
+bool policy_offer_osrtp(enum sp_policy recipient, bool sender_srtp, bool keys_safe);
+/*
+ * Builds an ng offer/answer dict. op "offer"/"answer"; tags per ng-protocol.md §4;
+ * osrtp adds OSRTP offer. Returns 0 with *dp, EINVAL or ENOMEM.
  */
 int policy_ng_dict(struct bencode_arena *a, const struct sp_config *cfg, const char *op,
     const char *call_id, const char *from_tag, const char *to_tag, const char *branch,
     const char *sdp, size_t sdp_len, enum sp_side from_side, enum sp_side to_side,
-    const char *profile, struct bencode_item **dp);
+    const char *profile, bool osrtp, struct bencode_item **dp);
 
 /* ---- media.c: ng offer/answer/delete for a call ---- */
 
@@ -92,16 +149,23 @@ int policy_ng_dict(struct bencode_arena *a, const struct sp_config *cfg, const c
  * status 200 with the rewritten SDP (valid during the call), or the SIP status to
  * answer with (488 policy, 503 mediad unreachable or overloaded, 500 mediad error).
  * The functions return 0 (h will be called unless media_cancel()) or a SIP status
- * at once (488: the SDP breaks the policy; 503: no mediad).
+ * at once (488: the SDP breaks the policy, or carries keys that arrived over rx_tp, a
+ * transport the sending side must not use for them; 503: no mediad).
  */
 struct media_op;
 typedef void (media_done_h)(int status, const char *sdp, size_t len, void *arg);
 int media_offer(struct sp *sp, struct sp_call *c, const char *from_tag, const char *to_tag,
-    const char *branch, enum sp_side from, enum sp_side to, const char *sdp, size_t len,
-    media_done_h *h, void *arg, struct media_op **opp);
+    const char *branch, enum sp_side from, enum sp_side to, enum tp_proto rx_tp,
+    const char *sdp, size_t len, media_done_h *h, void *arg, struct media_op **opp);
 int media_answer(struct sp *sp, struct sp_call *c, const char *from_tag, const char *to_tag,
-    const char *branch, enum sp_side from, enum sp_side to, const char *sdp, size_t len,
-    media_done_h *h, void *arg, struct media_op **opp);
+    const char *branch, enum sp_side from, enum sp_side to, enum tp_proto rx_tp,
+    const char *sdp, size_t len, media_done_h *h, void *arg, struct media_op **opp);
+/*
+ * Whether SDES keys may travel over transport tp on side s: always over TLS, otherwise
+ * only where [media] <side>_sdes_requires_tls = no. The name form takes "tls", "udp"...
+ */
+bool media_keys_allowed(const struct sp *sp, enum sp_side s, enum tp_proto tp);
+bool media_keys_allowed_name(const struct sp *sp, enum sp_side s, const char *tp);
 void media_cancel(struct media_op *op);
 void media_delete(struct sp *sp, struct sp_call *c);
 

@@ -1,78 +1,88 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
-/* Encryption policy per side: what an SDP carries, which profile to ask of mediad, when to refuse. */
+/* Encryption policy per side, decided per m= line: which lines to refuse, which profile to
+ * ask of mediad, whether its SDP may go to a side; and the ng request itself. */
 #include <errno.h>
 #include <string.h>
-#include <strings.h>
 
 #include "bencode.h"
 #include "media.h"
 
-static const char *const suites[] = {
-	"AES_CM_128_HMAC_SHA1_80", "AES_CM_128_HMAC_SHA1_32", "AEAD_AES_128_GCM",
-	"AEAD_AES_256_GCM", "AES_256_CM_HMAC_SHA1_80", NULL,
+static const char *const line_reasons[] = {
+	"ok", "plain RTP on a side that requires SRTP", "SRTP profile without a usable key",
+	"SRTP on a side whose policy is off",
 };
 
-static bool
-suite_supported(const char *s, size_t n)
+const char *
+policy_line_reason(enum policy_line v)
 {
-	unsigned i;
-
-	for (i = 0; suites[i] != NULL; i++)
-		if (strlen(suites[i]) == n && strncasecmp(suites[i], s, n) == 0)
-			return true;
-	return false;
+	return (unsigned)v < 4 ? line_reasons[v] : "?";
 }
 
-static bool
-has_prefix(const char *s, size_t n, const char *p)
+enum policy_line
+policy_line_in(enum sp_policy p, const struct sdp_line_info *mi)
 {
-	size_t pl = strlen(p);
-
-	return n >= pl && strncasecmp(s, p, pl) == 0;
-}
-
-/* "a=crypto:<tag> <suite> inline:<key>": only the suite decides usability here. */
-static void
-crypto_line(const char *s, size_t n, struct sdp_info *out)
-{
-	const char *p = s + 9, *end = s + n, *suite;
-
-	while (p < end && *p != ' ')
-		p++;
-	while (p < end && *p == ' ')
-		p++;
-	suite = p;
-	while (p < end && *p != ' ')
-		p++;
-	if (p < end && suite_supported(suite, (size_t)(p - suite)) &&
-	    memmem(p, (size_t)(end - p), "inline:", 7) != NULL) {
-		if (!out->crypto)
-			memcpy(out->suite, suite, (size_t)(p - suite));
-		out->crypto = true;
-	}
+	if (mi->savp && p == SP_POLICY_OFF)
+		return POLICY_LINE_SRTP;
+	/* SAVP without a usable key would relay silence: never accepted */
+	if (mi->savp && !mi->crypto)
+		return POLICY_LINE_NOKEY;
+	/* RTP/AVP with a key is best-effort SRTP (RFC 8643): SRTP enough for required */
+	if (p == SP_POLICY_REQUIRED && !(mi->rtp && mi->crypto))
+		return POLICY_LINE_PLAIN;
+	return POLICY_LINE_OK;
 }
 
 void
-policy_sdp_scan(const char *sdp, size_t len, struct sdp_info *out)
+policy_plan_in(enum sp_policy p, const struct sdp_info *si, struct policy_plan *pl)
 {
-	const char *p = sdp, *end = sdp + len;
+	unsigned i;
 
-	memset(out, 0, sizeof(*out));
-	while (p != NULL && p < end) {
-		const char *nl = memchr(p, '\n', (size_t)(end - p));
-		size_t n = nl ? (size_t)(nl - p) : (size_t)(end - p);
+	memset(pl, 0, sizeof(*pl));
+	for (i = 0; i < si->nmedia; i++) {
+		const struct sdp_line_info *mi = &si->m[i];
+		enum policy_line v;
 
-		if (n > 0 && p[n - 1] == '\r')
-			n--;
-		if (has_prefix(p, n, "m=")) {
-			out->has_media = true;
-			if (memmem(p, n, "RTP/SAVP", 8) != NULL)
-				out->savp = true;
-		} else if (has_prefix(p, n, "a=crypto:") && n < 512) {
-			crypto_line(p, n, out);
+		if (mi->disabled)
+			continue;
+		pl->active++;
+		v = policy_line_in(p, mi);
+		if (v != POLICY_LINE_OK) {
+			pl->reject |= 1u << i;
+			if (pl->first == 0) {
+				pl->first = i + 1;
+				pl->why = v;
+			}
+			continue;
 		}
-		p = nl ? nl + 1 : NULL;
+		pl->usable++;
+		if (mi->rtp && mi->crypto && !mi->savp && p == SP_POLICY_OFF)
+			pl->strip |= 1u << i;	/* OSRTP from an off side: answered plain */
+		else if (mi->rtp && mi->crypto)
+			pl->srtp |= 1u << i;
 	}
+}
+
+int
+policy_sdp_out_check(enum sp_policy p, const struct sdp_info *si, uint32_t srtp,
+    unsigned *bad)
+{
+	unsigned i;
+
+	*bad = 0;
+	if (si->nmedia == 0 || si->too_many)
+		return 488;
+	for (i = 0; i < si->nmedia; i++) {
+		const struct sdp_line_info *mi = &si->m[i];
+
+		if (mi->disabled)
+			continue;
+		if ((p == SP_POLICY_REQUIRED && !mi->crypto) || (p == SP_POLICY_OFF && mi->crypto) ||
+		    (mi->savp && !mi->crypto) || ((srtp & (1u << i)) && !mi->crypto)) {
+			*bad = i + 1;
+			return 488;
+		}
+	}
+	return 0;
 }
 
 const char *
@@ -88,27 +98,10 @@ policy_offer_profile(enum sp_policy recipient, bool sender_srtp)
 	}
 }
 
-int
-policy_offer_check(enum sp_policy p, const struct sdp_info *si)
+bool
+policy_offer_osrtp(enum sp_policy recipient, bool sender_srtp, bool keys_safe)
 {
-	if (p == SP_POLICY_REQUIRED && !(si->savp && si->crypto))
-		return 488;
-	/* SAVP without a usable key would relay silence: never accept it */
-	if (p != SP_POLICY_OFF && si->savp && !si->crypto)
-		return 488;
-	return 0;
-}
-
-int
-policy_answer_check(enum sp_policy p, const struct sdp_info *si)
-{
-	if (!si->has_media)
-		return 488;
-	if (p == SP_POLICY_REQUIRED && !(si->savp && si->crypto))
-		return 488;
-	if (si->savp && !si->crypto)
-		return 488;
-	return 0;
+	return recipient == SP_POLICY_OPTIONAL && !sender_srtp && keys_safe;
 }
 
 static int
@@ -170,7 +163,7 @@ int
 policy_ng_dict(struct bencode_arena *a, const struct sp_config *cfg, const char *op,
     const char *call_id, const char *from_tag, const char *to_tag, const char *branch,
     const char *sdp, size_t sdp_len, enum sp_side from_side, enum sp_side to_side,
-    const char *profile, struct bencode_item **dp)
+    const char *profile, bool osrtp, struct bencode_item **dp)
 {
 	static const char *const replace[] = { "origin", "session-connection" };
 	static const char *const mux[] = { "demux" };
@@ -213,6 +206,12 @@ policy_ng_dict(struct bencode_arena *a, const struct sp_config *cfg, const char 
 	    (err = bencode_dict_add_cstr(a, d, "label", sp_side_name(from_side))) ||
 	    (err = add_sdes(a, d, cfg->sdes)))
 		return err;
+	if (osrtp) {
+		static const char *const offer[] = { "offer" };
+
+		if ((err = add_list(a, d, "OSRTP", offer, 1)))
+			return err;
+	}
 	*dp = d;
 	return 0;
 }

@@ -48,7 +48,7 @@ mediad_pool_update(struct mediad_pool *p, const char *id, const struct sa *ng, u
 		memset(e, 0, sizeof(*e));
 		snprintf(e->id, sizeof(e->id), "%s", id);
 		e->up = true;
-		log_info("mediad_added id=%s load=%u", LOG_ESCW(id), load);
+		log_info("mediad_added id=%s load=%u", LOG_Q(id), load);
 	}
 	e->ng = *ng;
 	e->load = load;
@@ -85,7 +85,8 @@ mediad_pool_mark_down(struct mediad_pool *p, const char *id)
 		return;
 	e->up = false;
 	e->ok_streak = 0;
-	log_warnx("mediad_down id=%s (no ng reply); skipped for new calls", LOG_ESCW(id));
+	log_warnx("mediad_down id=%s reason=no-ng-reply action=%s", LOG_Q(id),
+	    LOG_Q("skipped for new calls; pinged until it answers"));
 }
 
 void
@@ -97,7 +98,7 @@ mediad_pool_mark_ok(struct mediad_pool *p, const char *id)
 		return;
 	if (++e->ok_streak >= p->up_after) {
 		e->up = true;
-		log_info("mediad_up id=%s after=%u pings", LOG_ESCW(id), e->ok_streak);
+		log_info("mediad_up id=%s pings=%u", LOG_Q(id), e->ok_streak);
 	}
 }
 
@@ -106,8 +107,30 @@ mediad_pool_up_count(const struct mediad_pool *p)
 {
 	unsigned i, n = 0;
 
-	for (i = 0; i < p->n; i++)
+	for (i = 0; p != NULL && i < p->n; i++)
 		n += p->e[i].up;
+	return n;
+}
+
+/*
+ * A mediad whose registration is gone (deregistered at shutdown, or expired) is forgotten:
+ * no new calls, and no pings either (they would go on forever). Calls it holds keep its
+ * address in their dialogs. If it registers again it comes back as a new entry.
+ */
+static void
+pool_remove(struct mediad_pool *p, unsigned i, const char *why)
+{
+	log_warnx("mediad_removed id=%s reason=%s", LOG_Q(p->e[i].id), why);
+	p->e[i] = p->e[--p->n];
+}
+
+unsigned
+mediad_pool_registered_count(const struct mediad_pool *p)
+{
+	unsigned i, n = 0;
+
+	for (i = 0; p != NULL && i < p->n; i++)
+		n += strcmp(p->e[i].id, "static") != 0;
 	return n;
 }
 
@@ -157,9 +180,13 @@ hgetall_done(struct redisReply *r, void *arg)
 		if (id != NULL && ng != NULL && sa_parse(&a, ng, 2223) == 0)
 			mediad_pool_update(x->p, id, &a, load);
 		/* In the set but its registration expired: a mediad that is gone for good. */
-		if (r->elements == 0 && x->p->sp != NULL)
+		if (r->elements == 0 && x->p->sp != NULL) {
 			(void)redis_cmd(x->p->sp->redis, NULL, NULL, "SREM %s %s", SBC_KEY_MEDIADS,
 			    x->id);
+			for (i = 0; i < x->p->n; i++)
+				if (strcmp(x->p->e[i].id, x->id) == 0)
+					pool_remove(x->p, i, "registration-expired");
+		}
 	}
 	free(x);
 }
@@ -201,13 +228,11 @@ pool_tick(evutil_socket_t fd, short what, void *arg)
 	unsigned i;
 
 	if (sp->redis != NULL && redis_conn_state(sp->redis) == REDIS_STATE_CONNECTED) {
-		/* a registration that expired means a dead mediad: no new calls for it */
+		/* out of the registry set: deregistered or expired, gone either way */
 		for (i = 0; p->scan_done && i < p->n; i++) {
-			if (!p->e[i].seen && p->e[i].up && strcmp(p->e[i].id, "static") != 0) {
-				p->e[i].up = false;
-				p->e[i].ok_streak = 0;
-				log_warnx("mediad_down id=%s (registration gone from Redis)",
-				    p->e[i].id);
+			if (!p->e[i].seen && strcmp(p->e[i].id, "static") != 0) {
+				pool_remove(p, i--, "registration-gone");
+				continue;
 			}
 			p->e[i].seen = false;
 		}

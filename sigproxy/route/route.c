@@ -318,6 +318,10 @@ rule_build(struct route_rule *r, const struct route_rule_spec *spec, const char 
 		}
 	}
 	r->ntargets = spec->ntargets;
+	r->max_calls = spec->max_calls;
+	r->max_cps = spec->max_cps;
+	r->target_max_calls = spec->target_max_calls;
+	r->target_max_cps = spec->target_max_cps;
 	*badkey = "timeout_ms";
 	r->timeout_ms = spec->timeout_ms != 0 ? spec->timeout_ms : ROUTE_TIMEOUT_DEFAULT_MS;
 	if (r->timeout_ms < 50 || r->timeout_ms > 120000) {
@@ -399,6 +403,7 @@ table_append(struct route_table *t, const struct route_rule_spec *spec, const ch
 		t->rules = n;
 		t->cap = cap;
 	}
+	r.index = t->n;
 	t->rules[t->n++] = r;
 	return 0;
 }
@@ -467,6 +472,15 @@ const struct conf_key route_conf_keys[] = {
 	  CONF_NAMED, NULL },
 	{ "route", "probe_up_on", CONF_TYPE_ENUM, "inherit", 0, 0, RS(spec.probe_up_on),
 	  up_on_names, CONF_NAMED, NULL },
+	/* Call admission: 0 is no limit (the backends' capacity is the operator's to know). */
+	{ "route", "max_calls", CONF_TYPE_INT, "0", 0, 1000000, RS(spec.max_calls), NULL,
+	  CONF_NAMED, NULL },
+	{ "route", "max_cps", CONF_TYPE_INT, "0", 0, 100000, RS(spec.max_cps), NULL, CONF_NAMED,
+	  NULL },
+	{ "route", "target_max_calls", CONF_TYPE_INT, "0", 0, 1000000, RS(spec.target_max_calls),
+	  NULL, CONF_NAMED, NULL },
+	{ "route", "target_max_cps", CONF_TYPE_INT, "0", 0, 100000, RS(spec.target_max_cps), NULL,
+	  CONF_NAMED, NULL },
 	{ NULL, NULL, 0, NULL, 0, 0, 0, 0, NULL, 0, NULL },
 };
 

@@ -61,6 +61,13 @@ struct route_rule {
 	enum route_up_on probe_up_on;
 	uint8_t failover[75];		/* bitmap of status codes 100..699 (bit code-100) */
 	void *re;			/* owned: compiled pcre2_code */
+	unsigned index;			/* position in its table */
+	/* Call admission (route_admit.c); 0: no limit. */
+	unsigned max_calls;		/* calls at once on this route */
+	unsigned max_cps;		/* new calls per second on this route */
+	unsigned target_max_calls;	/* calls at once per target (each backend counted over
+					 * every route naming it; the smallest limit applies) */
+	unsigned target_max_cps;	/* new calls per second per target, likewise */
 };
 
 struct route_table;
@@ -74,7 +81,8 @@ struct route_table;
  * CANCEL and next target), timer_c_ms (default 180000, 1000..3600000: Timer C, restarted
  * by each provisional), failover_on (default "5xx,408": comma list of codes or Nxx
  * classes), probe (inherit|no|yes) and probe_up_on (inherit|200|any), which [health]
- * resolves: the rows of route_conf_keys.
+ * resolves, max_calls, max_cps, target_max_calls, target_max_cps (call admission,
+ * default 0: no limit): the rows of route_conf_keys.
  * Returns 0 with *tp (free with route_table_free()), EINVAL with *err naming
  * file, line, section and key (a bad regex carries PCRE2's message and offset),
  * or ENOMEM. A configuration without routes gives an empty table.
@@ -103,6 +111,8 @@ struct route_rule_spec {
 	const char *failover_on;	/* NULL: default */
 	enum route_probe probe;
 	enum route_up_on probe_up_on;
+	unsigned max_calls, max_cps;	/* 0: no limit (as in struct route_rule) */
+	unsigned target_max_calls, target_max_cps;
 };
 int route_table_add(struct route_table *t, const struct route_rule_spec *spec,
     char *errbuf, size_t errsize);
@@ -131,5 +141,50 @@ bool route_failover_on(const struct route_rule *r, int status);
 
 /* Parses a target URI; returns 0 or EINVAL. */
 int route_target_parse(const char *uri, struct route_target *out);
+
+/* ---- call admission (route_admit.c): calls at once and new calls per second ---- */
+
+enum route_refusal {
+	ROUTE_REFUSE_MAX_CALLS = 0,	/* the route's max_calls */
+	ROUTE_REFUSE_MAX_CPS,		/* the route's max_cps */
+	ROUTE_REFUSE_TARGET_MAX_CALLS,	/* the target's (backend's) max_calls */
+	ROUTE_REFUSE_TARGET_MAX_CPS,
+	ROUTE_REFUSE_N,
+};
+/* "route_max_calls", "route_max_cps", "target_max_calls", "target_max_cps". */
+const char *route_refusal_name(enum route_refusal r);
+
+/* What one call holds: a place on its route and one at the target it is on. */
+struct route_slot {
+	bool route_held;
+	bool target_held;
+	unsigned rule;			/* index of the rule */
+	unsigned backend;		/* the admission's backend index */
+};
+
+/* Counters for the rules of one table (the table must outlive it). */
+struct route_admit;
+/* Returns 0 or ENOMEM; *ap is the caller's: route_admit_free(). */
+int route_admit_alloc(struct route_admit **ap, const struct route_table *t);
+void route_admit_free(struct route_admit *a);
+/*
+ * A new call on r at now (monotonic ms): 0, and slot holds a place on r until
+ * route_admit_release(); or EBUSY with *why and *retry_s, the seconds after which a call
+ * per second is free again (max_cps), 0 for max_calls (when calls end is unknown).
+ */
+int route_admit_call(struct route_admit *a, const struct route_rule *r, uint64_t now,
+    struct route_slot *slot, enum route_refusal *why, unsigned *retry_s);
+/*
+ * The call of slot goes to target ti of r: the target it held is given back first, then
+ * 0 (it holds a place at ti) or EBUSY with *why and *retry_s as above.
+ */
+int route_admit_target(struct route_admit *a, const struct route_rule *r, unsigned ti,
+    uint64_t now, struct route_slot *slot, enum route_refusal *why, unsigned *retry_s);
+/* Gives back what slot holds (the call ended). a may be NULL (nothing held). */
+void route_admit_release(struct route_admit *a, struct route_slot *slot);
+/* Calls held on r, and at target ti of r, now. */
+unsigned route_admit_calls(const struct route_admit *a, const struct route_rule *r);
+unsigned route_admit_target_calls(const struct route_admit *a, const struct route_rule *r,
+    unsigned ti);
 
 #endif

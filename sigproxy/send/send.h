@@ -76,7 +76,5 @@ bool send_is_self_uri(struct sp *sp, const struct sip_uri *u);
  * ENOENT when the Request-URI is ours, EBADMSG, EPROTONOSUPPORT, EHOSTUNREACH.
  */
 int send_next_hop(struct sp *sp, const struct sip_msg *m, enum tp_proto *tp, struct sa *dst);
-/* True when the top Route names us: an in-dialog request we Record-Routed. */
-bool send_routed_via_us(struct sp *sp, const struct sip_msg *m);
 
 #endif

@@ -35,31 +35,6 @@ send_is_self_uri(struct sp *sp, const struct sip_uri *u)
 	return false;
 }
 
-static int
-uri_dest(const struct sip_uri *u, enum tp_proto *tp, struct sa *dst)
-{
-	enum tp_proto t = TP_UDP;
-	const char *host = u->host;
-	size_t hl;
-
-	if (host == NULL)
-		return EINVAL;
-	hl = strlen(host);
-	if (hl > 2 && host[0] == '[') {
-		host++;
-		hl -= 2;
-	}
-	if (u->scheme && strcasecmp(u->scheme, "sips") == 0)
-		t = TP_TLS;
-	if (u->transport && tp_proto_parse(u->transport, &t))
-		return EPROTONOSUPPORT;
-	/* no DNS on the signalling path: targets and contacts must be numeric */
-	if (sa_parse_ip(dst, host, hl, u->port ? u->port : (t == TP_TLS ? 5061 : 5060)))
-		return EHOSTUNREACH;
-	*tp = t;
-	return 0;
-}
-
 int
 send_next_hop(struct sp *sp, const struct sip_msg *m, enum tp_proto *tp, struct sa *dst)
 {
@@ -72,20 +47,11 @@ send_next_hop(struct sp *sp, const struct sip_msg *m, enum tp_proto *tp, struct 
 			return EBADMSG;
 		if (send_is_self_uri(sp, &r.uri))
 			continue;
-		return uri_dest(&r.uri, tp, dst);
+		return sip_uri_dest(&r.uri, tp, dst);
 	}
 	if (sip_msg_ruri(m, &u))
 		return EBADMSG;
 	if (send_is_self_uri(sp, &u))
 		return ENOENT;
-	return uri_dest(&u, tp, dst);
-}
-
-bool
-send_routed_via_us(struct sp *sp, const struct sip_msg *m)
-{
-	struct sip_addr r;
-
-	return sip_msg_route_count(m) > 0 && sip_msg_route(m, 0, &r) == 0 &&
-	    send_is_self_uri(sp, &r.uri);
+	return sip_uri_dest(&u, tp, dst);
 }

@@ -50,6 +50,7 @@ struct sip_error {
 };
 
 struct sip_msg;
+struct sip_hop;
 
 /* A URI inside a message; every string is owned by the message, NULL when absent. */
 struct sip_uri {
@@ -156,8 +157,19 @@ int sip_msg_to(const struct sip_msg *m, struct sip_addr *out);
 /* Tag shortcuts: NULL when absent. */
 const char *sip_msg_from_tag(const struct sip_msg *m);
 const char *sip_msg_to_tag(const struct sip_msg *m);
-/* Call-ID value as received; NULL when absent (never on a validated message). */
+/*
+ * The call's Call-ID: as received, or what sip_msg_set_call_id() said; NULL when absent
+ * (never on a validated message).
+ */
 const char *sip_msg_call_id(const struct sip_msg *m);
+/* The Call-ID header's value as received, whatever sip_msg_set_call_id() said. */
+const char *sip_msg_call_id_received(const struct sip_msg *m);
+/*
+ * m arrived on a leg whose Call-ID is the SBC's own for the call call_id: from now on
+ * sip_msg_call_id() answers call_id (copied). The message is changed only here, before
+ * anyone holds it. 0 or ENOMEM. Builders still copy the received header unless told.
+ */
+int sip_msg_set_call_id(struct sip_msg *m, const char *call_id);
 /* CSeq number and method; 0 / NULL when absent. */
 uint32_t sip_msg_cseq(const struct sip_msg *m);
 const char *sip_msg_cseq_method(const struct sip_msg *m);
@@ -179,6 +191,38 @@ int sip_msg_record_route(const struct sip_msg *m, unsigned idx, struct sip_addr 
  */
 const char *sip_msg_body(const struct sip_msg *m, size_t *len);
 const char *sip_msg_content_type(const struct sip_msg *m);
+
+/*
+ * The URI of the first Contact exactly as received (no angle brackets, no header
+ * parameters) into buf: a dialog's remote target. 0, ENOENT (none, or "*"), ENOSPC.
+ */
+int sip_msg_contact_uri(const struct sip_msg *m, char *buf, size_t size);
+/*
+ * The route set a proxy keeps towards the party that sent m (RFC 3261 §12.1), its
+ * entries verbatim, nearest first, as "<e1>, <e2>" ("" when none): for a request, its
+ * Record-Route entries in order; for a response, the entries above the first that
+ * names one of self[nself] (ours), in reverse. 0, ENOSPC, EBADMSG.
+ */
+int sip_msg_route_set(const struct sip_msg *m, const struct sip_hop *self, unsigned nself,
+    char *buf, size_t size);
+/*
+ * Every header line named name (as sip_msg_header matches names) exactly as received,
+ * CRLF-terminated, in one NUL-terminated string the caller frees; "" when none.
+ * 0 or ENOMEM.
+ */
+int sip_msg_lines_dup(const struct sip_msg *m, const char *name, char **out);
+
+/*
+ * Where a URI sends a request (RFC 3263 without DNS): transport from the scheme and
+ * ;transport, numeric host, port or the transport's default. 0, EINVAL (no host),
+ * EPROTONOSUPPORT, EHOSTUNREACH (a name, not an address).
+ */
+int sip_uri_dest(const struct sip_uri *u, enum tp_proto *tp, struct sa *dst);
+/*
+ * The same for text: a bare URI (a stored remote target, parameters kept), or a route
+ * set "<e1>, <e2>" whose first entry is used. Also EBADMSG when it does not parse.
+ */
+int sip_text_dest(const char *text, enum tp_proto *tp, struct sa *dst);
 
 /*
  * Any header by name (case-insensitive, compact forms understood): the idx-th
@@ -254,6 +298,26 @@ struct sip_fwd {
 	/* Extra header lines, each ending in CRLF, appended before Content-Length. */
 	const char *extra;
 	/*
+	 * In-dialog routing from the dialog record (the request's own Request-URI and
+	 * Route set were checked against it): ruri replaces the Request-URI verbatim
+	 * (a remote target), routes (non-NULL) replaces the whole Route set, written as
+	 * one "Route: <routes>" line unless "".
+	 */
+	const char *ruri;
+	const char *routes;
+	/*
+	 * Topology hiding towards the side the request goes to: via_hide keeps only our
+	 * Via (the received ones stay with the transaction and return on its responses),
+	 * rr_strip drops the received Record-Route lines, contact (non-NULL) replaces
+	 * every Contact with "Contact: <contact>". With rr_out set and rr_in NULL only
+	 * our entry on the outgoing side is written.
+	 */
+	bool via_hide;
+	bool rr_strip;
+	const char *contact;
+	/* The Call-ID of the leg it goes to, when legs carry different ones (NULL: keep). */
+	const char *call_id;
+	/*
 	 * Source of the request, stamped on its top Via (RFC 3261 §18.2.1, RFC 3581):
 	 * received != NULL adds/replaces ";received=", rport != 0 fills a ";rport"
 	 * the sender put there (and adds nothing otherwise).
@@ -278,6 +342,43 @@ int sip_build_request(char *buf, size_t size, size_t *len, const struct sip_msg 
  */
 int sip_build_response_fwd(char *buf, size_t size, size_t *len, const struct sip_msg *resp,
     const char *body, size_t body_len, const char *content_type);
+
+/* What changes in a response relayed upstream. Every pointer may be NULL: keep. */
+struct sip_relay {
+	const char *body;		/* with content_type, as in sip_build_response_fwd */
+	size_t body_len;
+	const char *content_type;
+	/*
+	 * The request went on with our Via alone: these whole Via header lines (the
+	 * request's own, from sip_msg_lines_dup) replace what follows ours.
+	 */
+	const char *vias;
+	/* Topology hiding towards the side the response goes to. */
+	const char *contact;		/* replaces every Contact: "Contact: <contact>" */
+	bool rr_drop;			/* every Record-Route entry dropped */
+	/*
+	 * Record-Route entries above the first one naming rr_from (the side beyond
+	 * it) are dropped; with no entry naming it, all are.
+	 */
+	const struct sip_hop *rr_from;
+	/*
+	 * The request went on with our outgoing entry alone (sip_fwd.rr_in NULL): our
+	 * entry on the incoming side (rr_hop) and the request's own whole Record-Route
+	 * lines (rr_lines) follow the received entries, so the upstream party gets the
+	 * route set it would have seen.
+	 */
+	const struct sip_hop *rr_hop;
+	const char *rr_lines;
+	/* The Call-ID of the leg it goes to, when legs carry different ones (NULL: keep). */
+	const char *call_id;
+};
+
+/*
+ * sip_build_response_fwd with the edits of r (NULL: none). Same returns; EINVAL for
+ * CR/LF inside a replacement value.
+ */
+int sip_build_response_relay(char *buf, size_t size, size_t *len, const struct sip_msg *resp,
+    const struct sip_relay *r);
 
 /*
  * CANCEL for a client branch (RFC 3261 §9.1): sent is the INVITE as we forwarded it

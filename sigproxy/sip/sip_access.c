@@ -45,8 +45,8 @@ param_value(osip_list_t *params, const char *name, bool *present)
 	return p->gvalue;
 }
 
-static void
-uri_fill(osip_uri_t *u, struct sip_uri *out)
+void
+sip_uri_fill(osip_uri_t *u, struct sip_uri *out)
 {
 	bool lr = false;
 
@@ -67,7 +67,7 @@ addr_fill(osip_from_t *f, struct sip_addr *out)
 {
 	memset(out, 0, sizeof(*out));
 	out->display = f->displayname;
-	uri_fill(f->url, &out->uri);
+	sip_uri_fill(f->url, &out->uri);
 	out->tag = param_value(&f->gen_params, "tag", NULL);
 }
 
@@ -128,7 +128,7 @@ sip_msg_ruri(const struct sip_msg *m, struct sip_uri *out)
 {
 	if (!m->request || m->osip->req_uri == NULL)
 		return ENOENT;
-	uri_fill(m->osip->req_uri, out);
+	sip_uri_fill(m->osip->req_uri, out);
 	return 0;
 }
 
@@ -220,9 +220,32 @@ sip_msg_to_tag(const struct sip_msg *m)
 const char *
 sip_msg_call_id(const struct sip_msg *m)
 {
+	const struct sip_hdr *h;
+
+	if (m->call_id_alias != NULL)
+		return m->call_id_alias;
+	h = sip_msg_hdr_find(m, SIP_HDR_CALL_ID, 0);
+	return h != NULL ? h->value : NULL;
+}
+
+const char *
+sip_msg_call_id_received(const struct sip_msg *m)
+{
 	const struct sip_hdr *h = sip_msg_hdr_find(m, SIP_HDR_CALL_ID, 0);
 
 	return h != NULL ? h->value : NULL;
+}
+
+int
+sip_msg_set_call_id(struct sip_msg *m, const char *call_id)
+{
+	char *a = strdup(call_id);
+
+	if (a == NULL)
+		return ENOMEM;
+	free(m->call_id_alias);
+	m->call_id_alias = a;
+	return 0;
 }
 
 uint32_t

@@ -33,9 +33,8 @@ host_eq(const char *a, const char *b)
 	return la == lb && strncasecmp(a, b, la) == 0;
 }
 
-/* Whether an osip URI names one of our hops (host and effective port). */
-static bool
-uri_is_self(const osip_uri_t *u, const struct sip_fwd *f)
+bool
+sip_uri_names_hop(const osip_uri_t *u, const struct sip_hop *hops, unsigned n)
 {
 	osip_uri_param_t *tp = NULL;
 	uint64_t port = 0;
@@ -51,14 +50,35 @@ uri_is_self(const osip_uri_t *u, const struct sip_fwd *f)
 		return false;
 	if (port == 0)
 		port = tls ? 5061 : 5060;
-	for (i = 0; i < f->nself; i++) {
-		const struct sip_hop *h = &f->self[i];
+	for (i = 0; i < n; i++) {
+		const struct sip_hop *h = &hops[i];
 		uint16_t hp = h->port != 0 ? h->port : sip_default_port(h->transport);
 
 		if (host_eq(u->host, h->host) && hp == port)
 			return true;
 	}
 	return false;
+}
+
+/* Whether an osip URI names one of our hops. */
+static bool
+uri_is_self(const osip_uri_t *u, const struct sip_fwd *f)
+{
+	return sip_uri_names_hop(u, f->self, f->nself);
+}
+
+bool
+sip_uri_text_ok(const char *s)
+{
+	osip_uri_t *u = NULL;
+	bool ok;
+
+	if (s == NULL || *s == '\0' || strpbrk(s, " \t\r\n<>\"") != NULL ||
+	    osip_uri_init(&u) != 0)
+		return false;
+	ok = osip_uri_parse(u, s) == 0 && u->host != NULL;
+	osip_uri_free(u);
+	return ok;
 }
 
 /*
@@ -180,29 +200,20 @@ w_via_stamped(struct sip_wbuf *w, const struct sip_hdr *h, const struct sip_fwd 
 	sip_wbuf_str(w, "\r\n");
 }
 
-#define ROUTE_SET_MAX 32	/* Route entries we handle in one request */
-
-/* One entry of the Route set: its text as received (unfolded) and its own parse. */
-struct route_elem {
-	const char *p;
-	size_t n;
-	osip_route_t *r;	/* owned */
-};
-
-static void
-route_set_free(struct route_elem *e, unsigned n)
+void
+sip_entries_free(struct sip_entry *e, unsigned n)
 {
 	while (n > 0)
 		osip_route_free(e[--n].r);
 }
 
 /*
- * Splits every Route header into its entries, in order, and parses each on its
- * own. Entries are written back from their received text, never re-serialized:
+ * Entries are written back from their received text, never re-serialized:
  * libosip2's serializer turned "<sip:h;>" into "<sip:h>;>" (found by fuzz_sip).
  */
-static int
-route_set_load(const struct sip_msg *req, struct route_elem *e, unsigned *np)
+int
+sip_entries_load(const struct sip_msg *req, enum sip_hdr_id id, struct sip_entry *e,
+    unsigned *np)
 {
 	unsigned i, n = 0;
 	int err = 0;
@@ -211,13 +222,13 @@ route_set_load(const struct sip_msg *req, struct route_elem *e, unsigned *np)
 		const struct sip_hdr *h = &req->hdrs[i];
 		size_t off = 0, first;
 
-		if (h->id != SIP_HDR_ROUTE)
+		if (h->id != id)
 			continue;
 		while (off < h->value_len && err == 0) {
 			char *tmp;
 
 			first = sip_list_first_len(h->value + off, h->value_len - off);
-			if (first == 0 || n == ROUTE_SET_MAX) {
+			if (first == 0 || n == SIP_ENTRIES_MAX) {
 				err = EINVAL;
 				break;
 			}
@@ -243,20 +254,20 @@ route_set_load(const struct sip_msg *req, struct route_elem *e, unsigned *np)
 		}
 	}
 	if (err)
-		route_set_free(e, n);
+		sip_entries_free(e, n);
 	else
 		*np = n;
 	return err;
 }
 
 static int build_request(struct sip_wbuf *w, const struct sip_msg *req, const struct sip_fwd *f,
-    const struct route_elem *routes, unsigned nroutes);
+    const struct sip_entry *routes, unsigned nroutes);
 
 int
 sip_build_request(char *buf, size_t size, size_t *len, const struct sip_msg *req,
     const struct sip_fwd *f)
 {
-	struct route_elem routes[ROUTE_SET_MAX];
+	struct sip_entry routes[SIP_ENTRIES_MAX];
 	struct sip_wbuf w = { buf, size, 0, false };
 	unsigned nroutes = 0;
 	int err;
@@ -266,15 +277,18 @@ sip_build_request(char *buf, size_t size, size_t *len, const struct sip_msg *req
 	    sip_has_crlf(f->ruri_user) || sip_has_crlf(f->ruri_host) || sip_has_crlf(f->ruri_transport) ||
 	    sip_has_crlf(f->content_type) || !addr_ok(f->received) ||
 	    (f->body != NULL && f->content_type == NULL) ||
-	    (f->rr_in == NULL) != (f->rr_out == NULL) || !sip_extra_ok(f->extra))
+	    (f->rr_in != NULL && f->rr_out == NULL) || !sip_extra_ok(f->extra) ||
+	    (f->ruri != NULL && !sip_uri_text_ok(f->ruri)) ||
+	    (f->contact != NULL && !sip_uri_text_ok(f->contact)) || sip_has_crlf(f->routes) ||
+	    !sip_call_id_ok(f->call_id))
 		return EINVAL;
 	if (req->max_forwards == 0)
 		return ELOOP;
-	err = route_set_load(req, routes, &nroutes);
+	err = sip_entries_load(req, SIP_HDR_ROUTE, routes, &nroutes);
 	if (err)
 		return err;
 	err = build_request(&w, req, f, routes, nroutes);
-	route_set_free(routes, nroutes);
+	sip_entries_free(routes, nroutes);
 	if (err)
 		return err;
 	return sip_wbuf_finish(&w, len);
@@ -282,16 +296,17 @@ sip_build_request(char *buf, size_t size, size_t *len, const struct sip_msg *req
 
 static int
 build_request(struct sip_wbuf *w, const struct sip_msg *req, const struct sip_fwd *f,
-    const struct route_elem *routes, unsigned nroutes)
+    const struct sip_entry *routes, unsigned nroutes)
 {
 	const char *body;
 	size_t body_len;
 	unsigned i, strip = 0, keep_end = nroutes;
 	bool strict = false, routes_done = false, mf_done = false, via_done = false;
+	bool contact_done = false;
 	int err;
 
 	/* A strict router before us put our URI in the Request-URI (RFC 3261 §16.4). */
-	if (nroutes > 0 && uri_is_self(req->osip->req_uri, f)) {
+	if (f->ruri == NULL && nroutes > 0 && uri_is_self(req->osip->req_uri, f)) {
 		strict = true;
 		keep_end = nroutes - 1;
 	}
@@ -300,7 +315,9 @@ build_request(struct sip_wbuf *w, const struct sip_msg *req, const struct sip_fw
 
 	sip_wbuf_str(w, req->method);
 	sip_wbuf_str(w, " ");
-	if (strict) {
+	if (f->ruri != NULL) {
+		sip_wbuf_str(w, f->ruri);
+	} else if (strict) {
 		err = uri_checked(w, routes[nroutes - 1].r->url);
 		if (err)
 			return err;
@@ -316,20 +333,23 @@ build_request(struct sip_wbuf *w, const struct sip_msg *req, const struct sip_fw
 	if (f->rr_out != NULL) {
 		const struct sip_hop *rr[2] = { f->rr_out, f->rr_in };
 
-		for (i = 0; i < 2; i++) {
+		for (i = 0; i < 2 && rr[i] != NULL; i++) {
 			if (rr[i]->host == NULL || sip_has_crlf(rr[i]->host))
 				return EINVAL;
-			sip_wbuf_str(w, "Record-Route: <sip:");
-			sip_wbuf_hostport(w, rr[i]->host, rr[i]->port != 0 ? rr[i]->port :
-			    sip_default_port(rr[i]->transport));
-			sip_wbuf_fmt(w, ";transport=%s;lr>\r\n", tp_proto_name(rr[i]->transport));
+			sip_wbuf_str(w, "Record-Route: ");
+			sip_wbuf_rr_entry(w, rr[i]);
+			sip_wbuf_str(w, "\r\n");
 		}
 	}
+	if (f->routes != NULL && f->routes[0] != '\0')
+		sip_wbuf_hdr(w, "Route", f->routes, strlen(f->routes));
 	for (i = 0; i < req->nhdrs; i++) {
 		const struct sip_hdr *h = &req->hdrs[i];
 
 		switch (h->id) {
 		case SIP_HDR_VIA:
+			if (f->via_hide)
+				continue;
 			if (!via_done && (f->received != NULL || f->rport != 0)) {
 				via_done = true;
 				w_via_stamped(w, h, f);
@@ -342,7 +362,23 @@ build_request(struct sip_wbuf *w, const struct sip_msg *req, const struct sip_fw
 				sip_wbuf_fmt(w, "Max-Forwards: %u\r\n", req->max_forwards - 1);
 			mf_done = true;
 			continue;
+		case SIP_HDR_RECORD_ROUTE:
+			if (f->rr_strip)
+				continue;
+			break;
+		case SIP_HDR_CONTACT:
+			if (f->contact == NULL)
+				break;
+			sip_wbuf_contact_once(w, f->contact, &contact_done);
+			continue;
+		case SIP_HDR_CALL_ID:
+			if (f->call_id == NULL)
+				break;
+			sip_wbuf_hdr(w, "Call-ID", f->call_id, strlen(f->call_id));
+			continue;
 		case SIP_HDR_ROUTE:
+			if (f->routes != NULL)
+				continue;
 			if (strip == 0 && !strict)
 				break;
 			/* The Route set changes: write what is left, in order, once. */
@@ -378,57 +414,4 @@ build_request(struct sip_wbuf *w, const struct sip_msg *req, const struct sip_fw
 	sip_wbuf_body_headers(w, f->body != NULL ? f->content_type : NULL, body_len);
 	sip_wbuf_put(w, body, body_len);
 	return 0;
-}
-
-int
-sip_build_response_fwd(char *buf, size_t size, size_t *len, const struct sip_msg *resp,
-    const char *body, size_t body_len, const char *content_type)
-{
-	struct sip_wbuf w = { buf, size, 0, false };
-	bool top_done = false;
-	unsigned i, nvia = 0;
-
-	if (resp->request || (body != NULL && content_type == NULL) || sip_has_crlf(content_type))
-		return EINVAL;
-	for (i = 0; i < resp->nhdrs; i++) {
-		const struct sip_hdr *h = &resp->hdrs[i];
-
-		if (h->id == SIP_HDR_VIA)
-			nvia += sip_list_first_len(h->value, h->value_len) < h->value_len ? 2 : 1;
-	}
-	if (nvia < 2)
-		return ENOENT;
-	sip_wbuf_put(&w, resp->raw, resp->start_len);
-	sip_wbuf_str(&w, "\r\n");
-	for (i = 0; i < resp->nhdrs; i++) {
-		const struct sip_hdr *h = &resp->hdrs[i];
-
-		if (h->id == SIP_HDR_VIA && !top_done) {
-			size_t first = sip_list_first_len(h->value, h->value_len), rest;
-
-			top_done = true;
-			if (first >= h->value_len)
-				continue;	/* the whole line was our Via */
-			/* "Via: ours, theirs": keep what follows the first comma. */
-			rest = first;
-			while (rest < h->value_len && (h->value[rest] == ',' ||
-			    h->value[rest] == ' ' || h->value[rest] == '\t'))
-				rest++;
-			sip_wbuf_hdr(&w, "Via", h->value + rest, h->value_len - rest);
-			continue;
-		}
-		if (h->id == SIP_HDR_CONTENT_LENGTH)
-			continue;
-		if (h->id == SIP_HDR_CONTENT_TYPE && body != NULL)
-			continue;
-		sip_wbuf_put(&w, resp->raw + h->line_off, h->line_len);
-	}
-	if (body == NULL) {
-		body = resp->raw + resp->body_off;
-		body_len = resp->body_len;
-		content_type = NULL;
-	}
-	sip_wbuf_body_headers(&w, content_type, body_len);
-	sip_wbuf_put(&w, body, body_len);
-	return sip_wbuf_finish(&w, len);
 }

@@ -83,23 +83,13 @@ sip_reason_phrase(int status)
 static bool
 value_has_tag(const char *v, size_t n)
 {
-	size_t i = 0, gt = 0, s;
-	bool inq = false, seen_lt = false;
+	const char *lt = sip_unquoted_chr(v, n, '<'), *gtp = NULL;
+	size_t i, gt = 0, s;
 
-	for (i = 0; i < n; i++) {
-		if (inq && v[i] == '\\') {
-			i++;
-			continue;
-		}
-		if (v[i] == '"')
-			inq = !inq;
-		else if (!inq && v[i] == '<')
-			seen_lt = true;
-		else if (!inq && v[i] == '>' && seen_lt) {
-			gt = i + 1;
-			break;
-		}
-	}
+	if (lt != NULL)
+		gtp = sip_unquoted_chr(lt, n - (size_t)(lt - v), '>');
+	if (gtp != NULL)
+		gt = (size_t)(gtp - v) + 1;
 	for (i = gt; i < n; i++) {
 		if (v[i] != ';')
 			continue;

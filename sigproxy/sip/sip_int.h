@@ -66,6 +66,8 @@ struct sip_msg {
 	osip_message_t *osip;	/* owned; empty when libosip2 refused the message */
 	bool osip_failed;
 	unsigned refs;		/* references beyond the parse's own (sip_msg_ref) */
+	char *call_id_alias;	/* owned: what sip_msg_call_id() answers instead (a call's own
+				 * Call-ID for a leg that carries another), NULL: none */
 };
 
 enum sip_hdr_id sip_hdr_lookup(const char *name, size_t len);
@@ -75,6 +77,26 @@ unsigned sip_msg_hdr_count(const struct sip_msg *m, enum sip_hdr_id id);
 bool sip_is_token_char(unsigned char c);
 bool sip_hdr_same_other(const char *name, size_t len, const char *want);
 bool sip_parse_uint(const char *s, size_t len, uint64_t max, uint64_t *out);
+
+/* sip_access.c: a struct sip_uri over u (its strings stay u's). */
+void sip_uri_fill(osip_uri_t *u, struct sip_uri *out);
+
+/* One entry of a Route or Record-Route set: its text as received (unfolded), its own parse. */
+#define SIP_ENTRIES_MAX 32	/* entries handled in one set */
+struct sip_entry {
+	const char *p;
+	size_t n;
+	osip_route_t *r;	/* owned */
+};
+/*
+ * sip_build.c: every entry of the headers id (SIP_HDR_ROUTE or SIP_HDR_RECORD_ROUTE)
+ * of m, in order, each parsed on its own; free with sip_entries_free. 0, EINVAL, ENOMEM.
+ */
+int sip_entries_load(const struct sip_msg *m, enum sip_hdr_id id, struct sip_entry *e,
+    unsigned *np);
+void sip_entries_free(struct sip_entry *e, unsigned n);
+/* Whether an osip URI names one of hops[n] (host and effective port). */
+bool sip_uri_names_hop(const osip_uri_t *u, const struct sip_hop *hops, unsigned n);
 
 /* sip_write.c: output into the caller's buffer; overflow is sticky and reported once at the end. */
 struct sip_wbuf {
@@ -96,7 +118,17 @@ void sip_wbuf_hostport(struct sip_wbuf *w, const char *host, uint16_t port);
 void sip_wbuf_body_headers(struct sip_wbuf *w, const char *ctype, size_t body_len);
 /* Our Via: "Via: SIP/2.0/UDP host:port;branch=...\r\n". */
 void sip_wbuf_via(struct sip_wbuf *w, const struct sip_hop *via, const char *branch);
+/* One of our Record-Route entries: "<sip:host:port;transport=t;lr>". */
+void sip_wbuf_rr_entry(struct sip_wbuf *w, const struct sip_hop *h);
+/* Our replacement Contact, "Contact: <uri>", the first time only (*done set). */
+void sip_wbuf_contact_once(struct sip_wbuf *w, const char *uri, bool *done);
+/* The first c in v[n] outside a quoted string; NULL when none. */
+const char *sip_unquoted_chr(const char *v, size_t n, char c);
+/* A Call-ID to write (NULL: none): one word. */
+bool sip_call_id_ok(const char *s);
 bool sip_has_crlf(const char *s);
+/* A URI given as text to write verbatim: one token libosip2 parses (sip_build.c). */
+bool sip_uri_text_ok(const char *s);
 /* Header lines supplied by a caller: complete lines, each ending in CRLF. */
 bool sip_extra_ok(const char *s);
 /* Length of the first element of a comma list (commas inside quotes or <> do not count). */

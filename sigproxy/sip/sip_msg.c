@@ -535,6 +535,7 @@ sip_msg_free(struct sip_msg *m)
 	free(m->sl);
 	free(m->ctype);
 	free(m->ruri_user);
+	free(m->call_id_alias);
 	free(m);
 }
 

@@ -149,3 +149,44 @@ sip_wbuf_via(struct sip_wbuf *w, const struct sip_hop *via, const char *branch)
 	sip_wbuf_hostport(w, via->host, via->port);
 	sip_wbuf_fmt(w, ";branch=%s\r\n", branch);
 }
+
+void
+sip_wbuf_rr_entry(struct sip_wbuf *w, const struct sip_hop *h)
+{
+	sip_wbuf_str(w, "<sip:");
+	sip_wbuf_hostport(w, h->host, h->port != 0 ? h->port : sip_default_port(h->transport));
+	sip_wbuf_fmt(w, ";transport=%s;lr>", tp_proto_name(h->transport));
+}
+
+void
+sip_wbuf_contact_once(struct sip_wbuf *w, const char *uri, bool *done)
+{
+	if (!*done)
+		sip_wbuf_fmt(w, "Contact: <%s>\r\n", uri);
+	*done = true;
+}
+
+const char *
+sip_unquoted_chr(const char *v, size_t n, char c)
+{
+	bool inq = false;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		if (inq && v[i] == '\\') {
+			i++;
+			continue;
+		}
+		if (v[i] == '"')
+			inq = !inq;
+		else if (!inq && v[i] == c)
+			return v + i;
+	}
+	return NULL;
+}
+
+bool
+sip_call_id_ok(const char *s)
+{
+	return s == NULL || (*s != '\0' && strpbrk(s, " \t\r\n") == NULL);
+}

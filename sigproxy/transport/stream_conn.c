@@ -44,9 +44,9 @@ conn_enter_state(struct tp_conn *c, enum conn_state s)
 {
 	char pb[SA_STRLEN];
 
-	log_debug("%s: conn %s peer=%s listener=%s %s -> %s", __func__, tp_proto_name(c->proto),
-	    sa_format(&c->peer, pb, sizeof(pb)), tp_conn_lname(c), state_name(c->state),
-	    state_name(s));
+	log_debug("%s transport=%s peer=%s listener=%s from=%s to=%s", __func__,
+	    tp_proto_name(c->proto), sa_format(&c->peer, pb, sizeof(pb)), LOG_Q(tp_conn_lname(c)),
+	    state_name(c->state), state_name(s));
 	c->state = s;
 }
 struct tp_conn *
@@ -76,8 +76,8 @@ tp_conn_drop(struct tp_conn *c, int err, bool notify)
 	if (c->state == CONN_CLOSED)
 		return;
 	conn_enter_state(c, CONN_CLOSED);
-	log_debug("%s: %s peer=%s listener=%s err=%d", __func__, tp_proto_name(c->proto),
-	    sa_format(&c->peer, pb, sizeof(pb)), tp_conn_lname(c), err);
+	log_debug("%s transport=%s peer=%s listener=%s err=%d", __func__, tp_proto_name(c->proto),
+	    sa_format(&c->peer, pb, sizeof(pb)), LOG_Q(tp_conn_lname(c)), err);
 	if (c->timer)
 		event_free(c->timer);
 	c->timer = NULL;
@@ -94,7 +94,14 @@ tp_conn_drop(struct tp_conn *c, int err, bool notify)
 		evbuffer_free(c->pending);
 	c->pending = NULL;
 	LIST_REMOVE(c, entry);
-	tp->nconns--;
+	if (c->outbound)
+		metric_set(tp->m.conns_out, --tp->nconns_out);
+	else
+		metric_set(tp->m.conns_in, --tp->nconns_in);
+	if (c->counted)
+		tp_limits_conn_gone(tp->lim, &c->peer);
+	c->counted = false;
+	tp->closed_since_trim++;
 	if (c->stats)
 		c->stats->conns_open--;
 	c->stats = NULL;
@@ -132,6 +139,26 @@ timer_arm(struct tp_conn *c, unsigned ms)
 	evtimer_add(c->timer, &tv);
 }
 
+/* The message under way (or the first one awaited) is late: the header deadline. */
+static void
+conn_header_late(struct tp_conn *c, uint64_t now)
+{
+	struct tp *tp = c->tp;
+	char pb[SA_STRLEN];
+	size_t have = c->bev ? evbuffer_get_length(bufferevent_get_input(c->bev)) : 0;
+
+	c->stats->bad_msgs++;
+	tp_drop_count(tp, TP_DROP_HEADER_TIMEOUT);
+	if (tp_rl_ok(tp_conn_rl(c)))
+		log_warnx("sip_conn_header_timeout transport=%s dir=%s listener=%s peer=%s "
+		    "bytes=%zu after_ms=%llu reason=\"%s not complete within %u ms\"",
+		    tp_proto_name(c->proto), c->outbound ? "out" : "in", tp_conn_lname(c),
+		    sa_format(&c->peer, pb, sizeof(pb)), have,
+		    (unsigned long long)(now - c->msg_start_ms),
+		    have ? "message" : "first message", tp->conf.header_timeout_ms);
+	tp_conn_drop(c, ETIMEDOUT, true);
+}
+
 static void
 conn_timercb(evutil_socket_t fd, short what, void *arg)
 {
@@ -139,23 +166,35 @@ conn_timercb(evutil_socket_t fd, short what, void *arg)
 	struct tp *tp = c->tp;
 	char pb[SA_STRLEN];
 	uint64_t now, idle;
+	unsigned limit;
 
 	if (c->state == CONN_CONNECTING) {
-		if (c->outbound)
+		limit = c->outbound ? tp->conf.connect_timeout_ms : tp->conf.handshake_timeout_ms;
+		if (c->outbound) {
 			c->stats->connect_failures++;
-		else
+		} else {
 			c->stats->tls_failures++;
+			tp_drop_count(tp, TP_DROP_HANDSHAKE_TIMEOUT);
+		}
 		if (tp_rl_ok(tp_conn_rl(c)))
 			log_warnx("sip_conn_timeout transport=%s dir=%s listener=%s peer=%s "
 			    "reason=\"%s not complete after %u ms\"", tp_proto_name(c->proto),
 			    c->outbound ? "out" : "in", tp_conn_lname(c),
 			    sa_format(&c->peer, pb, sizeof(pb)),
-			    c->proto == TP_TLS ? "TLS handshake" : "connect",
-			    tp->conf.connect_timeout_ms);
+			    c->proto == TP_TLS ? "TLS handshake" : "connect", limit);
 		tp_conn_drop(c, ETIMEDOUT, true);
 		return;
 	}
 	now = time_mono_ms();
+	if (c->msg_start_ms != 0) {
+		/* Bytes trickling in do not move this: only a complete message ends it. */
+		if (now - c->msg_start_ms >= tp->conf.header_timeout_ms) {
+			conn_header_late(c, now);
+			return;
+		}
+		timer_arm(c, (unsigned)(c->msg_start_ms + tp->conf.header_timeout_ms - now));
+		return;
+	}
 	idle = now - c->last_ms;
 	if (idle >= tp->conf.idle_timeout_ms) {
 		c->stats->conns_idle_closed++;
@@ -202,11 +241,14 @@ tp_conn_new(struct tp *tp, struct tp_listener *l, enum tp_proto proto, bool outb
 	c->last_ms = time_mono_ms();
 	c->state = CONN_CONNECTING;
 	LIST_INSERT_HEAD(&tp->conns, c, entry);
-	tp->nconns++;
+	if (outbound)
+		metric_set(tp->m.conns_out, ++tp->nconns_out);
+	else
+		metric_set(tp->m.conns_in, ++tp->nconns_in);
 	c->stats->conns_open++;
 	if (bev)
 		tp_conn_attach(c, bev);
-	timer_arm(c, tp->conf.connect_timeout_ms);
+	timer_arm(c, outbound ? tp->conf.connect_timeout_ms : tp->conf.handshake_timeout_ms);
 	*cp = c;
 	return 0;
 }
@@ -216,6 +258,29 @@ tp_conn_attach(struct tp_conn *c, struct bufferevent *bev)
 {
 	c->bev = bev;
 	bufferevent_setcb(bev, conn_readcb, NULL, conn_eventcb, c);
+}
+
+int
+tp_conn_tls_start(struct tp_conn *c, struct tls *t, const char *host, bool server)
+{
+	struct bufferevent *bev;
+	char pb[SA_STRLEN];
+	SSL *ssl;
+	int err;
+
+	err = tls_ssl_new(t, host, sa_format(&c->peer, pb, sizeof(pb)), &ssl);
+	if (err)
+		return err;
+	bev = bufferevent_openssl_socket_new(c->tp->base, c->cfd, ssl,
+	    server ? BUFFEREVENT_SSL_ACCEPTING : BUFFEREVENT_SSL_CONNECTING, BEV_OPT_CLOSE_ON_FREE);
+	if (bev == NULL) {
+		SSL_free(ssl);
+		return ENOMEM;
+	}
+	c->cfd = -1;	/* the bufferevent owns it now */
+	bufferevent_openssl_set_allow_dirty_shutdown(bev, 1);
+	tp_conn_attach(c, bev);
+	return 0;
 }
 
 static void
@@ -238,6 +303,9 @@ tp_conn_opened(struct tp_conn *c)
 	conn_enter_state(c, CONN_OPEN);
 	conn_local_fill(c);
 	c->last_ms = time_mono_ms();
+	/* Whoever connects to us speaks first: the first message has the header deadline. */
+	if (!c->outbound)
+		c->msg_start_ms = c->last_ms;
 	if (c->outbound)
 		c->stats->conns_connected++;
 	if (c->proto == TP_TLS) {
@@ -264,11 +332,11 @@ tp_conn_opened(struct tp_conn *c)
 		    "peer_cert=%s subject_cn=\"%s\"%s%s%s%s%s%s", c->outbound ? "out" : "in",
 		    tp_conn_lname(c), sa_format(&c->peer, pb, sizeof(pb)), c->info.version,
 		    c->info.cipher, !c->info.peer_cert ? "none" :
-		    c->info.verified ? "verified" : "unverified", c->info.subject_cn,
+		    c->info.verified ? "verified" : "unverified", LOG_ESC(c->info.subject_cn),
 		    c->host[0] ? " expected=\"" : "", c->host, c->host[0] ? "\"" : "",
 		    c->info.sni[0] ? " sni=\"" : "", c->info.sni, c->info.sni[0] ? "\"" : "");
 	}
-	timer_arm(c, tp->conf.idle_timeout_ms);
+	timer_arm(c, c->msg_start_ms ? tp->conf.header_timeout_ms : tp->conf.idle_timeout_ms);
 }
 
 static void
@@ -328,9 +396,37 @@ conn_eventcb(struct bufferevent *bev, short what, void *arg)
 		tp_conn_drop(c, err, true);
 		return;
 	}
-	log_debug("%s: %s peer=%s closed what=0x%x err=%d", __func__, tp_proto_name(c->proto),
-	    sa_format(&c->peer, pb, sizeof(pb)), (unsigned)what, err);
+	log_debug("%s transport=%s peer=%s closed=yes what=0x%x err=%d", __func__,
+	    tp_proto_name(c->proto), sa_format(&c->peer, pb, sizeof(pb)), (unsigned)what, err);
 	tp_conn_drop(c, err, true);
+}
+
+/* From a banned source, or a request over its rate that banned it: closes c. */
+static void
+conn_limit_drop(struct tp_conn *c, enum tp_drop why)
+{
+	tp_drop_count(c->tp, why);
+	tp_conn_drop(c, EACCES, true);
+}
+
+/*
+ * What is left in the buffer after a read: a message begun (its deadline starts now) or
+ * none (the idle timer runs again; the timer was set for the deadline, which may be later).
+ */
+static void
+conn_msg_track(struct tp_conn *c, size_t left, uint64_t now)
+{
+	if (left == 0) {
+		if (c->msg_start_ms != 0) {
+			c->msg_start_ms = 0;
+			timer_arm(c, c->tp->conf.idle_timeout_ms);
+		}
+		return;
+	}
+	if (c->msg_start_ms == 0) {
+		c->msg_start_ms = now;
+		timer_arm(c, c->tp->conf.header_timeout_ms);
+	}
 }
 
 static void
@@ -338,9 +434,14 @@ conn_readcb(struct bufferevent *bev, void *arg)
 {
 	struct tp_conn *c = arg;
 	struct evbuffer *in = bufferevent_get_input(bev);
+	uint64_t now = time_mono_ms();
 	char pb[SA_STRLEN];
+	enum tp_drop why;
 
-	c->last_ms = time_mono_ms();
+	if (c->limited && tp_limits_banned(c->tp->lim, &c->peer, now)) {
+		conn_limit_drop(c, TP_DROP_BANNED);
+		return;
+	}
 	/* recvh may close c: keep the object alive until this loop is done with it. */
 	tp_conn_ref(c);
 	while (c->state == CONN_OPEN) {
@@ -348,8 +449,10 @@ conn_readcb(struct bufferevent *bev, void *arg)
 		const char *p;
 		int rc;
 
-		if (have == 0)
+		if (have == 0) {
+			conn_msg_track(c, 0, now);
 			break;
+		}
 		want = have < TP_MAX_HEADER + TP_MAX_BODY ? have : TP_MAX_HEADER + TP_MAX_BODY;
 		p = (const char *)evbuffer_pullup(in, (ssize_t)want);
 		if (p == NULL)
@@ -363,23 +466,45 @@ conn_readcb(struct bufferevent *bev, void *arg)
 				bufferevent_write(c->bev, "\r\n", 2);
 				c->crlf_run = 0;
 			}
+			/* A keep-alive is traffic between messages: the idle timer restarts. */
+			if (have == skip)
+				c->last_ms = now;
 		}
 		if (rc == 0) {
 			struct tp_listener *l = c->lsnr;
 			struct tp *tp = c->tp;
 
 			c->crlf_run = 0;
+			if (c->limited && !tp_limits_msg_ok(tp->lim, &c->peer,
+			    tp_msg_is_request(p + skip, mlen), now, &why)) {
+				/* Banned now (or before): the connection goes. Without a ban
+				 * (ban_ms 0) only the message does. */
+				if (tp_limits_banned(tp->lim, &c->peer, now)) {
+					conn_limit_drop(c, why);
+					break;
+				}
+				tp_drop_count(tp, why);
+				evbuffer_drain(in, skip + mlen);
+				c->last_ms = now;
+				conn_msg_track(c, 0, now);
+				continue;
+			}
 			c->stats->rx_msgs++;
 			c->stats->rx_bytes += mlen;
 			tp->conf.recvh(l, c, &c->peer, p + skip, mlen, tp->conf.arg);
 			if (c->state != CONN_OPEN)
 				break;
 			evbuffer_drain(in, skip + mlen);
+			/* The idle timer runs from the end of the last complete message; a
+			 * message that follows has a deadline of its own. */
+			c->last_ms = now;
+			conn_msg_track(c, 0, now);
 			continue;
 		}
 		if (rc == ENODATA) {
 			if (skip)
 				evbuffer_drain(in, skip);
+			conn_msg_track(c, have - skip, now);
 			break;
 		}
 		c->stats->bad_msgs++;
@@ -406,6 +531,9 @@ tp_conn_send(struct tp_conn *c, const void *buf, size_t len)
 	if (c->state == CONN_CLOSED)
 		return ENOTCONN;
 	out = c->bev ? bufferevent_get_output(c->bev) : c->pending;
+	/* An inbound TLS connection before its ClientHello has neither. */
+	if (out == NULL)
+		return ENOTCONN;
 	if (evbuffer_get_length(out) + len > CONN_MAX_OUTPUT) {
 		c->stats->tx_errors++;
 		if (tp_rl_ok(tp_conn_rl(c)))

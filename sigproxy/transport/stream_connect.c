@@ -23,8 +23,9 @@ conn_find(struct tp *tp, const struct tp_target *t, struct tls *ctls, const char
 			if (c->proto == TP_TCP ||
 			    (c->tls == ctls && strcmp(c->host, host) == 0))
 				return c;
-		} else if (c->proto == TP_TCP || t->host == NULL) {
-			/* RFC 5923-style reuse of the connection the peer opened. */
+		} else if (c->state == CONN_OPEN && (c->proto == TP_TCP || t->host == NULL)) {
+			/* RFC 5923-style reuse of the connection the peer opened (once its
+			 * handshake is done: before, it has nothing to write to). */
 			return c;
 		}
 	}
@@ -40,12 +41,10 @@ static void
 conn_tls_connectcb(evutil_socket_t fd, short what, void *arg)
 {
 	struct tp_conn *c = arg;
-	struct tp *tp = c->tp;
 	struct bufferevent *bev;
 	socklen_t slen = sizeof(int);
 	char pb[SA_STRLEN];
 	int soerr = 0, err;
-	SSL *ssl;
 
 	event_free(c->connev);
 	c->connev = NULL;
@@ -59,21 +58,12 @@ conn_tls_connectcb(evutil_socket_t fd, short what, void *arg)
 		tp_conn_drop(c, soerr, true);
 		return;
 	}
-	err = tls_ssl_new(c->tls, c->host, sa_format(&c->peer, pb, sizeof(pb)), &ssl);
+	err = tp_conn_tls_start(c, c->tls, c->host, false);
 	if (err) {
 		tp_conn_drop(c, err, true);
 		return;
 	}
-	bev = bufferevent_openssl_socket_new(tp->base, fd, ssl, BUFFEREVENT_SSL_CONNECTING,
-	    BEV_OPT_CLOSE_ON_FREE);
-	if (bev == NULL) {
-		SSL_free(ssl);
-		tp_conn_drop(c, ENOMEM, true);
-		return;
-	}
-	c->cfd = -1;   /* the bufferevent owns it now */
-	bufferevent_openssl_set_allow_dirty_shutdown(bev, 1);
-	tp_conn_attach(c, bev);
+	bev = c->bev;
 	/* What the core queued while TCP was connecting goes out after the handshake. */
 	evbuffer_add_buffer(bufferevent_get_output(bev), c->pending);
 	evbuffer_free(c->pending);
@@ -163,7 +153,8 @@ tp_stream_send(struct tp *tp, const struct tp_target *t, const void *buf, size_t
 	}
 	c = conn_find(tp, t, ctls, host);
 	if (c == NULL) {
-		if (tp->nconns >= tp->conf.max_conns) {
+		/* Outbound has a budget of its own: no inbound flood can use it up. */
+		if (tp->nconns_out >= tp->conf.max_conns_out) {
 			(t->via ? &t->via->stats : &tp->orphan)->conns_refused++;
 			return EMFILE;
 		}

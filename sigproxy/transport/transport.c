@@ -1,16 +1,64 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /* The transport set: allocation, listener registry, statistics and dispatch to UDP or streams. */
 #include <errno.h>
+#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include <event2/event.h>
+
 #include "transport_int.h"
+
+/* Closed connections after which a quiet second gives their memory back to the system. */
+#define TRIM_AFTER_CLOSED 64
+
+/* The series the caller did not give count into dummies of our own. */
+static void
+metrics_fill(struct tp *tp, const struct tp_metrics *given)
+{
+	struct metric **slots[TP_DROP_NREASONS + 5];
+	unsigned i, n = 0;
+
+	if (given != NULL)
+		tp->m = *given;
+	for (i = 0; i < TP_DROP_NREASONS; i++)
+		slots[n++] = &tp->m.drops[i];
+	slots[n++] = &tp->m.bans;
+	slots[n++] = &tp->m.banned;
+	slots[n++] = &tp->m.sources;
+	slots[n++] = &tp->m.conns_in;
+	slots[n++] = &tp->m.conns_out;
+	for (i = 0; i < n; i++)
+		if (*slots[i] == NULL)
+			*slots[i] = &tp->dummy[i];
+}
+
+/*
+ * Once a second: the limits' gauges, and after a burst of closed connections (a flood
+ * that ended), the freed memory back to the system: glibc keeps freed chunks in its
+ * arenas, and thousands of TLS connections leave megabytes there otherwise.
+ */
+static void
+tick_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct tp *tp = arg;
+
+	tp_limits_sweep(tp->lim, time_mono_ms());
+	if (tp->closed_since_trim >= TRIM_AFTER_CLOSED &&
+	    tp->closed_since_trim == tp->closed_last_tick) {
+		malloc_trim(0);
+		tp->closed_since_trim = 0;
+	}
+	tp->closed_last_tick = tp->closed_since_trim;
+}
 
 int
 tp_alloc(struct tp **tpp, struct event_base *base, const struct tp_conf *conf)
 {
+	struct timeval sec = { 1, 0 };
 	struct tp *tp;
+	int err;
 
 	if (tpp == NULL || base == NULL || conf == NULL || conf->recvh == NULL)
 		return EINVAL;
@@ -23,13 +71,30 @@ tp_alloc(struct tp **tpp, struct event_base *base, const struct tp_conf *conf)
 		tp->conf.idle_timeout_ms = 300000;
 	if (tp->conf.connect_timeout_ms == 0)
 		tp->conf.connect_timeout_ms = 5000;
-	if (tp->conf.max_conns == 0)
-		tp->conf.max_conns = 4096;
+	if (tp->conf.handshake_timeout_ms == 0)
+		tp->conf.handshake_timeout_ms = tp->conf.connect_timeout_ms;
+	if (tp->conf.header_timeout_ms == 0)
+		tp->conf.header_timeout_ms = 10000;
+	if (tp->conf.max_conns_in == 0)
+		tp->conf.max_conns_in = 4096;
+	if (tp->conf.max_conns_out == 0)
+		tp->conf.max_conns_out = 1024;
 	LIST_INIT(&tp->listeners);
 	LIST_INIT(&tp->conns);
 	tp->rl = (struct log_ratelimit)LOG_RATELIMIT_INIT(1000, 20);
-	*tpp = tp;
-	return 0;
+	metrics_fill(tp, conf->metrics);
+	err = tp_limits_alloc(&tp->lim, &tp->conf.limits, tp->conf.max_conns_in, &tp->m);
+	if (err)
+		goto out;
+	tp->tick = event_new(base, -1, EV_PERSIST, tick_cb, tp);
+	if (tp->tick == NULL || event_add(tp->tick, &sec) != 0)
+		err = ENOMEM;
+ out:
+	if (err)
+		tp_free(tp);
+	else
+		*tpp = tp;
+	return err;
 }
 
 void
@@ -49,6 +114,9 @@ tp_free(struct tp *tp)
 		free(l->rxbuf);
 		free(l);
 	}
+	if (tp->tick)
+		event_free(tp->tick);
+	tp_limits_free(tp->lim);
 	free(tp);
 }
 
@@ -85,6 +153,7 @@ tp_listen(struct tp *tp, const struct tp_listener_conf *conf, struct tp_listener
 	l->acl = conf->acl;
 	l->tls = conf->tls;
 	l->fd = -1;
+	l->limited = conf->limited;
 	l->rl = (struct log_ratelimit)LOG_RATELIMIT_INIT(1000, 20);
 	err = l->proto == TP_UDP ? tp_udp_open(l) : tp_stream_listen(l);
 	if (err) {

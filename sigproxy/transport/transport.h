@@ -149,10 +149,66 @@ typedef void (tp_recv_h)(struct tp_listener *lsnr, struct tp_conn *conn,
  */
 typedef void (tp_close_h)(struct tp_conn *conn, int err, void *arg);
 
+/* ---- flood and abuse control (limits.c) ---- */
+
+/*
+ * Per source address (IPv4-mapped IPv6 counts as IPv4; the port is ignored), on listeners
+ * opened with limited = true. 0 turns a limit off.
+ */
+struct tp_limits_conf {
+	unsigned max_per_source;  /* inbound stream connections open at once per source */
+	unsigned req_rate;        /* requests per second per source (token bucket) */
+	unsigned req_burst;       /* the bucket: requests at once; 0: 2 * req_rate */
+	unsigned tls_rate;        /* new inbound TLS connections per second per source */
+	unsigned tls_burst;       /* 0: 2 * tls_rate */
+	unsigned ban_ms;          /* a source over a rate is dropped this long (before parsing) */
+	unsigned max_sources;     /* sources remembered at once, least recently seen forgotten
+	                           * first (about 100 bytes each, allocated at start); 0: 16384,
+	                           * never fewer than max_conns_in + 1 */
+	const struct acl *exempt; /* borrowed, may be NULL: sources no per-source limit applies to */
+};
+
+/* Why the transport dropped something before the core saw it (sigproxy_limit_drops_total). */
+enum tp_drop {
+	TP_DROP_BANNED = 0,        /* datagram, message or connection from a banned source */
+	TP_DROP_RATE,              /* request over the source's rate (the source is banned) */
+	TP_DROP_TLS_RATE,          /* TLS connection over the source's rate (banned) */
+	TP_DROP_SOURCE_CONNS,      /* connection over max_per_source */
+	TP_DROP_MAX_CONNS,         /* inbound connection over max_conns_in */
+	TP_DROP_HANDSHAKE_TIMEOUT, /* inbound TLS handshake not done within handshake_timeout_ms */
+	TP_DROP_HEADER_TIMEOUT,    /* message not complete within header_timeout_ms */
+	TP_DROP_NREASONS,
+};
+/* "banned", "rate", ... as in the metric's reason label. */
+const char *tp_drop_name(enum tp_drop d);
+
+/*
+ * Series the transport keeps up to date (borrowed, e.g. registered with
+ * metrics_register_table; any NULL member is replaced by a private dummy).
+ */
+struct metric;
+struct tp_metrics {
+	struct metric *drops[TP_DROP_NREASONS];  /* counters */
+	struct metric *bans;                     /* counter: sources banned */
+	struct metric *banned;                   /* gauge: sources under a ban now */
+	struct metric *sources;                  /* gauge: sources remembered now */
+	struct metric *conns_in, *conns_out;     /* gauges: open stream connections */
+};
+
 struct tp_conf {
-	unsigned idle_timeout_ms;     /* stream connection without traffic is closed; 0: 300000 */
-	unsigned connect_timeout_ms;  /* TCP connect + TLS handshake; 0: 5000 */
-	unsigned max_conns;           /* open stream connections, in+out; 0: 4096 */
+	unsigned idle_timeout_ms;     /* stream connection without a complete message (or a
+	                               * CRLF keep-alive) for this long is closed; 0: 300000 */
+	unsigned connect_timeout_ms;  /* outbound TCP connect + TLS handshake; 0: 5000 */
+	unsigned handshake_timeout_ms; /* inbound TLS, accept to handshake done; 0: connect_timeout_ms */
+	unsigned header_timeout_ms;   /* a message (header and body) must be complete this long
+	                               * after its first byte, and an inbound connection must
+	                               * deliver its first message (or keep-alive) this long after
+	                               * set-up; bytes arriving meanwhile do not extend it; 0: 10000 */
+	unsigned max_conns_in;        /* inbound stream connections, all sources; 0: 4096 */
+	unsigned max_conns_out;       /* our own outbound connections: a budget of their own, so
+	                               * inbound floods never starve them; 0: 1024 */
+	struct tp_limits_conf limits; /* per source, on listeners with limited = true */
+	struct tp_metrics *metrics;   /* optional, borrowed; must outlive tp */
 	tp_recv_h *recvh;             /* required */
 	tp_close_h *closeh;           /* optional */
 	void *arg;                    /* passed to both callbacks */
@@ -169,6 +225,7 @@ struct tp_listener_conf {
 	struct sa addr;          /* IPv4 or IPv6; port 0 picks one (see tp_listener_addr) */
 	const struct acl *acl;   /* borrowed, may be NULL (= allow all); must outlive the listener */
 	struct tls *tls;         /* TP_TLS: server context (tls.h), borrowed; tls_reload() is seen at once */
+	bool limited;            /* the per-source limits of tp_conf apply to its sources */
 };
 
 /*
@@ -195,7 +252,7 @@ struct tp_stats {
 	uint64_t bad_msgs;         /* garbage: framing errors, empty datagrams, connection closed */
 	uint64_t conns_accepted;
 	uint64_t conns_connected;  /* outbound */
-	uint64_t conns_refused;    /* over max_conns */
+	uint64_t conns_refused;    /* over max_conns_in/out, or the source's limits */
 	uint64_t conns_idle_closed;
 	uint64_t conns_open;       /* gauge */
 	uint64_t tls_handshakes;   /* successful */
@@ -245,7 +302,7 @@ void tp_set_client_tls(struct tp *tp, struct tls *client);
  * queued and written when the connection (and handshake) is up. A failed connect
  * or handshake later reports through closeh. If connp is non-NULL, *connp
  * receives a new reference to the connection used (caller derefs).
- * Returns 0, EINVAL, EMFILE (max_conns), ENOBUFS (a reused connection that
+ * Returns 0, EINVAL, EMFILE (max_conns_out), ENOBUFS (a reused connection that
  * stalled), ENOMEM, or a socket errno.
  */
 int tp_send(struct tp *tp, const struct tp_target *target, const void *buf, size_t len,

@@ -3,12 +3,14 @@
 #ifndef SBC_SIGPROXY_TRANSPORT_INT_H
 #define SBC_SIGPROXY_TRANSPORT_INT_H
 
+#include <string.h>
 #include <sys/queue.h>
 
 #include <event2/util.h>
 #include <openssl/ssl.h>
 
 #include "log.h"
+#include "metrics.h"
 #include "timeutil.h"
 #include "transport.h"
 
@@ -29,6 +31,8 @@ struct tp_listener {
 	struct event *ev;              /* UDP read event */
 	struct evconnlistener *evl;    /* TCP/TLS */
 	char *rxbuf;                   /* UDP: TP_UDP_RXBUF bytes, owned */
+	struct event *resume;          /* TCP/TLS: accepting again after EMFILE (owned) */
+	bool limited;                  /* per-source limits apply */
 	struct tp_stats stats;
 	struct log_ratelimit rl;       /* warnings caused by peers */
 };
@@ -39,10 +43,23 @@ struct tp {
 	struct tls *client_tls;        /* borrowed */
 	LIST_HEAD(, tp_listener) listeners;
 	LIST_HEAD(, tp_conn) conns;    /* open connections; each holds one reference */
-	unsigned nconns;
+	unsigned nconns_in, nconns_out;
+	struct tp_limits *lim;         /* owned: per-source state (limits.c) */
+	struct tp_metrics m;           /* conf.metrics' series, dummies for those not given */
+	struct metric dummy[TP_DROP_NREASONS + 5];
+	struct event *tick;            /* housekeeping once a second (owned) */
+	unsigned closed_since_trim;    /* connections closed since memory was last given back */
+	unsigned closed_last_tick;
 	struct tp_stats orphan;        /* outbound connections without a via listener */
 	struct log_ratelimit rl;
 };
+
+/* Counts a drop in the metrics. */
+static inline void
+tp_drop_count(struct tp *tp, enum tp_drop why)
+{
+	metric_inc(tp->m.drops[why]);
+}
 
 #define TP_UDP_RXBUF 65536
 
@@ -69,7 +86,13 @@ struct tp_conn {
 	struct event *connev;          /* outbound TLS: TCP connect completion */
 	struct evbuffer *pending;      /* outbound TLS: output queued before the bufferevent */
 	struct event *timer;           /* connect/handshake timeout, then idle check */
-	uint64_t last_ms;              /* last traffic, monotonic */
+	uint64_t last_ms;              /* end of the last complete message (or keep-alive) or
+	                                * our last send, monotonic: the idle timer runs from it */
+	uint64_t msg_start_ms;         /* first byte of a message not yet complete (inbound: also
+	                                * set-up until the first message), 0: none; the header
+	                                * deadline runs from it */
+	bool limited;                  /* inbound on a limited listener, source not exempt */
+	bool counted;                  /* holds one of its source's max_per_source slots */
 	struct tls *tls;               /* outbound TLS: context used (part of the reuse key) */
 	char host[256];                /* outbound TLS: name verified (reuse key), "" otherwise */
 	unsigned crlf_run;             /* CR/LF bytes seen in a row between messages */
@@ -95,6 +118,12 @@ int tp_conn_new(struct tp *tp, struct tp_listener *l, enum tp_proto proto, bool 
     const struct sa *peer, struct bufferevent *bev, struct tp_conn **cp);
 /* Hands c the bufferevent it reads and writes from now on (outbound TLS after TCP is up). */
 void tp_conn_attach(struct tp_conn *c, struct bufferevent *bev);
+/*
+ * Starts TLS on c's connected socket c->cfd: an SSL from t (host as tls_ssl_new() takes
+ * it), and a bufferevent that owns the socket from now on, attached to c (not yet
+ * enabled). Returns 0, or an errno (c unchanged: the caller drops it).
+ */
+int tp_conn_tls_start(struct tp_conn *c, struct tls *t, const char *host, bool server);
 /* The connection (and handshake) is up: open state, TLS facts, idle timer. */
 void tp_conn_opened(struct tp_conn *c);
 /* Releases sockets and unlinks; notify decides whether closeh hears about it. */
@@ -103,6 +132,41 @@ void tp_conns_free(struct tp *tp);
 /* Name of c's listener for logs ("-" without one), and the rate limit for its warnings. */
 const char *tp_conn_lname(const struct tp_conn *c);
 struct log_ratelimit *tp_conn_rl(struct tp_conn *c);
+
+/* limits.c: per-source state in a table of fixed size, allocated at start. */
+struct tp_limits;
+/* conf is copied; m (borrowed) receives bans, banned and sources. 0 or ENOMEM. */
+int tp_limits_alloc(struct tp_limits **lp, const struct tp_limits_conf *conf,
+    unsigned max_conns_in, struct tp_metrics *m);
+void tp_limits_free(struct tp_limits *lim);
+/*
+ * A datagram or a framed message from src (request: not a response) at now: true when it
+ * may go on; false with *why when it is dropped (banned source, or a request over the
+ * source's rate, which bans the source for ban_ms).
+ */
+bool tp_limits_msg_ok(struct tp_limits *lim, const struct sa *src, bool request, uint64_t now,
+    enum tp_drop *why);
+/*
+ * A new inbound connection from src at now: true when it may be accepted (*counted: it
+ * holds one of its source's max_per_source slots until tp_limits_conn_gone()); false with
+ * *why (banned, source_conns, tls_rate).
+ */
+bool tp_limits_accept_ok(struct tp_limits *lim, const struct sa *src, bool tls, uint64_t now,
+    bool *counted, enum tp_drop *why);
+void tp_limits_conn_gone(struct tp_limits *lim, const struct sa *src);
+/* Whether src is banned at now (open connections from it are closed on their next read). */
+bool tp_limits_banned(struct tp_limits *lim, const struct sa *src, uint64_t now);
+/* Whether the limits apply to src at all (not exempt). */
+bool tp_limits_applies(const struct tp_limits *lim, const struct sa *src);
+/* Brings the banned and sources gauges up to date (once a second). */
+void tp_limits_sweep(struct tp_limits *lim, uint64_t now);
+
+/* True when a message (after keep-alive CRLFs) is a request, i.e. not "SIP/2.0 ..." */
+static inline bool
+tp_msg_is_request(const char *p, size_t len)
+{
+	return !(len >= 8 && memcmp(p, "SIP/2.0 ", 8) == 0);
+}
 
 /* stream_accept.c */
 int tp_stream_listen(struct tp_listener *l);

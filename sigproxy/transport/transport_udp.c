@@ -19,6 +19,8 @@ udp_readcb(evutil_socket_t fd, short what, void *arg)
 {
 	struct tp_listener *l = arg;
 	struct tp *tp = l->tp;
+	uint64_t now = time_mono_ms();
+	enum tp_drop why;
 	int i;
 
 	for (i = 0; i < UDP_BURST; i++) {
@@ -50,6 +52,13 @@ udp_readcb(evutil_socket_t fd, short what, void *arg)
 				break;
 		if (n == 0) {
 			l->stats.bad_msgs++;
+			continue;
+		}
+		/* Before parsing: a banned source, or a request over its rate, costs no more. */
+		if (l->limited && !tp_limits_msg_ok(tp->lim, &src,
+		    skip < (size_t)n && tp_msg_is_request(l->rxbuf + skip, (size_t)n - skip), now,
+		    &why)) {
+			tp_drop_count(tp, why);
 			continue;
 		}
 		if (skip == (size_t)n) {

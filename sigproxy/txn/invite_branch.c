@@ -220,15 +220,23 @@ txn_branch_start(struct sp_txn *t, enum tp_proto tp, const struct sa *dst, const
 {
 	struct sp *sp = t->sp;
 	struct sp_listener *out = send_listener_for(sp, t->out_side, tp);
+	struct sp_call *c = dialog_find(sp, t->call_id);
 	struct branch *b;
 	struct sip_fwd f;
 	struct sip_hop hop;
-	char *buf = sp->buf;
+	char *buf = sp->buf, contact[SP_URI_MAX];
 	size_t len;
 	int err;
 
 	if (out == NULL || t->nbr > ROUTE_TARGETS_MAX)
 		return ENETUNREACH;
+	if (t->in_dialog && c == NULL)
+		return ENOENT;
+	/* a hidden side's responses carry our Via alone: the request's own come back from here */
+	if (txn_hides(sp, t->out_side) && t->vias == NULL &&
+	    (sip_msg_lines_dup(t->req, "Via", &t->vias) ||
+	    sip_msg_lines_dup(t->req, "Record-Route", &t->rr_lines)))
+		return ENOMEM;
 	b = &t->br[t->nbr];
 	memset(b, 0, sizeof(*b));
 	if ((err = sip_branch_new(b->id, sizeof(b->id))))
@@ -245,9 +253,17 @@ txn_branch_start(struct sp_txn *t, enum tp_proto tp, const struct sa *dst, const
 	if (!t->in_dialog) {
 		f.rr_in = &t->src.lsnr->hop;
 		f.rr_out = &out->hop;
+		if (c != NULL && (err = txn_leg_call_id_make(sp, c)))
+			return err;
+		f.call_id = txn_leg_call_id(c, 1);
+	} else {
+		txn_dialog_route(c, 1 - t->leg, &f);
+		f.call_id = txn_leg_call_id(c, 1 - t->leg);
 	}
 	f.self = sp->cfg.self;
 	f.nself = sp->cfg.nlisteners;
+	if (txn_hides(sp, t->out_side))
+		txn_hide_request(out, tp, &f, contact, sizeof(contact));
 	if (tg != NULL) {
 		f.ruri_user = t->user;
 		f.ruri_host = tg->host;
@@ -332,6 +348,37 @@ txn_invite_conn_failed(struct sp *sp, struct tp_conn *conn, int err)
 	}
 }
 
+/* Whether the call may go to target ti now (the target's call limits); logs a refusal. */
+static bool
+target_admitted(struct sp_txn *t, struct sp_call *c, unsigned ti)
+{
+	enum route_refusal why;
+	unsigned retry;
+
+	if (c == NULL || route_admit_target(t->sp->admit, t->rule, ti, time_mono_ms(), &c->admit,
+	    &why, &retry) == 0)
+		return true;
+	log_info("target_skipped target=%s reason=%s", t->rule->targets[ti].uri,
+	    route_refusal_name(why));
+	/* the soonest retry of the targets refused goes upstream */
+	if (!t->admit_refused || (retry != 0 && (t->admit_retry == 0 || retry < t->admit_retry))) {
+		t->admit_why = why;
+		t->admit_retry = retry;
+	}
+	t->admit_refused = true;
+	return false;
+}
+
+void
+txn_keys_refused(struct sp_txn *t, enum tp_proto tp, const char *target)
+{
+	log_warnx("sdes_refused side=%s transport=%s direction=out%s%s reason=\"SDES keys "
+	    "would be sent over %s; %s_sdes_requires_tls = yes\"", sp_side_name(t->out_side),
+	    tp_proto_name(tp), target ? " target=" : "", target ? target : "", tp_proto_name(tp),
+	    sp_side_name(t->out_side));
+	metric_inc(t->sp->ctr.sdes_tls_rejects);
+}
+
 void
 txn_try_next(struct sp_txn *t)
 {
@@ -351,16 +398,29 @@ txn_try_next(struct sp_txn *t)
 			log_warnx("target_unusable target=%s reason=\"not numeric\"", tg->uri);
 			continue;
 		}
+		if (t->offer_keys && !media_keys_allowed(sp, t->out_side, tg->transport)) {
+			/* our offer's keys must not cross this target's transport on that side */
+			txn_keys_refused(t, tg->transport, tg->uri);
+			txn_best_local(t, 488);
+			continue;
+		}
+		c = dialog_find(sp, t->call_id);
+		if (!t->in_dialog && !target_admitted(t, c, t->next_target - 1))
+			continue;
 		err = txn_branch_start(t, tg->transport, &dst, NULL, tg);
 		if (err) {
 			log_warnx("target_send_failed target=%s err=%d", tg->uri, err);
 			txn_best_local(t, 503);
 			continue;
 		}
-		c = dialog_find(sp, t->call_id);
 		if (c != NULL)
 			dialog_set_target(c, tg->uri, tg->transport);
 		log_info("invite_forward target=%s try=%u", tg->uri, t->next_target);
+		return;
+	}
+	/* No target answered, and one was at its limit: the caller may retry later. */
+	if (t->admit_refused && t->best == NULL) {
+		txn_final_admit(t);
 		return;
 	}
 	txn_send_best(t);

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "log.h"
+#include "timeutil.h"
 #include "txn_int.h"
 
 static void txn_media_start(struct sp_txn *t, struct sp_call *c);
@@ -41,14 +42,23 @@ offer_done(int status, const char *sdp, size_t len, void *arg)
 		}
 		memcpy(t->offer, sdp, len);
 		t->offer_len = len;
+		t->offer_keys = policy_sdp_has_keys(sdp, len);
 	}
 	if (t->in_dialog) {
 		enum tp_proto tp;
 		struct sa dst;
 
-		if (send_next_hop(t->sp, t->req, &tp, &dst) ||
-		    txn_branch_start(t, tp, &dst, NULL, NULL))
-			txn_final_local(t, 404, NULL, "no next hop");
+		/* the dialog's route, as checked (the call may have ended meanwhile) */
+		if (c == NULL) {
+			txn_final_local(t, 481, NULL, "call ended");
+		} else if (dialog_next_hop(c, 1 - t->leg, &tp, &dst)) {
+			txn_final_local(t, 502, NULL, "no next hop");
+		} else if (t->offer_keys && !media_keys_allowed(t->sp, t->out_side, tp)) {
+			txn_keys_refused(t, tp, NULL);
+			txn_final_local(t, 488, NULL, "SDES keys need TLS");
+		} else if (txn_branch_start(t, tp, &dst, NULL, NULL)) {
+			txn_final_local(t, 502, NULL, "no next hop");
+		}
 		return;
 	}
 	txn_try_next(t);
@@ -62,22 +72,38 @@ txn_media_start(struct sp_txn *t, struct sp_call *c)
 	int st;
 
 	body = sip_msg_body(t->req, &blen);
+	if (blen > 0 && c == NULL) {
+		/* only mediad's SDP ever leaves: without the call there is none to give */
+		log_warnx("sdp_refused reason=\"re-INVITE with SDP for a call not known here\"");
+		txn_final_local(t, 481, NULL, "no call for the SDP");
+		return;
+	}
 	if (blen == 0 || c == NULL) {
 		t->late_offer = blen == 0 && c != NULL;
 		offer_done(200, NULL, 0, t);
 		return;
 	}
 	st = media_offer(t->sp, c, sip_msg_from_tag(t->req), sip_msg_to_tag(t->req), t->in_branch,
-	    t->in_side, t->out_side, body, blen, offer_done, t, &t->mop);
+	    t->in_side, t->out_side, t->src.lsnr->proto, body, blen, offer_done, t, &t->mop);
 	if (st)
 		txn_final_local(t, st, NULL, st == 488 ? "encryption policy" : "no mediad");
 }
 
+/* The re-INVITE passed its dialog check (status 0) or is refused with status. */
 static void
-reinvite_loaded(struct sp_call *c, void *arg)
+reinvite_checked(struct sp_call *c, unsigned leg, int status, void *arg)
 {
 	struct sp_txn *t = arg;
 
+	if (t->state == TXN_DONE)
+		return;		/* cancelled while its call was read */
+	if (status) {
+		txn_final_local(t, status, status == 403 ? "Not relayed (no such dialog)" : NULL,
+		    "refused at the border");
+		return;
+	}
+	t->leg = leg;
+	t->out_side = c->side[1 - leg];
 	txn_media_start(t, c);
 }
 
@@ -89,8 +115,10 @@ txn_invite_cancel(struct sp *sp, const struct sp_src *src, struct sip_msg *m)
 
 	if (sip_msg_via(m, 0, &v) == 0 && v.branch != NULL)
 		t = txn_find(sp, v.branch, sip_msg_call_id(m));
-	if (t == NULL) {
-		send_reply(sp, src, m, 481, NULL, NULL);
+	/* only from the side the INVITE came from: the branch alone travels both ways */
+	if (t == NULL || t->in_side != src->lsnr->side) {
+		send_reply(sp, src, m, txn_refuse_note(sp, src, m, SP_REFUSED_CANCEL, 481), NULL,
+		    NULL);
 		return;
 	}
 	send_reply(sp, src, m, 200, NULL, NULL);
@@ -140,9 +168,12 @@ invite_initial(struct sp *sp, const struct sp_src *src, struct sip_msg *m)
 {
 	const struct route_rule *rule;
 	char userbuf[ROUTE_USER_MAX], extra[64];
+	struct route_slot slot;
+	enum route_refusal why;
 	struct sp_txn *t;
 	struct sp_call *c;
 	const char *user;
+	unsigned retry;
 	size_t ulen;
 	int err;
 
@@ -169,19 +200,29 @@ invite_initial(struct sp *sp, const struct sp_src *src, struct sip_msg *m)
 		sip_msg_free(m);
 		return;
 	}
-	if (invite_txn_open(sp, src, m, &t))
+	if (route_admit_call(sp->admit, rule, time_mono_ms(), &slot, &why, &retry) != 0) {
+		txn_admit_refuse(sp, src, m, rule->name, why, retry);
 		return;
+	}
+	if (invite_txn_open(sp, src, m, &t)) {
+		route_admit_release(sp->admit, &slot);
+		return;
+	}
 	t->rule = rule;
 	snprintf(t->user, sizeof(t->user), "%s", userbuf);
 	t->out_side = rule_side(sp, rule);
 	txn_upstream_reply(t, 100, NULL, NULL);
 	metric_inc(sp->ctr.calls);
 	if (dialog_create(sp, &c, t->call_id, sip_msg_from_tag(m))) {
+		route_admit_release(sp->admit, &slot);
 		txn_final_local(t, 500, NULL, "call state");
 		return;
 	}
+	/* the call holds its place on the route until it is freed */
+	c->admit = slot;
 	dialog_set_legs(c, t->in_side, t->out_side, src->conn, src->lsnr->proto);
 	dialog_set_route(c, rule->name);
+	txn_learn_remote(sp, c, 0, t->req);
 	log_info("invite_in route=%s listener=%s", rule->name, src->lsnr->name);
 	dialog_write(sp, c);
 	txn_media_start(t, c);
@@ -192,7 +233,6 @@ txn_invite_request(struct sp *sp, const struct sp_src *src, struct sip_msg *m)
 {
 	struct sip_via v;
 	struct sp_txn *t;
-	struct sp_call *c;
 
 	if (sip_msg_via(m, 0, &v) == 0 && v.branch != NULL &&
 	    (t = txn_find(sp, v.branch, sip_msg_call_id(m))) != NULL) {
@@ -205,21 +245,11 @@ txn_invite_request(struct sp *sp, const struct sp_src *src, struct sip_msg *m)
 		invite_initial(sp, src, m);
 		return;
 	}
-	/* re-INVITE: routed by its Route set, media through the call's mediad */
-	if (!send_routed_via_us(sp, m)) {
-		metric_inc(sp->ctr.drops);
-		log_info("sip_refused method=INVITE reason=\"not routed via us\"");
-		send_reply(sp, src, m, 403, "Not relayed (no Route through this proxy)", NULL);
-		sip_msg_free(m);
-		return;
-	}
+	/* re-INVITE: checked against its dialog, routed along it, media through its mediad */
 	if (invite_txn_open(sp, src, m, &t))
 		return;
 	t->in_dialog = true;
 	t->out_side = t->in_side == SP_SIDE_OUTSIDE ? SP_SIDE_INSIDE : SP_SIDE_OUTSIDE;
 	txn_upstream_reply(t, 100, NULL, NULL);
-	c = dialog_find(sp, t->call_id);
-	if (c == NULL && dialog_lookup(sp, t->call_id, reinvite_loaded, t) == 0)
-		return;
-	txn_media_start(t, c);
+	txn_dialog_check(sp, &t->src, t->req, reinvite_checked, t);
 }

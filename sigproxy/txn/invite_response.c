@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "log.h"
+#include "timeutil.h"
 #include "txn_int.h"
 
 static void
@@ -27,16 +28,25 @@ answer_done(int status, const char *sdp, size_t len, void *arg)
 		txn_final_local(t, status == 488 ? 488 : 500, NULL, "mediad answer failed");
 		return;
 	}
-	if (sip_build_response_fwd(buf, SP_BUF_SIZE, &blen, m, sdp, len, "application/sdp")) {
+	if (txn_upstream_build(t, m, sdp, len, "application/sdp", &blen)) {
 		txn_branch_bye(t, &t->br[t->nbr - 1], m);
 		sip_msg_free(m);
 		txn_final_local(t, 500, NULL, "2xx could not be rebuilt");
 		return;
 	}
 	txn_upstream_send(t, buf, blen, sip_msg_status(m));
+	if (c != NULL && t->in_dialog) {
+		/* a target refresh both ways: the re-INVITE's Contact and its 2xx's */
+		bool moved = txn_refresh_target(c, 1 - t->leg, m);
+
+		if (txn_refresh_target(c, t->leg, t->req) || moved)
+			dialog_write(sp, c);
+	}
 	if (c != NULL && !t->in_dialog) {
 		dialog_set_answered(c, sip_msg_to_tag(m));
+		txn_learn_remote(sp, c, 1, m);
 		metric_inc(sp->ctr.calls_answered);
+		metrics_hist_observe(sp->hist.call_setup, time_mono_us() - t->start_us);
 		log_info("call_answered target=%s mediad=%s caller=%s/%s callee=%s/%s", c->target,
 		    c->mediad_id, c->transport[0], c->crypto[0], c->transport[1], c->crypto[1]);
 		dialog_write(sp, c);
@@ -65,9 +75,12 @@ on_2xx(struct sp_txn *t, const struct sip_msg *m)
 	t->answer_2xx = sip_msg_ref(m);
 	txn_enter_state(t, TXN_ANSWERING);
 	if (c == NULL || blen == 0) {
-		/* nothing to relay (no SDP in the 2xx: not valid for an offer/answer we made) */
+		/*
+		 * Nothing to relay (no SDP in the 2xx: not valid for an offer/answer we made);
+		 * an SDP without its call never goes on as it came (keys, inside addresses).
+		 */
 		if (c == NULL || !t->late_offer) {
-			answer_done(c == NULL ? 200 : 488, body, blen, t);
+			answer_done(c != NULL ? 488 : blen > 0 ? 500 : 200, body, blen, t);
 			return;
 		}
 	}
@@ -75,10 +88,12 @@ on_2xx(struct sp_txn *t, const struct sip_msg *m)
 		/* offer in the 2xx: tags and sides swapped (ng-protocol.md §4) */
 		dialog_set_late_offer(c, t->in_branch);
 		st = media_offer(sp, c, sip_msg_to_tag(m), sip_msg_from_tag(m), t->in_branch,
-		    t->out_side, t->in_side, body, blen, answer_done, t, &t->mop);
+		    t->out_side, t->in_side, t->br[t->nbr - 1].tp, body, blen, answer_done, t,
+		    &t->mop);
 	} else {
 		st = media_answer(sp, c, sip_msg_from_tag(m), sip_msg_to_tag(m), t->in_branch,
-		    t->out_side, t->in_side, body, blen, answer_done, t, &t->mop);
+		    t->out_side, t->in_side, t->br[t->nbr - 1].tp, body, blen, answer_done, t,
+		    &t->mop);
 	}
 	if (st)
 		answer_done(st, NULL, 0, t);
@@ -99,9 +114,9 @@ early_done(int status, const char *sdp, size_t len, void *arg)
 		return;
 	/* without mediad's SDP the 18x goes on bodiless: the inside address never leaks */
 	if (status == 200)
-		err = sip_build_response_fwd(buf, SP_BUF_SIZE, &blen, m, sdp, len, "application/sdp");
+		err = txn_upstream_build(t, m, sdp, len, "application/sdp", &blen);
 	else
-		err = sip_build_response_fwd(buf, SP_BUF_SIZE, &blen, m, "", 0, "application/sdp");
+		err = txn_upstream_build(t, m, "", 0, "application/sdp", &blen);
 	if (err == 0 && t->state == TXN_CALLING)
 		txn_upstream_send(t, buf, blen, sip_msg_status(m));
 	sip_msg_free(m);
@@ -117,21 +132,26 @@ early_forward(struct sp_txn *t, const struct sip_msg *m)
 	size_t blen, len;
 	int st;
 
+	/* an early dialog: its requests (PRACK, UPDATE) are checked against this leg */
+	if (c != NULL && !t->in_dialog && sip_msg_to_tag(m) != NULL) {
+		dialog_set_early(c, sip_msg_to_tag(m));
+		txn_learn_remote(t->sp, c, 1, m);
+	}
 	body = sip_msg_body(m, &blen);
 	if (blen == 0) {
-		if (sip_build_response_fwd(buf, SP_BUF_SIZE, &len, m, NULL, 0, NULL) == 0)
+		if (txn_upstream_build(t, m, NULL, 0, NULL, &len) == 0)
 			txn_upstream_send(t, buf, len, sip_msg_status(m));
 		return;
 	}
 	if (c == NULL || t->late_offer || t->mop != NULL || t->early != NULL) {
 		/* no offer of ours to answer (late offer) or one already pending: no body */
-		if (sip_build_response_fwd(buf, SP_BUF_SIZE, &len, m, "", 0, "application/sdp") == 0)
+		if (txn_upstream_build(t, m, "", 0, "application/sdp", &len) == 0)
 			txn_upstream_send(t, buf, len, sip_msg_status(m));
 		return;
 	}
 	t->early = sip_msg_ref(m);
 	st = media_answer(t->sp, c, sip_msg_from_tag(m), sip_msg_to_tag(m), t->in_branch,
-	    t->out_side, t->in_side, body, blen, early_done, t, &t->mop);
+	    t->out_side, t->in_side, t->br[t->nbr - 1].tp, body, blen, early_done, t, &t->mop);
 	if (st)
 		early_done(st, NULL, 0, t);
 }

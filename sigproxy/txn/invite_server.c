@@ -26,7 +26,7 @@ state_name(enum txn_state s)
 void
 txn_enter_state(struct sp_txn *t, enum txn_state s)
 {
-	log_debug("%s: invite %s -> %s", __func__, state_name(t->state), state_name(s));
+	log_debug("%s from=%s to=%s", __func__, state_name(t->state), state_name(s));
 	t->state = s;
 }
 
@@ -48,6 +48,7 @@ txn_new(struct sp *sp, const struct sp_src *src, struct sip_msg *m, txn_timer_h 
 	t->sp = sp;
 	t->req = m;
 	t->src = *src;
+	t->start_us = time_mono_us();
 	if (src->conn)
 		t->src.conn = tp_conn_ref(src->conn);
 	if (sip_msg_via(m, 0, &v) == 0 && v.branch != NULL)
@@ -88,6 +89,8 @@ txn_free(struct sp_txn *t)
 	free(t->offer);
 	free(t->best);
 	free(t->last);
+	free(t->vias);
+	free(t->rr_lines);
 	free(t);
 }
 
@@ -124,6 +127,16 @@ void
 txn_timer_stop(struct sp_txn *t)
 {
 	evtimer_del(t->timer);
+}
+
+int
+txn_upstream_build(struct sp_txn *t, const struct sip_msg *m, const char *body,
+    size_t body_len, const char *ctype, size_t *len)
+{
+	struct txn_upstream u = { t->in_side, t->out_side, t->src.lsnr, !t->in_dialog, t->vias,
+	    t->rr_lines, sip_msg_call_id_received(t->req) };
+
+	return txn_relay_build(t->sp, &u, m, body, body_len, ctype, len);
 }
 
 void
@@ -231,6 +244,41 @@ txn_best_local(struct sp_txn *t, int status)
 	t->best_status = status;
 }
 
+/* Retry-After of a refusal: when a call per second is free again, else the configured one. */
+static unsigned
+admit_retry_after(const struct sp *sp, unsigned retry_s)
+{
+	return retry_s != 0 ? retry_s : sp->cfg.retry_after;
+}
+
+void
+txn_admit_refuse(struct sp *sp, const struct sp_src *src, struct sip_msg *m, const char *route,
+    enum route_refusal why, unsigned retry_s)
+{
+	char extra[64];
+
+	metric_inc(sp->ctr.calls_refused[why]);
+	snprintf(extra, sizeof(extra), "Retry-After: %u\r\n", admit_retry_after(sp, retry_s));
+	log_info("invite_refused status=503 reason=%s route=%s", route_refusal_name(why), route);
+	send_reply(sp, src, m, 503, "Service Unavailable (call limit)", extra);
+	sip_msg_free(m);
+}
+
+void
+txn_final_admit(struct sp_txn *t)
+{
+	char extra[64];
+
+	metric_inc(t->sp->ctr.calls_refused[t->admit_why]);
+	snprintf(extra, sizeof(extra), "Retry-After: %u\r\n",
+	    admit_retry_after(t->sp, t->admit_retry));
+	log_info("invite_final status=503 reason=%s route=%s", route_refusal_name(t->admit_why),
+	    t->rule ? t->rule->name : "-");
+	txn_upstream_reply(t, 503, "Service Unavailable (call limit)", extra);
+	txn_call_fail(t, "call limit");
+	txn_done(t);
+}
+
 void
 txn_send_best(struct sp_txn *t)
 {
@@ -244,11 +292,13 @@ txn_send_best(struct sp_txn *t)
 		return;
 	}
 	if (t->best == NULL) {
-		txn_final_local(t, t->best_status == 408 ? 408 : 503, NULL, "all targets failed");
+		/* 488: every target was refused our offer's keys (no TLS towards them) */
+		txn_final_local(t, t->best_status == 408 || t->best_status == 488 ?
+		    t->best_status : 503, NULL, "all targets failed");
 		return;
 	}
 	if (sip_msg_parse(&m, t->best, t->best_len, TP_UDP, NULL, NULL) ||
-	    sip_build_response_fwd(buf, SP_BUF_SIZE, &len, m, NULL, 0, NULL)) {
+	    txn_upstream_build(t, m, NULL, 0, NULL, &len)) {
 		sip_msg_free(m);
 		txn_final_local(t, 500, NULL, "best response unusable");
 		return;

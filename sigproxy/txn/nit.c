@@ -36,11 +36,31 @@ struct sp_nit {
 	size_t final_len;
 	struct event *timer;
 	enum nit_state state;	/* changed by nit_enter_state() only */
-	bool sdp_offer;		/* an UPDATE whose offer went through mediad */
+	bool sdp_offer;		/* an UPDATE or PRACK whose offer went through mediad */
 	enum sp_side in_side;
+	unsigned leg;		/* the sender's leg in its call */
+	char *vias;		/* the request's Via lines when they went on hidden (owned) */
+	char *up_call_id;	/* the Call-ID it came with when not the call's (owned), else NULL */
 	struct media_op *mop;	/* answer in the 2xx, pending */
 	struct sip_msg *resp;	/* that 2xx */
 };
+
+/*
+ * Whether m carries an SDP that mediad did not write: it never goes on as it came (its
+ * keys and addresses stay here), only without a body. Multipart bodies count by content.
+ */
+static bool
+body_is_sdp(const struct sip_msg *m)
+{
+	const char *ct = sip_msg_content_type(m), *body;
+	size_t len;
+
+	body = sip_msg_body(m, &len);
+	if (len == 0)
+		return false;
+	return (ct != NULL && strcasestr(ct, "application/sdp") != NULL) ||
+	    memmem(body, len, "application/sdp", 15) != NULL || memmem(body, len, "a=crypto:", 9);
+}
 
 static const char *
 state_name(enum nit_state s)
@@ -56,7 +76,8 @@ state_name(enum nit_state s)
 static void
 nit_enter_state(struct sp_nit *n, enum nit_state s)
 {
-	log_debug("%s: %s %s -> %s", __func__, n->method, state_name(n->state), state_name(s));
+	log_debug("%s method=%s from=%s to=%s", __func__, LOG_Q(n->method), state_name(n->state),
+	    state_name(s));
 	n->state = s;
 }
 
@@ -79,6 +100,8 @@ nit_free(struct sp_nit *n)
 		tp_conn_deref(n->src.conn);
 	free(n->fwd);
 	free(n->final);
+	free(n->vias);
+	free(n->up_call_id);
 	free(n);
 }
 
@@ -96,12 +119,6 @@ static void
 nit_timer(evutil_socket_t fd, short what, void *arg)
 {
 	nit_free(arg);
-}
-
-static enum sp_side
-other_side(enum sp_side s)
-{
-	return s == SP_SIDE_OUTSIDE ? SP_SIDE_INSIDE : SP_SIDE_OUTSIDE;
 }
 
 /* The transaction for m, forwarded as fwd[len] with our branch; NULL when out of memory. */
@@ -140,55 +157,47 @@ nit_new(struct sp *sp, const struct sp_src *src, const struct sip_msg *m, const 
 	return n;
 }
 
-void
-txn_nit_forward(struct sp *sp, const struct sp_src *src, struct sip_msg *m, const char *body,
-    size_t body_len)
+int
+txn_nit_forward(struct sp *sp, const struct sp_src *src, struct sip_msg *m, struct sp_call *c,
+    unsigned leg, const char *body, size_t body_len)
 {
 	bool ack = sip_msg_method_id(m) == SIP_METHOD_ACK;
+	unsigned to = 1 - leg;
+	enum sp_side side = c->side[to];
 	struct sp_listener *out;
 	enum tp_proto tp;
-	enum sp_side side = other_side(src->lsnr->side);
-	struct sp_call *c = dialog_find(sp, sip_msg_call_id(m));
 	struct sip_fwd f;
 	struct sip_hop hop;
 	struct sp_nit *n = NULL;
-	char branch[SIP_BRANCH_SIZE];
+	char branch[SIP_BRANCH_SIZE], contact[SP_URI_MAX];
 	char *buf = sp->buf;
 	size_t len;
 	struct sa dst;
 	int err;
 
-	if (c != NULL && c->side[0] != c->side[1])
-		side = dialog_peer_side(c, src->lsnr->side);
-	/*
-	 * Only requests of dialogs we Record-Routed are relayed: anything else would make
-	 * the SBC an open relay from the outside into the trusted network.
-	 */
-	if (!send_routed_via_us(sp, m)) {
-		char a[SA_STRLEN];
-
-		log_info("sip_refused method=%s src=%s reason=\"not routed via us\"",
-		    LOG_ESCW(sip_msg_method(m)), sa_format(&src->addr, a, sizeof(a)));
-		metric_inc(sp->ctr.drops);
-		if (!ack)
-			send_reply(sp, src, m, 403, "Not relayed (no Route through this proxy)",
-			    NULL);
-		goto out;
+	/* an SDP mediad did not write never goes on as it came: without a body */
+	if (body == NULL && body_is_sdp(m)) {
+		log_info("sdp_dropped method=%s reason=\"SDP not through mediad: forwarded without "
+		    "a body\"", LOG_ESCW(sip_msg_method(m)));
+		body = "";
+		body_len = 0;
 	}
-	err = send_next_hop(sp, m, &tp, &dst);
+	/* the border check passed: the dialog's route, never the request's own */
+	err = dialog_next_hop(c, to, &tp, &dst);
 	if (err) {
 		log_info("sip_no_next_hop method=%s err=%d", LOG_ESCW(sip_msg_method(m)), err);
 		if (!ack)
-			send_reply(sp, src, m, err == ENOENT ? 404 : 502, NULL, NULL);
+			send_reply(sp, src, m, 502, NULL, NULL);
 		goto out;
 	}
 	out = send_listener_for(sp, side, tp);
 	if (out == NULL) {
+		err = ENETUNREACH;
 		if (!ack)
 			send_reply(sp, src, m, 502, "No listener for next hop", NULL);
 		goto out;
 	}
-	if (sip_branch_new(branch, sizeof(branch)))
+	if ((err = sip_branch_new(branch, sizeof(branch))))
 		goto out;
 	memset(&f, 0, sizeof(f));
 	hop = out->hop;
@@ -197,6 +206,10 @@ txn_nit_forward(struct sp *sp, const struct sp_src *src, struct sip_msg *m, cons
 	f.branch = branch;
 	f.self = sp->cfg.self;
 	f.nself = sp->cfg.nlisteners;
+	txn_dialog_route(c, to, &f);
+	f.call_id = txn_leg_call_id(c, to);
+	if (txn_hides(sp, side))
+		txn_hide_request(out, tp, &f, contact, sizeof(contact));
 	if (body != NULL) {
 		f.body = body;
 		f.body_len = body_len;
@@ -210,15 +223,22 @@ txn_nit_forward(struct sp *sp, const struct sp_src *src, struct sip_msg *m, cons
 	}
 	if (!ack) {
 		n = nit_new(sp, src, m, buf, len, branch);
-		if (n == NULL) {
+		if (n == NULL || (f.via_hide && sip_msg_lines_dup(m, "Via", &n->vias) != 0) ||
+		    (strcmp(sip_msg_call_id_received(m), n->call_id) != 0 &&
+		    (n->up_call_id = strdup(sip_msg_call_id_received(m))) == NULL)) {
+			if (n != NULL)
+				nit_free(n);
+			err = ENOMEM;
 			send_reply(sp, src, m, 500, NULL, NULL);
 			goto out;
 		}
 		n->out_side = side;
 		n->out_tp = tp;
 		n->out_dst = dst;
+		n->leg = leg;
 		n->sdp_offer = body != NULL && body_len > 0 &&
-		    sip_msg_method_id(m) == SIP_METHOD_UPDATE;
+		    (sip_msg_method_id(m) == SIP_METHOD_UPDATE ||
+		    sip_msg_method_id(m) == SIP_METHOD_PRACK);
 	}
 	err = send_in_dialog(sp, dialog_conn_back(c, side), side, tp, &dst, buf, len);
 	if (err) {
@@ -228,6 +248,7 @@ txn_nit_forward(struct sp *sp, const struct sp_src *src, struct sip_msg *m, cons
 	}
  out:
 	sip_msg_free(m);
+	return err;
 }
 
 bool
@@ -258,13 +279,20 @@ txn_nit_retransmit(struct sp *sp, const struct sip_msg *m)
 static void
 nit_respond(struct sp_nit *n, const struct sip_msg *m, const char *sdp, size_t sdp_len)
 {
+	struct txn_upstream u = { n->in_side, n->out_side, n->src.lsnr, false, n->vias, NULL,
+	    n->up_call_id != NULL ? n->up_call_id : n->call_id };
 	struct sp *sp = n->sp;
 	char *buf = sp->buf;
 	size_t len;
 	int status = sip_msg_status(m);
 
-	if (sip_build_response_fwd(buf, SP_BUF_SIZE, &len, m, sdp, sdp_len,
-	    sdp ? "application/sdp" : NULL))
+	if (sdp == NULL && body_is_sdp(m)) {
+		log_info("sdp_dropped status=%d reason=\"SDP not through mediad: forwarded without "
+		    "a body\"", status);
+		sdp = "";
+		sdp_len = 0;
+	}
+	if (txn_relay_build(sp, &u, m, sdp, sdp_len, sdp ? "application/sdp" : NULL, &len))
 		return;
 	send_count_response(sp, status);
 	send_response(sp, &n->src, buf, len);
@@ -310,6 +338,12 @@ txn_nit_response(struct sp *sp, struct sip_msg *m)
 		return false;
 	if (n->state != NIT_TRYING)
 		return true;	/* retransmitted final: already answered, or being answered */
+	if (status / 100 == 2 && strcmp(n->method, "UPDATE") == 0) {
+		struct sp_call *c = dialog_find(sp, n->call_id);
+
+		if (txn_refresh_target(c, 1 - n->leg, m))
+			dialog_write(sp, c);
+	}
 	if (n->sdp_offer && status / 100 == 2) {
 		struct sp_call *c = dialog_find(sp, n->call_id);
 		const char *body, *raw;
@@ -322,7 +356,8 @@ txn_nit_response(struct sp *sp, struct sip_msg *m)
 		    sip_msg_parse(&n->resp, raw, rlen, TP_UDP, NULL, NULL) == 0) {
 			nit_enter_state(n, NIT_ANSWERING);
 			st = media_answer(sp, c, sip_msg_from_tag(m), sip_msg_to_tag(m), n->in_branch,
-			    n->out_side, n->in_side, body, blen, update_answered, n, &n->mop);
+			    n->out_side, n->in_side, n->out_tp, body, blen, update_answered, n,
+			    &n->mop);
 			if (st)
 				update_answered(st, NULL, 0, n);
 			return true;

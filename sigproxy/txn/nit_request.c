@@ -1,19 +1,25 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
-/* Non-INVITE requests and ACKs for 2xx in: BYE ends the call, UPDATE and a late answer through mediad. */
+/*
+ * Non-INVITE requests and ACKs for 2xx in: each is checked against its dialog first; then
+ * BYE ends the call once it went on, UPDATE and PRACK offers and a late answer go
+ * through mediad, and an SDP anywhere else goes on without its body.
+ */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "log.h"
 #include "txn_int.h"
 
-/* A request waiting for a Redis lookup or mediad before it is forwarded. */
+/* A request waiting for its dialog check or for mediad before it is forwarded. */
 struct pending {
 	struct sp *sp;
 	struct sp_src src;
 	struct sip_msg *m;
 	char branch[SP_ID_MAX];	/* top Via branch of m: the ng via-branch */
+	unsigned leg;		/* the sender's leg, once checked */
 };
 
 static int
@@ -44,91 +50,130 @@ pending_free(struct pending *p)
 	free(p);
 }
 
+/* Answers p's request with status (Retry-After with a 503) and drops it with p. */
 static void
-bye_with_call(struct sp_call *c, void *arg)
+pending_reply(struct pending *p, int status, const char *reason)
 {
-	struct pending *p = arg;
+	char extra[64];
 
-	if (c != NULL)
-		media_delete(p->sp, c);
+	snprintf(extra, sizeof(extra), "Retry-After: %u\r\n", p->sp->cfg.retry_after);
+	send_reply(p->sp, &p->src, p->m, status, reason, status == 503 ? extra : NULL);
+	sip_msg_free(p->m);
+	pending_free(p);
+}
+
+/* Whether m carries a session description (offer or answer). */
+static bool
+has_sdp(const struct sip_msg *m)
+{
+	const char *ct = sip_msg_content_type(m);
+	size_t blen;
+
+	sip_msg_body(m, &blen);
+	return blen > 0 && ct != NULL && strcasecmp(ct, "application/sdp") == 0;
+}
+
+static void
+bye_forward(struct sp_call *c, struct pending *p)
+{
+	struct sp *sp = p->sp;
+	int err;
+
+	log_info("bye_in");
+	log_debug("%s method=BYE listener=%s", __func__, LOG_Q(p->src.lsnr->name));
 	/* forward while the call still holds the caller's connection */
-	txn_nit_forward(p->sp, &p->src, p->m, NULL, 0);
-	if (c != NULL)
-		dialog_end(p->sp, c, "bye");
+	err = txn_nit_forward(sp, &p->src, p->m, c, p->leg, NULL, 0);
+	/* only a BYE that went on ends the call: one that did not changes nothing */
+	if (err == 0) {
+		media_delete(sp, c);
+		dialog_end(sp, c, "bye");
+	}
 	pending_free(p);
 }
 
 static void
-update_offered(int status, const char *sdp, size_t len, void *arg)
+offer_sent(int status, const char *sdp, size_t len, void *arg)
 {
 	struct pending *p = arg;
+	struct sp_call *c = dialog_find(p->sp, sip_msg_call_id(p->m));
 
-	if (status != 200)
-		send_reply(p->sp, &p->src, p->m, status, NULL, NULL);
-	if (status != 200)
-		sip_msg_free(p->m);
-	else
-		txn_nit_forward(p->sp, &p->src, p->m, sdp, len);
+	if (status == 200 && c == NULL)
+		status = 481;	/* the call ended while mediad answered */
+	if (status != 200) {
+		pending_reply(p, status, NULL);
+		return;
+	}
+	txn_nit_forward(p->sp, &p->src, p->m, c, p->leg, sdp, len);
 	pending_free(p);
 }
 
-/* UPDATE with SDP (RFC 3311): an offer like a re-INVITE's, the answer in its 2xx. */
+/* UPDATE or PRACK with SDP (RFC 3311, 3262): an offer like a re-INVITE's, the answer in its 2xx. */
 static void
-update_offer(struct sp *sp, const struct sp_src *src, struct sip_msg *m)
+offer_forward(struct sp_call *c, struct pending *p)
 {
-	struct sp_call *c = dialog_find(sp, sip_msg_call_id(m));
+	struct sp *sp = p->sp;
 	struct media_op *op;
-	struct pending *p;
 	const char *body;
 	size_t blen;
 	int st;
 
-	body = sip_msg_body(m, &blen);
-	if (c == NULL || blen == 0) {
-		txn_nit_forward(sp, src, m, NULL, 0);
-		return;
-	}
-	if (pending_new(sp, src, m, &p)) {
-		send_reply(sp, src, m, 500, NULL, NULL);
-		sip_msg_free(m);
-		return;
-	}
-	st = media_offer(sp, c, sip_msg_from_tag(m), sip_msg_to_tag(m), p->branch, src->lsnr->side,
-	    dialog_peer_side(c, src->lsnr->side), body, blen, update_offered, p, &op);
+	body = sip_msg_body(p->m, &blen);
+	st = media_offer(sp, c, sip_msg_from_tag(p->m), sip_msg_to_tag(p->m), p->branch,
+	    p->src.lsnr->side, c->side[1 - p->leg], p->src.lsnr->proto, body, blen, offer_sent, p,
+	    &op);
 	if (st)
-		update_offered(st, NULL, 0, p);
+		offer_sent(st, NULL, 0, p);
+}
+
+static void
+nit_checked(struct sp_call *c, unsigned leg, int status, void *arg)
+{
+	struct pending *p = arg;
+	enum sip_method meth = sip_msg_method_id(p->m);
+
+	if (status) {
+		pending_reply(p, status, status == 403 ? "Not relayed (no such dialog)" : NULL);
+		return;
+	}
+	p->leg = leg;
+	if (meth == SIP_METHOD_BYE) {
+		bye_forward(c, p);
+		return;
+	}
+	if (meth == SIP_METHOD_UPDATE && txn_refresh_target(c, leg, p->m))
+		dialog_write(p->sp, c);
+	if (has_sdp(p->m) && (meth == SIP_METHOD_UPDATE || meth == SIP_METHOD_PRACK)) {
+		offer_forward(c, p);
+		return;
+	}
+	/* an SDP anywhere else never reaches mediad: txn_nit_forward() sends it bodiless */
+	txn_nit_forward(p->sp, &p->src, p->m, c, leg, NULL, 0);
+	pending_free(p);
 }
 
 void
 txn_nit_request(struct sp *sp, const struct sp_src *src, struct sip_msg *m)
 {
-	struct sp_call *c;
 	struct pending *p;
+	int st;
 
 	if (txn_nit_retransmit(sp, m)) {
 		sip_msg_free(m);
 		return;
 	}
-	if (sip_msg_method_id(m) == SIP_METHOD_UPDATE) {
-		update_offer(sp, src, m);
+	if (sip_msg_to_tag(m) == NULL) {
+		/* outside any dialog and not for us: the SBC relays calls, nothing else */
+		st = txn_refuse_note(sp, src, m, SP_REFUSED_OUT_OF_DIALOG, 403);
+		send_reply(sp, src, m, st, "Not relayed (no dialog)", NULL);
+		sip_msg_free(m);
 		return;
 	}
-	if (sip_msg_method_id(m) != SIP_METHOD_BYE) {
-		txn_nit_forward(sp, src, m, NULL, 0);
-		return;
-	}
-	log_info("bye_in");
-	log_debug("%s: BYE on listener %s", __func__, src->lsnr->name);
 	if (pending_new(sp, src, m, &p)) {
 		send_reply(sp, src, m, 500, NULL, NULL);
 		sip_msg_free(m);
 		return;
 	}
-	c = dialog_find(sp, sip_msg_call_id(m));
-	/* a call set up by another instance: its record says which mediad holds the media */
-	if (c == NULL && dialog_lookup(sp, sip_msg_call_id(m), bye_with_call, p) == 0)
-		return;
-	bye_with_call(c, p);
+	txn_dialog_check(sp, &p->src, p->m, nit_checked, p);
 }
 
 static void
@@ -137,43 +182,62 @@ ack_answered(int status, const char *sdp, size_t len, void *arg)
 	struct pending *p = arg;
 	struct sp_call *c = dialog_find(p->sp, sip_msg_call_id(p->m));
 
+	if (c == NULL) {
+		sip_msg_free(p->m);	/* the call ended meanwhile: nothing to acknowledge */
+		pending_free(p);
+		return;
+	}
 	if (status != 200) {
 		/* the ACK goes on without SDP; the callee learns nothing it could misuse */
 		log_warnx("late_answer_failed status=%d", status);
-		txn_nit_forward(p->sp, &p->src, p->m, "", 0);
-	} else {
-		txn_nit_forward(p->sp, &p->src, p->m, sdp, len);
+		sdp = "";
+		len = 0;
 	}
-	if (c != NULL) {
-		dialog_clear_late_offer(c);
-		dialog_write(p->sp, c);
-	}
+	dialog_clear_late_offer(c);
+	dialog_write(p->sp, c);
+	txn_nit_forward(p->sp, &p->src, p->m, c, p->leg, sdp, len);
 	pending_free(p);
+}
+
+static void
+ack_checked(struct sp_call *c, unsigned leg, int status, void *arg)
+{
+	struct pending *p = arg;
+	struct media_op *op;
+	const char *body;
+	size_t blen;
+	int st;
+
+	if (status) {
+		/* an ACK is never answered: refused, it is dropped (and was counted) */
+		sip_msg_free(p->m);
+		pending_free(p);
+		return;
+	}
+	p->leg = leg;
+	body = sip_msg_body(p->m, &blen);
+	if (!c->late_offer || !has_sdp(p->m)) {
+		/* an SDP with no offer of ours to answer goes nowhere: the ACK goes on without it */
+		txn_nit_forward(p->sp, &p->src, p->m, c, leg, blen > 0 ? "" : NULL, 0);
+		pending_free(p);
+		return;
+	}
+	/* late offer: the answer travels in the ACK, tags swapped (ng-protocol.md §4) */
+	st = media_answer(p->sp, c, sip_msg_to_tag(p->m), sip_msg_from_tag(p->m), c->late_branch,
+	    p->src.lsnr->side, c->side[1 - leg], p->src.lsnr->proto, body, blen, ack_answered, p,
+	    &op);
+	if (st)
+		ack_answered(st, NULL, 0, p);
 }
 
 void
 txn_ack_forward(struct sp *sp, const struct sp_src *src, struct sip_msg *m)
 {
-	struct sp_call *c = dialog_find(sp, sip_msg_call_id(m));
-	struct media_op *op;
 	struct pending *p;
-	const char *body;
-	size_t blen;
-	int st;
 
-	body = sip_msg_body(m, &blen);
-	if (c == NULL || !c->late_offer || blen == 0) {
-		txn_nit_forward(sp, src, m, NULL, 0);
-		return;
-	}
-	/* late offer: the answer travels in the ACK, tags swapped (ng-protocol.md §4) */
 	if (pending_new(sp, src, m, &p)) {
 		sip_msg_free(m);
 		return;
 	}
-	st = media_answer(sp, c, sip_msg_to_tag(m), sip_msg_from_tag(m), c->late_branch,
-	    src->lsnr->side, dialog_peer_side(c, src->lsnr->side), body, blen, ack_answered, p,
-	    &op);
-	if (st)
-		ack_answered(st, NULL, 0, p);
+	txn_dialog_check(sp, &p->src, p->m, ack_checked, p);
 }

@@ -30,6 +30,12 @@ void txn_nit_request(struct sp *sp, const struct sp_src *src, struct sip_msg *m)
 /* True when m answers a non-INVITE request we forwarded; m stays the caller's. */
 bool txn_nit_response(struct sp *sp, struct sip_msg *m);
 void txn_nit_free_all(struct sp *sp);
+/*
+ * RFC 3261 §16.7 step 1: a response without a transaction but with our Via on top (another
+ * instance forwarded the request, the peer answered us) goes on statelessly to the next
+ * Via: without a body (an SDP would pass mediad by), with a hidden side's edits. 0 when sent.
+ */
+int txn_response_stateless(struct sp *sp, const struct sp_src *src, const struct sip_msg *m);
 /* An ACK for a 2xx (end to end): forwarded along the dialog, a late answer through mediad; takes m. */
 void txn_ack_forward(struct sp *sp, const struct sp_src *src, struct sip_msg *m);
 

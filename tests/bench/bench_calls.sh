@@ -125,6 +125,10 @@ if [ "$ONLY" != kamailio ]; then
 	# run the pool dry and count as failed calls.
 	MEDIAD_WORKERS=2 MEDIAD_LOG_LEVEL=warn MEDIAD_PORT_SPAN=2000 \
 		mediad_start bench "$OUT_IP" "$IN_IP" 30000 || exit 1
+	# All calls come from one address (the stunnel client) at hundreds per second: a trunk,
+	# which an operator exempts from the per-source limits, as Kamailio's side has none.
+	SP_EXTRA="[limits]
+exempt = $CALLER_IP" \
 	SP_LOG_LEVEL=warn SP_TIMEOUT_MS=3000 sigproxy_start bench "$SIP_IP" "$SIP_IN_IP" "sip:$BACK_IP:5060" || exit 1
 	stunnel_client sbc "$STUNNEL_ACCEPT" "$SIP_IP:5061" sbc.example.test || exit 1
 	wait_for 10 bash -c "redis-cli -s '$REDIS_SOCK' --scan --pattern 'sbc:mediad:*' | grep -q ."

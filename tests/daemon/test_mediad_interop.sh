@@ -41,10 +41,12 @@ ng_allow = 127.0.0.1
 address = $OUT_IP
 port_min = 31000
 port_max = 31099
+encryption = required
 [interface inside]
 address = $IN_IP
 port_min = 32000
 port_max = 32099
+encryption = off
 [redis]
 enabled = no
 EOF

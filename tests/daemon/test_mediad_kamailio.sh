@@ -56,11 +56,13 @@ ng_allow = 127.0.0.1
 address = $OUT_IP
 port_min = 33000
 port_max = 33099
+encryption = required
 [interface inside]
 address = $IN_IP
 advertised = 10.0.0.5
 port_min = 34000
 port_max = 34099
+encryption = off
 [redis]
 enabled = no
 EOF

@@ -43,10 +43,12 @@ struct ngpeer {
 	struct event *ev;
 	bool silent;
 	bool plain;		/* answer every offer/answer with plain RTP, whatever was asked */
+	const char *error;	/* answer offers and answers with this error-reason */
 	char cmds[16][16];
 	char profiles[16][16];
 	char dir0[16][16];
 	char branch[16][64];
+	char sdp[16][512];	/* the SDP it was given (truncated) */
 	unsigned n;
 };
 
@@ -108,11 +110,23 @@ ng_read(evutil_socket_t fd, short what, void *arg)
 		if (dl != NULL && dl->child != NULL)
 			snprintf(n->dir0[n->n], sizeof(n->dir0[0]), "%.*s", (int)dl->child->len,
 			    dl->child->str);
+		{
+			const char *sd = "";
+			size_t sl = 0;
+
+			ng_get_str(m.dict, "sdp", &sd, &sl);
+			snprintf(n->sdp[n->n], sizeof(n->sdp[0]), "%.*s", (int)sl, sd);
+		}
 		n->n++;
 	}
 	r = bencode_dict(&a);
-	bencode_dict_add_cstr(&a, r, "result", m.op == NG_OP_PING ? "pong" : "ok");
-	if (m.op == NG_OP_OFFER || m.op == NG_OP_ANSWER) {
+	if (n->error != NULL && (m.op == NG_OP_OFFER || m.op == NG_OP_ANSWER)) {
+		bencode_dict_add_cstr(&a, r, "result", "error");
+		bencode_dict_add_cstr(&a, r, "error-reason", n->error);
+	} else {
+		bencode_dict_add_cstr(&a, r, "result", m.op == NG_OP_PING ? "pong" : "ok");
+	}
+	if (n->error == NULL && (m.op == NG_OP_OFFER || m.op == NG_OP_ANSWER)) {
 		bool savp = !n->plain && pl == 8 && memcmp(prof, "RTP/SAVP", 8) == 0;
 
 		snprintf(sdp, sizeof(sdp), MEDIAD_SDP, savp ? "RTP/SAVP" : "RTP/AVP",
@@ -191,6 +205,12 @@ lsnr_port(struct fx *f, const char *name)
 	return 0;
 }
 
+/*
+ * More [media] lines for the next fixture. SDES keys over UDP are refused outside by
+ * default; most cases here use UDP for convenience, the encryption cases set their own.
+ */
+static const char *fx_media = "outside_sdes_requires_tls = no\n";
+
 /* The [health] section of the next fixture (a test that probes sets it, and resets it). */
 static const char *fx_health = "probe = no\nholddown_ms = 0\n";
 
@@ -225,12 +245,12 @@ fx_start_route(const char *policy_out, unsigned timeout_ms, bool redis, uint16_t
 	    "[listener out]\ntransport = udp\naddress = 127.0.0.1:0\nside = outside\n"
 	    "[listener in]\ntransport = udp\naddress = 127.0.0.1:0\nside = inside\n"
 	    "[media]\noutside_policy = %s\nmediad = 127.0.0.1:%u\nng_timeout_ms = 50\n"
-	    "ng_retries = 1\nmediad_refresh_ms = 100\n"
+	    "ng_retries = 1\nmediad_refresh_ms = 100\n%s"
 	    "[redis]\nenabled = %s\nport = %u\n"
 	    "[health]\n%s"
 	    "[route r]\nmatch = ^80\n%s"
 	    "timeout_ms = %u\n",
-	    policy_out, f->ng.p.port, redis ? "yes" : "no", redis ? f->rs.port : 6379,
+	    policy_out, f->ng.p.port, fx_media, redis ? "yes" : "no", redis ? f->rs.port : 6379,
 	    fx_health, tgt, timeout_ms);
 	f->sp = calloc(1, sizeof(*f->sp));
 	assert_non_null(f->sp);
@@ -896,11 +916,45 @@ test_second_instance_bye(void **state)
 			pump(f, 10);
 	}
 	b_out = sa_port(&sp2->cfg.listeners[0].addr);
+	/* B carries the call's UPDATE (its offer through the call's mediad) and INFO from the record */
+	{
+		unsigned n = f->ng.n;
+		uint16_t b_in = sa_port(&sp2->cfg.listeners[1].addr);
+		char req[2048], fwd[8192];
+
+		snprintf(req, sizeof(req), "UPDATE sip:b@127.0.0.1:%u SIP/2.0\r\n"
+		    "Via: SIP/2.0/UDP 127.0.0.1:%u;branch=z9hG4bK-two-upd\r\n"
+		    "Route: <sip:127.0.0.1:%u;lr>\r\n"
+		    "From: <sip:a@127.0.0.1>;tag=ft-two1\r\nTo: <sip:801100@127.0.0.1>;tag=uas\r\n"
+		    "Call-ID: two1\r\nCSeq: 2 UPDATE\r\nMax-Forwards: 70\r\n"
+		    "Contact: <sip:a@127.0.0.1:%u>\r\nContent-Type: application/sdp\r\n"
+		    "Content-Length: %zu\r\n\r\n%s", f->uas1.port, f->uac.port, b_out, f->uac.port,
+		    strlen(uas_sdp), uas_sdp);
+		send_to(f, &f->uac, b_out, req);
+		expect(f, &f->uas1, "UPDATE", fwd, sizeof(fwd));
+		assert_non_null(strstr(fwd, "rewritten-by-test-mediad"));
+		assert_string_equal(f->ng.cmds[n], "offer");
+		answer_to(f, &f->uas1, b_in, fwd, 200, uas_sdp);
+		expect(f, &f->uac, "200", buf, sizeof(buf));
+		assert_non_null(strstr(buf, "rewritten-by-test-mediad"));
+		assert_string_equal(f->ng.cmds[n + 1], "answer");
+		snprintf(req, sizeof(req), "INFO sip:b@127.0.0.1:%u SIP/2.0\r\n"
+		    "Via: SIP/2.0/UDP 127.0.0.1:%u;branch=z9hG4bK-two-info\r\n"
+		    "Route: <sip:127.0.0.1:%u;lr>\r\n"
+		    "From: <sip:a@127.0.0.1>;tag=ft-two1\r\nTo: <sip:801100@127.0.0.1>;tag=uas\r\n"
+		    "Call-ID: two1\r\nCSeq: 3 INFO\r\nMax-Forwards: 70\r\nContent-Length: 0\r\n\r\n",
+		    f->uas1.port, f->uac.port, b_out);
+		send_to(f, &f->uac, b_out, req);
+		expect(f, &f->uas1, "INFO", fwd, sizeof(fwd));
+		answer_to(f, &f->uas1, b_in, fwd, 200, NULL);
+		expect(f, &f->uac, "200", buf, sizeof(buf));
+		assert_non_null(strstr(buf, "CSeq: 3 INFO"));
+	}
 	snprintf(buf, sizeof(buf), "BYE sip:b@127.0.0.1:%u SIP/2.0\r\n"
 	    "Via: SIP/2.0/UDP 127.0.0.1:%u;branch=z9hG4bK-two-bye\r\n"
 	    "Route: <sip:127.0.0.1:%u;lr>\r\n"
 	    "From: <sip:a@127.0.0.1>;tag=ft-two1\r\nTo: <sip:801100@127.0.0.1>;tag=uas\r\n"
-	    "Call-ID: two1\r\nCSeq: 2 BYE\r\nMax-Forwards: 70\r\nContent-Length: 0\r\n\r\n",
+	    "Call-ID: two1\r\nCSeq: 4 BYE\r\nMax-Forwards: 70\r\nContent-Length: 0\r\n\r\n",
 	    f->uas1.port, f->uac.port, b_out);
 	send_to(f, &f->uac, b_out, buf);
 	expect(f, &f->uas1, "BYE", inv, sizeof(inv));
@@ -912,10 +966,202 @@ test_second_instance_bye(void **state)
 	/* the response follows the Via: B's inside listener */
 	answer_to(f, &f->uas1, sa_port(&sp2->cfg.listeners[1].addr), inv, 200, NULL);
 	expect(f, &f->uac, "200", buf, sizeof(buf));
-	assert_non_null(strstr(buf, "CSeq: 2 BYE"));
+	assert_non_null(strstr(buf, "CSeq: 4 BYE"));
 	sp2->base = NULL;	/* the loop belongs to the fixture */
 	sp_stop(sp2);
 	free(sp2);
+	fx_stop(f);
+}
+
+/* A forged BYE (wrong tag, wrong side, steered elsewhere) changes nothing; the real one ends the call. */
+static void
+test_forged_bye(void **state)
+{
+	struct fx *f = fx_start("optional", 1000, false);
+	char buf[8192], inv[8192];
+	const char *caller = "<sip:a@127.0.0.1>;tag=ft-fb1", *callee = "<sip:801100@127.0.0.1>;tag=uas";
+	unsigned n;
+
+	invite(f, "801100", "fb1", false);
+	expect(f, &f->uas1, "INVITE", inv, sizeof(inv));
+	answer(f, &f->uas1, inv, 200, uas_sdp);
+	expect(f, &f->uac, "200", buf, sizeof(buf));
+	/* towards the hidden outside: our Contact and Record-Route only */
+	assert_non_null(strstr(buf, "Contact: <sip:sbc@127.0.0.1:"));
+	assert_null(strstr(strstr(buf, "Record-Route:") + 1, "Record-Route:"));
+	n = f->ng.n;
+	send_in_dialog(f, &f->uac, "out", "BYE", 2, "fb1", "<sip:a@127.0.0.1>;tag=forged", callee,
+	    f->uas1.port, NULL);
+	expect(f, &f->uac, "403", buf, sizeof(buf));
+	/* the callee's tags from the outside, the caller's from the inside */
+	send_in_dialog(f, &f->uac, "out", "BYE", 3, "fb1", callee, caller, f->uac.port, NULL);
+	expect(f, &f->uac, "403", buf, sizeof(buf));
+	send_in_dialog(f, &f->uas2, "in", "BYE", 4, "fb1", caller, callee, f->uas1.port, NULL);
+	expect(f, &f->uas2, "481", buf, sizeof(buf));
+	/* the caller's tags towards a host the dialog does not name */
+	send_in_dialog(f, &f->uac, "out", "BYE", 5, "fb1", caller, callee, f->uas2.port, NULL);
+	expect(f, &f->uac, "403", buf, sizeof(buf));
+	send_in_dialog(f, &f->uac, "out", "ACK", 6, "fb1", "<sip:a@127.0.0.1>;tag=x", callee,
+	    f->uas1.port, NULL);
+	assert_int_equal(recv_on(f, &f->uas1, 100, buf, sizeof(buf)), ETIMEDOUT);
+	assert_int_equal(recv_on(f, &f->uas2, 50, buf, sizeof(buf)), ETIMEDOUT);
+	assert_int_equal(f->ng.n, n);	/* no delete, no offer */
+	assert_non_null(dialog_find(f->sp, "fb1"));
+	assert_int_equal(metric_get(f->sp->ctr.refused[SP_REFUSED_TAGS]), 2);
+	assert_int_equal(metric_get(f->sp->ctr.refused[SP_REFUSED_SIDE]), 2);
+	assert_int_equal(metric_get(f->sp->ctr.refused[SP_REFUSED_ROUTE]), 1);
+	/* the caller's own BYE, to our Contact: along the dialog to the callee */
+	send_in_dialog(f, &f->uac, "out", "BYE", 7, "fb1", caller, callee, lsnr_port(f, "out"), NULL);
+	expect(f, &f->uas1, "BYE", inv, sizeof(inv));
+	assert_non_null(strstr(inv, "BYE sip:b@127.0.0.1:"));
+	pump(f, 50);
+	assert_string_equal(f->ng.cmds[f->ng.n - 1], "delete");
+	assert_null(dialog_find(f->sp, "fb1"));
+	fx_stop(f);
+}
+
+/*
+ * SDES keys in SIP: received over UDP on the outside (outside_sdes_requires_tls = yes,
+ * the default) the offer is refused with 488 before mediad or any target hears of it;
+ * a plain offer on the same listener goes through.
+ */
+static void
+test_sdes_keys_over_udp(void **state)
+{
+	struct fx *f;
+	char buf[8192], inv[8192];
+
+	fx_media = "";
+	f = fx_start("optional", 1000, false);
+	invite(f, "801100", "tls1", true);
+	expect(f, &f->uac, "488", buf, sizeof(buf));
+	assert_int_equal(f->ng.n, 0);
+	assert_int_equal(metric_get(f->sp->ctr.sdes_tls_rejects), 1);
+	assert_int_equal(recv_on(f, &f->uas1, 200, buf, sizeof(buf)), ETIMEDOUT);
+	invite(f, "801100", "tls2", false);
+	expect(f, &f->uas1, "INVITE", inv, sizeof(inv));
+	assert_null(strstr(inv, "a=crypto"));
+	fx_stop(f);
+	fx_media = "outside_sdes_requires_tls = no\n";
+}
+
+/* Our offer carries keys towards an inside that wants them over TLS only: no UDP target. */
+static void
+test_sdes_keys_towards_udp_targets(void **state)
+{
+	struct fx *f;
+	char buf[8192];
+
+	fx_media = "outside_sdes_requires_tls = no\ninside_policy = required\n"
+	    "inside_sdes_requires_tls = yes\n";
+	f = fx_start("optional", 1000, false);
+	invite(f, "801100", "tls3", true);
+	expect(f, &f->uac, "488", buf, sizeof(buf));
+	assert_string_equal(f->ng.profiles[0], "RTP/SAVP");
+	assert_int_equal(recv_on(f, &f->uas1, 100, buf, sizeof(buf)), ETIMEDOUT);
+	assert_int_equal(recv_on(f, &f->uas2, 100, buf, sizeof(buf)), ETIMEDOUT);
+	assert_int_equal(metric_get(f->sp->ctr.sdes_tls_rejects), 2);	/* one per target */
+	pump(f, 50);
+	assert_string_equal(f->ng.cmds[f->ng.n - 1], "delete");
+	fx_stop(f);
+	fx_media = "outside_sdes_requires_tls = no\n";
+}
+
+/* Decided per line: on a required side the plain lines get port 0, the SRTP one goes on. */
+static void
+test_policy_per_line(void **state)
+{
+	struct fx *f = fx_start("required", 1000, false);
+	char msg[2048], sdp[512], inv[8192];
+
+	snprintf(sdp, sizeof(sdp), "v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\n"
+	    "t=0 0\r\nm=audio 6000 RTP/SAVP 0\r\n%sm=video 6002 RTP/SAVP 96\r\n"
+	    "a=crypto:1 F8_128_HMAC_SHA1_80 inline:QjnnaukLn7iwASAs0YLzPUplJkjOhTZK2dvOwo6c\r\n"
+	    "m=audio 6004 RTP/AVP 8\r\n", TEST_CRYPTO);
+	snprintf(msg, sizeof(msg), "INVITE sip:801100@127.0.0.1 SIP/2.0\r\n"
+	    "Via: SIP/2.0/UDP 127.0.0.1:%u;branch=z9hG4bK-pl1\r\n"
+	    "From: <sip:a@127.0.0.1>;tag=ft-pl1\r\nTo: <sip:801100@127.0.0.1>\r\n"
+	    "Call-ID: pl1\r\nCSeq: 1 INVITE\r\nMax-Forwards: 70\r\n"
+	    "Contact: <sip:a@127.0.0.1:%u>\r\nContent-Type: application/sdp\r\n"
+	    "Content-Length: %zu\r\n\r\n%s", f->uac.port, f->uac.port, strlen(sdp), sdp);
+	send_to(f, &f->uac, lsnr_port(f, "out"), msg);
+	expect(f, &f->uas1, "INVITE", inv, sizeof(inv));
+	/* mediad saw the refused lines with port 0 and without their keys, the rest as sent */
+	assert_non_null(strstr(f->ng.sdp[0], "m=audio 6000 RTP/SAVP 0\r\n" TEST_CRYPTO));
+	assert_non_null(strstr(f->ng.sdp[0], "m=video 0 RTP/SAVP 96\r\nm=audio 0 RTP/AVP 8"));
+	assert_null(strstr(f->ng.sdp[0], "QjnnaukLn7iwASAs0YLzPUplJkjOhTZK2dvOwo6c"));
+	assert_int_equal(metric_get(f->sp->ctr.policy_lines_rejected), 2);
+	assert_int_equal(metric_get(f->sp->ctr.policy_rejects), 0);
+	fx_stop(f);
+}
+
+/* Optional outside, SRTP offered: an answer that came back plain is refused, not relayed. */
+static void
+test_policy_no_silent_fallback(void **state)
+{
+	struct fx *f = fx_start("optional", 1000, false);
+	char buf[8192], inv[8192];
+
+	invite(f, "801100", "sf1", true);
+	expect(f, &f->uas1, "INVITE", inv, sizeof(inv));
+	f->ng.plain = true;
+	answer(f, &f->uas1, inv, 200, uas_sdp);
+	expect(f, &f->uac, "488", buf, sizeof(buf));
+	expect(f, &f->uas1, "BYE", buf, sizeof(buf));
+	assert_int_equal(metric_get(f->sp->ctr.policy_rejects), 1);
+	fx_stop(f);
+}
+
+/* mediad's own encryption guard refusing is a policy refusal for the caller too: 488. */
+static void
+test_mediad_encryption_refusal(void **state)
+{
+	struct fx *f = fx_start("optional", 1000, false);
+	char buf[8192];
+
+	f->ng.error = "Plain RTP refused: interface 'outside' requires SRTP (encryption = required)";
+	invite(f, "801100", "me1", false);
+	expect(f, &f->uac, "488", buf, sizeof(buf));
+	f->ng.error = "Failed to parse SDP";
+	invite(f, "801100", "me2", false);
+	expect(f, &f->uac, "500", buf, sizeof(buf));
+	assert_int_equal(recv_on(f, &f->uas1, 100, buf, sizeof(buf)), ETIMEDOUT);
+	fx_stop(f);
+}
+
+/*
+ * Only mediad's SDP leaves sigproxy: a re-INVITE or UPDATE with SDP for a call nobody
+ * knows gets 481 and goes nowhere; an ACK or INFO with an SDP that is no late answer
+ * goes on without it.
+ */
+static void
+test_sdp_never_bypasses(void **state)
+{
+	struct fx *f = fx_start("optional", 1000, false);
+	const char *caller = "<sip:a@127.0.0.1>;tag=ft-by1", *callee = "<sip:801100@127.0.0.1>;tag=uas";
+	char buf[8192], inv[8192];
+	const char *sdp_key = "v=0\r\nc=IN IP4 127.0.0.1\r\nm=audio 6000 RTP/SAVP 0\r\n" TEST_CRYPTO;
+
+	send_in_dialog(f, &f->uac, "out", "INVITE", 2, "nobody1", caller, callee, f->uas1.port,
+	    sdp_key);
+	expect(f, &f->uac, "481", buf, sizeof(buf));
+	send_in_dialog(f, &f->uac, "out", "UPDATE", 3, "nobody1", caller, callee, f->uas1.port,
+	    sdp_key);
+	expect(f, &f->uac, "481", buf, sizeof(buf));
+	assert_int_equal(recv_on(f, &f->uas1, 200, buf, sizeof(buf)), ETIMEDOUT);
+	assert_int_equal(f->ng.n, 0);
+	/* an established call; the caller's ACK carries an SDP nobody asked for */
+	invite(f, "801100", "by1", false);
+	expect(f, &f->uas1, "INVITE", inv, sizeof(inv));
+	answer(f, &f->uas1, inv, 200, uas_sdp);
+	expect(f, &f->uac, "200", buf, sizeof(buf));
+	send_in_dialog(f, &f->uac, "out", "ACK", 1, "by1", caller, callee, f->uas1.port, sdp_key);
+	expect(f, &f->uas1, "ACK", buf, sizeof(buf));
+	assert_null(strstr(buf, "a=crypto"));
+	assert_non_null(strstr(buf, "Content-Length: 0"));
+	send_in_dialog(f, &f->uac, "out", "INFO", 4, "by1", caller, callee, f->uas1.port, sdp_key);
+	expect(f, &f->uas1, "INFO", buf, sizeof(buf));
+	assert_null(strstr(buf, "a=crypto"));
 	fx_stop(f);
 }
 
@@ -939,6 +1185,13 @@ main(void)
 		cmocka_unit_test(test_invite_retransmission),
 		cmocka_unit_test(test_early_media),
 		cmocka_unit_test(test_health_probe),
+		cmocka_unit_test(test_forged_bye),
+		cmocka_unit_test(test_sdes_keys_over_udp),
+		cmocka_unit_test(test_sdes_keys_towards_udp_targets),
+		cmocka_unit_test(test_policy_per_line),
+		cmocka_unit_test(test_policy_no_silent_fallback),
+		cmocka_unit_test(test_mediad_encryption_refusal),
+		cmocka_unit_test(test_sdp_never_bypasses),
 	};
 
 	sip_init();

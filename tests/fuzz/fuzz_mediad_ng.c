@@ -78,7 +78,7 @@ run_dgram(const char *buf, size_t len)
 
 /* Builds "<cookie> <dict>" with the fuzzed SDP and runs it. */
 static void
-run_cmd(const char *cmd, const char *from, const char *to, const char *proto,
+run_cmd(const char *cmd, const char *from, const char *to, const char *proto, bool osrtp,
     const uint8_t *sdp, size_t len)
 {
 	struct bencode_arena a;
@@ -98,6 +98,8 @@ run_cmd(const char *cmd, const char *from, const char *to, const char *proto,
 		(void)bencode_dict_add_cstr(&a, d, "to-tag", to);
 	if (proto != NULL)
 		(void)bencode_dict_add_cstr(&a, d, "transport-protocol", proto);
+	if (osrtp)
+		(void)bencode_dict_add_cstr(&a, d, "OSRTP", "offer");
 	(void)bencode_list_add(dir, bencode_cstr(&a, "outside"));
 	(void)bencode_list_add(dir, bencode_cstr(&a, "inside"));
 	(void)bencode_dict_add(&a, d, "direction", dir);
@@ -121,13 +123,17 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		run_dgram((const char *)data + 1, size - 1);
 	} else {
 		const char *proto = (data[0] & 2) ? "RTP/SAVP" : "RTP/AVP";
+		bool osrtp = (data[0] & 0x40) != 0;
 
-		run_cmd("offer", "a", NULL, proto, data + 1, size - 1);
-		run_cmd("answer", "a", "b", NULL, data + 1, size - 1);
-		run_cmd("offer", "b", "a", NULL, data + 1, size - 1);
-		run_cmd("answer", "b", "a", NULL, data + 1, size - 1);
-		run_cmd("query", "a", NULL, NULL, data, 0);
-		run_cmd("delete", "a", NULL, NULL, data, 0);
+		/* bits 2-5: each interface's encryption (off, optional, required) */
+		md->cfg.ifaces[0].encryption = (enum mediad_encryption)((data[0] >> 2) & 3u) % 3u;
+		md->cfg.ifaces[1].encryption = (enum mediad_encryption)((data[0] >> 4) & 3u) % 3u;
+		run_cmd("offer", "a", NULL, proto, osrtp, data + 1, size - 1);
+		run_cmd("answer", "a", "b", NULL, false, data + 1, size - 1);
+		run_cmd("offer", "b", "a", NULL, osrtp, data + 1, size - 1);
+		run_cmd("answer", "b", "a", NULL, false, data + 1, size - 1);
+		run_cmd("query", "a", NULL, NULL, false, data, 0);
+		run_cmd("delete", "a", NULL, NULL, false, data, 0);
 	}
 	/* Nothing may outlive an input: every call and port goes back. */
 	while (md->calls.head != NULL)

@@ -25,7 +25,8 @@ static const char conf_text[] =
     "[sigproxy]\nid = fuzz\nlog_level = err\n"
     "[listener out]\ntransport = udp\naddress = 127.0.0.1:0\nside = outside\n"
     "[listener in]\ntransport = udp\naddress = 127.0.0.1:0\nside = inside\n"
-    "[media]\nmediad = 127.0.0.1:9\n"
+    /* keys over UDP allowed: SRTP offers reach the per-line policy and the ng request */
+    "[media]\nmediad = 127.0.0.1:9\noutside_sdes_requires_tls = no\n"
     "[redis]\nenabled = no\n[health]\nprobe = no\n"
     "[route all]\nmatch = .\ntarget = sip:127.0.0.1:9\ntarget = sip:127.0.0.1:9;transport=tcp\n";
 

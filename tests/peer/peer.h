@@ -31,12 +31,18 @@ struct peer_opts {
 	const char *mediad_bin;		/* spawn a private redis-server and this mediad */
 	unsigned workers;		/* mediad workers when spawning */
 	unsigned media_timeout;		/* mediad media_timeout (s) when spawning; 0: off */
+	/* mediad's io when spawning (auto, sockets, batched, xdp); NULL: unset (auto). Other
+	 * than auto, mediad must report that very style in its ready line and (batched, xdp)
+	 * carry the packets with it; "auto=STYLE" configures auto and expects STYLE. */
+	const char *io;
 	enum crypto_suite suite;
 	unsigned packets;		/* per direction per call */
 	unsigned rate;			/* packets/s per direction per call */
 	unsigned calls;
 	bool rtp_caller;		/* flow B: RTP party offers, SRTP party answers */
 	bool rekey, hold, forge, dtmf;
+	bool osrtp;			/* the SRTP party speaks RTP/AVP with keys (RFC 8643) */
+	const char *out_encryption;	/* spawned mediad's outside [interface] encryption */
 	unsigned max_loss;		/* lost packets allowed per direction per call */
 	unsigned rekey_loss;		/* extra loss allowed around a re-key */
 	char out_ip[40];	/* our SRTP party binds here */

@@ -15,6 +15,8 @@ usage(void)
 	fprintf(stderr,
 	    "usage: sbc-test-peer (--mediad BIN [--workers N] | --ng IP:PORT) [options]\n"
 	    "  --media-timeout S   spawned mediad's media_timeout (default 60, 0: off)\n"
+	    "  --io STYLE          spawned mediad's io (auto, sockets, batched, xdp); it must run\n"
+	    "                      that style and carry the media with it (auto=STYLE: expect STYLE)\n"
 	    "  --suite NAME        SDES suite (default AES_CM_128_HMAC_SHA1_80)\n"
 	    "  --packets N         packets per direction per call (default 200)\n"
 	    "  --rate PPS          packets/s per direction per call (default 50)\n"
@@ -24,6 +26,10 @@ usage(void)
 	    "  --hold              caller re-offers sendonly, then sendrecv\n"
 	    "  --forge             inject forged and replayed SRTP packets\n"
 	    "  --dtmf              mix RFC 4733 telephone-event packets into the stream\n"
+	    "  --osrtp             the SRTP party speaks best-effort SRTP (RFC 8643: RTP/AVP\n"
+	    "                      with a=crypto); with --rtp-caller the relay offers it that\n"
+	    "  --out-encryption E  spawned mediad's outside interface: required (default),\n"
+	    "                      optional or off (the inside one is off)\n"
 	    "  --max-loss N        lost packets allowed per direction per call (default 0)\n"
 	    "  --rekey-loss N      extra loss allowed around each re-key (default 5)\n"
 	    "  --addr-base A.B.C   our parties bind A.B.C.3 (SRTP) and A.B.C.4 (RTP); a spawned\n"
@@ -121,6 +127,7 @@ parse_opts(struct peer_opts *o, int argc, char **argv, bool *measure, bool *erro
 		{ "mediad", required_argument, NULL, 'M' },
 		{ "workers", required_argument, NULL, 'w' },
 		{ "media-timeout", required_argument, NULL, 'T' },
+		{ "io", required_argument, NULL, 'Y' },
 		{ "ng", required_argument, NULL, 'n' },
 		{ "suite", required_argument, NULL, 's' },
 		{ "packets", required_argument, NULL, 'p' },
@@ -131,6 +138,8 @@ parse_opts(struct peer_opts *o, int argc, char **argv, bool *measure, bool *erro
 		{ "hold", no_argument, NULL, 'H' },
 		{ "forge", no_argument, NULL, 'F' },
 		{ "dtmf", no_argument, NULL, 'D' },
+		{ "osrtp", no_argument, NULL, 'O' },
+		{ "out-encryption", required_argument, NULL, 'e' },
 		{ "max-loss", required_argument, NULL, 'l' },
 		{ "rekey-loss", required_argument, NULL, 'k' },
 		{ "addr-base", required_argument, NULL, 'a' },
@@ -160,12 +169,14 @@ parse_opts(struct peer_opts *o, int argc, char **argv, bool *measure, bool *erro
 	o->initial_seq = -1;
 	o->if_out = "outside";
 	o->if_in = "inside";
+	o->out_encryption = "required";
 	while ((ch = getopt_long(argc, argv, "", lo, NULL)) != -1) {
 		v = optarg ? strtol(optarg, NULL, 10) : 0;
 		switch (ch) {
 		case 'M': o->mediad_bin = optarg; break;
 		case 'w': o->workers = (unsigned)v; break;
 		case 'T': o->media_timeout = (unsigned)v; break;
+		case 'Y': o->io = optarg; break;
 		case 'n': o->ng = optarg; break;
 		case 's':
 			o->suite = crypto_suite_from_name(optarg, strlen(optarg));
@@ -182,6 +193,8 @@ parse_opts(struct peer_opts *o, int argc, char **argv, bool *measure, bool *erro
 		case 'H': o->hold = true; break;
 		case 'F': o->forge = true; break;
 		case 'D': o->dtmf = true; break;
+		case 'O': o->osrtp = true; break;
+		case 'e': o->out_encryption = optarg; break;
 		case 'l': o->max_loss = (unsigned)v; break;
 		case 'k': o->rekey_loss = (unsigned)v; break;
 		case 'a': snprintf(base, sizeof(base), "%s", optarg); break;
@@ -202,7 +215,9 @@ parse_opts(struct peer_opts *o, int argc, char **argv, bool *measure, bool *erro
 	    o->workers < 1 || o->workers > 64 || strlen(base) > 15 ||
 	    o->initial_seq < -1 || o->initial_seq > 65535 ||
 	    (o->kill_restart_ms && (o->mediad_bin == NULL || o->kill_restart_ms >=
-	    (uint64_t)o->packets * 1000u / o->rate))) {
+	    (uint64_t)o->packets * 1000u / o->rate)) ||
+	    (strcmp(o->out_encryption, "required") != 0 &&
+	    strcmp(o->out_encryption, "optional") != 0 && strcmp(o->out_encryption, "off") != 0)) {
 		usage();
 		return EINVAL;
 	}

@@ -152,11 +152,11 @@ peer_ng_ping(struct peer *p)
 	return err;
 }
 
-/* The SDP one party sends: PCMU + telephone-event, optionally SDES. */
+/* The SDP one party sends: PCMU + telephone-event, optionally SDES (with RTP/AVP: OSRTP). */
 static int
 sdp_build(char *buf, size_t size, bool mux, const char *name, unsigned version,
-    const struct sockaddr_in *local, bool srtp, uint32_t tag, const struct crypto_key *key,
-    unsigned params, const char *dir)
+    const struct sockaddr_in *local, bool srtp, bool osrtp, uint32_t tag,
+    const struct crypto_key *key, unsigned params, const char *dir)
 {
 	char ip[INET_ADDRSTRLEN], crypto[SDP_CRYPTO_LINE_MAX] = "";
 	int n;
@@ -175,7 +175,7 @@ sdp_build(char *buf, size_t size, bool mux, const char *name, unsigned version,
 	    "v=0\r\no=%s 4711 %u IN IP4 %s\r\ns=-\r\nc=IN IP4 %s\r\nt=0 0\r\n"
 	    "m=audio %u %s 0 101\r\na=rtpmap:0 PCMU/8000\r\n"
 	    "a=rtpmap:101 telephone-event/8000\r\na=fmtp:101 0-16\r\na=ptime:20\r\n%s%sa=%s\r\n",
-	    name, version, ip, ip, ntohs(local->sin_port), srtp ? "RTP/SAVP" : "RTP/AVP",
+	    name, version, ip, ip, ntohs(local->sin_port), srtp && !osrtp ? "RTP/SAVP" : "RTP/AVP",
 	    crypto, mux ? "a=rtcp-mux\r\n" : "", dir);
 	return n > 0 && (size_t)n < size ? 0 : ENOSPC;
 }
@@ -346,11 +346,11 @@ peer_call_signal(struct peer *p, struct peer_call *c, const char *caller_dir,
 	}
 	/* ---- offer, from the caller ---- */
 	if (srtp_caller)
-		err = sdp_build(sdp, sizeof(sdp), p->o.rtcp, "srtp", c->version, &c->local_s, true, 1,
-		    &key_s, params_s, caller_dir);
+		err = sdp_build(sdp, sizeof(sdp), p->o.rtcp, "srtp", c->version, &c->local_s,
+		    true, p->o.osrtp, 1, &key_s, params_s, caller_dir);
 	else
-		err = sdp_build(sdp, sizeof(sdp), p->o.rtcp, "rtp", c->version, &c->local_r, false, 0,
-		    NULL, 0, caller_dir);
+		err = sdp_build(sdp, sizeof(sdp), p->o.rtcp, "rtp", c->version, &c->local_r,
+		    false, false, 0, NULL, 0, caller_dir);
 	if (err)
 		goto out;
 	err = ENOMEM;
@@ -358,8 +358,10 @@ peer_call_signal(struct peer *p, struct peer_call *c, const char *caller_dir,
 	l = bencode_list(&a);
 	if (req == NULL || l == NULL ||
 	    bencode_dict_add_cstr(&a, req, "transport-protocol",
-	    srtp_caller ? "RTP/AVP" : "RTP/SAVP") ||
+	    srtp_caller || p->o.osrtp ? "RTP/AVP" : "RTP/SAVP") ||
 	    bencode_dict_add_cstr(&a, req, "DTLS", "off") ||
+	    (p->o.osrtp && !srtp_caller &&
+	    bencode_dict_add_cstr(&a, req, "OSRTP", "offer")) ||
 	    bencode_list_add(l, bencode_cstr(&a, srtp_caller ? p->o.if_out : p->o.if_in)) ||
 	    bencode_list_add(l, bencode_cstr(&a, srtp_caller ? p->o.if_in : p->o.if_out)) ||
 	    bencode_dict_add(&a, req, "direction", l))
@@ -384,9 +386,9 @@ peer_call_signal(struct peer *p, struct peer_call *c, const char *caller_dir,
 		for (i = 0; i < seen.ncrypto; i++)
 			if (seen.crypto[i].key.suite == p->o.suite)
 				break;
-		if (!seen.savp || i == seen.ncrypto) {
-			peer_fail(p, "offer: SDP towards the SRTP party has no RTP/SAVP %s line",
-			    crypto_suite_name(p->o.suite));
+		if (seen.savp == p->o.osrtp || i == seen.ncrypto) {
+			peer_fail(p, "offer: SDP towards the SRTP party has no %s %s line",
+			    p->o.osrtp ? "RTP/AVP (OSRTP)" : "RTP/SAVP", crypto_suite_name(p->o.suite));
 			err = EPROTO;
 			goto out;
 		}
@@ -399,11 +401,11 @@ peer_call_signal(struct peer *p, struct peer_call *c, const char *caller_dir,
 
 	/* ---- answer, from the callee ---- */
 	if (srtp_caller)
-		err = sdp_build(sdp, sizeof(sdp), p->o.rtcp, "rtp", c->version, &c->local_r, false, 0,
-		    NULL, 0, callee_dir);
+		err = sdp_build(sdp, sizeof(sdp), p->o.rtcp, "rtp", c->version, &c->local_r,
+		    false, false, 0, NULL, 0, callee_dir);
 	else
-		err = sdp_build(sdp, sizeof(sdp), p->o.rtcp, "srtp", c->version, &c->local_s, true, c->tag,
-		    &key_s, params_s, callee_dir);
+		err = sdp_build(sdp, sizeof(sdp), p->o.rtcp, "srtp", c->version, &c->local_s,
+		    true, p->o.osrtp, c->tag, &key_s, params_s, callee_dir);
 	if (err)
 		goto out;
 	err = ENOMEM;
@@ -420,7 +422,7 @@ peer_call_signal(struct peer *p, struct peer_call *c, const char *caller_dir,
 		goto out;
 	if (srtp_caller) {
 		/* Exactly one line: our suite under the tag we offered, with the relay's own key. */
-		if (!seen.savp || seen.ncrypto != 1 || seen.crypto[0].tag != 1 ||
+		if (seen.savp == p->o.osrtp || seen.ncrypto != 1 || seen.crypto[0].tag != 1 ||
 		    seen.crypto[0].key.suite != p->o.suite) {
 			peer_fail(p, "answer: SDP towards the SRTP party: savp=%d crypto lines=%u",
 			    seen.savp, seen.ncrypto);

@@ -31,9 +31,10 @@ call_env_setup(void **state)
 	 * holds only 3 pairs, for the exhaustion case. */
 	snprintf(text, sizeof(text),
 	    "[mediad]\nid = unit\n[interface outside]\naddress = 127.%u.%u.1\n"
-	    "port_min = 30000\nport_max = 30099\n"
+	    "port_min = 30000\nport_max = 30099\nencryption = optional\n"
 	    "[interface inside]\naddress = 127.%u.%u.2\nadvertised = 10.0.0.5\n"
-	    "port_min = 40000\nport_max = 40005\n[redis]\nenabled = no\n", o, p, o, p);
+	    "port_min = 40000\nport_max = 40005\nencryption = off\n"
+	    "[redis]\nenabled = no\n", o, p, o, p);
 	assert_int_equal(conf_load_string(&c, "unit.ini", text, &err), 0);
 	assert_int_equal(mediad_config_load(&e->md.cfg, c, &err), 0);
 	conf_free(c);

@@ -12,6 +12,7 @@
 #include <cmocka.h>
 
 #include "sip.h"
+#include "sip_fixture.h"
 
 static const char invite[] =
     "INVITE sip:801100@sbc.example.com SIP/2.0\r\n"
@@ -34,35 +35,15 @@ static const struct sip_hop self[2] = {
 	{ TP_TLS, "198.51.100.1", 5061 },
 };
 
-static struct sip_msg *
-parse(const char *text)
-{
-	struct sip_msg *m = NULL;
-	struct sip_error e;
-
-	if (sip_msg_parse(&m, text, strlen(text), TP_UDP, NULL, &e) != 0)
-		fail_msg("parse: %s", e.reason);
-	if (sip_msg_validate(m, &e) != 0)
-		fail_msg("validate: %s\n%s", e.reason, text);
-	return m;
-}
-
-static void
-expect_bytes(const char *got, size_t len, const char *want)
-{
-	if (len != strlen(want) || memcmp(got, want, len) != 0)
-		fail_msg("got:\n%.*s\n--- want:\n%s", (int)len, got, want);
-}
-
 static void
 test_trying_and_final(void **state)
 {
-	struct sip_msg *m = parse(invite);
+	struct sip_msg *m = sip_fixture_parse(invite);
 	char buf[2048];
 	size_t len;
 
 	assert_int_equal(sip_build_response(buf, sizeof(buf), &len, m, 100, NULL, "tt", NULL), 0);
-	expect_bytes(buf, len,
+	sip_fixture_expect(buf, len,
 	    "SIP/2.0 100 Trying\r\n"
 	    "Via: SIP/2.0/TLS 203.0.113.5:5061;branch=z9hG4bKabc;rport\r\n"
 	    "From: \"Alice\" <sip:alice@example.com>;tag=fromtag1\r\n"
@@ -73,7 +54,7 @@ test_trying_and_final(void **state)
 	assert_int_equal(buf[len], '\0');
 	assert_int_equal(sip_build_response(buf, sizeof(buf), &len, m, 503, NULL, "tt",
 	    "Retry-After: 5\r\n"), 0);
-	expect_bytes(buf, len,
+	sip_fixture_expect(buf, len,
 	    "SIP/2.0 503 Service Unavailable\r\n"
 	    "Via: SIP/2.0/TLS 203.0.113.5:5061;branch=z9hG4bKabc;rport\r\n"
 	    "From: \"Alice\" <sip:alice@example.com>;tag=fromtag1\r\n"
@@ -92,7 +73,7 @@ test_trying_and_final(void **state)
 static void
 test_response_keeps_existing_tag(void **state)
 {
-	struct sip_msg *m = parse(
+	struct sip_msg *m = sip_fixture_parse(
 	    "BYE sip:a@b SIP/2.0\r\n"
 	    "Via: SIP/2.0/UDP h:5060;branch=z9hG4bK1\r\n"
 	    "Via: SIP/2.0/UDP g;branch=z9hG4bK0\r\n"
@@ -104,7 +85,7 @@ test_response_keeps_existing_tag(void **state)
 	size_t len;
 
 	assert_int_equal(sip_build_response(buf, sizeof(buf), &len, m, 481, NULL, "new", NULL), 0);
-	expect_bytes(buf, len,
+	sip_fixture_expect(buf, len,
 	    "SIP/2.0 481 Call/Transaction Does Not Exist\r\n"
 	    "Via: SIP/2.0/UDP h:5060;branch=z9hG4bK1\r\n"
 	    "Via: SIP/2.0/UDP g;branch=z9hG4bK0\r\n"
@@ -119,7 +100,7 @@ test_response_keeps_existing_tag(void **state)
 static void
 test_response_errors(void **state)
 {
-	struct sip_msg *m = parse(invite), *r;
+	struct sip_msg *m = sip_fixture_parse(invite), *r;
 	char buf[2048];
 	size_t len, full, i;
 
@@ -139,7 +120,7 @@ test_response_errors(void **state)
 	assert_int_equal(sip_build_response(buf, full + 1, &len, m, 486, NULL, "t", NULL), 0);
 	assert_int_equal(len, full);
 	/* A response is not answered. */
-	r = parse("SIP/2.0 200 OK\r\nVia: SIP/2.0/UDP h;branch=z9hG4bK1\r\nFrom: <sip:x@y>;tag=1\r\n"
+	r = sip_fixture_parse("SIP/2.0 200 OK\r\nVia: SIP/2.0/UDP h;branch=z9hG4bK1\r\nFrom: <sip:x@y>;tag=1\r\n"
 	    "To: <sip:a@b>;tag=2\r\nCall-ID: c\r\nCSeq: 1 INVITE\r\n\r\n");
 	assert_int_equal(sip_build_response(buf, sizeof(buf), &len, r, 400, NULL, NULL, NULL), EINVAL);
 	sip_msg_free(r);
@@ -151,7 +132,7 @@ test_response_errors(void **state)
 static void
 test_forward_invite(void **state)
 {
-	struct sip_msg *m = parse(invite), *sent;
+	struct sip_msg *m = sip_fixture_parse(invite), *sent;
 	struct sip_fwd f = { 0 };
 	static const char want[] =
 	    "INVITE sip:ivr-00@10.0.0.5:5080 SIP/2.0\r\n"
@@ -187,12 +168,12 @@ test_forward_invite(void **state)
 	f.received = "203.0.113.9";
 	f.rport = 40000;
 	assert_int_equal(sip_build_request(buf, sizeof(buf), &len, m, &f), 0);
-	expect_bytes(buf, len, want);
+	sip_fixture_expect(buf, len, want);
 
 	/* What we sent parses back, and CANCEL for that branch is exact. */
-	sent = parse(buf);
+	sent = sip_fixture_parse(buf);
 	assert_int_equal(sip_build_cancel(buf, sizeof(buf), &len, sent), 0);
-	expect_bytes(buf, len,
+	sip_fixture_expect(buf, len,
 	    "CANCEL sip:ivr-00@10.0.0.5:5080 SIP/2.0\r\n"
 	    "Via: SIP/2.0/UDP 192.0.2.10:5060;branch=z9hG4bKbr1\r\n"
 	    "Max-Forwards: 70\r\n"
@@ -208,7 +189,7 @@ test_forward_invite(void **state)
 static void
 test_forward_keeps_body_and_adds_mf(void **state)
 {
-	struct sip_msg *m = parse(
+	struct sip_msg *m = sip_fixture_parse(
 	    "MESSAGE sip:bob@example.com;transport=tcp SIP/2.0\r\n"
 	    "Via: SIP/2.0/UDP h:5070;branch=z9hG4bK9\r\n"
 	    "f: <sip:x@y>;tag=1\r\n"
@@ -225,7 +206,7 @@ test_forward_keeps_body_and_adds_mf(void **state)
 	f.branch = "z9hG4bKbr3";
 	f.ruri_transport = "udp";
 	assert_int_equal(sip_build_request(buf, sizeof(buf), &len, m, &f), 0);
-	expect_bytes(buf, len,
+	sip_fixture_expect(buf, len,
 	    "MESSAGE sip:bob@example.com;transport=udp SIP/2.0\r\n"
 	    "Via: SIP/2.0/UDP 192.0.2.10:5060;branch=z9hG4bKbr3\r\n"
 	    "Via: SIP/2.0/UDP h:5070;branch=z9hG4bK9\r\n"
@@ -242,7 +223,7 @@ test_forward_keeps_body_and_adds_mf(void **state)
 static void
 test_forward_in_dialog_strips_our_routes(void **state)
 {
-	struct sip_msg *m = parse(
+	struct sip_msg *m = sip_fixture_parse(
 	    "BYE sip:alice@203.0.113.5:5061;transport=tls SIP/2.0\r\n"
 	    "Via: SIP/2.0/UDP 10.0.0.5:5080;branch=z9hG4bKivr1\r\n"
 	    "Route: <sip:192.0.2.10:5060;transport=udp;lr>, <sip:198.51.100.1:5061;transport=tls;lr>\r\n"
@@ -262,7 +243,7 @@ test_forward_in_dialog_strips_our_routes(void **state)
 	f.self = self;
 	f.nself = 2;
 	assert_int_equal(sip_build_request(buf, sizeof(buf), &len, m, &f), 0);
-	expect_bytes(buf, len,
+	sip_fixture_expect(buf, len,
 	    "BYE sip:alice@203.0.113.5:5061;transport=tls SIP/2.0\r\n"
 	    "Via: SIP/2.0/TLS 198.51.100.1:5061;branch=z9hG4bKbr2\r\n"
 	    "Via: SIP/2.0/UDP 10.0.0.5:5080;branch=z9hG4bKivr1\r\n"
@@ -285,7 +266,7 @@ static void
 test_forward_strict_router(void **state)
 {
 	/* Default ports: sip:192.0.2.10 is our UDP 5060 hop. */
-	struct sip_msg *m = parse(
+	struct sip_msg *m = sip_fixture_parse(
 	    "ACK sip:192.0.2.10;transport=udp SIP/2.0\r\n"
 	    "Via: SIP/2.0/UDP 10.9.9.9;branch=z9hG4bKs1\r\n"
 	    "Route: <sip:bob@10.0.0.5:5080>\r\n"
@@ -302,7 +283,7 @@ test_forward_strict_router(void **state)
 	f.self = self;
 	f.nself = 2;
 	assert_int_equal(sip_build_request(buf, sizeof(buf), &len, m, &f), 0);
-	expect_bytes(buf, len,
+	sip_fixture_expect(buf, len,
 	    "ACK sip:bob@10.0.0.5:5080 SIP/2.0\r\n"
 	    "Via: SIP/2.0/UDP 192.0.2.10:5060;branch=z9hG4bKbr4\r\n"
 	    "Via: SIP/2.0/UDP 10.9.9.9;branch=z9hG4bKs1\r\n"
@@ -318,7 +299,7 @@ test_forward_strict_router(void **state)
 static void
 test_forward_errors(void **state)
 {
-	struct sip_msg *m = parse(
+	struct sip_msg *m = sip_fixture_parse(
 	    "OPTIONS sip:a@b SIP/2.0\r\nVia: SIP/2.0/UDP h;branch=z9hG4bK1\r\nMax-Forwards: 0\r\n"
 	    "From: <sip:x@y>;tag=1\r\nTo: <sip:a@b>\r\nCall-ID: c\r\nCSeq: 1 OPTIONS\r\n\r\n");
 	struct sip_fwd f = { 0 };
@@ -330,7 +311,7 @@ test_forward_errors(void **state)
 	f.branch = "z9hG4bKx";
 	assert_int_equal(sip_build_request(buf, sizeof(buf), &len, m, &f), ELOOP);
 	sip_msg_free(m);
-	m = parse(invite);
+	m = sip_fixture_parse(invite);
 	assert_int_equal(sip_build_request(buf, sizeof(buf), &len, m, NULL), EINVAL);
 	f.branch = NULL;
 	assert_int_equal(sip_build_request(buf, sizeof(buf), &len, m, &f), EINVAL);
@@ -361,12 +342,12 @@ test_forward_errors(void **state)
 			off += (size_t)snprintf(big + off, sizeof(big) - off, ", <sip:r%d;lr>", k);
 		snprintf(big + off, sizeof(big) - off, "\r\nFrom: <sip:x@y>;tag=1\r\n"
 		    "To: <sip:a@b>\r\nCall-ID: c\r\nCSeq: 1 OPTIONS\r\n\r\n");
-		m = parse(big);
+		m = sip_fixture_parse(big);
 		assert_int_equal(sip_msg_route_count(m), 33);
 		assert_int_equal(sip_build_request(buf, sizeof(buf), &len, m, &f), EINVAL);
 		sip_msg_free(m);
 	}
-	m = parse(invite);
+	m = sip_fixture_parse(invite);
 	/* IPv6 hops are bracketed, default ports written out in Record-Route. */
 	f.via = &v6;
 	f.rr_in = &v6;
@@ -395,12 +376,12 @@ static const char ringing[] =
 static void
 test_forward_response(void **state)
 {
-	struct sip_msg *m = parse(ringing);
+	struct sip_msg *m = sip_fixture_parse(ringing);
 	char buf[2048];
 	size_t len;
 
 	assert_int_equal(sip_build_response_fwd(buf, sizeof(buf), &len, m, NULL, 0, NULL), 0);
-	expect_bytes(buf, len,
+	sip_fixture_expect(buf, len,
 	    "SIP/2.0 180 Ringing\r\n"
 	    "Via: SIP/2.0/TLS 203.0.113.5:5061;branch=z9hG4bKabc;rport=40000\r\n"
 	    "Record-Route: <sip:192.0.2.10:5060;transport=udp;lr>\r\n"
@@ -415,7 +396,7 @@ test_forward_response(void **state)
 	    "v=0\r\n");
 	assert_int_equal(sip_build_response_fwd(buf, sizeof(buf), &len, m, "v=1\r\nxx\r\n", 9,
 	    "application/sdp"), 0);
-	expect_bytes(buf, len,
+	sip_fixture_expect(buf, len,
 	    "SIP/2.0 180 Ringing\r\n"
 	    "Via: SIP/2.0/TLS 203.0.113.5:5061;branch=z9hG4bKabc;rport=40000\r\n"
 	    "Record-Route: <sip:192.0.2.10:5060;transport=udp;lr>\r\n"
@@ -432,11 +413,11 @@ test_forward_response(void **state)
 	sip_msg_free(m);
 
 	/* Our Via first in a combined line: the rest of the line stays. */
-	m = parse("SIP/2.0 200 OK\r\n"
+	m = sip_fixture_parse("SIP/2.0 200 OK\r\n"
 	    "Via: SIP/2.0/UDP 192.0.2.10;branch=z9hG4bKa, SIP/2.0/UDP 10.1.1.1;branch=z9hG4bKb\r\n"
 	    "From: <sip:x@y>;tag=1\r\nTo: <sip:a@b>;tag=2\r\nCall-ID: c\r\nCSeq: 1 BYE\r\n\r\n");
 	assert_int_equal(sip_build_response_fwd(buf, sizeof(buf), &len, m, NULL, 0, NULL), 0);
-	expect_bytes(buf, len,
+	sip_fixture_expect(buf, len,
 	    "SIP/2.0 200 OK\r\n"
 	    "Via: SIP/2.0/UDP 10.1.1.1;branch=z9hG4bKb\r\n"
 	    "From: <sip:x@y>;tag=1\r\nTo: <sip:a@b>;tag=2\r\nCall-ID: c\r\nCSeq: 1 BYE\r\n"
@@ -444,7 +425,7 @@ test_forward_response(void **state)
 	sip_msg_free(m);
 
 	/* Only our Via: the response was for us. */
-	m = parse("SIP/2.0 200 OK\r\nVia: SIP/2.0/UDP 192.0.2.10;branch=z9hG4bKa\r\n"
+	m = sip_fixture_parse("SIP/2.0 200 OK\r\nVia: SIP/2.0/UDP 192.0.2.10;branch=z9hG4bKa\r\n"
 	    "From: <sip:x@y>;tag=1\r\nTo: <sip:a@b>;tag=2\r\nCall-ID: c\r\nCSeq: 1 OPTIONS\r\n\r\n");
 	assert_int_equal(sip_build_response_fwd(buf, sizeof(buf), &len, m, NULL, 0, NULL), ENOENT);
 	sip_msg_free(m);
@@ -453,7 +434,7 @@ test_forward_response(void **state)
 static void
 test_ack_for_failure(void **state)
 {
-	struct sip_msg *sent = parse(
+	struct sip_msg *sent = sip_fixture_parse(
 	    "INVITE sip:ivr-00@10.0.0.5:5080 SIP/2.0\r\n"
 	    "Via: SIP/2.0/UDP 192.0.2.10:5060;branch=z9hG4bKbr1\r\n"
 	    "Via: SIP/2.0/TLS 203.0.113.5:5061;branch=z9hG4bKabc\r\n"
@@ -464,7 +445,7 @@ test_ack_for_failure(void **state)
 	    "Call-ID: call-1@example.com\r\n"
 	    "CSeq: 10 INVITE\r\n"
 	    "Content-Length: 0\r\n\r\n");
-	struct sip_msg *busy = parse(
+	struct sip_msg *busy = sip_fixture_parse(
 	    "SIP/2.0 486 Busy Here\r\n"
 	    "Via: SIP/2.0/UDP 192.0.2.10:5060;branch=z9hG4bKbr1\r\n"
 	    "Via: SIP/2.0/TLS 203.0.113.5:5061;branch=z9hG4bKabc\r\n"
@@ -473,7 +454,7 @@ test_ack_for_failure(void **state)
 	    "Call-ID: call-1@example.com\r\n"
 	    "CSeq: 10 INVITE\r\n"
 	    "Content-Length: 0\r\n\r\n");
-	struct sip_msg *ok = parse(
+	struct sip_msg *ok = sip_fixture_parse(
 	    "SIP/2.0 200 OK\r\n"
 	    "Via: SIP/2.0/UDP 192.0.2.10:5060;branch=z9hG4bKbr1\r\n"
 	    "From: <sip:x@y>;tag=1\r\nTo: <sip:a@b>;tag=2\r\nCall-ID: c\r\nCSeq: 10 INVITE\r\n\r\n");
@@ -481,7 +462,7 @@ test_ack_for_failure(void **state)
 	size_t len;
 
 	assert_int_equal(sip_build_ack(buf, sizeof(buf), &len, sent, busy), 0);
-	expect_bytes(buf, len,
+	sip_fixture_expect(buf, len,
 	    "ACK sip:ivr-00@10.0.0.5:5080 SIP/2.0\r\n"
 	    "Via: SIP/2.0/UDP 192.0.2.10:5060;branch=z9hG4bKbr1\r\n"
 	    "Route: <sip:10.0.0.7;lr>\r\n"
@@ -524,7 +505,7 @@ test_branch_and_tag(void **state)
 static void
 test_rewrite_drops_password(void **state)
 {
-	struct sip_msg *m = parse(
+	struct sip_msg *m = sip_fixture_parse(
 	    "INVITE sip:alice:secret@sbc.example.com SIP/2.0\r\n"
 	    "Via: SIP/2.0/UDP h;branch=z9hG4bK1\r\n"
 	    "From: <sip:x@y>;tag=1\r\nTo: <sip:a@b>\r\nCall-ID: c\r\nCSeq: 1 INVITE\r\n\r\n");

@@ -772,6 +772,45 @@ test_tls_config_errors(void **state)
 	assert_int_equal(tls_version_parse("SSLv3", &v), EINVAL);
 }
 
+/*
+ * Before its ClientHello an inbound TLS connection has no TLS state at all: it is never
+ * reused to send to its peer (nothing to write to), and a ClientHello arriving later
+ * still completes the handshake.
+ */
+static void
+test_tls_no_state_before_hello(void **state)
+{
+	struct fx *f = *state;
+	struct tp_target t = { .proto = TP_TLS };
+	struct tp_conn *c = NULL;
+	struct tp_stats st;
+	socklen_t sl = sizeof(t.addr.u.ss);
+	int fd;
+
+	server_start(f, server_conf(false));
+	fd = raw_connect(f);
+	run_ms(f, 50);
+	tp_listener_stats(f->l, &st);
+	assert_int_equal(st.conns_open, 1);
+	/* The server sends to the raw client's address over TLS (its own client context). */
+	assert_int_equal(getsockname(fd, &t.addr.u.sa, &sl), 0);
+	t.addr.len = sl;
+	client_ctx(f, cpath("a/ca.crt"), NULL, NULL);
+	tp_set_client_tls(f->srv, f->ctls);
+	assert_int_equal(tp_send(f->srv, &t, MSG_A, strlen(MSG_A), &c), 0);
+	/* a new outbound connection, not the half-open inbound one */
+	assert_true(tp_conn_outbound(c));
+	c = tp_conn_deref(c);
+	close(fd);
+	run_ms(f, 100);
+	/* A real client after all that: handshake and message as usual. */
+	client_ctx(f, cpath("a/ca.crt"), NULL, NULL);
+	t.addr = *tp_listener_addr(f->l);
+	t.host = "sip.example.test";
+	assert_int_equal(tp_send(f->cli, &t, MSG_A, strlen(MSG_A), NULL), 0);
+	assert_true(run_until(f, &f->ss.n, 1));
+}
+
 #define T(fn) cmocka_unit_test_setup_teardown(fn, fx_setup, fx_teardown)
 
 int
@@ -794,6 +833,7 @@ main(void)
 		T(test_tls_s_client),
 		T(test_tls_handshake_timeouts),
 		T(test_tls_config_errors),
+		T(test_tls_no_state_before_hello),
 	};
 
 	signal(SIGPIPE, SIG_IGN);

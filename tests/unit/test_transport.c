@@ -119,18 +119,35 @@ fx_setup_idle(void **state)
 	return fx_setup_conf(state, 500);
 }
 
+/* The fixture with a transport set of conf (callbacks and arg filled in here). */
 static int
-fx_setup_max1(void **state)
+fx_setup_with(void **state, struct tp_conf conf)
 {
 	struct fx *f;
-	struct tp_conf conf = { .recvh = recv_h, .closeh = close_h, .max_conns = 1 };
 
 	fx_setup_conf(state, 0);
 	f = *state;
 	tp_free(f->tp);
+	conf.recvh = recv_h;
+	conf.closeh = close_h;
 	conf.arg = &f->seen;
 	assert_int_equal(tp_alloc(&f->tp, f->base, &conf), 0);
 	return 0;
+}
+
+static int
+fx_setup_max1(void **state)
+{
+	return fx_setup_with(state, (struct tp_conf){ .max_conns_in = 1, .max_conns_out = 1 });
+}
+
+/* Deadlines short enough for a unit test, and per-source limits for limited listeners. */
+static int
+fx_setup_limits(void **state)
+{
+	return fx_setup_with(state, (struct tp_conf){ .idle_timeout_ms = 5000,
+	    .header_timeout_ms = 300, .limits = { .req_rate = 1, .req_burst = 3, .ban_ms = 60000,
+	    .max_per_source = 2 } });
 }
 
 static int
@@ -869,9 +886,19 @@ test_max_conns(void **state)
 	tp_listener_stats(l, &st);
 	assert_int_equal(st.conns_refused, 1);
 	assert_int_equal(st.conns_open, 1);
-	/* Outbound too: no room for a new connection. */
+	/* Outbound has a budget of its own: a full inbound one does not stop it ... */
+	int lfd = socket(AF_INET, SOCK_STREAM, 0);
+	socklen_t sl = sizeof(t.addr.u.ss);
+
+	assert_int_equal(sa_parse(&t.addr, "127.0.0.1:0", 0), 0);
+	assert_int_equal(bind(lfd, &t.addr.u.sa, t.addr.len), 0);
+	assert_int_equal(listen(lfd, 4), 0);
+	assert_int_equal(getsockname(lfd, &t.addr.u.sa, &sl), 0);
+	assert_int_equal(tp_send(f->tp, &t, MSG_A, strlen(MSG_A), NULL), 0);
+	/* ... but it is full with one (max_conns_out 1): no room for another. */
 	t.addr.u.in.sin_port = htons(1);
 	assert_int_equal(tp_send(f->tp, &t, MSG_A, strlen(MSG_A), NULL), EMFILE);
+	close(lfd);
 	close(fd1);
 	close(fd2);
 }
@@ -900,6 +927,135 @@ test_stalled_peer(void **state)
 	assert_int_equal(tp_conn_send(f->seen.conn, chunk, 1), ENOTCONN);
 	tp_listener_stats(l, &st);
 	assert_int_equal(st.tx_errors, 1);
+	close(fd);
+}
+
+/*
+ * The header deadline runs from a message's first byte: bytes every 100 ms do not move
+ * it (closed at 300 ms); between whole messages only the idle timer counts.
+ */
+static void
+test_tcp_header_deadline(void **state)
+{
+	struct fx *f = *state;
+	struct tp_listener *l = listen_on(f, "outside-tcp", TP_TCP, "127.0.0.1:0", NULL);
+	int fd = client_connect(l, SOCK_STREAM);
+	const char *p = MSG_A;
+	uint64_t t0;
+	char buf[16];
+
+	send_all(fd, MSG_A, strlen(MSG_A));
+	assert_true(run_until(f, &f->seen.n, 1));
+	run_ms(f, 500);		/* idle, past the header deadline: still open */
+	send_all(fd, MSG_A, strlen(MSG_A));
+	assert_true(run_until(f, &f->seen.n, 2));
+	assert_int_equal(f->seen.closed, 0);
+	t0 = time_mono_ms();
+	while (f->seen.closed == 0 && *p != '\0' && time_mono_ms() - t0 < 2000) {
+		send(fd, p++, 1, MSG_NOSIGNAL);
+		run_ms(f, 100);
+	}
+	assert_int_equal(f->seen.closed, 1);
+	assert_int_equal(f->seen.close_err, ETIMEDOUT);
+	assert_true(time_mono_ms() - t0 >= 290 && time_mono_ms() - t0 < 800);
+	assert_int_equal(f->seen.n, 2);
+	assert_int_equal(client_read(f, fd, buf, sizeof(buf)), 0);
+	close(fd);
+	/* A connection that never sends is closed at the same deadline. */
+	fd = client_connect(l, SOCK_STREAM);
+	t0 = time_mono_ms();
+	assert_int_equal(client_read(f, fd, buf, sizeof(buf)), 0);
+	assert_true(time_mono_ms() - t0 >= 250);
+	close(fd);
+}
+
+#define RESP_OK "SIP/2.0 200 OK\r\nContent-Length: 0\r\n\r\n"
+
+/* A limited UDP listener: the burst is served, then the source is banned (before parsing). */
+static void
+test_udp_rate_ban(void **state)
+{
+	struct fx *f = *state;
+	struct tp_listener_conf lc = { .name = "outside-udp", .proto = TP_UDP, .limited = true };
+	struct tp_listener *l = NULL, *open = NULL;
+	int fd, fd2, i;
+
+	assert_int_equal(sa_parse(&lc.addr, "127.0.0.1:0", 0), 0);
+	assert_int_equal(tp_listen(f->tp, &lc, &l), 0);
+	lc.name = "inside-udp";
+	lc.limited = false;
+	assert_int_equal(tp_listen(f->tp, &lc, &open), 0);
+	fd = client_connect(l, SOCK_DGRAM);
+	for (i = 0; i < 10; i++)
+		send_all(fd, MSG_A, strlen(MSG_A));
+	run_ms(f, 100);
+	assert_int_equal(f->seen.n, 3);
+	/* Banned: even a response is dropped now. */
+	send_all(fd, RESP_OK, strlen(RESP_OK));
+	run_ms(f, 50);
+	assert_int_equal(f->seen.n, 3);
+	close(fd);
+	/* A listener without limits takes all from the same address. */
+	fd2 = client_connect(open, SOCK_DGRAM);
+	for (i = 0; i < 10; i++)
+		send_all(fd2, MSG_A, strlen(MSG_A));
+	assert_true(run_until(f, &f->seen.n, 13));
+	close(fd2);
+}
+
+/* Two connections per source on a limited TCP listener; the third is closed at once. */
+static void
+test_tcp_per_source(void **state)
+{
+	struct fx *f = *state;
+	struct tp_listener_conf lc = { .name = "outside-tcp", .proto = TP_TCP, .limited = true };
+	struct tp_listener *l = NULL;
+	struct tp_stats st;
+	char buf[16];
+	int fd[3], i;
+
+	assert_int_equal(sa_parse(&lc.addr, "127.0.0.1:0", 0), 0);
+	assert_int_equal(tp_listen(f->tp, &lc, &l), 0);
+	for (i = 0; i < 3; i++)
+		fd[i] = client_connect(l, SOCK_STREAM);
+	assert_int_equal(client_read(f, fd[2], buf, sizeof(buf)), 0);
+	tp_listener_stats(l, &st);
+	assert_int_equal(st.conns_open, 2);
+	assert_int_equal(st.conns_refused, 1);
+	close(fd[0]);
+	close(fd[2]);
+	run_ms(f, 50);
+	fd[2] = client_connect(l, SOCK_STREAM);
+	run_ms(f, 50);
+	tp_listener_stats(l, &st);
+	assert_int_equal(st.conns_open, 2);
+	close(fd[1]);
+	close(fd[2]);
+}
+
+/* A stream source over its request rate: banned, its connection closed, new ones refused. */
+static void
+test_tcp_rate_ban(void **state)
+{
+	struct fx *f = *state;
+	struct tp_listener_conf lc = { .name = "outside-tcp", .proto = TP_TCP, .limited = true };
+	struct tp_listener *l = NULL;
+	char buf[16];
+	int fd, i;
+
+	assert_int_equal(sa_parse(&lc.addr, "127.0.0.1:0", 0), 0);
+	assert_int_equal(tp_listen(f->tp, &lc, &l), 0);
+	fd = client_connect(l, SOCK_STREAM);
+	for (i = 0; i < 5; i++)
+		send_all(fd, MSG_A, strlen(MSG_A));
+	assert_int_equal(client_read(f, fd, buf, sizeof(buf)), 0);
+	assert_int_equal(f->seen.n, 3);
+	assert_int_equal(f->seen.closed, 1);
+	assert_int_equal(f->seen.close_err, EACCES);
+	close(fd);
+	fd = client_connect(l, SOCK_STREAM);
+	assert_int_equal(client_read(f, fd, buf, sizeof(buf)), 0);
+	assert_int_equal(f->seen.n, 3);
 	close(fd);
 }
 
@@ -956,6 +1112,10 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_max_conns, fx_setup_max1, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_stalled_peer, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_bad_args, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_tcp_header_deadline, fx_setup_limits, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_udp_rate_ban, fx_setup_limits, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_tcp_per_source, fx_setup_limits, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_tcp_rate_ban, fx_setup_limits, fx_teardown),
 	};
 
 	/* libevent writes with write(2): a daemon must ignore SIGPIPE, and so do we. */

@@ -102,6 +102,17 @@ E2E_O=$((100 + $$ % 100))
 E2E_P=$((1 + ($$ / 100) % 250))
 e2e_ip() { echo "127.$E2E_O.$E2E_P.$1"; }
 
+# metric_get PORT NAME: the value of sample NAME (with its labels) from GET /metrics on
+# 127.0.0.1:PORT; bash only (a minimal host has no curl).
+metric_get() {
+	local m
+	exec 3<>"/dev/tcp/127.0.0.1/$1" || return 1
+	printf 'GET /metrics HTTP/1.0\r\nHost: x\r\n\r\n' >&3
+	m=$(cat <&3)
+	exec 3<&-
+	printf '%s\n' "$m" | awk -v k="$2" '$1 == k { print $2 }'
+}
+
 # A free UDP port pair (even, odd+1) on address $1, found by binding port 0.
 free_port() {
 	perl -MIO::Socket::IP -e '
@@ -137,7 +148,11 @@ rcli() { redis-cli -s "$REDIS_SOCK" "$@"; }
 
 # ---- mediad: outside and inside interfaces on addresses of this run ----
 # mediad_start NAME OUTSIDE_IP INSIDE_IP PORT_BASE (MEDIAD_EXTRA: more [mediad] keys; MEDIAD_PORT_SPAN ports per interface, default 200;
-# the addresses are this run's own, so ranges cannot collide with another test's)
+# the addresses are this run's own, so ranges cannot collide with another test's).
+# MEDIAD_OUTSIDE_ENC / MEDIAD_INSIDE_ENC: each interface's encryption (optional / off).
+# With metrics_listen in MEDIAD_EXTRA, the port mediad serves /metrics on is in MEDIAD_METRICS.
+# MEDIAD_REDIS replaces the [redis] address line (Sentinel tests), as SP_REDIS does for
+# sigproxy_start.
 mediad_start() {
 	local name=$1 out=$2 in=$3 base=$4 log=$DIR/mediad-$1.log ngp=
 	# below info there is no ready line to read the port from: pick one and ping it
@@ -154,13 +169,15 @@ ${MEDIAD_EXTRA:-}
 address = $out
 port_min = $base
 port_max = $((base + ${MEDIAD_PORT_SPAN:-200} - 1))
+encryption = ${MEDIAD_OUTSIDE_ENC:-optional}
 [interface inside]
 address = $in
 port_min = $((base + ${MEDIAD_PORT_SPAN:-200}))
 port_max = $((base + 2 * ${MEDIAD_PORT_SPAN:-200} - 1))
+encryption = ${MEDIAD_INSIDE_ENC:-off}
 [redis]
 enabled = yes
-unix_socket = $REDIS_SOCK
+${MEDIAD_REDIS:-unix_socket = $REDIS_SOCK}
 registration_ttl = 5
 registration_interval_ms = 500
 EOF
@@ -175,6 +192,7 @@ EOF
 		else
 			MEDIAD_NG=$(sed -n 's/.*mediad_ready .*ng=127\.0\.0\.1:\([0-9]*\) .*/\1/p' "$log" 2>/dev/null)
 		fi
+		MEDIAD_METRICS=$(sed -n 's/.*mediad_ready .*metrics_port=\([0-9]*\) .*/\1/p' "$log" 2>/dev/null)
 		[ -n "$MEDIAD_NG" ] && return 0
 		kill -0 "$MEDIAD_PID" 2>/dev/null || break
 		sleep 0.1
@@ -260,8 +278,8 @@ cpu_ticks() {
 
 # ---- sigproxy: TLS + UDP + TCP outside on SIP_IP, UDP inside on INSIDE_IP ----
 # sigproxy_start NAME SIP_IP INSIDE_IP TARGET... ; extra INI text in SP_EXTRA_LISTENER
-# (appended to the TLS listener), SP_EXTRA (appended at the end), SP_TIMEOUT_MS, SP_HEALTH
-# (the [health] keys; default: no probes, no hold-down).
+# (appended to the TLS listener), SP_MEDIA_EXTRA (in [media]), SP_EXTRA (appended at the
+# end), SP_TIMEOUT_MS, SP_HEALTH (the [health] keys; default: no probes, no hold-down).
 sigproxy_start() {
 	local name=$1 sip=$2 in=$3 log=$DIR/sigproxy-$1.log t
 	local health=${SP_HEALTH:-$'probe = no\nholddown_ms = 0'}
@@ -301,12 +319,13 @@ acl = 127.0.0.0/8
 [media]
 outside_policy = ${SP_OUTSIDE_POLICY:-optional}
 inside_policy = off
+${SP_MEDIA_EXTRA:-}
 ng_timeout_ms = 300
 ng_retries = 2
 mediad_refresh_ms = 500
 [redis]
 enabled = yes
-unix_socket = $REDIS_SOCK
+${SP_REDIS:-unix_socket = $REDIS_SOCK}
 [tls_client]
 tls_ca = $DIR/certs/ca.crt
 tls_verify_peer = yes
@@ -358,7 +377,8 @@ call_start() {
 	(cd "$DIR/$tag" && exec timeout 40 sipp -sf "$E2E_DIR_SRC/$uac.xml" -t t1 -i "$CALLER_IP" -p 0 \
 		"$STUNNEL_ACCEPT" -s "${CALL_USER:-8011001}" -m 1 -d "${CALL_HOLD_MS:-2000}" -timeout 35s \
 		$(sipp_sets "$E2E_DIR_SRC/$uac.xml" domain sbc.example.test mip "$CALLER_IP" mport "$CALL_CM" \
-		suite "$suite" key "$CALL_KEY" key2 "$CALL_KEY2" dir sendrecv ver 1) \
+		suite "$suite" key "$CALL_KEY" key2 "$CALL_KEY2" dir sendrecv ver 1 \
+		ctp "${CALL_CTP:-tls}" cport "${CALL_CPORT:-5061}") \
 		"$@" -trace_err -trace_logs -trace_msg >uac.out 2>&1) &
 	CALL_UAC_PID=$!
 	PIDS+=("$CALL_UAC_PID")
@@ -417,3 +437,39 @@ e2e_forget() {
 	PIDS=("${keep[@]}")
 }
 mediad_empty() { [ "$(mediad_calls)" = 0 ]; }
+
+# ---- a call that outlives a fault (state store tests) ----
+# A long call (caller waits for the backend's BYE, which never comes): LONG_* keep its dialog.
+long_call() {
+	CALL_HOLD_MS=60000 call_start "$1" uac_rbye uas_call AES_CM_128_HMAC_SHA1_80
+	call_media MEDIA1 BACKEND1 || return 1
+	LONG_ID=$CALL_ID
+	LONG_MEDIA=(-s "$CALL_ASUITE" -k "$CALL_KEY" -K "$CALL_AKEY" -a "$CALLER_IP:$CALL_CM"
+		-A "$CALL_RELAY_OUT" -b "$BACK_IP:$CALL_BM" -B "$CALL_RELAY_IN" -i 5)
+	LONG_UAC=$CALL_UAC_PID
+	LONG_UAS=$CALL_UAS_PID
+	local dlg
+	dlg=$(grep -h 'DIALOG ruri=' "$DIR/$1"/uac_rbye_*_logs.log | head -1 | tr -d '\r')
+	LONG_RURI=$(sed -n 's/.*DIALOG ruri=\([^ ]*\) .*/\1/p' <<<"$dlg")
+	LONG_ROUTE=$(sed -n 's/.*Route: *\(.*\) totag.*/\1/p' <<<"$dlg" | sed 's/ *$//')
+	LONG_TTAG=$(sed -n 's/.*totag;tag=\([^ ;]*\).*/\1/p' <<<"$dlg")
+	LONG_FTAG=$(grep -h -m1 '^From:.*tag=' "$DIR/$1"/uac_rbye_*_messages.log | sed 's/.*tag=\([^ ;\r]*\).*/\1/' | tr -d '\r')
+	[ -n "$LONG_RURI" ] && [ -n "$LONG_TTAG" ] && [ -n "$LONG_FTAG" ]
+}
+# More media on the long call, bit-exact both ways, from sequence number $1 on.
+long_media() {
+	"$E2E_MEDIA" "${LONG_MEDIA[@]}" -n 40 -q "$1" >>"$DIR/long-media.out" 2>&1
+}
+# The caller's BYE of the long call from a new sipp over a new TLS connection; sets BYE_RC.
+long_bye() {
+	e2e_stop "$LONG_UAC"
+	mkdir -p "$DIR/$1"
+	(cd "$DIR/$1" && timeout 20 sipp -sf "$E2E_DIR_SRC/uac_bye.xml" -t t1 -i "$CALLER_IP" -p 0 \
+		"$STUNNEL_ACCEPT" -s 8011001 -m 1 -timeout 15s -set domain sbc.example.test \
+		-set ruri "$LONG_RURI" -set route "$LONG_ROUTE" -cid_str "$LONG_ID" \
+		-set ftag "$LONG_FTAG" -set ttag "$LONG_TTAG" -trace_err -trace_msg >uac.out 2>&1)
+	BYE_RC=$?
+	wait "$LONG_UAS"
+	BYE_UAS_RC=$?
+	e2e_forget "$LONG_UAS"
+}

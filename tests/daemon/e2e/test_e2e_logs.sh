@@ -6,7 +6,7 @@
 #   name them, and no line of the logs is anything but "<time> <daemon> <level> ...";
 #   the SIP trace written to the log (no trace file configured) is escaped the same way;
 # - 10,000 bad requests, 10,000 unparseable datagrams and 10,000 bad ng commands give a
-#   few lines each, the rest counted as "(N more suppressed)", and those counts add up
+#   few lines each, the rest counted as "suppressed=N", and those counts add up
 #   to what the metrics counted.
 set -u
 . "$(dirname "$0")/lib.sh"
@@ -24,7 +24,10 @@ certs_make sbc.example.test || { cat "$DIR/certs.out" >&2; exit 1; }
 redis_start || { echo "redis-server did not start" >&2; exit 1; }
 MEDIAD_EXTRA="metrics_listen = 127.0.0.1:0" mediad_start a "$OUT_IP" "$IN_IP" 36000 || exit 1
 MD_METRICS=$(sed -n 's/.*mediad_ready .*metrics_port=\([0-9]*\).*/\1/p' "$MDLOG" | head -1)
-sigproxy_start a "$SIP_IP" "$SIP_IN_IP" "sip:$(e2e_ip 5):5060" || exit 1
+# The floods come from one address: the per-source limits would ban it after a hundred
+# requests, and what this test checks is the log, not the door (e2e_limits_flood does that).
+SP_EXTRA="[limits]
+exempt = $PEER_IP" sigproxy_start a "$SIP_IP" "$SIP_IN_IP" "sip:$(e2e_ip 5):5060" || exit 1
 
 # sip_send FILE: each record of FILE (perl string syntax, one message per line) as one
 # UDP datagram from PEER_IP to sigproxy; sip_flood KIND N: N bad datagrams.
@@ -89,13 +92,14 @@ kill -USR1 "$SIGPROXY_PID"
 wait_for 5 grep -q "sip_trace_on" "$SPLOG"
 {
 	# perl string syntax: \@ is "@", \" is '"'
+	# passes validation: then every line while it is handled names it (call_id=...). First:
+	# a BYE of no known call is refused with one line per source every 10 s, in its context
+	bye 'forge-6-\xff\xfe\xc3\x28\"q\"\@x'
 	bye 'forge-1\@x\r\n 2026-01-01T00:00:00.000Z sigproxy err FORGED-FOLDED'
 	bye 'forge-2\@x\n2026-01-01T00:00:00.000Z sigproxy err FORGED-LF'
 	bye 'forge-3\@x\r2026-01-01T00:00:00.000Z sigproxy err FORGED-CR'
 	bye 'forge-4-\xff\xfe\xc3\x28\x1b[31mRED\"q\" a=b\@x'
 	bye 'forge-5\@x\x00FORGED-NUL'
-	# passes validation: then every line while it is handled names it (call_id=...)
-	bye 'forge-6-\xff\xfe\xc3\x28\"q\"\@x'
 } >"$DIR/forge.txt"
 sip_send "$DIR/forge.txt"
 sleep 1
@@ -107,7 +111,7 @@ ok "sigproxy: no forged event" bash -c "! grep -qE '^[^ ]* sigproxy err FORGED' 
 ok "sigproxy: the trace logged each message on one escaped line" \
 	test "$(grep -c 'sip_trace in transport=udp .*forge-[1-5]' "$SPLOG")" -ge 4
 ok "sigproxy: bytes that are not UTF-8 as \\xHH in the Call-ID context, quotes escaped" \
-	grep -qF 'bye_in call_id=forge-6-\xff\xfe\xc3(\"q\"@x' "$SPLOG"
+	grep -qF 'reason=unknown status=481 suppressed=0 call_id=forge-6-\xff\xfe\xc3(\"q\"@x' "$SPLOG"
 ok "sigproxy: a Call-ID with control bytes is refused, and logged escaped in the trace" \
 	grep -qF 'Call-ID: forge-5@x\x00FORGED-NUL\x0d\x0a' "$SPLOG"
 ok "sigproxy: the escape sequence as \\xHH in the trace line" grep -qF 'Call-ID: forge-4-\xff\xfe\xc3(\x1b[31mRED\"q\" a=b@x\x0d\x0a' "$SPLOG"
@@ -160,7 +164,8 @@ perl -MIO::Socket::IP -e '
 	$s->recv($r, 4096);
 	print STDERR "# answer reply: ", substr($r, 0, 30), "\n";' "$MEDIAD_NG" "$PEER_IP"
 curl -s --max-time 5 "http://127.0.0.1:$MD_METRICS/metrics" >"$DIR/md-metrics.txt"
-ok "mediad /metrics names the call (sanitized call-id)" grep -q 'call_id="mforge__# TYPE forged counter_forged_total 1___"' "$DIR/md-metrics.txt"
+ok "mediad /metrics was read while the forging call existed, and names no call" \
+	bash -c "grep -q '^mediad_calls_active [1-9]' '$DIR/md-metrics.txt' && ! grep -q 'call_id=' '$DIR/md-metrics.txt'"
 ok "mediad /metrics: no forged series, every line a comment or a sample, valid UTF-8" \
 	perl -e 'open(my $f, "<:raw", $ARGV[0]) or die; my $bad = 0;
 		while (<$f>) { chomp; $bad++ if /^forged/ || !/^(# (HELP|TYPE) \S+ .*|[a-z_]+(\{.*\})? \d+)$/ || !utf8::decode(my $c = $_) }
@@ -169,13 +174,13 @@ ok "mediad /metrics: no forged series, every line a comment or a sample, valid U
 # ---- floods ----
 # sum_lines FILE EVENT [FROM_LINE]: "lines suppressed total" for EVENT after line FROM_LINE:
 # lines about an input each, the counts of suppressed ones, and all lines of EVENT (with the
-# timer's "EVENT (N more suppressed)", which is about no input of its own).
+# timer's "EVENT suppressed=N", which is about no input of its own).
 sum_lines() {
 	perl -ne 'BEGIN { ($e, $from) = splice(@ARGV, 1); $from //= 0; $l = $s = $t = 0 }
 		next if $. <= $from || !/ \Q$e\E[ (]/;
 		$t++;
-		$s += $1 if /\((\d+) more suppressed\)/;
-		$l++ unless / \Q$e\E \(\d+ more suppressed\)$/;
+		$s += $1 if / suppressed=(\d+)/;
+		$l++ unless / \Q$e\E suppressed=\d+$/;
 		END { printf "%d %d %d\n", $l, $s, $t }' "$1" "$2" "${3:-0}"
 }
 metric() { curl -s --max-time 5 "http://127.0.0.1:$1/metrics" | awk -v n="$2" '$1 == n { print $2 }'; }
@@ -196,7 +201,7 @@ read -r lines supp total < <(sum_lines "$SPLOG" sip_bad_request "$from")
 echo "# sip_bad_request: $total lines ($lines about a request), $supp suppressed, metric $b0 -> $b1"
 ok "10,000 bad requests: answered and counted ($((b1 - b0)))" test "$((b1 - b0))" -ge 1000
 ok "10,000 bad requests: a bounded number of log lines ($total)" test "$total" -ge 2 -a "$total" -le 80
-ok "10,000 bad requests: the lines say how many were suppressed" grep -q 'sip_bad_request .*([0-9]* more suppressed)' "$SPLOG"
+ok "10,000 bad requests: the lines say how many were suppressed" grep -qE 'sip_bad_request( .*)? suppressed=[0-9]+' "$SPLOG"
 ok "10,000 bad requests: lines + suppressed = requests counted ($lines + $supp = $((b1 - b0)))" \
 	test "$((lines + supp))" = "$((b1 - b0))"
 read -r lines supp total < <(sum_lines "$SPLOG" sip_drop "$from")

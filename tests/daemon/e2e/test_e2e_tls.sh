@@ -39,9 +39,13 @@ target = sip:$WRONG_IP:5061;transport=tls
 [route tcp-refused]
 match = ^8052\\d+\$
 target = sip:$REFUSED_IP:5060;transport=tcp"
+# The failing calls below offer SRTP over UDP (uac_fail.xml, sipp -t u1): keys over UDP are
+# allowed here, this test is about the outbound TLS and TCP legs.
+SP_MEDIA_EXTRA="outside_sdes_requires_tls = no"
 sigproxy_start a "$SIP_IP" "$SIP_IN_IP" "sip:$(e2e_ip 5):5060" || exit 1
 A_PID=$SIGPROXY_PID
 SP_EXTRA=
+SP_MEDIA_EXTRA=
 SP_EXTRA_LISTENER="tls_verify_peer = yes"
 sigproxy_start m "$MTLS_IP" "$MTLS_IN_IP" "sip:$(e2e_ip 5):5060" || exit 1
 MTLS_PID=$SIGPROXY_PID
