@@ -123,6 +123,11 @@ int ng_encode_error(const char *cookie, size_t cookie_len, const char *reason,
 #define NG_ERRF_UNKNOWN_SUITE "Unknown crypto suite in SDES option '%.*s'"
 #define NG_ERRF_SDP_PROTO   "Unsupported transport protocol '%.*s' in SDP"
 #define NG_ERRF_TOO_MANY_MEDIA "Too many media sections (%zu, at most %d)"
+/* Their fixed prefixes, for clients that tell the reasons apart. */
+#define NG_ERR_SDP_PROTO    "Unsupported transport protocol"
+/* No line of an offer is RTP (a T.38 or BFCP-only re-INVITE). */
+#define NG_ERR_NOT_RTP      NG_ERR_SDP_PROTO " in SDP: no RTP media line"
+#define NG_ERR_TOO_MANY_MEDIA "Too many media sections"
 /* Encryption enforced per interface ([interface] encryption): the interface's name. A
  * client tells these refusals by their prefix (sigproxy answers 488 for them). */
 #define NG_ERR_ENC_PLAIN    "Plain RTP refused:"

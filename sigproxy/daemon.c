@@ -73,6 +73,9 @@ collect(struct evbuffer *out, void *arg)
 	    ts.tx_msgs);
 	metrics_write(out, "sigproxy_acl_drops_total", "counter", "refused by ACL", NULL,
 	    ts.acl_drops);
+	metrics_write(out, "sigproxy_sip_garbage_total", "counter", "stream bytes or datagrams "
+	    "that frame no SIP message (binary, no Content-Length): dropped, a stream closed",
+	    NULL, ts.bad_msgs);
 	metrics_write(out, "sigproxy_tls_failures_total", "counter", "failed TLS handshakes", NULL,
 	    ts.tls_failures);
 	if (sp->redis != NULL)
@@ -161,6 +164,22 @@ static const struct metrics_def sp_counter_defs[] = {
 	REFUSED_ROW("out_of_dialog", SP_REFUSED_OUT_OF_DIALOG),
 	REFUSED_ROW("store_down", SP_REFUSED_STORE_DOWN),
 	REFUSED_ROW("cancel", SP_REFUSED_CANCEL),
+	{ NULL, 0, NULL, NULL, 0 },
+};
+
+#define TOL_HELP "SIP messages carried although they deviate from the RFCs, by kind"
+
+/* enum sp_tolerated order, then the bodies refused. */
+static const struct metrics_def sp_tolerated_defs[] = {
+	{ "sigproxy_sip_tolerated_total", METRICS_COUNTER, "kind=\"legacy-request\"", TOL_HELP,
+	  CTR(tolerated[SP_TOL_LEGACY]) },
+	{ "sigproxy_sip_tolerated_total", METRICS_COUNTER, "kind=\"multipart-sdp\"", NULL,
+	  CTR(tolerated[SP_TOL_MULTIPART]) },
+	{ "sigproxy_sip_tolerated_total", METRICS_COUNTER, "kind=\"sdp-without-content-type\"",
+	  NULL, CTR(tolerated[SP_TOL_NO_CTYPE]) },
+	{ "sigproxy_unsupported_bodies_total", METRICS_COUNTER, NULL,
+	  "offers in a body the proxy cannot read (type, encoding, broken multipart): 415",
+	  CTR(unsupported_bodies) },
 	{ NULL, 0, NULL, NULL, 0 },
 };
 
@@ -294,6 +313,8 @@ counters_register(struct sp *sp)
 	int err;
 
 	err = metrics_register_table(sp->metrics, sp_counter_defs, &sp->ctr);
+	if (err == 0)
+		err = metrics_register_table(sp->metrics, sp_tolerated_defs, &sp->ctr);
 	if (err == 0)
 		err = metrics_register_hist_table(sp->metrics, sp_hist_defs, &sp->hist);
 	if (err == 0)
@@ -502,6 +523,7 @@ sp_start(struct sp *sp)
 	/* floods of bad input: a few lines a second, then a count */
 	sp->rl_bad = (struct log_ratelimit)LOG_RATELIMIT_INIT(1000, 10);
 	sp->rl_drop = (struct log_ratelimit)LOG_RATELIMIT_INIT(1000, 10);
+	sp->rl_tol = (struct log_ratelimit)LOG_RATELIMIT_INIT(1000, 10);
 	if ((err = trace_start(sp)))
 		return err;
 	if (sp->cfg.metrics_listen[0] != '\0') {

@@ -30,6 +30,11 @@ struct trace;
 struct sp_tick;
 
 #define SP_BUF_SIZE	 65536
+/* Largest message sent: a UDP datagram's payload (IPv4); a built message over it is 513. */
+#define SP_FWD_MAX	 65507u
+#define SP_TOO_LARGE_WARNING \
+	"Warning: 399 sbc \"too large once forwarded: over 65507 bytes with our Via and " \
+	"Record-Route\"\r\n"
 #define SP_BUCKETS	 4096	/* power of two */
 #define SP_CALL_ID_MAX	 512	/* bytes with NUL; longer Call-IDs get 400 */
 #define SP_ID_MAX	 256	/* bytes with NUL of a branch or tag (RFC 4475 longreq: 155) */
@@ -67,6 +72,14 @@ enum sp_refusal {
 };
 
 /* Daemon-wide counters (metrics endpoint). */
+/* Deviations sigproxy carries instead of refusing (README "Tolerated deviations"). */
+enum sp_tolerated {
+	SP_TOL_LEGACY = 0,	/* RFC 2543 request: From without tag, Via without z9hG4bK */
+	SP_TOL_MULTIPART,	/* an SDP inside a multipart body (ISUP, RFC 5621) */
+	SP_TOL_NO_CTYPE,	/* an SDP body without Content-Type */
+	SP_TOL_COUNT,
+};
+
 struct sp_counters {
 	struct metric *calls, *calls_answered, *calls_failed;
 	struct metric *resp_class[7];	/* index = status / 100 */
@@ -80,6 +93,9 @@ struct sp_counters {
 	struct metric *calls_refused[ROUTE_REFUSE_N];	/* call admission, by reason */
 	struct metric *policy_lines_rejected, *sdes_tls_rejects;
 	struct metric *refused[SP_REFUSED_N];
+	/* what peers send against the RFCs that sigproxy carries anyway, by kind */
+	struct metric *tolerated[SP_TOL_COUNT];
+	struct metric *unsupported_bodies;	/* offers in bodies we cannot read: 415 */
 };
 
 /* Histograms (daemon.c registers them; NULL-safe to observe). */
@@ -110,6 +126,8 @@ struct sp {
 	struct sp_tick *tick;		/* once a second: log floods, trace control (tick.c) */
 	/* lines caused by peers: bad requests answered, messages dropped (proxy.c) */
 	struct log_ratelimit rl_bad, rl_drop;
+	/* deviations carried (proxy.c, txn): one line per kind of peer behaviour, not per call */
+	struct log_ratelimit rl_tol;
 	struct trace *trace;		/* the SIP trace (trace part); never NULL after sp_start */
 	struct event *sweep;		/* forgets idle copies of other instances' calls */
 	/* Hashed by Call-ID: every lookup (request, response, ACK, CANCEL) carries one. */

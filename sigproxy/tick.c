@@ -113,6 +113,7 @@ tick_cb(evutil_socket_t fd, short what, void *arg)
 
 	log_ratelimit_flush(&sp->rl_bad, now, LOG_LEVEL_INFO, "sip_bad_request");
 	log_ratelimit_flush(&sp->rl_drop, now, LOG_LEVEL_WARN, "sip_drop");
+	log_ratelimit_flush(&sp->rl_tol, now, LOG_LEVEL_INFO, "sip_tolerated");
 	if (!k->pending && sp_redis_up(sp) &&
 	    redis_cmd(sp->redis, trace_ctl_done, k, "HGETALL %s", SBC_KEY_TRACE) == 0)
 		k->pending = true;

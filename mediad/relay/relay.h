@@ -103,6 +103,7 @@ enum relay_drop {
 	RELAY_DROP_DIRECTION,    /* recv=false on this leg or send=false on the other */
 	RELAY_DROP_CRYPTO,       /* protect failed on the way out (should not happen) */
 	RELAY_DROP_SEND,         /* sendmmsg failed (socket buffer full, unreachable ...) */
+	RELAY_DROP_EXPIRED,      /* the SRTP key's lifetime (a=crypto |2^n) is used up */
 	RELAY_DROP_COUNT,
 };
 

@@ -242,7 +242,8 @@ key_same(const struct crypto_key *x, const struct crypto_key *y)
 {
 	return x->suite == y->suite && x->key_salt_len == y->key_salt_len &&
 	    x->key_salt_len <= sizeof(x->key_salt) &&
-	    memcmp(x->key_salt, y->key_salt, x->key_salt_len) == 0;
+	    memcmp(x->key_salt, y->key_salt, x->key_salt_len) == 0 &&
+	    x->mki_len == y->mki_len && x->mki == y->mki && x->lifetime == y->lifetime;
 }
 
 int

@@ -19,6 +19,7 @@ static const char *const drop_names[RELAY_DROP_COUNT] = {
 	[RELAY_DROP_DIRECTION] = "direction",
 	[RELAY_DROP_CRYPTO] = "crypto",
 	[RELAY_DROP_SEND] = "send",
+	[RELAY_DROP_EXPIRED] = "expired",
 };
 
 const char *
@@ -178,9 +179,11 @@ relay_stream_process(struct relay_media *m, unsigned leg, unsigned stream,
 	if (unlikely(sa_family(&o->dest[odi]) == AF_UNSPEC))
 		return drop(m, leg, stream, RELAY_DROP_NODEST, src, pass);
 	if (o->tx != NULL) {
-		if (unlikely(relay_srtp_protect(o->tx, buf, &len, cap,
-		    stream == RELAY_STREAM_RTCP) != 0))
-			return drop(m, leg, stream, RELAY_DROP_CRYPTO, src, pass);
+		int err = relay_srtp_protect(o->tx, buf, &len, cap, stream == RELAY_STREAM_RTCP);
+
+		if (unlikely(err != 0))
+			return drop(m, leg, stream, err == EKEYEXPIRED ? RELAY_DROP_EXPIRED :
+			    RELAY_DROP_CRYPTO, src, pass);
 	}
 	fwd->fd = o->sock[odi].fd;
 	fwd->src = &o->local[odi];

@@ -147,13 +147,16 @@ int policy_ng_dict(struct bencode_arena *a, const struct sp_config *cfg, const c
 
 /*
  * status 200 with the rewritten SDP (valid during the call), or the SIP status to
- * answer with (488 policy, 503 mediad unreachable or overloaded, 500 mediad error).
+ * answer with (488 policy or an SDP mediad cannot carry, 503 mediad unreachable or
+ * overloaded, 500 mediad's own failure); warning: NULL, or for a 488 a Warning header
+ * line (CRLF-terminated, valid during the call) saying why (RFC 3261 §21.4.26).
  * The functions return 0 (h will be called unless media_cancel()) or a SIP status
  * at once (488: the SDP breaks the policy, or carries keys that arrived over rx_tp, a
  * transport the sending side must not use for them; 503: no mediad).
  */
 struct media_op;
-typedef void (media_done_h)(int status, const char *sdp, size_t len, void *arg);
+typedef void (media_done_h)(int status, const char *sdp, size_t len, const char *warning,
+    void *arg);
 int media_offer(struct sp *sp, struct sp_call *c, const char *from_tag, const char *to_tag,
     const char *branch, enum sp_side from, enum sp_side to, enum tp_proto rx_tp,
     const char *sdp, size_t len, media_done_h *h, void *arg, struct media_op **opp);
@@ -165,6 +168,11 @@ int media_answer(struct sp *sp, struct sp_call *c, const char *from_tag, const c
  * only where [media] <side>_sdes_requires_tls = no. The name form takes "tls", "udp"...
  */
 bool media_keys_allowed(const struct sp *sp, enum sp_side s, enum tp_proto tp);
+/*
+ * The Warning header line (CRLF-terminated) saying why media_offer/media_answer just
+ * returned 488 at once; NULL when it gave none. Valid until the next of those calls.
+ */
+const char *media_refusal_warning(void);
 bool media_keys_allowed_name(const struct sp *sp, enum sp_side s, const char *tp);
 void media_cancel(struct media_op *op);
 void media_delete(struct sp *sp, struct sp_call *c);
