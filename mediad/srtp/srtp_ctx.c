@@ -16,34 +16,41 @@
 #define SRTCP_INDEX_LEN	4	/* E flag + 31-bit index appended to SRTCP */
 #define PKT_MAX_LEN	65535	/* a UDP payload; keeps libsrtp's int lengths safe */
 
+/*
+ * libsrtp's policy setters for each suite, RTP and RTCP (indexed by crypto_suite). The
+ * AES_CM_128_HMAC_SHA1_80 setter is a macro for the "default" one: the function is named.
+ */
+typedef void (policy_set_f)(srtp_crypto_policy_t *p);
+static const struct {
+	policy_set_f *rtp, *rtcp;
+} suite_policy[CRYPTO_SUITE_COUNT] = {
+	[CRYPTO_SUITE_AES_CM_128_HMAC_SHA1_80] = {
+		srtp_crypto_policy_set_rtp_default,
+		srtp_crypto_policy_set_rtp_default },
+	/* RFC 4568 6.2.1: SRTCP keeps the 80-bit tag. */
+	[CRYPTO_SUITE_AES_CM_128_HMAC_SHA1_32] = {
+		srtp_crypto_policy_set_aes_cm_128_hmac_sha1_32,
+		srtp_crypto_policy_set_rtp_default },
+	[CRYPTO_SUITE_AES_256_CM_HMAC_SHA1_80] = {
+		srtp_crypto_policy_set_aes_cm_256_hmac_sha1_80,
+		srtp_crypto_policy_set_aes_cm_256_hmac_sha1_80 },
+	[CRYPTO_SUITE_AEAD_AES_128_GCM] = {
+		srtp_crypto_policy_set_aes_gcm_128_16_auth,
+		srtp_crypto_policy_set_aes_gcm_128_16_auth },
+	[CRYPTO_SUITE_AEAD_AES_256_GCM] = {
+		srtp_crypto_policy_set_aes_gcm_256_16_auth,
+		srtp_crypto_policy_set_aes_gcm_256_16_auth },
+};
+
 static int
 ctx_set_policy(srtp_policy_t *p, enum crypto_suite suite)
 {
-	switch (suite) {
-	case CRYPTO_SUITE_AES_CM_128_HMAC_SHA1_80:
-		srtp_crypto_policy_set_aes_cm_128_hmac_sha1_80(&p->rtp);
-		srtp_crypto_policy_set_aes_cm_128_hmac_sha1_80(&p->rtcp);
-		return 0;
-	case CRYPTO_SUITE_AES_CM_128_HMAC_SHA1_32:
-		/* RFC 4568 6.2.1: SRTCP keeps the 80-bit tag. */
-		srtp_crypto_policy_set_aes_cm_128_hmac_sha1_32(&p->rtp);
-		srtp_crypto_policy_set_aes_cm_128_hmac_sha1_80(&p->rtcp);
-		return 0;
-	case CRYPTO_SUITE_AES_256_CM_HMAC_SHA1_80:
-		srtp_crypto_policy_set_aes_cm_256_hmac_sha1_80(&p->rtp);
-		srtp_crypto_policy_set_aes_cm_256_hmac_sha1_80(&p->rtcp);
-		return 0;
-	case CRYPTO_SUITE_AEAD_AES_128_GCM:
-		srtp_crypto_policy_set_aes_gcm_128_16_auth(&p->rtp);
-		srtp_crypto_policy_set_aes_gcm_128_16_auth(&p->rtcp);
-		return 0;
-	case CRYPTO_SUITE_AEAD_AES_256_GCM:
-		srtp_crypto_policy_set_aes_gcm_256_16_auth(&p->rtp);
-		srtp_crypto_policy_set_aes_gcm_256_16_auth(&p->rtcp);
-		return 0;
-	default:
+	if ((unsigned)suite >= CRYPTO_SUITE_COUNT ||
+	    suite_policy[suite].rtp == NULL)
 		return EINVAL;
-	}
+	suite_policy[suite].rtp(&p->rtp);
+	suite_policy[suite].rtcp(&p->rtcp);
+	return 0;
 }
 
 int
