@@ -16,5 +16,24 @@
  * a hash with fields on (yes/no), call, number, peer (README "SIP trace").
  */
 #define SBC_KEY_TRACE "sbc:trace"
+/* Prefix of a backend's health hash, written by every sigproxy that probes it. */
+#define SBC_KEY_BACKEND_PREFIX "sbc:backend:"
+/* Prefix of a call's dialog record hash, written by sigproxy (README "What the operator sees"). */
+#define SBC_KEY_CALL_PREFIX "sbc:call:"
+/*
+ * Live calls: a sorted set of Call-IDs scored by start time (epoch s), added by sigproxy at a
+ * call's first record write and removed at its end; a reader removes a member whose record
+ * is gone (expired) or ended, so listing calls never scans the keyspace.
+ */
+#define SBC_KEY_CALLS "sbc:calls"
+/*
+ * Operator requests to every sigproxy, a stream written by sbcctl: entries with fields
+ * cmd (hangup, drain, undrain), call_id or mediad, by (who asked). Capped at about
+ * SBC_CONTROL_MAXLEN entries and expiring a day after the last one (README "Operator
+ * requests").
+ */
+#define SBC_KEY_CONTROL "sbc:control"
+#define SBC_CONTROL_MAXLEN 1000
+#define SBC_CONTROL_TTL_S 86400
 
 #endif

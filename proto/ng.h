@@ -85,6 +85,34 @@ int ng_encode(const char *cookie, size_t cookie_len, const struct bencode_item *
 int ng_encode_error(const char *cookie, size_t cookie_len, const char *reason,
     char *buf, size_t cap, size_t *outlen);
 
+/*
+ * ---- ng_legs.c: a call's media per party from a query or delete reply ----
+ * One party's media summed over its streams. Strings are copied from the reply (cut to
+ * fit) and are raw network bytes: escape them before printing.
+ */
+#define NG_LEG_DROPS_MAX 12
+struct ng_leg {
+	bool present;			/* the reply had this party */
+	char tag[128];
+	char iface[32];			/* mediad interface facing the party */
+	char suite[48];			/* SRTP suite, "" plain (or not reported) */
+	uint64_t packets_in, bytes_in;	/* from the party */
+	uint64_t packets_out, bytes_out;	/* to the party */
+	uint64_t lost;			/* of what the party sent (RFC 3550), when have_lost */
+	bool have_out, have_lost;	/* rtpengine reports neither */
+	unsigned ndrops;
+	struct {
+		char reason[20];
+		uint64_t count;
+	} drops[NG_LEG_DROPS_MAX];	/* by reason, of what the party sent */
+};
+/*
+ * Reads reply's "legs" (mediad, flag "leg-summary") or else its "tags" tree (the full
+ * statistics of mediad or rtpengine): legs[0] gets the party whose tag is caller_tag
+ * (NULL: the first), legs[1] the other. Returns 0, ENOENT (no statistics) or EINVAL.
+ */
+int ng_legs_read(const struct bencode_item *reply, const char *caller_tag, struct ng_leg legs[2]);
+
 /* Error reasons rtpengine uses and Kamailio string-matches: keep verbatim. */
 #define NG_ERR_DECODE       "Could not decode bencode dictionary"
 #define NG_ERR_NO_COMMAND   "Dictionary contains no key \"command\""

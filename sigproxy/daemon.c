@@ -10,6 +10,8 @@
 #include <event2/buffer.h>
 #include <event2/event.h>
 
+#include "audit.h"
+#include "control.h"
 #include "dialog.h"
 #include "health.h"
 #include "log.h"
@@ -164,6 +166,14 @@ static const struct metrics_def sp_counter_defs[] = {
 	REFUSED_ROW("out_of_dialog", SP_REFUSED_OUT_OF_DIALOG),
 	REFUSED_ROW("store_down", SP_REFUSED_STORE_DOWN),
 	REFUSED_ROW("cancel", SP_REFUSED_CANCEL),
+	{ "sigproxy_compliance_records_total", METRICS_COUNTER, "result=\"written\"",
+	  "compliance records of ended calls, by result", CTR(records_written) },
+	{ "sigproxy_compliance_records_total", METRICS_COUNTER, "result=\"lost\"", NULL,
+	  CTR(records_lost) },
+	{ "sigproxy_control_requests_total", METRICS_COUNTER, "result=\"done\"",
+	  "operator requests from sbc:control (hangup, drain), by result", CTR(control_hangups) },
+	{ "sigproxy_control_requests_total", METRICS_COUNTER, "result=\"refused\"", NULL,
+	  CTR(control_refused) },
 	{ NULL, 0, NULL, NULL, 0 },
 };
 
@@ -374,6 +384,25 @@ reload_trace(void *arg, char *msg, size_t size)
 	return 0;
 }
 
+/* SIGHUP hook "compliance": logrotate moved the compliance file, a new one under its name. */
+static int
+reload_compliance(void *arg, char *msg, size_t size)
+{
+	struct sp *sp = arg;
+	int err;
+
+	err = audit_reopen(sp->audit);
+	if (err) {
+		log_warnx("compliance_reopen_failed file=%s err=%s", LOG_Q(sp->cfg.compliance_file),
+		    LOG_Q(strerror(err)));
+		snprintf(msg, size, "%s: %s", sp->cfg.compliance_file, strerror(err));
+		return err;
+	}
+	if (sp->cfg.compliance_file[0])
+		log_infox("compliance_reopened file=%s", LOG_Q(sp->cfg.compliance_file));
+	return 0;
+}
+
 #define SP_SWEEP_S	60		/* how often copies of other instances' calls are swept */
 #define SP_COPY_IDLE_MS	300000u	/* longer than any transaction on them (Timer C + linger) */
 
@@ -385,6 +414,31 @@ sweep(evutil_socket_t fd, short what, void *arg)
 
 	if (n > 0)
 		log_debug("%s forgotten=%u what=idle-copies-of-calls-set-up-elsewhere", __func__, n);
+}
+
+/* The compliance record from [compliance]. */
+static int
+audit_start(struct sp *sp)
+{
+	struct audit_conf ac;
+	int err;
+
+	memset(&ac, 0, sizeof(ac));
+	ac.file = sp->cfg.compliance_file;
+	ac.syslog = sp->cfg.compliance_syslog;
+	ac.facility = sp->cfg.compliance_syslog_facility;
+	ac.instance = sp->cfg.instance_id;
+	ac.written = sp->ctr.records_written;
+	ac.lost = sp->ctr.records_lost;
+	if ((err = audit_open(&sp->audit, &ac))) {
+		log_errx("compliance_file_failed file=%s err=%s", LOG_Q(sp->cfg.compliance_file),
+		    LOG_Q(strerror(err)));
+		return err;
+	}
+	if (audit_on(sp->audit))
+		log_infox("compliance_record file=%s syslog=%s", LOG_Q(sp->cfg.compliance_file),
+		    sp->cfg.compliance_syslog ? "yes" : "no");
+	return 0;
 }
 
 /*
@@ -524,7 +578,7 @@ sp_start(struct sp *sp)
 	sp->rl_bad = (struct log_ratelimit)LOG_RATELIMIT_INIT(1000, 10);
 	sp->rl_drop = (struct log_ratelimit)LOG_RATELIMIT_INIT(1000, 10);
 	sp->rl_tol = (struct log_ratelimit)LOG_RATELIMIT_INIT(1000, 10);
-	if ((err = trace_start(sp)))
+	if ((err = trace_start(sp)) || (err = audit_start(sp)))
 		return err;
 	if (sp->cfg.metrics_listen[0] != '\0') {
 		if ((err = metrics_listen(sp->metrics, sp->base, sp->cfg.metrics_listen))) {
@@ -560,16 +614,17 @@ sp_start(struct sp *sp)
 		return err;
 	ng_client_set_rtt(sp->ng, sp->hist.ng_rtt);
 	if ((err = mediad_pool_alloc(&sp->pool, sp)) || (err = health_alloc(&sp->health, sp)) ||
-	    (err = tick_start(sp)))
+	    (err = control_alloc(sp)) || (err = tick_start(sp)))
 		return err;
 	sp->sweep = event_new(sp->base, -1, EV_PERSIST, sweep, sp);
 	if (sp->sweep == NULL)
 		return ENOMEM;
 	event_add(sp->sweep, &(struct timeval){ SP_SWEEP_S, 0 });
 	/* SIGHUP's hooks run in this order (README: what SIGHUP reloads). */
-	if ((err = reload_hook_add(&sp->reload, "tls", reload_tls, sp)))
+	if ((err = reload_hook_add(&sp->reload, "tls", reload_tls, sp)) ||
+	    (err = reload_hook_add(&sp->reload, "trace", reload_trace, sp)))
 		return err;
-	return reload_hook_add(&sp->reload, "trace", reload_trace, sp);
+	return reload_hook_add(&sp->reload, "compliance", reload_compliance, sp);
 }
 
 static void
@@ -613,9 +668,13 @@ sp_stop(struct sp *sp)
 	sp->redis_backlog = NULL;
 	txn_invite_free_all(sp);
 	txn_nit_free_all(sp);
+	control_free(sp);
 	dialog_free_all(sp);
 	health_free(sp->health);
+	/* pending deletes end their calls now: their records still go to the audit outputs */
 	ng_client_free(sp->ng);
+	audit_close(sp->audit);
+	sp->audit = NULL;
 	mediad_pool_free(sp->pool);
 	/* after Redis: its failed commands still call the tick's reply handler */
 	tick_stop(sp);

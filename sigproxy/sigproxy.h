@@ -28,6 +28,8 @@ struct sp_nit;
 struct sp_call;
 struct trace;
 struct sp_tick;
+struct audit;
+struct sp_control;
 
 #define SP_BUF_SIZE	 65536
 /* Largest message sent: a UDP datagram's payload (IPv4); a built message over it is 513. */
@@ -96,6 +98,8 @@ struct sp_counters {
 	/* what peers send against the RFCs that sigproxy carries anyway, by kind */
 	struct metric *tolerated[SP_TOL_COUNT];
 	struct metric *unsupported_bodies;	/* offers in bodies we cannot read: 415 */
+	struct metric *records_written, *records_lost;	/* compliance records */
+	struct metric *control_hangups, *control_refused;	/* sbc:control requests */
 };
 
 /* Histograms (daemon.c registers them; NULL-safe to observe). */
@@ -130,6 +134,8 @@ struct sp {
 	struct log_ratelimit rl_tol;
 	struct trace *trace;		/* the SIP trace (trace part); never NULL after sp_start */
 	struct event *sweep;		/* forgets idle copies of other instances' calls */
+	struct audit *audit;		/* compliance records (audit part); NULL before sp_start */
+	struct sp_control *control;	/* sbc:control requests (control part) */
 	/* Hashed by Call-ID: every lookup (request, response, ACK, CANCEL) carries one. */
 	struct sp_txn *txns[SP_BUCKETS];	/* INVITE transactions (txn part) */
 	struct sp_nit *nits[SP_BUCKETS];	/* non-INVITE transactions (txn part) */

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
- * Once a second: the counts of log floods that stopped, and the trace control key in
+ * Once a second: the counts of log floods that stopped, the trace control key in
  * Redis (sbc:trace), through which an operator tool switches and filters the SIP trace
- * of every instance at run time.
+ * of every instance at run time, and the operator requests in sbc:control.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -13,6 +13,7 @@
 #include <event2/event.h>
 #include <hiredis/hiredis.h>
 
+#include "control.h"
 #include "log.h"
 #include "redis_keys.h"
 #include "sigproxy.h"
@@ -117,6 +118,8 @@ tick_cb(evutil_socket_t fd, short what, void *arg)
 	if (!k->pending && sp_redis_up(sp) &&
 	    redis_cmd(sp->redis, trace_ctl_done, k, "HGETALL %s", SBC_KEY_TRACE) == 0)
 		k->pending = true;
+	/* operator requests (hang-up, drain): within a second of sbcctl writing them */
+	control_poll(sp);
 }
 
 int

@@ -325,6 +325,16 @@ int call_stats_add_summary(struct mediad *md, struct call *c, struct bencode_are
  */
 int call_stats_add_destroy(struct mediad *md, struct call *c, struct bencode_arena *a,
     struct bencode_item *reply);
+/*
+ * ---- call_legs.c ----
+ * The media of each party of c summed over its streams, as "legs" (a list, party by
+ * party: tag, interface, suite, "packets in", "bytes in", "packets out", "bytes out",
+ * lost, drops by reason) plus "created": a few hundred bytes where call_stats_add
+ * gives kilobytes. destroy: the relay media are torn down in the same worker round
+ * trip (c->rm[] become NULL, even on ENOMEM). Returns 0 or ENOMEM.
+ */
+int call_legs_add(struct mediad *md, struct call *c, bool destroy, struct bencode_arena *a,
+    struct bencode_item *reply);
 /* Metrics collector: port pairs per interface (no per-call series). */
 void call_stats_collect(struct evbuffer *out, void *arg);
 /* Latest media activity of the call (monotonic ms), 0 if none seen. */

@@ -42,6 +42,7 @@ struct ng_opts {
 	bool have_media_address;
 	struct sa media_address;
 	bool strict_source, asymmetric, fragment, fatal, fast, to_tag_flag, rekey;
+	bool leg_summary;                /* "leg-summary": per-leg totals, not the stream tree */
 	bool supports_load_limit;
 	bool sdes_off;
 	bool osrtp_offer;                /* OSRTP offer: keys with RTP/AVP(F) (RFC 8643) */
@@ -157,5 +158,13 @@ const char *ng_sdp_take_media(struct mediad *md, const struct ng_opts *o,
  */
 const char *ng_sdp_reply(const struct ng_opts *o, const struct sdp *sdp, struct monologue *to,
     bool answer, struct bencode_arena *a, struct bencode_item *reply);
+/*
+ * The end of an offer or answer that went through: ng_sdp_reply() for `to`, the warning
+ * naming refused lines (ng_policy_warn), then call c's relay updated from o (a re-offer
+ * changes addresses and hold; keys change with the answer). NULL or the reason.
+ */
+const char *ng_sdp_reply_relay(struct mediad *md, const struct ng_opts *o,
+    const struct sdp *sdp, struct monologue *to, bool answer, struct call *c,
+    struct bencode_arena *a, struct bencode_item *reply);
 
 #endif

@@ -150,6 +150,8 @@ flag_opt(const char *s, size_t len, void *arg)
 		o->fatal = true;
 	else if (name_is(s, len, "fast"))
 		o->fast = true;
+	else if (name_is(s, len, "leg summary"))
+		o->leg_summary = true;
 	else if (name_is(s, len, "to tag"))
 		o->to_tag_flag = true;
 	else if (name_is(s, len, "reset"))

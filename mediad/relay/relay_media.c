@@ -216,6 +216,7 @@ relay_media_snapshot(const struct relay_media *m, struct relay_media_stats *out)
 			ss->bytes_out = c->bytes_out;
 			memcpy(ss->drops, c->drops, sizeof(ss->drops));
 			ss->last_packet_ms = c->last_packet_ms;
+			ss->lost = relay_seq_lost(&c->seq);
 			ls->dest[s] = l->dest[di];
 			ls->latched[s] = l->latched[di];
 			ls->local_port[s] = l->local_port[s];

@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * sigproxy's dialog part, its one interface: the calls this instance knows, their state
- * machine (dialog.c), their records sbc:call:<call-id> in Redis, readable with redis-cli
- * (dialog_record.c, under dialog.c), and which leg an in-dialog request belongs to
- * (dialog_match.c).
+ * machine (dialog.c), their records sbc:call:<call-id> in Redis, readable with redis-cli,
+ * and the live-calls index sbc:calls (dialog_record.c, under dialog.c; the fields beyond
+ * the dialog in dialog_fields.c), who calls whom over what (dialog_parties.c), and which
+ * leg an in-dialog request belongs to (dialog_match.c).
  */
 #ifndef SBC_SIGPROXY_DIALOG_H
 #define SBC_SIGPROXY_DIALOG_H
@@ -13,6 +14,9 @@
 
 #include "addr.h"
 #include "sigproxy.h"
+
+struct ng_leg;
+struct sip_msg;
 
 #define SP_URI_MAX	512	/* bytes with NUL of a stored remote target */
 #define SP_LEG_CALL_ID_MAX 48	/* bytes with NUL of a Call-ID the SBC makes for a leg */
@@ -24,6 +28,15 @@ enum sp_call_state {
 	SP_CALL_EARLY,
 	SP_CALL_ANSWERED,
 	SP_CALL_ENDED,
+};
+
+#define SP_PARTY_MAX 256	/* bytes with NUL of a stored URI (longer ones are cut) */
+
+/* TLS facts of a leg's connection when the call was set up; all "" when not TLS. */
+struct sp_leg_tls {
+	char version[16];	/* "TLSv1.3" */
+	char cipher[64];
+	char cert_sha256[96];	/* the peer's certificate (mutual TLS, or the server's) */
 };
 
 /*
@@ -67,6 +80,13 @@ struct sp_call {
 						 * offered as SRTP (the answer must keep it so) */
 	bool late_offer;		/* offer came in a 2xx, answer due in the ACK */
 	char late_branch[SP_ID_MAX];	/* via-branch of that offer, repeated in the answer */
+	/* Who calls whom, from the caller's INVITE (raw network bytes: escape to print) */
+	char caller[SP_PARTY_MAX];	/* From URI */
+	char callee[SP_PARTY_MAX];	/* To URI */
+	char ruri_user[128];		/* user part of the Request-URI as received */
+	char source[SA_STRLEN];		/* the caller's address:port */
+	struct sp_leg_tls tls[2];	/* per leg */
+	uint32_t cseq[2];		/* per leg: the highest CSeq it sent that we saw */
 	enum sp_call_state state;
 	int64_t start, answered, ended;
 	char end_reason[64];
@@ -74,6 +94,7 @@ struct sp_call {
 					 * whole record; 0 = none: the next write is whole */
 	struct route_slot admit;	/* call admission held (a new call of this instance);
 					 * given back when the call is freed */
+	const struct ng_leg *end_media;	/* borrowed during dialog_end(): the media summary */
 };
 
 /* ---- dialog.c: the calls in memory ---- */
@@ -84,6 +105,11 @@ int dialog_create(struct sp *sp, struct sp_call **cp, const char *call_id, const
 struct sp_call *dialog_find(struct sp *sp, const char *call_id);
 /* Frees c (unlinked) without touching its record. */
 void dialog_forget(struct sp *sp, struct sp_call *c);
+/*
+ * Takes c out of the calls this instance finds, by either Call-ID (an ending call waits
+ * for mediad's last word); dialog_end() or dialog_forget() still frees it.
+ */
+void dialog_detach(struct sp *sp, struct sp_call *c);
 void dialog_free_all(struct sp *sp);
 /* A loaded copy was used now. */
 void dialog_touch(struct sp_call *c);
@@ -111,8 +137,14 @@ void dialog_write(struct sp *sp, struct sp_call *c);
  * a new master). Returns how many.
  */
 unsigned dialog_resync(struct sp *sp);
-/* Ends the call: state ended, record written with reason, c freed. */
-void dialog_end(struct sp *sp, struct sp_call *c, const char *reason);
+/*
+ * Ends the call: state ended, record written with reason and the media summary of each
+ * leg (media[0] caller, media[1] callee; NULL: mediad did not say), the call out of the
+ * live-calls index sbc:calls, c freed (whether or not dialog_detach() came first).
+ */
+void dialog_end(struct sp *sp, struct sp_call *c, const char *reason, const struct ng_leg *media);
+/* State ended, end time now, reason: what dialog_end writes (it stamps an unstamped call). */
+void dialog_stamp_end(struct sp_call *c, const char *reason);
 /*
  * Reads the call's record; h gets the call (owned by sp) or NULL (no record, or an
  * ended one). A loaded copy already here is read again; one set up here is not. When
@@ -160,6 +192,21 @@ void dialog_forget_mediad(struct sp_call *c);
 void dialog_set_crypto(struct sp_call *c, unsigned leg, const char *suite);
 /* The m= lines (bit i: line i) the last offer from side sender made as SRTP. */
 void dialog_set_srtp_offered(struct sp_call *c, enum sp_side sender, uint32_t lines);
+
+/* ---- dialog_parties.c: who calls whom, over what ---- */
+
+/*
+ * The caller's INVITE m from src (conn: its stream, NULL for UDP): From and To URIs, the
+ * Request-URI user, source address, CSeq, and the TLS facts of conn.
+ */
+void dialog_set_caller(struct sp_call *c, const struct sip_msg *m, const struct sa *src,
+    struct tp_conn *conn);
+/* The callee's 2xx resp came over conn (the stream the INVITE went out on, NULL for UDP). */
+void dialog_set_callee_conn(struct sp_call *c, struct tp_conn *conn);
+/* A request from leg with CSeq cseq passed: requests we send as the other party must be higher. */
+void dialog_note_cseq(struct sp_call *c, unsigned leg, uint32_t cseq);
+/* "2026-01-31T12:34:56Z" of epoch seconds t into buf (24 bytes); "" for t <= 0. */
+void dialog_time_iso(int64_t t, char *buf, size_t size);
 
 /* Leg index (0 caller, 1 callee) of the party on side s. */
 unsigned dialog_leg(const struct sp_call *c, enum sp_side s);

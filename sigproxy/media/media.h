@@ -52,6 +52,7 @@ struct mediad_entry {
 	unsigned ok_streak;	/* successful pings while down */
 	bool seen;		/* in the last registry scan */
 	bool ping_pending;
+	bool draining;		/* an operator drained it: no new calls (its calls stay) */
 };
 int mediad_pool_alloc(struct mediad_pool **pp, struct sp *sp);
 void mediad_pool_free(struct mediad_pool *p);
@@ -63,7 +64,14 @@ struct mediad_entry *mediad_pool_find(struct mediad_pool *p, const char *id);
 void mediad_pool_mark_down(struct mediad_pool *p, const char *id);
 /* A successful ping/reply: up again after cfg.mediad_up_after in a row. */
 void mediad_pool_mark_ok(struct mediad_pool *p, const char *id);
+/* Mediads a new call may go to: up and not drained. */
 unsigned mediad_pool_up_count(const struct mediad_pool *p);
+/*
+ * Drained (on) or not: a drained mediad gets no new call. Read from the registration's
+ * "drain" field at every refresh, and set at once when an operator request says so (by:
+ * who asked, for the log). An unknown id is ignored.
+ */
+void mediad_pool_set_drain(struct mediad_pool *p, const char *id, bool on, const char *by);
 /* Entries that come from a registration in Redis (the static one excluded). */
 unsigned mediad_pool_registered_count(const struct mediad_pool *p);
 
@@ -142,6 +150,8 @@ int policy_ng_dict(struct bencode_arena *a, const struct sp_config *cfg, const c
     const char *call_id, const char *from_tag, const char *to_tag, const char *branch,
     const char *sdp, size_t sdp_len, enum sp_side from_side, enum sp_side to_side,
     const char *profile, bool osrtp, struct bencode_item **dp);
+/* Adds flag to the "flags" list of d (made when absent). 0, EINVAL or ENOMEM. */
+int policy_ng_flag(struct bencode_arena *a, struct bencode_item *d, const char *flag);
 
 /* ---- media.c: ng offer/answer/delete for a call ---- */
 
@@ -175,6 +185,14 @@ bool media_keys_allowed(const struct sp *sp, enum sp_side s, enum tp_proto tp);
 const char *media_refusal_warning(void);
 bool media_keys_allowed_name(const struct sp *sp, enum sp_side s, const char *tp);
 void media_cancel(struct media_op *op);
-void media_delete(struct sp *sp, struct sp_call *c);
+
+/* ---- media_end.c: the end of a call ---- */
+
+/*
+ * Ends c (stamped ended with reason now): ng delete asking for each leg's media summary,
+ * then the compliance record (audit part) and the closed record (dialog_end) when mediad
+ * answered or did not. c is detached at once and freed by then: do not use it after.
+ */
+void media_end_call(struct sp *sp, struct sp_call *c, const char *reason);
 
 #endif

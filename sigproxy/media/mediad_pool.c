@@ -63,7 +63,7 @@ mediad_pool_choose(struct mediad_pool *p, struct mediad_entry **ep)
 	unsigned i;
 
 	for (i = 0; i < p->n; i++) {
-		if (!p->e[i].up)
+		if (!p->e[i].up || p->e[i].draining)
 			continue;
 		if (best == NULL || p->e[i].load < best->load)
 			best = &p->e[i];
@@ -102,13 +102,25 @@ mediad_pool_mark_ok(struct mediad_pool *p, const char *id)
 	}
 }
 
+void
+mediad_pool_set_drain(struct mediad_pool *p, const char *id, bool on, const char *by)
+{
+	struct mediad_entry *e = mediad_pool_find(p, id);
+
+	if (e == NULL || e->draining == on)
+		return;
+	e->draining = on;
+	log_infox("mediad_%s id=%s by=%s effect=%s", on ? "drained" : "undrained", LOG_Q(id),
+	    LOG_Q(by), LOG_Q(on ? "no new calls; its calls stay" : "takes new calls"));
+}
+
 unsigned
 mediad_pool_up_count(const struct mediad_pool *p)
 {
 	unsigned i, n = 0;
 
 	for (i = 0; p != NULL && i < p->n; i++)
-		n += p->e[i].up;
+		n += p->e[i].up && !p->e[i].draining;
 	return n;
 }
 
@@ -159,7 +171,7 @@ static void
 hgetall_done(struct redisReply *r, void *arg)
 {
 	struct ping_ctx *x = arg;
-	const char *id = NULL, *ng = NULL;
+	const char *id = NULL, *ng = NULL, *drain = NULL, *drain_by = NULL;
 	unsigned load = 0;
 	struct sa a;
 	size_t i;
@@ -176,9 +188,15 @@ hgetall_done(struct redisReply *r, void *arg)
 				ng = v;
 			else if (strcmp(k, "load") == 0)
 				load = (unsigned)strtoul(v, NULL, 10);
+			else if (strcmp(k, "drain") == 0)
+				drain = v;
+			else if (strcmp(k, "drain_by") == 0)
+				drain_by = v;
 		}
-		if (id != NULL && ng != NULL && sa_parse(&a, ng, 2223) == 0)
-			mediad_pool_update(x->p, id, &a, load);
+		if (id != NULL && ng != NULL && sa_parse(&a, ng, 2223) == 0 &&
+		    mediad_pool_update(x->p, id, &a, load) == 0)
+			mediad_pool_set_drain(x->p, id, drain != NULL && strcmp(drain, "yes") == 0,
+			    drain_by != NULL ? drain_by : "registration");
 		/* In the set but its registration expired: a mediad that is gone for good. */
 		if (r->elements == 0 && x->p->sp != NULL) {
 			(void)redis_cmd(x->p->sp->redis, NULL, NULL, "SREM %s %s", SBC_KEY_MEDIADS,

@@ -490,6 +490,26 @@ int sip_build_options(char *buf, size_t size, size_t *len, const char *target,
     const struct sip_hop *via, const char *branch, const char *from_tag, const char *call_id,
     uint32_t cseq);
 
+/* A request of ours in a dialog, from what its record holds (sip_build_dialog.c). */
+struct sip_dialog_req {
+	const char *method;		/* "BYE" */
+	const char *ruri;		/* the other party's remote target (its Contact URI) */
+	const char *routes;		/* Route header value ("<e1>, <e2>"), NULL or "": none */
+	const struct sip_hop *via;	/* our Via on the side it leaves on */
+	const char *branch;
+	const char *from_uri, *from_tag;	/* the party we speak for */
+	const char *to_uri, *to_tag;		/* the party it goes to */
+	const char *call_id;
+	uint32_t cseq;
+	const char *extra;		/* NULL, or header lines each ending in CRLF */
+};
+/*
+ * The request r says, Max-Forwards 70, no body. URIs are written with the bytes a URI
+ * cannot hold raw %-escaped (stored URIs come from the network). EINVAL for a missing
+ * value or a tag, Call-ID or branch that would break its line (CR, LF).
+ */
+int sip_build_in_dialog(char *buf, size_t size, size_t *len, const struct sip_dialog_req *r);
+
 /* Standard reason phrase for a status code ("Unknown" for unlisted codes). */
 const char *sip_reason_phrase(int status);
 

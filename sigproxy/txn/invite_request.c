@@ -113,6 +113,7 @@ reinvite_checked(struct sp_call *c, unsigned leg, int status, void *arg)
 	}
 	t->leg = leg;
 	t->out_side = c->side[1 - leg];
+	dialog_note_cseq(c, leg, sip_msg_cseq(t->req));
 	txn_media_start(t, c);
 }
 
@@ -142,6 +143,29 @@ txn_invite_cancel(struct sp *sp, const struct sp_src *src, struct sip_msg *m)
 	txn_upstream_reply(t, 487, NULL, NULL);
 	txn_call_fail(t, "cancel");
 	txn_done(t);
+}
+
+bool
+txn_invite_abort(struct sp *sp, const char *call_id, const char *reason)
+{
+	struct sp_txn *t;
+
+	for (t = sp->txns[sp_bucket(call_id)]; t != NULL; t = t->next)
+		if (!t->in_dialog && t->state != TXN_DONE && strcmp(t->call_id, call_id) == 0)
+			break;
+	if (t == NULL || t->cancelled)
+		return false;
+	/* as a CANCEL from the caller would, but the caller hears 480 and why */
+	t->cancelled = true;
+	log_info("invite_abort reason=%s", LOG_Q(reason));
+	if (t->nbr > 0)
+		txn_branch_cancel(t, &t->br[t->nbr - 1]);
+	media_cancel(t->mop);
+	t->mop = NULL;
+	txn_upstream_reply(t, 480, "Call Ended By Operator", NULL);
+	txn_call_fail(t, reason);
+	txn_done(t);
+	return true;
 }
 
 /* The transaction for m; on failure 500 upstream and m freed. Returns 0 or ENOMEM. */
@@ -230,6 +254,7 @@ invite_initial(struct sp *sp, const struct sp_src *src, struct sip_msg *m)
 	/* the call holds its place on the route until it is freed */
 	c->admit = slot;
 	dialog_set_legs(c, t->in_side, t->out_side, src->conn, src->lsnr->proto);
+	dialog_set_caller(c, m, &src->addr, src->conn);
 	dialog_set_route(c, rule->name);
 	txn_learn_remote(sp, c, 0, t->req);
 	log_info("invite_in route=%s listener=%s", rule->name, src->lsnr->name);

@@ -65,6 +65,7 @@ answer_done(int status, const char *sdp, size_t len, const char *warning, void *
 	if (c != NULL && !t->in_dialog) {
 		dialog_set_answered(c, sip_msg_dialog_to_tag(m));
 		txn_learn_remote(sp, c, 1, m);
+		dialog_set_callee_conn(c, t->br[t->nbr - 1].conn);
 		metric_inc(sp->ctr.calls_answered);
 		metrics_hist_observe(sp->hist.call_setup, time_mono_us() - t->start_us);
 		log_info("call_answered target=%s mediad=%s caller=%s/%s callee=%s/%s", c->target,

@@ -178,8 +178,7 @@ txn_call_fail(struct sp_txn *t, const char *reason)
 	if (c == NULL || t->in_dialog)
 		return;
 	metric_inc(t->sp->ctr.calls_failed);
-	media_delete(t->sp, c);
-	dialog_end(t->sp, c, reason);
+	media_end_call(t->sp, c, reason);
 }
 
 void

@@ -96,10 +96,8 @@ bye_forward(struct sp_call *c, struct pending *p)
 	/* forward while the call still holds the caller's connection */
 	err = txn_nit_forward(sp, &p->src, p->m, c, p->leg, NULL, 0);
 	/* only a BYE that went on ends the call: one that did not changes nothing */
-	if (err == 0) {
-		media_delete(sp, c);
-		dialog_end(sp, c, "bye");
-	}
+	if (err == 0)
+		media_end_call(sp, c, p->leg == 0 ? "bye_caller" : "bye_callee");
 	pending_free(p);
 }
 
@@ -148,6 +146,8 @@ nit_checked(struct sp_call *c, unsigned leg, int status, void *arg)
 		return;
 	}
 	p->leg = leg;
+	/* a request the SBC sends in the other party's name (an operator's BYE) goes above */
+	dialog_note_cseq(c, leg, sip_msg_cseq(p->m));
 	if (meth == SIP_METHOD_BYE) {
 		bye_forward(c, p);
 		return;

@@ -19,6 +19,11 @@ void txn_invite_request(struct sp *sp, const struct sp_src *src, struct sip_msg 
 bool txn_invite_ack(struct sp *sp, const struct sip_msg *m);
 /* A CANCEL: 200 or 481 to it, 487 to the INVITE; m stays the caller's. */
 void txn_invite_cancel(struct sp *sp, const struct sp_src *src, struct sip_msg *m);
+/*
+ * Ends a call that is not answered yet (an operator's hang-up): its live branch CANCELled,
+ * 480 to the caller, the call failed with reason. False when no such INVITE is pending.
+ */
+bool txn_invite_abort(struct sp *sp, const char *call_id, const char *reason);
 /* True when m answers one of our INVITE branches (or our CANCEL); m stays the caller's. */
 bool txn_invite_response(struct sp *sp, struct sip_msg *m);
 /* An outbound stream failed to connect (err from closeh): its branches fail over now. */
