@@ -14,6 +14,7 @@
 #include "log.h"
 #include "relay_int.h"
 #include "srtp.h"
+#include "fuzz_relay_fixture.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -25,13 +26,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 /* What a received frame may hold: its UMEM frame after the headroom. */
 #define FRAME_MAX (FRAME_SIZE - RELAY_XSK_HEADROOM)
 
-static const enum crypto_suite suites[] = {
-	CRYPTO_SUITE_AES_CM_128_HMAC_SHA1_80,
-	CRYPTO_SUITE_AES_CM_128_HMAC_SHA1_32,
-	CRYPTO_SUITE_AEAD_AES_128_GCM,
-	CRYPTO_SUITE_AEAD_AES_256_GCM,
-	CRYPTO_SUITE_AES_256_CM_HMAC_SHA1_80,
-};
 
 /*
  * The media's local addresses as the port table knows them (leg A: 192.0.2.100 and
@@ -49,27 +43,7 @@ static const char *const sources[8] = {
 	"203.0.113.9:7000", "[2001:db8::1]:8000", "[2001:db8::2]:5000", "198.51.100.2:6000",
 };
 
-static void
-fixed_key(struct crypto_key *k, enum crypto_suite s, uint8_t seed)
-{
-	const struct crypto_suite_info *si = crypto_suite_info(s);
-
-	memset(k, 0, sizeof(*k));
-	k->suite = s;
-	k->key_salt_len = si->key_len + si->salt_len;
-	for (size_t i = 0; i < k->key_salt_len; i++)
-		k->key_salt[i] = (uint8_t)(seed + i * 31u);
-}
-
-static int
-udp_fd(void)
-{
-	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-
-	CHECK(fd >= 0);
-	return fd;
-}
-
+/* The Internet checksum, our own: a check must not share the code it checks (relay_raw.c). */
 static uint32_t
 sum16(uint32_t sum, const uint8_t *p, size_t len)
 {
@@ -158,22 +132,22 @@ media_new(uint8_t mode, struct relay_leg_cfg *a)
 {
 	struct relay_leg_cfg b;
 	struct relay_media *m = NULL;
-	enum crypto_suite suite = suites[((mode >> 4) & 7) % 5];
+	enum crypto_suite suite = fuzz_suites[((mode >> 4) & 7) % FUZZ_NSUITES];
 
 	memset(a, 0, sizeof(*a));
 	memset(&b, 0, sizeof(b));
-	a->fd_rtp = udp_fd();
+	a->fd_rtp = fuzz_udp_fd();
 	a->rtcp_mux = (mode >> 3) & 1;
-	a->fd_rtcp = a->rtcp_mux ? -1 : udp_fd();
+	a->fd_rtcp = a->rtcp_mux ? -1 : fuzz_udp_fd();
 	CHECK(sa_parse(&a->remote_rtp, "192.0.2.1:4000", 0) == 0);
 	a->srtp = true;
-	fixed_key(&a->rx_key, suite, 1);
-	fixed_key(&a->tx_key, suite, 2);
+	fuzz_fixed_key(&a->rx_key, suite, 1);
+	fuzz_fixed_key(&a->tx_key, suite, 2);
 	a->send = a->recv = true;
 	a->latch = RELAY_LATCH_AUTH;
 	a->strict_source = (mode >> 7) & 1;
-	b.fd_rtp = udp_fd();
-	b.fd_rtcp = udp_fd();
+	b.fd_rtp = fuzz_udp_fd();
+	b.fd_rtcp = fuzz_udp_fd();
 	CHECK(sa_parse(&b.remote_rtp, "198.51.100.2:5000", 0) == 0);
 	CHECK(sa_parse(&b.remote_rtcp, "198.51.100.2:5001", 0) == 0);
 	b.send = b.recv = true;

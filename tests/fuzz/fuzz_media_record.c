@@ -11,14 +11,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "call.h"
 #include "call_store_argv.h"
-#include "config.h"
 #include "log.h"
 #include "mediad.h"
-#include "metrics.h"
+#include "fuzz_mediad_fixture.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -33,26 +31,7 @@ static struct mediad *md;
 static void
 setup(void)
 {
-	struct conf *c;
-	struct conf_error err;
-	char text[512];
-	unsigned i, slice = (unsigned)(getpid() % 250) + 1;
-
-	md = calloc(1, sizeof(*md));
-	snprintf(text, sizeof(text),
-	    "[mediad]\nid = fuzz\n[interface outside]\naddress = 127.202.%u.1\n"
-	    "port_min = 30000\nport_max = 30063\n[interface inside]\naddress = 127.202.%u.2\n"
-	    "port_min = 30000\nport_max = 30063\n[redis]\nenabled = no\n", slice, slice);
-	CHECK(md != NULL && conf_load_string(&c, "fuzz.ini", text, &err) == 0 &&
-	    mediad_config_load(&md->cfg, c, &err) == 0);
-	conf_free(c);
-	for (i = 0; i < md->cfg.niface; i++) {
-		struct mediad_iface *ifc = &md->cfg.ifaces[i];
-
-		CHECK(port_pool_alloc(&ifc->pool, &ifc->addr, ifc->port_min, ifc->port_max) == 0);
-	}
-	CHECK(metrics_alloc(&md->metrics) == 0 && mediad_counters_register(md) == 0 &&
-	    call_table_init(&md->calls, 64, mediad_call_destroy_h, md) == 0);
+	md = fuzz_mediad_new(202);
 	log_init("fuzz_media_record", LOG_LEVEL_ERR, false);
 }
 
