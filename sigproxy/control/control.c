@@ -83,8 +83,8 @@ entry_run(struct sp_control *k, const struct redisReply *e)
 	    LOG_ESCW(cmd ? cmd : "-"), LOG_ESCW(by), LOG_Q("unknown command or missing argument"));
 }
 
-static void
-read_done(struct redisReply *r, void *arg)
+void
+control_read_done(struct redisReply *r, void *arg)
 {
 	struct sp_control *k = arg;
 	size_t i, j;
@@ -132,7 +132,7 @@ control_poll(struct sp *sp)
 		err = redis_cmd(sp->redis, start_done, k, "XREVRANGE %s + - COUNT 1",
 		    SBC_KEY_CONTROL);
 	else
-		err = redis_cmd(sp->redis, read_done, k, "XREAD COUNT 32 STREAMS %s %s",
+		err = redis_cmd(sp->redis, control_read_done, k, "XREAD COUNT 32 STREAMS %s %s",
 		    SBC_KEY_CONTROL, k->last_id);
 	if (err == 0) {
 		k->pending = true;

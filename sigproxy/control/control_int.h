@@ -16,6 +16,13 @@ struct sp_control {
 	struct control_bye *byes;	/* BYEs waiting for an answer (control_hangup.c) */
 };
 
+struct redisReply;
+/*
+ * control.c: an XREAD reply of sbc:control (r may be NULL), arg the sp_control: each
+ * request in it run. Exported for tests/fuzz (fuzz_sigproxy_redis).
+ */
+void control_read_done(struct redisReply *r, void *arg);
+
 /* control_hangup.c: the BYEs still out are dropped (shutdown). */
 void control_byes_free(struct sp_control *k);
 
