@@ -134,12 +134,6 @@ static const struct conf_key sp_conf_keys[] = {
 	  SP(sdes_requires_tls[SP_SIDE_INSIDE]), NULL, 0, NULL },
 
 	{ "redis", "enabled", CONF_TYPE_BOOL, "yes", 0, 0, SP(redis_enabled), NULL, 0, NULL },
-	{ "redis", "host", CONF_TYPE_STR, "127.0.0.1", 0, 0, SP(redis_host), NULL, 0, NULL },
-	{ "redis", "unix_socket", CONF_TYPE_STR, "", 0, 0, SP(redis_unix), NULL, 0, NULL },
-	{ "redis", "password", CONF_TYPE_STR, "", 0, 0, SP(redis_password), NULL, CONF_SECRET,
-	  NULL },
-	{ "redis", "port", CONF_TYPE_INT, "6379", 1, 65535, SP(redis_port), NULL, 0, NULL },
-	{ "redis", "db", CONF_TYPE_INT, "0", 0, 255, SP(redis_db), NULL, 0, NULL },
 
 	{ "health", "probe", CONF_TYPE_BOOL, "yes", 0, 0, SP(health_probe), NULL, 0, NULL },
 	{ "health", "interval_ms", CONF_TYPE_INT, "5000", 100, 600000, SP(health_interval_ms),
