@@ -106,11 +106,6 @@ struct sp_config {
 	char mediad_static[64];	/* "ip:port": a fixed mediad (no Redis registry needed) */
 
 	bool redis_enabled;
-	char redis_host[64];
-	uint16_t redis_port;
-	char redis_unix[256];
-	char redis_password[128];
-	int redis_db;
 	struct redis_conf redis;	/* deadlines, keepalive, backlog, Sentinel (common rows) */
 
 	unsigned call_ttl_active;	/* s, safety TTL while a call lives */
