@@ -198,6 +198,11 @@ const char *sip_msg_content_type(const struct sip_msg *m);
  */
 int sip_msg_contact_uri(const struct sip_msg *m, char *buf, size_t size);
 /*
+ * The URI of the From (to false) or To header exactly as received into buf: a dialog's
+ * local and remote URI, for requests the SBC sends in it. 0, ENOENT, ENOSPC.
+ */
+int sip_msg_party_uri(const struct sip_msg *m, bool to, char *buf, size_t size);
+/*
  * The route set a proxy keeps towards the party that sent m (RFC 3261 §12.1), its
  * entries verbatim, nearest first, as "<e1>, <e2>" ("" when none): for a request, its
  * Record-Route entries in order; for a response, the entries above the first that
@@ -324,6 +329,11 @@ struct sip_fwd {
 	 */
 	const char *received;
 	uint16_t rport;
+	/*
+	 * CSeq number written instead of the received one (0: keep): the SBC sent requests
+	 * of its own to that party, whose CSeqs the party's peer did not see.
+	 */
+	uint32_t cseq;
 };
 
 /*
@@ -371,6 +381,8 @@ struct sip_relay {
 	const char *rr_lines;
 	/* The Call-ID of the leg it goes to, when legs carry different ones (NULL: keep). */
 	const char *call_id;
+	/* CSeq number of the request as its sender wrote it (0: keep): see sip_fwd.cseq. */
+	uint32_t cseq;
 };
 
 /*
@@ -413,6 +425,32 @@ int sip_build_bye(char *buf, size_t size, size_t *len, const struct sip_msg *sen
 int sip_build_options(char *buf, size_t size, size_t *len, const char *target,
     const struct sip_hop *via, const char *branch, const char *from_tag, const char *call_id,
     uint32_t cseq);
+
+/*
+ * A request of the SBC's own inside a dialog (sip_build_uac.c), in the name of one party
+ * to the other: what the dialog record holds, never a received message.
+ */
+struct sip_uac_req {
+	const char *method;		/* "BYE", "INVITE", "ACK" */
+	const char *ruri;		/* the recipient's remote target (a stored Contact URI) */
+	const char *routes;		/* route set towards it ("<e1>, <e2>"); NULL or "": none */
+	const struct sip_hop *via;	/* our Via, on the side it leaves on */
+	const char *branch;
+	const char *from_uri, *from_tag;	/* the party it speaks for */
+	const char *to_uri, *to_tag;		/* the recipient */
+	const char *call_id;		/* the Call-ID the recipient's leg carries */
+	uint32_t cseq;
+	const char *contact;		/* NULL: no Contact; else written as <contact> */
+	const char *extra;		/* NULL or whole header lines, each ending in CRLF */
+	const char *body;		/* NULL: none; with content_type */
+	size_t body_len;
+	const char *content_type;
+};
+/*
+ * The request r says, Max-Forwards 70. EINVAL when a required value is missing, a URI
+ * does not parse, or a tag, Call-ID, branch or header line would break its line.
+ */
+int sip_build_uac(char *buf, size_t size, size_t *len, const struct sip_uac_req *r);
 
 /* Standard reason phrase for a status code ("Unknown" for unlisted codes). */
 const char *sip_reason_phrase(int status);

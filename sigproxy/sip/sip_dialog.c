@@ -56,6 +56,25 @@ sip_msg_contact_uri(const struct sip_msg *m, char *buf, size_t size)
 }
 
 int
+sip_msg_party_uri(const struct sip_msg *m, bool to, char *buf, size_t size)
+{
+	const struct sip_hdr *h = sip_msg_hdr_find(m, to ? SIP_HDR_TO : SIP_HDR_FROM, 0);
+	const char *u;
+	size_t n;
+
+	if (h == NULL || first_uri(h->value, h->value_len, &u, &n) != 0 || n == 0)
+		return ENOENT;
+	if (n >= size)
+		return ENOSPC;
+	memcpy(buf, u, n);
+	buf[n] = '\0';
+	/* written back into requests of ours: only a URI that parses alone */
+	if (!sip_uri_text_ok(buf))
+		return ENOENT;
+	return 0;
+}
+
+int
 sip_msg_route_set(const struct sip_msg *m, const struct sip_hop *self, unsigned nself,
     char *buf, size_t size)
 {
