@@ -18,6 +18,7 @@
 #define SP_LEG_CALL_ID_MAX 48	/* bytes with NUL of a Call-ID the SBC makes for a leg */
 #define SP_LEG_CALL_ID_PREFIX "sbcleg-"	/* how such a Call-ID starts */
 #define SP_RSET_MAX	1024	/* bytes with NUL of a stored route set */
+#define SP_PARTY_MAX	256	/* bytes with NUL of a stored From/To URI (longer: unknown) */
 
 enum sp_call_state {
 	SP_CALL_SETUP = 0,
@@ -67,6 +68,16 @@ struct sp_call {
 						 * offered as SRTP (the answer must keep it so) */
 	bool late_offer;		/* offer came in a 2xx, answer due in the ACK */
 	char late_branch[SP_ID_MAX];	/* via-branch of that offer, repeated in the answer */
+	/*
+	 * What requests of the SBC's own in the dialog need (dialog_uac.c): the caller's From
+	 * and To URIs as received ("" when unknown), per leg the highest CSeq it sent, and
+	 * what is added to the CSeq of requests forwarded to a leg once the SBC sent it
+	 * requests of its own (so that leg only ever sees its peer's CSeq grow).
+	 */
+	char caller[SP_PARTY_MAX];
+	char callee[SP_PARTY_MAX];
+	uint32_t cseq[2];
+	uint32_t cseq_shift[2];
 	enum sp_call_state state;
 	int64_t start, answered, ended;
 	char end_reason[64];
@@ -160,6 +171,41 @@ void dialog_forget_mediad(struct sp_call *c);
 void dialog_set_crypto(struct sp_call *c, unsigned leg, const char *suite);
 /* The m= lines (bit i: line i) the last offer from side sender made as SRTP. */
 void dialog_set_srtp_offered(struct sp_call *c, enum sp_side sender, uint32_t lines);
+
+/* ---- dialog_uac.c: the parties' URIs and CSeqs, for requests of the SBC's own ---- */
+
+struct sip_msg;
+/* The caller's INVITE m: From and To URIs, the caller's CSeq. */
+void dialog_set_parties(struct sp_call *c, const struct sip_msg *m);
+/*
+ * A request from leg with CSeq cseq passed the border: the leg's highest CSeq, written
+ * to the record when it grew on an answered call (so any instance can speak after it).
+ */
+void dialog_note_cseq(struct sp *sp, struct sp_call *c, unsigned leg, uint32_t cseq);
+/* The CSeq a request with cseq carries when forwarded to leg (0: unchanged). */
+uint32_t dialog_cseq_to(const struct sp_call *c, unsigned leg, uint32_t cseq);
+/*
+ * The CSeq to write on a response from leg to a request that went there with cseq (0:
+ * unchanged): the number its sender wrote.
+ */
+uint32_t dialog_cseq_from(const struct sp_call *c, unsigned leg, uint32_t cseq);
+/*
+ * The CSeq of a new request of the SBC's own to leg, in the other party's name: above
+ * any the leg has seen in the dialog; later requests forwarded to it follow on (the
+ * shift grows, written to the record). 0 when the space is used up (2^31).
+ */
+uint32_t dialog_cseq_next(struct sp *sp, struct sp_call *c, unsigned leg);
+/* URI of leg's party (0: From of the caller's INVITE, 1: its To); NULL when unknown. */
+const char *dialog_party_uri(const struct sp_call *c, unsigned leg);
+/*
+ * The record fields of dialog_uac.c: name/value pairs appended to argv (at most 14),
+ * "owner" (instance: the one that set the call up and holds its connections) unless c is
+ * a copy of another instance's call.
+ */
+unsigned dialog_uac_fields(const struct sp_call *c, const char *instance, const char **argv,
+    char num[4][16]);
+/* One record field into c when it is one of dialog_uac.c's: true when taken. */
+bool dialog_uac_field_read(struct sp_call *c, const char *k, const char *v);
 
 /* Leg index (0 caller, 1 callee) of the party on side s. */
 unsigned dialog_leg(const struct sp_call *c, enum sp_side s);

@@ -58,8 +58,9 @@ void
 dialog_write(struct sp *sp, struct sp_call *c)
 {
 	char key[SP_CALL_ID_MAX + 16], start[24], ans[24], end[24], ttl[24], ng[SA_STRLEN];
-	const char *argv[56];
-	size_t lens[56];
+	char num[4][16];
+	const char *argv[76];
+	size_t lens[76];
 	int n = 0, i;
 	struct redis_stats rs;
 	bool whole;
@@ -117,6 +118,8 @@ dialog_write(struct sp *sp, struct sp_call *c)
 	F("callee_route", c->rset[1] ? c->rset[1] : "");
 	F("late_branch", c->late_offer ? c->late_branch : "");
 	F("callee_call_id", c->callee_call_id);
+	/* and what it needs to send requests of its own (dialog_uac.c) */
+	n += (int)dialog_uac_fields(c, sp->cfg.instance_id, argv + n, num);
  tail:
 	F("end", end);
 	F("end_reason", c->end_reason);
@@ -252,7 +255,7 @@ record_apply(struct sp *sp, struct sp_call *c, const struct redisReply *r)
 			dialog_set_late_offer(c, v);
 		else if (strcmp(k, "callee_call_id") == 0 && v[0] != '\0')
 			dialog_set_callee_call_id(sp, c, v);
-		else
+		else if (!dialog_uac_field_read(c, k, v))
 			record_remote(c, k, v);
 	}
 }

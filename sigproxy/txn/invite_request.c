@@ -104,6 +104,7 @@ reinvite_checked(struct sp_call *c, unsigned leg, int status, void *arg)
 	}
 	t->leg = leg;
 	t->out_side = c->side[1 - leg];
+	dialog_note_cseq(t->sp, c, leg, sip_msg_cseq(t->req));
 	txn_media_start(t, c);
 }
 
@@ -221,6 +222,7 @@ invite_initial(struct sp *sp, const struct sp_src *src, struct sip_msg *m)
 	/* the call holds its place on the route until it is freed */
 	c->admit = slot;
 	dialog_set_legs(c, t->in_side, t->out_side, src->conn, src->lsnr->proto);
+	dialog_set_parties(c, t->req);
 	dialog_set_route(c, rule->name);
 	txn_learn_remote(sp, c, 0, t->req);
 	log_info("invite_in route=%s listener=%s", rule->name, src->lsnr->name);
