@@ -16,5 +16,26 @@
  * a hash with fields on (yes/no), call, number, peer (README "SIP trace").
  */
 #define SBC_KEY_TRACE "sbc:trace"
+/*
+ * Events for the signalling side, a stream written by mediad: entries with type
+ * (media_timeout), call_id, mediad, reason, after_s. Read by sigproxy through the
+ * consumer group SBC_GROUP_SIGPROXY: one instance handles each (README "Calls the SBC
+ * ends or moves"). Capped at about SBC_EVENTS_MAXLEN entries.
+ */
+#define SBC_KEY_EVENTS "sbc:events"
+#define SBC_EVENTS_MAXLEN 10000
+/*
+ * Operator requests, a stream written by sbcctl (or any tool): entries with cmd (hangup,
+ * drain, undrain), call_id or mediad, by. Read through the same consumer group.
+ */
+#define SBC_KEY_CONTROL "sbc:control"
+#define SBC_GROUP_SIGPROXY "sigproxy"
+/*
+ * The calls whose media record a mediad owns: a set of Call-IDs per mediad, written by
+ * that mediad, read by sigproxy when the mediad is lost (its calls move elsewhere).
+ */
+#define SBC_KEY_MEDIAD_CALLS_PREFIX "sbc:mediad_calls:"
+/* A call being moved to another mediad: SET NX PX by the one sigproxy that moves it. */
+#define SBC_KEY_MOVE_PREFIX "sbc:move:"
 
 #endif

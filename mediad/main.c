@@ -37,6 +37,25 @@ on_signal(evutil_socket_t sig, short what, void *arg)
 	event_base_loopbreak(md->base);
 }
 
+/*
+ * SIGUSR2: drain for maintenance. The registration says drain = yes from now on, so that
+ * sigproxy chooses this mediad for no new call; the calls it holds finish here (or move,
+ * as sigproxy's [media] drained_calls says). A restart registers undrained.
+ */
+static void
+on_drain(evutil_socket_t sig, short what, void *arg)
+{
+	struct mediad *md = arg;
+
+	if (md->draining)
+		return;
+	md->draining = true;
+	md->drain_since = time_wall_s();
+	log_info("mediad_draining calls=%zu (no new calls; SIGUSR2)", md->calls.count);
+	if (md->store != NULL)
+		call_store_register_now(md->store);
+}
+
 static void
 on_reap(evutil_socket_t fd, short what, void *arg)
 {
@@ -65,7 +84,7 @@ main(int argc, char **argv)
 	struct mediad *md;
 	struct conf *conf = NULL;
 	struct conf_error cerr;
-	struct event *sigint, *sigterm, *reap, *index_check;
+	struct event *sigint, *sigterm, *sigusr2, *reap, *index_check;
 	const char *file = NULL;
 	bool check = false;
 	char ebuf[512], a[SA_STRLEN];
@@ -157,12 +176,15 @@ main(int argc, char **argv)
 	}
 	sigint = evsignal_new(md->base, SIGINT, on_signal, md);
 	sigterm = evsignal_new(md->base, SIGTERM, on_signal, md);
+	sigusr2 = evsignal_new(md->base, SIGUSR2, on_drain, md);
 	reap = event_new(md->base, -1, EV_PERSIST, on_reap, md);
 	index_check = event_new(md->base, -1, EV_PERSIST, on_index_check, md);
-	if (sigint == NULL || sigterm == NULL || reap == NULL || index_check == NULL)
+	if (sigint == NULL || sigterm == NULL || sigusr2 == NULL || reap == NULL ||
+	    index_check == NULL)
 		fatalx("event_new failed");
 	event_add(sigint, NULL);
 	event_add(sigterm, NULL);
+	event_add(sigusr2, NULL);
 	event_add(reap, &one);
 	event_add(index_check, &tick);
 
@@ -191,6 +213,7 @@ main(int argc, char **argv)
 	relay_free(md->relay);
 	event_free(sigint);
 	event_free(sigterm);
+	event_free(sigusr2);
 	event_free(reap);
 	event_free(index_check);
 	for (i = 0; i < md->cfg.niface; i++)

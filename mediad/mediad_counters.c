@@ -57,6 +57,9 @@ static const struct metrics_def mediad_counter_defs[] = {
 	  "best-effort SRTP (RFC 8643: RTP/AVP with a=crypto) offers answered with a key, and "
 	  "such offers made", CTR(osrtp_answered) },
 	{ "mediad_osrtp_total", METRICS_COUNTER, "role=\"offered\"", NULL, CTR(osrtp_offered) },
+	{ "mediad_events_total", METRICS_COUNTER, "type=\"media_timeout\"",
+	  "events added to the stream sbc:events for sigproxy (which ends the call)",
+	  CTR(events_media_timeout) },
 	{ NULL, 0, NULL, NULL, 0 },
 };
 
