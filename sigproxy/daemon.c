@@ -11,15 +11,18 @@
 #include <event2/event.h>
 
 #include "dialog.h"
+#include "hangup.h"
 #include "health.h"
 #include "log.h"
 #include "redis_backlog.h"
 #include "redis_metrics.h"
 #include "media.h"
+#include "move.h"
 #include "sigproxy.h"
 #include "transport.h"
 #include "trace.h"
 #include "txn.h"
+#include "uac.h"
 
 /*
  * Redis came or went. Gone: new calls get 503 from now on (invite_request.c asks
@@ -405,6 +408,9 @@ sp_start(struct sp *sp)
 	if ((err = mediad_pool_alloc(&sp->pool, sp)) || (err = health_alloc(&sp->health, sp)) ||
 	    (err = tick_start(sp)))
 		return err;
+	/* calls the SBC ends (media timeout, operator) or moves (a mediad lost or drained) */
+	if ((err = hangup_alloc(sp)) || (err = move_alloc(sp)))
+		return err;
 	sp->sweep = event_new(sp->base, -1, EV_PERSIST, sweep, sp);
 	if (sp->sweep == NULL)
 		return ENOMEM;
@@ -434,6 +440,9 @@ sp_stop(struct sp *sp)
 	unsigned i;
 	size_t n;
 
+	/* nothing new is ended or moved; what is under way ends quietly below */
+	hangup_stop(sp);
+	move_stop(sp);
 	/* Redis first: its pending callbacks still find the transactions they point at */
 	if (sp->redis)
 		redis_conn_free(sp->redis);
@@ -445,9 +454,13 @@ sp_stop(struct sp *sp)
 	sp->redis_backlog = NULL;
 	txn_invite_free_all(sp);
 	txn_nit_free_all(sp);
+	uac_free_all(sp);
 	dialog_free_all(sp);
 	health_free(sp->health);
 	ng_client_free(sp->ng);
+	/* after the ng client: its last callbacks (timeouts) free what waited on them */
+	move_free(sp);
+	hangup_free(sp);
 	mediad_pool_free(sp->pool);
 	/* after Redis: its failed commands still call the tick's reply handler */
 	tick_stop(sp);

@@ -26,6 +26,9 @@ struct sp_nit;
 struct sp_call;
 struct trace;
 struct sp_tick;
+struct uac_req;
+struct hangup;
+struct move;
 
 #define SP_BUF_SIZE	 65536
 #define SP_BUCKETS	 4096	/* power of two */
@@ -98,6 +101,9 @@ struct sp {
 	struct log_ratelimit rl_bad, rl_drop;
 	struct trace *trace;		/* the SIP trace (trace part); never NULL after sp_start */
 	struct event *sweep;		/* forgets idle copies of other instances' calls */
+	struct uac_req *uacs;		/* requests of the SBC's own in dialogs (uac part) */
+	struct hangup *hangup;		/* calls the SBC ends itself (hangup part) */
+	struct move *move;		/* calls moved off a lost or drained mediad (move part) */
 	/* Hashed by Call-ID: every lookup (request, response, ACK, CANCEL) carries one. */
 	struct sp_txn *txns[SP_BUCKETS];	/* INVITE transactions (txn part) */
 	struct sp_nit *nits[SP_BUCKETS];	/* non-INVITE transactions (txn part) */

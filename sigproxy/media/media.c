@@ -335,3 +335,26 @@ media_delete(struct sp *sp, struct sp_call *c)
 	bencode_arena_free(&a);
 	dialog_forget_mediad(c);
 }
+
+void
+media_delete_at(struct sp *sp, const char *call_id, const char *from_tag, const struct sa *ng)
+{
+	struct bencode_arena a;
+	struct bencode_item *d;
+	char *cid = strdup(call_id);
+
+	if (cid == NULL)
+		return;
+	bencode_arena_init(&a);
+	d = bencode_dict(&a);
+	if (d == NULL || bencode_dict_add_cstr(&a, d, "command", "delete") ||
+	    bencode_dict_add_cstr(&a, d, "call-id", call_id) ||
+	    bencode_dict_add_cstr(&a, d, "from-tag", from_tag) ||
+	    ng_client_send(sp->ng, ng, d, delete_done, cid, NULL)) {
+		log_warnx("ng_delete_failed");
+		free(cid);
+	} else {
+		log_info("media_delete_old");
+	}
+	bencode_arena_free(&a);
+}

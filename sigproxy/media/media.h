@@ -50,7 +50,16 @@ struct mediad_entry {
 	unsigned ok_streak;	/* successful pings while down */
 	bool seen;		/* in the last registry scan */
 	bool ping_pending;
+	bool draining;		/* drained ("drain" in its registration): no new calls */
+	bool lost;		/* silent for mediad_dead_ms: its calls were handed on */
+	uint64_t last_ok_ms;	/* mono: its last ng answer (or when it was added) */
 };
+/*
+ * A mediad was lost (no ng answer for [media] mediad_dead_ms; drained false), or was
+ * drained (drained true). Registered from above (the move part), called from the pool's
+ * timer: what happens to the mediad's calls is the handler's.
+ */
+typedef void (mediad_lost_h)(const char *id, bool drained, void *arg);
 int mediad_pool_alloc(struct mediad_pool **pp, struct sp *sp);
 void mediad_pool_free(struct mediad_pool *p);
 /* Adds or updates an entry (registry scan, static config, tests). */
@@ -62,6 +71,15 @@ void mediad_pool_mark_down(struct mediad_pool *p, const char *id);
 /* A successful ping/reply: up again after cfg.mediad_up_after in a row. */
 void mediad_pool_mark_ok(struct mediad_pool *p, const char *id);
 unsigned mediad_pool_up_count(const struct mediad_pool *p);
+void mediad_pool_set_lost_h(struct mediad_pool *p, mediad_lost_h *h, void *arg);
+/*
+ * Drained (on) or not: a drained mediad gets no new call. Read from the registration's
+ * "drain" field at every refresh, and set at once when an operator request says so (by:
+ * who asked, for the log). An unknown id is ignored.
+ */
+void mediad_pool_set_drain(struct mediad_pool *p, const char *id, bool on, const char *by);
+/* Whether id may take a moved call now: up, not drained, not lost. */
+bool mediad_pool_usable(struct mediad_pool *p, const char *id);
 
 /* ---- media_sdp.c: what an SDP carries per m= line; refusing lines ---- */
 
@@ -164,5 +182,11 @@ bool media_keys_allowed(const struct sp *sp, enum sp_side s, enum tp_proto tp);
 bool media_keys_allowed_name(const struct sp *sp, enum sp_side s, const char *tp);
 void media_cancel(struct media_op *op);
 void media_delete(struct sp *sp, struct sp_call *c);
+/*
+ * ng delete of call_id (from_tag: its caller's) at the mediad at ng, whichever mediad the
+ * call is on now: the relay a call moved away from. Best effort, never waited for.
+ */
+void media_delete_at(struct sp *sp, const char *call_id, const char *from_tag,
+    const struct sa *ng);
 
 #endif

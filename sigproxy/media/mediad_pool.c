@@ -1,5 +1,9 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
-/* The mediads sigproxy may use: the registry set and registrations in Redis, choice by load, ping hysteresis. */
+/*
+ * The mediads sigproxy may use: the registry set and registrations in Redis, choice by
+ * load, ping hysteresis, drain; a mediad silent for mediad_dead_ms is reported lost (its
+ * calls are the handler's to move).
+ */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,6 +27,8 @@ struct mediad_pool {
 	struct event *timer;
 	unsigned up_after;
 	bool scan_done;		/* the last registry read was answered: "seen" flags are meaningful */
+	mediad_lost_h *lost_h;	/* the move part's (NULL: nobody cares) */
+	void *lost_arg;
 };
 
 struct mediad_entry *
@@ -48,6 +54,7 @@ mediad_pool_update(struct mediad_pool *p, const char *id, const struct sa *ng, u
 		memset(e, 0, sizeof(*e));
 		snprintf(e->id, sizeof(e->id), "%s", id);
 		e->up = true;
+		e->last_ok_ms = time_mono_ms();
 		log_info("mediad_added id=%s load=%u", LOG_ESCW(id), load);
 	}
 	e->ng = *ng;
@@ -63,7 +70,7 @@ mediad_pool_choose(struct mediad_pool *p, struct mediad_entry **ep)
 	unsigned i;
 
 	for (i = 0; i < p->n; i++) {
-		if (!p->e[i].up)
+		if (!p->e[i].up || p->e[i].draining || p->e[i].lost)
 			continue;
 		if (best == NULL || p->e[i].load < best->load)
 			best = &p->e[i];
@@ -93,10 +100,14 @@ mediad_pool_mark_ok(struct mediad_pool *p, const char *id)
 {
 	struct mediad_entry *e = mediad_pool_find(p, id);
 
-	if (e == NULL || e->up)
+	if (e == NULL)
+		return;
+	e->last_ok_ms = time_mono_ms();
+	if (e->up)
 		return;
 	if (++e->ok_streak >= p->up_after) {
 		e->up = true;
+		e->lost = false;
 		log_info("mediad_up id=%s after=%u pings", LOG_ESCW(id), e->ok_streak);
 	}
 }
@@ -107,8 +118,50 @@ mediad_pool_up_count(const struct mediad_pool *p)
 	unsigned i, n = 0;
 
 	for (i = 0; i < p->n; i++)
-		n += p->e[i].up;
+		n += p->e[i].up && !p->e[i].draining && !p->e[i].lost;
 	return n;
+}
+
+bool
+mediad_pool_usable(struct mediad_pool *p, const char *id)
+{
+	struct mediad_entry *e = mediad_pool_find(p, id);
+
+	return e != NULL && e->up && !e->draining && !e->lost;
+}
+
+void
+mediad_pool_set_lost_h(struct mediad_pool *p, mediad_lost_h *h, void *arg)
+{
+	p->lost_h = h;
+	p->lost_arg = arg;
+}
+
+void
+mediad_pool_set_drain(struct mediad_pool *p, const char *id, bool on, const char *by)
+{
+	struct mediad_entry *e = mediad_pool_find(p, id);
+
+	if (e == NULL || e->draining == on)
+		return;
+	e->draining = on;
+	log_info("mediad_%s id=%s by=%s%s", on ? "drained" : "undrained", LOG_ESCW(id),
+	    LOG_ESCW(by), on ? " (no new calls)" : "");
+	if (on && p->lost_h != NULL)
+		p->lost_h(e->id, true, p->lost_arg);
+}
+
+/* Silent for mediad_dead_ms: lost, reported once (until it answers again). */
+static void
+lost_check(struct mediad_pool *p, struct mediad_entry *e, uint64_t now)
+{
+	if (e->up || e->lost || p->sp == NULL || now - e->last_ok_ms < p->sp->cfg.mediad_dead_ms)
+		return;
+	e->lost = true;
+	log_warnx("mediad_lost id=%s silent_ms=%llu (its calls are handed on)", LOG_ESCW(e->id),
+	    (unsigned long long)(now - e->last_ok_ms));
+	if (p->lost_h != NULL)
+		p->lost_h(e->id, false, p->lost_arg);
 }
 
 struct ping_ctx {
@@ -124,10 +177,16 @@ ping_done(const struct bencode_item *reply, void *arg)
 
 	if (e != NULL) {
 		e->ping_pending = false;
-		if (reply != NULL && bencode_str_eq(bencode_dict_get(reply, "result"), "pong"))
+		if (reply != NULL && bencode_str_eq(bencode_dict_get(reply, "result"), "pong")) {
 			mediad_pool_mark_ok(x->p, x->id);
-		else
+		} else if (e->up) {
+			/* a mediad that dies between calls is seen here, not by the next call */
+			mediad_pool_mark_down(x->p, x->id);
+		} else {
 			e->ok_streak = 0;
+		}
+		if (reply == NULL)
+			lost_check(x->p, e, time_mono_ms());
 	}
 	free(x);
 }
@@ -136,7 +195,7 @@ static void
 hgetall_done(struct redisReply *r, void *arg)
 {
 	struct ping_ctx *x = arg;
-	const char *id = NULL, *ng = NULL;
+	const char *id = NULL, *ng = NULL, *drain = NULL, *drain_by = NULL;
 	unsigned load = 0;
 	struct sa a;
 	size_t i;
@@ -153,9 +212,15 @@ hgetall_done(struct redisReply *r, void *arg)
 				ng = v;
 			else if (strcmp(k, "load") == 0)
 				load = (unsigned)strtoul(v, NULL, 10);
+			else if (strcmp(k, "drain") == 0)
+				drain = v;
+			else if (strcmp(k, "drain_by") == 0)
+				drain_by = v;
 		}
-		if (id != NULL && ng != NULL && sa_parse(&a, ng, 2223) == 0)
-			mediad_pool_update(x->p, id, &a, load);
+		if (id != NULL && ng != NULL && sa_parse(&a, ng, 2223) == 0 &&
+		    mediad_pool_update(x->p, id, &a, load) == 0)
+			mediad_pool_set_drain(x->p, id, drain != NULL && strcmp(drain, "yes") == 0,
+			    drain_by != NULL ? drain_by : "registration");
 		/* In the set but its registration expired: a mediad that is gone for good. */
 		if (r->elements == 0 && x->p->sp != NULL)
 			(void)redis_cmd(x->p->sp->redis, NULL, NULL, "SREM %s %s", SBC_KEY_MEDIADS,
@@ -198,6 +263,7 @@ pool_tick(evutil_socket_t fd, short what, void *arg)
 	struct mediad_pool *p = arg;
 	struct sp *sp = p->sp;
 	struct timeval tv;
+	uint64_t now = time_mono_ms();
 	unsigned i;
 
 	if (sp->redis != NULL && redis_conn_state(sp->redis) == REDIS_STATE_CONNECTED) {
@@ -221,7 +287,9 @@ pool_tick(evutil_socket_t fd, short what, void *arg)
 		struct bencode_item *d;
 		struct ping_ctx *x;
 
-		if (e->up || e->ping_pending)
+		lost_check(p, e, now);
+		/* every mediad, up or not: one that dies between calls must be noticed */
+		if (e->ping_pending)
 			continue;
 		x = calloc(1, sizeof(*x));
 		if (x == NULL)
