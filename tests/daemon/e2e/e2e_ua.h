@@ -59,7 +59,11 @@ struct ua_leg {
 	unsigned rx, bad, authfail;
 	uint64_t first_rx, last_rx;	/* wall ms */
 	uint64_t gap, gap_start, gap_end;	/* longest gap between two packets, wall ms */
+	uint64_t gaps[8][2];		/* every gap over UA_GAP_MS: its start and end */
+	unsigned ngaps;
 };
+
+#define UA_GAP_MS 200	/* a gap worth listing (packets come every 20 ms) */
 
 struct ua_call {
 	unsigned idx;

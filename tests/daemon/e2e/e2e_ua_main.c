@@ -16,7 +16,8 @@
  *     gap_r2s=G gap_r2s_end=T reinv_caller=N reinv_callee=N offerless=N cseq_errors=N
  *     bye_caller="REASON" bye_callee="REASON"
  *
- * (gaps in ms, their ends in wall ms; "-" for no BYE). Exit 0 when every call was
+ * (gaps in ms, their ends in wall ms; "-" for no BYE), then "ua_gaps i=0 gaps_s2r=S-E,...
+ * gaps_r2s=..." with every gap over UA_GAP_MS (wall ms). Exit 0 when every call was
  * answered, else 1; 2 on bad usage.
  */
 #include <arpa/inet.h>
@@ -107,6 +108,20 @@ all_ended(const struct ua *u)
 	return true;
 }
 
+/* " gaps_<name>=start-end,start-end" (wall ms; "-" when none) */
+static void
+gaps_print(const char *name, const struct ua_leg *l)
+{
+	unsigned i;
+
+	printf(" gaps_%s=", name);
+	for (i = 0; i < l->ngaps; i++)
+		printf("%s%llu-%llu", i ? "," : "", (unsigned long long)l->gaps[i][0],
+		    (unsigned long long)l->gaps[i][1]);
+	if (l->ngaps == 0)
+		printf("-");
+}
+
 static void
 report(const struct ua *u)
 {
@@ -126,6 +141,11 @@ report(const struct ua *u)
 		    (unsigned long long)b->last_rx, (unsigned long long)a->last_rx, a->reinvites,
 		    b->reinvites, a->offerless + b->offerless, a->cseq_errors + b->cseq_errors,
 		    a->byed ? a->bye_reason : "-", b->byed ? b->bye_reason : "-");
+		/* on a line of its own: the fields above keep their places */
+		printf("ua_gaps i=%u", i);
+		gaps_print("s2r", b);
+		gaps_print("r2s", a);
+		printf("\n");
 	}
 	fflush(stdout);
 }

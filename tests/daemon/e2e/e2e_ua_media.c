@@ -208,6 +208,10 @@ leg_note(struct ua_leg *l, uint64_t now)
 		l->gap_start = l->last_rx;
 		l->gap_end = now;
 	}
+	if (l->rx > 0 && now - l->last_rx > UA_GAP_MS && l->ngaps < 8) {
+		l->gaps[l->ngaps][0] = l->last_rx;
+		l->gaps[l->ngaps++][1] = now;
+	}
 	if (l->rx == 0)
 		l->first_rx = now;
 	l->rx++;
