@@ -471,3 +471,50 @@ long_bye() {
 	BYE_UAS_RC=$?
 	e2e_forget "$LONG_UAS"
 }
+
+# ---- sigproxy over UDP only, for e2e_ua's calls (no TLS: its caller's SDES keys travel
+# over UDP) ----
+# sigproxy_udp_start NAME OUTSIDE_IP INSIDE_IP CALLEE_IP: route 8011... to CALLEE_IP:5060
+# (and 8012... to SP_ROUTE2:5060 when set, for a second e2e_ua at the same time);
+# SP_MEDIA_EXTRA: more [media] keys. Sets SP_PID and SP_METRICS.
+sigproxy_udp_start() {
+	cat >"$DIR/sigproxy-$1.ini" <<EOF2
+[sigproxy]
+id = e2e-$1-$$
+log_level = info
+metrics_listen = 127.0.0.1:0
+call_ttl_ended = 120
+[listener outside-udp]
+transport = udp
+address = $2:5060
+side = outside
+acl = 127.0.0.0/8
+[listener inside-udp]
+transport = udp
+address = $3:5060
+side = inside
+acl = 127.0.0.0/8
+[media]
+outside_sdes_requires_tls = no
+ng_timeout_ms = 300
+ng_retries = 2
+mediad_refresh_ms = 500
+${SP_MEDIA_EXTRA:-}
+[redis]
+unix_socket = $REDIS_SOCK
+[health]
+probe = no
+holddown_ms = 0
+[route e2e]
+match = ^8011\d+\$
+target = sip:$4:5060
+${SP_ROUTE2:+[route e2e2]
+match = ^8012\d+\$
+target = sip:$SP_ROUTE2:5060}
+EOF2
+	"$SIGPROXY" -c "$DIR/sigproxy-$1.ini" >"$DIR/sigproxy-$1.log" 2>&1 &
+	SP_PID=$!
+	PIDS+=("$SP_PID")
+	wait_for 10 grep -q mediad_added "$DIR/sigproxy-$1.log" || { cat "$DIR/sigproxy-$1.log" >&2; return 1; }
+	SP_METRICS=$(sed -n 's/.*metrics address=[^ ]* port=\([0-9]*\).*/\1/p' "$DIR/sigproxy-$1.log" | head -1)
+}

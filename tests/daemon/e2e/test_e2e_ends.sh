@@ -29,49 +29,10 @@ redis_start || { echo "redis-server did not start" >&2; exit 1; }
 MEDIAD_EXTRA="media_timeout = 3" mediad_start a "$MD_OUT" "$MD_IN" 31000 || exit 1
 MD_ID=e2e-a-$$
 
-# sp_start NAME OUTSIDE_IP INSIDE_IP: a UDP-only instance (its caller's SDES keys may
-# travel over UDP: the lab has no TLS), routing 8011... to the callee side of e2e_ua
-sp_start() {
-	cat >"$DIR/sigproxy-$1.ini" <<EOF
-[sigproxy]
-id = e2e-ends-$1-$$
-log_level = info
-metrics_listen = 127.0.0.1:0
-call_ttl_ended = 120
-[listener outside-udp]
-transport = udp
-address = $2:5060
-side = outside
-acl = 127.0.0.0/8
-[listener inside-udp]
-transport = udp
-address = $3:5060
-side = inside
-acl = 127.0.0.0/8
-[media]
-outside_sdes_requires_tls = no
-ng_timeout_ms = 300
-ng_retries = 2
-mediad_refresh_ms = 500
-[redis]
-unix_socket = $REDIS_SOCK
-[health]
-probe = no
-holddown_ms = 0
-[route e2e]
-match = ^8011\d+\$
-target = sip:$BACK:5060
-EOF
-	"$SIGPROXY" -c "$DIR/sigproxy-$1.ini" >"$DIR/sigproxy-$1.log" 2>&1 &
-	SP_PID=$!
-	PIDS+=("$SP_PID")
-	wait_for 10 grep -q mediad_added "$DIR/sigproxy-$1.log" || { cat "$DIR/sigproxy-$1.log" >&2; return 1; }
-	SP_METRICS=$(sed -n 's/.*metrics address=[^ ]* port=\([0-9]*\).*/\1/p' "$DIR/sigproxy-$1.log" | head -1)
-}
-sp_start a "$SIP_A" "$IN_A" || exit 1
+sigproxy_udp_start ends-a "$SIP_A" "$IN_A" "$BACK" || exit 1
 A_PID=$SP_PID
 A_METRICS=$SP_METRICS
-sp_start b "$SIP_B" "$IN_B" || exit 1
+sigproxy_udp_start ends-b "$SIP_B" "$IN_B" "$BACK" || exit 1
 B_PID=$SP_PID
 rec() { redis-cli -s "$REDIS_SOCK" hget "sbc:call:$1" "$2"; }
 ua_line() { grep "^ua_call i=$2 " "$DIR/$1.out"; }
@@ -176,11 +137,11 @@ e2e_forget "$UA3"
 l=$(ua_line ua3 0)
 ok "3: B ended A's call: BYE to both with the media timeout Reason" bash -c \
 	"grep -q 'bye_caller=\"SIP;cause=408' <<<'$l' && grep -q 'bye_callee=\"SIP;cause=408' <<<'$l'"
-ok "3: B did it from the record" grep -q "call_hangup cause=media_timeout .*from=redis.*call_id=$CID4" "$DIR/sigproxy-b.log"
+ok "3: B did it from the record" grep -q "call_hangup cause=media_timeout .*from=redis.*call_id=$CID4" "$DIR/sigproxy-ends-b.log"
 ok "3: record ended by B" wait_for 5 bash -c \
 	"test \"\$(redis-cli -s '$REDIS_SOCK' hget 'sbc:call:$CID4' state)/\$(redis-cli -s '$REDIS_SOCK' hget 'sbc:call:$CID4' end_reason)/\$(redis-cli -s '$REDIS_SOCK' hget 'sbc:call:$CID4' instance)\" = ended/media_timeout/e2e-ends-b-$$"
 ok "3: B took over what A left pending" wait_for 15 bash -c \
-	"grep -q 'reason=unknown .*call_id=pending-of-a-$$' '$DIR/sigproxy-b.log'"
+	"grep -q 'reason=unknown .*call_id=pending-of-a-$$' '$DIR/sigproxy-ends-b.log'"
 ok "3: nothing left pending in the group" wait_for 5 bash -c \
 	"test \"\$(redis-cli -s '$REDIS_SOCK' xpending sbc:control sigproxy | head -1)\" = 0 &&
 	 test \"\$(redis-cli -s '$REDIS_SOCK' xpending sbc:events sigproxy | head -1)\" = 0"
