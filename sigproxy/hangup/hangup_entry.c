@@ -48,6 +48,25 @@ struct entry_op {
 	void *arg;
 };
 
+/* An entry about call_id, carried out asynchronously; NULL (done already called) when out of memory. */
+static struct entry_op *
+op_new(struct hangup *k, const char *call_id, hangup_entry_done_h *done, void *arg)
+{
+	struct entry_op *op;
+
+	log_set_call_id(call_id);
+	op = calloc(1, sizeof(*op));
+	if (op == NULL) {
+		done(ENOMEM, arg);
+		return NULL;
+	}
+	op->k = k;
+	op->done = done;
+	op->arg = arg;
+	snprintf(op->call_id, sizeof(op->call_id), "%s", call_id);
+	return op;
+}
+
 static void
 op_end(struct entry_op *op)
 {
@@ -157,16 +176,8 @@ media_timeout(struct hangup *k, const char *const *f, const char *const *v, unsi
 		done(0, arg);
 		return;
 	}
-	log_set_call_id(call_id);
-	op = calloc(1, sizeof(*op));
-	if (op == NULL) {
-		done(ENOMEM, arg);
+	if ((op = op_new(k, call_id, done, arg)) == NULL)
 		return;
-	}
-	op->k = k;
-	op->done = done;
-	op->arg = arg;
-	snprintf(op->call_id, sizeof(op->call_id), "%s", call_id);
 	snprintf(op->mediad, sizeof(op->mediad), "%s", mediad);
 	snprintf(op->reason, sizeof(op->reason), "%s", reason != NULL ? reason : "no-media");
 	c = dialog_find(k->sp, call_id);
@@ -183,15 +194,8 @@ operator_hangup(struct hangup *k, const char *call_id, const char *by,
 	struct entry_op *op;
 	int err;
 
-	log_set_call_id(call_id);
-	op = calloc(1, sizeof(*op));
-	if (op == NULL) {
-		done(ENOMEM, arg);
+	if ((op = op_new(k, strlen(call_id) < SP_CALL_ID_MAX ? call_id : "", done, arg)) == NULL)
 		return;
-	}
-	op->k = k;
-	op->done = done;
-	op->arg = arg;
 	err = hangup_call(k->sp, call_id, HANGUP_OPERATOR, by, ended, op);
 	if (err) {
 		hangup_refuse(k, HANGUP_REFUSED_MALFORMED, "hangup", strerror(err));

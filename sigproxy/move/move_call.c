@@ -172,25 +172,42 @@ answer_done(int status, const char *sdp, size_t len, void *arg)
 	log_set_call_id(NULL);
 }
 
+/*
+ * A party's final answer to our re-INVITE (*rp: where its 2xx waits for the ACK): the call
+ * and the SDP of a 2xx, or NULL after the move failed.
+ */
+static struct sp_call *
+party_sdp(struct move_op *op, struct uac_req **rp, struct uac_req *r, int status,
+    const struct sip_msg *resp, const char *who, const char **bodyp, size_t *lenp)
+{
+	struct sp_call *c = dialog_find(op->m->sp, op->call_id);
+	char why[64];
+
+	*rp = status / 100 == 2 ? r : NULL;
+	*lenp = 0;
+	if (resp != NULL)
+		*bodyp = sip_msg_body(resp, lenp);
+	if (status / 100 == 2 && *lenp > 0 && c != NULL)
+		return c;
+	snprintf(why, sizeof(why), "%s: %s", who, status / 100 != 2 ? "re-INVITE refused" :
+	    c == NULL ? "the call ended" : "no SDP in the 2xx");
+	op_fail(op, why);
+	return NULL;
+}
+
 /* The callee's answer to the new mediad's offer. */
 static void
 callee_done(struct uac_req *r, int status, const struct sip_msg *resp, void *arg)
 {
 	struct move_op *op = arg;
 	struct sp *sp = op->m->sp;
-	struct sp_call *c = dialog_find(sp, op->call_id);
+	struct sp_call *c;
 	const char *body = NULL;
-	size_t blen = 0;
+	size_t blen;
 	int st;
 
-	op->r1 = status / 100 == 2 ? r : NULL;
-	if (resp != NULL)
-		body = sip_msg_body(resp, &blen);
-	if (status / 100 != 2 || blen == 0 || c == NULL) {
-		op_fail(op, status / 100 != 2 ? "the callee refused the re-INVITE" :
-		    c == NULL ? "the call ended" : "no SDP in the callee's answer");
+	if ((c = party_sdp(op, &op->r1, r, status, resp, "callee", &body, &blen)) == NULL)
 		return;
-	}
 	/* the answer came in the 2xx: its ACK carries nothing */
 	(void)uac_ack(r, NULL, 0);
 	op->r1 = NULL;
@@ -237,19 +254,13 @@ caller_done(struct uac_req *r, int status, const struct sip_msg *resp, void *arg
 {
 	struct move_op *op = arg;
 	struct sp *sp = op->m->sp;
-	struct sp_call *c = dialog_find(sp, op->call_id);
+	struct sp_call *c;
 	const char *body = NULL;
-	size_t blen = 0;
+	size_t blen;
 	int st;
 
-	op->r0 = status / 100 == 2 ? r : NULL;
-	if (resp != NULL)
-		body = sip_msg_body(resp, &blen);
-	if (status / 100 != 2 || blen == 0 || c == NULL) {
-		op_fail(op, status / 100 != 2 ? "the caller refused the re-INVITE" :
-		    c == NULL ? "the call ended" : "no SDP offer in the caller's answer");
+	if ((c = party_sdp(op, &op->r0, r, status, resp, "caller", &body, &blen)) == NULL)
 		return;
-	}
 	op->state = MOVE_OFFER;
 	st = media_offer(sp, c, c->from_tag, c->to_tag, NULL, c->side[0], c->side[1],
 	    leg_tp(c, 0), body, blen, offer_done, op, &op->mop);

@@ -136,26 +136,23 @@ req_done(struct uac_req *r, int status, const struct sip_msg *resp)
 	timer_in(r, UAC_LINGER_MS);
 }
 
-/* The ACK for a final response: end to end (2xx, new branch, to the Contact) or not. */
+/*
+ * r->msg: method in r's dialog (its URIs, tags, Call-ID, CSeq, route and branch) leaving
+ * on listener l, with the extra lines, Contact and SDP body given (each may be NULL).
+ */
 static int
-ack_build(struct uac_req *r, bool ok, const char *body, size_t len)
+msg_make(struct uac_req *r, const struct sp_listener *l, const char *method, const char *extra,
+    const char *contact, const char *body, size_t len)
 {
-	struct sp_listener *l = send_listener_for(r->sp, r->side, r->tp);
 	struct sip_uac_req q;
-	struct sip_hop via;
+	struct sip_hop via = l->hop;
 	char buf[UAC_MSG_MAX], *copy;
 	size_t n;
 	int err;
 
-	if (l == NULL)
-		return ENETUNREACH;
-	/* a 2xx's ACK is a transaction of its own; a failure's belongs to the INVITE's */
-	if (ok && (err = sip_branch_new(r->branch, sizeof(r->branch))))
-		return err;
-	via = l->hop;
 	via.transport = r->tp;
 	memset(&q, 0, sizeof(q));
-	q.method = "ACK";
+	q.method = method;
 	q.ruri = r->ruri;
 	q.routes = r->routes;
 	q.via = &via;
@@ -166,6 +163,8 @@ ack_build(struct uac_req *r, bool ok, const char *body, size_t len)
 	q.to_tag = r->to_tag;
 	q.call_id = r->leg_call_id;
 	q.cseq = r->cseq;
+	q.extra = extra;
+	q.contact = contact;
 	if (body != NULL && len > 0) {
 		q.body = body;
 		q.body_len = len;
@@ -180,6 +179,21 @@ ack_build(struct uac_req *r, bool ok, const char *body, size_t len)
 	r->msg = copy;
 	r->len = n;
 	return 0;
+}
+
+/* The ACK for a final response: end to end (2xx, new branch, to the Contact) or not. */
+static int
+ack_build(struct uac_req *r, bool ok, const char *body, size_t len)
+{
+	struct sp_listener *l = send_listener_for(r->sp, r->side, r->tp);
+	int err;
+
+	if (l == NULL)
+		return ENETUNREACH;
+	/* a 2xx's ACK is a transaction of its own; a failure's belongs to the INVITE's */
+	if (ok && (err = sip_branch_new(r->branch, sizeof(r->branch))))
+		return err;
+	return msg_make(r, l, "ACK", NULL, NULL, body, len);
 }
 
 /* ACK now (the 2xx r waits for, or a failure), then linger. */
@@ -296,10 +310,8 @@ static int
 req_build(struct uac_req *r, struct sp_call *c, const struct uac_opts *o)
 {
 	struct sp_listener *l;
-	struct sip_uac_req q;
-	struct sip_hop via;
 	unsigned other = 1 - r->leg;
-	char buf[UAC_MSG_MAX], contact[SP_URI_MAX];
+	char contact[SP_URI_MAX];
 	bool fail = false;
 	int err;
 
@@ -331,36 +343,10 @@ req_build(struct uac_req *r, struct sp_call *c, const struct uac_opts *o)
 	r->leg_call_id = dup_or_null(dialog_leg_call_id(c, r->leg), &fail);
 	if (fail)
 		return ENOMEM;
-	via = l->hop;
-	via.transport = r->tp;
-	memset(&q, 0, sizeof(q));
-	q.method = o->method;
-	q.ruri = r->ruri;
-	q.routes = r->routes;
-	q.via = &via;
-	q.branch = r->branch;
-	q.from_uri = r->from_uri;
-	q.from_tag = r->from_tag;
-	q.to_uri = r->to_uri;
-	q.to_tag = r->to_tag;
-	q.call_id = r->leg_call_id;
-	q.cseq = r->cseq;
-	q.extra = o->extra;
-	if (r->invite) {
+	if (r->invite)
 		contact_for(r->sp, c, r->leg, l, r->tp, contact, sizeof(contact));
-		q.contact = contact;
-	}
-	if (o->body != NULL) {
-		q.body = o->body;
-		q.body_len = o->body_len;
-		q.content_type = "application/sdp";
-	}
-	if ((err = sip_build_uac(buf, sizeof(buf), &r->len, &q)))
-		return err;
-	if ((r->msg = malloc(r->len)) == NULL)
-		return ENOMEM;
-	memcpy(r->msg, buf, r->len);
-	return 0;
+	return msg_make(r, l, o->method, o->extra, r->invite ? contact : NULL, o->body,
+	    o->body_len);
 }
 
 int

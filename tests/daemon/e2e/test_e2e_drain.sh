@@ -35,18 +35,14 @@ ok "sigproxy sees both mediads" wait_for 10 bash -c \
 	"grep -q 'mediad_added id=$MD1' '$DIR/sigproxy-drain.log' && grep -q 'mediad_added id=$MD2' '$DIR/sigproxy-drain.log'"
 rcli() { redis-cli -s "$REDIS_SOCK" "$@"; }
 field() { sed -n "s/.* $2=\([^ ]*\).*/\1/p" <<<"$1"; }
-# ua NAME FIRST_USER N [args]: e2e_ua in the background (UA_PID); users 8012... on the
-# second pair of addresses (a second e2e_ua at the same time)
+# ua NAME FIRST_USER N [args]: e2e_ua (UA_PID); users 8012... on the second pair of
+# addresses (a second e2e_ua at the same time)
 ua() {
-	local name=$1 user=$2 n=$3 c=$CALLER b=$BACK
-	shift 3
-	case $user in 8012*) c=$CALLER2 b=$BACK2 ;; esac
-	"$UA" -S "$SIP_OUT:5060" -c "$c" -b "$b" -n "$n" -u "$user" "$@" \
-		>"$DIR/$name.out" 2>"$DIR/$name.err" &
-	UA_PID=$!
-	PIDS+=("$UA_PID")
+	local c=$CALLER b=$BACK
+	case $2 in 8012*) c=$CALLER2 b=$BACK2 ;; esac
+	ua_start "$1" "$SIP_OUT" "$c" "$b" "$2" "$3" "${@:4}"
 }
-cids() { sed -n 's/^ua_answered i=[0-9]* callid=//p' "$DIR/$1.out"; }
+cids() { ua_callids "$1"; }
 mediad_of() { rcli hget "sbc:call:$1" mediad; }
 
 # ---- 1. drained the way sbcctl does it; calls stay ----

@@ -40,13 +40,12 @@ field() { sed -n "s/.* $2=\([^ ]*\).*/\1/p" <<<"$1"; }
 xadd() { redis-cli -s "$REDIS_SOCK" xadd "$@" >/dev/null; }
 
 # ---- 1. media timeout ----
-"$UA" -S "$SIP_A:5060" -c "$CALLER" -b "$BACK" -n 2 -u 8011001 -m 3000 -d 25000 -e \
-	>"$DIR/ua1.out" 2>"$DIR/ua1.err" &
-UA1=$!
-PIDS+=("$UA1")
+ua_start ua1 "$SIP_A" "$CALLER" "$BACK" 8011001 2 -m 3000 -d 25000 -e
+UA1=$UA_PID
 ok "1: both calls answered, media both ways" wait_for 10 grep -q ua_media_up "$DIR/ua1.out"
-CID1=$(sed -n 's/^ua_answered i=0 callid=//p' "$DIR/ua1.out")
-CID2=$(sed -n 's/^ua_answered i=1 callid=//p' "$DIR/ua1.out")
+mapfile -t C1 < <(ua_callids ua1)
+CID1=${C1[0]:-}
+CID2=${C1[1]:-}
 wait "$UA1"
 e2e_forget "$UA1"
 for i in 0 1; do
@@ -74,12 +73,10 @@ ok "1: counted" test "$(( $(metric_get "$A_METRICS" 'sigproxy_calls_ended_total{
 	$(metric_get "$SP_METRICS" 'sigproxy_calls_ended_total{reason="media_timeout"}') ))" = 2
 
 # ---- 2. hang-up through sbc:control, and what is refused ----
-"$UA" -S "$SIP_A:5060" -c "$CALLER" -b "$BACK" -n 1 -u 8011003 -d 25000 -e \
-	>"$DIR/ua2.out" 2>"$DIR/ua2.err" &
-UA2=$!
-PIDS+=("$UA2")
+ua_start ua2 "$SIP_A" "$CALLER" "$BACK" 8011003 1 -d 25000 -e
+UA2=$UA_PID
 ok "2: call up, media both ways" wait_for 10 grep -q ua_media_up "$DIR/ua2.out"
-CID3=$(sed -n 's/^ua_answered i=0 callid=//p' "$DIR/ua2.out")
+CID3=$(ua_callids ua2)
 snap=$(redis-cli -s "$REDIS_SOCK" hgetall "sbc:call:$CID3" | sort)
 refused0=$(cat "$DIR"/sigproxy-*.log | grep -c hangup_refused)
 xadd sbc:control '*' cmd hangup call_id "no-such-call-$$" by mallory
@@ -121,12 +118,10 @@ ok "2: the replayed request is refused (the call ended)" wait_for 5 bash -c \
 ok "2: ... and changes nothing" test "$(redis-cli -s "$REDIS_SOCK" hgetall "sbc:call:$CID3" | sort)" = "$snap"
 
 # ---- 3. the instance that set the call up is gone: another ends it ----
-"$UA" -S "$SIP_A:5060" -c "$CALLER" -b "$BACK" -n 1 -u 8011004 -m 2500 -d 25000 -e \
-	>"$DIR/ua3.out" 2>"$DIR/ua3.err" &
-UA3=$!
-PIDS+=("$UA3")
+ua_start ua3 "$SIP_A" "$CALLER" "$BACK" 8011004 1 -m 2500 -d 25000 -e
+UA3=$UA_PID
 ok "3: call up through A" wait_for 10 grep -q ua_media_up "$DIR/ua3.out"
-CID4=$(sed -n 's/^ua_answered i=0 callid=//p' "$DIR/ua3.out")
+CID4=$(ua_callids ua3)
 # A leaves an entry pending as it dies: B claims it once A stopped reading
 xadd sbc:control '*' cmd hangup call_id "pending-of-a-$$" by tester
 kill -KILL "$A_PID"
