@@ -235,7 +235,7 @@ log_limited_write(struct log_ratelimit *rl, enum log_level level, const char *fm
 		return;
 	suffix[0] = '\0';
 	if (rl->pending > 0)
-		snprintf(suffix, sizeof(suffix), " (%llu more suppressed)", rl->pending);
+		snprintf(suffix, sizeof(suffix), " suppressed=%llu", rl->pending);
 	rl->pending = 0;
 	va_start(ap, fmt);
 	log_vwrite(level, NULL, suffix[0] ? suffix : NULL, fmt, ap);
@@ -262,7 +262,7 @@ log_ratelimit_flush(struct log_ratelimit *rl, unsigned long long now_ms, enum lo
 	if (rl->pending == 0 || now_ms - rl->window_start_ms < rl->interval_ms ||
 	    log_level_current < (int)level)
 		return false;
-	log_plain(level, "%s (%llu more suppressed)", event, rl->pending);
+	log_plain(level, "%s suppressed=%llu", event, rl->pending);
 	rl->pending = 0;
 	errno = saved;
 	return true;

@@ -56,7 +56,7 @@ void fatalx(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn)
  * `burst` lines per `interval_ms`. log_ratelimit_ok() returns true when a line may be
  * written and counts the suppressed ones. One struct per call site and thread (no
  * locking). log_limited() is the usual way to use one: the line written after
- * suppressed ones ends with "(N more suppressed)".
+ * suppressed ones ends with the field "suppressed=N".
  */
 struct log_ratelimit {
 	unsigned interval_ms;
@@ -71,7 +71,7 @@ bool log_ratelimit_ok(struct log_ratelimit *rl, unsigned long long now_ms);
 
 /*
  * log_limited(rl, now_ms, level, fmt, ...): the line when level is enabled and rl lets
- * it through, with " (N more suppressed)" appended when lines were suppressed since
+ * it through, with " suppressed=N" appended when lines were suppressed since
  * the last one; arguments are evaluated only then.
  */
 #define log_limited(rl, now_ms, level, ...) do {					\
@@ -82,7 +82,7 @@ void log_limited_write(struct log_ratelimit *rl, enum log_level level, const cha
     __attribute__((format(printf, 3, 4)));
 /*
  * For a periodic timer: when lines of rl were suppressed and its window has passed,
- * writes "event (N more suppressed)" so that the count of a flood that stopped is not
+ * writes "event suppressed=N" so that the count of a flood that stopped is not
  * lost. Returns true when it wrote.
  */
 bool log_ratelimit_flush(struct log_ratelimit *rl, unsigned long long now_ms,
@@ -122,5 +122,20 @@ const char *log_esc_word(char *buf, size_t size, const char *s, size_t len);
  * secret keys ("password=x", "password: x", "password=\"x\""). Returns how many it masked.
  */
 size_t log_mask_secrets(char *s, size_t len);
+
+/*
+ * A value for a key=value field (log_quote.c): s as it is when it is one plain word
+ * (printable ASCII without space, '"', '\\' or '='), otherwise in double quotes with
+ * '"' and '\\' escaped and control bytes as \xHH; "" for NULL or empty. Cut with
+ * "..." inside the quotes when it does not fit size (>= 8). Returns buf (or a constant).
+ * Every free-text value goes through it: lines stay "event key=value ...".
+ */
+const char *log_quote(char *buf, size_t size, const char *s);
+/* The same for len bytes (a NUL among them is written as \x00). */
+const char *log_quote_n(char *buf, size_t size, const char *s, size_t len);
+#define LOG_QUOTE_MAX 512
+/* log_quote() into a buffer that lives until the end of the enclosing block. */
+#define LOG_Q(s) log_quote((char[LOG_QUOTE_MAX]){ 0 }, LOG_QUOTE_MAX, (s))
+#define LOG_QN(s, n) log_quote_n((char[LOG_QUOTE_MAX]){ 0 }, LOG_QUOTE_MAX, (s), (size_t)(n))
 
 #endif

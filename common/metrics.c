@@ -14,6 +14,7 @@
 
 #include "addr.h"
 #include "metrics.h"
+#include "metrics_int.h"
 
 #define METRICS_MAX_NAME 128
 #define METRICS_MAX_LABELS 512
@@ -22,7 +23,10 @@
 enum series_type {
 	SERIES_COUNTER,
 	SERIES_GAUGE,
+	SERIES_HISTOGRAM,
 };
+
+static const char *const series_type_names[] = { "counter", "gauge", "histogram" };
 
 /* One name+labels; allocated alone so the metric pointer handed out never moves. */
 struct series {
@@ -31,6 +35,9 @@ struct series {
 	char *labels;           /* NULL: no labels */
 	char *help;             /* NULL: use the family's first help */
 	enum series_type type;
+	metrics_read_h *read;   /* gauges read at render time; NULL: m holds the value */
+	const void *read_base;  /* borrowed; outlives the registry */
+	struct metrics_hist *hist;   /* SERIES_HISTOGRAM: owned */
 };
 
 struct collector {
@@ -74,6 +81,7 @@ metrics_free(struct metrics *m)
 		free(m->series[i]->name);
 		free(m->series[i]->labels);
 		free(m->series[i]->help);
+		free(m->series[i]->hist);
 		free(m->series[i]);
 	}
 	free(m->series);
@@ -149,16 +157,17 @@ series_type_clash(const struct metrics *m, const char *name, enum series_type ty
 	return false;
 }
 
-static struct metric *
+static struct series *
 series_register(struct metrics *m, const char *name, const char *labels, const char *help,
-    enum series_type type)
+    enum series_type type, const struct metrics_buckets *buckets)
 {
 	struct series *s = NULL;
 	size_t i;
 
 	if (m == NULL || !name_valid(name, true) ||
 	    (labels != NULL && labels[0] != '\0' && !labels_valid(labels)) ||
-	    (help != NULL && strlen(help) > METRICS_MAX_HELP))
+	    (help != NULL && strlen(help) > METRICS_MAX_HELP) ||
+	    (type == SERIES_HISTOGRAM && !metrics_buckets_valid(buckets)))
 		return NULL;
 	if (labels != NULL && labels[0] == '\0')
 		labels = NULL;
@@ -172,7 +181,7 @@ series_register(struct metrics *m, const char *name, const char *labels, const c
 			return NULL;
 		if ((o->labels == NULL && labels == NULL) ||
 		    (o->labels != NULL && labels != NULL && strcmp(o->labels, labels) == 0))
-			return &o->m;
+			return o;
 	}
 	if (m->nseries == m->cap) {
 		size_t ncap = m->cap ? m->cap * 2 : 32;
@@ -191,49 +200,112 @@ series_register(struct metrics *m, const char *name, const char *labels, const c
 	s->name = strdup(name);
 	s->labels = labels ? strdup(labels) : NULL;
 	s->help = help ? strdup(help) : NULL;
-	if (s->name == NULL || (labels && s->labels == NULL) || (help && s->help == NULL)) {
+	if (type == SERIES_HISTOGRAM)
+		s->hist = metrics_hist_new(buckets);
+	if (s->name == NULL || (labels && s->labels == NULL) || (help && s->help == NULL) ||
+	    (type == SERIES_HISTOGRAM && s->hist == NULL)) {
 		free(s->name);
 		free(s->labels);
 		free(s->help);
+		free(s->hist);
 		free(s);
 		return NULL;
 	}
 	m->series[m->nseries++] = s;
-	return &s->m;
+	return s;
 }
 
 struct metric *
 metrics_counter(struct metrics *m, const char *name, const char *labels, const char *help)
 {
-	return series_register(m, name, labels, help, SERIES_COUNTER);
+	struct series *s = series_register(m, name, labels, help, SERIES_COUNTER, NULL);
+
+	return s ? &s->m : NULL;
 }
 
 struct metric *
 metrics_gauge(struct metrics *m, const char *name, const char *labels, const char *help)
 {
-	return series_register(m, name, labels, help, SERIES_GAUGE);
+	struct series *s = series_register(m, name, labels, help, SERIES_GAUGE, NULL);
+
+	return s ? &s->m : NULL;
+}
+
+struct metrics_hist *
+metrics_histogram(struct metrics *m, const char *name, const char *labels, const char *help,
+    const struct metrics_buckets *b)
+{
+	struct series *s = series_register(m, name, labels, help, SERIES_HISTOGRAM, b);
+
+	return s ? s->hist : NULL;
+}
+
+/* Invalid rows are told apart from ENOMEM: they are bugs, not load. */
+static bool
+row_valid(const char *name, const char *labels, const char *help)
+{
+	return name_valid(name, true) &&
+	    (labels == NULL || labels[0] == '\0' || labels_valid(labels)) &&
+	    (help == NULL || strlen(help) <= METRICS_MAX_HELP);
 }
 
 int
 metrics_register_table(struct metrics *m, const struct metrics_def *defs, void *base)
 {
 	const struct metrics_def *d;
-	struct metric *s;
+	enum series_type type;
+	struct series *s;
 
 	if (m == NULL || defs == NULL || base == NULL)
 		return EINVAL;
 	for (d = defs; d->name != NULL; d++) {
-		/* Invalid rows are told apart from ENOMEM: they are bugs, not load. */
-		if (!name_valid(d->name, true) ||
-		    (d->labels != NULL && d->labels[0] != '\0' && !labels_valid(d->labels)) ||
-		    (d->help != NULL && strlen(d->help) > METRICS_MAX_HELP))
+		if (!row_valid(d->name, d->labels, d->help))
 			return EINVAL;
-		s = series_register(m, d->name, d->labels, d->help,
-		    d->type == METRICS_GAUGE ? SERIES_GAUGE : SERIES_COUNTER);
+		type = d->type == METRICS_GAUGE ? SERIES_GAUGE : SERIES_COUNTER;
+		s = series_register(m, d->name, d->labels, d->help, type, NULL);
 		if (s == NULL)
-			return series_type_clash(m, d->name, d->type == METRICS_GAUGE ?
-			    SERIES_GAUGE : SERIES_COUNTER) ? EINVAL : ENOMEM;
-		*(struct metric **)(void *)((char *)base + d->off) = s;
+			return series_type_clash(m, d->name, type) ? EINVAL : ENOMEM;
+		*(struct metric **)(void *)((char *)base + d->off) = &s->m;
+	}
+	return 0;
+}
+
+int
+metrics_register_read_table(struct metrics *m, const struct metrics_read_def *defs,
+    const void *base)
+{
+	const struct metrics_read_def *d;
+	struct series *s;
+
+	if (m == NULL || defs == NULL || base == NULL)
+		return EINVAL;
+	for (d = defs; d->name != NULL; d++) {
+		if (!row_valid(d->name, d->labels, d->help) || d->read == NULL)
+			return EINVAL;
+		s = series_register(m, d->name, d->labels, d->help, SERIES_GAUGE, NULL);
+		if (s == NULL)
+			return series_type_clash(m, d->name, SERIES_GAUGE) ? EINVAL : ENOMEM;
+		s->read = d->read;
+		s->read_base = base;
+	}
+	return 0;
+}
+
+int
+metrics_register_hist_table(struct metrics *m, const struct metrics_hist_def *defs, void *base)
+{
+	const struct metrics_hist_def *d;
+	struct series *s;
+
+	if (m == NULL || defs == NULL || base == NULL)
+		return EINVAL;
+	for (d = defs; d->name != NULL; d++) {
+		if (!row_valid(d->name, d->labels, d->help) || !metrics_buckets_valid(d->buckets))
+			return EINVAL;
+		s = series_register(m, d->name, d->labels, d->help, SERIES_HISTOGRAM, d->buckets);
+		if (s == NULL)
+			return series_type_clash(m, d->name, SERIES_HISTOGRAM) ? EINVAL : ENOMEM;
+		*(struct metrics_hist **)(void *)((char *)base + d->off) = s->hist;
 	}
 	return 0;
 }
@@ -272,18 +344,26 @@ help_write(struct evbuffer *out, const char *help)
 	return rc;
 }
 
+/* # HELP and # TYPE lines when help is non-NULL ("" means the name). 0 or ENOMEM. */
+static int
+help_type_write(struct evbuffer *out, const char *name, const char *type, const char *help)
+{
+	if (help == NULL)
+		return 0;
+	if (evbuffer_add_printf(out, "# HELP %s ", name) < 0 ||
+	    help_write(out, help[0] ? help : name) != 0 ||
+	    evbuffer_add_printf(out, "\n# TYPE %s %s\n", name, type ? type : "untyped") < 0)
+		return ENOMEM;
+	return 0;
+}
+
 /* Returns 0 or ENOMEM: evbuffer appends fail only when memory does. */
 static int
 sample_write(struct evbuffer *out, const char *name, const char *type,
     const char *help, const char *labels, uint64_t value)
 {
-	if (help != NULL) {
-		if (evbuffer_add_printf(out, "# HELP %s ", name) < 0 ||
-		    help_write(out, help[0] ? help : name) != 0 ||
-		    evbuffer_add_printf(out, "\n# TYPE %s %s\n", name,
-		    type ? type : "untyped") < 0)
-			return ENOMEM;
-	}
+	if (help_type_write(out, name, type, help) != 0)
+		return ENOMEM;
 	if (labels != NULL && labels[0] != '\0') {
 		if (evbuffer_add_printf(out, "%s{%s} %" PRIu64 "\n", name, labels, value) < 0)
 			return ENOMEM;
@@ -328,9 +408,16 @@ metrics_render(struct metrics *m, struct evbuffer *out)
 
 			if (strcmp(t->name, s->name) != 0)
 				continue;
-			err = sample_write(out, t->name,
-			    t->type == SERIES_COUNTER ? "counter" : "gauge",
-			    j == i ? (help ? help : "") : NULL, t->labels, metric_get(&t->m));
+			if (t->type == SERIES_HISTOGRAM) {
+				err = help_type_write(out, t->name, "histogram",
+				    j == i ? (help ? help : "") : NULL);
+				if (err == 0)
+					err = metrics_hist_render(out, t->name, t->labels, t->hist);
+				continue;
+			}
+			err = sample_write(out, t->name, series_type_names[t->type],
+			    j == i ? (help ? help : "") : NULL, t->labels,
+			    t->read ? t->read(t->read_base) : metric_get(&t->m));
 		}
 	}
 	for (i = 0; i < m->ncollectors && !err; i++)

@@ -12,6 +12,8 @@
 struct event_base;
 struct evbuffer;
 struct metrics;
+struct metrics_buckets;
+struct metrics_hist;
 
 /* Updated from any thread without locks. */
 struct metric {
@@ -41,11 +43,33 @@ uint16_t metrics_port(const struct metrics *m);
  */
 struct metric *metrics_counter(struct metrics *m, const char *name, const char *labels, const char *help);
 struct metric *metrics_gauge(struct metrics *m, const char *name, const char *labels, const char *help);
+/*
+ * Registers a histogram (name without _bucket/_sum/_count). Same rules as
+ * metrics_counter; b is copied and must hold 1..METRICS_HIST_MAX_BUCKETS ascending
+ * bounds. Returns NULL on ENOMEM or invalid arguments.
+ */
+struct metrics_hist *metrics_histogram(struct metrics *m, const char *name, const char *labels,
+    const char *help, const struct metrics_buckets *b);
 
 enum metrics_type {
 	METRICS_COUNTER = 0,
 	METRICS_GAUGE,
 };
+
+/*
+ * Histogram buckets: upper bounds (inclusive, ascending) in the unit values are
+ * observed in (e.g. microseconds), and the factor that turns that unit into the one
+ * exposed (1e-6 for seconds). +Inf is implicit.
+ */
+#define METRICS_HIST_MAX_BUCKETS 24
+struct metrics_buckets {
+	double scale;
+	unsigned n;
+	uint64_t le[METRICS_HIST_MAX_BUCKETS];
+};
+
+/* Counts value in h (any thread, no lock, no allocation). NULL h is a no-op. */
+void metrics_hist_observe(struct metrics_hist *h, uint64_t value);
 
 /* One series. A table is an array of rows ended by a row whose name is NULL. */
 struct metrics_def {
@@ -62,6 +86,36 @@ struct metrics_def {
  * ENOMEM. On error, pointers already stored stay valid (owned by m).
  */
 int metrics_register_table(struct metrics *m, const struct metrics_def *defs, void *base);
+
+/* Reads a gauge's value when /metrics is rendered (base: as registered). */
+typedef uint64_t (metrics_read_h)(const void *base);
+
+/* A gauge whose value is read at each scrape: what a daemon holds now (calls, peers up). */
+struct metrics_read_def {
+	const char *name;
+	const char *labels;       /* as in struct metrics_def */
+	const char *help;
+	metrics_read_h *read;     /* called with base, on the thread that renders */
+};
+/*
+ * Registers every row of defs as a gauge read by read(base) at each scrape; base is
+ * borrowed and must outlive m. Returns 0, EINVAL (a bad row, or a name taken by another
+ * type) or ENOMEM.
+ */
+int metrics_register_read_table(struct metrics *m, const struct metrics_read_def *defs,
+    const void *base);
+
+/* A histogram row: the struct metrics_hist * at base + off receives it. */
+struct metrics_hist_def {
+	const char *name;         /* without _bucket, _sum, _count */
+	const char *labels;
+	const char *help;
+	size_t off;
+	const struct metrics_buckets *buckets;
+};
+/* As metrics_register_table, for histograms (EINVAL also for invalid buckets). */
+int metrics_register_hist_table(struct metrics *m, const struct metrics_hist_def *defs,
+    void *base);
 
 /* A collector writes extra series when /metrics is read (from the base's thread). */
 typedef void (metrics_collect_h)(struct evbuffer *out, void *arg);

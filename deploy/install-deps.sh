@@ -7,11 +7,11 @@ set -euo pipefail
 
 build_pkgs=(build-essential cmake pkg-config
 	libosip2-dev libsrtp2-dev libssl-dev libevent-dev libhiredis-dev
-	libinih-dev libpcre2-dev redis-server openssl)
-test_pkgs=(libcmocka-dev clang libclang-rt-14-dev sip-tester stunnel4 kamailio
+	libinih-dev libpcre2-dev libsystemd-dev redis-server openssl libbpf-dev libxdp-dev clang)
+test_pkgs=(libcmocka-dev libclang-rt-14-dev sip-tester stunnel4 kamailio
 	kamailio-tls-modules rtpengine-daemon libdigest-hmac-perl libcrypt-rijndael-perl
 	libbencode-perl libjson-perl
-	rtpengine-utils procps iproute2 sngrep tshark redis-sentinel)
+	rtpengine-utils procps iproute2 sngrep tshark redis-sentinel baresip-core systemd passwd)
 
 want=("${build_pkgs[@]}")
 if [ "${1:-}" = "--test" ]; then

@@ -15,6 +15,7 @@
 #include "mediad.h"
 #include "metrics.h"
 #include "ng_server.h"
+#include "notify.h"
 #include "relay.h"
 #include "srtp.h"
 #include "timeutil.h"
@@ -28,13 +29,157 @@ usage(void)
 	exit(2);
 }
 
+/* How long shutdown waits for Redis to confirm the deregistration. */
+#define DEREGISTER_WAIT_MS 1000
+
+static void
+on_deregistered(struct redisReply *reply, void *arg)
+{
+	struct mediad *md = arg;
+
+	log_info("mediad_deregistered id=%s result=%s", md->cfg.id, reply ? "ok" : "lost");
+	event_base_loopbreak(md->base);
+}
+
+static void
+on_stop_timeout(evutil_socket_t fd, short what, void *arg)
+{
+	struct mediad *md = arg;
+
+	log_warnx("mediad_deregister_timeout id=%s wait_ms=%u", md->cfg.id, DEREGISTER_WAIT_MS);
+	event_base_loopbreak(md->base);
+}
+
+/*
+ * SIGTERM/SIGINT: leave the registry first so that sigproxy stops sending new calls and
+ * pings here at once (not when the registration's TTL runs out), then stop. A second
+ * signal stops at once.
+ */
 static void
 on_signal(evutil_socket_t sig, short what, void *arg)
 {
 	struct mediad *md = arg;
+	struct timeval wait = timeval_from_ms(DEREGISTER_WAIT_MS);
 
 	log_info("mediad_stopping signal=%d calls=%zu", (int)sig, md->calls.count);
-	event_base_loopbreak(md->base);
+	notify_stopping(md->notify);
+	if (md->stopping || md->store == NULL ||
+	    call_store_deregister(md->store, on_deregistered, md) != 0 ||
+	    event_base_once(md->base, -1, EV_TIMEOUT, on_stop_timeout, md, &wait) != 0) {
+		event_base_loopbreak(md->base);
+		return;
+	}
+	md->stopping = true;
+}
+
+static void
+on_reload_result(const char *name, int err, const char *msg, void *arg)
+{
+	if (err)
+		log_errx("reload_failed hook=%s reason=%s", name, LOG_Q(msg));
+	else
+		log_info("reload_done hook=%s", name);
+}
+
+static void
+on_sighup(evutil_socket_t sig, short what, void *arg)
+{
+	struct mediad *md = arg;
+	unsigned failed;
+
+	notify_reloading(md->notify);
+	failed = reload_run(&md->reload, on_reload_result, md);
+	metric_inc(failed ? md->ctr.reloads_failed : md->ctr.reloads_ok);
+	notify_ready(md->notify, failed ? "reload failed; running with the previous settings" :
+	    "serving");
+}
+
+/*
+ * SIGHUP hook "log_level": the file is read and checked as at start; only when all of
+ * it is valid does the new level apply (every other key needs a restart).
+ */
+static int
+reload_log_level(void *arg, char *msg, size_t size)
+{
+	struct mediad *md = arg;
+	struct mediad_config *cfg;
+	struct conf *conf = NULL;
+	struct conf_error cerr;
+	int err;
+
+	cfg = calloc(1, sizeof(*cfg));
+	if (cfg == NULL)
+		return ENOMEM;
+	memset(&cerr, 0, sizeof(cerr));
+	err = conf_load(&conf, md->conf_path, &cerr);
+	if (err == 0)
+		err = mediad_config_load(cfg, conf, &cerr);
+	if (err) {
+		if (err == ENOENT)
+			snprintf(msg, size, "%s: %s", md->conf_path, strerror(err));
+		else
+			conf_error_str(&cerr, msg, size);
+		goto out;
+	}
+	if (cfg->log_level != md->cfg.log_level)
+		log_infox("log_level_changed from=%s to=%s", log_level_name(md->cfg.log_level),
+		    log_level_name(cfg->log_level));
+	md->cfg.log_level = cfg->log_level;
+	log_set_level(cfg->log_level);
+ out:
+	conf_free(conf);
+	explicit_bzero(cfg, sizeof(*cfg));
+	free(cfg);
+	return err;
+}
+
+/* The watchdog's view: every worker ran its loop recently (README: service). */
+static bool
+mediad_alive(void *arg)
+{
+	struct mediad *md = arg;
+	uint64_t limit = notify_watchdog_usec(md->notify) / 2000, stalled;
+	unsigned idx;
+
+	if (limit < 4 * RELAY_BEAT_MS)
+		limit = 4 * RELAY_BEAT_MS;
+	stalled = relay_stalled_ms(md->relay, time_mono_ms(), &idx);
+	if (stalled > limit) {
+		if (!md->watchdog_withheld)
+			log_errx("watchdog_withheld worker=%u stalled_ms=%llu limit_ms=%llu", idx,
+			    (unsigned long long)stalled, (unsigned long long)limit);
+		md->watchdog_withheld = true;
+		md->watchdog_worker = idx;
+		return false;
+	}
+	if (md->watchdog_withheld)
+		log_infox("watchdog_resumed worker=%u", md->watchdog_worker);
+	md->watchdog_withheld = false;
+	return true;
+}
+
+/*
+ * READY=1 once every worker runs its loop: the ng socket and the metrics endpoint are
+ * bound before the loop starts, so from then on offers are served.
+ */
+static void
+on_ready_check(evutil_socket_t fd, short what, void *arg)
+{
+	struct mediad *md = arg;
+	struct timeval again = timeval_from_ms(10);
+	char status[128], a[SA_STRLEN];
+	unsigned idx;
+
+	if (relay_stalled_ms(md->relay, time_mono_ms(), &idx) > 4 * RELAY_BEAT_MS) {
+		if (event_base_once(md->base, -1, EV_TIMEOUT, on_ready_check, md, &again) != 0)
+			fatalx("startup_failed step=event_base_once reason=%s", LOG_Q(strerror(ENOMEM)));
+		return;
+	}
+	snprintf(status, sizeof(status), "serving ng on %s with %u workers",
+	    sa_format(&md->ng_addr, a, sizeof(a)), md->cfg.workers);
+	notify_ready(md->notify, status);
+	log_info("mediad_notify_ready watchdog_ms=%llu",
+	    (unsigned long long)(notify_watchdog_usec(md->notify) / 1000));
 }
 
 /*
@@ -51,7 +196,7 @@ on_drain(evutil_socket_t sig, short what, void *arg)
 		return;
 	md->draining = true;
 	md->drain_since = time_wall_s();
-	log_info("mediad_draining calls=%zu (no new calls; SIGUSR2)", md->calls.count);
+	log_info("mediad_draining calls=%zu signal=SIGUSR2 action=no-new-calls", md->calls.count);
 	if (md->store != NULL)
 		call_store_register_now(md->store);
 }
@@ -84,7 +229,9 @@ main(int argc, char **argv)
 	struct mediad *md;
 	struct conf *conf = NULL;
 	struct conf_error cerr;
-	struct event *sigint, *sigterm, *sigusr2, *reap, *index_check;
+	struct relay_opts ropt = { 0 };
+	struct sa ifaddr[MEDIAD_MAX_IFACES];
+	struct event *sigint, *sigterm, *sighup, *sigusr2, *reap, *index_check;
 	const char *file = NULL;
 	bool check = false;
 	char ebuf[512], a[SA_STRLEN];
@@ -105,7 +252,7 @@ main(int argc, char **argv)
 
 	md = calloc(1, sizeof(*md));
 	if (md == NULL)
-		fatal("calloc");
+		fatal("startup_failed step=calloc");
 	memset(&cerr, 0, sizeof(cerr));
 	err = conf_load(&conf, file, &cerr);
 	if (err == ENOENT) {
@@ -132,66 +279,91 @@ main(int argc, char **argv)
 	}
 	conf_free(conf);
 	log_set_level(md->cfg.log_level);
+	md->conf_path = file;
 	md->started = time_wall_s();
 	signal(SIGPIPE, SIG_IGN);
 
 	/* Startup reads top to bottom: crypto, sockets, threads, then the loop. */
 	err = srtp_engine_init();
 	if (err)
-		fatalx("srtp_engine_init failed (error %d): refusing to relay SRTP", err);
+		fatalx("startup_failed step=srtp_engine_init error=%d impact=%s", err,
+		    LOG_Q("refusing to relay SRTP"));
 	md->base = event_base_new();
 	if (md->base == NULL)
-		fatalx("event_base_new failed");
+		fatalx("startup_failed step=event_base_new");
 	if (metrics_alloc(&md->metrics) || mediad_counters_register(md))
-		fatalx("metrics: out of memory");
+		fatalx("startup_failed step=metrics reason=%s", LOG_Q(strerror(ENOMEM)));
 	if (md->cfg.metrics_listen[0] != '\0') {
 		err = metrics_listen(md->metrics, md->base, md->cfg.metrics_listen);
 		if (err)
-			fatalx("metrics_listen %s failed: %s", md->cfg.metrics_listen, strerror(err));
+			fatalx("startup_failed step=metrics_listen address=%s reason=%s",
+			    LOG_Q(md->cfg.metrics_listen), LOG_Q(strerror(err)));
 	}
 	if (metrics_add_collector(md->metrics, call_stats_collect, md))
-		fatalx("metrics: out of memory");
+		fatalx("startup_failed step=metrics reason=%s", LOG_Q(strerror(ENOMEM)));
 	for (i = 0; i < md->cfg.niface; i++) {
 		struct mediad_iface *ifc = &md->cfg.ifaces[i];
 
 		err = port_pool_alloc(&ifc->pool, &ifc->addr, ifc->port_min, ifc->port_max);
 		if (err)
-			fatalx("interface %s: port pool %u-%u: %s", ifc->name, ifc->port_min,
-			    ifc->port_max, strerror(err));
+			fatalx("startup_failed step=port_pool interface=%s ports=%u-%u reason=%s",
+			    LOG_Q(ifc->name), ifc->port_min, ifc->port_max, LOG_Q(strerror(err)));
 	}
 	if (call_table_init(&md->calls, 4096, mediad_call_destroy_h, md))
-		fatalx("call table: out of memory");
-	err = relay_alloc(&md->relay, md->cfg.workers, md->metrics);
+		fatalx("startup_failed step=call_table reason=%s", LOG_Q(strerror(ENOMEM)));
+	ropt.nworkers = md->cfg.workers;
+	ropt.io = (enum relay_io_style)md->cfg.io;
+	for (i = 0; i < md->cfg.niface; i++) {
+		ropt.max_ports += 2u * port_pool_size(md->cfg.ifaces[i].pool);
+		ifaddr[i] = md->cfg.ifaces[i].addr;
+	}
+	ropt.addrs = ifaddr;
+	ropt.naddrs = md->cfg.niface;
+	err = relay_alloc_opts(&md->relay, &ropt, md->metrics, ebuf, sizeof(ebuf));
 	if (err)
-		fatalx("relay_alloc (%u workers) failed: %s", md->cfg.workers, strerror(err));
+		fatalx("startup_failed step=relay_alloc workers=%u io=%s reason=%s detail=%s",
+		    md->cfg.workers, relay_io_name(ropt.io), LOG_Q(strerror(err)),
+		    LOG_Q(ebuf));
 	err = ng_server_alloc(&md->ng, md);
 	if (err)
-		fatalx("ng listen %s failed: %s", sa_format(&md->cfg.ng_listen, a, sizeof(a)),
-		    strerror(err));
+		fatalx("startup_failed step=ng_listen address=%s reason=%s",
+		    sa_format(&md->cfg.ng_listen, a, sizeof(a)), LOG_Q(strerror(err)));
 	ng_server_local(md->ng, &md->ng_addr);
 	if (md->cfg.redis_enabled) {
 		err = call_store_alloc(&md->store, md, on_store_connected, md);
 		if (err)
-			fatalx("redis set-up failed: %s", strerror(err));
+			fatalx("startup_failed step=redis reason=%s", LOG_Q(strerror(err)));
 	}
 	sigint = evsignal_new(md->base, SIGINT, on_signal, md);
 	sigterm = evsignal_new(md->base, SIGTERM, on_signal, md);
+	sighup = evsignal_new(md->base, SIGHUP, on_sighup, md);
 	sigusr2 = evsignal_new(md->base, SIGUSR2, on_drain, md);
 	reap = event_new(md->base, -1, EV_PERSIST, on_reap, md);
 	index_check = event_new(md->base, -1, EV_PERSIST, on_index_check, md);
-	if (sigint == NULL || sigterm == NULL || sigusr2 == NULL || reap == NULL ||
-	    index_check == NULL)
-		fatalx("event_new failed");
+	if (sigint == NULL || sigterm == NULL || sighup == NULL || sigusr2 == NULL ||
+	    reap == NULL || index_check == NULL)
+		fatalx("startup_failed step=event_new");
 	event_add(sigint, NULL);
 	event_add(sigterm, NULL);
+	event_add(sighup, NULL);
 	event_add(sigusr2, NULL);
+	if (reload_hook_add(&md->reload, "log_level", reload_log_level, md))
+		fatalx("startup_failed step=reload_hooks reason=table-full");
+	if (notify_alloc(&md->notify, md->base, mediad_alive, md))
+		fatalx("startup_failed step=notify reason=%s", LOG_Q(strerror(ENOMEM)));
+	if (event_base_once(md->base, -1, EV_TIMEOUT, on_ready_check, md,
+	    &(struct timeval){ 0, 0 }) != 0)
+		fatalx("startup_failed step=event_base_once reason=%s", LOG_Q(strerror(ENOMEM)));
 	event_add(reap, &one);
 	event_add(index_check, &tick);
 
-	log_info("mediad_ready id=%s ng=%s metrics_port=%u workers=%u interfaces=%u redis=%s",
-	    md->cfg.id, sa_format(&md->ng_addr, a, sizeof(a)),
+	log_info("mediad_ready id=%s ng=%s metrics_port=%u workers=%u io=%s interfaces=%u "
+	    "redis=%s%s%s%s", md->cfg.id, sa_format(&md->ng_addr, a, sizeof(a)),
 	    md->cfg.metrics_listen[0] ? metrics_port(md->metrics) : 0,
-	    md->cfg.workers, md->cfg.niface, md->cfg.redis_enabled ? "on" : "off");
+	    md->cfg.workers, relay_io_name(relay_io(md->relay)), md->cfg.niface,
+	    md->cfg.redis_enabled ? "on" : "off",
+	    relay_io_why(md->relay)[0] ? " io_fallback=\"" : "",
+	    relay_io_why(md->relay), relay_io_why(md->relay)[0] ? "\"" : "");
 	for (i = 0; i < md->cfg.niface; i++) {
 		struct mediad_iface *ifc = &md->cfg.ifaces[i];
 		char b2[SA_STRLEN];
@@ -213,7 +385,9 @@ main(int argc, char **argv)
 	relay_free(md->relay);
 	event_free(sigint);
 	event_free(sigterm);
+	event_free(sighup);
 	event_free(sigusr2);
+	notify_free(md->notify);
 	event_free(reap);
 	event_free(index_check);
 	for (i = 0; i < md->cfg.niface; i++)

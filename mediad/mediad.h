@@ -9,11 +9,13 @@
 #include "addr.h"
 #include "call.h"
 #include "mediad_config.h"
+#include "reload.h"
 
 struct event_base;
 struct metric;
 struct metrics;
 struct ng_server;
+struct notify;
 struct relay;
 
 /* Daemon-wide counters in the metrics registry (mediad_counters.c registers them). */
@@ -30,6 +32,7 @@ struct mediad_counters {
 	struct metric *no_ports;
 	struct metric *redis_writes;
 	struct metric *redis_write_failures;
+	struct metric *reloads_ok, *reloads_failed;
 	/* encryption enforcement (mediad/ng/ng_policy.c) */
 	struct metric *enc_rejected[3];  /* media lines refused, by enum ng_line_verdict - 1 */
 	struct metric *enc_refused;      /* offers/answers refused: no media line usable */
@@ -49,6 +52,12 @@ struct mediad {
 	struct ng_server *ng;
 	struct sa ng_addr;              /* where ng is bound, for the registry; AF_UNSPEC before */
 	struct call_store *store;       /* NULL when Redis is not configured */
+	const char *conf_path;          /* borrowed (argv): SIGHUP reads it again */
+	struct notify *notify;          /* readiness and watchdog for the service manager */
+	struct reload_table reload;     /* what SIGHUP reloads (README) */
+	bool stopping;                  /* SIGTERM seen: deregistering, then the loop ends */
+	bool watchdog_withheld;         /* a stalled worker is holding back the pings */
+	unsigned watchdog_worker;       /* which one (for the line that says it is back) */
 	int64_t started;
 	uint64_t ng_commands;           /* served, for the registry's load figure */
 	uint64_t index_events;          /* srtp_ctx_events() at the last index refresh */
@@ -57,7 +66,7 @@ struct mediad {
 };
 
 /* ---- mediad_counters.c ---- */
-/* Registers md->ctr in md->metrics. Returns 0 or ENOMEM. */
+/* Registers md->ctr and the gauges read at scrape time in md->metrics. Returns 0 or ENOMEM. */
 int mediad_counters_register(struct mediad *md);
 
 #endif

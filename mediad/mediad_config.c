@@ -151,6 +151,8 @@ advertised_default(const struct conf_key *k, const char *value, void *field, voi
 }
 
 static const char *const log_levels[] = { "err", "warn", "info", "debug", NULL };
+/* In the order of enum relay_io_style (relay.h). */
+static const char *const io_styles[] = { "auto", "sockets", "batched", "xdp", NULL };
 /* enum mediad_encryption order. */
 static const char *const encryption_names[] = { "off", "optional", "required", NULL };
 
@@ -187,6 +189,9 @@ static const struct conf_key mediad_conf_keys[] = {
 	{ "mediad", "silent_timeout", CONF_TYPE_INT, "3600", 0, 86400, MD(silent_timeout_s),
 	  NULL, 0, NULL },
 	{ "mediad", "cookie_ttl", CONF_TYPE_INT, "45", 30, 600, MD(cookie_ttl_s), NULL, 0, NULL },
+	/* The relay's packet I/O (README "The media path"): auto takes batched when the
+	 * privileges and the kernel allow it, else sockets, and the start line says which. */
+	{ "mediad", "io", CONF_TYPE_ENUM, "auto", 0, 0, MD(io), io_styles, 0, NULL },
 
 	/* Media sockets bind here: it must be an address of this host. */
 	{ "interface", "address", CONF_TYPE_ADDR, NULL, 0, 0, IF(addr), NULL,

@@ -48,6 +48,7 @@ struct mediad_config {
 	struct sa_net allow[MEDIAD_MAX_ALLOW];
 	unsigned nallow;
 	unsigned workers;
+	unsigned io;                     /* enum relay_io_style: auto, sockets, batched, xdp */
 	enum log_level log_level;
 	char metrics_listen[SA_STRLEN];  /* "" = no metrics endpoint */
 	unsigned max_sessions;           /* 0 = unlimited */

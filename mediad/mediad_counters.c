@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /* The daemon-wide counters (ng commands and drops, calls, ports, Redis writes) in the registry. */
 #include <stddef.h>
+#include <stdint.h>
 
 #include "mediad.h"
 #include "metrics.h"
@@ -57,6 +58,10 @@ static const struct metrics_def mediad_counter_defs[] = {
 	  "best-effort SRTP (RFC 8643: RTP/AVP with a=crypto) offers answered with a key, and "
 	  "such offers made", CTR(osrtp_answered) },
 	{ "mediad_osrtp_total", METRICS_COUNTER, "role=\"offered\"", NULL, CTR(osrtp_offered) },
+	{ "mediad_reloads_total", METRICS_COUNTER, "result=\"ok\"",
+	  "SIGHUP reloads, by result (failed: some hook kept its old state)", CTR(reloads_ok) },
+	{ "mediad_reloads_total", METRICS_COUNTER, "result=\"failed\"", NULL,
+	  CTR(reloads_failed) },
 	{ "mediad_events_total", METRICS_COUNTER, "type=\"media_timeout\"",
 	  "events added to the stream sbc:events for sigproxy (which ends the call)",
 	  CTR(events_media_timeout) },
@@ -66,5 +71,8 @@ static const struct metrics_def mediad_counter_defs[] = {
 int
 mediad_counters_register(struct mediad *md)
 {
-	return metrics_register_table(md->metrics, mediad_counter_defs, &md->ctr);
+	int err;
+
+	err = metrics_register_table(md->metrics, mediad_counter_defs, &md->ctr);
+	return err;
 }

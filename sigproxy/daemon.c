@@ -18,6 +18,7 @@
 #include "redis_metrics.h"
 #include "media.h"
 #include "move.h"
+#include "notify.h"
 #include "sigproxy.h"
 #include "transport.h"
 #include "trace.h"
@@ -25,10 +26,12 @@
 #include "uac.h"
 
 /*
- * Redis came or went. Gone: new calls get 503 from now on (invite_request.c asks
- * sp_redis_up). Back: the ends kept meanwhile go out, then every call this instance
- * knows is written whole, so a Redis that restarted empty, or a new master after a
- * failover, holds every live dialog again and nothing that ended stays answered.
+ * Redis came or went. Gone: one warning (at start "unreachable", later "lost"; the
+ * reconnects that fail again stay silent), and new calls get 503 from now on
+ * (invite_request.c asks sp_redis_up). Back: the ends kept meanwhile go out, then every
+ * call this instance knows is written whole, so a Redis that restarted empty, or a new
+ * master after a failover, holds every live dialog again and nothing that ended stays
+ * answered.
  */
 static void
 redis_state(enum redis_state st, const char *reason, void *arg)
@@ -40,15 +43,18 @@ redis_state(enum redis_state st, const char *reason, void *arg)
 
 	redis_conn_peer(sp->redis, peer, sizeof(peer));
 	if (st != REDIS_STATE_CONNECTED) {
-		log_warnx("redis_lost server=%s reason=\"%s\" (new calls get 503 until it is back; "
-		    "reconnecting; ends kept, live dialogs rewritten then)", peer, LOG_ESC(reason));
+		log_warnx("%s server=%s reason=%s retrying=yes impact=%s",
+		    sp->redis_was_up ? "redis_lost" : "redis_unreachable", LOG_Q(peer),
+		    LOG_Q(reason ? reason : "unknown"),
+		    LOG_Q("new calls get 503 until it is back; ends kept, live dialogs rewritten then"));
 		return;
 	}
+	sp->redis_was_up = true;
 	replayed = redis_backlog_replay(sp->redis_backlog, sp->redis);
 	n = dialog_resync(sp);
 	redis_backlog_stats(sp->redis_backlog, &bs);
-	log_infox("redis_connected server=%s replayed=%u rewritten=%u dropped_total=%llu", peer,
-	    replayed, n, (unsigned long long)bs.dropped);
+	log_infox("redis_connected server=%s replayed=%u rewritten=%u dropped_total=%llu",
+	    LOG_Q(peer), replayed, n, (unsigned long long)bs.dropped);
 }
 
 static void
@@ -64,8 +70,6 @@ collect(struct evbuffer *out, void *arg)
 	metrics_write(out, "sigproxy_ng_sent_total", "counter", "ng requests sent", NULL, ns.sent);
 	metrics_write(out, "sigproxy_ng_retransmits_total", "counter", "ng retransmissions", NULL,
 	    ns.retransmits);
-	metrics_write(out, "sigproxy_mediads_up", "gauge", "mediads usable for new calls", NULL,
-	    mediad_pool_up_count(sp->pool));
 	metrics_write(out, "sigproxy_sip_rx_total", "counter", "SIP messages received", NULL,
 	    ts.rx_msgs);
 	metrics_write(out, "sigproxy_sip_tx_total", "counter", "SIP messages sent", NULL,
@@ -124,6 +128,10 @@ static const struct metrics_def sp_counter_defs[] = {
 	  "INVITEs refused with 503 while Redis was down", CTR(redis_unavailable) },
 	{ "sigproxy_policy_rejects_total", METRICS_COUNTER, NULL,
 	  "calls refused by the encryption policy", CTR(policy_rejects) },
+	{ "sigproxy_reloads_total", METRICS_COUNTER, "result=\"ok\"",
+	  "SIGHUP reloads, by result (failed: some hook kept its old state)", CTR(reloads_ok) },
+	{ "sigproxy_reloads_total", METRICS_COUNTER, "result=\"failed\"", NULL,
+	  CTR(reloads_failed) },
 	{ "sigproxy_tls_reloads_total", METRICS_COUNTER, "result=\"ok\"",
 	  "TLS contexts whose files were reloaded (SIGHUP), by result", CTR(tls_reloads_ok) },
 	{ "sigproxy_tls_reloads_total", METRICS_COUNTER, "result=\"failed\"",
@@ -206,12 +214,93 @@ static const struct metrics_def sp_limit_defs[] = {
 	{ NULL, 0, NULL, NULL, 0 },
 };
 
+/* Call setup: a fast backend answers in milliseconds, a human in seconds. */
+static const struct metrics_buckets setup_buckets = {
+	1e-6, 12, { 50000, 100000, 250000, 500000, 1000000, 2000000, 3000000, 5000000,
+	    10000000, 20000000, 30000000, 60000000 },
+};
+/* ng round trip: sub-millisecond on a LAN; retransmissions show up from ng_timeout_ms. */
+static const struct metrics_buckets ng_buckets = {
+	1e-6, 11, { 100, 250, 500, 1000, 2500, 5000, 10000, 25000, 50000, 100000, 500000 },
+};
+
+#define HIST(field) offsetof(struct sp_hists, field)
+
+static const struct metrics_hist_def sp_hist_defs[] = {
+	{ "sigproxy_call_setup_seconds", NULL,
+	  "initial INVITE received to 200 OK sent to the caller", HIST(call_setup),
+	  &setup_buckets },
+	{ "sigproxy_ng_rtt_seconds", NULL, "ng request sent to its reply (retries included)",
+	  HIST(ng_rtt), &ng_buckets },
+	{ NULL, NULL, NULL, 0, NULL },
+};
+
+static uint64_t
+read_calls_active(const void *base)
+{
+	const struct sp *sp = base;
+	const struct sp_call *c;
+	uint64_t n = 0;
+	unsigned i;
+
+	/* A scrape every few seconds walks the buckets; no counter to keep in step. */
+	for (i = 0; i < SP_BUCKETS; i++)
+		for (c = sp->calls[i]; c != NULL; c = c->next)
+			n += c->state != SP_CALL_ENDED;
+	return n;
+}
+
+static uint64_t
+read_mediads_registered(const void *base)
+{
+	return mediad_pool_registered_count(((const struct sp *)base)->pool);
+}
+
+static uint64_t
+read_mediads_up(const void *base)
+{
+	return mediad_pool_up_count(((const struct sp *)base)->pool);
+}
+
+static uint64_t
+read_tls_connections(const void *base)
+{
+	const struct sp *sp = base;
+	struct tp_stats ts;
+	uint64_t n = 0;
+	unsigned i;
+
+	for (i = 0; i < sp->cfg.nlisteners; i++) {
+		if (sp->cfg.listeners[i].proto != TP_TLS || sp->cfg.listeners[i].tpl == NULL)
+			continue;
+		tp_listener_stats(sp->cfg.listeners[i].tpl, &ts);
+		n += ts.conns_open;
+	}
+	return n;
+}
+
+/* What the daemon holds now, read at each scrape. */
+static const struct metrics_read_def sp_gauge_defs[] = {
+	{ "sigproxy_calls_active", NULL, "calls this instance holds (set up or answered)",
+	  read_calls_active },
+	{ "sigproxy_mediads_registered", NULL, "mediads with a live registration in Redis",
+	  read_mediads_registered },
+	{ "sigproxy_mediads_up", NULL, "mediads usable for new calls", read_mediads_up },
+	{ "sigproxy_tls_connections", NULL, "TLS connections open on TLS listeners",
+	  read_tls_connections },
+	{ NULL, NULL, NULL, NULL },
+};
+
 static int
 counters_register(struct sp *sp)
 {
 	int err;
 
 	err = metrics_register_table(sp->metrics, sp_counter_defs, &sp->ctr);
+	if (err == 0)
+		err = metrics_register_hist_table(sp->metrics, sp_hist_defs, &sp->hist);
+	if (err == 0)
+		err = metrics_register_read_table(sp->metrics, sp_gauge_defs, sp);
 	/* Slot 0 is no class of its own; aliasing 1xx leaves no NULL slot. */
 	if (err == 0)
 		sp->ctr.resp_class[0] = sp->ctr.resp_class[1];
@@ -220,6 +309,51 @@ counters_register(struct sp *sp)
 	if (err == 0)
 		err = metrics_register_table(sp->metrics, sp_limit_defs, &sp->tpm);
 	return err;
+}
+
+/*
+ * SIGHUP hook "tls": every TLS context reads its certificate, key, CA and CRL files
+ * again; open connections (and the calls on them) keep what they have. Counted per
+ * context in sigproxy_tls_reloads_total{result="ok"|"failed"}; a failed context keeps
+ * its old files.
+ */
+static int
+reload_tls(void *arg, char *msg, size_t size)
+{
+	struct sp *sp = arg;
+	unsigned nok, nfail;
+
+	sp_config_tls_reload(&sp->cfg, &nok, &nfail);
+	metric_add(sp->ctr.tls_reloads_ok, nok);
+	metric_add(sp->ctr.tls_reloads_failed, nfail);
+	if (nfail > 0) {
+		log_errx("tls_reload contexts_ok=%u contexts_failed=%u note=\"a failed context "
+		    "keeps its previous files; see tls_config_error\"", nok, nfail);
+		snprintf(msg, size, "%u of %u TLS contexts kept their previous files", nfail,
+		    nok + nfail);
+		return EIO;
+	}
+	log_infox("tls_reload contexts_ok=%u", nok);
+	return 0;
+}
+
+/* SIGHUP hook "trace": logrotate moved the trace file: write to a new one under that name. */
+static int
+reload_trace(void *arg, char *msg, size_t size)
+{
+	struct sp *sp = arg;
+	int err;
+
+	err = trace_reopen(sp->trace);
+	if (err) {
+		log_warnx("sip_trace_reopen_failed file=%s err=%s", LOG_Q(sp->cfg.trace_file),
+		    LOG_Q(strerror(err)));
+		snprintf(msg, size, "%s: %s", sp->cfg.trace_file, strerror(err));
+		return err;
+	}
+	if (sp->cfg.trace_file[0])
+		log_infox("sip_trace_reopened file=%s", LOG_Q(sp->cfg.trace_file));
+	return 0;
 }
 
 #define SP_SWEEP_S	60		/* how often copies of other instances' calls are swept */
@@ -232,7 +366,7 @@ sweep(evutil_socket_t fd, short what, void *arg)
 	unsigned n = dialog_forget_idle(sp, SP_COPY_IDLE_MS);
 
 	if (n > 0)
-		log_debug("%s: forgot %u idle copies of calls set up elsewhere", __func__, n);
+		log_debug("%s forgotten=%u what=idle-copies-of-calls-set-up-elsewhere", __func__, n);
 }
 
 /*
@@ -405,6 +539,7 @@ sp_start(struct sp *sp)
 	if ((err = ng_client_alloc(&sp->ng, sp->base, sp->cfg.instance_id, sp->cfg.ng_timeout_ms,
 	    sp->cfg.ng_retries)))
 		return err;
+	ng_client_set_rtt(sp->ng, sp->hist.ng_rtt);
 	if ((err = mediad_pool_alloc(&sp->pool, sp)) || (err = health_alloc(&sp->health, sp)) ||
 	    (err = tick_start(sp)))
 		return err;
@@ -415,22 +550,32 @@ sp_start(struct sp *sp)
 	if (sp->sweep == NULL)
 		return ENOMEM;
 	event_add(sp->sweep, &(struct timeval){ SP_SWEEP_S, 0 });
-	return 0;
+	/* SIGHUP's hooks run in this order (README: what SIGHUP reloads). */
+	if ((err = reload_hook_add(&sp->reload, "tls", reload_tls, sp)))
+		return err;
+	return reload_hook_add(&sp->reload, "trace", reload_trace, sp);
+}
+
+static void
+reload_result(const char *name, int err, const char *msg, void *arg)
+{
+	if (err)
+		log_errx("reload_failed hook=%s reason=%s", name, LOG_Q(msg));
+	else
+		log_infox("reload_done hook=%s", name);
 }
 
 void
-sp_tls_reload(struct sp *sp)
+sp_reload(struct sp *sp)
 {
-	unsigned nok, nfail;
+	unsigned failed;
 
-	sp_config_tls_reload(&sp->cfg, &nok, &nfail);
-	metric_add(sp->ctr.tls_reloads_ok, nok);
-	metric_add(sp->ctr.tls_reloads_failed, nfail);
-	if (nfail > 0)
-		log_errx("tls_reload contexts_ok=%u contexts_failed=%u note=\"a failed context "
-		    "keeps its previous files; see tls_config_error\"", nok, nfail);
-	else
-		log_infox("tls_reload contexts_ok=%u", nok);
+	log_infox("reload_start signal=SIGHUP hooks=%u", sp->reload.n);
+	notify_reloading(sp->notify);
+	failed = reload_run(&sp->reload, reload_result, sp);
+	metric_inc(failed ? sp->ctr.reloads_failed : sp->ctr.reloads_ok);
+	notify_ready(sp->notify, failed ? "reload failed; running with the previous settings" :
+	    "serving");
 }
 
 void
@@ -449,8 +594,9 @@ sp_stop(struct sp *sp)
 	sp->redis = NULL;
 	/* after the connection: its failed replies still point into the backlog */
 	if ((n = redis_backlog_free(sp->redis_backlog)) > 0)
-		log_warnx("redis_pending_lost writes=%zu (Redis did not acknowledge them before "
-		    "the stop; their records expire by TTL)", n);
+		log_warnx("redis_pending_lost writes=%zu impact=%s", n,
+		    LOG_Q("Redis did not acknowledge them before the stop; their records expire "
+		    "by TTL"));
 	sp->redis_backlog = NULL;
 	txn_invite_free_all(sp);
 	txn_nit_free_all(sp);

@@ -11,6 +11,7 @@
 #include <event2/event.h>
 
 #include "log.h"
+#include "notify.h"
 #include "route.h"
 #include "sigproxy.h"
 #include "sip.h"
@@ -25,25 +26,6 @@ usage(void)
 	exit(2);
 }
 
-/* SIGHUP: what can change without a restart (the rest of the configuration needs one). */
-static void
-reload(struct sp *sp)
-{
-	int err;
-
-	log_infox("sighup reload=\"tls_files trace_file\" note=\"certificates, keys, CAs and CRLs "
-	    "are read again, the trace file is reopened; restart to apply other configuration "
-	    "changes\"");
-	sp_tls_reload(sp);
-	/* logrotate moved the trace file: write to a new one under the same name */
-	err = trace_reopen(sp->trace);
-	if (err)
-		log_warnx("sip_trace_reopen_failed file=\"%s\" err=\"%s\"", sp->cfg.trace_file,
-		    strerror(err));
-	else if (sp->cfg.trace_file[0])
-		log_infox("sip_trace_reopened file=\"%s\"", sp->cfg.trace_file);
-}
-
 static void
 on_signal(evutil_socket_t sig, short what, void *arg)
 {
@@ -51,15 +33,69 @@ on_signal(evutil_socket_t sig, short what, void *arg)
 
 	if (sig == SIGUSR1) {
 		trace_set_on(sp->trace, !trace_is_on(sp->trace));
-		log_infox("sip_trace_%s (SIGUSR1)", trace_is_on(sp->trace) ? "on" : "off");
+		log_infox("sip_trace_%s signal=SIGUSR1", trace_is_on(sp->trace) ? "on" : "off");
 		return;
 	}
 	if (sig == SIGHUP) {
-		reload(sp);
+		sp_reload(sp);
 		return;
 	}
 	log_infox("shutdown signal=%d", (int)sig);
+	notify_stopping(sp->notify);
 	event_base_loopexit(sp->base, NULL);
+}
+
+/*
+ * SIGHUP hook "log_level": the file is read and checked as at start (listeners, TLS
+ * files, routes); only when all of it is valid does the new level apply.
+ */
+static int
+reload_log_level(void *arg, char *msg, size_t size)
+{
+	struct sp *sp = arg;
+	struct sp_config *cfg;
+	struct conf *c = NULL;
+	struct conf_error ce;
+	int err;
+
+	cfg = calloc(1, sizeof(*cfg));
+	if (cfg == NULL)
+		return ENOMEM;
+	memset(&ce, 0, sizeof(ce));
+	err = conf_load(&c, sp->conf_path, &ce);
+	if (err == 0)
+		err = sp_config_load(cfg, c, &ce);
+	if (err) {
+		if (err == ENOENT)
+			snprintf(msg, size, "%s: %s", sp->conf_path, strerror(err));
+		else
+			conf_error_str(&ce, msg, size);
+		goto out;
+	}
+	if (cfg->log_level != sp->cfg.log_level)
+		log_infox("log_level_changed from=%s to=%s",
+		    log_level_name((enum log_level)sp->cfg.log_level),
+		    log_level_name((enum log_level)cfg->log_level));
+	sp->cfg.log_level = cfg->log_level;
+	log_set_level((enum log_level)cfg->log_level);
+ out:
+	sp_config_free(cfg);
+	conf_free(c);
+	free(cfg);
+	return err;
+}
+
+/* READY=1 from the first loop pass: every listener is bound by then (sp_start). */
+static void
+on_ready(evutil_socket_t fd, short what, void *arg)
+{
+	struct sp *sp = arg;
+	char status[96];
+
+	snprintf(status, sizeof(status), "serving on %u listeners", sp->cfg.nlisteners);
+	notify_ready(sp->notify, status);
+	log_infox("sigproxy_notify_ready watchdog_ms=%llu",
+	    (unsigned long long)(notify_watchdog_usec(sp->notify) / 1000));
 }
 
 static int
@@ -106,19 +142,25 @@ main(int argc, char **argv)
 	sip_init();
 	sp = calloc(1, sizeof(*sp));
 	if (sp == NULL)
-		fatalx("out of memory");
+		fatalx("startup_failed step=calloc reason=%s", LOG_Q(strerror(ENOMEM)));
 	memset(&ce, 0, sizeof(ce));
 	err = conf_load(&c, path, &ce);
 	if (err == 0)
 		err = sp_config_load(&sp->cfg, c, &ce);
 	if (err) {
 		if (err == ENOENT)
-			log_errx("config_error file=%s reason=\"%s\"", path, strerror(err));
+			snprintf(ebuf, sizeof(ebuf), "%s: %s", path, strerror(err));
 		else
-			log_errx("config_error %s", conf_error_str(&ce, ebuf, sizeof(ebuf)));
+			conf_error_str(&ce, ebuf, sizeof(ebuf));
+		/* -t is a tool talking to a person: the plain message, as mediad -t prints it */
+		if (check)
+			fprintf(stderr, "sigproxy: %s\n", ebuf);
+		else
+			log_errx("config_error reason=%s", LOG_Q(ebuf));
 		goto out;
 	}
 	log_set_level((enum log_level)sp->cfg.log_level);
+	sp->conf_path = path;
 	if (check) {
 		conf_print_effective(c, stdout);
 		printf("configuration ok: %u listeners, %u routes\n", sp->cfg.nlisteners,
@@ -128,15 +170,20 @@ main(int argc, char **argv)
 	}
 	sp->base = event_base_new();
 	if (sp->base == NULL)
-		fatalx("event_base_new failed");
-	if ((err = sp_start(sp)) || (err = signals_add(sp))) {
-		log_errx("startup_failed err=%s", strerror(err));
+		fatalx("startup_failed step=event_base_new");
+	if ((err = sp_start(sp)) || (err = signals_add(sp)) ||
+	    (err = reload_hook_add(&sp->reload, "log_level", reload_log_level, sp)) ||
+	    (err = notify_alloc(&sp->notify, sp->base, NULL, NULL)) ||
+	    (err = event_base_once(sp->base, -1, EV_TIMEOUT, on_ready, sp,
+	    &(struct timeval){ 0, 0 }) ? ENOMEM : 0)) {
+		log_errx("startup_failed err=%s", LOG_Q(strerror(err)));
 		goto out;
 	}
 	log_infox("sigproxy_started id=%s pid=%d", sp->cfg.instance_id, (int)getpid());
 	event_base_dispatch(sp->base);
 	rc = 0;
  out:
+	notify_free(sp->notify);
 	sp_stop(sp);
 	conf_free(c);
 	free(sp);

@@ -10,6 +10,7 @@
 #include "log.h"
 #include "metrics.h"
 #include "redis.h"
+#include "reload.h"
 #include "route.h"
 #include "sigproxy_config.h"
 
@@ -21,6 +22,7 @@ struct tp_conn;
 struct ng_client;
 struct mediad_pool;
 struct health;
+struct notify;
 struct sp_txn;
 struct sp_nit;
 struct sp_call;
@@ -73,6 +75,7 @@ struct sp_counters {
 	struct metric *resp_class[7];	/* index = status / 100 */
 	struct metric *failovers, *ng_timeouts, *ng_errors, *drops, *bad_requests;
 	struct metric *redis_unavailable, *policy_rejects;
+	struct metric *reloads_ok, *reloads_failed;	/* per SIGHUP */
 	struct metric *tls_reloads_ok, *tls_reloads_failed;	/* per TLS context */
 	struct metric *trace_messages, *trace_lost;
 	struct metric *invite_timeouts[SP_TIMER_COUNT];	/* index: enum sp_invite_timer */
@@ -82,12 +85,19 @@ struct sp_counters {
 	struct metric *refused[SP_REFUSED_N];
 };
 
+/* Histograms (daemon.c registers them; NULL-safe to observe). */
+struct sp_hists {
+	struct metrics_hist *call_setup;	/* initial INVITE received -> 200 sent upstream, µs */
+	struct metrics_hist *ng_rtt;		/* ng request sent -> its reply, µs */
+};
+
 struct sp {
 	struct event_base *base;
 	struct sp_config cfg;
 	struct tp *tp;
 	struct metrics *metrics;
 	struct sp_counters ctr;
+	struct sp_hists hist;
 	struct tp_metrics tpm;		/* the transport's series (drops, bans, connections) */
 	struct route_admit *admit;	/* call admission counters for cfg.routes */
 	struct redis_conn *redis;
@@ -96,6 +106,10 @@ struct sp {
 	struct mediad_pool *pool;
 	struct health *health;
 	struct event *sigusr1, *sigterm, *sigint, *sighup;
+	const char *conf_path;		/* borrowed (argv): SIGHUP reads it again */
+	struct notify *notify;		/* readiness and watchdog for the service manager */
+	struct reload_table reload;	/* what SIGHUP reloads (README); features add hooks */
+	bool redis_was_up;		/* Redis was connected once: a loss is "lost", not "unreachable" */
 	struct sp_tick *tick;		/* once a second: log floods, trace control (tick.c) */
 	/* lines caused by peers: bad requests answered, messages dropped (proxy.c) */
 	struct log_ratelimit rl_bad, rl_drop;
@@ -126,12 +140,9 @@ sp_redis_up(const struct sp *sp)
 /* daemon.c: start everything on sp->base from sp->cfg; stop frees what start made (any state). */
 int sp_start(struct sp *sp);
 void sp_stop(struct sp *sp);
-/*
- * SIGHUP: every TLS context reads its certificate, key, CA and CRL files again; open
- * connections (and the calls on them) keep what they have. Counted per context in
- * sigproxy_tls_reloads_total{result="ok"|"failed"}; a failed context keeps its old files.
- */
-void sp_tls_reload(struct sp *sp);
+/* SIGHUP: runs every hook of sp->reload (logged and counted each); the service manager
+ * sees RELOADING=1, then READY=1. */
+void sp_reload(struct sp *sp);
 
 /* tick.c: the once-a-second timer; stop frees it (and is a no-op without a start). */
 int tick_start(struct sp *sp);

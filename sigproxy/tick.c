@@ -42,8 +42,8 @@ trace_ctl_release(struct sp_tick *k)
 	(void)trace_set_filter(sp->trace, sp->cfg.trace_call, sp->cfg.trace_number,
 	    sp->cfg.trace_peer, msg, sizeof(msg));
 	trace_set_on(sp->trace, sp->cfg.trace);
-	log_infox("sip_trace_control source=redis key=%s state=removed on=%s "
-	    "(back to the configuration)", SBC_KEY_TRACE, sp->cfg.trace ? "yes" : "no");
+	log_infox("sip_trace_control source=redis key=%s state=removed on=%s from=configuration",
+	    SBC_KEY_TRACE, sp->cfg.trace ? "yes" : "no");
 }
 
 static void
@@ -61,8 +61,8 @@ trace_ctl_apply(struct sp_tick *k, const char *on, const char *call, const char 
 	want = strcasecmp(on, "yes") == 0 || strcasecmp(on, "on") == 0 || strcmp(on, "1") == 0 ||
 	    strcasecmp(on, "true") == 0;
 	if (trace_set_filter(k->sp->trace, call, number, peer, msg, sizeof(msg))) {
-		log_warnx("sip_trace_control_refused source=redis key=%s reason=\"%s\" "
-		    "(trace unchanged)", SBC_KEY_TRACE, LOG_ESC(msg));
+		log_warnx("sip_trace_control_refused source=redis key=%s reason=%s trace=unchanged",
+		    SBC_KEY_TRACE, LOG_Q(msg));
 		return;
 	}
 	k->active = true;

@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include "addr.h"
+#include "redis.h"
 #include "relay.h"
 #include "sdp.h"
 #include "srtp.h"
@@ -309,7 +310,7 @@ int call_stats_add_summary(struct mediad *md, struct call *c, struct bencode_are
  */
 int call_stats_add_destroy(struct mediad *md, struct call *c, struct bencode_arena *a,
     struct bencode_item *reply);
-/* Metrics collector: ports per interface and per-stream counters. */
+/* Metrics collector: port pairs per interface (no per-call series). */
 void call_stats_collect(struct evbuffer *out, void *arg);
 /* Latest media activity of the call (monotonic ms), 0 if none seen. */
 uint64_t call_stats_last_packet_ms(struct call *c);
@@ -389,6 +390,21 @@ struct redis_backlog *call_store_backlog(struct call_store *s);
  */
 void call_event_media_timeout(struct mediad *md, const struct call *c, const char *reason,
     unsigned after_s);
+
+/*
+ * Shutdown: stops the registration (timer and rewrites on reconnect) and removes it from
+ * Redis (SREM sbc:mediads, DEL sbc:mediad:<id>), so sigproxy stops choosing and pinging
+ * this mediad at once. Returns 0 when queued (h, may be NULL, then hears from the EXEC
+ * exactly once: its reply, or NULL), or ENOTCONN/ENOMEM (h is not called). The calls'
+ * sbc:media records stay for a restarted mediad.
+ */
+int call_store_deregister(struct call_store *s, redis_reply_h *h, void *arg);
+
+/* ---- call_registry.c: this mediad's registration (used by call_store.c) ---- */
+/* Queues HSET+EXPIRE of sbc:mediad:<id> (ng address, interfaces, load) and SADD sbc:mediads. */
+void call_registry_write(struct mediad *md, struct redis_conn *r);
+/* Queues MULTI, SREM sbc:mediads <id>, DEL sbc:mediad:<id>, EXEC (h: the EXEC reply). */
+int call_registry_remove(struct mediad *md, struct redis_conn *r, redis_reply_h *h, void *arg);
 
 /* ---- call_restore.c ---- */
 /*

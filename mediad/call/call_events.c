@@ -52,8 +52,8 @@ call_event_media_timeout(struct mediad *md, const struct call *c, const char *re
 	    argv, lens);
 	if (err == 0 || err == EAGAIN) {
 		metric_inc(md->ctr.events_media_timeout);
-		log_info("event_sent type=media_timeout stream=%s%s", SBC_KEY_EVENTS,
-		    err == EAGAIN ? " (when Redis is back)" : "");
+		log_info("event_sent type=media_timeout stream=%s queued=%s", SBC_KEY_EVENTS,
+		    err == EAGAIN ? "until-redis-back" : "no");
 	} else {
 		log_warnx("event_lost type=media_timeout reason=%s", err == ENOBUFS ?
 		    "backlog-full" : "out-of-memory");

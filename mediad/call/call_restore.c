@@ -264,8 +264,8 @@ call_restore_one(struct mediad *md, const char *const *fields, const size_t *len
 	/* These lines name the call themselves: drop the context call_enter_state set. */
 	log_set_call_id(NULL);
 	if (err && c != NULL) {
-		log_warnx("call_restore_failed call_id=%s error=%d (%s)", LOG_ESCW(c->call_id), err,
-		    why != NULL ? why : strerror(err));
+		log_warnx("call_restore_failed call_id=%s error=%d reason=%s", LOG_Q(c->call_id),
+		    err, LOG_Q(why != NULL ? why : strerror(err)));
 		call_destroy(c);
 	} else if (err == 0) {
 		log_info("call_restored call_id=%s state=%s media=%u", LOG_ESCW(c->call_id),
@@ -333,7 +333,7 @@ check_done(struct redisReply *reply, void *arg)
 
 	if (reply != NULL && reply->type == REDIS_REPLY_STRING &&
 	    strcmp(reply->str, "ended") == 0) {
-		log_info("call_restore_skipped call_id=%s (its dialog ended)",
+		log_info("call_restore_skipped call_id=%s reason=dialog-ended",
 		    LOG_ESCW(x->key + strlen(SBC_KEY_MEDIA_PREFIX)));
 		argv[0] = "DEL";
 		len[0] = 3;
@@ -354,7 +354,8 @@ scan_done(struct redisReply *reply, void *arg)
 	if (reply == NULL || reply->type != REDIS_REPLY_ARRAY || reply->elements != 2 ||
 	    reply->element[0]->type != REDIS_REPLY_STRING ||
 	    reply->element[1]->type != REDIS_REPLY_ARRAY) {
-		log_warnx("call_restore_scan_failed (calls of the previous run are not restored)");
+		log_warnx("call_restore_scan_failed impact=%s",
+		    LOG_Q("calls of the previous run are not restored"));
 		free(rs);
 		return;
 	}

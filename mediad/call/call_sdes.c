@@ -55,8 +55,8 @@ call_sdes_take_offer(struct call_media *cm, const struct sdp_media *sm, unsigned
 	if (cm->noffered == 0) {
 		log_skipped_crypto(sm, cm->index);
 		log_warnx("sdes_negotiation_failed media=%u side=offerer lines=%zu "
-		    "usable=%zu allowed=0 (%s, refusing plain RTP)", cm->index,
-		    sm->ncrypto_lines, sm->ncrypto, NG_ERR_NO_CRYPTO);
+		    "usable=%zu allowed=0 reason=%s action=refuse-plain-rtp", cm->index,
+		    sm->ncrypto_lines, sm->ncrypto, LOG_Q(NG_ERR_NO_CRYPTO));
 		return ENOENT;
 	}
 	return 0;
@@ -89,8 +89,8 @@ call_sdes_propose(struct mediad *md, struct call_media *cm, unsigned allow, bool
 		cm->nproposed++;
 	}
 	if (cm->nproposed == 0) {
-		log_warnx("sdes_negotiation_failed media=%u side=recipient "
-		    "(no configured offer suite allowed by SDES options)", cm->index);
+		log_warnx("sdes_negotiation_failed media=%u side=recipient reason=%s", cm->index,
+		    LOG_Q("no configured offer suite allowed by SDES options"));
 		return ENOENT;
 	}
 	return 0;
@@ -103,9 +103,9 @@ call_sdes_take_answer(struct call_media *cm, const struct sdp_media *sm, unsigne
 
 	/* an OSRTP offer (RTP/AVP with keys) is answered in RTP/AVP: its keys decide */
 	if (!sdp_proto_is_secure(sm->proto) && !cm->osrtp) {
-		log_warnx("sdes_negotiation_failed media=%u side=answerer (offered %s, answered "
-		    "%.*s: refusing plain RTP)", cm->index, sdp_proto_name(cm->proto),
-		    (int)sm->proto_text.len, sm->proto_text.p);
+		log_warnx("sdes_negotiation_failed media=%u side=answerer offered=%s answered=%s "
+		    "action=refuse-plain-rtp", cm->index, LOG_Q(sdp_proto_name(cm->proto)),
+		    LOG_QN(sm->proto_text.p, sm->proto_text.len));
 		return ENOENT;
 	}
 	for (k = 0; k < sm->ncrypto; k++) {
@@ -124,8 +124,8 @@ call_sdes_take_answer(struct call_media *cm, const struct sdp_media *sm, unsigne
 	}
 	log_skipped_crypto(sm, cm->index);
 	log_warnx("sdes_negotiation_failed media=%u side=answerer lines=%zu usable=%zu "
-	    "(none matches what we offered: %s)", cm->index, sm->ncrypto_lines, sm->ncrypto,
-	    NG_ERR_NO_CRYPTO);
+	    "reason=%s", cm->index, sm->ncrypto_lines, sm->ncrypto,
+	    LOG_Q("none matches what we offered: " NG_ERR_NO_CRYPTO));
 	return ENOENT;
  found:
 	cm->peer.tag = sm->crypto[k].tag;

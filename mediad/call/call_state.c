@@ -22,7 +22,7 @@ call_enter_state(struct call *c, enum call_state st)
 	if (old == st)
 		return;
 	log_set_call_id(c->call_id);
-	log_debug("%s: call state %s -> %s", __func__, call_state_name(old),
+	log_debug("%s from=%s to=%s", __func__, call_state_name(old),
 	    call_state_name(st));
 	c->state = st;
 }

@@ -358,64 +358,16 @@ call_stats_last_packet_ms(struct call *c)
 	return last;
 }
 
-/* Per-stream series are capped so a busy host does not produce megabytes per scrape. */
-#define COLLECT_MAX_MEDIA 256
-
-struct collect_item {
-	char cid[96];
-	unsigned media;
-	struct relay_media_stats rs;
-};
-
-static void
-write_family(struct evbuffer *out, const struct collect_item *items, unsigned n,
-    const char *name, const char *help, int which)
-{
-	char labels[352];
-	unsigned i, l, s, d;
-	bool help_done = false;   /* HELP and TYPE go with the first series written */
-
-	for (i = 0; i < n; i++) {
-		for (l = 0; l < RELAY_LEG_COUNT; l++) {
-			for (s = 0; s < RELAY_STREAM_COUNT; s++) {
-				const struct relay_stream_stats *ss = &items[i].rs.leg[l].stream[s];
-				uint64_t v = which == 0 ? ss->packets_in : ss->packets_out;
-				int len;
-
-				len = snprintf(labels, sizeof(labels),
-				    "call_id=\"%s\",media=\"%u\",leg=\"%c\",stream=\"%s\"",
-				    items[i].cid, items[i].media, l == 0 ? 'A' : 'B',
-				    s == 0 ? "rtp" : "rtcp");
-				if (which != 2) {
-					metrics_write(out, name, "counter", help_done ? NULL : help,
-					    labels, v);
-					help_done = true;
-					continue;
-				}
-				/* Drops: one series per reason that happened on the stream. */
-				for (d = 0; d < RELAY_DROP_COUNT; d++) {
-					if (ss->drops[d] == 0 || len < 0 ||
-					    (size_t)len >= sizeof(labels))
-						continue;
-					snprintf(labels + len, sizeof(labels) - (size_t)len,
-					    ",reason=\"%s\"", relay_drop_name((enum relay_drop)d));
-					metrics_write(out, name, "counter", help_done ? NULL : help,
-					    labels, ss->drops[d]);
-					help_done = true;
-					labels[len] = '\0';
-				}
-			}
-		}
-	}
-}
-
+/*
+ * Port pairs per interface. No per-call series: their number grows with the calls and
+ * a scraper keeps every one it ever saw; per-call counters are in the ng query/list
+ * replies, and the relay's counters per worker are in the registry (sbc_relay_*).
+ */
 void
 call_stats_collect(struct evbuffer *out, void *arg)
 {
 	struct mediad *md = arg;
-	struct collect_item *items;
-	struct call *c;
-	unsigned i, n = 0;
+	unsigned i;
 	char labels[96];
 
 	metric_set(md->ctr.calls_active, md->calls.count);
@@ -433,34 +385,4 @@ call_stats_collect(struct evbuffer *out, void *arg)
 		    "Port pairs still free on an interface" : NULL, labels,
 		    port_pool_size(p) - port_pool_in_use(p));
 	}
-	items = calloc(COLLECT_MAX_MEDIA, sizeof(*items));
-	if (items == NULL)
-		return;
-	for (c = md->calls.head; c != NULL && n < COLLECT_MAX_MEDIA; c = c->next) {
-		for (i = 0; i < MEDIAD_MAX_MEDIA && n < COLLECT_MAX_MEDIA; i++) {
-			size_t k;
-
-			if (c->rm[i] == NULL)
-				continue;
-			/* Call-IDs are client-chosen: strip what would break the exposition format
-			 * (quotes, backslashes, line breaks) or its UTF-8 (any byte not ASCII). */
-			snprintf(items[n].cid, sizeof(items[n].cid), "%s", c->call_id);
-			for (k = 0; items[n].cid[k]; k++) {
-				unsigned char ch = (unsigned char)items[n].cid[k];
-
-				if (ch == '"' || ch == '\\' || ch < 0x20 || ch >= 0x7f)
-					items[n].cid[k] = '_';
-			}
-			items[n].media = i + 1;
-			relay_media_stats(c->rm[i], &items[n].rs);
-			n++;
-		}
-	}
-	write_family(out, items, n, "mediad_stream_packets_in_total",
-	    "Packets received on a stream of an active call", 0);
-	write_family(out, items, n, "mediad_stream_packets_out_total",
-	    "Packets sent on a stream of an active call", 1);
-	write_family(out, items, n, "mediad_stream_drops_total",
-	    "Packets dropped on a stream of an active call, by reason", 2);
-	free(items);
 }

@@ -31,6 +31,7 @@ struct call_store {
 	struct event *reg_ev;
 	bool connected;
 	bool was_connected;
+	bool deregistered;      /* shutting down: the registration is not written again */
 	uint64_t lost_writes;   /* writes skipped while disconnected (re-synced on connect) */
 	/* Reused by every write (control thread only): no 20 KB calloc and wipe per command. */
 	struct argv_buf argv;
@@ -44,8 +45,8 @@ write_done(struct redisReply *reply, void *arg)
 
 	if (reply == NULL || reply->type == REDIS_REPLY_ERROR) {
 		metric_inc(s->md->ctr.redis_write_failures);
-		log_warnx("redis_write_failed error=\"%s\"", reply == NULL ? "no reply" :
-		    reply->str != NULL ? reply->str : "?");
+		log_warnx("redis_write_failed error=%s", LOG_Q(reply == NULL ? "no reply" :
+		    reply->str != NULL ? reply->str : "?"));
 	}
 }
 
@@ -437,13 +438,13 @@ call_store_delete(struct call_store *s, const char *call_id)
 	if (err == 0) {
 		metric_inc(s->md->ctr.redis_writes);
 	} else if (err == EAGAIN) {
-		log_info("redis_delete_kept (sent when Redis is back)");
+		log_info("redis_delete_kept until=redis-back");
 	} else {
 		metric_inc(s->md->ctr.redis_write_failures);
 		if (log_ratelimit_ok(&rl, time_mono_ms()))
-			log_warnx("redis_delete_dropped reason=%s (%llu suppressed so far; the "
-			    "record expires by its TTL; raise [redis] pending_max)",
-			    err == ENOBUFS ? "backlog-full" : "out-of-memory", rl.suppressed);
+			log_warnx("redis_delete_dropped reason=%s suppressed=%llu impact=%s action=%s",
+			    err == ENOBUFS ? "backlog-full" : "out-of-memory", rl.suppressed,
+			    LOG_Q("the record expires by its TTL"), LOG_Q("raise [redis] pending_max"));
 	}
 	free(set);
 	free(key);
@@ -460,82 +461,8 @@ store_collect(struct evbuffer *out, void *arg)
 static void
 registration_write(struct call_store *s)
 {
-	struct mediad *md = s->md;
-	struct argv_buf *b;
-	char key[128], a[SA_STRLEN], ifs[512];
-	unsigned i, in_use = 0, size = 0;
-	size_t off = 0;
-
-	if (!s->connected || s->r == NULL)
-		return;
-	b = &s->argv;
-	store_argv_reset(b);
-	snprintf(key, sizeof(key), "sbc:mediad:%s", md->cfg.id);
-	ifs[0] = '\0';
-	for (i = 0; i < md->cfg.niface; i++) {
-		struct mediad_iface *ifc = &md->cfg.ifaces[i];
-		int n;
-
-		in_use += port_pool_in_use(ifc->pool);
-		size += port_pool_size(ifc->pool);
-		n = snprintf(ifs + off, sizeof(ifs) - off, "%s%s=%s", i ? " " : "", ifc->name,
-		    sa_format_ip(&ifc->advertised, a, sizeof(a)));
-		if (n < 0 || (size_t)n >= sizeof(ifs) - off)
-			break;
-		off += (size_t)n;
-	}
-	store_arg_add(b, "HSET", 4);
-	store_arg_add(b, key, strlen(key));
-	store_field(b, "id", md->cfg.id);
-	if (sa_family(&md->ng_addr) != AF_UNSPEC)
-		store_field(b, "ng", sa_format(&md->ng_addr, a, sizeof(a)));
-	store_field(b, "interfaces", ifs);
-	store_arg_add(b, "calls", 5);
-	store_arg_addf(b, "%zu", md->calls.count);
-	/* load: percent of port pairs in use, what limits new calls first */
-	store_arg_add(b, "load", 4);
-	store_arg_addf(b, "%u", size ? (in_use * 100u) / size : 0);
-	store_arg_add(b, "ports_in_use", 12);
-	store_arg_addf(b, "%u", in_use);
-	store_arg_add(b, "ports_total", 11);
-	store_arg_addf(b, "%u", size);
-	store_arg_add(b, "max_sessions", 12);
-	store_arg_addf(b, "%u", md->cfg.max_sessions);
-	store_arg_add(b, "started", 7);
-	store_arg_addf(b, "%lld", (long long)md->started);
-	store_arg_add(b, "updated", 7);
-	store_arg_addf(b, "%lld", (long long)time_wall_s());
-	if (md->draining) {
-		/* drained by a signal here: said at every refresh (an operator's flag, if any,
-		 * is left as it is otherwise) */
-		store_field(b, "drain", "yes");
-		store_field(b, "drain_by", "mediad");
-		store_arg_add(b, "drain_since", 11);
-		store_arg_addf(b, "%lld", (long long)md->drain_since);
-	}
-	send_argv(s, b);
-	store_argv_reset(b);
-	store_arg_add(b, "EXPIRE", 6);
-	store_arg_add(b, key, strlen(key));
-	store_arg_addf(b, "%u", md->cfg.reg_ttl_s);
-	send_argv(s, b);
-	store_argv_reset(b);
-	/*
-	 * The index sigproxy reads: one small set instead of a SCAN over every call
-	 * record. The TTL'd hash stays the proof of life; sigproxy drops ids whose hash
-	 * expired.
-	 */
-	store_arg_add(b, "SADD", 4);
-	store_arg_add(b, SBC_KEY_MEDIADS, strlen(SBC_KEY_MEDIADS));
-	store_arg_add(b, md->cfg.id, strlen(md->cfg.id));
-	send_argv(s, b);
-	store_argv_reset(b);
-	/* this mediad's calls index lives as long as the records it names */
-	store_arg_add(b, "EXPIRE", 6);
-	store_arg_addf(b, "%s%s", SBC_KEY_MEDIAD_CALLS_PREFIX, md->cfg.id);
-	store_arg_addf(b, "%u", md->cfg.media_ttl_s);
-	send_argv(s, b);
-	store_argv_reset(b);
+	if (s->connected && s->r != NULL && !s->deregistered)
+		call_registry_write(s->md, s->r);
 }
 
 void
@@ -566,10 +493,9 @@ static void
 state_changed(enum redis_state st, const char *reason, void *arg)
 {
 	struct call_store *s = arg;
-	struct call *c;
-
 	char peer[SA_STRLEN + 8];
 	unsigned replayed, n = 0;
+	struct call *c;
 
 	redis_conn_peer(s->r, peer, sizeof(peer));
 	if (st == REDIS_STATE_CONNECTED) {
@@ -586,15 +512,16 @@ state_changed(enum redis_state st, const char *reason, void *arg)
 		 */
 		for (c = s->md->calls.head; c != NULL; c = c->next, n++)
 			call_store_write(s, c);
-		log_info("redis_connected server=%s replayed=%u rewritten=%u", peer, replayed, n);
+		log_info("redis_connected server=%s replayed=%u rewritten=%u", LOG_Q(peer), replayed,
+		    n);
 		s->lost_writes = 0;
 	} else {
-		if (s->connected)
-			log_warnx("redis_lost server=%s reason=\"%s\" (calls keep flowing; new "
-			    "records wait; reconnecting)", peer, LOG_ESC(reason));
-		else if (!s->was_connected)
-			log_warnx("redis_unavailable server=%s reason=\"%s\" (retrying)", peer,
-			    LOG_ESC(reason));
+		/* Once per outage: the reconnects that fail again are not reported. */
+		if (s->connected || !s->was_connected)
+			log_warnx("%s server=%s reason=%s retrying=yes impact=%s",
+			    s->was_connected ? "redis_lost" : "redis_unreachable", LOG_Q(peer),
+			    LOG_Q(reason != NULL ? reason : "unknown"),
+			    LOG_Q("calls keep flowing; records and registration wait"));
 		s->connected = false;
 		/* What reaches Redis from now on is unknown: next writes rewrite whole hashes. */
 		for (c = s->md->calls.head; c != NULL; c = c->next)
@@ -665,8 +592,9 @@ call_store_free(struct call_store *s)
 	/* after the connection: its failed replies still point into the backlog */
 	n = redis_backlog_free(s->backlog);
 	if (n > 0)
-		log_warnx("redis_pending_lost deletes=%zu (not acknowledged before the stop; "
-		    "records expire by TTL, the next start checks sbc:call)", n);
+		log_warnx("redis_pending_lost deletes=%zu impact=%s", n,
+		    LOG_Q("not acknowledged before the stop; records expire by TTL, the next "
+		    "start checks sbc:call"));
 	free(s);
 }
 
@@ -674,4 +602,15 @@ bool
 call_store_connected(const struct call_store *s)
 {
 	return s->connected;
+}
+
+int
+call_store_deregister(struct call_store *s, redis_reply_h *h, void *arg)
+{
+	s->deregistered = true;
+	if (s->reg_ev != NULL)
+		event_del(s->reg_ev);
+	if (!s->connected || s->r == NULL)
+		return ENOTCONN;
+	return call_registry_remove(s->md, s->r, h, arg);
 }

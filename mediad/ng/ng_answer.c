@@ -25,7 +25,7 @@ answer_media(struct mediad *md, const struct ng_opts *o, const struct call *c, s
 	if (am->osrtp && !sdp_proto_is_secure(sm->proto) && sm->ncrypto_lines == 0) {
 		/* RFC 8643: a best-effort offer answered without a key is plain RTP, which
 		 * only an optional interface was offered (ng_policy.c) */
-		log_info("osrtp_declined media=%u (answered plain RTP)", am->index);
+		log_info("osrtp_declined media=%u answered=plain-rtp", am->index);
 		am->osrtp = false;
 	}
 	*keyless = true;
@@ -56,8 +56,8 @@ answer_media(struct mediad *md, const struct ng_opts *o, const struct call *c, s
 			const char *reason = err == ENOENT ? NG_ERR_NO_CRYPTO : NG_ERR_SRTP_KEY;
 
 			*keyless = err == ENOENT;
-			log_warnx("sdes_negotiation_failed media=%u side=offerer (%s)",
-			    om->index, reason);
+			log_warnx("sdes_negotiation_failed media=%u side=offerer reason=%s",
+			    om->index, LOG_Q(reason));
 			return reason;
 		}
 		if (om->osrtp && c->rm[i] == NULL)
@@ -109,8 +109,8 @@ answer_lines(struct mediad *md, const struct ng_opts *o, struct call *c, const s
 	if (refused > 0 && usable == 0) {
 		/* refused whole: no line is marked, a later answer starts afresh */
 		metric_inc(md->ctr.enc_refused);
-		log_warnx("encryption_refused command=answer lines=%u (no line can be carried)",
-		    refused);
+		log_warnx("encryption_refused command=answer lines=%u reason=%s", refused,
+		    LOG_Q("no line can be carried"));
 		return ng_policy_reason(v[first], ifc[first]);
 	}
 	for (i = 0; i < sdp->nmedia; i++)

@@ -21,8 +21,8 @@ propose_keys(struct mediad *md, const struct ng_opts *o, struct call_media *rm)
 		return NULL;
 	}
 	if (o->sdes_off) {
-		log_warnx("sdes_negotiation_failed media=%u side=recipient "
-		    "(SDES off but %s requested)", rm->index, sdp_proto_name(rm->proto));
+		log_warnx("sdes_negotiation_failed media=%u side=recipient reason=sdes-off "
+		    "requested=%s", rm->index, LOG_Q(sdp_proto_name(rm->proto)));
 		return NG_ERR_NO_CRYPTO;
 	}
 	err = call_sdes_propose(md, rm, o->allowed_suites, o->rekey);
@@ -77,8 +77,9 @@ prepare_recipient(struct mediad *md, const struct ng_opts *o, const struct sdp *
 			return reason;
 		if (pl->stripped) {
 			metric_inc(md->ctr.keys_stripped);
-			log_info("encryption_keys_stripped media=%u iface=%s (encryption = off: "
-			    "offered as %s)", rm->index, r->iface->name, sdp_proto_name(rm->proto));
+			log_info("encryption_keys_stripped media=%u iface=%s encryption=off "
+			    "offered=%s", rm->index, LOG_Q(r->iface->name),
+			    LOG_Q(sdp_proto_name(rm->proto)));
 		}
 		if (rm->osrtp)
 			metric_inc(md->ctr.osrtp_offered);

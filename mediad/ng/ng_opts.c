@@ -83,7 +83,7 @@ sdes_opt(const char *s, size_t len, void *arg)
 			ctx->bad = ng_reasonf(NG_ERRF_UNKNOWN_SUITE,
 			    (int)(len > 64 ? 64 : len), s);
 		else if (err == ENOENT)
-			log_debug("%s: ignoring SDES option \"%s\"", __func__, LOG_ESCN(s, len));
+			log_debug("%s sdes_option=%s action=ignored", __func__, LOG_QN(s, len));
 	}
 }
 
@@ -103,7 +103,7 @@ rtcp_mux_opt(const char *s, size_t len, void *arg)
 	else if (name_is(s, len, "reject"))
 		o->rtcp_mux |= NG_RTCP_MUX_REJECT;
 	else
-		log_debug("%s: rtcp-mux \"%s\" ignored", __func__, LOG_ESCN(s, len));
+		log_debug("%s rtcp_mux=%s action=ignored", __func__, LOG_QN(s, len));
 }
 
 /* OSRTP (RFC 8643) options; accepting such offers is what mediad does anyway. */
@@ -115,7 +115,7 @@ osrtp_opt(const char *s, size_t len, void *arg)
 	if (name_is(s, len, "offer") || name_is(s, len, "offer RFC"))
 		o->osrtp_offer = true;
 	else
-		log_debug("%s: OSRTP '%.*s' ignored", __func__, (int)len, s);
+		log_debug("%s osrtp=%s action=ignored", __func__, LOG_QN(s, len));
 }
 
 static void
@@ -164,7 +164,7 @@ flag_opt(const char *s, size_t len, void *arg)
 		else if (name_is(s + rest, len - rest, "sdp version"))
 			o->rw_flags |= SDP_RW_SDP_VERSION;
 	} else
-		log_debug("%s: ignoring flag \"%s\"", __func__, LOG_ESCN(s, len));
+		log_debug("%s flag=%s action=ignored", __func__, LOG_QN(s, len));
 }
 
 static void
@@ -300,11 +300,12 @@ ng_opts_parse(struct mediad *md, const struct ng_msg *m, struct ng_opts *o)
 	/* We have neither ICE nor DTLS: their attributes always go. */
 	o->rw_flags |= SDP_RW_ICE_REMOVE | SDP_RW_DTLS_REMOVE;
 	if (get_str(d, "ICE", &s, &len) == 0 && !name_is(s, len, "remove"))
-		log_debug("%s: ICE \"%s\" not supported, removing ICE attributes", __func__,
-		    LOG_ESCN(s, len));
+		log_debug("%s ice=%s action=%s", __func__, LOG_QN(s, len),
+		    LOG_Q("not supported: ICE attributes removed"));
 	if (get_str(d, "DTLS", &s, &len) == 0 && !(name_is(s, len, "off") ||
 	    name_is(s, len, "no") || name_is(s, len, "disable") || name_is(s, len, "disabled")))
-		log_debug("%s: DTLS \"%s\" not supported, SDES only", __func__, LOG_ESCN(s, len));
+		log_debug("%s dtls=%s action=%s", __func__, LOG_QN(s, len),
+		    LOG_Q("not supported: SDES only"));
 
 	ng_list_foreach(d, "replace", replace_opt, o);
 	ng_list_foreach(d, "rtcp-mux", rtcp_mux_opt, o);

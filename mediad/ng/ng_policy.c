@@ -186,7 +186,8 @@ ng_policy_offer(struct mediad *md, const struct ng_opts *o, const struct sdp *sd
 	if (first == NULL || usable > 0)
 		return NULL;
 	metric_inc(md->ctr.enc_refused);
-	log_warnx("encryption_refused command=offer lines=%u (no line can be carried)", active);
+	log_warnx("encryption_refused command=offer lines=%u reason=%s", active,
+	    LOG_Q("no line can be carried"));
 	return ng_policy_reason(first->verdict, first->iface);
 }
 

@@ -180,10 +180,10 @@ ng_datagram(struct ng_server *s, const struct sa *src, size_t n)
 
 		metric_inc(md->ctr.errors);
 		log_limited(&s->rl_bad, time_mono_ms(), LOG_LEVEL_WARN,
-		    "ng_bad_request src=%s len=%zu error=\"%s\" at=%zu detail=\"%s\"",
-		    sa_format(src, a, sizeof(a)), n, why, err == EPROTONOSUPPORT ? 0 :
-		    berr.offset, err == EPROTONOSUPPORT ? "json" :
-		    LOG_ESC(berr.what != NULL ? berr.what : "?"));
+		    "ng_bad_request src=%s len=%zu error=%s at=%zu detail=%s",
+		    sa_format(src, a, sizeof(a)), n, LOG_Q(why), err == EPROTONOSUPPORT ? 0 :
+		    berr.offset, LOG_Q(err == EPROTONOSUPPORT ? "json" :
+		    (berr.what != NULL ? berr.what : "?")));
 		/* The cookie is the bytes before the first space: ng_msg_parse found one. */
 		{
 			const char *sp = memchr(s->rx, ' ', n);
@@ -203,9 +203,9 @@ ng_datagram(struct ng_server *s, const struct sa *src, size_t n)
 	switch (cr) {
 	case NG_COOKIE_HIT:
 		metric_inc(md->ctr.cache_hits);
-		log_info("ng_retransmit src=%s cookie=%s command=%s answered-from-cache",
-		    sa_format(src, a, sizeof(a)), LOG_ESCWN(m.cookie, m.cookie_len),
-		    LOG_ESCWN(m.command != NULL ? m.command : "", m.command_len));
+		log_info("ng_retransmit src=%s cookie=%s command=%s answer=from-cache",
+		    sa_format(src, a, sizeof(a)), LOG_QN(m.cookie, m.cookie_len),
+		    LOG_QN(m.command != NULL ? m.command : "", m.command_len));
 		send_reply(s, src, cached, cached_len);
 		return;
 	case NG_COOKIE_IN_PROGRESS:
@@ -213,11 +213,11 @@ ng_datagram(struct ng_server *s, const struct sa *src, size_t n)
 		return;
 	case NG_COOKIE_COLLISION:
 		metric_inc(md->ctr.cookie_collisions);
-		log_warnx("ng_cookie_collision src=%s cookie=%s command=%s call_id=%s "
-		    "(same cookie, different request: run as new)",
-		    sa_format(src, a, sizeof(a)), LOG_ESCWN(m.cookie, m.cookie_len),
-		    LOG_ESCWN(m.command != NULL ? m.command : "", m.command_len),
-		    LOG_ESCWN(m.call_id != NULL ? m.call_id : "", m.call_id_len));
+		log_warnx("ng_cookie_collision src=%s cookie=%s command=%s call_id=%s action=%s",
+		    sa_format(src, a, sizeof(a)), LOG_QN(m.cookie, m.cookie_len),
+		    LOG_QN(m.command != NULL ? m.command : "", m.command_len),
+		    LOG_QN(m.call_id != NULL ? m.call_id : "", m.call_id_len),
+		    LOG_Q("same cookie, different request: run as new"));
 		break;
 	case NG_COOKIE_MISS:
 		break;
@@ -237,11 +237,10 @@ ng_datagram(struct ng_server *s, const struct sa *src, size_t n)
 		send_reply(s, src, s->tx, len);
 	}
 	if (reason != NULL)
-		log_info("ng_command src=%s command=%s result=error reason=\"%s\" us=%llu",
+		log_info("ng_command src=%s command=%s result=error reason=%s us=%llu",
 		    sa_format(src, a, sizeof(a)),
-		    LOG_ESCWN(m.command != NULL ? m.command : "-", m.command != NULL ?
-		    m.command_len : 1), LOG_ESC(reason),
-		    (unsigned long long)(time_mono_us() - t0));
+		    LOG_QN(m.command != NULL ? m.command : "-", m.command != NULL ? m.command_len : 1),
+		    LOG_Q(reason), (unsigned long long)(time_mono_us() - t0));
 	else if (m.op != NG_OP_PING || log_level_current >= LOG_LEVEL_DEBUG)
 		log_info("ng_command src=%s command=%s result=ok us=%llu",
 		    sa_format(src, a, sizeof(a)), LOG_ESCWN(m.command, m.command_len),
@@ -274,7 +273,7 @@ ng_readable(evutil_socket_t fd, short what, void *arg)
 		if (!src_allowed(&md->cfg, &src)) {
 			metric_inc(md->ctr.dropped_acl);
 			log_limited(&s->rl_acl, time_mono_ms(), LOG_LEVEL_WARN,
-			    "ng_drop reason=not-allowed src=%s (not in ng_allow)",
+			    "ng_drop reason=not-allowed src=%s allow_key=ng_allow",
 			    sa_format(&src, a, sizeof(a)));
 			continue;
 		}

@@ -40,8 +40,8 @@ ng_tags_offer(struct mediad *md, const struct ng_opts *o, struct call *c,
 		if (monologue_set_str(&s->tag, o->from_tag, o->from_tag_len))
 			return NG_ERR_NO_MEMORY;
 	} else if (s == NULL) {
-		log_warnx("ng_offer_unknown_tag from_tag=%s (call has other tags)",
-		    LOG_ESCWN(o->from_tag, o->from_tag_len));
+		log_warnx("ng_offer_unknown_tag from_tag=%s reason=%s",
+		    LOG_QN(o->from_tag, o->from_tag_len), LOG_Q("the call has other tags"));
 		return NG_ERR_DIALOGUE;
 	}
 	r = c->mono[call_mono_index(c, s) == 0 ? 1 : 0];

@@ -133,12 +133,57 @@ struct relay_media_stats {
 
 /* ---- relay_worker.c: the worker threads ---- */
 
+/* How the workers move packets (README "The media path"). */
+enum relay_io_style {
+	RELAY_IO_AUTO = 0,   /* the fastest this host allows: xdp, else batched, else sockets */
+	RELAY_IO_SOCKETS,    /* one socket per port: epoll, recvmmsg/sendmmsg per socket */
+	/*
+	 * All media ports of a worker steered to one socket by a BPF sk_lookup program
+	 * (CAP_BPF + CAP_NET_ADMIN, Linux >= 5.9), the original destination from
+	 * IP(V6)_RECVORIGDSTADDR; every packet of a wakeup sent in one sendmmsg on a raw
+	 * socket (CAP_NET_RAW) with our own IP/UDP headers. The ports' own sockets stay
+	 * bound (they reserve the ports) and still relay what reaches them.
+	 */
+	RELAY_IO_BATCHED,
+	/*
+	 * batched, plus an XDP program (native mode) on every media interface that hands
+	 * media datagrams arriving on a worker's receive queue to that worker's AF_XDP
+	 * socket; relayed in the socket's UMEM and sent on its ring with the next hop's
+	 * MAC from the kernel (rtnetlink, cached per destination). What the program passes
+	 * (another queue, a fragment, IP options) and what has no known next hop yet take
+	 * the batched path. Needs a driver with native XDP (veth, most 10G+ NICs).
+	 */
+	RELAY_IO_XDP,
+};
+
+struct relay_opts {
+	unsigned nworkers;         /* 1..256 */
+	enum relay_io_style io;
+	/* Batched, xdp: the most media ports (RTP + RTCP, all interfaces) this process binds. */
+	unsigned max_ports;
+	/* xdp: the media interfaces' addresses (borrowed during relay_alloc_opts). */
+	const struct sa *addrs;
+	unsigned naddrs;
+};
+
 /*
- * Starts nworkers (>= 1) threads, each running its own event loop. m, when
- * given, receives per-worker counters (labels worker="N") and must outlive the
- * relay. Returns 0, EINVAL or an errno; *rp is written only on success.
+ * Starts o->nworkers threads, each running its own event loop, moving packets in
+ * style o->io. AUTO takes XDP, else BATCHED, else SOCKETS (relay_io_why says why the
+ * faster ones could not be had); an explicit style that cannot be had fails (EPERM, EOPNOTSUPP...)
+ * with the reason in why (may be NULL). m, when given, receives per-worker counters
+ * (labels worker="N") and must outlive the relay. Returns 0, EINVAL or an errno; *rp is
+ * written only on success.
  */
+int relay_alloc_opts(struct relay **rp, const struct relay_opts *o, struct metrics *m,
+    char *why, size_t whysize);
+/* relay_alloc_opts with the SOCKETS style (tests, benchmarks). */
 int relay_alloc(struct relay **rp, unsigned nworkers, struct metrics *m);
+/* The style in use (never AUTO). */
+enum relay_io_style relay_io(const struct relay *r);
+/* Why AUTO did not get a faster style ("xdp: ..." or "batched: ..."); "" when it did not fall back. */
+const char *relay_io_why(const struct relay *r);
+/* "auto", "sockets", "batched", "xdp"; "?" when out of range. */
+const char *relay_io_name(enum relay_io_style s);
 /*
  * Stops the workers and destroys every media still attached (their fds are
  * closed; pointers to them become invalid). NULL is a no-op.
@@ -147,6 +192,15 @@ void relay_free(struct relay *r);
 unsigned relay_worker_count(const struct relay *r);
 /* CPU time (ns) worker idx has used so far, for load reports and benchmarks; 0 if unknown. */
 uint64_t relay_worker_cpu_ns(const struct relay *r, unsigned idx);
+/* How often each worker's loop stamps its heartbeat, even when idle. */
+#define RELAY_BEAT_MS 250
+/*
+ * Milliseconds since the worker that has been silent longest last stamped its heartbeat
+ * (about RELAY_BEAT_MS for a healthy idle relay), and that worker's index in *idx;
+ * UINT64_MAX while a worker has not started its loop yet. For readiness and the
+ * watchdog: a worker stuck in a packet, a lock or a stopped thread keeps growing it.
+ */
+uint64_t relay_stalled_ms(const struct relay *r, uint64_t now_ms, unsigned *idx);
 
 /* ---- relay_control.c: the control thread's API to one media ---- */
 

@@ -58,14 +58,13 @@ relay_leg_reset_dest(struct relay_leg *l)
 	l->latched[RELAY_STREAM_RTP] = l->latched[RELAY_STREAM_RTCP] = false;
 }
 
-static uint16_t
-local_port(int fd)
+/* Where fd is bound; all zero (AF_UNSPEC, port 0) without a socket. */
+static void
+local_addr(int fd, struct sa *out)
 {
-	struct sa a;
-
-	if (fd < 0 || sock_local_addr(fd, &a) != 0)
-		return 0;
-	return sa_port(&a);
+	memset(out, 0, sizeof(*out));
+	if (fd >= 0 && sock_local_addr(fd, out) != 0)
+		memset(out, 0, sizeof(*out));
 }
 
 /* Makes rx/tx contexts for a config; on failure nothing is left allocated. */
@@ -139,9 +138,11 @@ relay_media_new(struct relay_media **mp, const struct relay_leg_cfg *a,
 
 		l->sock[RELAY_STREAM_RTP].fd = cfg[i]->fd_rtp;
 		l->sock[RELAY_STREAM_RTCP].fd = cfg[i]->fd_rtcp >= 0 ? cfg[i]->fd_rtcp : -1;
-		l->local_port[RELAY_STREAM_RTP] = local_port(cfg[i]->fd_rtp);
+		local_addr(cfg[i]->fd_rtp, &l->local[RELAY_STREAM_RTP]);
+		local_addr(l->sock[RELAY_STREAM_RTCP].fd, &l->local[RELAY_STREAM_RTCP]);
+		l->local_port[RELAY_STREAM_RTP] = sa_port(&l->local[RELAY_STREAM_RTP]);
 		l->local_port[RELAY_STREAM_RTCP] = l->cfg.rtcp_mux ?
-		    l->local_port[RELAY_STREAM_RTP] : local_port(cfg[i]->fd_rtcp);
+		    l->local_port[RELAY_STREAM_RTP] : sa_port(&l->local[RELAY_STREAM_RTCP]);
 	}
  out:
 	if (err)

@@ -28,9 +28,9 @@ relay_srtp_ctx_resume(struct srtp_ctx *c, const struct srtp_ctx_ssrc_state *st, 
 		err = srtp_ctx_resume(c, &st[i]);
 		/* A refused SRTCP resume leaves that SSRC's SRTCP blocked: never reused. */
 		if (err)
-			log_warnx("srtp_resume_failed dir=%s ssrc=0x%08x error=%d (%s)",
-			    rx ? "rx" : "tx", st[i].ssrc, err, err == EOVERFLOW ?
-			    "SRTCP index too high: this SSRC's SRTCP is dropped" : strerror(err));
+			log_warnx("srtp_resume_failed dir=%s ssrc=0x%08x error=%d reason=%s",
+			    rx ? "rx" : "tx", st[i].ssrc, err, LOG_Q(err == EOVERFLOW ?
+			    "SRTCP index too high: this SSRC's SRTCP is dropped" : strerror(err)));
 	}
 }
 

@@ -183,6 +183,7 @@ relay_stream_process(struct relay_media *m, unsigned leg, unsigned stream,
 			return drop(m, leg, stream, RELAY_DROP_CRYPTO, src, pass);
 	}
 	fwd->fd = o->sock[odi].fd;
+	fwd->src = &o->local[odi];
 	fwd->dst = &o->dest[odi];
 	fwd->len = len;
 	fwd->out_ctr = &o->ctr[stream];

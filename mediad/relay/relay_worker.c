@@ -24,21 +24,6 @@
  */
 #define RELAY_RESULT_POSTED (-1)
 
-/* Per-worker metric series; all NULL without a registry. */
-struct relay_worker_metrics {
-	struct metric *packets_in, *bytes_in, *packets_out, *bytes_out;
-	struct metric *drops[RELAY_DROP_COUNT];
-	struct metric *media;
-};
-
-/* One output datagram gathered during a pass. */
-struct relay_out {
-	int fd;
-	size_t len;
-	struct relay_counters *out_ctr;
-	struct relay_counters *in_ctr;   /* where a send failure is counted */
-};
-
 struct relay_worker {
 	struct relay *relay;                /* borrowed */
 	unsigned idx;
@@ -47,6 +32,8 @@ struct relay_worker {
 	struct event_base *base;            /* worker thread only once started */
 	struct event *cmd_ev;
 	int cmd_fd;                         /* eventfd: commands pending */
+	struct event *beat_ev;              /* stamps beat_ms every RELAY_BEAT_MS */
+	_Atomic uint64_t beat_ms;           /* written by the worker, read by relay_stalled_ms */
 
 	pthread_mutex_t cmd_lock;
 	pthread_cond_t cmd_cond;            /* a command became done */
@@ -55,28 +42,19 @@ struct relay_worker {
 	_Atomic unsigned nmedia;            /* written by the worker, read by relay_pick_worker */
 	struct relay_media *media;          /* worker thread only */
 
-	/* Packet path state, worker thread only: preallocated, reused every batch. */
-	struct mmsghdr rx[RELAY_BATCH];
-	struct iovec rx_iov[RELAY_BATCH];
-	struct sockaddr_storage rx_addr[RELAY_BATCH];
-	struct mmsghdr tx[RELAY_BATCH];
-	struct iovec tx_iov[RELAY_BATCH];
-	struct relay_out out[RELAY_BATCH];
-	struct log_ratelimit rl_latch, rl_drop, rl_sock;
-	struct relay_worker_metrics met;
-	/* libsrtp wants 4-byte aligned packets: keep every row aligned. */
-	_Alignas(16) uint8_t buf[RELAY_BATCH][RELAY_BUF_SIZE];
+	struct metric *m_media;             /* media gauge; NULL without a registry */
+	struct event *shared_ev[2];         /* batched: io.shared_fd readable; NULL if absent */
+	struct event *xsk_ev[RELAY_XDP_MAX_IF];  /* xdp: io.xsk[i] readable */
+	struct relay_io io;                 /* the packet path; worker thread only */
 };
 
 struct relay {
 	unsigned nworkers;
 	struct relay_worker **workers;
-};
-
-/* Per-wakeup sums, added to the metrics once at the end of the wakeup. */
-struct relay_tally {
-	uint64_t packets_in, bytes_in, packets_out, bytes_out;
-	uint64_t drops[RELAY_DROP_COUNT];
+	enum relay_io_style io;             /* the style in use (never AUTO) */
+	struct relay_bpf *bpf;              /* owned; NULL unless batched or xdp */
+	struct relay_xdp *xdp;              /* owned; NULL unless xdp */
+	char io_why[160];                   /* why AUTO did not get batched; "" otherwise */
 };
 
 unsigned
@@ -98,6 +76,21 @@ relay_worker_cpu_ns(const struct relay *r, unsigned idx)
 	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
+uint64_t
+relay_stalled_ms(const struct relay *r, uint64_t now_ms, unsigned *idx)
+{
+	uint64_t beat, age, worst = 0;
+
+	*idx = 0;
+	for (unsigned i = 0; r != NULL && i < r->nworkers; i++) {
+		beat = atomic_load(&r->workers[i]->beat_ms);
+		age = beat == 0 ? UINT64_MAX : now_ms > beat ? now_ms - beat : 0;
+		if (age > worst)
+			*idx = i, worst = age;
+	}
+	return worst;
+}
+
 struct relay_worker *
 relay_pick_worker(struct relay *r)
 {
@@ -114,141 +107,34 @@ relay_pick_worker(struct relay *r)
 	return best;
 }
 
-static int
-sock_namelen(const struct sa *a)
-{
-	return sa_family(a) == AF_INET6 ? (int)sizeof(struct sockaddr_in6) :
-	    (int)sizeof(struct sockaddr_in);
-}
-
-/* Sends what the pass gathered: one sendmmsg per run of packets leaving the same socket. */
-static void
-worker_flush(struct relay_worker *w, unsigned n, struct relay_tally *t)
-{
-	unsigned start = 0, end, i;
-	int ret;
-
-	while (start < n) {
-		end = start + 1;
-		while (end < n && w->out[end].fd == w->out[start].fd)
-			end++;
-		i = start;
-		while (i < end) {
-			ret = sendmmsg(w->out[start].fd, &w->tx[i], end - i, MSG_DONTWAIT);
-			if (ret < 0 && errno == EINTR)
-				continue;
-			if (unlikely(ret <= 0)) {
-				/* The first datagram failed: count it and move past it. */
-				w->out[i].in_ctr->drops[RELAY_DROP_SEND]++;
-				t->drops[RELAY_DROP_SEND]++;
-				if (log_ratelimit_ok(&w->rl_sock, time_mono_ms()))
-					log_warn("relay_send_failed worker=%u suppressed=%llu",
-					    w->idx, w->rl_sock.suppressed);
-				i++;
-				continue;
-			}
-			for (unsigned k = i; k < i + (unsigned)ret; k++) {
-				w->out[k].out_ctr->packets_out++;
-				w->out[k].out_ctr->bytes_out += w->out[k].len;
-				t->packets_out++;
-				t->bytes_out += w->out[k].len;
-			}
-			i += (unsigned)ret;
-		}
-		start = end;
-	}
-}
-
-static void
-worker_tally_publish(struct relay_worker *w, const struct relay_tally *t)
-{
-	unsigned d;
-
-	if (w->met.packets_in == NULL)
-		return;
-	metric_add(w->met.packets_in, t->packets_in);
-	metric_add(w->met.bytes_in, t->bytes_in);
-	metric_add(w->met.packets_out, t->packets_out);
-	metric_add(w->met.bytes_out, t->bytes_out);
-	for (d = 0; d < RELAY_DROP_COUNT; d++)
-		if (t->drops[d] != 0)
-			metric_add(w->met.drops[d], t->drops[d]);
-}
-
-/* The packet path: drain the socket in batches, decide per packet, send in batches. */
+/* A media port's own socket is readable (both styles). */
 static void
 sock_readable(evutil_socket_t fd, short what, void *arg)
 {
 	struct relay_sock *s = arg;
-	struct relay_media *m = s->media;
-	struct relay_worker *w = m->worker;
-	struct relay_tally t;
-	struct relay_pass pass;
-	struct relay_fwd fwd;
-	struct sa src;
-	unsigned b, i, nout;
-	int n, why;
 
-	memset(&t, 0, sizeof(t));
-	pass.now_ms = time_mono_ms();
-	pass.rl_latch = &w->rl_latch;
-	pass.rl_drop = &w->rl_drop;
-	for (b = 0; b < RELAY_WAKEUP_BATCHES; b++) {
-		for (i = 0; i < RELAY_BATCH; i++) {
-			w->rx_iov[i].iov_base = w->buf[i];
-			w->rx_iov[i].iov_len = RELAY_PKT_MAX;
-			w->rx[i].msg_hdr.msg_name = &w->rx_addr[i];
-			w->rx[i].msg_hdr.msg_namelen = sizeof(w->rx_addr[i]);
-			w->rx[i].msg_hdr.msg_iov = &w->rx_iov[i];
-			w->rx[i].msg_hdr.msg_iovlen = 1;
-			w->rx[i].msg_hdr.msg_control = NULL;
-			w->rx[i].msg_hdr.msg_controllen = 0;
-			w->rx[i].msg_hdr.msg_flags = 0;
-		}
-		n = recvmmsg(fd, w->rx, RELAY_BATCH, MSG_DONTWAIT, NULL);
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			if (errno != EAGAIN && errno != EWOULDBLOCK &&
-			    log_ratelimit_ok(&w->rl_sock, pass.now_ms))
-				log_warn("relay_recv_failed worker=%u port=%u suppressed=%llu",
-				    w->idx, m->leg[s->leg].local_port[s->stream],
-				    w->rl_sock.suppressed);
-			break;
-		}
-		nout = 0;
-		for (i = 0; i < (unsigned)n; i++) {
-			struct mmsghdr *h = &w->rx[i];
+	relay_io_drain_port(&s->media->worker->io, s);
+}
 
-			sa_from_sockaddr(&src, (struct sockaddr *)&w->rx_addr[i],
-			    h->msg_hdr.msg_namelen);
-			t.packets_in++;
-			t.bytes_in += h->msg_len;
-			why = relay_stream_process(m, s->leg, s->stream, w->buf[i],
-			    h->msg_len, RELAY_BUF_SIZE,
-			    (h->msg_hdr.msg_flags & MSG_TRUNC) != 0, &src, &pass, &fwd);
-			if (why >= 0) {
-				t.drops[why]++;
-				continue;
-			}
-			w->tx_iov[nout].iov_base = w->buf[i];
-			w->tx_iov[nout].iov_len = fwd.len;
-			memset(&w->tx[nout], 0, sizeof(w->tx[nout]));
-			w->tx[nout].msg_hdr.msg_name = (void *)(uintptr_t)&fwd.dst->u.sa;
-			w->tx[nout].msg_hdr.msg_namelen = (socklen_t)sock_namelen(fwd.dst);
-			w->tx[nout].msg_hdr.msg_iov = &w->tx_iov[nout];
-			w->tx[nout].msg_hdr.msg_iovlen = 1;
-			w->out[nout].fd = fwd.fd;
-			w->out[nout].len = fwd.len;
-			w->out[nout].out_ctr = fwd.out_ctr;
-			w->out[nout].in_ctr = fwd.in_ctr;
-			nout++;
-		}
-		worker_flush(w, nout, &t);
-		if (n < RELAY_BATCH)
-			break;
-	}
-	worker_tally_publish(w, &t);
+/* One of the worker's AF_XDP sockets is readable (xdp). */
+static void
+xsk_readable(evutil_socket_t fd, short what, void *arg)
+{
+	struct relay_worker *w = arg;
+	unsigned i;
+
+	for (i = 0; i < RELAY_XDP_MAX_IF; i++)
+		if (w->io.xsk[i] != NULL && relay_xsk_fd(w->io.xsk[i]) == fd)
+			relay_io_drain_xsk(&w->io, i);
+}
+
+/* The worker's shared receive socket is readable (batched). */
+static void
+shared_readable(evutil_socket_t fd, short what, void *arg)
+{
+	struct relay_worker *w = arg;
+
+	relay_io_drain_shared(&w->io, fd == w->io.shared_fd[1] ? 1 : 0);
 }
 
 static void
@@ -313,8 +199,10 @@ worker_attach(struct relay_worker *w, struct relay_media *m)
 		}
 	if (err) {
 		media_events_free(m);
-		log_warnx("relay_attach_failed worker=%u error=%d (media not relayed)", w->idx,
-		    err);
+		log_warnx("relay_attach_failed worker=%u error=%d impact=media-not-relayed",
+		    w->idx, err);
+	} else {
+		relay_io_media_add(&w->io, m);
 	}
 	m->prev = NULL;
 	m->next = w->media;
@@ -322,14 +210,15 @@ worker_attach(struct relay_worker *w, struct relay_media *m)
 		w->media->prev = m;
 	w->media = m;
 	/* nmedia was counted by relay_worker_attach when it queued the media. */
-	if (w->met.media != NULL)
-		metric_set(w->met.media, atomic_load(&w->nmedia));
+	if (w->m_media != NULL)
+		metric_set(w->m_media, atomic_load(&w->nmedia));
 	return err;
 }
 
 static void
 worker_detach(struct relay_worker *w, struct relay_media *m)
 {
+	relay_io_media_del(&w->io, m);
 	media_events_free(m);
 	if (m->prev != NULL)
 		m->prev->next = m->next;
@@ -340,8 +229,8 @@ worker_detach(struct relay_worker *w, struct relay_media *m)
 	m->next = m->prev = NULL;
 	m->worker = NULL;
 	atomic_fetch_sub(&w->nmedia, 1);
-	if (w->met.media != NULL)
-		metric_set(w->met.media, atomic_load(&w->nmedia));
+	if (w->m_media != NULL)
+		metric_set(w->m_media, atomic_load(&w->nmedia));
 }
 
 static void
@@ -487,49 +376,23 @@ relay_worker_attach(struct relay_worker *w, struct relay_media *m)
 	return 0;
 }
 
+/* The loop ran: a worker stuck in a packet or a lock stops stamping (the watchdog's view). */
+static void
+worker_beat(evutil_socket_t fd, short what, void *arg)
+{
+	struct relay_worker *w = arg;
+
+	atomic_store(&w->beat_ms, time_mono_ms());
+}
+
 static void *
 worker_main(void *arg)
 {
 	struct relay_worker *w = arg;
 
+	atomic_store(&w->beat_ms, time_mono_ms());   /* 0 until now: not started (READY waits) */
 	event_base_loop(w->base, EVLOOP_NO_EXIT_ON_EMPTY);
 	return NULL;
-}
-
-static void
-worker_metrics(struct relay_worker *w, struct metrics *reg)
-{
-	char lab[64];
-	unsigned d;
-
-	if (reg == NULL)
-		return;
-	snprintf(lab, sizeof(lab), "worker=\"%u\"", w->idx);
-	w->met.packets_in = metrics_counter(reg, "sbc_relay_packets_in_total", lab,
-	    "Datagrams received on media sockets");
-	w->met.bytes_in = metrics_counter(reg, "sbc_relay_bytes_in_total", lab,
-	    "Bytes received on media sockets");
-	w->met.packets_out = metrics_counter(reg, "sbc_relay_packets_out_total", lab,
-	    "Datagrams relayed (sent)");
-	w->met.bytes_out = metrics_counter(reg, "sbc_relay_bytes_out_total", lab,
-	    "Bytes relayed (sent, after SRTP protect)");
-	w->met.media = metrics_gauge(reg, "sbc_relay_media", lab,
-	    "Media (bridged m= lines) owned by the worker");
-	for (d = 0; d < RELAY_DROP_COUNT; d++) {
-		snprintf(lab, sizeof(lab), "worker=\"%u\",reason=\"%s\"", w->idx,
-		    relay_drop_name((enum relay_drop)d));
-		w->met.drops[d] = metrics_counter(reg, "sbc_relay_drops_total", lab,
-		    "Datagrams not relayed, by reason");
-	}
-	/* All or nothing: the packet path tests packets_in alone. */
-	if (w->met.packets_in == NULL || w->met.bytes_in == NULL ||
-	    w->met.packets_out == NULL || w->met.bytes_out == NULL) {
-		log_warnx("relay_metrics_unavailable worker=%u", w->idx);
-		memset(&w->met, 0, sizeof(w->met));
-	}
-	for (d = 0; d < RELAY_DROP_COUNT && w->met.packets_in != NULL; d++)
-		if (w->met.drops[d] == NULL)
-			memset(&w->met, 0, sizeof(w->met));
 }
 
 static void
@@ -539,6 +402,15 @@ worker_free(struct relay_worker *w)
 		return;
 	if (w->cmd_ev != NULL)
 		event_free(w->cmd_ev);
+	if (w->beat_ev != NULL)
+		event_free(w->beat_ev);
+	for (unsigned f = 0; f < 2; f++)
+		if (w->shared_ev[f] != NULL)
+			event_free(w->shared_ev[f]);
+	for (unsigned f = 0; f < RELAY_XDP_MAX_IF; f++)
+		if (w->xsk_ev[f] != NULL)
+			event_free(w->xsk_ev[f]);
+	relay_io_fini(&w->io);
 	if (w->base != NULL)
 		event_base_free(w->base);
 	if (w->cmd_fd >= 0)
@@ -549,9 +421,11 @@ worker_free(struct relay_worker *w)
 }
 
 static int
-worker_new(struct relay_worker **wp, struct relay *r, unsigned idx, struct metrics *reg)
+worker_new(struct relay_worker **wp, struct relay *r, unsigned idx, struct metrics *reg,
+    char *why, size_t whysize)
 {
 	struct relay_worker *w;
+	unsigned f;
 	int err = 0;
 
 	w = calloc(1, sizeof(*w));
@@ -560,11 +434,9 @@ worker_new(struct relay_worker **wp, struct relay *r, unsigned idx, struct metri
 	w->relay = r;
 	w->idx = idx;
 	w->cmd_fd = -1;
+	w->io.shared_fd[0] = w->io.shared_fd[1] = w->io.raw_fd[0] = w->io.raw_fd[1] = -1;
 	pthread_mutex_init(&w->cmd_lock, NULL);
 	pthread_cond_init(&w->cmd_cond, NULL);
-	w->rl_latch = (struct log_ratelimit)LOG_RATELIMIT_INIT(1000, 20);
-	w->rl_drop = (struct log_ratelimit)LOG_RATELIMIT_INIT(10000, 5);
-	w->rl_sock = (struct log_ratelimit)LOG_RATELIMIT_INIT(10000, 5);
 	w->cmd_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
 	if (w->cmd_fd < 0) {
 		err = errno;
@@ -576,11 +448,43 @@ worker_new(struct relay_worker **wp, struct relay *r, unsigned idx, struct metri
 		goto out;
 	}
 	w->cmd_ev = event_new(w->base, w->cmd_fd, EV_READ | EV_PERSIST, cmd_readable, w);
-	if (w->cmd_ev == NULL || event_add(w->cmd_ev, NULL) != 0) {
+	w->beat_ev = event_new(w->base, -1, EV_PERSIST, worker_beat, w);
+	atomic_init(&w->beat_ms, 0);
+	if (w->cmd_ev == NULL || event_add(w->cmd_ev, NULL) != 0 || w->beat_ev == NULL ||
+	    event_add(w->beat_ev, &(struct timeval){ 0, RELAY_BEAT_MS * 1000 }) != 0) {
 		err = ENOMEM;
 		goto out;
 	}
-	worker_metrics(w, reg);
+	err = relay_io_init(&w->io, idx, r->bpf, r->xdp, reg, why, whysize);
+	if (err)
+		goto out;
+	for (f = 0; f < 2; f++) {
+		if (w->io.shared_fd[f] < 0)
+			continue;
+		w->shared_ev[f] = event_new(w->base, w->io.shared_fd[f], EV_READ | EV_PERSIST,
+		    shared_readable, w);
+		if (w->shared_ev[f] == NULL || event_add(w->shared_ev[f], NULL) != 0) {
+			err = ENOMEM;
+			goto out;
+		}
+	}
+	for (f = 0; f < RELAY_XDP_MAX_IF; f++) {
+		if (w->io.xsk[f] == NULL)
+			continue;
+		w->xsk_ev[f] = event_new(w->base, relay_xsk_fd(w->io.xsk[f]), EV_READ | EV_PERSIST,
+		    xsk_readable, w);
+		if (w->xsk_ev[f] == NULL || event_add(w->xsk_ev[f], NULL) != 0) {
+			err = ENOMEM;
+			goto out;
+		}
+	}
+	if (reg != NULL) {
+		char lab[32];
+
+		snprintf(lab, sizeof(lab), "worker=\"%u\"", idx);
+		w->m_media = metrics_gauge(reg, "sbc_relay_media", lab,
+		    "Media (bridged m= lines) owned by the worker");
+	}
  out:
 	if (err)
 		worker_free(w);
@@ -614,38 +518,54 @@ relay_free(struct relay *r)
 		if (r->workers[i] == NULL)
 			continue;
 		worker_stop(r->workers[i]);
+		relay_io_log_totals(&r->workers[i]->io, relay_io_name(r->io));
 		worker_free(r->workers[i]);
 	}
+	/* After the workers: no media port is steered any more once the links go. */
+	relay_xdp_close(r->xdp);
+	relay_bpf_close(r->bpf);
 	free(r->workers);
 	free(r);
 }
 
-int
-relay_alloc(struct relay **rp, unsigned nworkers, struct metrics *reg)
+/* A relay of one I/O style (SOCKETS, BATCHED or XDP); why says what failed. */
+static int
+relay_new(struct relay **rp, const struct relay_opts *o, enum relay_io_style io,
+    struct metrics *reg, char *why, size_t whysize)
 {
 	struct relay *r;
 	sigset_t all, old;
 	unsigned i;
 	int err = 0;
 
-	if (rp == NULL || nworkers == 0 || nworkers > 256)
-		return EINVAL;
 	r = calloc(1, sizeof(*r));
 	if (r == NULL)
 		return ENOMEM;
-	r->workers = calloc(nworkers, sizeof(*r->workers));
+	r->workers = calloc(o->nworkers, sizeof(*r->workers));
 	if (r->workers == NULL) {
 		free(r);
 		return ENOMEM;
 	}
-	r->nworkers = nworkers;
+	r->nworkers = o->nworkers;
+	r->io = io;
+	/* xdp keeps the batched path for what the XDP program passes to the kernel. */
+	if (io == RELAY_IO_BATCHED || io == RELAY_IO_XDP) {
+		err = relay_bpf_open(&r->bpf, o->max_ports, why, whysize);
+		if (err)
+			goto out;
+	}
+	if (io == RELAY_IO_XDP) {
+		err = relay_xdp_open(&r->xdp, o->addrs, o->naddrs, o->max_ports, why, whysize);
+		if (err)
+			goto out;
+	}
 	/* Workers never take signals: the main thread's handlers stay in charge. */
 	sigfillset(&all);
 	pthread_sigmask(SIG_BLOCK, &all, &old);
-	for (i = 0; i < nworkers; i++) {
-		char name[16];
+	for (i = 0; i < o->nworkers; i++) {
+		char name[24];
 
-		err = worker_new(&r->workers[i], r, i, reg);
+		err = worker_new(&r->workers[i], r, i, reg, why, whysize);
 		if (err)
 			break;
 		err = pthread_create(&r->workers[i]->thread, NULL, worker_main, r->workers[i]);
@@ -653,12 +573,70 @@ relay_alloc(struct relay **rp, unsigned nworkers, struct metrics *reg)
 			break;
 		r->workers[i]->started = true;
 		snprintf(name, sizeof(name), "relay-%u", i);
+		/* Thread names stop at 15 characters: "relay-255" fits. */
 		pthread_setname_np(r->workers[i]->thread, name);
 	}
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
+ out:
 	if (err)
 		relay_free(r);
 	else
 		*rp = r;
 	return err;
+}
+
+int
+relay_alloc_opts(struct relay **rp, const struct relay_opts *o, struct metrics *reg,
+    char *why, size_t whysize)
+{
+	char rx[sizeof(((struct relay *)0)->io_why)] = "";
+	char rb[sizeof(rx)] = "";
+	int err;
+
+	if (rp == NULL || o == NULL || o->nworkers == 0 || o->nworkers > 256 ||
+	    (unsigned)o->io > RELAY_IO_XDP)
+		return EINVAL;
+	if (why != NULL && whysize > 0)
+		why[0] = '\0';
+	if (o->io != RELAY_IO_AUTO)
+		return relay_new(rp, o, o->io, reg, why, whysize);
+	/* AUTO: the fastest style this host gives, and why the faster ones were not had. */
+	if (relay_new(rp, o, RELAY_IO_XDP, reg, rx, sizeof(rx)) == 0)
+		return 0;
+	if (relay_new(rp, o, RELAY_IO_BATCHED, reg, rb, sizeof(rb)) == 0) {
+		snprintf((*rp)->io_why, sizeof((*rp)->io_why), "xdp: %s", rx);
+		return 0;
+	}
+	err = relay_new(rp, o, RELAY_IO_SOCKETS, reg, why, whysize);
+	if (err == 0)
+		snprintf((*rp)->io_why, sizeof((*rp)->io_why), "batched: %s", rb);
+	return err;
+}
+
+int
+relay_alloc(struct relay **rp, unsigned nworkers, struct metrics *reg)
+{
+	struct relay_opts o = { .nworkers = nworkers, .io = RELAY_IO_SOCKETS };
+
+	return relay_alloc_opts(rp, &o, reg, NULL, 0);
+}
+
+enum relay_io_style
+relay_io(const struct relay *r)
+{
+	return r->io;
+}
+
+const char *
+relay_io_why(const struct relay *r)
+{
+	return r->io_why;
+}
+
+const char *
+relay_io_name(enum relay_io_style s)
+{
+	static const char *const names[] = { "auto", "sockets", "batched", "xdp" };
+
+	return (unsigned)s < sizeof(names) / sizeof(names[0]) ? names[s] : "?";
 }

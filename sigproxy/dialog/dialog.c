@@ -101,7 +101,7 @@ dialog_free_all(struct sp *sp)
 void
 dialog_enter_state(struct sp_call *c, enum sp_call_state s)
 {
-	log_debug("%s: call %s -> %s", __func__, dialog_state_name(c->state),
+	log_debug("%s from=%s to=%s", __func__, dialog_state_name(c->state),
 	    dialog_state_name(s));
 	c->state = s;
 }

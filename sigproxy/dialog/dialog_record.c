@@ -46,12 +46,11 @@ dialog_write_end(struct sp *sp, int argc, const char **argv, const size_t *lens)
 
 	err = redis_backlog_send(sp->redis_backlog, sp->redis, argc, argv, lens);
 	if (err == EAGAIN && strcmp(argv[0], "HSET") == 0)
-		log_info("dialog_end_kept key=%s (written when Redis is back)",
-		    LOG_ESCW(argv[1]));
+		log_info("dialog_end_kept key=%s until=redis-back", LOG_ESCW(argv[1]));
 	else if ((err == ENOBUFS || err == ENOMEM) && log_ratelimit_ok(&rl, time_mono_ms()))
-		log_warnx("dialog_write_dropped key=%s reason=%s (%llu suppressed so far; raise "
-		    "[redis] pending_max)", LOG_ESCW(argv[1]), err == ENOBUFS ? "backlog-full" :
-		    "out-of-memory", rl.suppressed);
+		log_warnx("dialog_write_dropped key=%s reason=%s suppressed=%llu action=%s",
+		    LOG_ESCW(argv[1]), err == ENOBUFS ? "backlog-full" : "out-of-memory",
+		    rl.suppressed, LOG_Q("raise [redis] pending_max"));
 }
 
 void
@@ -131,8 +130,7 @@ dialog_write(struct sp *sp, struct sp_call *c)
 	} else if (redis_cmd_argv(sp->redis, NULL, NULL, n, argv, lens)) {
 		/* the reconnect's dialog_resync writes it whole */
 		c->stored_conn = 0;
-		log_warnx("dialog_write_deferred key=%s (rewritten when Redis is back)",
-		    LOG_ESCW(key));
+		log_warnx("dialog_write_deferred key=%s until=redis-back", LOG_ESCW(key));
 	} else if (whole) {
 		c->stored_conn = rs.connects;
 	}
@@ -179,7 +177,7 @@ dialog_end(struct sp *sp, struct sp_call *c, const char *reason)
 	dialog_enter_state(c, SP_CALL_ENDED);
 	c->ended = time_wall_s();
 	snprintf(c->end_reason, sizeof(c->end_reason), "%s", reason);
-	log_info("call_end reason=%s", reason);
+	log_info("call_end reason=%s", LOG_ESCW(reason));
 	dialog_write(sp, c);
 	dialog_forget(sp, c);
 }

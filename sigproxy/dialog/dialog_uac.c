@@ -64,8 +64,7 @@ fields_write(struct sp *sp, const struct sp_call *c, const char *k1, uint32_t v1
 	for (i = 0; i < n; i++)
 		lens[i] = strlen(argv[i]);
 	if (redis_cmd_argv(sp->redis, NULL, NULL, n, argv, lens))
-		log_warnx("dialog_write_deferred key=%s (rewritten when Redis is back)",
-		    LOG_ESCW(key));
+		log_warnx("dialog_write_deferred key=%s until=redis-back", LOG_ESCW(key));
 }
 
 void

@@ -49,8 +49,8 @@ void
 hangup_refuse(struct hangup *k, enum hangup_refusal why, const char *what, const char *detail)
 {
 	metric_inc(k->ctr.refused[why]);
-	log_warnx("hangup_refused request=%s reason=%s detail=\"%s\" (nothing changed)",
-	    LOG_ESCW(what), refusal_names[why], LOG_ESC(detail));
+	log_warnx("hangup_refused request=%s reason=%s detail=%s changed=nothing", LOG_ESCW(what),
+	    refusal_names[why], LOG_Q(detail));
 }
 
 struct hangup_op {
@@ -93,8 +93,8 @@ end_now(struct sp *sp, struct sp_call *c, struct hangup_op *op)
 		if ((err = uac_send(sp, c, leg, &o, NULL, NULL, NULL)) == 0)
 			sent++;
 		else
-			log_warnx("hangup_bye_failed leg=%s err=\"%s\"", leg == 0 ? "caller" :
-			    "callee", strerror(err));
+			log_warnx("hangup_bye_failed leg=%s err=%s", leg == 0 ? "caller" : "callee",
+			    LOG_Q(strerror(err)));
 	}
 	log_info("call_hangup cause=%s by=%s byes=%u mediad=%s%s", causes[op->cause].name,
 	    LOG_ESCW(op->by), sent, LOG_ESCW(c->mediad_id), c->loaded ? " from=redis" : "");
@@ -156,7 +156,7 @@ hangup_call(struct sp *sp, const char *call_id, enum hangup_cause cause, const c
 	}
 	err = dialog_lookup(sp, call_id, lookup_done, op);
 	if (err) {
-		log_warnx("hangup_failed reason=\"record not readable: %s\"", strerror(err));
+		log_warnx("hangup_failed reason=record-not-readable err=%s", LOG_Q(strerror(err)));
 		free(op);
 	}
 	log_set_call_id(NULL);

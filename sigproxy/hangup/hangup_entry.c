@@ -48,7 +48,7 @@ struct entry_op {
 	void *arg;
 };
 
-/* An entry about call_id, carried out asynchronously; NULL (done already called) when out of memory. */
+/* An entry about call_id carried out asynchronously; NULL (done called) when out of memory. */
 static struct entry_op *
 op_new(struct hangup *k, const char *call_id, hangup_entry_done_h *done, void *arg)
 {
@@ -153,7 +153,7 @@ call_found(struct sp_call *c, void *arg)
 	    ng_client_send(sp->ng, &op->ng, d, query_done, op, NULL);
 	bencode_arena_free(&a);
 	if (err) {
-		log_warnx("media_timeout_check_failed err=\"%s\"", strerror(err));
+		log_warnx("media_timeout_check_failed err=%s", LOG_Q(strerror(err)));
 		op_end(op);
 	}
  out:

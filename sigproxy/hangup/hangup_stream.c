@@ -286,7 +286,7 @@ claim_take(struct hangup *k, const char *stream, const struct redisReply *r)
 		return;
 	for (j = 0; j < r->element[1]->elements; j++) {
 		metric_inc(k->ctr.claimed);
-		log_info("stream_entry_claimed stream=%s (its consumer stopped reading)", stream);
+		log_info("stream_entry_claimed stream=%s reason=consumer-stopped-reading", stream);
 		entry_take(k, stream, r->element[1]->element[j], false);
 	}
 }
@@ -345,8 +345,8 @@ group_done(struct redisReply *r, void *arg)
 	    (r->str != NULL && strncmp(r->str, "BUSYGROUP", 9) == 0)))
 		return;
 	k->group_ok = false;
-	log_warnx("stream_group_failed error=\"%s\"", r != NULL && r->str ? LOG_ESC(r->str) :
-	    "no reply");
+	log_warnx("stream_group_failed error=%s",
+	    LOG_Q(r != NULL && r->str ? r->str : "no reply"));
 }
 
 static void

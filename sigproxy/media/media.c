@@ -122,9 +122,8 @@ op_done(const struct bencode_item *reply, void *arg)
 		ng_get_str(reply, "error-reason", &why, &wl);
 		if (wl == 0)
 			ng_get_str(reply, "message", &why, &wl);
-		log_warnx("ng_error op=%s result=%s reason=\"%s\"",
-		    op->answer ? "answer" : "offer", LOG_ESCWN(res ? res : "", res ? rlen : 0),
-		    LOG_ESCN(why, wl));
+		log_warnx("ng_error op=%s result=%s reason=%s", op->answer ? "answer" : "offer",
+		    LOG_QN(res ? res : "", res ? rlen : 0), LOG_QN(why, wl));
 		metric_inc(sp->ctr.ng_errors);
 		status = (rlen == 10 && memcmp(res, "load limit", 10) == 0) ? 503 :
 		    media_refused_by_encryption(why, wl) ? 488 : 500;
@@ -305,7 +304,7 @@ delete_done(const struct bencode_item *reply, void *arg)
 
 	if (reply == NULL) {
 		log_set_call_id(call_id);
-		log_warnx("ng_delete_lost (mediad times the call out)");
+		log_warnx("ng_delete_lost impact=%s", LOG_Q("mediad times the call out"));
 		log_set_call_id(NULL);
 	}
 	free(call_id);

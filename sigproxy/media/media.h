@@ -29,6 +29,8 @@ typedef void (ng_reply_h)(const struct bencode_item *reply, void *arg);
 int ng_client_alloc(struct ng_client **ncp, struct event_base *base, const char *instance,
     unsigned timeout_ms, unsigned retries);
 void ng_client_free(struct ng_client *nc);
+/* Round trips (first send to reply, retries included) go into h (borrowed; NULL: none). */
+void ng_client_set_rtt(struct ng_client *nc, struct metrics_hist *h);
 /* Sends dict (encoded now) to dst; h is called exactly once unless ng_req_cancel(). */
 int ng_client_send(struct ng_client *nc, const struct sa *dst, const struct bencode_item *dict,
     ng_reply_h *h, void *arg, struct ng_req **reqp);
@@ -50,6 +52,8 @@ struct mediad_entry {
 	unsigned ok_streak;	/* successful pings while down */
 	bool seen;		/* in the last registry scan */
 	bool ping_pending;
+	struct ng_req *ping_req;	/* the ping out (its retransmissions), NULL when none */
+	void *ping_ctx;			/* its context, freed with it when cancelled */
 	bool draining;		/* drained ("drain" in its registration): no new calls */
 	bool lost;		/* silent for mediad_dead_ms: its calls were handed on */
 	uint64_t last_ok_ms;	/* mono: its last ng answer (or when it was added) */
@@ -80,6 +84,8 @@ void mediad_pool_set_lost_h(struct mediad_pool *p, mediad_lost_h *h, void *arg);
 void mediad_pool_set_drain(struct mediad_pool *p, const char *id, bool on, const char *by);
 /* Whether id may take a moved call now: up, not drained, not lost. */
 bool mediad_pool_usable(struct mediad_pool *p, const char *id);
+/* Entries that come from a registration in Redis (the static one excluded). */
+unsigned mediad_pool_registered_count(const struct mediad_pool *p);
 
 /* ---- media_sdp.c: what an SDP carries per m= line; refusing lines ---- */
 

@@ -55,7 +55,7 @@ mediad_pool_update(struct mediad_pool *p, const char *id, const struct sa *ng, u
 		snprintf(e->id, sizeof(e->id), "%s", id);
 		e->up = true;
 		e->last_ok_ms = time_mono_ms();
-		log_info("mediad_added id=%s load=%u", LOG_ESCW(id), load);
+		log_info("mediad_added id=%s load=%u", LOG_Q(id), load);
 	}
 	e->ng = *ng;
 	e->load = load;
@@ -92,7 +92,8 @@ mediad_pool_mark_down(struct mediad_pool *p, const char *id)
 		return;
 	e->up = false;
 	e->ok_streak = 0;
-	log_warnx("mediad_down id=%s (no ng reply); skipped for new calls", LOG_ESCW(id));
+	log_warnx("mediad_down id=%s reason=no-ng-reply action=%s", LOG_Q(id),
+	    LOG_Q("skipped for new calls; pinged until it answers"));
 }
 
 void
@@ -108,7 +109,7 @@ mediad_pool_mark_ok(struct mediad_pool *p, const char *id)
 	if (++e->ok_streak >= p->up_after) {
 		e->up = true;
 		e->lost = false;
-		log_info("mediad_up id=%s after=%u pings", LOG_ESCW(id), e->ok_streak);
+		log_info("mediad_up id=%s pings=%u", LOG_Q(id), e->ok_streak);
 	}
 }
 
@@ -117,7 +118,7 @@ mediad_pool_up_count(const struct mediad_pool *p)
 {
 	unsigned i, n = 0;
 
-	for (i = 0; i < p->n; i++)
+	for (i = 0; p != NULL && i < p->n; i++)
 		n += p->e[i].up && !p->e[i].draining && !p->e[i].lost;
 	return n;
 }
@@ -145,23 +146,61 @@ mediad_pool_set_drain(struct mediad_pool *p, const char *id, bool on, const char
 	if (e == NULL || e->draining == on)
 		return;
 	e->draining = on;
-	log_info("mediad_%s id=%s by=%s%s", on ? "drained" : "undrained", LOG_ESCW(id),
-	    LOG_ESCW(by), on ? " (no new calls)" : "");
+	log_info("mediad_%s id=%s by=%s%s", on ? "drained" : "undrained", LOG_Q(id), LOG_Q(by),
+	    on ? " action=no-new-calls" : "");
 	if (on && p->lost_h != NULL)
 		p->lost_h(e->id, true, p->lost_arg);
 }
 
-/* Silent for mediad_dead_ms: lost, reported once (until it answers again). */
+/* e is lost: its calls are the handler's. Once, until it answers again. */
+static void
+lost_report(struct mediad_pool *p, struct mediad_entry *e, uint64_t now, const char *why)
+{
+	e->lost = true;
+	log_warnx("mediad_lost id=%s reason=%s silent_ms=%llu action=%s", LOG_Q(e->id), why,
+	    (unsigned long long)(now - e->last_ok_ms), LOG_Q("its calls are handed on"));
+	if (p->lost_h != NULL)
+		p->lost_h(e->id, false, p->lost_arg);
+}
+
+/* Silent for mediad_dead_ms: lost. */
 static void
 lost_check(struct mediad_pool *p, struct mediad_entry *e, uint64_t now)
 {
 	if (e->up || e->lost || p->sp == NULL || now - e->last_ok_ms < p->sp->cfg.mediad_dead_ms)
 		return;
-	e->lost = true;
-	log_warnx("mediad_lost id=%s silent_ms=%llu (its calls are handed on)", LOG_ESCW(e->id),
-	    (unsigned long long)(now - e->last_ok_ms));
-	if (p->lost_h != NULL)
-		p->lost_h(e->id, false, p->lost_arg);
+	lost_report(p, e, now, "no-ng-reply");
+}
+
+/*
+ * A mediad whose registration is gone (deregistered at shutdown, or expired) is forgotten:
+ * no new calls, and no pings either (they would go on forever). Calls it holds keep its
+ * address in their dialogs. If it registers again it comes back as a new entry. One that
+ * had stopped answering too is lost first: its calls move (one stopped on purpose, which
+ * answered to the end, is expected back and restores its calls).
+ */
+static void
+pool_remove(struct mediad_pool *p, unsigned i, const char *why)
+{
+	if (!p->e[i].up && !p->e[i].lost)
+		lost_report(p, &p->e[i], time_mono_ms(), why);
+	/* its ping's retransmissions stop too */
+	if (p->e[i].ping_req != NULL) {
+		ng_req_cancel(p->e[i].ping_req);
+		free(p->e[i].ping_ctx);
+	}
+	log_warnx("mediad_removed id=%s reason=%s", LOG_Q(p->e[i].id), why);
+	p->e[i] = p->e[--p->n];
+}
+
+unsigned
+mediad_pool_registered_count(const struct mediad_pool *p)
+{
+	unsigned i, n = 0;
+
+	for (i = 0; p != NULL && i < p->n; i++)
+		n += strcmp(p->e[i].id, "static") != 0;
+	return n;
 }
 
 struct ping_ctx {
@@ -177,6 +216,8 @@ ping_done(const struct bencode_item *reply, void *arg)
 
 	if (e != NULL) {
 		e->ping_pending = false;
+		e->ping_req = NULL;
+		e->ping_ctx = NULL;
 		if (reply != NULL && bencode_str_eq(bencode_dict_get(reply, "result"), "pong")) {
 			mediad_pool_mark_ok(x->p, x->id);
 		} else if (e->up) {
@@ -222,9 +263,13 @@ hgetall_done(struct redisReply *r, void *arg)
 			mediad_pool_set_drain(x->p, id, drain != NULL && strcmp(drain, "yes") == 0,
 			    drain_by != NULL ? drain_by : "registration");
 		/* In the set but its registration expired: a mediad that is gone for good. */
-		if (r->elements == 0 && x->p->sp != NULL)
+		if (r->elements == 0 && x->p->sp != NULL) {
 			(void)redis_cmd(x->p->sp->redis, NULL, NULL, "SREM %s %s", SBC_KEY_MEDIADS,
 			    x->id);
+			for (i = 0; i < x->p->n; i++)
+				if (strcmp(x->p->e[i].id, x->id) == 0)
+					pool_remove(x->p, i, "registration-expired");
+		}
 	}
 	free(x);
 }
@@ -267,13 +312,11 @@ pool_tick(evutil_socket_t fd, short what, void *arg)
 	unsigned i;
 
 	if (sp->redis != NULL && redis_conn_state(sp->redis) == REDIS_STATE_CONNECTED) {
-		/* a registration that expired means a dead mediad: no new calls for it */
+		/* out of the registry set: deregistered or expired, gone either way */
 		for (i = 0; p->scan_done && i < p->n; i++) {
-			if (!p->e[i].seen && p->e[i].up && strcmp(p->e[i].id, "static") != 0) {
-				p->e[i].up = false;
-				p->e[i].ok_streak = 0;
-				log_warnx("mediad_down id=%s (registration gone from Redis)",
-				    p->e[i].id);
+			if (!p->e[i].seen && strcmp(p->e[i].id, "static") != 0) {
+				pool_remove(p, i--, "registration-gone");
+				continue;
 			}
 			p->e[i].seen = false;
 		}
@@ -299,10 +342,12 @@ pool_tick(evutil_socket_t fd, short what, void *arg)
 		bencode_arena_init(&a);
 		d = bencode_dict(&a);
 		if (d == NULL || bencode_dict_add_cstr(&a, d, "command", "ping") ||
-		    ng_client_send(sp->ng, &e->ng, d, ping_done, x, NULL))
+		    ng_client_send(sp->ng, &e->ng, d, ping_done, x, &e->ping_req)) {
 			free(x);
-		else
+		} else {
 			e->ping_pending = true;
+			e->ping_ctx = x;
+		}
 		bencode_arena_free(&a);
 	}
 	tv = timeval_from_ms(sp->cfg.mediad_refresh_ms);

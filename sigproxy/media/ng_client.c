@@ -28,6 +28,7 @@ struct ng_req {
 	char *dgram;		/* the identical bytes for every try */
 	size_t len;
 	unsigned tries;
+	uint64_t sent_us;	/* time_mono_us() of the first try: round trips count the retries */
 	struct event *timer;
 	ng_reply_h *h;
 	void *arg;
@@ -42,6 +43,7 @@ struct ng_client {
 	unsigned timeout_ms, retries;
 	struct ng_req *reqs;
 	struct ng_client_stats st;
+	struct metrics_hist *rtt;	/* borrowed; NULL: not measured */
 	char rbuf[NG_MAX_DATAGRAM + 1];
 };
 
@@ -161,6 +163,7 @@ ng_client_send(struct ng_client *nc, const struct sa *dst, const struct bencode_
 		goto out;
 	}
 	r->tries = 1;
+	r->sent_us = time_mono_us();
 	r->next = nc->reqs;
 	nc->reqs = r;
 	err = req_transmit(r);
@@ -220,6 +223,7 @@ client_read(evutil_socket_t fd, short what, void *arg)
 			continue;
 		}
 		nc->st.replies++;
+		metrics_hist_observe(nc->rtt, time_mono_us() - r->sent_us);
 		h = r->h;
 		harg = r->arg;
 		req_free(r);
@@ -243,6 +247,12 @@ sock_open(int family, int *fdp)
 		any.len = sizeof(any.u.in);
 	}
 	return sock_udp_bind(&any, 0, fdp);
+}
+
+void
+ng_client_set_rtt(struct ng_client *nc, struct metrics_hist *h)
+{
+	nc->rtt = h;
 }
 
 int

@@ -46,12 +46,14 @@ lock_done(struct redisReply *r, void *arg)
 	struct lock_ctx *x = arg;
 	struct move *m = x->m;
 
+	log_set_call_id(x->call_id);
 	if (!m->stopping && r != NULL && r->type == REDIS_REPLY_STATUS) {
 		if (move_call(m, x->call_id, x->from, x->drained) != 0)
-			log_warnx("move_not_started call_id=%s", LOG_ESCW(x->call_id));
+			log_warnx("move_not_started reason=out-of-memory");
 	} else if (!m->stopping && r != NULL) {
-		log_debug("%s: %s is moved by another instance", __func__, LOG_ESCW(x->call_id));
+		log_debug("%s: moved by another instance", __func__);
 	}
+	log_set_call_id(NULL);
 	free(x);
 }
 
@@ -152,7 +154,7 @@ move_calls_of(struct sp *sp, const char *id, bool drained)
 				lock_try(m, c->call_id, id, drained);
 				n++;
 			}
-	log_info("mediad_calls_move id=%s own=%u%s", LOG_ESCW(id), n, drained ? " (drained)" : "");
+	log_info("mediad_calls_move id=%s own=%u drained=%s", LOG_ESCW(id), n, drained ? "yes" : "no");
 	if (sp->redis != NULL)
 		redis_flush(sp->redis);
 	if (!sp->cfg.redis_enabled)

@@ -108,8 +108,8 @@ op_fail(struct move_op *op, const char *why)
 
 	log_set_call_id(op->call_id);
 	metric_inc(m->ctr.failed);
-	log_warnx("move_failed from=%s to=%s step=%u reason=\"%s\"", LOG_ESCW(op->from),
-	    op->to[0] ? LOG_ESCW(op->to) : "-", (unsigned)op->state, LOG_ESC(why));
+	log_warnx("move_failed from=%s to=%s step=%u reason=%s", LOG_ESCW(op->from),
+	    op->to[0] ? LOG_ESCW(op->to) : "-", (unsigned)op->state, LOG_Q(why));
 	media_cancel(op->mop);
 	op->mop = NULL;
 	uac_abandon(op->r0);
@@ -120,7 +120,7 @@ op_fail(struct move_op *op, const char *why)
 		dialog_write(sp, c);
 		log_info("move_reverted mediad=%s", LOG_ESCW(op->from));
 	} else if (hangup_call(sp, op->call_id, HANGUP_MEDIA_LOST, "move", NULL, NULL) != 0) {
-		log_warnx("move_hangup_failed (the call has no media)");
+		log_warnx("move_hangup_failed impact=%s", LOG_Q("the call has no media"));
 	}
 	op_release(op);
 	op_free(op);
@@ -286,7 +286,7 @@ call_loaded(struct sp_call *c, void *arg)
 	    strcmp(c->mediad_id, op->from) != 0) {
 		/* ended, not answered yet (its INVITE fails or succeeds on its own), moved */
 		log_info("move_skipped reason=%s", c == NULL ? "ended" :
-		    c->state != SP_CALL_ANSWERED ? "not answered" : "not on that mediad");
+		    c->state != SP_CALL_ANSWERED ? "not-answered" : "not-on-that-mediad");
 		op_release(op);
 		op_free(op);
 		goto out;
@@ -307,8 +307,8 @@ call_loaded(struct sp_call *c, void *arg)
 	dialog_forget_mediad(c);
 	dialog_set_mediad(c, e->id, &e->ng);
 	dialog_write(sp, c);
-	log_info("move_start from=%s to=%s%s", LOG_ESCW(op->from), LOG_ESCW(op->to),
-	    op->drained ? " (drained)" : "");
+	log_info("move_start from=%s to=%s drained=%s", LOG_ESCW(op->from), LOG_ESCW(op->to),
+	    op->drained ? "yes" : "no");
 	memset(&o, 0, sizeof(o));
 	o.method = "INVITE";
 	o.timeout_ms = sp->cfg.move_timeout_ms;

@@ -44,9 +44,9 @@ conn_enter_state(struct tp_conn *c, enum conn_state s)
 {
 	char pb[SA_STRLEN];
 
-	log_debug("%s: conn %s peer=%s listener=%s %s -> %s", __func__, tp_proto_name(c->proto),
-	    sa_format(&c->peer, pb, sizeof(pb)), tp_conn_lname(c), state_name(c->state),
-	    state_name(s));
+	log_debug("%s transport=%s peer=%s listener=%s from=%s to=%s", __func__,
+	    tp_proto_name(c->proto), sa_format(&c->peer, pb, sizeof(pb)), LOG_Q(tp_conn_lname(c)),
+	    state_name(c->state), state_name(s));
 	c->state = s;
 }
 struct tp_conn *
@@ -76,8 +76,8 @@ tp_conn_drop(struct tp_conn *c, int err, bool notify)
 	if (c->state == CONN_CLOSED)
 		return;
 	conn_enter_state(c, CONN_CLOSED);
-	log_debug("%s: %s peer=%s listener=%s err=%d", __func__, tp_proto_name(c->proto),
-	    sa_format(&c->peer, pb, sizeof(pb)), tp_conn_lname(c), err);
+	log_debug("%s transport=%s peer=%s listener=%s err=%d", __func__, tp_proto_name(c->proto),
+	    sa_format(&c->peer, pb, sizeof(pb)), LOG_Q(tp_conn_lname(c)), err);
 	if (c->timer)
 		event_free(c->timer);
 	c->timer = NULL;
@@ -332,7 +332,7 @@ tp_conn_opened(struct tp_conn *c)
 		    "peer_cert=%s subject_cn=\"%s\"%s%s%s%s%s%s", c->outbound ? "out" : "in",
 		    tp_conn_lname(c), sa_format(&c->peer, pb, sizeof(pb)), c->info.version,
 		    c->info.cipher, !c->info.peer_cert ? "none" :
-		    c->info.verified ? "verified" : "unverified", c->info.subject_cn,
+		    c->info.verified ? "verified" : "unverified", LOG_ESC(c->info.subject_cn),
 		    c->host[0] ? " expected=\"" : "", c->host, c->host[0] ? "\"" : "",
 		    c->info.sni[0] ? " sni=\"" : "", c->info.sni, c->info.sni[0] ? "\"" : "");
 	}
@@ -396,8 +396,8 @@ conn_eventcb(struct bufferevent *bev, short what, void *arg)
 		tp_conn_drop(c, err, true);
 		return;
 	}
-	log_debug("%s: %s peer=%s closed what=0x%x err=%d", __func__, tp_proto_name(c->proto),
-	    sa_format(&c->peer, pb, sizeof(pb)), (unsigned)what, err);
+	log_debug("%s transport=%s peer=%s closed=yes what=0x%x err=%d", __func__,
+	    tp_proto_name(c->proto), sa_format(&c->peer, pb, sizeof(pb)), (unsigned)what, err);
 	tp_conn_drop(c, err, true);
 }
 

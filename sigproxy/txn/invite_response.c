@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "log.h"
+#include "timeutil.h"
 #include "txn_int.h"
 
 static void
@@ -45,6 +46,7 @@ answer_done(int status, const char *sdp, size_t len, void *arg)
 		dialog_set_answered(c, sip_msg_to_tag(m));
 		txn_learn_remote(sp, c, 1, m);
 		metric_inc(sp->ctr.calls_answered);
+		metrics_hist_observe(sp->hist.call_setup, time_mono_us() - t->start_us);
 		log_info("call_answered target=%s mediad=%s caller=%s/%s callee=%s/%s", c->target,
 		    c->mediad_id, c->transport[0], c->crypto[0], c->transport[1], c->crypto[1]);
 		dialog_write(sp, c);

@@ -26,7 +26,7 @@ state_name(enum txn_state s)
 void
 txn_enter_state(struct sp_txn *t, enum txn_state s)
 {
-	log_debug("%s: invite %s -> %s", __func__, state_name(t->state), state_name(s));
+	log_debug("%s from=%s to=%s", __func__, state_name(t->state), state_name(s));
 	t->state = s;
 }
 
@@ -48,6 +48,7 @@ txn_new(struct sp *sp, const struct sp_src *src, struct sip_msg *m, txn_timer_h 
 	t->sp = sp;
 	t->req = m;
 	t->src = *src;
+	t->start_us = time_mono_us();
 	if (src->conn)
 		t->src.conn = tp_conn_ref(src->conn);
 	if (sip_msg_via(m, 0, &v) == 0 && v.branch != NULL)

@@ -77,7 +77,8 @@ state_name(enum nit_state s)
 static void
 nit_enter_state(struct sp_nit *n, enum nit_state s)
 {
-	log_debug("%s: %s %s -> %s", __func__, n->method, state_name(n->state), state_name(s));
+	log_debug("%s method=%s from=%s to=%s", __func__, LOG_Q(n->method), state_name(n->state),
+	    state_name(s));
 	n->state = s;
 }
 

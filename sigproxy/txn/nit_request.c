@@ -80,7 +80,7 @@ bye_forward(struct sp_call *c, struct pending *p)
 	int err;
 
 	log_info("bye_in");
-	log_debug("%s: BYE on listener %s", __func__, p->src.lsnr->name);
+	log_debug("%s method=BYE listener=%s", __func__, LOG_Q(p->src.lsnr->name));
 	/* forward while the call still holds the caller's connection */
 	err = txn_nit_forward(sp, &p->src, p->m, c, p->leg, NULL, 0);
 	/* only a BYE that went on ends the call: one that did not changes nothing */

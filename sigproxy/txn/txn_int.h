@@ -91,6 +91,7 @@ struct sp_txn {
 	bool admit_refused;	/* a target was skipped for its call limit ... */
 	enum route_refusal admit_why;	/* ... this one, */
 	unsigned admit_retry;	/* ... free again in this many seconds (0: unknown) */
+	uint64_t start_us;	/* time_mono_us() when the INVITE arrived: call setup time */
 };
 
 /* in_dialog.c */

@@ -104,8 +104,8 @@ req_send(struct uac_req *r)
 	int err = send_in_dialog(r->sp, r->back, r->side, r->tp, &r->dst, r->msg, r->len);
 
 	if (err)
-		log_warnx("uac_send_failed method=%s leg=%s err=\"%s\"", r->method,
-		    leg_names[r->leg], strerror(err));
+		log_warnx("uac_send_failed method=%s leg=%s err=%s", r->method, leg_names[r->leg],
+		    LOG_Q(strerror(err)));
 }
 
 static void
@@ -205,7 +205,7 @@ ack_send(struct uac_req *r, bool ok, const char *body, size_t len)
 	if (err == 0)
 		req_send(r);
 	else
-		log_warnx("uac_ack_failed leg=%s err=\"%s\"", leg_names[r->leg], strerror(err));
+		log_warnx("uac_ack_failed leg=%s err=%s", leg_names[r->leg], LOG_Q(strerror(err)));
 	r->state = UAC_LINGER;
 	return err;
 }

@@ -17,6 +17,7 @@
 #include <arpa/inet.h>
 
 #include "addr.h"
+#include "bench_ng.h"
 #include "log.h"
 #include "rand.h"
 #include "relay.h"
@@ -43,6 +44,10 @@ struct call {
 struct bench {
 	unsigned ncalls, workers, seconds;
 	bool direct;                     /* baseline: generator to receiver, no relay */
+	const char *ng;                  /* -n: an external relay's ng address, else in-process */
+	int ng_fd;
+	const char *bind_ip;             /* -a: the generator's address (default 127.0.0.1) */
+	const char *if_out, *if_in;      /* -I: ng interface names */
 	bool rx_tick;                    /* -t: the receiver polls every 50 µs */
 	int caller_fd, ivr_fd;           /* generator sockets */
 	struct sa caller_addr, ivr_addr;
@@ -54,6 +59,8 @@ struct bench {
 	size_t nlat;
 };
 
+static const char *udp_bind_ip = "127.0.0.1";
+
 static int
 udp_open(struct sa *addr)
 {
@@ -61,7 +68,7 @@ udp_open(struct sa *addr)
 	socklen_t len = sizeof(addr->u.ss);
 	int fd, sz = 8 << 20;
 
-	if (sa_parse(&lo, "127.0.0.1", 0) != 0)
+	if (sa_parse(&lo, udp_bind_ip, 0) != 0)
 		return -1;
 	fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd < 0)
@@ -193,6 +200,23 @@ calls_setup(struct bench *b)
 		memset(&lb, 0, sizeof(lb));
 		c->ssrc_a = (uint32_t)rand_u64();
 		c->ssrc_b = (uint32_t)rand_u64();
+		if (b->ng != NULL) {
+			char id[48];
+
+			la.rx_key.suite = suite;
+			la.rx_key.key_salt_len = si->key_len + si->salt_len;
+			snprintf(id, sizeof(id), "bench-%d-%u", (int)getpid(), i);
+			err = rand_bytes(la.rx_key.key_salt, la.rx_key.key_salt_len);
+			if (err == 0)
+				err = srtp_ctx_create(&c->caller_tx, suite, &la.rx_key,
+				    SRTP_CTX_OUTBOUND, NULL);
+			if (err == 0)
+				err = bench_ng_call(b->ng_fd, id, &b->caller_addr, &b->ivr_addr,
+				    &la.rx_key, b->if_out, b->if_in, &c->to_a, &c->to_b);
+			if (err)
+				return err;
+			continue;
+		}
 		if (b->direct) {
 			/* Same generator work (protect included), straight to the receiver. */
 			c->to_a = b->ivr_addr;
@@ -240,6 +264,12 @@ calls_free(struct bench *b)
 
 		relay_media_destroy(c->m);
 		srtp_ctx_destroy(c->caller_tx);
+		if (b->ng != NULL && c->caller_tx != NULL) {
+			char id[48];
+
+			snprintf(id, sizeof(id), "bench-%d-%u", (int)getpid(), i);
+			bench_ng_delete(b->ng_fd, id);
+		}
 	}
 	free(b->calls);
 	if (b->caller_fd > 0)
@@ -320,10 +350,38 @@ generate(struct bench *b)
 	}
 }
 
+/* utime + stime of a process (all its threads), from /proc; 0 if unreadable. */
+static uint64_t
+proc_cpu_ns(pid_t pid)
+{
+	char path[64], buf[1024], *p;
+	unsigned long ut, st;
+	FILE *f;
+	size_t n;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	f = fopen(path, "r");
+	if (f == NULL)
+		return 0;
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	/* Fields 14 and 15, counted after the ")" that ends the command name. */
+	p = strrchr(buf, ')');
+	if (p == NULL || sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu",
+	    &ut, &st) != 2)
+		return 0;
+	return (uint64_t)(ut + st) * (1000000000ull / (uint64_t)sysconf(_SC_CLK_TCK));
+}
+
 static void
 usage(void)
 {
-	fprintf(stderr, "usage: bench_relay [-c calls] [-s seconds] [-w workers] [-l max_loss_pct] [-d] [-t]\n"
+	fprintf(stderr, "usage: bench_relay [-c calls] [-s seconds] [-w workers] [-l max_loss_pct] [-d] [-t]"
+	    " [-i sockets|batched] [-n IP:PORT -p PID [-a IP] [-I OUT,IN]]\n"
+	    "  -n  drive an external relay (mediad, rtpengine) over ng instead of the in-process one;\n"
+	    "      -p its PID (CPU from /proc), -a the generator's address, -I the ng interfaces\n"
+	    "  -i  the relay's I/O style (default sockets; batched needs root)\n"
 	    "  -d  baseline without the relay (generator straight to receiver), to subtract latency\n"
 	    "  -t  the receiver polls every 50 us instead of sleeping on its sockets\n");
 	exit(2);
@@ -337,13 +395,16 @@ main(int argc, char **argv)
 	pthread_t rx;
 	double max_loss = 0.1, loss, cpu_ns_per_pkt, wall;
 	uint64_t cpu0 = 0, cpu1 = 0, sent, recvd, t0, t1;
+	struct relay_opts ro = { .io = RELAY_IO_SOCKETS };
+	char why[160] = "", ifs[64] = "outside,inside";
+	pid_t pid = 0;
 	int ch, err, rc = 1;
 
 	memset(&b, 0, sizeof(b));
 	b.ncalls = 100;
 	b.workers = 1;
 	b.seconds = 5;
-	while ((ch = getopt(argc, argv, "c:s:w:l:dt")) != -1) {
+	while ((ch = getopt(argc, argv, "c:s:w:l:dti:n:p:a:I:")) != -1) {
 		switch (ch) {
 		case 'c': b.ncalls = (unsigned)strtoul(optarg, NULL, 10); break;
 		case 's': b.seconds = (unsigned)strtoul(optarg, NULL, 10); break;
@@ -351,11 +412,25 @@ main(int argc, char **argv)
 		case 'l': max_loss = strtod(optarg, NULL); break;
 		case 'd': b.direct = true; break;
 		case 't': b.rx_tick = true; break;
+		case 'n': b.ng = optarg; break;
+		case 'p': pid = (pid_t)strtol(optarg, NULL, 10); break;
+		case 'a': udp_bind_ip = optarg; break;
+		case 'I': snprintf(ifs, sizeof(ifs), "%s", optarg); break;
+		case 'i':
+			if (strcmp(optarg, "batched") == 0)
+				ro.io = RELAY_IO_BATCHED;
+			else if (strcmp(optarg, "sockets") != 0)
+				usage();
+			break;
 		default: usage();
 		}
 	}
-	if (b.ncalls == 0 || b.seconds == 0 || b.workers == 0)
+	if (b.ncalls == 0 || b.seconds == 0 || b.workers == 0 || (b.ng != NULL) != (pid > 0) ||
+	    strchr(ifs, ',') == NULL)
 		usage();
+	b.if_out = ifs;
+	b.if_in = strchr(ifs, ',') + 1;
+	*strchr(ifs, ',') = '\0';
 	log_init("bench_relay", LOG_LEVEL_WARN, false);
 	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
 		rl.rlim_cur = rl.rlim_max;
@@ -368,7 +443,15 @@ main(int argc, char **argv)
 	b.lat_us = malloc(LAT_MAX * sizeof(*b.lat_us));
 	if (b.lat_us == NULL)
 		return 1;
-	err = relay_alloc(&b.r, b.workers, NULL);
+	ro.nworkers = b.workers;
+	ro.max_ports = 4 * b.ncalls + 16;
+	if (b.ng != NULL)
+		err = bench_ng_open(b.ng, &b.ng_fd);
+	else
+		err = relay_alloc_opts(&b.r, &ro, NULL, why, sizeof(why));
+	if (err)
+		fprintf(stderr, "bench_relay: relay %s: %s %s\n", b.ng ? b.ng : relay_io_name(ro.io),
+		    strerror(err), why);
 	if (err == 0)
 		err = calls_setup(&b);
 	if (err) {
@@ -377,14 +460,18 @@ main(int argc, char **argv)
 	}
 	if (pthread_create(&rx, NULL, rx_main, &b) != 0)
 		goto out;
-	for (unsigned w = 0; w < b.workers; w++)
+	if (b.ng != NULL)
+		cpu0 = proc_cpu_ns(pid);
+	for (unsigned w = 0; b.r != NULL && w < b.workers; w++)
 		cpu0 += relay_worker_cpu_ns(b.r, w);
 	t0 = time_mono_us();
 	generate(&b);
 	t1 = time_mono_us();
 	/* Let the last packets through before counting. */
 	usleep(300000);
-	for (unsigned w = 0; w < b.workers; w++)
+	if (b.ng != NULL)
+		cpu1 = proc_cpu_ns(pid);
+	for (unsigned w = 0; b.r != NULL && w < b.workers; w++)
 		cpu1 += relay_worker_cpu_ns(b.r, w);
 	atomic_store(&b.stop_rx, true);
 	pthread_join(rx, NULL);
@@ -395,8 +482,8 @@ main(int argc, char **argv)
 	loss = sent ? 100.0 * (double)(sent - (recvd < sent ? recvd : sent)) / (double)sent : 100.0;
 	cpu_ns_per_pkt = recvd ? (double)(cpu1 - cpu0) / (double)recvd : 0;
 	qsort(b.lat_us, b.nlat, sizeof(*b.lat_us), cmp_u32);
-	printf("calls=%u workers=%u seconds=%.2f sent=%llu received=%llu (srtp->rtp %llu/%llu, "
-	    "rtp->srtp %llu/%llu) bad=%llu\n", b.ncalls, b.workers, wall,
+	printf("relay=%s calls=%u workers=%u seconds=%.2f sent=%llu received=%llu (srtp->rtp %llu/%llu, "
+	    "rtp->srtp %llu/%llu) bad=%llu\n", b.ng ? b.ng : relay_io_name(ro.io), b.ncalls, b.workers, wall,
 	    (unsigned long long)sent, (unsigned long long)recvd,
 	    (unsigned long long)b.recv_a, (unsigned long long)b.sent_a,
 	    (unsigned long long)b.recv_b, (unsigned long long)b.sent_b,

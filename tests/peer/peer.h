@@ -31,6 +31,10 @@ struct peer_opts {
 	const char *mediad_bin;		/* spawn a private redis-server and this mediad */
 	unsigned workers;		/* mediad workers when spawning */
 	unsigned media_timeout;		/* mediad media_timeout (s) when spawning; 0: off */
+	/* mediad's io when spawning (auto, sockets, batched, xdp); NULL: unset (auto). Other
+	 * than auto, mediad must report that very style in its ready line and (batched, xdp)
+	 * carry the packets with it; "auto=STYLE" configures auto and expects STYLE. */
+	const char *io;
 	enum crypto_suite suite;
 	unsigned packets;		/* per direction per call */
 	unsigned rate;			/* packets/s per direction per call */

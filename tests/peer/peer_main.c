@@ -15,6 +15,8 @@ usage(void)
 	fprintf(stderr,
 	    "usage: sbc-test-peer (--mediad BIN [--workers N] | --ng IP:PORT) [options]\n"
 	    "  --media-timeout S   spawned mediad's media_timeout (default 60, 0: off)\n"
+	    "  --io STYLE          spawned mediad's io (auto, sockets, batched, xdp); it must run\n"
+	    "                      that style and carry the media with it (auto=STYLE: expect STYLE)\n"
 	    "  --suite NAME        SDES suite (default AES_CM_128_HMAC_SHA1_80)\n"
 	    "  --packets N         packets per direction per call (default 200)\n"
 	    "  --rate PPS          packets/s per direction per call (default 50)\n"
@@ -125,6 +127,7 @@ parse_opts(struct peer_opts *o, int argc, char **argv, bool *measure, bool *erro
 		{ "mediad", required_argument, NULL, 'M' },
 		{ "workers", required_argument, NULL, 'w' },
 		{ "media-timeout", required_argument, NULL, 'T' },
+		{ "io", required_argument, NULL, 'Y' },
 		{ "ng", required_argument, NULL, 'n' },
 		{ "suite", required_argument, NULL, 's' },
 		{ "packets", required_argument, NULL, 'p' },
@@ -173,6 +176,7 @@ parse_opts(struct peer_opts *o, int argc, char **argv, bool *measure, bool *erro
 		case 'M': o->mediad_bin = optarg; break;
 		case 'w': o->workers = (unsigned)v; break;
 		case 'T': o->media_timeout = (unsigned)v; break;
+		case 'Y': o->io = optarg; break;
 		case 'n': o->ng = optarg; break;
 		case 's':
 			o->suite = crypto_suite_from_name(optarg, strlen(optarg));

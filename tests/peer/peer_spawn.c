@@ -21,12 +21,31 @@ struct peer_spawn {
 	char conf[320];
 	char log[320];
 	const char *bin;
+	char io[16];		/* the io mediad must run; "": any */
 	unsigned starts;	/* processes started: each restart logs to a file of its own */
 };
 
-/* Finds "ng=127.0.0.1:PORT" in the ready line of the log. */
+/* Copies the value of " key=" in line (up to a blank) into out; false when absent. */
 static bool
-ready_port(const char *log, char *ng, size_t ngsize)
+line_field(const char *line, const char *key, char *out, size_t size)
+{
+	const char *n = strstr(line, key);
+	size_t l;
+
+	if (n == NULL)
+		return false;
+	n += strlen(key);
+	l = strcspn(n, " \n");
+	if (l == 0 || l >= size)
+		return false;
+	memcpy(out, n, l);
+	out[l] = '\0';
+	return true;
+}
+
+/* Finds "ng=127.0.0.1:PORT" and "io=STYLE" in the ready line of the log. */
+static bool
+ready_port(const char *log, char *ng, size_t ngsize, char *io, size_t iosize)
 {
 	FILE *f = fopen(log, "r");
 	char line[1024];
@@ -36,18 +55,12 @@ ready_port(const char *log, char *ng, size_t ngsize)
 		return false;
 	while (!found && fgets(line, sizeof(line), f) != NULL) {
 		const char *m = strstr(line, "mediad_ready ");
-		const char *n = m ? strstr(m, " ng=") : NULL;
-		size_t l;
 
-		if (n == NULL)
+		if (m == NULL || !line_field(m, " ng=", ng, ngsize))
 			continue;
-		n += 4;
-		l = strcspn(n, " \n");
-		if (l > 0 && l < ngsize) {
-			memcpy(ng, n, l);
-			ng[l] = '\0';
-			found = true;
-		}
+		if (!line_field(m, " io=", io, iosize))
+			io[0] = '\0';
+		found = true;
 	}
 	fclose(f);
 	return found;
@@ -75,11 +88,18 @@ int
 peer_spawn_wait_ready(struct peer_spawn *s, char *ng, size_t ngsize)
 {
 	unsigned long long end = proc_now_ms() + 10000;
+	char io[32];
 	int err = ETIMEDOUT;
 
 	while (proc_now_ms() < end) {
-		if (ready_port(s->log, ng, ngsize)) {
+		if (ready_port(s->log, ng, ngsize, io, sizeof(io))) {
 			err = 0;
+			/* The style asked for, not a fallback: else the test would not test it. */
+			if (s->io[0] != '\0' && strcmp(io, s->io) != 0) {
+				fprintf(stderr, "sbc-test-peer: mediad runs io=%s, not %s\n", io,
+				    s->io);
+				err = EPROTO;
+			}
 			break;
 		}
 		if (!proc_alive(s->mediad)) {
@@ -118,6 +138,7 @@ peer_spawn_start(struct peer_spawn **sp, struct peer_opts *o, char *ng, size_t n
     pid_t *mediad_pid)
 {
 	struct peer_spawn *s = calloc(1, sizeof(*s));
+	char io_conf[16] = "";
 	FILE *f;
 	unsigned i;
 	int err;
@@ -134,20 +155,25 @@ peer_spawn_start(struct peer_spawn **sp, struct peer_opts *o, char *ng, size_t n
 	}
 	s->rs_up = true;
 	snprintf(s->conf, sizeof(s->conf), "%s/mediad.ini", s->dir);
+	if (o->io != NULL)
+		snprintf(io_conf, sizeof(io_conf), "%.*s", (int)strcspn(o->io, "="), o->io);
 	f = fopen(s->conf, "w");
 	if (f == NULL) {
 		err = errno;
 		goto out;
 	}
 	/* Private loopback addresses: fixed port ranges cannot collide with other tests. */
-	fprintf(f, "[mediad]\nid = peer-%d\nng_listen = 127.0.0.1:0\nng_allow = 127.0.0.0/8\n"
-	    "workers = %u\nlog_level = info\nmetrics_listen =\nmedia_timeout = %u\n"
+	/* ng on the outside address, so that a mediad in another network namespace (the xdp
+	 * tests) is reachable too. */
+	fprintf(f, "[mediad]\nid = peer-%d\nng_listen = %s:0\nng_allow = 127.0.0.0/8, %s, %s\n"
+	    "workers = %u\nlog_level = info\nmetrics_listen =\nmedia_timeout = %u\n%s%s%s"
 	    "[interface %s]\naddress = %s\nport_min = 20000\nport_max = 29999\n"
 	    "encryption = %s\n"
 	    "[interface %s]\naddress = %s\nport_min = 30000\nport_max = 39999\n"
 	    "encryption = off\n[srtp]\noffer_suites =",
-	    (int)getpid(), o->workers, o->media_timeout, o->if_out, o->relay_out_ip,
-	    o->out_encryption, o->if_in, o->relay_in_ip);
+	    (int)getpid(), o->relay_out_ip, o->out_ip, o->in_ip, o->workers, o->media_timeout,
+	    o->io != NULL ? "io = " : "", o->io != NULL ? io_conf : "", o->io != NULL ? "\n" : "",
+	    o->if_out, o->relay_out_ip, o->out_encryption, o->if_in, o->relay_in_ip);
 	/* Offer our suite first, then the rest, so every suite is exercised. */
 	fprintf(f, " %s", crypto_suite_name(o->suite));
 	for (i = 1; i < CRYPTO_SUITE_COUNT; i++)
@@ -163,6 +189,11 @@ peer_spawn_start(struct peer_spawn **sp, struct peer_opts *o, char *ng, size_t n
 		goto out;
 	}
 	s->bin = o->mediad_bin;
+	/* "auto=xdp": configure auto, expect xdp; "auto" alone expects nothing. */
+	if (o->io != NULL && strchr(o->io, '=') != NULL)
+		snprintf(s->io, sizeof(s->io), "%s", strchr(o->io, '=') + 1);
+	else if (o->io != NULL && strcmp(o->io, "auto") != 0)
+		snprintf(s->io, sizeof(s->io), "%s", o->io);
 	err = spawn_mediad(s);
 	if (err == 0)
 		err = peer_spawn_wait_ready(s, ng, ngsize);
@@ -172,6 +203,44 @@ peer_spawn_start(struct peer_spawn **sp, struct peer_opts *o, char *ng, size_t n
 	} else {
 		*sp = s;
 		*mediad_pid = s->mediad;
+	}
+	return err;
+}
+
+/*
+ * After a clean stop of a mediad asked for io = batched or xdp: its workers' stop lines must
+ * show that the style carried (nearly) every packet, not a fallback path. 0 or EIO.
+ */
+static int
+style_carried(const struct peer_spawn *s)
+{
+	FILE *f = fopen(s->log, "r");
+	unsigned long long in = 0, steered = 0, xdp = 0, v;
+	char line[1024];
+	const char *p;
+	int err = 0;
+
+	if (strcmp(s->io, "batched") != 0 && strcmp(s->io, "xdp") != 0)
+		return 0;
+	if (f == NULL)
+		return EIO;
+	while (fgets(line, sizeof(line), f) != NULL) {
+		if (strstr(line, "relay_worker_stopped ") == NULL)
+			continue;
+		if ((p = strstr(line, " packets_in=")) != NULL && sscanf(p, " packets_in=%llu", &v) == 1)
+			in += v;
+		if ((p = strstr(line, " steered=")) != NULL && sscanf(p, " steered=%llu", &v) == 1)
+			steered += v;
+		if ((p = strstr(line, " xdp_rx=")) != NULL && sscanf(p, " xdp_rx=%llu", &v) == 1)
+			xdp += v;
+	}
+	fclose(f);
+	v = strcmp(s->io, "xdp") == 0 ? xdp : steered;
+	/* A few may come on the ports' own sockets (the instant before a port is steered). */
+	if (in == 0 || v * 10 < in * 9) {
+		fprintf(stderr, "sbc-test-peer: io=%s carried %llu of %llu packets (steered=%llu "
+		    "xdp_rx=%llu): the style is not in use\n", s->io, v, in, steered, xdp);
+		err = EIO;
 	}
 	return err;
 }
@@ -203,6 +272,8 @@ peer_spawn_stop(struct peer_spawn *s)
 			fprintf(stderr, "sbc-test-peer: mediad exited with status 0x%x\n", status);
 			err = EIO;
 		}
+		if (err == 0)
+			err = style_carried(s);
 		if (err)
 			dump_log(s->log);
 	}

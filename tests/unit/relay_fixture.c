@@ -220,7 +220,7 @@ fx_setup_full(void **state, enum crypto_suite suite, bool mux_a, bool with_metri
 	f->suite = suite;
 	if (with_metrics)
 		assert_int_equal(metrics_alloc(&f->met), 0);
-	assert_int_equal(relay_alloc(&f->r, 2, f->met), 0);
+	assert_int_equal(fx_relay_alloc(&f->r, 2, f->met), 0);
 	assert_int_equal(usock_open(&f->caller, "127.0.0.1"), 0);
 	assert_int_equal(usock_open(&f->caller_rtcp, "127.0.0.1"), 0);
 	assert_int_equal(usock_open(&f->ivr, "127.0.0.1"), 0);
@@ -387,6 +387,49 @@ ivr_to_caller(struct fx *f, unsigned count, unsigned burst)
 	f->seq_ivr = (uint16_t)(first + count);
 }
 
+
+uint64_t
+fx_metric_sum(struct fx *f, const char *name, const char *extra)
+{
+	uint64_t sum = 0;
+	char lab[96];
+
+	for (unsigned w = 0; w < 2; w++) {
+		struct metric *m;
+
+		snprintf(lab, sizeof(lab), "worker=\"%u\"%s", w, extra);
+		m = strcmp(name, "sbc_relay_media") == 0 ?
+		    metrics_gauge(f->met, name, lab, NULL) : metrics_counter(f->met, name, lab, NULL);
+		assert_non_null(m);
+		sum += metric_get(m);
+	}
+	return sum;
+}
+
+enum relay_io_style
+fx_relay_io(void)
+{
+	const char *e = getenv("SBC_RELAY_IO");
+
+	if (e != NULL && strcmp(e, "batched") == 0)
+		return RELAY_IO_BATCHED;
+	return RELAY_IO_SOCKETS;
+}
+
+int
+fx_relay_alloc(struct relay **rp, unsigned nworkers, struct metrics *m)
+{
+	struct relay_opts o = { .nworkers = nworkers, .io = fx_relay_io(), .max_ports = 1024 };
+	char why[160] = "";
+	int err;
+
+	err = relay_alloc_opts(rp, &o, m, why, sizeof(why));
+	if (err)
+		fprintf(stderr, "relay io=%s: %s %s\n", relay_io_name(o.io), strerror(err), why);
+	assert_int_equal(err, 0);
+	assert_int_equal(relay_io(*rp), o.io);
+	return 0;
+}
 
 int
 relay_group_setup(void **state)

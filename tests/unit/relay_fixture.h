@@ -71,6 +71,16 @@ int fx_setup_mux(void **state);
 int fx_setup_metrics(void **state);
 int fx_setup_prestate(void **state);
 int fx_teardown(void **state);
+/*
+ * The relay's I/O style under test: SBC_RELAY_IO=sockets|batched in the environment (the
+ * CMake registration runs each relay test once per style), sockets when unset.
+ */
+enum relay_io_style fx_relay_io(void);
+/* relay_alloc_opts with fx_relay_io(); fails the test unless that very style is in use. */
+int fx_relay_alloc(struct relay **rp, unsigned nworkers, struct metrics *m);
+/* A per-worker series of f->met (fx_setup_metrics) summed over both workers; extra adds
+ * labels after worker="N" (",reason=\"auth\""). */
+uint64_t fx_metric_sum(struct fx *f, const char *name, const char *extra);
 /* Group setup: logging and srtp_engine_init(). */
 int relay_group_setup(void **state);
 

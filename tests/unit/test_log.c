@@ -302,7 +302,7 @@ test_limited(void **state)
 	assert_int_equal(lines, 3);
 	assert_non_null(strstr(out, "warn bad n=1\n"));
 	assert_non_null(strstr(out, "warn bad n=2\n"));
-	assert_non_null(strstr(out, "warn bad n=3 (998 more suppressed)\n"));
+	assert_non_null(strstr(out, "warn bad n=3 suppressed=998\n"));
 	free(out);
 
 	/* a flood that stops: the timer reports what was suppressed, once */
@@ -312,8 +312,8 @@ test_limited(void **state)
 	assert_true(log_ratelimit_flush(&rl, 12000, LOG_LEVEL_WARN, "bad"));
 	assert_false(log_ratelimit_flush(&rl, 13000, LOG_LEVEL_WARN, "bad"));
 	out = captured();
-	assert_non_null(strstr(out, "warn bad (49 more suppressed)\n"));
-	assert_null(strstr(out, "bad (0"));
+	assert_non_null(strstr(out, "warn bad suppressed=49\n"));
+	assert_null(strstr(out, "bad suppressed=0"));
 	free(out);
 	assert_int_equal(rl.suppressed, 998 + 49);
 }
@@ -355,6 +355,48 @@ test_ratelimit(void **state)
 	assert_int_equal(rl.suppressed, 8);
 }
 
+/* Field values: one plain word stays bare; anything else is quoted and escaped. */
+static void
+test_quote(void **state)
+{
+	static const struct { const char *in, *out; } cases[] = {
+		{ "plain", "plain" },
+		{ "127.0.0.1:5060", "127.0.0.1:5060" },
+		{ "AES_CM_128_HMAC_SHA1_80", "AES_CM_128_HMAC_SHA1_80" },
+		{ "", "\"\"" },
+		{ "Connection refused", "\"Connection refused\"" },
+		{ "say \"hi\"", "\"say \\\"hi\\\"\"" },
+		{ "back\\slash", "\"back\\\\slash\"" },
+		{ "a=b", "\"a=b\"" },
+		{ "x\ny", "\"x\\x0ay\"" },
+		{ "tab\there", "\"tab\\x09here\"" },
+		{ "caf\xc3\xa9", "\"caf\xc3\xa9\"" },
+		{ "del\x7f", "\"del\\x7f\"" },
+	};
+	char buf[64], *out;
+	unsigned i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		assert_string_equal(log_quote(buf, sizeof(buf), cases[i].in), cases[i].out);
+	assert_string_equal(log_quote(buf, sizeof(buf), NULL), "\"\"");
+	/* Length-bounded, NUL bytes included, and the buffer is always closed with a quote. */
+	assert_string_equal(log_quote_n(buf, sizeof(buf), "ab\0cd", 5), "\"ab\\x00cd\"");
+	assert_string_equal(log_quote_n(buf, sizeof(buf), "abcdef", 3), "abc");
+	assert_string_equal(log_quote(buf, 12, "one two three four"), "\"one tw...\"");
+	assert_string_equal(log_quote(buf, 12, "\"\"\"\"\"\""), "\"\\\"\\\"\\\"...\"");
+	assert_string_equal(log_quote(buf, 12, "0123456789012"), "\"012345...\"");
+	assert_string_equal(log_quote(buf, 12, "0123456789"), "0123456789");
+	assert_string_equal(log_quote(buf, 12, "012345678 "), "\"012345...\"");
+	assert_string_equal(log_quote(buf, 4, "x"), "\"\"");
+	/* In a line: the value stays one field whatever it holds. */
+	log_warnx("redis_unreachable server=%s reason=%s", LOG_Q("127.0.0.1:6379"),
+	    LOG_Q("Connection \"refused\"\n fake=1"));
+	out = captured();
+	assert_non_null(strstr(out, " warn redis_unreachable server=127.0.0.1:6379 "
+	    "reason=\"Connection \\\"refused\\\"\\x0a fake=1\"\n"));
+	free(out);
+}
+
 int
 main(void)
 {
@@ -370,6 +412,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_limited, capture_start, capture_stop),
 		cmocka_unit_test(test_level_parse),
 		cmocka_unit_test(test_ratelimit),
+		cmocka_unit_test_setup_teardown(test_quote, capture_start, capture_stop),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -418,6 +418,170 @@ test_register_table(void **state)
 	metrics_free(m);
 }
 
+/* Milliseconds observed in microseconds, exposed in seconds. */
+static const struct metrics_buckets ms_buckets = {
+	1e-6, 4, { 1000, 10000, 100000, 2500000 },
+};
+
+struct hist_demo {
+	struct metrics_hist *setup;
+	struct metrics_hist *rtt;
+	unsigned calls;
+};
+
+static uint64_t
+read_calls(const void *base)
+{
+	const struct hist_demo *d = base;
+
+	return d->calls;
+}
+
+static const struct metrics_hist_def hist_defs[] = {
+	{ "sbc_setup_seconds", NULL, "Setup time.", offsetof(struct hist_demo, setup),
+	  &ms_buckets },
+	{ "sbc_rtt_seconds", "peer=\"a\"", "Round trip.", offsetof(struct hist_demo, rtt),
+	  &ms_buckets },
+	{ NULL, NULL, NULL, 0, NULL },
+};
+
+static const struct metrics_read_def read_defs[] = {
+	{ "sbc_calls_active", NULL, "Calls now.", read_calls },
+	{ NULL, NULL, NULL, NULL },
+};
+
+/* Prometheus text of a histogram: cumulative buckets, le in seconds, +Inf = _count. */
+static void
+test_histogram(void **state)
+{
+	static const struct metrics_buckets bad[] = {
+		{ 1e-6, 0, { 0 } },                     /* no bucket */
+		{ 1e-6, 2, { 10, 10 } },                /* not ascending */
+		{ 0, 1, { 10 } },                       /* no scale */
+		{ 1e-6, METRICS_HIST_MAX_BUCKETS + 1, { 1 } },
+	};
+	static const struct metrics_hist_def bad_hist[][2] = {
+		{ { "sbc_h", NULL, NULL, 0, NULL }, { NULL, NULL, NULL, 0, NULL } },
+		{ { "sbc_h", NULL, NULL, 0, &bad[1] }, { NULL, NULL, NULL, 0, NULL } },
+		{ { "sbc calls", NULL, NULL, 0, &ms_buckets }, { NULL, NULL, NULL, 0, NULL } },
+		{ { "sbc_calls_active", NULL, NULL, 0, &ms_buckets }, { NULL, NULL, NULL, 0, NULL } },
+	};
+	static const struct metrics_read_def bad_read[][2] = {
+		{ { "sbc_r", NULL, NULL, NULL }, { NULL, NULL, NULL, NULL } },
+		{ { "sbc_setup_seconds", NULL, NULL, read_calls }, { NULL, NULL, NULL, NULL } },
+		{ { "sbc_r", "x=1", NULL, read_calls }, { NULL, NULL, NULL, NULL } },
+	};
+	struct hist_demo d, slot;
+	struct metrics *m = NULL;
+	unsigned i;
+	char *text;
+
+	assert_int_equal(metrics_alloc(&m), 0);
+	memset(&d, 0, sizeof(d));
+	assert_int_equal(metrics_register_hist_table(m, hist_defs, &d), 0);
+	assert_int_equal(metrics_register_read_table(m, read_defs, &d), 0);
+	assert_non_null(d.setup);
+	assert_non_null(d.rtt);
+	/* On a bound counts in that bucket; one above goes to the next. */
+	metrics_hist_observe(d.setup, 0);
+	metrics_hist_observe(d.setup, 1000);
+	metrics_hist_observe(d.setup, 1001);
+	metrics_hist_observe(d.setup, 2500000);
+	metrics_hist_observe(d.setup, 9000000);
+	metrics_hist_observe(NULL, 5);
+	d.calls = 3;
+	text = render(m);
+	assert_string_equal(text,
+	    "# HELP sbc_setup_seconds Setup time.\n"
+	    "# TYPE sbc_setup_seconds histogram\n"
+	    "sbc_setup_seconds_bucket{le=\"0.001\"} 2\n"
+	    "sbc_setup_seconds_bucket{le=\"0.01\"} 3\n"
+	    "sbc_setup_seconds_bucket{le=\"0.1\"} 3\n"
+	    "sbc_setup_seconds_bucket{le=\"2.5\"} 4\n"
+	    "sbc_setup_seconds_bucket{le=\"+Inf\"} 5\n"
+	    "sbc_setup_seconds_sum 11.502001\n"
+	    "sbc_setup_seconds_count 5\n"
+	    "# HELP sbc_rtt_seconds Round trip.\n"
+	    "# TYPE sbc_rtt_seconds histogram\n"
+	    "sbc_rtt_seconds_bucket{peer=\"a\",le=\"0.001\"} 0\n"
+	    "sbc_rtt_seconds_bucket{peer=\"a\",le=\"0.01\"} 0\n"
+	    "sbc_rtt_seconds_bucket{peer=\"a\",le=\"0.1\"} 0\n"
+	    "sbc_rtt_seconds_bucket{peer=\"a\",le=\"2.5\"} 0\n"
+	    "sbc_rtt_seconds_bucket{peer=\"a\",le=\"+Inf\"} 0\n"
+	    "sbc_rtt_seconds_sum{peer=\"a\"} 0\n"
+	    "sbc_rtt_seconds_count{peer=\"a\"} 0\n"
+	    "# HELP sbc_calls_active Calls now.\n"
+	    "# TYPE sbc_calls_active gauge\n"
+	    "sbc_calls_active 3\n");
+	free(text);
+	/* A read gauge follows its source at every scrape, nothing to set. */
+	d.calls = 0;
+	text = render(m);
+	assert_non_null(strstr(text, "\nsbc_calls_active 0\n"));
+	free(text);
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		assert_null(metrics_histogram(m, "sbc_bad_seconds", NULL, "x", &bad[i]));
+	/* Same name and labels: the same histogram. */
+	assert_ptr_equal(metrics_histogram(m, "sbc_setup_seconds", NULL, NULL, &ms_buckets),
+	    d.setup);
+	assert_null(metrics_counter(m, "sbc_setup_seconds", NULL, "x"));
+	memset(&slot, 0, sizeof(slot));
+	for (i = 0; i < sizeof(bad_hist) / sizeof(bad_hist[0]); i++)
+		assert_int_equal(metrics_register_hist_table(m, bad_hist[i], &slot), EINVAL);
+	for (i = 0; i < sizeof(bad_read) / sizeof(bad_read[0]); i++)
+		assert_int_equal(metrics_register_read_table(m, bad_read[i], &slot), EINVAL);
+	assert_null(slot.setup);
+	metrics_free(m);
+}
+
+struct hist_thread_arg {
+	struct metrics_hist *h;
+	unsigned n;
+};
+
+static void *
+hist_thread(void *arg)
+{
+	struct hist_thread_arg *a = arg;
+	unsigned i;
+
+	for (i = 0; i < a->n; i++)
+		metrics_hist_observe(a->h, i % 3000000);
+	return NULL;
+}
+
+/* Observations from several threads at once are all counted, sum included. */
+static void
+test_histogram_threads(void **state)
+{
+	struct hist_thread_arg a;
+	struct metrics *m = NULL;
+	pthread_t t[4];
+	char *text, want[128];
+	uint64_t sum = 0;
+	unsigned i;
+
+	assert_int_equal(metrics_alloc(&m), 0);
+	a.h = metrics_histogram(m, "sbc_t_seconds", NULL, "t", &ms_buckets);
+	a.n = 100000;
+	assert_non_null(a.h);
+	for (i = 0; i < 4; i++)
+		assert_int_equal(pthread_create(&t[i], NULL, hist_thread, &a), 0);
+	for (i = 0; i < 4; i++)
+		pthread_join(t[i], NULL);
+	for (i = 0; i < a.n; i++)
+		sum += 4 * (uint64_t)(i % 3000000);
+	text = render(m);
+	assert_non_null(strstr(text, "sbc_t_seconds_bucket{le=\"+Inf\"} 400000\n"));
+	assert_non_null(strstr(text, "sbc_t_seconds_count 400000\n"));
+	/* 4 threads x 1001 values in 0..1000 */
+	assert_non_null(strstr(text, "sbc_t_seconds_bucket{le=\"0.001\"} 4004\n"));
+	snprintf(want, sizeof(want), "sbc_t_seconds_sum %.9g\n", (double)sum * 1e-6);
+	assert_non_null(strstr(text, want));
+	free(text);
+	metrics_free(m);
+}
+
 static void
 collect_none(struct evbuffer *out, void *arg)
 {
@@ -453,6 +617,15 @@ test_oom(void **state)
 			if (rc != 0)
 				assert_int_equal(rc, ENOMEM);
 		}
+		if (rc == 0) {
+			struct hist_demo hd;
+
+			rc = metrics_register_hist_table(m, hist_defs, &hd);
+			if (rc == 0)
+				rc = metrics_register_read_table(m, read_defs, &hd);
+			if (rc != 0)
+				assert_int_equal(rc, ENOMEM);
+		}
 		fired = oom_disarm();
 		if (m != NULL)
 			metrics_free(m);
@@ -476,6 +649,8 @@ main(void)
 		cmocka_unit_test(test_threads),
 		cmocka_unit_test(test_http),
 		cmocka_unit_test(test_register_table),
+		cmocka_unit_test(test_histogram),
+		cmocka_unit_test(test_histogram_threads),
 		cmocka_unit_test(test_oom),
 	};
 

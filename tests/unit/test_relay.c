@@ -299,25 +299,6 @@ test_ipv6_leg(void **state)
 	usock_close(&c6);
 }
 
-/* Bad configs are refused and the caller keeps its sockets. */
-static uint64_t
-metric_sum(struct fx *f, const char *name, const char *extra)
-{
-	uint64_t sum = 0;
-	char lab[96];
-
-	for (unsigned w = 0; w < 2; w++) {
-		struct metric *m;
-
-		snprintf(lab, sizeof(lab), "worker=\"%u\"%s", w, extra);
-		m = strcmp(name, "sbc_relay_media") == 0 ?
-		    metrics_gauge(f->met, name, lab, NULL) : metrics_counter(f->met, name, lab, NULL);
-		assert_non_null(m);
-		sum += metric_get(m);
-	}
-	return sum;
-}
-
 /* Worker counters reach the metrics registry, per worker. */
 static void
 test_metrics(void **state)
@@ -332,19 +313,26 @@ test_metrics(void **state)
 	expect_drops(f, RELAY_LEG_A, RELAY_STREAM_RTP, RELAY_DROP_MALFORMED, 1);
 	/* Metrics are published at the end of each wakeup: allow that moment. */
 	end = time_mono_ms() + WAIT_MS;
-	while (metric_sum(f, "sbc_relay_drops_total", ",reason=\"malformed\"") < 1 &&
+	while (fx_metric_sum(f, "sbc_relay_drops_total", ",reason=\"malformed\"") < 1 &&
 	    time_mono_ms() < end)
 		usleep(1000);
-	assert_int_equal(metric_sum(f, "sbc_relay_packets_out_total", ""), 50);
-	assert_int_equal(metric_sum(f, "sbc_relay_packets_in_total", ""), 51);
-	assert_int_equal(metric_sum(f, "sbc_relay_bytes_out_total", ""), 30 * RTP_LEN +
+	assert_int_equal(fx_metric_sum(f, "sbc_relay_packets_out_total", ""), 50);
+	assert_int_equal(fx_metric_sum(f, "sbc_relay_packets_in_total", ""), 51);
+	assert_int_equal(fx_metric_sum(f, "sbc_relay_bytes_out_total", ""), 30 * RTP_LEN +
 	    20 * (RTP_LEN + crypto_suite_info(f->suite)->rtp_auth_tag_len));
-	assert_int_equal(metric_sum(f, "sbc_relay_drops_total", ",reason=\"malformed\""), 1);
-	assert_int_equal(metric_sum(f, "sbc_relay_drops_total", ",reason=\"auth\""), 0);
-	assert_int_equal(metric_sum(f, "sbc_relay_media", ""), 1);
+	assert_int_equal(fx_metric_sum(f, "sbc_relay_drops_total", ",reason=\"malformed\""), 1);
+	assert_int_equal(fx_metric_sum(f, "sbc_relay_drops_total", ",reason=\"auth\""), 0);
+	assert_int_equal(fx_metric_sum(f, "sbc_relay_media", ""), 1);
+	/* Batched: every datagram came through a worker's shared socket, none on its port's own
+	 * (which would mean the sk_lookup map did not steer it); sockets: none. */
+	assert_int_equal(fx_metric_sum(f, "sbc_relay_steered_total", ""),
+	    fx_relay_io() == RELAY_IO_BATCHED ? 51 : 0);
+	assert_int_equal(fx_metric_sum(f, "sbc_relay_unknown_port_total", ""), 0);
+	assert_true(fx_metric_sum(f, "sbc_relay_recv_calls_total", "") > 0);
+	assert_true(fx_metric_sum(f, "sbc_relay_send_calls_total", "") > 0);
 	relay_media_destroy(f->m);
 	f->m = NULL;
-	assert_int_equal(metric_sum(f, "sbc_relay_media", ""), 0);
+	assert_int_equal(fx_metric_sum(f, "sbc_relay_media", ""), 0);
 	assert_true(relay_worker_cpu_ns(f->r, 0) > 0 || relay_worker_cpu_ns(f->r, 1) > 0);
 	assert_int_equal(relay_worker_cpu_ns(f->r, 2), 0);
 }

@@ -447,7 +447,7 @@ test_free_with_media(void **state)
 	struct usock s[3][4];
 	unsigned i, k;
 
-	assert_int_equal(relay_alloc(&r, 3, NULL), 0);
+	assert_int_equal(fx_relay_alloc(&r, 3, NULL), 0);
 	assert_int_equal(relay_worker_count(r), 3);
 	for (i = 0; i < 3; i++) {
 		struct relay_leg_cfg a = f->ca, b = f->cb;

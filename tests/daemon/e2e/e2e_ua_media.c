@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
-/* e2e_ua's media: the SDP each party sends and reads, its socket, 20 ms packets checked both ways. */
+/* e2e_ua's media: the SDP each party sends and reads, its socket, 20 ms packets both ways. */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <stdio.h>

@@ -169,7 +169,7 @@ request_build(struct ua *u, struct ua_leg *l, const char *method, uint32_t cseq,
 	return n > 0 && (size_t)n < size ? (size_t)n : 0;
 }
 
-/* Our response to req: its Via, From, To (our tag added), Call-ID, CSeq; initial: its Record-Route. */
+/* Our response to req: its Via, From, To (our tag), Call-ID, CSeq; initial: its Record-Route. */
 static size_t
 response_build(struct ua *u, const struct ua_leg *l, const char *req, int status,
     bool initial, const char *body, char *buf, size_t size)

@@ -150,6 +150,7 @@ rcli() { redis-cli -s "$REDIS_SOCK" "$@"; }
 # mediad_start NAME OUTSIDE_IP INSIDE_IP PORT_BASE (MEDIAD_EXTRA: more [mediad] keys; MEDIAD_PORT_SPAN ports per interface, default 200;
 # the addresses are this run's own, so ranges cannot collide with another test's).
 # MEDIAD_OUTSIDE_ENC / MEDIAD_INSIDE_ENC: each interface's encryption (optional / off).
+# With metrics_listen in MEDIAD_EXTRA, the port mediad serves /metrics on is in MEDIAD_METRICS.
 # MEDIAD_REDIS replaces the [redis] address line (Sentinel tests), as SP_REDIS does for
 # sigproxy_start.
 mediad_start() {
@@ -191,6 +192,7 @@ EOF
 		else
 			MEDIAD_NG=$(sed -n 's/.*mediad_ready .*ng=127\.0\.0\.1:\([0-9]*\) .*/\1/p' "$log" 2>/dev/null)
 		fi
+		MEDIAD_METRICS=$(sed -n 's/.*mediad_ready .*metrics_port=\([0-9]*\) .*/\1/p' "$log" 2>/dev/null)
 		[ -n "$MEDIAD_NG" ] && return 0
 		kill -0 "$MEDIAD_PID" 2>/dev/null || break
 		sleep 0.1

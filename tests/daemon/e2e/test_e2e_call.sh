@@ -3,7 +3,8 @@
 # Basic calls through the whole SBC: a caller over TLS (sipp behind a verifying stunnel
 # client) offering SRTP with each suite, sigproxy + mediad + redis-server, a sipp backend on
 # UDP with plain RTP; media both ways checked bit-exact by e2e_media; BYE from either side
-# must close the dialog record and remove the mediad call.
+# must close the dialog record and remove the mediad call. Every line both daemons log is in
+# the "event key=value" format.
 set -u
 . "$(dirname "$0")/lib.sh"
 need sipp stunnel4 redis-server redis-cli rtpengine-ng-client openssl "$SIGPROXY" "$MEDIAD" "$E2E_MEDIA"
@@ -63,4 +64,11 @@ done
 ok "sigproxy still running" kill -0 "$SIGPROXY_PID"
 ok "mediad still running" kill -0 "$MEDIAD_PID"
 ok "no SRTP key in the sigproxy log" bash -c "! grep -q '$CALL_KEY' '$DIR/sigproxy-a.log'"
+# Every line both daemons wrote during these calls is "event key=value ..." with values
+# that hold spaces or quotes quoted (log_quote): a log shipper can split them all.
+perl "$E2E_DIR_SRC/log_format.pl" "$DIR/sigproxy-a.log" "$DIR/mediad-a.log" >"$DIR/log_format.out" 2>&1
+rc=$?
+ok "every log line of both daemons (at ${SP_LOG_LEVEL:-info}/${MEDIAD_LOG_LEVEL:-info}) is event key=value ($(tail -1 "$DIR/log_format.out"))" \
+	test "$rc" = 0
+grep '^bad line' "$DIR/log_format.out" | sed 's/^/# /'
 e2e_finish

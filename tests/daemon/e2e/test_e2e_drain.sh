@@ -126,4 +126,6 @@ for i in 0 1 2 3; do
 done
 echo "# drain with drained_calls = move: longest media gap $worst ms"
 ok "3: the move of a live mediad's calls costs at most a short gap ($worst ms)" test "$worst" -lt 1000
+ok "every line both daemons wrote is event key=value" \
+	perl "$E2E_DIR_SRC/log_format.pl" "$DIR"/sigproxy-*.log "$DIR"/mediad-*.log
 e2e_finish

@@ -142,4 +142,6 @@ ok "3: nothing left pending in the group" wait_for 5 bash -c \
 	 test \"\$(redis-cli -s '$REDIS_SOCK' xpending sbc:events sigproxy | head -1)\" = 0"
 ok "B still running" kill -0 "$B_PID"
 ok "mediad still running" kill -0 "$MEDIAD_PID"
+ok "every line both daemons wrote is event key=value" \
+	perl "$E2E_DIR_SRC/log_format.pl" "$DIR"/sigproxy-*.log "$DIR"/mediad-*.log
 e2e_finish

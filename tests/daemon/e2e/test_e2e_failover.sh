@@ -217,4 +217,6 @@ ok "each move re-INVITEd the caller without an offer" \
 ok "no media record left at the end" wait_for 5 bash -c \
 	"test \"\$(redis-cli -s '$REDIS_SOCK' eval \"return #redis.call('keys', ARGV[1])\" 0 'sbc:media:*')\" = 0"
 ok "sigproxy still running" kill -0 "$SP_PID"
+ok "every line both daemons wrote is event key=value" \
+	perl "$E2E_DIR_SRC/log_format.pl" "$DIR"/sigproxy-*.log "$DIR"/mediad-*.log
 e2e_finish
