@@ -14,6 +14,7 @@
 #include "hangup_int.h"
 #include "log.h"
 #include "media.h"
+#include "txn.h"
 #include "uac.h"
 
 #define BYE_TIMEOUT_MS 32000u	/* RFC 3261 Timer F */
@@ -79,7 +80,16 @@ end_now(struct sp *sp, struct sp_call *c, struct hangup_op *op)
 	unsigned leg, sent = 0;
 	int err;
 
-	if (c->state != SP_CALL_ANSWERED) {
+	if (c->state != SP_CALL_ANSWERED || c->to_tag[0] == '\0') {
+		/* ringing here: an operator's hang-up ends the INVITE (the call goes with it) */
+		if (op->cause == HANGUP_OPERATOR && !c->loaded &&
+		    txn_invite_abort(sp, op->call_id, 480, causes[op->cause].reason,
+		    causes[op->cause].name)) {
+			metric_inc(k->ctr.ended[op->cause]);
+			log_info("call_hangup cause=%s by=%s state=ringing", causes[op->cause].name,
+			    LOG_ESCW(op->by));
+			return 0;
+		}
 		hangup_refuse(k, HANGUP_REFUSED_NOT_ANSWERED, hangup_cause_name(op->cause),
 		    dialog_state_name(c->state));
 		return EBUSY;

@@ -75,6 +75,14 @@ struct ua_call {
 	bool answered;
 	bool bye_sent;
 	bool bye_done;
+	int final_status;		/* the caller's INVITE failed with this (0: it did not) */
+	char final_reason[256];		/* that response's Reason header ("" none) */
+	/* the callee rings (-r): the INVITE it answers later, or that a CANCEL ends */
+	bool ringing, cancelled;
+	uint64_t answer_at;		/* wall ms */
+	char ring_invite[UA_MSG_MAX + 1];
+	size_t ring_len;
+	struct sockaddr_in ring_from;
 };
 
 struct ua {
@@ -86,6 +94,7 @@ struct ua {
 	struct ua_call calls[UA_CALLS_MAX];
 	uint64_t start_ms;
 	unsigned stop_media_ms;		/* 0: never */
+	unsigned ring_ms;		/* the callee rings this long before it answers (0: at once) */
 	bool media_stopped;
 	bool reported_up;
 };

@@ -3,13 +3,14 @@
  * e2e_ua: N calls through the SBC, both parties played here (see e2e_ua.h).
  *
  *   e2e_ua -S SBC_IP:PORT -c CALLER_IP -b CALLEE_IP [-n CALLS] [-u USER] [-d MS]
- *          [-m MS] [-e]
+ *          [-m MS] [-e] [-r MS]
  *
  * The callers (SIP on CALLER_IP:5060) call USER, USER+1, ... at sigproxy's UDP listener
  * SBC_IP:PORT; sigproxy's route must lead to CALLEE_IP:5060. -d: run this long, then the
  * callers hang up (default 10 s); -m: both parties stop sending media this long after
  * the start (a call whose media stops); -e: exit as soon as every call got BYE on both
- * legs. Prints "ua_media_up ms=T" once media flows both ways on every call, and at the
+ * legs or failed; -r: the callee rings (180) this long before it answers (a CANCEL then
+ * gets 487). Prints "ua_media_up ms=T" once media flows both ways on every call, and at the
  * end one line per call:
  *
  *   ua_call i=0 answered=1 rx_s2r=N rx_r2s=N bad=N authfail=N gap_s2r=G gap_s2r_end=T
@@ -17,7 +18,8 @@
  *     bye_caller="REASON" bye_callee="REASON"
  *
  * (gaps in ms, their ends in wall ms; "-" for no BYE), then "ua_gaps i=0 gaps_s2r=S-E,...
- * gaps_r2s=..." with every gap over UA_GAP_MS (wall ms). Exit 0 when every call was
+ * gaps_r2s=..." with every gap over UA_GAP_MS (wall ms), and "ua_failed i=0 status=N
+ * reason=\"...\" cancelled=0|1" for a call whose INVITE failed. Exit 0 when every call was
  * answered, else 1; 2 on bad usage.
  */
 #include <arpa/inet.h>
@@ -48,7 +50,7 @@ static void
 usage(void)
 {
 	fprintf(stderr, "usage: e2e_ua -S SBC_IP:PORT -c CALLER_IP -b CALLEE_IP [-n CALLS] "
-	    "[-u USER] [-d MS] [-m MS] [-e]\n");
+	    "[-u USER] [-d MS] [-m MS] [-e] [-r MS]\n");
 	exit(2);
 }
 
@@ -103,7 +105,8 @@ all_ended(const struct ua *u)
 	unsigned i;
 
 	for (i = 0; i < u->ncalls; i++)
-		if (!u->calls[i].caller.byed || !u->calls[i].callee.byed)
+		if ((!u->calls[i].caller.byed || !u->calls[i].callee.byed) &&
+		    u->calls[i].final_status == 0)
 			return false;
 	return true;
 }
@@ -141,6 +144,9 @@ report(const struct ua *u)
 		    (unsigned long long)b->last_rx, (unsigned long long)a->last_rx, a->reinvites,
 		    b->reinvites, a->offerless + b->offerless, a->cseq_errors + b->cseq_errors,
 		    a->byed ? a->bye_reason : "-", b->byed ? b->bye_reason : "-");
+		if (c->final_status != 0)
+			printf("ua_failed i=%u status=%d reason=\"%s\" cancelled=%d\n", i,
+			    c->final_status, c->final_reason, c->cancelled);
 		/* on a line of its own: the fields above keep their places */
 		printf("ua_gaps i=%u", i);
 		gaps_print("s2r", b);
@@ -164,7 +170,7 @@ main(int argc, char **argv)
 
 	u.ncalls = 1;
 	snprintf(u.user, sizeof(u.user), "8011001");
-	while ((ch = getopt(argc, argv, "S:c:b:n:u:d:m:e")) != -1) {
+	while ((ch = getopt(argc, argv, "S:c:b:n:u:d:m:er:")) != -1) {
 		switch (ch) {
 		case 'S': sbc = optarg; break;
 		case 'c': caller_ip = optarg; break;
@@ -174,6 +180,7 @@ main(int argc, char **argv)
 		case 'd': duration = (unsigned)strtoul(optarg, NULL, 10); break;
 		case 'm': u.stop_media_ms = (unsigned)strtoul(optarg, NULL, 10); break;
 		case 'e': exit_on_end = true; break;
+		case 'r': u.ring_ms = (unsigned)strtoul(optarg, NULL, 10); break;
 		default: usage();
 		}
 	}

@@ -135,10 +135,14 @@ send_msg(int fd, const char *msg, size_t len, const struct sockaddr_in *to)
 
 /* Where a request of l goes: its route set's first entry, else the peer's Contact. */
 static int
-next_hop(const struct ua_leg *l, struct sockaddr_in *to)
+next_hop(const struct ua *u, const struct ua_leg *l, struct sockaddr_in *to)
 {
 	char first[256];
 
+	if (l->caller && l->contact[0] == '\0') {
+		*to = u->sbc;	/* before any dialog: where the INVITE went */
+		return 0;
+	}
 	if (l->route[0] != '\0') {
 		uri_of(l->route, first, sizeof(first));
 		return uri_addr(first, to);
@@ -181,6 +185,7 @@ response_build(struct ua *u, const struct ua_leg *l, const char *req, int status
 	int n;
 
 	off = (size_t)snprintf(buf, size, "SIP/2.0 %d %s\r\n", status, status == 200 ? "OK" :
+	    status == 180 ? "Ringing" : status == 487 ? "Request Terminated" :
 	    "Server Internal Error");
 	for (i = 0; hdr(req, "Via", 'v', i, v, sizeof(v)) == 0; i++)
 		off += (size_t)snprintf(buf + off, size - off, "Via: %s\r\n", v);
@@ -258,7 +263,7 @@ leg_request(struct ua *u, struct ua_leg *l, const char *method, uint32_t cseq, c
 	struct sockaddr_in to;
 	size_t n = request_build(u, l, method, cseq, body, buf, sizeof(buf));
 
-	if (n > 0 && next_hop(l, &to) == 0)
+	if (n > 0 && next_hop(u, l, &to) == 0)
 		send_msg(l->caller ? u->caller_fd : u->callee_fd, buf, n, &to);
 }
 
@@ -294,8 +299,13 @@ caller_response(struct ua *u, struct ua_call *c, const char *msg, size_t len)
 		return;
 	}
 	if (status >= 300) {
-		fprintf(stderr, "call %u: INVITE failed %d\n", c->idx, status);
+		if (c->final_status == 0) {
+			c->final_status = status;
+			if (hdr(msg, "Reason", 0, 0, c->final_reason, sizeof(c->final_reason)) != 0)
+				c->final_reason[0] = '\0';
+		}
 		c->invite_tries = 100;
+		leg_request(u, l, "ACK", 1, NULL);	/* hop by hop: to the SBC */
 		return;
 	}
 	if (!c->answered) {
@@ -361,15 +371,29 @@ callee_invite(struct ua *u, struct ua_call *c, const char *msg, size_t len,
 	size_t blen, off = 0;
 	unsigned i;
 
-	if (l->up) {
-		/* a retransmission: the 2xx again */
+	if (l->up || c->ringing || c->cancelled) {
+		/* a retransmission: the answer again */
 		if (l->pending_len > 0)
 			send_msg(u->callee_fd, l->pending, l->pending_len, from);
 		return;
 	}
+	if (u->ring_ms > 0 && c->answer_at == 0) {
+		/* 180 now, the 2xx later (ua_sip_timers), unless a CANCEL comes first */
+		random_tag(l->local_tag, sizeof(l->local_tag));
+		c->ringing = true;
+		c->answer_at = ua_now_ms() + u->ring_ms;
+		memcpy(c->ring_invite, msg, len);
+		c->ring_invite[len] = '\0';
+		c->ring_len = len;
+		c->ring_from = *from;
+		hdr(msg, "Call-ID", 'i', 0, l->call_id, sizeof(l->call_id));
+		reply(u, l, msg, 180, false, NULL, from, false);
+		return;
+	}
 	l->caller = false;
 	hdr(msg, "Call-ID", 'i', 0, l->call_id, sizeof(l->call_id));
-	random_tag(l->local_tag, sizeof(l->local_tag));
+	if (l->local_tag[0] == '\0')
+		random_tag(l->local_tag, sizeof(l->local_tag));
 	if (hdr(msg, "From", 'f', 0, v, sizeof(v)) == 0) {
 		param(v, "tag", l->remote_tag, sizeof(l->remote_tag));
 		uri_of(v, l->remote_uri, sizeof(l->remote_uri));
@@ -491,6 +515,16 @@ ua_sip_recv(struct ua *u, bool caller, const char *buf, size_t len,
 	totag[0] = '\0';
 	if (hdr(msg, "To", 't', 0, to, sizeof(to)) == 0)
 		param(to, "tag", totag, sizeof(totag));
+	if (!caller && totag[0] == '\0' && strcmp(method, "CANCEL") == 0) {
+		/* the caller (or the SBC) gave up while we rang: 200 to it, 487 to the INVITE */
+		if (c == NULL || !c->ringing)
+			return;
+		reply(u, &c->callee, msg, 200, false, NULL, from, false);
+		reply(u, &c->callee, c->ring_invite, 487, false, NULL, &c->ring_from, true);
+		c->ringing = false;
+		c->cancelled = true;
+		return;
+	}
 	if (!caller && totag[0] == '\0' && strcmp(method, "INVITE") == 0) {
 		/* a new call for the callee: the one with this Call-ID, else the next waiting */
 		if (c == NULL)
@@ -515,6 +549,10 @@ ua_sip_timers(struct ua *u, uint64_t now)
 	for (i = 0; i < u->ncalls; i++) {
 		struct ua_call *c = &u->calls[i];
 
+		if (c->ringing && now >= c->answer_at) {
+			c->ringing = false;
+			callee_invite(u, c, c->ring_invite, c->ring_len, &c->ring_from);
+		}
 		if (!c->answered && c->invite_tries > 0 && c->invite_tries < 7 &&
 		    now >= c->invite_next) {
 			send_msg(u->caller_fd, c->invite, c->invite_len, &u->sbc);

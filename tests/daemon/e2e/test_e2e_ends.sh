@@ -11,6 +11,8 @@
 #     untouched and its media flowing; the real request ends it with BYE on both legs.
 #  3. Any surviving instance: a call set up through A, A killed with SIGKILL, then its media
 #     stops: B ends it from Redis (BYE both legs), and picks up what A had left pending.
+#  4. A hang-up of a call still ringing: the caller's INVITE gets 480 with the Reason, the
+#     callee's is CANCELled.
 set -u
 . "$(dirname "$0")/lib.sh"
 UA=$BUILD/tests/e2e_ua
@@ -140,6 +142,21 @@ ok "3: B took over what A left pending" wait_for 15 bash -c \
 ok "3: nothing left pending in the group" wait_for 5 bash -c \
 	"test \"\$(redis-cli -s '$REDIS_SOCK' xpending sbc:control sigproxy | head -1)\" = 0 &&
 	 test \"\$(redis-cli -s '$REDIS_SOCK' xpending sbc:events sigproxy | head -1)\" = 0"
+# ---- 4. an operator's hang-up of a call still ringing: the INVITE ends ----
+ua_start ua4 "$SIP_B" "$CALLER" "$BACK" 8011005 1 -r 20000 -d 15000 -e
+CID5="ua-$UA_PID-0@$CALLER"
+ok "4: the call is set up, not answered" wait_for 10 bash -c \
+	"case \"\$(redis-cli -s '$REDIS_SOCK' hget 'sbc:call:$CID5' state)\" in setup|early) ;; *) exit 1 ;; esac"
+sleep 0.5	# the callee's 180 on its way
+xadd sbc:control '*' cmd hangup call_id "$CID5" by alice
+wait "$UA_PID"
+e2e_forget "$UA_PID"
+ok "4: the caller's INVITE ends with 480 and the operator's Reason" \
+	grep -qF 'ua_failed i=0 status=480 reason="Q.850;cause=16;text="hangup by operator"" cancelled=1' "$DIR/ua4.out"
+ok "4: the callee's INVITE was CANCELled (it answered 487)" grep -q 'cancelled=1' "$DIR/ua4.out"
+ok "4: record ended, end_reason hangup" wait_for 5 bash -c \
+	"test \"\$(redis-cli -s '$REDIS_SOCK' hget 'sbc:call:$CID5' state)/\$(redis-cli -s '$REDIS_SOCK' hget 'sbc:call:$CID5' end_reason)\" = ended/hangup"
+
 ok "B still running" kill -0 "$B_PID"
 ok "mediad still running" kill -0 "$MEDIAD_PID"
 ok "every line both daemons wrote is event key=value" \
