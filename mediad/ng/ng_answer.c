@@ -174,6 +174,7 @@ ng_handle_answer(struct mediad *md, const struct ng_msg *m, struct bencode_arena
 		goto out;
 	}
 	ng_opts_relay(&o, &ro);
+	ng_resume_apply(&o, c);
 	if (call_signalled(md, &ro, c) != 0) {
 		reason = NG_ERR_RELAY_SETUP;
 		goto out;

@@ -188,6 +188,30 @@ bool media_keys_allowed(const struct sp *sp, enum sp_side s, enum tp_proto tp);
 bool media_keys_allowed_name(const struct sp *sp, enum sp_side s, const char *tp);
 void media_cancel(struct media_op *op);
 void media_delete(struct sp *sp, struct sp_call *c);
+
+/*
+ * What the mediad a call moves away from knew of its parties' SRTP (from its record
+ * sbc:media:<call-id>): per party tag and m= line, the key the party sent with (base64 as
+ * stored) and the indexes reached. A party that keeps its key continues that session at
+ * the new mediad (its rollover counter goes on).
+ */
+#define MEDIA_RESUME_LINES 4
+struct media_resume {
+	struct {
+		char tag[SP_ID_MAX];	/* "": nothing known of this party */
+		unsigned n;		/* lines */
+		char key[MEDIA_RESUME_LINES][72];	/* "inline:<base64>" */
+		char index[MEDIA_RESUME_LINES][256];
+	} party[2];
+};
+/* Fills r from an HGETALL of sbc:media:<call-id> (field/value strings, n of them). */
+void media_resume_read(struct media_resume *r, const char *const *fields,
+    const char *const *values, size_t n);
+/* media_answer for a moved call: the new mediad's relay continues the parties' sessions. */
+int media_answer_resume(struct sp *sp, struct sp_call *c, const char *from_tag,
+    const char *to_tag, enum sp_side from, enum sp_side to, enum tp_proto rx_tp,
+    const char *sdp, size_t len, const struct media_resume *r, media_done_h *h, void *arg,
+    struct media_op **opp);
 /*
  * ng delete of call_id (from_tag: its caller's) at the mediad at ng, whichever mediad the
  * call is on now: the relay a call moved away from. Best effort, never waited for.

@@ -45,6 +45,9 @@ struct move_op {
 	struct uac_req *r0, *r1;	/* re-INVITE to the caller, to the callee */
 	struct media_op *mop;
 	uint64_t started_ms;
+	bool reading;			/* the old media record is being read */
+	bool dead;			/* done while reading: freed when the read ends */
+	struct media_resume resume;	/* what it said of the parties' SRTP sessions */
 };
 
 static void
@@ -57,6 +60,11 @@ op_free(struct move_op *op)
 			*pp = op->next;
 			break;
 		}
+	}
+	/* its record read still points here: that callback frees it */
+	if (op->reading) {
+		op->dead = true;
+		return;
 	}
 	free(op);
 }
@@ -212,8 +220,8 @@ callee_done(struct uac_req *r, int status, const struct sip_msg *resp, void *arg
 	(void)uac_ack(r, NULL, 0);
 	op->r1 = NULL;
 	op->state = MOVE_ANSWER;
-	st = media_answer(sp, c, c->from_tag, c->to_tag, NULL, c->side[1], c->side[0],
-	    leg_tp(c, 1), body, blen, answer_done, op, &op->mop);
+	st = media_answer_resume(sp, c, c->from_tag, c->to_tag, c->side[1], c->side[0],
+	    leg_tp(c, 1), body, blen, &op->resume, answer_done, op, &op->mop);
 	if (st)
 		op_fail(op, "the callee's answer breaks the policy, or no mediad");
 }
@@ -268,6 +276,28 @@ caller_done(struct uac_req *r, int status, const struct sip_msg *resp, void *arg
 		op_fail(op, "the caller's offer breaks the policy, or no mediad");
 }
 
+/* The old mediad's record of the call: the parties' SRTP sessions, to be continued. */
+static void
+record_done(struct redisReply *r, void *arg)
+{
+	struct move_op *op = arg;
+	const char *f[256], *v[256];
+	size_t i, n = 0;
+
+	op->reading = false;
+	if (op->dead) {
+		free(op);
+		return;
+	}
+	if (op->m->stopping || r == NULL || r->type != REDIS_REPLY_ARRAY)
+		return;
+	for (i = 0; i + 1 < r->elements && n < 256; i += 2, n++) {
+		f[n] = r->element[i]->str;
+		v[n] = r->element[i + 1]->str;
+	}
+	media_resume_read(&op->resume, f, v, n);
+}
+
 /* The call, from memory or its record: still on the mediad it leaves, and answered. */
 static void
 call_loaded(struct sp_call *c, void *arg)
@@ -303,6 +333,10 @@ call_loaded(struct sp_call *c, void *arg)
 		goto out;
 	}
 	snprintf(op->to, sizeof(op->to), "%s", e->id);
+	/* read before the new mediad rewrites it (with the callee's answer, long after this) */
+	if (sp_redis_up(sp) && redis_cmd(sp->redis, record_done, op, "HGETALL %s%s",
+	    SBC_KEY_MEDIA_PREFIX, op->call_id) == 0)
+		op->reading = true;
 	/* every instance routes the call's own offers to the new mediad from now on */
 	dialog_forget_mediad(c);
 	dialog_set_mediad(c, e->id, &e->ng);

@@ -95,6 +95,7 @@ struct ua {
 	uint64_t start_ms;
 	unsigned stop_media_ms;		/* 0: never */
 	unsigned ring_ms;		/* the callee rings this long before it answers (0: at once) */
+	int first_seq;			/* the callers' first RTP sequence number (-1: random) */
 	bool media_stopped;
 	bool reported_up;
 };

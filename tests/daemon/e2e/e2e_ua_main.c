@@ -3,14 +3,15 @@
  * e2e_ua: N calls through the SBC, both parties played here (see e2e_ua.h).
  *
  *   e2e_ua -S SBC_IP:PORT -c CALLER_IP -b CALLEE_IP [-n CALLS] [-u USER] [-d MS]
- *          [-m MS] [-e] [-r MS]
+ *          [-m MS] [-e] [-r MS] [-q SEQ]
  *
  * The callers (SIP on CALLER_IP:5060) call USER, USER+1, ... at sigproxy's UDP listener
  * SBC_IP:PORT; sigproxy's route must lead to CALLEE_IP:5060. -d: run this long, then the
  * callers hang up (default 10 s); -m: both parties stop sending media this long after
  * the start (a call whose media stops); -e: exit as soon as every call got BYE on both
  * legs or failed; -r: the callee rings (180) this long before it answers (a CANCEL then
- * gets 487). Prints "ua_media_up ms=T" once media flows both ways on every call, and at the
+ * gets 487); -q: the callers' first RTP sequence number (65500: the SRTP rollover counter
+ * is 1 within a second). Prints "ua_media_up ms=T" once media flows both ways on every call, and at the
  * end one line per call:
  *
  *   ua_call i=0 answered=1 rx_s2r=N rx_r2s=N bad=N authfail=N gap_s2r=G gap_s2r_end=T
@@ -50,7 +51,7 @@ static void
 usage(void)
 {
 	fprintf(stderr, "usage: e2e_ua -S SBC_IP:PORT -c CALLER_IP -b CALLEE_IP [-n CALLS] "
-	    "[-u USER] [-d MS] [-m MS] [-e] [-r MS]\n");
+	    "[-u USER] [-d MS] [-m MS] [-e] [-r MS] [-q SEQ]\n");
 	exit(2);
 }
 
@@ -169,8 +170,9 @@ main(int argc, char **argv)
 	int ch, rc = 0;
 
 	u.ncalls = 1;
+	u.first_seq = -1;
 	snprintf(u.user, sizeof(u.user), "8011001");
-	while ((ch = getopt(argc, argv, "S:c:b:n:u:d:m:er:")) != -1) {
+	while ((ch = getopt(argc, argv, "S:c:b:n:u:d:m:er:q:")) != -1) {
 		switch (ch) {
 		case 'S': sbc = optarg; break;
 		case 'c': caller_ip = optarg; break;
@@ -181,6 +183,7 @@ main(int argc, char **argv)
 		case 'm': u.stop_media_ms = (unsigned)strtoul(optarg, NULL, 10); break;
 		case 'e': exit_on_end = true; break;
 		case 'r': u.ring_ms = (unsigned)strtoul(optarg, NULL, 10); break;
+		case 'q': u.first_seq = (int)(strtoul(optarg, NULL, 10) & 0xffff); break;
 		default: usage();
 		}
 	}

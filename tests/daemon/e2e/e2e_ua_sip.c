@@ -242,7 +242,8 @@ ua_invite(struct ua *u, struct ua_call *c)
 	if (srtp_ctx_create(&l->tx, l->tx_key.suite, &l->tx_key, SRTP_CTX_OUTBOUND, NULL))
 		return EINVAL;
 	l->ssrc = (uint32_t)random();
-	l->seq = (uint16_t)random();
+	/* near 65535, the sequence wraps soon: the rollover counter is 1 from then on */
+	l->seq = u->first_seq >= 0 ? (uint16_t)u->first_seq : (uint16_t)random();
 	c->callee.ssrc = (uint32_t)random();
 	if (ua_sdp_build(l, 1, sdp, sizeof(sdp)))
 		return EINVAL;

@@ -14,6 +14,9 @@
 #     are refused (the calls' media is on md1 now) and its deletes spare md1's records.
 #  3. The calls end normally (the callers' BYEs): CSeq order held on both legs although the
 #     SBC sent re-INVITEs of its own, records ended, no media left anywhere.
+# The callers keep their SDES keys across the moves and their RTP sequence numbers wrapped
+# before the first fault: each new mediad continues their SRTP sessions (rollover counter 1)
+# from the old mediad's record; starting afresh would fail every packet they send.
 # Exits 77 (skip) when network namespaces cannot be made.
 set -u
 . "$(dirname "$0")/lib.sh"
@@ -128,7 +131,9 @@ gap_after() {
 		awk -F- -v k="$2" '$1 <= k + 100 && $2 > k { print $2; exit }'
 }
 
-UA_NS=$LAB ua_start ua "$SIP_OUT" "$CALLER" "$BACK" 8011001 $CALLS -d 24000
+# the callers' sequence numbers wrap within a second: their rollover counter is 1 long before
+# the first move, and the new mediad must continue their SRTP sessions, not start afresh
+UA_NS=$LAB ua_start ua "$SIP_OUT" "$CALLER" "$BACK" 8011001 $CALLS -d 24000 -q 65500
 ok "$CALLS calls up, media both ways on every one" wait_for 10 grep -q ua_media_up "$DIR/ua.out"
 mapfile -t CIDS < <(ua_callids ua)
 N1=$(on_md "$MD1")
