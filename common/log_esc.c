@@ -6,34 +6,7 @@
 #include <string.h>
 
 #include "log.h"
-
-/*
- * Length of the valid UTF-8 sequence at s (at most n bytes), 0 when it is not one.
- * Overlong forms, surrogates, code points above U+10FFFF and the C1 controls
- * (U+0080..U+009F, which some terminals obey) are refused.
- */
-static size_t
-utf8_len(const unsigned char *s, size_t n)
-{
-	uint32_t cp;
-	size_t len, i;
-
-	if (s[0] < 0xc2 || s[0] > 0xf4)
-		return 0;
-	len = s[0] < 0xe0 ? 2 : s[0] < 0xf0 ? 3 : 4;
-	if (len > n)
-		return 0;
-	cp = s[0] & (0x7f >> len);
-	for (i = 1; i < len; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		cp = (cp << 6) | (s[i] & 0x3f);
-	}
-	if ((len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) || cp > 0x10ffff ||
-	    (cp >= 0xd800 && cp <= 0xdfff) || cp < 0xa0)
-		return 0;
-	return len;
-}
+#include "utf8.h"
 
 static const char hex[] = "0123456789abcdef";
 

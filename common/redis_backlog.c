@@ -13,7 +13,7 @@
 #include "redis_backlog.h"
 #include "timeutil.h"
 
-#define BACKLOG_MAX_ARGS 64
+#define BACKLOG_MAX_ARGS 128	/* a dialog record with its media summary: about 100 */
 #define BACKLOG_WAIT_RETRY_MS 500
 /* WAITs in a row that saw no replica before the master's word is taken alone */
 #define BACKLOG_WAIT_TRIES 3

@@ -16,6 +16,14 @@
  * a hash with fields on (yes/no), call, number, peer (README "SIP trace").
  */
 #define SBC_KEY_TRACE "sbc:trace"
+/* Prefix of a backend's health hash, written by every sigproxy that probes it. */
+#define SBC_KEY_BACKEND_PREFIX "sbc:backend:"
+/*
+ * Live calls: a sorted set of Call-IDs scored by start time (epoch s), added by sigproxy at a
+ * call's first record write and removed at its end; a reader removes a member whose record
+ * is gone (expired) or ended, so listing calls never scans the keyspace.
+ */
+#define SBC_KEY_CALLS "sbc:calls"
 /*
  * Events for the signalling side, a stream written by mediad: entries with type
  * (media_timeout), call_id, mediad, reason, after_s. Read by sigproxy through the
@@ -25,10 +33,14 @@
 #define SBC_KEY_EVENTS "sbc:events"
 #define SBC_EVENTS_MAXLEN 10000
 /*
- * Operator requests, a stream written by sbcctl (or any tool): entries with cmd (hangup,
- * drain, undrain), call_id or mediad, by. Read through the same consumer group.
+ * Operator requests, a stream written by sbcctl (or any tool): entries with fields cmd
+ * (hangup, drain, undrain), call_id or mediad, by (who asked). Read through the same
+ * consumer group as sbc:events. Capped at about SBC_CONTROL_MAXLEN entries and expiring a
+ * day after the last one (README "Operator requests").
  */
 #define SBC_KEY_CONTROL "sbc:control"
+#define SBC_CONTROL_MAXLEN 1000
+#define SBC_CONTROL_TTL_S 86400
 #define SBC_GROUP_SIGPROXY "sigproxy"
 /*
  * The calls whose media record a mediad owns: a set of Call-IDs per mediad, written by

@@ -209,10 +209,12 @@ attempt_start(struct redis_sentinel *s)
 		return;
 	}
 	if (ac->err || redis_ev_attach(ac, s->base, 0) != REDIS_OK) {
-		snprintf(s->reason, sizeof(s->reason), "%.150s",
-		    ac->err ? ac->errstr : "event attach failed");
+		/* A copy: errstr dies with ac, and s->reason is where attempt_fail writes. */
+		char why[160];
+
+		snprintf(why, sizeof(why), "%.150s", ac->err ? ac->errstr : "event attach failed");
 		redisAsyncFree(ac);
-		attempt_fail(s, s->reason);
+		attempt_fail(s, why);
 		return;
 	}
 	ac->data = s;

@@ -18,4 +18,5 @@ sed -e "s|^tls_cert = .*|tls_cert = $certs/server-chain.pem|" \
     -e "s|^tls_key = .*|tls_key = $certs/server.key|" \
     -e "s|^tls_ca = .*|tls_ca = $certs/ca.crt|" \
     -e "s/^port = 6379/port = $redis_port/" \
+    -e "s|^file = /var/log/sbc/calls.json|file = $out/calls.json|" \
     "$examples/sigproxy.ini" > "$out/sigproxy.ini"

@@ -32,9 +32,9 @@ if [ -n "${SBC_BUILD_DIR:-}" ]; then
 else
 	build=$top/build/release
 	bash deploy/install-deps.sh
-	# Only the daemons: the build directory keeps whatever else (tests) it was configured with.
+	# The daemons and sbcctl: the build directory keeps whatever else (tests) it was configured with.
 	cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
-	cmake --build "$build" -j"$(nproc)" --target mediad sigproxy
+	cmake --build "$build" -j"$(nproc)" --target mediad sigproxy sbcctl
 fi
 
 if [ ! -f "$run/certs/server-chain.pem" ]; then
@@ -119,8 +119,13 @@ $routes
   metrics             http://$ip:9101/metrics (sigproxy), http://$ip:9102/metrics (mediad)
   redis               $ip:$redis_port
 
-Look at calls with redis-cli:
-  redis-cli -h $ip -p $redis_port --scan --pattern 'sbc:call:*'     dialogs (sigproxy)
+Look at calls with sbcctl (the operator CLI; --json for scripts):
+  $build/deploy/sbcctl/sbcctl -c $run/sigproxy.ini calls              live calls
+  $build/deploy/sbcctl/sbcctl -c $run/sigproxy.ini show <call-id>     one call (keys masked)
+  $build/deploy/sbcctl/sbcctl -c $run/sigproxy.ini hangup <call-id>   BYE both parties
+  compliance record of every ended call: $run/calls.json
+or with redis-cli:
+  redis-cli -h $ip -p $redis_port zrange sbc:calls 0 -1             live calls (sigproxy)
   redis-cli -h $ip -p $redis_port hgetall sbc:call:<call-id>        state, tags, route, mediad, suites
   redis-cli -h $ip -p $redis_port --scan --pattern 'sbc:media:*'    media sessions (mediad)
   redis-cli -h $ip -p $redis_port hgetall sbc:mediad:mediad1        mediad registration and load

@@ -255,18 +255,14 @@ main(int argc, char **argv)
 		fatal("startup_failed step=calloc");
 	memset(&cerr, 0, sizeof(cerr));
 	err = conf_load(&conf, file, &cerr);
-	if (err == ENOENT) {
+	if (err == ENOENT)
 		fprintf(stderr, "mediad: %s: cannot read configuration: %s\n", file, strerror(err));
-		return 1;
-	}
-	if (err) {
-		fprintf(stderr, "mediad: %s\n", conf_error_str(&cerr, ebuf, sizeof(ebuf)));
-		return 1;
-	}
-	err = mediad_config_load(&md->cfg, conf, &cerr);
-	if (err) {
-		fprintf(stderr, "mediad: %s\n", conf_error_str(&cerr, ebuf, sizeof(ebuf)));
+	else if (err == 0 && (err = mediad_config_load(&md->cfg, conf, &cerr)) != 0)
 		conf_free(conf);
+	if (err) {
+		if (err != ENOENT)
+			fprintf(stderr, "mediad: %s\n", conf_error_str(&cerr, ebuf, sizeof(ebuf)));
+		free(md);
 		return 1;
 	}
 	if (check) {

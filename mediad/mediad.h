@@ -18,6 +18,15 @@ struct ng_server;
 struct notify;
 struct relay;
 
+/* What peers send against the RFCs that mediad carries anyway, counted by kind. */
+enum mediad_tolerated {
+	MEDIAD_TOL_ANSWER_MISSING_LINES = 0,  /* answer with fewer m= lines than the offer */
+	MEDIAD_TOL_CRYPTO_LINE_SKIPPED,  /* an unusable a=crypto line beside a usable one */
+	MEDIAD_TOL_MKI,                  /* a key with an MKI (Teams Direct Routing) taken */
+	MEDIAD_TOL_CAPNEG,               /* RFC 5939 capability negotiation answered */
+	MEDIAD_TOL_COUNT,
+};
+
 /* Daemon-wide counters in the metrics registry (mediad_counters.c registers them). */
 struct mediad_counters {
 	struct metric *cmd[8];          /* per enum ng_op */
@@ -40,6 +49,10 @@ struct mediad_counters {
 	struct metric *osrtp_answered;   /* RFC 8643 offers answered with a key */
 	struct metric *osrtp_offered;    /* RTP/AVP offers we made with keys (OSRTP) */
 	struct metric *events_media_timeout;  /* media timeouts told to sigproxy (sbc:events) */
+	/* lines refused alone that no interface could carry: not RTP, DTLS-SRTP only */
+	struct metric *lines_refused[2];
+	/* deviations carried instead of refused, by kind (README "Tolerated deviations") */
+	struct metric *tolerated[MEDIAD_TOL_COUNT];
 };
 
 struct mediad {

@@ -233,6 +233,13 @@ static const struct conf_key mediad_conf_keys[] = {
 	 * on a ROC wrap or every SRTP_CTX_RTCP_STEP SRTCP packets). */
 	{ "redis", "media_state_interval_ms", CONF_TYPE_INT, "2000", 200, 60000,
 	  MD(media_state_interval_ms), NULL, 0, NULL },
+	/*
+	 * The keys we offer on this interface carry an MKI of this many bytes ("|1:N"), for
+	 * peers that refuse keys without one (Microsoft Teams Direct Routing: 1). Our
+	 * answers mirror the offerer's MKI length whatever this says.
+	 */
+	{ "interface", "sdes_mki", CONF_TYPE_INT, "0", 0, 4, IF(sdes_mki), NULL, CONF_NAMED,
+	  NULL },
 	{ NULL, NULL, 0, NULL, 0, 0, 0, 0, NULL, 0, NULL },
 };
 

@@ -40,6 +40,7 @@ struct mediad_iface {
 	struct metric *m_in_use;     /* gauges in the metrics registry (may be NULL) */
 	struct metric *m_free;
 	enum mediad_encryption encryption;
+	unsigned sdes_mki;           /* MKI bytes in the keys we offer on it (0: none; Teams: 1) */
 };
 
 struct mediad_config {

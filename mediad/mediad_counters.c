@@ -68,11 +68,33 @@ static const struct metrics_def mediad_counter_defs[] = {
 	{ NULL, 0, NULL, NULL, 0 },
 };
 
+#define TOL_HELP "SDPs carried although they deviate from the RFCs, by kind of deviation"
+
+/* enum mediad_tolerated order. */
+static const struct metrics_def mediad_tolerated_defs[] = {
+	{ "mediad_sdp_tolerated_total", METRICS_COUNTER, "kind=\"answer-missing-lines\"",
+	  TOL_HELP, CTR(tolerated[MEDIAD_TOL_ANSWER_MISSING_LINES]) },
+	{ "mediad_sdp_tolerated_total", METRICS_COUNTER, "kind=\"crypto-line-skipped\"", NULL,
+	  CTR(tolerated[MEDIAD_TOL_CRYPTO_LINE_SKIPPED]) },
+	{ "mediad_sdp_tolerated_total", METRICS_COUNTER, "kind=\"mki\"", NULL,
+	  CTR(tolerated[MEDIAD_TOL_MKI]) },
+	{ "mediad_sdp_tolerated_total", METRICS_COUNTER, "kind=\"capneg\"", NULL,
+	  CTR(tolerated[MEDIAD_TOL_CAPNEG]) },
+	{ "mediad_media_lines_refused_total", METRICS_COUNTER, "reason=\"not-rtp\"",
+	  "media lines refused alone (port 0) that mediad does not relay: not RTP, or "
+	  "DTLS-SRTP without an SDES key", CTR(lines_refused[0]) },
+	{ "mediad_media_lines_refused_total", METRICS_COUNTER, "reason=\"dtls-only\"", NULL,
+	  CTR(lines_refused[1]) },
+	{ NULL, 0, NULL, NULL, 0 },
+};
+
 int
 mediad_counters_register(struct mediad *md)
 {
 	int err;
 
 	err = metrics_register_table(md->metrics, mediad_counter_defs, &md->ctr);
+	if (err == 0)
+		err = metrics_register_table(md->metrics, mediad_tolerated_defs, &md->ctr);
 	return err;
 }

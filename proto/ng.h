@@ -85,6 +85,34 @@ int ng_encode(const char *cookie, size_t cookie_len, const struct bencode_item *
 int ng_encode_error(const char *cookie, size_t cookie_len, const char *reason,
     char *buf, size_t cap, size_t *outlen);
 
+/*
+ * ---- ng_legs.c: a call's media per party from a query or delete reply ----
+ * One party's media summed over its streams. Strings are copied from the reply (cut to
+ * fit) and are raw network bytes: escape them before printing.
+ */
+#define NG_LEG_DROPS_MAX 12
+struct ng_leg {
+	bool present;			/* the reply had this party */
+	char tag[128];
+	char iface[32];			/* mediad interface facing the party */
+	char suite[48];			/* SRTP suite, "" plain (or not reported) */
+	uint64_t packets_in, bytes_in;	/* from the party */
+	uint64_t packets_out, bytes_out;	/* to the party */
+	uint64_t lost;			/* of what the party sent (RFC 3550), when have_lost */
+	bool have_out, have_lost;	/* rtpengine reports neither */
+	unsigned ndrops;
+	struct {
+		char reason[20];
+		uint64_t count;
+	} drops[NG_LEG_DROPS_MAX];	/* by reason, of what the party sent */
+};
+/*
+ * Reads reply's "legs" (mediad, flag "leg-summary") or else its "tags" tree (the full
+ * statistics of mediad or rtpengine): legs[0] gets the party whose tag is caller_tag
+ * (NULL: the first), legs[1] the other. Returns 0, ENOENT (no statistics) or EINVAL.
+ */
+int ng_legs_read(const struct bencode_item *reply, const char *caller_tag, struct ng_leg legs[2]);
+
 /* Error reasons rtpengine uses and Kamailio string-matches: keep verbatim. */
 #define NG_ERR_DECODE       "Could not decode bencode dictionary"
 #define NG_ERR_NO_COMMAND   "Dictionary contains no key \"command\""
@@ -123,6 +151,11 @@ int ng_encode_error(const char *cookie, size_t cookie_len, const char *reason,
 #define NG_ERRF_UNKNOWN_SUITE "Unknown crypto suite in SDES option '%.*s'"
 #define NG_ERRF_SDP_PROTO   "Unsupported transport protocol '%.*s' in SDP"
 #define NG_ERRF_TOO_MANY_MEDIA "Too many media sections (%zu, at most %d)"
+/* Their fixed prefixes, for clients that tell the reasons apart. */
+#define NG_ERR_SDP_PROTO    "Unsupported transport protocol"
+/* No line of an offer is RTP (a T.38 or BFCP-only re-INVITE). */
+#define NG_ERR_NOT_RTP      NG_ERR_SDP_PROTO " in SDP: no RTP media line"
+#define NG_ERR_TOO_MANY_MEDIA "Too many media sections"
 /* Encryption enforced per interface ([interface] encryption): the interface's name. A
  * client tells these refusals by their prefix (sigproxy answers 488 for them). */
 #define NG_ERR_ENC_PLAIN    "Plain RTP refused:"

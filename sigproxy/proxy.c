@@ -60,7 +60,15 @@ static void
 request(struct sp *sp, const struct sp_src *src, struct sip_msg *m)
 {
 	enum sip_method meth = sip_msg_method_id(m);
-	char extra[64];
+	char extra[64], a[SA_STRLEN];
+
+	/* RFC 2543 peers: carried on derived keys (sip_legacy.c), counted so operators see them */
+	if (sip_msg_is_legacy(m)) {
+		metric_inc(sp->ctr.tolerated[SP_TOL_LEGACY]);
+		log_limited(&sp->rl_tol, time_mono_ms(), LOG_LEVEL_INFO, "sip_tolerated "
+		    "kind=legacy-request method=%s src=%s from_tag=%s", LOG_ESCW(sip_msg_method(m)),
+		    sa_format(&src->addr, a, sizeof(a)), sip_msg_from_tag(m) ? "yes" : "no");
+	}
 
 	if (meth == SIP_METHOD_OPTIONS && request_for_us(sp, m)) {
 		int st = health_self_status(sp, m, src->lsnr->name);

@@ -31,8 +31,14 @@ struct sp_tick;
 struct uac_req;
 struct hangup;
 struct move;
+struct audit;
 
 #define SP_BUF_SIZE	 65536
+/* Largest message sent: a UDP datagram's payload (IPv4); a built message over it is 513. */
+#define SP_FWD_MAX	 65507u
+#define SP_TOO_LARGE_WARNING \
+	"Warning: 399 sbc \"too large once forwarded: over 65507 bytes with our Via and " \
+	"Record-Route\"\r\n"
 #define SP_BUCKETS	 4096	/* power of two */
 #define SP_CALL_ID_MAX	 512	/* bytes with NUL; longer Call-IDs get 400 */
 #define SP_ID_MAX	 256	/* bytes with NUL of a branch or tag (RFC 4475 longreq: 155) */
@@ -70,6 +76,14 @@ enum sp_refusal {
 };
 
 /* Daemon-wide counters (metrics endpoint). */
+/* Deviations sigproxy carries instead of refusing (README "Tolerated deviations"). */
+enum sp_tolerated {
+	SP_TOL_LEGACY = 0,	/* RFC 2543 request: From without tag, Via without z9hG4bK */
+	SP_TOL_MULTIPART,	/* an SDP inside a multipart body (ISUP, RFC 5621) */
+	SP_TOL_NO_CTYPE,	/* an SDP body without Content-Type */
+	SP_TOL_COUNT,
+};
+
 struct sp_counters {
 	struct metric *calls, *calls_answered, *calls_failed;
 	struct metric *resp_class[7];	/* index = status / 100 */
@@ -83,6 +97,10 @@ struct sp_counters {
 	struct metric *calls_refused[ROUTE_REFUSE_N];	/* call admission, by reason */
 	struct metric *policy_lines_rejected, *sdes_tls_rejects;
 	struct metric *refused[SP_REFUSED_N];
+	/* what peers send against the RFCs that sigproxy carries anyway, by kind */
+	struct metric *tolerated[SP_TOL_COUNT];
+	struct metric *unsupported_bodies;	/* offers in bodies we cannot read: 415 */
+	struct metric *records_written, *records_lost;	/* compliance records */
 };
 
 /* Histograms (daemon.c registers them; NULL-safe to observe). */
@@ -113,11 +131,14 @@ struct sp {
 	struct sp_tick *tick;		/* once a second: log floods, trace control (tick.c) */
 	/* lines caused by peers: bad requests answered, messages dropped (proxy.c) */
 	struct log_ratelimit rl_bad, rl_drop;
+	/* deviations carried (proxy.c, txn): one line per kind of peer behaviour, not per call */
+	struct log_ratelimit rl_tol;
 	struct trace *trace;		/* the SIP trace (trace part); never NULL after sp_start */
 	struct event *sweep;		/* forgets idle copies of other instances' calls */
 	struct uac_req *uacs;		/* requests of the SBC's own in dialogs (uac part) */
 	struct hangup *hangup;		/* calls the SBC ends itself (hangup part) */
 	struct move *move;		/* calls moved off a lost or drained mediad (move part) */
+	struct audit *audit;		/* compliance records (audit part); NULL before sp_start */
 	/* Hashed by Call-ID: every lookup (request, response, ACK, CANCEL) carries one. */
 	struct sp_txn *txns[SP_BUCKETS];	/* INVITE transactions (txn part) */
 	struct sp_nit *nits[SP_BUCKETS];	/* non-INVITE transactions (txn part) */
@@ -143,6 +164,9 @@ void sp_stop(struct sp *sp);
 /* SIGHUP: runs every hook of sp->reload (logged and counted each); the service manager
  * sees RELOADING=1, then READY=1. */
 void sp_reload(struct sp *sp);
+
+/* sp_metrics.c: sigproxy's metric tables and collector into sp->metrics; 0 or an errno. */
+int sp_metrics_register(struct sp *sp);
 
 /* tick.c: the once-a-second timer; stop frees it (and is a no-op without a start). */
 int tick_start(struct sp *sp);

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <syslog.h>
 
 #include "log.h"
 #include "route.h"
@@ -19,6 +20,12 @@ static const char *const policy_names[] = { "off", "optional", "required", NULL 
 static const char *const proto_names[] = { "udp", "tcp", "tls", NULL };
 static const char *const log_levels[] = { "err", "warn", "info", "debug", NULL };
 static const char *const up_on_names[] = { "200", "any", NULL };
+/* syslog facilities for the compliance record, in the order of facility_values */
+static const char *const facility_names[] = { "local0", "local1", "local2", "local3", "local4",
+	"local5", "local6", "local7", "user", "daemon", "auth", "authpriv", NULL };
+static const int facility_values[] = { LOG_LOCAL0, LOG_LOCAL1, LOG_LOCAL2, LOG_LOCAL3,
+	LOG_LOCAL4, LOG_LOCAL5, LOG_LOCAL6, LOG_LOCAL7, LOG_USER, LOG_DAEMON, LOG_AUTH,
+	LOG_AUTHPRIV };
 
 const char *
 sp_side_name(enum sp_side s)
@@ -95,7 +102,7 @@ static const struct conf_key sp_conf_keys[] = {
 	{ "sigproxy", "sip_trace", CONF_TYPE_BOOL, "no", 0, 0, SP(trace), NULL, 0, NULL },
 	{ "sigproxy", "call_ttl_active", CONF_TYPE_INT, "86400", 60, 864000, SP(call_ttl_active),
 	  NULL, 0, NULL },
-	{ "sigproxy", "call_ttl_ended", CONF_TYPE_INT, "3600", 1, 864000, SP(call_ttl_ended),
+	{ "sigproxy", "call_ttl_ended", CONF_TYPE_INT, "3600", 1, 2592000, SP(call_ttl_ended),
 	  NULL, 0, NULL },
 	{ "sigproxy", "retry_after", CONF_TYPE_INT, "5", 1, 3600, SP(retry_after), NULL, 0, NULL },
 
@@ -164,6 +171,16 @@ static const struct conf_key trace_conf_keys[] = {
 	END_ROW,
 };
 
+/* The compliance record of every ended call (README "Compliance record"). */
+static const struct conf_key compliance_conf_keys[] = {
+	{ "compliance", "file", CONF_TYPE_STR, "", 0, 0, SP(compliance_file), NULL, 0, NULL },
+	{ "compliance", "syslog", CONF_TYPE_BOOL, "no", 0, 0, SP(compliance_syslog), NULL, 0,
+	  NULL },
+	{ "compliance", "syslog_facility", CONF_TYPE_ENUM, "local0", 0, 0,
+	  SP(compliance_facility), facility_names, 0, NULL },
+	END_ROW,
+};
+
 /* [dialog]: in-dialog handling at the border. */
 static const struct conf_key sp_dialog_keys[] = {
 	{ "dialog", "topology_hiding_outside", CONF_TYPE_BOOL, "yes", 0, 0,
@@ -192,8 +209,8 @@ static const struct conf_key lsnr_conf_keys[] = {
 /* Every table of sigproxy's keys, for conf_check_known. */
 static const struct conf_key *const sp_conf_tables[] = {
 	sp_conf_keys, lsnr_conf_keys, sp_lsnr_tls_keys, sp_client_tls_keys, sp_peer_tls_keys,
-	route_conf_keys, trace_conf_keys, redis_conf_keys, sp_dialog_keys,
-	sp_limits_conf_keys, sp_move_conf_keys, NULL,
+	route_conf_keys, trace_conf_keys, compliance_conf_keys, redis_conf_keys,
+	sp_dialog_keys, sp_limits_conf_keys, sp_move_conf_keys, NULL,
 };
 
 struct lsnr_ctx {
@@ -353,8 +370,10 @@ sp_config_load(struct sp_config *cfg, struct conf *c, struct conf_error *err)
 	for (i = 0; i < sizeof(plain) / sizeof(plain[0]); i++)
 		if ((rc = conf_apply(c, sp_conf_keys, plain[i], cfg, cfg, err)))
 			goto out;
-	if ((rc = conf_apply(c, trace_conf_keys, "trace", cfg, cfg, err)))
+	if ((rc = conf_apply(c, trace_conf_keys, "trace", cfg, cfg, err)) ||
+	    (rc = conf_apply(c, compliance_conf_keys, "compliance", cfg, cfg, err)))
 		goto out;
+	cfg->compliance_syslog_facility = facility_values[cfg->compliance_facility];
 	if ((rc = conf_apply(c, redis_conf_keys, "redis", &cfg->redis, &cfg->redis, err)))
 		goto out;
 	if ((rc = conf_apply(c, sp_dialog_keys, "dialog", cfg, cfg, err)))

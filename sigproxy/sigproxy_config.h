@@ -154,6 +154,11 @@ struct sp_config {
 	bool hide[SP_NSIDES];
 	bool call_id_replace;	/* the callee's leg gets a Call-ID of the SBC's own */
 	struct sp_limits limits;
+	/* [compliance]: the record of every ended call (audit part) */
+	char compliance_file[256];	/* "": no file */
+	bool compliance_syslog;
+	unsigned compliance_facility;	/* index in the facility names (sigproxy_config.c) */
+	int compliance_syslog_facility;	/* LOG_LOCAL0 ... from it */
 
 	struct route_table *routes;	/* owned */
 	enum sp_side route_side[64];	/* per route index: side of its targets */

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
- * Once a second: the counts of log floods that stopped, and the trace control key in
+ * Once a second: the counts of log floods that stopped, the trace control key in
  * Redis (sbc:trace), through which an operator tool switches and filters the SIP trace
- * of every instance at run time.
+ * of every instance at run time, and the operator requests in sbc:control.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -113,6 +113,7 @@ tick_cb(evutil_socket_t fd, short what, void *arg)
 
 	log_ratelimit_flush(&sp->rl_bad, now, LOG_LEVEL_INFO, "sip_bad_request");
 	log_ratelimit_flush(&sp->rl_drop, now, LOG_LEVEL_WARN, "sip_drop");
+	log_ratelimit_flush(&sp->rl_tol, now, LOG_LEVEL_INFO, "sip_tolerated");
 	if (!k->pending && sp_redis_up(sp) &&
 	    redis_cmd(sp->redis, trace_ctl_done, k, "HGETALL %s", SBC_KEY_TRACE) == 0)
 		k->pending = true;

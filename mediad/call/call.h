@@ -70,14 +70,21 @@ struct call_crypto {
 	unsigned tag;
 	struct crypto_key key;
 	unsigned flags;        /* CRYPTO_PARAM_* session parameters */
+	unsigned acap;         /* RFC 5939 a=acap number it was offered as; 0: a=crypto */
 };
 
 /* One m= line as one party sees it: its endpoint, and the ports that face it. */
 struct call_media {
 	unsigned index;                 /* 1-based m= line number */
 	char type[16];                  /* "audio" */
+	char fmts[48];                  /* the offer's formats (whole tokens that fit), for a
+	                                   line an answer left out (ng_sdp_in.c) */
 	enum sdp_proto proto;           /* what this party speaks */
 	bool osrtp;                     /* SRTP over an RTP/AVP(F) profile (RFC 8643 OSRTP) */
+	unsigned capneg_cfg;            /* RFC 5939: this party offered SRTP as potential
+	                                   configuration capneg_cfg (transport capneg_tcap);
+	                                   0: not. Our answer says a=acfg */
+	unsigned capneg_tcap;
 	bool disabled;                  /* port 0 in the last SDP, or rejected */
 	bool rejected;                  /* refused by encryption policy in the last offer:
 	                                   port 0 towards both parties (ng_policy.c) */
@@ -222,13 +229,19 @@ void call_release_ports(struct call *c);
  * mask) permits into cm->offered. Returns 0, or ENOENT when none is usable (logged).
  */
 int call_sdes_take_offer(struct call_media *cm, const struct sdp_media *sm, unsigned allow);
+/* What our fresh keys say beside the key: MKI length (value 1) and lifetime (0: none). */
+struct call_key_opts {
+	unsigned mki_len;
+	uint64_t lifetime;
+};
 /*
  * The keys we offer a recipient on cm: a re-offer keeps the active key (no new SRTP
  * session) unless rekey; a repeated offer keeps its proposals; otherwise one fresh
- * key per configured offer suite in allow. Returns 0, ENOENT (no suite allowed,
- * logged) or the random source's errno.
+ * key per configured offer suite in allow, with ko's MKI and lifetime. Returns 0,
+ * ENOENT (no suite allowed, logged) or the random source's errno.
  */
-int call_sdes_propose(struct mediad *md, struct call_media *cm, unsigned allow, bool rekey);
+int call_sdes_propose(struct mediad *md, struct call_media *cm, unsigned allow, bool rekey,
+    const struct call_key_opts *ko);
 /*
  * The answerer accepted one of our proposals on cm: finds it in the answer's media
  * sm (tag first, suite second) and makes it ours and the answerer's key the peer's.
@@ -238,10 +251,12 @@ int call_sdes_propose(struct mediad *md, struct call_media *cm, unsigned allow, 
 int call_sdes_take_answer(struct call_media *cm, const struct sdp_media *sm, unsigned allow);
 /*
  * Our answer to the offerer on cm: its first usable offered line becomes the peer's
- * key; ours is kept across re-INVITEs unless the suite changes or rekey. Returns 0,
- * ENOENT (nothing usable) or the random source's errno.
+ * key; ours is kept across re-INVITEs unless the suite changes or rekey. Ours carries
+ * an MKI of the length the offerer's has (value 1), and ko->lifetime (ko->mki_len is
+ * not used). Returns 0, ENOENT (nothing usable) or the random source's errno.
  */
-int call_sdes_answer_offerer(struct call_media *cm, unsigned allow, bool rekey);
+int call_sdes_answer_offerer(struct call_media *cm, unsigned allow, bool rekey,
+    const struct call_key_opts *ko);
 /*
  * A leg that is plain RTP after an exchange keeps no SRTP key: nothing uses it, the
  * record in Redis stops carrying it, and a later SRTP offer starts a fresh session.
@@ -309,6 +324,16 @@ int call_stats_add_summary(struct mediad *md, struct call *c, struct bencode_are
  * adds the statistics. The media are gone even when it returns ENOMEM.
  */
 int call_stats_add_destroy(struct mediad *md, struct call *c, struct bencode_arena *a,
+    struct bencode_item *reply);
+/*
+ * ---- call_legs.c ----
+ * The media of each party of c summed over its streams, as "legs" (a list, party by
+ * party: tag, interface, suite, "packets in", "bytes in", "packets out", "bytes out",
+ * lost, drops by reason) plus "created": a few hundred bytes where call_stats_add
+ * gives kilobytes. destroy: the relay media are torn down in the same worker round
+ * trip (c->rm[] become NULL, even on ENOMEM). Returns 0 or ENOMEM.
+ */
+int call_legs_add(struct mediad *md, struct call *c, bool destroy, struct bencode_arena *a,
     struct bencode_item *reply);
 /* Metrics collector: port pairs per interface (no per-call series). */
 void call_stats_collect(struct evbuffer *out, void *arg);

@@ -62,19 +62,46 @@ static int
 parse_key(const char *b64, enum crypto_suite suite, struct crypto_key *k)
 {
 	const struct crypto_suite_info *info = crypto_suite_info(suite);
+	const char *bar;
 	size_t len;
 
 	if (info == NULL || b64 == NULL)
 		return EINVAL;
 	memset(k, 0, sizeof(*k));
-	if (sdp_base64_decode(k->key_salt, sizeof(k->key_salt), b64, strlen(b64), &len) ||
-	    len != info->key_len + info->salt_len) {
-		explicit_bzero(k, sizeof(*k));
-		return EINVAL;
+	/* "<base64>[|<lifetime>][|<mki>:<length>]" (call_store_argv.c store_field_key) */
+	bar = strchr(b64, '|');
+	if (sdp_base64_decode(k->key_salt, sizeof(k->key_salt), b64,
+	    bar != NULL ? (size_t)(bar - b64) : strlen(b64), &len) ||
+	    len != info->key_len + info->salt_len)
+		goto bad;
+	while (bar != NULL) {
+		unsigned long long v, l;
+		char *end;
+
+		v = strtoull(bar + 1, &end, 10);
+		if (end == bar + 1)
+			goto bad;
+		if (*end == ':') {
+			l = strtoull(end + 1, &end, 10);
+			if (l == 0 || l > CRYPTO_MKI_MAX_LEN || v > UINT32_MAX)
+				goto bad;
+			k->mki = (uint32_t)v;
+			k->mki_len = (unsigned)l;
+		} else if (v > 0) {
+			k->lifetime = v;
+		} else {
+			goto bad;
+		}
+		if (*end != '\0' && *end != '|')
+			goto bad;
+		bar = *end == '|' ? end : NULL;
 	}
 	k->suite = suite;
 	k->key_salt_len = len;
 	return 0;
+ bad:
+	explicit_bzero(k, sizeof(*k));
+	return EINVAL;
 }
 
 static int

@@ -50,6 +50,7 @@ call_sdes_take_offer(struct call_media *cm, const struct sdp_media *sm, unsigned
 		cm->offered[cm->noffered].tag = sc->tag;
 		cm->offered[cm->noffered].key = sc->key;
 		cm->offered[cm->noffered].flags = sc->params;
+		cm->offered[cm->noffered].acap = sc->acap;
 		cm->noffered++;
 	}
 	if (cm->noffered == 0) {
@@ -62,8 +63,18 @@ call_sdes_take_offer(struct call_media *cm, const struct sdp_media *sm, unsigned
 	return 0;
 }
 
+/* What our key says beside the key itself: the MKI its packets carry, its lifetime. */
+static void
+key_params(struct crypto_key *k, unsigned mki_len, uint64_t lifetime)
+{
+	k->mki_len = mki_len;
+	k->mki = mki_len > 0 ? 1 : 0;
+	k->lifetime = lifetime;
+}
+
 int
-call_sdes_propose(struct mediad *md, struct call_media *cm, unsigned allow, bool rekey)
+call_sdes_propose(struct mediad *md, struct call_media *cm, unsigned allow, bool rekey,
+    const struct call_key_opts *ko)
 {
 	unsigned k;
 
@@ -84,6 +95,7 @@ call_sdes_propose(struct mediad *md, struct call_media *cm, unsigned allow, bool
 			continue;
 		if (key_generate(&cc->key, suite))
 			return EIO;
+		key_params(&cc->key, ko->mki_len, ko->lifetime);
 		cc->tag = cm->nproposed + 1;
 		cc->flags = 0;
 		cm->nproposed++;
@@ -140,7 +152,8 @@ call_sdes_take_answer(struct call_media *cm, const struct sdp_media *sm, unsigne
 }
 
 int
-call_sdes_answer_offerer(struct call_media *cm, unsigned allow, bool rekey)
+call_sdes_answer_offerer(struct call_media *cm, unsigned allow, bool rekey,
+    const struct call_key_opts *ko)
 {
 	struct call_crypto *sel = NULL;
 	unsigned k;
@@ -161,6 +174,14 @@ call_sdes_answer_offerer(struct call_media *cm, unsigned allow, bool rekey)
 			return EIO;
 		cm->have_our_key = true;
 	}
+	/*
+	 * An offerer whose key carries an MKI gets one of the same length on ours: such a
+	 * peer (Teams Direct Routing) requires MKIs both ways. A changed MKI is a changed
+	 * key for the relay (a new context), the key material stays.
+	 */
+	/* ... and a lifetime when it gave one: 2^31 packets, as such peers write it */
+	key_params(&cm->ours.key, sel->key.mki_len, ko->lifetime ? ko->lifetime :
+	    sel->key.lifetime ? 1ull << 31 : 0);
 	cm->ours.tag = sel->tag;
 	cm->ours.flags = sel->flags;
 	return 0;

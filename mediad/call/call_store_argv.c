@@ -60,12 +60,19 @@ store_field(struct argv_buf *b, const char *name, const char *value)
 void
 store_field_key(struct argv_buf *b, const char *name, const struct crypto_key *k)
 {
-	char text[80];
+	char text[128];
+	size_t n;
 
-	if (sdp_base64_encode(text, sizeof(text), k->key_salt, k->key_salt_len, true, NULL)) {
+	if (sdp_base64_encode(text, sizeof(text), k->key_salt, k->key_salt_len, true, &n)) {
 		b->overflow = true;
 		return;
 	}
+	/* lifetime and MKI as a=crypto writes them after the key (call_restore.c reads them) */
+	if (k->lifetime != 0)
+		n += (size_t)snprintf(text + n, sizeof(text) - n, "|%llu",
+		    (unsigned long long)k->lifetime);
+	if (k->mki_len != 0 && n < sizeof(text))
+		snprintf(text + n, sizeof(text) - n, "|%u:%u", (unsigned)k->mki, k->mki_len);
 	store_field(b, name, text);
 	explicit_bzero(text, sizeof(text));
 }

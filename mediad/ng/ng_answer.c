@@ -9,6 +9,15 @@
 #include "metrics.h"
 #include "ng_int.h"
 
+/* A peer's key with an MKI (RFC 4568 "|1:1"): every packet of it carries one. */
+static void
+tolerated_mki(struct mediad *md, const struct call_media *cm, const char *side)
+{
+	metric_inc(md->ctr.tolerated[MEDIAD_TOL_MKI]);
+	log_info("sdp_tolerated kind=mki media=%u side=%s mki_len=%u lifetime=%llu", cm->index,
+	    side, cm->peer.key.mki_len, (unsigned long long)cm->peer.key.lifetime);
+}
+
 /*
  * Settles media i of an exchange from the answer's media sm; NULL or the reason, with
  * *keyless set when it is the line's own (no usable key): that line alone is refused.
@@ -32,6 +41,8 @@ answer_media(struct mediad *md, const struct ng_opts *o, const struct call *c, s
 	if (call_media_srtp(am)) {
 		if (call_sdes_take_answer(am, sm, o->allowed_suites))
 			return NG_ERR_NO_CRYPTO;
+		if (am->peer.key.mki_len > 0 && c->rm[i] == NULL)
+			tolerated_mki(md, am, "answerer");
 	} else if (sdp_proto_is_secure(sm->proto) && !o->transport_accept) {
 		*keyless = false;
 		log_warnx("ng_answer_proto_mismatch media=%u offered=%s answered=%s",
@@ -51,7 +62,11 @@ answer_media(struct mediad *md, const struct ng_opts *o, const struct call *c, s
 		    !(o->rtcp_mux & NG_RTCP_MUX_REJECT);
 	}
 	if (call_media_srtp(om)) {
-		err = call_sdes_answer_offerer(om, o->allowed_suites, o->rekey);
+		struct call_key_opts ko = {
+			.lifetime = (o->rw_flags & SDP_RW_CRYPTO_LIFETIME) ? 1ull << 31 : 0,
+		};
+
+		err = call_sdes_answer_offerer(om, o->allowed_suites, o->rekey, &ko);
 		if (err) {
 			const char *reason = err == ENOENT ? NG_ERR_NO_CRYPTO : NG_ERR_SRTP_KEY;
 
@@ -62,6 +77,8 @@ answer_media(struct mediad *md, const struct ng_opts *o, const struct call *c, s
 		}
 		if (om->osrtp && c->rm[i] == NULL)
 			metric_inc(md->ctr.osrtp_answered);
+		if (om->peer.key.mki_len > 0 && c->rm[i] == NULL)
+			tolerated_mki(md, om, "offerer");
 	} else {
 		call_sdes_forget(om);
 	}
@@ -90,6 +107,12 @@ answer_lines(struct mediad *md, const struct ng_opts *o, struct call *c, const s
 
 		v[i] = NG_LINE_OK;
 		ifc[i] = ans->iface;
+		/* an answer line we do not relay (BFCP, DTLS only): refused alone */
+		if ((v[i] = ng_sdp_line_unrelayable(&sdp->media[i])) != NG_LINE_OK) {
+			if (refused++ == 0)
+				first = i;
+			continue;
+		}
 		reason = answer_media(md, o, c, i, &sdp->media[i], am, om, &keyless);
 		if (reason != NULL && !keyless)
 			return reason;	/* not the line's own: the whole answer fails as before */
@@ -108,8 +131,10 @@ answer_lines(struct mediad *md, const struct ng_opts *o, struct call *c, const s
 	}
 	if (refused > 0 && usable == 0) {
 		/* refused whole: no line is marked, a later answer starts afresh */
-		metric_inc(md->ctr.enc_refused);
-		log_warnx("encryption_refused command=answer lines=%u reason=%s", refused,
+		if (v[first] <= NG_LINE_NO_KEY)
+			metric_inc(md->ctr.enc_refused);
+		log_warnx("%s command=answer lines=%u reason=%s",
+		    v[first] <= NG_LINE_NO_KEY ? "encryption_refused" : "media_refused", refused,
 		    LOG_Q("no line can be carried"));
 		return ng_policy_reason(v[first], ifc[first]);
 	}
@@ -149,6 +174,11 @@ ng_handle_answer(struct mediad *md, const struct ng_msg *m, struct bencode_arena
 	reason = ng_tags_answer(&o, c, &off, &ans);
 	if (reason != NULL)
 		goto out;
+	if (sdp->nmedia > 0 && sdp->nmedia < off->nmedia) {
+		reason = ng_sdp_pad_answer(md, &o, off, off->nmedia, &sdp);
+		if (reason != NULL)
+			goto out;
+	}
 	if (sdp->nmedia != off->nmedia || off->nmedia == 0) {
 		log_info("ng_answer_media_mismatch offered=%u answered=%zu", off->nmedia, sdp->nmedia);
 		reason = NG_ERR_SDP_INCOMPLETE;
@@ -158,7 +188,7 @@ ng_handle_answer(struct mediad *md, const struct ng_msg *m, struct bencode_arena
 		reason = NG_ERR_NO_MEMORY;
 		goto out;
 	}
-	reason = ng_sdp_take_media(&o, sdp, ans, NULL);
+	reason = ng_sdp_take_media(md, &o, sdp, ans, NULL);
 	if (reason != NULL)
 		goto out;
 	reason = answer_lines(md, &o, c, sdp, off, ans);

@@ -40,7 +40,9 @@ ng_handle_delete(struct mediad *md, const struct ng_msg *m, struct bencode_arena
 		int err = 0;
 
 		/* Final statistics and tear-down in one worker round trip per media. */
-		if (!o.fast)
+		if (o.leg_summary)
+			err = call_legs_add(md, c, true, a, reply);
+		else if (!o.fast)
 			err = call_stats_add_destroy(md, c, a, reply);
 		log_info("call_delete immediate=yes");
 		/* The relay media are already gone: finish the delete even without a reply. */
@@ -48,7 +50,8 @@ ng_handle_delete(struct mediad *md, const struct ng_msg *m, struct bencode_arena
 		return err != 0 ? NG_ERR_NO_MEMORY : NULL;
 	}
 	/* Statistics as they were at deletion time, unless the client wants a small reply. */
-	if (!o.fast && call_stats_add(md, c, a, reply))
+	if (o.leg_summary ? call_legs_add(md, c, false, a, reply) != 0 :
+	    !o.fast && call_stats_add(md, c, a, reply) != 0)
 		return NG_ERR_NO_MEMORY;
 	/* Without a timer the call ends now; the delete itself still succeeded. */
 	if (call_delete_later(md, c, (unsigned)delay) != 0)

@@ -42,9 +42,12 @@ struct ng_opts {
 	bool have_media_address;
 	struct sa media_address;
 	bool strict_source, asymmetric, fragment, fatal, fast, to_tag_flag, rekey;
+	bool leg_summary;                /* "leg-summary": per-leg totals, not the stream tree */
 	bool supports_load_limit;
 	bool sdes_off;
 	bool osrtp_offer;                /* OSRTP offer: keys with RTP/AVP(F) (RFC 8643) */
+	unsigned sdes_mki;               /* SDES "mki": MKI bytes of the keys we offer (0: the
+	                                    recipient interface's sdes_mki) */
 	unsigned sdes_params_set, sdes_params_clear;  /* CRYPTO_PARAM_* */
 	unsigned allowed_suites;         /* after SDES no-/only- */
 	unsigned rtcp_mux;               /* NG_RTCP_MUX_* */
@@ -96,6 +99,8 @@ enum ng_line_verdict {
 	NG_LINE_PLAIN_ON_REQUIRED,       /* plain RTP on an encryption = required interface */
 	NG_LINE_SRTP_ON_OFF,             /* SRTP on an encryption = off interface */
 	NG_LINE_NO_KEY,                  /* an SRTP profile without a usable a=crypto line */
+	NG_LINE_NOT_RTP,                 /* no RTP at all (TCP/BFCP, udptl T.38, TCP/MSRP...) */
+	NG_LINE_DTLS_ONLY,               /* DTLS-SRTP without an SDES key: we speak SDES only */
 };
 
 /* What one m= line of an offer becomes for its sender and its recipient. */
@@ -132,8 +137,18 @@ int ng_policy_warn(struct bencode_arena *a, struct bencode_item *reply, const st
 
 /* ---- ng_sdp_in.c: what a request's SDP tells about its sender ---- */
 
+/* NG_LINE_NOT_RTP or NG_LINE_DTLS_ONLY for an active line mediad does not relay, else OK. */
+enum ng_line_verdict ng_sdp_line_unrelayable(const struct sdp_media *sm);
 /* Parses the request's SDP; NULL and *sdpp (sdp_free it) or the reason. */
 const char *ng_sdp_parse(const struct ng_opts *o, struct sdp **sdpp);
+/*
+ * An answer with fewer m= lines than the offer it answers (sipp's UAS, many IVRs): the
+ * lines it left out are added with port 0, as RFC 3264 §6 wants them (type, profile and
+ * formats of the offerer off's lines), and counted as tolerated. *sdpp is replaced.
+ * NULL or the reason.
+ */
+const char *ng_sdp_pad_answer(struct mediad *md, const struct ng_opts *o,
+    const struct monologue *off, unsigned offered, struct sdp **sdpp);
 /* An offer's m= lines: at least one, at most MEDIAD_MAX_MEDIA, none removed since s's last. */
 const char *ng_sdp_check_count(const struct sdp *sdp, const struct monologue *s);
 /*
@@ -141,8 +156,8 @@ const char *ng_sdp_check_count(const struct sdp *sdp, const struct monologue *s)
  * offer (plans non-NULL, from ng_policy_offer), the a=crypto lines it offers. A line
  * refused in the offer keeps what its leg had and is disabled. Returns NULL or the reason.
  */
-const char *ng_sdp_take_media(const struct ng_opts *o, const struct sdp *sdp,
-    struct monologue *s, const struct ng_line_plan *plans);
+const char *ng_sdp_take_media(struct mediad *md, const struct ng_opts *o,
+    const struct sdp *sdp, struct monologue *s, const struct ng_line_plan *plans);
 
 /* ---- ng_sdp_reply.c: the SDP for the recipient ---- */
 

@@ -12,8 +12,13 @@
 
 /* The keys the recipient is offered on rm; NULL or the reason. */
 static const char *
-propose_keys(struct mediad *md, const struct ng_opts *o, struct call_media *rm)
+propose_keys(struct mediad *md, const struct ng_opts *o, const struct mediad_iface *ifc,
+    struct call_media *rm)
 {
+	struct call_key_opts ko = {
+		.mki_len = o->sdes_mki ? o->sdes_mki : ifc->sdes_mki,
+		.lifetime = (o->rw_flags & SDP_RW_CRYPTO_LIFETIME) ? 1ull << 31 : 0,
+	};
 	int err;
 
 	if (!call_media_srtp(rm)) {
@@ -25,7 +30,7 @@ propose_keys(struct mediad *md, const struct ng_opts *o, struct call_media *rm)
 		    "requested=%s", rm->index, LOG_Q(sdp_proto_name(rm->proto)));
 		return NG_ERR_NO_CRYPTO;
 	}
-	err = call_sdes_propose(md, rm, o->allowed_suites, o->rekey);
+	err = call_sdes_propose(md, rm, o->allowed_suites, o->rekey, &ko);
 	if (err)
 		return err == ENOENT ? NG_ERR_NO_CRYPTO : NG_ERR_SRTP_KEY;
 	return NULL;
@@ -46,6 +51,7 @@ prepare_recipient(struct mediad *md, const struct ng_opts *o, const struct sdp *
 
 		rm->index = sm->index;
 		memcpy(rm->type, sm->type, sizeof(rm->type));
+		memcpy(rm->fmts, sm->fmts, sizeof(rm->fmts));
 		if (pl->verdict != NG_LINE_OK) {
 			/* the recipient sees it with port 0, and keeps what its leg had */
 			call_media_refuse(rm);
@@ -72,7 +78,7 @@ prepare_recipient(struct mediad *md, const struct ng_opts *o, const struct sdp *
 			continue;
 		if (call_media_take_ports(md, s, sm) || call_media_take_ports(md, r, rm))
 			return NG_ERR_NO_PORTS;
-		reason = propose_keys(md, o, rm);
+		reason = propose_keys(md, o, r->iface, rm);
 		if (reason != NULL)
 			return reason;
 		if (pl->stripped) {
@@ -152,7 +158,7 @@ ng_handle_offer(struct mediad *md, const struct ng_msg *m, struct bencode_arena 
 	reason = ng_policy_offer(md, &o, sdp, s, r, plans);
 	if (reason != NULL)
 		goto out;
-	reason = ng_sdp_take_media(&o, sdp, s, plans);
+	reason = ng_sdp_take_media(md, &o, sdp, s, plans);
 	if (reason != NULL)
 		goto out;
 	reason = prepare_recipient(md, &o, sdp, c, plans, s, r);

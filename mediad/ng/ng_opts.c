@@ -77,6 +77,8 @@ sdes_opt(const char *s, size_t len, void *arg)
 		o->sdes_params_clear |= CRYPTO_PARAM_UNAUTHENTICATED_SRTP;
 	} else if (name_is(s, len, "rekey")) {
 		o->rekey = true;
+	} else if (name_is(s, len, "mki")) {
+		o->sdes_mki = 1;	/* our offered keys carry a 1-byte MKI ("|1:1") */
 	} else {
 		err = sdp_crypto_allow_apply(&ctx->allow, s, len);
 		if (err == EINVAL)
@@ -148,6 +150,8 @@ flag_opt(const char *s, size_t len, void *arg)
 		o->fatal = true;
 	else if (name_is(s, len, "fast"))
 		o->fast = true;
+	else if (name_is(s, len, "leg summary"))
+		o->leg_summary = true;
 	else if (name_is(s, len, "to tag"))
 		o->to_tag_flag = true;
 	else if (name_is(s, len, "reset"))

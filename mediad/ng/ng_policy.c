@@ -14,7 +14,7 @@
 #include "ng_int.h"
 
 static const char *const verdict_names[] = {
-	"ok", "plain-on-required", "srtp-on-off", "no-key",
+	"ok", "plain-on-required", "srtp-on-off", "no-key", "not-rtp", "dtls-only",
 };
 
 /* The profile without SRTP: what an encryption = off interface is offered. */
@@ -117,10 +117,15 @@ plan_line(const struct ng_opts *o, const struct sdp_media *sm, const struct mono
     const struct monologue *r, const struct call_media *rm, struct ng_line_plan *pl)
 {
 	memset(pl, 0, sizeof(*pl));
-	/* not RTP at all, or DTLS-SRTP without SDES: ng_sdp_take_media refuses the SDP as
-	 * before, with the reason that names it */
-	if (sm->proto == SDP_PROTO_KEEP || ((sm->proto == SDP_PROTO_UDP_TLS_RTP_SAVP ||
-	    sm->proto == SDP_PROTO_UDP_TLS_RTP_SAVPF) && sm->ncrypto == 0 && sm->port != 0))
+	/*
+	 * Not RTP at all (BFCP beside the video of a room system, T.38, MSRP), or DTLS-SRTP
+	 * without SDES: refused on its own like any line we cannot carry, the others go on.
+	 */
+	if (ng_sdp_line_unrelayable(sm) != NG_LINE_OK) {
+		refuse(pl, ng_sdp_line_unrelayable(sm), s->iface);
+		return;
+	}
+	if (sm->proto == SDP_PROTO_KEEP)
 		return;
 	if (sm->port != 0)
 		plan_sender(o, sm, s->iface, pl);
@@ -145,6 +150,10 @@ ng_policy_reason(enum ng_line_verdict v, const struct mediad_iface *ifc)
 		return ng_reasonf(NG_ERRF_ENC_SRTP, name);
 	case NG_LINE_NO_KEY:
 		return NG_ERR_NO_CRYPTO;
+	case NG_LINE_NOT_RTP:
+		return NG_ERR_NOT_RTP;
+	case NG_LINE_DTLS_ONLY:
+		return NG_ERR_DTLS;
 	default:
 		return NULL;
 	}
@@ -154,6 +163,13 @@ static void
 count_line(struct mediad *md, unsigned index, enum ng_line_verdict v,
     const struct mediad_iface *ifc, const char *when)
 {
+	if (v > NG_LINE_NO_KEY) {
+		/* not an encryption matter: a line mediad does not relay at all */
+		metric_inc(md->ctr.lines_refused[v - NG_LINE_NOT_RTP]);
+		log_info("media_line_refused media=%u %s iface=%s reason=%s", index, when,
+		    ifc != NULL ? ifc->name : "?", verdict_names[v]);
+		return;
+	}
 	metric_inc(md->ctr.enc_rejected[v - 1]);
 	log_warnx("encryption_line_refused media=%u %s iface=%s encryption=%s reason=%s", index,
 	    when, ifc != NULL ? ifc->name : "?",
@@ -185,8 +201,10 @@ ng_policy_offer(struct mediad *md, const struct ng_opts *o, const struct sdp *sd
 	}
 	if (first == NULL || usable > 0)
 		return NULL;
-	metric_inc(md->ctr.enc_refused);
-	log_warnx("encryption_refused command=offer lines=%u reason=%s", active,
+	if (first->verdict <= NG_LINE_NO_KEY)
+		metric_inc(md->ctr.enc_refused);
+	log_warnx("%s command=offer lines=%u reason=%s",
+	    first->verdict <= NG_LINE_NO_KEY ? "encryption_refused" : "media_refused", active,
 	    LOG_Q("no line can be carried"));
 	return ng_policy_reason(first->verdict, first->iface);
 }

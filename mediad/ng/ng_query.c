@@ -24,6 +24,12 @@ ng_handle_query(struct mediad *md, const struct ng_msg *m, struct bencode_arena 
 	c = call_find(&md->calls, id, len);
 	if (c == NULL)
 		return NG_ERR_UNKNOWN_CALL;
+	/* the operator CLI asks every call of a listing: a few hundred bytes each */
+	if (ng_list_has(m->dict, "flags", "leg-summary")) {
+		if (call_legs_add(md, c, false, a, reply))
+			return NG_ERR_NO_MEMORY;
+		return NULL;
+	}
 	if (call_stats_add(md, c, a, reply))
 		return NG_ERR_NO_MEMORY;
 	return NULL;

@@ -66,6 +66,10 @@ ng_sdp_reply(const struct ng_opts *o, const struct sdp *sdp, struct monologue *t
 			rm->crypto[0].key = cm->ours.key;
 			rm->crypto[0].params = params;
 			rm->ncrypto = 1;
+			/* RFC 5939: the configuration taken, with the capability of its key */
+			rm->acfg_cfg = cm->capneg_cfg;
+			rm->acfg_tcap = cm->capneg_tcap;
+			rm->acfg_acap = cm->peer.acap;
 		} else {
 			for (j = 0; j < cm->nproposed && j < SDP_RW_MAX_CRYPTO; j++) {
 				params = (cm->proposed[j].flags | o->sdes_params_set) &

@@ -103,6 +103,7 @@ enum relay_drop {
 	RELAY_DROP_DIRECTION,    /* recv=false on this leg or send=false on the other */
 	RELAY_DROP_CRYPTO,       /* protect failed on the way out (should not happen) */
 	RELAY_DROP_SEND,         /* sendmmsg failed (socket buffer full, unreachable ...) */
+	RELAY_DROP_EXPIRED,      /* the SRTP key's lifetime (a=crypto |2^n) is used up */
 	RELAY_DROP_COUNT,
 };
 
@@ -114,6 +115,8 @@ struct relay_stream_stats {
 	uint64_t packets_out, bytes_out;  /* sent out of this leg's socket (after protect) */
 	uint64_t drops[RELAY_DROP_COUNT];
 	uint64_t last_packet_ms;          /* time_mono_ms() of the last packet in; 0 = never */
+	uint64_t lost;                    /* RTP: packets the party sent that never arrived
+	                                   * (RFC 3550 cumulative loss, 0 when negative) */
 };
 
 struct relay_leg_stats {

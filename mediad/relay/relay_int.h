@@ -46,11 +46,26 @@ struct relay_sock {
 	uint8_t stream;              /* RELAY_STREAM_RTCP for a separate RTCP socket */
 };
 
+/*
+ * RTP sequence numbers of one inbound stream, for loss as RFC 3550 A.1/A.3 counts it:
+ * expected (highest extended sequence - first + 1) minus received. Authenticated
+ * packets only, so forged ones cannot fake or hide loss.
+ */
+struct relay_seq {
+	uint32_t ssrc;
+	uint32_t cycles;		/* sequence wraps << 16 */
+	uint16_t base_seq, max_seq;
+	bool init;
+	uint64_t received;		/* since base_seq */
+	uint64_t lost_prior;		/* of earlier SSRCs and sequence restarts */
+};
+
 /* Counters written by the owning worker only; read through a worker snapshot. */
 struct relay_counters {
 	uint64_t packets_in, bytes_in, packets_out, bytes_out;
 	uint64_t drops[RELAY_DROP_COUNT];
 	uint64_t last_packet_ms;
+	struct relay_seq seq;		/* RTP streams only */
 };
 
 struct relay_leg {
@@ -124,6 +139,10 @@ int relay_stream_process(struct relay_media *m, unsigned leg, unsigned stream,
     const struct relay_pass *pass, struct relay_fwd *fwd);
 /* Reads RTP: 0 when buf looks like RTP/RTCP v2 of at least min bytes, else EBADMSG. */
 int relay_stream_classify(const uint8_t *buf, size_t len, bool mux, unsigned *stream);
+/* An RTP packet (at least 12 bytes) that passed the checks, into the loss count. */
+void relay_seq_update(struct relay_seq *s, const uint8_t *rtp);
+/* Packets lost so far (RFC 3550 A.3), 0 when duplicates outnumber the gaps. */
+uint64_t relay_seq_lost(const struct relay_seq *s);
 
 /* ---- relay_media.c: the media object, no thread of its own ---- */
 

@@ -216,6 +216,7 @@ relay_media_snapshot(const struct relay_media *m, struct relay_media_stats *out)
 			ss->bytes_out = c->bytes_out;
 			memcpy(ss->drops, c->drops, sizeof(ss->drops));
 			ss->last_packet_ms = c->last_packet_ms;
+			ss->lost = relay_seq_lost(&c->seq);
 			ls->dest[s] = l->dest[di];
 			ls->latched[s] = l->latched[di];
 			ls->local_port[s] = l->local_port[s];
@@ -242,7 +243,8 @@ key_same(const struct crypto_key *x, const struct crypto_key *y)
 {
 	return x->suite == y->suite && x->key_salt_len == y->key_salt_len &&
 	    x->key_salt_len <= sizeof(x->key_salt) &&
-	    memcmp(x->key_salt, y->key_salt, x->key_salt_len) == 0;
+	    memcmp(x->key_salt, y->key_salt, x->key_salt_len) == 0 &&
+	    x->mki_len == y->mki_len && x->mki == y->mki && x->lifetime == y->lifetime;
 }
 
 int

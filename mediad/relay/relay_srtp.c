@@ -11,7 +11,7 @@ _Static_assert(RELAY_TAILROOM >= SRTP_CTX_TAILROOM,
 int
 relay_srtp_ctx_new(struct srtp_ctx **cp, const struct crypto_key *k, unsigned flags, bool rx)
 {
-	struct srtp_ctx_opts opts = { flags, 0 };
+	struct srtp_ctx_opts opts = { flags };
 
 	return srtp_ctx_create(cp, k->suite, k,
 	    rx ? SRTP_CTX_INBOUND : SRTP_CTX_OUTBOUND, &opts);
@@ -61,6 +61,8 @@ relay_srtp_unprotect(struct srtp_ctx *c, uint8_t *buf, size_t *len, bool rtcp)
 		return RELAY_DROP_REPLAY;
 	case EINVAL:
 		return RELAY_DROP_MALFORMED;
+	case EKEYEXPIRED:
+		return RELAY_DROP_EXPIRED;
 	default:
 		/* Whatever else libsrtp objects to, the packet could not be authenticated. */
 		return RELAY_DROP_AUTH;

@@ -19,6 +19,7 @@ static const char *const drop_names[RELAY_DROP_COUNT] = {
 	[RELAY_DROP_DIRECTION] = "direction",
 	[RELAY_DROP_CRYPTO] = "crypto",
 	[RELAY_DROP_SEND] = "send",
+	[RELAY_DROP_EXPIRED] = "expired",
 };
 
 const char *
@@ -43,6 +44,51 @@ relay_stream_classify(const uint8_t *buf, size_t len, bool mux, unsigned *stream
 		return EBADMSG;
 	*stream = s;
 	return 0;
+}
+
+/* RFC 3550 A.1: a jump this far ahead is loss, farther a restarted sequence. */
+#define SEQ_MAX_DROPOUT 3000u
+#define SEQ_MAX_MISORDER 100u
+
+static uint64_t
+seq_lost_now(const struct relay_seq *s)
+{
+	int64_t expected = (int64_t)s->cycles + s->max_seq - s->base_seq + 1;
+
+	return expected > (int64_t)s->received ? (uint64_t)(expected - (int64_t)s->received) : 0;
+}
+
+uint64_t
+relay_seq_lost(const struct relay_seq *s)
+{
+	return s->init ? s->lost_prior + seq_lost_now(s) : 0;
+}
+
+void
+relay_seq_update(struct relay_seq *s, const uint8_t *rtp)
+{
+	uint16_t seq = (uint16_t)(rtp[2] << 8 | rtp[3]);
+	uint32_t ssrc = (uint32_t)rtp[8] << 24 | (uint32_t)rtp[9] << 16 |
+	    (uint32_t)rtp[10] << 8 | rtp[11];
+	uint16_t udelta = (uint16_t)(seq - s->max_seq);
+
+	if (unlikely(!s->init || ssrc != s->ssrc || (udelta >= SEQ_MAX_DROPOUT &&
+	    udelta <= 65536u - SEQ_MAX_MISORDER))) {
+		/* a new source or a restarted sequence: what the old one lost stays counted */
+		if (s->init)
+			s->lost_prior += seq_lost_now(s);
+		s->init = true;
+		s->ssrc = ssrc;
+		s->base_seq = s->max_seq = seq;
+		s->cycles = 0;
+		s->received = 0;
+	} else if (udelta < SEQ_MAX_DROPOUT) {
+		if (seq < s->max_seq)
+			s->cycles += 65536u;
+		s->max_seq = seq;
+	}
+	/* else a duplicate or a late packet: received, the highest stays */
+	s->received++;
 }
 
 static const char *
@@ -166,6 +212,9 @@ relay_stream_process(struct relay_media *m, unsigned leg, unsigned stream,
 		if (unlikely(why >= 0))
 			return drop(m, leg, stream, (enum relay_drop)why, src, pass);
 	}
+	/* Only authenticated packets count for loss (a forger could fake gaps otherwise). */
+	if (stream == RELAY_STREAM_RTP)
+		relay_seq_update(&c->seq, buf);
 	/* Only now, after authentication, may the source move the latch. */
 	if (latchable)
 		latch(m, leg, di, src, pass);
@@ -178,9 +227,11 @@ relay_stream_process(struct relay_media *m, unsigned leg, unsigned stream,
 	if (unlikely(sa_family(&o->dest[odi]) == AF_UNSPEC))
 		return drop(m, leg, stream, RELAY_DROP_NODEST, src, pass);
 	if (o->tx != NULL) {
-		if (unlikely(relay_srtp_protect(o->tx, buf, &len, cap,
-		    stream == RELAY_STREAM_RTCP) != 0))
-			return drop(m, leg, stream, RELAY_DROP_CRYPTO, src, pass);
+		int err = relay_srtp_protect(o->tx, buf, &len, cap, stream == RELAY_STREAM_RTCP);
+
+		if (unlikely(err != 0))
+			return drop(m, leg, stream, err == EKEYEXPIRED ? RELAY_DROP_EXPIRED :
+			    RELAY_DROP_CRYPTO, src, pass);
 	}
 	fwd->fd = o->sock[odi].fd;
 	fwd->src = &o->local[odi];

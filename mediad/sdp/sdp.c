@@ -367,6 +367,9 @@ classify_attr(struct sdp_line *l)
 		l->attr = SDP_ATTR_SETUP;
 	else if (str_eq(n, "tls-id"))
 		l->attr = SDP_ATTR_TLS_ID;
+	else if (str_eq(n, "tcap") || str_eq(n, "acap") || str_eq(n, "pcfg") ||
+	    str_eq(n, "acfg") || str_eq(n, "csup") || str_eq(n, "creq"))
+		l->attr = SDP_ATTR_CAPNEG;
 	else
 		l->attr = SDP_ATTR_OTHER;
 }
@@ -451,7 +454,7 @@ parse_line(struct sdp *sdp, size_t idx, size_t *nattrs, const char **reason)
 		return parse_conn(m ? &m->conn : &sdp->conn, l, idx, reason);
 	case 'm':
 		if (sdp->nmedia == SDP_MAX_MEDIA) {
-			*reason = "too many media lines";
+			*reason = SDP_ERR_TOO_MANY_MEDIA;
 			return EBADMSG;
 		}
 		if (m != NULL)
@@ -473,6 +476,8 @@ parse_line(struct sdp *sdp, size_t idx, size_t *nattrs, const char **reason)
 		return EBADMSG;
 	}
 	classify_attr(l);
+	if (l->attr == SDP_ATTR_CAPNEG)
+		sdp->capneg = true;
 	d = attr_dir(l->attr);
 	if (m == NULL) {
 		if (d != SDP_DIR_NONE)
@@ -550,6 +555,11 @@ split_lines(struct sdp *sdp, const char **reason)
 		l->text.len = (size_t)(eol - p);
 		l->value.p = p + 2;
 		l->value.len = l->text.len - 2;
+		/* trailing blanks ("v=0 ", a key followed by spaces) mean nothing: the text
+		 * stays as written, the value is read without them */
+		while (l->value.len > 0 && (l->value.p[l->value.len - 1] == ' ' ||
+		    l->value.p[l->value.len - 1] == '\t'))
+			l->value.len--;
 		p = nl ? nl + 1 : end;
 	}
 	return 0;
@@ -613,6 +623,8 @@ sdp_parse(struct sdp **sdpp, const char *buf, size_t len, const char **reason)
 	}
 	if (sdp->nmedia > 0)
 		sdp->media[sdp->nmedia - 1].end = sdp->nlines;
+	if (sdp->capneg)
+		sdp_capneg_resolve(sdp);
  out:
 	if (err) {
 		if (why != NULL)

@@ -15,7 +15,7 @@
 /* ---- sdp_crypto.c: a=crypto lines, tolerant parsing, formatting, choosing one ---- */
 
 /* Longest line sdp_crypto_format() writes, NUL included. */
-#define SDP_CRYPTO_LINE_MAX 192
+#define SDP_CRYPTO_LINE_MAX 224
 
 /* Bit of a suite in an allow mask. */
 #define SDP_CRYPTO_SUITE_BIT(s) (1u << (unsigned)(s))
@@ -29,7 +29,7 @@ struct sdp_crypto {
 	unsigned params;           /* CRYPTO_PARAM_* (srtp.h) */
 	bool has_lifetime;
 	uint64_t lifetime;         /* packets; "2^n" with n > 63 saturates at UINT64_MAX */
-	bool has_mki;              /* always false today: lines with an MKI are skipped (ENOTSUP) */
+	bool has_mki;              /* "|<value>:<length>": packets carry it (also in key) */
 	uint32_t mki_value;
 	unsigned mki_len;          /* bytes, 1..128 */
 	bool has_kdr;
@@ -38,6 +38,8 @@ struct sdp_crypto {
 	unsigned wsh;              /* WSH=n, replay window size hint (packets) */
 	bool fec_order_srtp_fec;   /* FEC_ORDER=SRTP_FEC seen (we do no FEC; kept for logs) */
 	bool key_padded;           /* the inline key carried base64 '=' padding */
+	unsigned acap;             /* 0: an a=crypto line; else the a=acap number (RFC 5939)
+	                              of a potential configuration it came from */
 };
 
 /*
@@ -48,7 +50,9 @@ struct sdp_crypto {
  * string) set and *out untouched:
  *   EBADMSG - malformed (no tag, no "inline:", bad base64, bad lifetime/MKI)
  *   ENOTSUP - well formed but unusable here (unknown suite, several inline keys,
- *             MKI in use, KDR != 0, FEC_KEY, unknown session parameter)
+ *             KDR != 0, FEC_KEY, unknown session parameter)
+ * An MKI and a lifetime are usable: out->key carries them (mki_len, mki, lifetime)
+ * for the SRTP context.
  *   EINVAL  - the key length does not match the suite
  * None of them is fatal for the SDP: the caller skips that line.
  */
@@ -59,8 +63,9 @@ int sdp_crypto_parse(struct sdp_crypto *out, const char *val, size_t len, const 
 #define SDP_CRYPTO_FMT_LIFETIME  0x200u  /* append "|2^31" (SDES-lifetime) */
 
 /*
- * Writes "a=crypto:<tag> <SUITE> inline:<base64 key||salt>[|2^31][ <params>]"
- * (no line ending, NUL-terminated) into buf. flags: SDP_CRYPTO_FMT_* ORed with
+ * Writes "a=crypto:<tag> <SUITE> inline:<base64 key||salt>[|<lifetime>][|<mki>:<len>]
+ * [ <params>]" (no line ending, NUL-terminated) into buf: the key's lifetime ("2^n"
+ * for a power of two; with none, SDP_CRYPTO_FMT_LIFETIME writes "|2^31") and MKI. flags: SDP_CRYPTO_FMT_* ORed with
  * the session parameter bits CRYPTO_PARAM_* Returns 0 and the
  * length in *lenp (may be NULL), EINVAL for a bad tag/suite/key length, ENOSPC
  * if size is too small (SDP_CRYPTO_LINE_MAX is always enough).
@@ -136,6 +141,7 @@ enum sdp_attr {
 	SDP_ATTR_FINGERPRINT,
 	SDP_ATTR_SETUP,
 	SDP_ATTR_TLS_ID,
+	SDP_ATTR_CAPNEG,            /* tcap, acap, pcfg, acfg, csup, creq (RFC 5939) */
 };
 
 enum sdp_dir {
@@ -183,6 +189,18 @@ struct sdp_crypto_skip {
 	const char *reason;         /* static string */
 };
 
+/*
+ * RFC 5939 capability negotiation of one media: the SRTP potential configuration an
+ * answer would take (best-effort SRTP as Avaya, AudioCodes and Asterisk offer it:
+ * "m=audio ... RTP/AVP", "a=tcap:1 RTP/SAVP", "a=acap:1 crypto:...", "a=pcfg:1 t=1 a=1").
+ * Its crypto lines are in the media's crypto[] with their acap numbers.
+ */
+struct sdp_capneg {
+	unsigned cfg;               /* a=pcfg config number; 0: no usable configuration */
+	unsigned tcap;              /* the transport capability chosen from its t= list */
+	enum sdp_proto proto;       /* that capability: RTP/SAVP or RTP/SAVPF */
+};
+
 struct sdp_media {
 	size_t line;                /* index of the m= line in sdp->lines */
 	size_t end;                 /* one past the last line of this media section */
@@ -206,6 +224,7 @@ struct sdp_media {
 	struct sdp_crypto_skip skipped[SDP_MAX_CRYPTO];
 	size_t nskipped;            /* skip records kept (at most SDP_MAX_CRYPTO) */
 	size_t ncrypto_lines;       /* all a=crypto lines seen, usable or not */
+	struct sdp_capneg capneg;   /* RFC 5939 (sdp_capneg.c) */
 };
 
 struct sdp_origin {
@@ -230,9 +249,13 @@ struct sdp {
 	enum sdp_dir dir;           /* session-level direction attribute */
 	bool ice;                   /* session-level ICE attributes */
 	bool dtls;                  /* session-level fingerprint/setup */
+	bool capneg;                /* some RFC 5939 attribute at either level */
 	struct sdp_media media[SDP_MAX_MEDIA];
 	size_t nmedia;
 };
+
+/* sdp_parse's reason for an SDP with more than SDP_MAX_MEDIA m= lines. */
+#define SDP_ERR_TOO_MANY_MEDIA "too many media lines"
 
 /*
  * Parses an SDP body (LF or CRLF line endings; a missing final line ending is
@@ -244,6 +267,19 @@ struct sdp {
  */
 int sdp_parse(struct sdp **sdpp, const char *buf, size_t len, const char **reason);
 void sdp_free(struct sdp *sdp);
+
+/* ---- sdp_capneg.c: RFC 5939 capability negotiation ---- */
+
+/*
+ * Called by sdp_parse once every line is in: for each RTP/AVP(F) media with a port and
+ * no usable a=crypto of its own, the first a=pcfg (lowest number) offering an SRTP
+ * transport (a=tcap, media or session level) with a=acap crypto attributes; those go
+ * into media->crypto (acap set) and media->capneg says what to answer (a=acfg).
+ * Unusable acap crypto lines are listed in media->skipped. A configuration that needs
+ * more than transports and crypto (other attribute capabilities, RFC 6871 media
+ * capabilities, an a=creq option) is not taken: the actual configuration stays.
+ */
+void sdp_capneg_resolve(struct sdp *sdp);
 
 /* Effective direction of a media: its own attribute, else the session's, else sendrecv. */
 enum sdp_dir sdp_media_dir(const struct sdp *sdp, const struct sdp_media *m);
@@ -290,6 +326,9 @@ struct sdp_rw_media {
 	                               offer/require); no a=rtcp then. Default false: as rtcp_mux */
 	bool reject;                /* a stream we refuse: written with port 0 (RFC 3264 §6)
 	                               and its profile as in the input, like an input port 0 */
+	/* RFC 5939 answer to an offer's potential configuration: "a=acfg:<cfg> t=<tcap>
+	   a=<acap>" after our crypto line; acfg_cfg 0: none (peer capneg lines always go) */
+	unsigned acfg_cfg, acfg_tcap, acfg_acap;
 };
 
 /* Flags of struct sdp_rw_params. */
@@ -324,12 +363,14 @@ struct sdp_rw_params {
  *   (hold) is kept unless SDP_RW_REPLACE_ZERO_ADDR; a media without any c=
  *   applying to it gets one;
  * - o=: address and/or version per flags;
- * - peer a=crypto, a=rtcp always removed; a=rtcp-mux per media.rtcp_mux;
+ * - peer a=crypto, a=rtcp and RFC 5939 attributes (tcap, acap, pcfg...) always
+ *   removed; a=rtcp-mux per media.rtcp_mux;
  *   ICE/DTLS attributes per flags (session and media level);
  * - static payload types without a=rtpmap get one (before the first a= line);
  * - appended to each active media: direction (if none; the session's or
  *   sendrecv), a=rtcp-mux (media.rtcp_mux_add and the input had none) or
- *   a=rtcp:<port+1> (when rtcp-mux is not in the output), then our crypto lines.
+ *   a=rtcp:<port+1> (when rtcp-mux is not in the output), then our crypto lines
+ *   and a=acfg (media.acfg_cfg).
  * Output has CRLF line endings. Returns 0 with *outp (malloc'd,
  * NUL-terminated, caller frees) and *lenp, or EINVAL (nmedia mismatch, bad
  * address/crypto parameters), EMSGSIZE (result over SDP_MAX_SIZE or

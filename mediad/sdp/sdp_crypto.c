@@ -218,8 +218,8 @@ parse_key_param(struct sdp_crypto *c, const struct crypto_suite_info *info, cons
 			return EBADMSG;
 		}
 		if (colon == NULL) {
-			if (c->has_lifetime || c->has_mki ||
-			    parse_lifetime(f, flen, &c->lifetime)) {
+			/* RFC 4568 puts the lifetime first; after the MKI is tolerated */
+			if (c->has_lifetime || parse_lifetime(f, flen, &c->lifetime)) {
 				*reason = "crypto key lifetime is malformed";
 				return EBADMSG;
 			}
@@ -227,8 +227,10 @@ parse_key_param(struct sdp_crypto *c, const struct crypto_suite_info *info, cons
 		} else {
 			uint64_t val, l;
 
+			/* RFC 4568: 1..128 bytes, the value written in that many bytes */
 			if (c->has_mki || parse_uint(f, (size_t)(colon - f), UINT32_MAX, &val) ||
-			    parse_uint(colon + 1, (size_t)(bar - colon - 1), 128, &l) || l == 0) {
+			    parse_uint(colon + 1, (size_t)(bar - colon - 1), 128, &l) || l == 0 ||
+			    (l < 4 && val >> (8 * l) != 0)) {
 				*reason = "crypto key MKI is malformed";
 				return EBADMSG;
 			}
@@ -335,7 +337,7 @@ sdp_crypto_parse(struct sdp_crypto *out, const char *val, size_t len, const char
 	info = crypto_suite_info(suite);
 	semi = memchr(tok, ';', (size_t)(p - tok));
 	if (semi != NULL) {
-		/* Several master keys only make sense with MKI, which we do not do. */
+		/* Several master keys, told apart by their MKIs: one key per context here. */
 		*reason = "crypto line carries several inline keys";
 		return ENOTSUP;
 	}
@@ -356,13 +358,14 @@ sdp_crypto_parse(struct sdp_crypto *out, const char *val, size_t len, const char
 		goto out;
 
 	/* Well formed but beyond what the SRTP layer does. */
-	if (c.has_mki) {
-		*reason = "crypto MKI is not supported";
-		err = ENOTSUP;
-	} else if (c.has_kdr && c.kdr != 0) {
+	if (c.has_kdr && c.kdr != 0) {
 		*reason = "crypto key derivation rate is not supported";
 		err = ENOTSUP;
 	} else {
+		/* the key carries what the SRTP context needs: MKI in packets, lifetime */
+		c.key.mki_len = c.has_mki ? c.mki_len : 0;
+		c.key.mki = c.has_mki ? c.mki_value : 0;
+		c.key.lifetime = c.has_lifetime ? c.lifetime : 0;
 		*out = c;
 	}
  out:
@@ -376,17 +379,26 @@ sdp_crypto_format(char *buf, size_t size, uint32_t tag, const struct crypto_key 
     unsigned flags, size_t *lenp)
 {
 	const struct crypto_suite_info *info = crypto_suite_info(key->suite);
-	char b64[(CRYPTO_MAX_KEY_SALT + 2) / 3 * 4 + 1];
+	char b64[(CRYPTO_MAX_KEY_SALT + 2) / 3 * 4 + 1], life[24] = "", mki[24] = "";
 	int n;
 
 	if (info == NULL || tag > 999999999 ||
-	    key->key_salt_len != info->key_len + info->salt_len)
+	    key->key_salt_len != info->key_len + info->salt_len ||
+	    key->mki_len > CRYPTO_MKI_MAX_LEN)
 		return EINVAL;
 	if (sdp_base64_encode(b64, sizeof(b64), key->key_salt, key->key_salt_len,
 	    (flags & SDP_CRYPTO_FMT_PAD) != 0, NULL))
 		return EINVAL;
-	n = snprintf(buf, size, "a=crypto:%u %s inline:%s%s%s%s%s", (unsigned)tag, info->name, b64,
-	    (flags & SDP_CRYPTO_FMT_LIFETIME) ? "|2^31" : "",
+	if (key->lifetime != 0 && (key->lifetime & (key->lifetime - 1)) == 0)
+		snprintf(life, sizeof(life), "|2^%d", __builtin_ctzll(key->lifetime));
+	else if (key->lifetime != 0)
+		snprintf(life, sizeof(life), "|%llu", (unsigned long long)key->lifetime);
+	else if (flags & SDP_CRYPTO_FMT_LIFETIME)
+		snprintf(life, sizeof(life), "|2^31");
+	if (key->mki_len > 0)
+		snprintf(mki, sizeof(mki), "|%u:%u", (unsigned)key->mki, key->mki_len);
+	n = snprintf(buf, size, "a=crypto:%u %s inline:%s%s%s%s%s%s", (unsigned)tag, info->name,
+	    b64, life, mki,
 	    (flags & CRYPTO_PARAM_UNENCRYPTED_SRTP) ? " UNENCRYPTED_SRTP" : "",
 	    (flags & CRYPTO_PARAM_UNENCRYPTED_SRTCP) ? " UNENCRYPTED_SRTCP" : "",
 	    (flags & CRYPTO_PARAM_UNAUTHENTICATED_SRTP) ? " UNAUTHENTICATED_SRTP" : "");

@@ -179,7 +179,8 @@ attr_dropped(const struct sdp_line *l, unsigned flags)
 {
 	switch (l->attr) {
 	case SDP_ATTR_CRYPTO:
-		return true;   /* the peer's keys never travel on */
+	case SDP_ATTR_CAPNEG:
+		return true;   /* the peer's keys never travel on (a=acap holds them too) */
 	case SDP_ATTR_ICE:
 		return (flags & SDP_RW_ICE_REMOVE) != 0;
 	case SDP_ATTR_FINGERPRINT:
@@ -398,6 +399,13 @@ out_media(struct out *o, const struct sdp *sdp, const struct sdp_media *m,
 			return err;
 		}
 		nattrs += rw->ncrypto;
+	}
+	if (rw->acfg_cfg != 0) {
+		out_printf(o, "a=acfg:%u t=%u", rw->acfg_cfg, rw->acfg_tcap);
+		if (rw->acfg_acap != 0)
+			out_printf(o, " a=%u", rw->acfg_acap);
+		out_append(o, "\r\n", 2);
+		nattrs++;
 	}
 	if (nattrs > SDP_MAX_ATTRS) {
 		*reason = "too many attributes after rewriting";

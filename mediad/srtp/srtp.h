@@ -42,11 +42,17 @@ const struct crypto_suite_info *crypto_suite_info(enum crypto_suite s);
 enum crypto_suite crypto_suite_from_name(const char *name, size_t len);
 const char *crypto_suite_name(enum crypto_suite s);  /* "none" for NONE */
 
-/* An SDES key: master key followed by master salt. */
+/* Longest MKI (RFC 3711 §3.1) an SRTP context carries; RFC 4568 allows 1..128 bytes. */
+#define CRYPTO_MKI_MAX_LEN 128
+
+/* An SDES key: master key followed by master salt, with its MKI and lifetime (RFC 4568). */
 struct crypto_key {
 	enum crypto_suite suite;
 	unsigned char key_salt[CRYPTO_MAX_KEY_SALT];
 	size_t key_salt_len;       /* key_len + salt_len of the suite */
+	unsigned mki_len;          /* bytes of MKI in every packet under this key; 0: no MKI */
+	uint32_t mki;              /* its value, big-endian in mki_len bytes */
+	uint64_t lifetime;         /* packets (SRTP + SRTCP) under this key; 0: no limit given */
 };
 
 /*
@@ -66,8 +72,8 @@ struct crypto_key {
  * Tailroom a caller must leave after every packet handed to a protect
  * function: libsrtp documents that it may write SRTP_MAX_TRAILER_LEN
  * bytes after an RTP packet and 4 more after an RTCP one (index word).
- * With the suites we accept and no MKI the real growth is smaller
- * (srtp_ctx_trailer_len(): at most 20 bytes, SRTCP with a GCM tag), and
+ * With the suites we accept the real growth is smaller
+ * (srtp_ctx_trailer_len(): at most 20 bytes plus the MKI, SRTCP with a GCM tag), and
  * protect checks that real need against the capacity it is given.
  */
 #define SRTP_CTX_TAILROOM	(SRTP_MAX_TRAILER_LEN + 4)
@@ -79,7 +85,6 @@ enum srtp_ctx_dir {
 
 struct srtp_ctx_opts {
 	unsigned int flags;	/* CRYPTO_PARAM_* */
-	unsigned int mki_len;	/* MKI bytes per packet; only 0 (no MKI) supported */
 };
 
 struct srtp_ctx;
@@ -88,10 +93,15 @@ struct srtp_ctx;
  * Create a context for one direction of one leg from an SDES key.
  * key->suite must equal suite (or be CRYPTO_SUITE_NONE) and
  * key->key_salt_len must match the suite.  opts may be NULL (no session
- * parameters, no MKI).  Initialises the SRTP engine (srtp_engine_init())
+ * parameters).  Initialises the SRTP engine (srtp_engine_init())
  * if nobody did.  Returns 0 and sets *ctxp, or EINVAL (bad suite/key
- * length/direction), ENOTSUP (MKI asked, or a session parameter the suite
- * cannot honour: AEAD suites take only UNENCRYPTED_SRTCP), ENOMEM, EIO.
+ * length/direction, an MKI longer than CRYPTO_MKI_MAX_LEN or whose value does not
+ * fit its length), ENOTSUP (a session parameter the suite cannot honour: AEAD
+ * suites take only UNENCRYPTED_SRTCP), ENOMEM, EIO.
+ * key->mki_len > 0: every packet carries that MKI (protect writes it, unprotect
+ * requires it: another MKI fails as EINVAL). key->lifetime > 0: once that many
+ * packets (SRTP and SRTCP together) went through the context, the packet functions
+ * refuse more with EKEYEXPIRED (RFC 4568 §6.1: the key must be replaced).
  * The key material is copied; the caller may wipe its copy.
  * Re-keying: destroy and create again.  An inbound context accepts any
  * SSRC (libsrtp ssrc_any_inbound); an outbound one any SSRC we send, and
@@ -123,6 +133,7 @@ void srtp_ctx_destroy(struct srtp_ctx *ctx);
  *             the window before authenticating, so a forged packet whose
  *             sequence number or SRTCP index is old lands here too);
  *   ENOSPC    not enough tailroom (protect);
+ *   EKEYEXPIRED the key's lifetime is used up (nothing was done);
  *   EIO       any other libsrtp failure.
  * On failure the buffer content is unspecified (may be partly decrypted).
  * After the first packet of each SSRC (which clones libsrtp's stream

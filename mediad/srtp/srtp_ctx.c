@@ -69,8 +69,10 @@ srtp_ctx_create(struct srtp_ctx **ctxp, enum crypto_suite suite,
 		return EINVAL;
 	if (flags & ~CRYPTO_PARAM_ALL)
 		return EINVAL;
-	if (opts != NULL && opts->mki_len != 0)
-		return ENOTSUP;
+	/* the value is written big-endian in mki_len bytes: it must fit them */
+	if (key->mki_len > CRYPTO_MKI_MAX_LEN ||
+	    (key->mki_len > 0 && key->mki_len < 4 && key->mki >> (8 * key->mki_len) != 0))
+		return EINVAL;
 	/*
 	 * An AEAD suite cannot authenticate without encrypting or the other
 	 * way round (RFC 7714); only SRTCP sent in clear (E=0, all AAD) exists.
@@ -117,12 +119,29 @@ srtp_ctx_create(struct srtp_ctx **ctxp, enum crypto_suite suite,
 	memcpy(ctx->key, keybuf, key->key_salt_len);
 	ctx->policy = p;
 	ctx->policy.key = ctx->key;
-	ctx->rtp_trailer = (p.rtp.sec_serv & sec_serv_auth) || info->aead ?
-	    info->rtp_auth_tag_len : 0;
-	ctx->rtcp_trailer = SRTCP_INDEX_LEN + info->rtcp_auth_tag_len;
+	ctx->mki_len = key->mki_len;
+	if (key->mki_len > 0) {
+		unsigned i;
+
+		for (i = 0; i < 4 && i < key->mki_len; i++)
+			ctx->mki[key->mki_len - 1 - i] = (unsigned char)(key->mki >> (8 * i));
+		/* libsrtp takes keys with MKIs as a list; the streams it clones later
+		 * (srtp_track.c) read the same policy, so it lives in the context */
+		ctx->mkey.key = ctx->key;
+		ctx->mkey.mki_id = ctx->mki;
+		ctx->mkey.mki_size = key->mki_len;
+		ctx->mkeys[0] = &ctx->mkey;
+		ctx->policy.key = NULL;
+		ctx->policy.keys = ctx->mkeys;
+		ctx->policy.num_master_keys = 1;
+	}
+	ctx->limit = key->lifetime ? key->lifetime : UINT64_MAX;
+	ctx->rtp_trailer = ((p.rtp.sec_serv & sec_serv_auth) || info->aead ?
+	    info->rtp_auth_tag_len : 0) + key->mki_len;
+	ctx->rtcp_trailer = SRTCP_INDEX_LEN + info->rtcp_auth_tag_len + key->mki_len;
 	ctx->rtcp_tag = info->rtcp_auth_tag_len;
 	ctx->aead = info->aead;
-	switch (srtp_create(&ctx->session, &p)) {
+	switch (srtp_create(&ctx->session, &ctx->policy)) {
 	case srtp_err_status_ok:
 		break;
 	case srtp_err_status_alloc_fail:
@@ -171,8 +190,10 @@ ctx_errno(srtp_err_status_t st)
 	case srtp_err_status_bad_param:
 	case srtp_err_status_parse_err:
 	case srtp_err_status_no_ctx:
-	case srtp_err_status_bad_mki:
+	case srtp_err_status_bad_mki:	/* a packet with another MKI than the key's */
 		return EINVAL;
+	case srtp_err_status_key_expired:
+		return EKEYEXPIRED;
 	case srtp_err_status_alloc_fail:
 		return ENOMEM;
 	default:
@@ -216,6 +237,29 @@ ctx_rtcp_check(const uint8_t *buf, size_t len)
 	return 0;
 }
 
+/*
+ * A received packet's MKI: it must be ours (one key per context), and goes before
+ * libsrtp sees the packet. libsrtp 2.5 looks for the MKI of an SRTCP packet behind the
+ * RTP tag length, which is wrong for the _32 suites (4-byte SRTP tag, 10-byte SRTCP
+ * tag); the MKI is not authenticated (RFC 3711 §3.4), so taking it out first is
+ * exact. Layouts: payload, MKI, tag; AEAD (RFC 7714): payload and tag, then MKI;
+ * SRTCP: E+index before the MKI. Returns 0 or EINVAL.
+ */
+static int
+ctx_strip_mki(const struct srtp_ctx *ctx, uint8_t *buf, size_t *lenp, size_t tag)
+{
+	size_t len = *lenp, at;
+
+	if (unlikely(len < ctx->mki_len + tag))
+		return EINVAL;
+	at = len - ctx->mki_len - (ctx->aead ? 0 : tag);
+	if (unlikely(memcmp(buf + at, ctx->mki, ctx->mki_len) != 0))
+		return EINVAL;
+	memmove(buf + at, buf + at + ctx->mki_len, len - at - ctx->mki_len);
+	*lenp = len - ctx->mki_len;
+	return 0;
+}
+
 int
 srtp_ctx_protect_rtp(struct srtp_ctx *ctx, uint8_t *buf, size_t *lenp, size_t cap)
 {
@@ -232,13 +276,17 @@ srtp_ctx_protect_rtp(struct srtp_ctx *ctx, uint8_t *buf, size_t *lenp, size_t ca
 		return err;
 	if (unlikely(cap < *lenp || cap - *lenp < ctx->rtp_trailer))
 		return ENOSPC;
+	if (unlikely(ctx->used >= ctx->limit))
+		return EKEYEXPIRED;
 	err = srtp_track_rtp_pre(ctx, buf, &t, &idx);
 	if (err)
 		return err;
 	len = (int)*lenp;
-	err = ctx_errno(srtp_protect(ctx->session, buf, &len));
+	err = ctx_errno(ctx->mki_len ? srtp_protect_mki(ctx->session, buf, &len, 1, 0) :
+	    srtp_protect(ctx->session, buf, &len));
 	if (err)
 		return err;
+	ctx->used++;
 	srtp_track_rtp_post(ctx, buf, t, idx);
 	*lenp = (size_t)len;
 	return 0;
@@ -249,7 +297,7 @@ srtp_ctx_unprotect_rtp(struct srtp_ctx *ctx, uint8_t *buf, size_t *lenp)
 {
 	struct srtp_track *t;
 	uint64_t idx;
-	size_t hlen;
+	size_t hlen, n;
 	int len, err;
 
 	if (unlikely(ctx == NULL || buf == NULL || lenp == NULL ||
@@ -260,13 +308,20 @@ srtp_ctx_unprotect_rtp(struct srtp_ctx *ctx, uint8_t *buf, size_t *lenp)
 		return err;
 	if (unlikely(*lenp - hlen < ctx->rtp_trailer))
 		return EINVAL;
+	if (unlikely(ctx->used >= ctx->limit))
+		return EKEYEXPIRED;
 	err = srtp_track_rtp_pre(ctx, buf, &t, &idx);
 	if (err)
 		return err;
-	len = (int)*lenp;
+	n = *lenp;
+	if (ctx->mki_len > 0 && (err = ctx_strip_mki(ctx, buf, &n, ctx->rtp_trailer -
+	    ctx->mki_len)) != 0)
+		return err;
+	len = (int)n;
 	err = ctx_errno(srtp_unprotect(ctx->session, buf, &len));
 	if (err)
 		return err;
+	ctx->used++;
 	srtp_track_rtp_post(ctx, buf, t, idx);
 	*lenp = (size_t)len;
 	return 0;
@@ -286,13 +341,17 @@ srtp_ctx_protect_rtcp(struct srtp_ctx *ctx, uint8_t *buf, size_t *lenp, size_t c
 		return err;
 	if (unlikely(cap < *lenp || cap - *lenp < ctx->rtcp_trailer))
 		return ENOSPC;
+	if (unlikely(ctx->used >= ctx->limit))
+		return EKEYEXPIRED;
 	err = srtp_track_rtcp_pre(ctx, buf, *lenp, &t);
 	if (err)
 		return err;
 	len = (int)*lenp;
-	err = ctx_errno(srtp_protect_rtcp(ctx->session, buf, &len));
+	err = ctx_errno(ctx->mki_len ? srtp_protect_rtcp_mki(ctx->session, buf, &len, 1, 0) :
+	    srtp_protect_rtcp(ctx->session, buf, &len));
 	if (err)
 		return err;
+	ctx->used++;
 	srtp_track_rtcp_post(ctx, buf, t, srtp_track_rtcp_index(ctx, buf, (size_t)len));
 	*lenp = (size_t)len;
 	return 0;
@@ -303,6 +362,7 @@ srtp_ctx_unprotect_rtcp(struct srtp_ctx *ctx, uint8_t *buf, size_t *lenp)
 {
 	struct srtp_track *t;
 	int64_t idx;
+	size_t n;
 	int len, err;
 
 	if (unlikely(ctx == NULL || buf == NULL || lenp == NULL ||
@@ -313,15 +373,21 @@ srtp_ctx_unprotect_rtcp(struct srtp_ctx *ctx, uint8_t *buf, size_t *lenp)
 		return err;
 	if (unlikely(*lenp < RTCP_HDR_LEN + ctx->rtcp_trailer))
 		return EINVAL;
+	if (unlikely(ctx->used >= ctx->limit))
+		return EKEYEXPIRED;
 	err = srtp_track_rtcp_pre(ctx, buf, *lenp, &t);
 	if (err)
 		return err;
 	/* The index sits in the packet's trailer, which unprotect strips: read it first. */
 	idx = srtp_track_rtcp_index(ctx, buf, *lenp);
-	len = (int)*lenp;
+	n = *lenp;
+	if (ctx->mki_len > 0 && (err = ctx_strip_mki(ctx, buf, &n, ctx->rtcp_tag)) != 0)
+		return err;
+	len = (int)n;
 	err = ctx_errno(srtp_unprotect_rtcp(ctx->session, buf, &len));
 	if (err)
 		return err;
+	ctx->used++;
 	srtp_track_rtcp_post(ctx, buf, t, idx);
 	*lenp = (size_t)len;
 	return 0;
@@ -363,6 +429,8 @@ srtp_ctx_strerror(int err)
 		return "out of memory";
 	case ENOTSUP:
 		return "unsupported SRTP parameters";
+	case EKEYEXPIRED:
+		return "key lifetime used up";
 	default:
 		return "SRTP failure";
 	}

@@ -46,6 +46,12 @@ struct srtp_ctx {
 	size_t rtp_trailer;	/* bytes protect appends to RTP */
 	size_t rtcp_trailer;	/* bytes protect appends to RTCP (index word + tag) */
 	size_t rtcp_tag;	/* SRTCP authentication tag bytes */
+	unsigned mki_len;	/* MKI bytes in every packet; 0: none */
+	unsigned char mki[CRYPTO_MKI_MAX_LEN];	/* its bytes; policy.keys points here */
+	srtp_master_key_t mkey;	/* the one master key with MKI (policy.keys[0]) */
+	srtp_master_key_t *mkeys[1];
+	uint64_t limit;		/* packets allowed under the key (its lifetime); UINT64_MAX: none */
+	uint64_t used;		/* packets protected or accepted so far, packet path only */
 	uint64_t ticks;		/* packets seen, packet path only */
 	struct srtp_track track[SRTP_CTX_MAX_SSRC];
 };

@@ -157,8 +157,8 @@ srtp_track_rtp_post(struct srtp_ctx *ctx, const uint8_t *buf, struct srtp_track 
 int64_t
 srtp_track_rtcp_index(const struct srtp_ctx *ctx, const uint8_t *pkt, size_t len)
 {
-	/* libsrtp's layouts: E+index before the tag, or after it with AEAD (RFC 7714). */
-	size_t back = ctx->aead ? 4 : ctx->rtcp_tag + 4;
+	/* libsrtp's layouts: E+index, MKI, tag; with AEAD (RFC 7714) tag, E+index, MKI. */
+	size_t back = ctx->aead ? 4 + ctx->mki_len : ctx->rtcp_tag + ctx->mki_len + 4;
 
 	if (len < 8 + back)
 		return -1;
@@ -307,7 +307,8 @@ srtp_ctx_roc_set(struct srtp_ctx *ctx, uint32_t ssrc, uint32_t roc)
 static int
 track_skip_rtcp(struct srtp_ctx *ctx, uint32_t ssrc, uint32_t target)
 {
-	uint32_t w[16];		/* 4-byte aligned for libsrtp; 8-byte RR + trailer */
+	/* 4-byte aligned for libsrtp; 8-byte RR + trailer (index, MKI, tag) */
+	uint32_t w[(8 + SRTP_MAX_TRAILER_LEN + 4 + 3) / 4];
 	uint8_t *b = (uint8_t *)w;
 	uint32_t i;
 	int len;
@@ -322,7 +323,8 @@ track_skip_rtcp(struct srtp_ctx *ctx, uint32_t ssrc, uint32_t target)
 		b[6] = (uint8_t)(ssrc >> 8);
 		b[7] = (uint8_t)ssrc;
 		len = 8;
-		if (srtp_protect_rtcp(ctx->session, b, &len) != srtp_err_status_ok)
+		if ((ctx->mki_len ? srtp_protect_rtcp_mki(ctx->session, b, &len, 1, 0) :
+		    srtp_protect_rtcp(ctx->session, b, &len)) != srtp_err_status_ok)
 			return EIO;
 	}
 	memset(w, 0, sizeof(w));

@@ -89,6 +89,22 @@ dialog_forget(struct sp *sp, struct sp_call *c)
 }
 
 void
+dialog_detach(struct sp *sp, struct sp_call *c)
+{
+	struct sp_call **pp;
+
+	/* dialog_forget unlinks again later: a search that finds nothing */
+	alias_unlink(sp, c);
+	for (pp = &sp->calls[sp_bucket(c->call_id)]; *pp != NULL; pp = &(*pp)->next) {
+		if (*pp == c) {
+			*pp = c->next;
+			break;
+		}
+	}
+	c->next = NULL;
+}
+
+void
 dialog_free_all(struct sp *sp)
 {
 	unsigned i;

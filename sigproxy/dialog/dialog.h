@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * sigproxy's dialog part, its one interface: the calls this instance knows, their state
- * machine (dialog.c), their records sbc:call:<call-id> in Redis, readable with redis-cli
- * (dialog_record.c, under dialog.c), and which leg an in-dialog request belongs to
- * (dialog_match.c).
+ * machine (dialog.c), their records sbc:call:<call-id> in Redis, readable with redis-cli,
+ * and the live-calls index sbc:calls (dialog_record.c, under dialog.c; the fields beyond
+ * the dialog in dialog_fields.c), who calls whom over what (dialog_parties.c), and which
+ * leg an in-dialog request belongs to (dialog_match.c).
  */
 #ifndef SBC_SIGPROXY_DIALOG_H
 #define SBC_SIGPROXY_DIALOG_H
@@ -14,17 +15,27 @@
 #include "addr.h"
 #include "sigproxy.h"
 
+struct ng_leg;
+struct sip_msg;
+
 #define SP_URI_MAX	512	/* bytes with NUL of a stored remote target */
 #define SP_LEG_CALL_ID_MAX 48	/* bytes with NUL of a Call-ID the SBC makes for a leg */
 #define SP_LEG_CALL_ID_PREFIX "sbcleg-"	/* how such a Call-ID starts */
 #define SP_RSET_MAX	1024	/* bytes with NUL of a stored route set */
-#define SP_PARTY_MAX	256	/* bytes with NUL of a stored From/To URI (longer: unknown) */
+#define SP_PARTY_MAX	256	/* bytes with NUL of a stored From/To URI (longer ones are cut) */
 
 enum sp_call_state {
 	SP_CALL_SETUP = 0,
 	SP_CALL_EARLY,
 	SP_CALL_ANSWERED,
 	SP_CALL_ENDED,
+};
+
+/* TLS facts of a leg's connection when the call was set up; all "" when not TLS. */
+struct sp_leg_tls {
+	char version[16];	/* "TLSv1.3" */
+	char cipher[64];
+	char cert_sha256[96];	/* the peer's certificate (mutual TLS, or the server's) */
 };
 
 /*
@@ -68,14 +79,17 @@ struct sp_call {
 						 * offered as SRTP (the answer must keep it so) */
 	bool late_offer;		/* offer came in a 2xx, answer due in the ACK */
 	char late_branch[SP_ID_MAX];	/* via-branch of that offer, repeated in the answer */
+	/* Who calls whom, from the caller's INVITE (raw network bytes: escape to print) */
+	char caller[SP_PARTY_MAX];	/* From URI (user %-decoded; "" when unknown) */
+	char callee[SP_PARTY_MAX];	/* To URI */
+	char ruri_user[128];		/* user part of the Request-URI as received */
+	char source[SA_STRLEN];		/* the caller's address:port */
+	struct sp_leg_tls tls[2];	/* per leg */
 	/*
-	 * What requests of the SBC's own in the dialog need (dialog_uac.c): the caller's From
-	 * and To URIs as received ("" when unknown), per leg the highest CSeq it sent, and
-	 * what is added to the CSeq of requests forwarded to a leg once the SBC sent it
-	 * requests of its own (so that leg only ever sees its peer's CSeq grow).
+	 * Per leg: the highest CSeq it sent that passed the border, and what is added to the
+	 * CSeq of requests forwarded to it once the SBC sent it requests of its own (so that
+	 * leg only ever sees its peer's CSeq grow; dialog_uac.c).
 	 */
-	char caller[SP_PARTY_MAX];
-	char callee[SP_PARTY_MAX];
 	uint32_t cseq[2];
 	uint32_t cseq_shift[2];
 	enum sp_call_state state;
@@ -85,6 +99,7 @@ struct sp_call {
 					 * whole record; 0 = none: the next write is whole */
 	struct route_slot admit;	/* call admission held (a new call of this instance);
 					 * given back when the call is freed */
+	const struct ng_leg *end_media;	/* borrowed during dialog_end(): the media summary */
 };
 
 /* ---- dialog.c: the calls in memory ---- */
@@ -95,6 +110,11 @@ int dialog_create(struct sp *sp, struct sp_call **cp, const char *call_id, const
 struct sp_call *dialog_find(struct sp *sp, const char *call_id);
 /* Frees c (unlinked) without touching its record. */
 void dialog_forget(struct sp *sp, struct sp_call *c);
+/*
+ * Takes c out of the calls this instance finds, by either Call-ID (an ending call waits
+ * for mediad's last word); dialog_end() or dialog_forget() still frees it.
+ */
+void dialog_detach(struct sp *sp, struct sp_call *c);
 void dialog_free_all(struct sp *sp);
 /* A loaded copy was used now. */
 void dialog_touch(struct sp_call *c);
@@ -122,8 +142,14 @@ void dialog_write(struct sp *sp, struct sp_call *c);
  * a new master). Returns how many.
  */
 unsigned dialog_resync(struct sp *sp);
-/* Ends the call: state ended, record written with reason, c freed. */
-void dialog_end(struct sp *sp, struct sp_call *c, const char *reason);
+/*
+ * Ends the call: state ended, record written with reason and the media summary of each
+ * leg (media[0] caller, media[1] callee; NULL: mediad did not say), the call out of the
+ * live-calls index sbc:calls, c freed (whether or not dialog_detach() came first).
+ */
+void dialog_end(struct sp *sp, struct sp_call *c, const char *reason, const struct ng_leg *media);
+/* State ended, end time now, reason: what dialog_end writes (it stamps an unstamped call). */
+void dialog_stamp_end(struct sp_call *c, const char *reason);
 /*
  * Reads the call's record; h gets the call (owned by sp) or NULL (no record, or an
  * ended one). A loaded copy already here is read again; one set up here is not. When
@@ -172,11 +198,21 @@ void dialog_set_crypto(struct sp_call *c, unsigned leg, const char *suite);
 /* The m= lines (bit i: line i) the last offer from side sender made as SRTP. */
 void dialog_set_srtp_offered(struct sp_call *c, enum sp_side sender, uint32_t lines);
 
-/* ---- dialog_uac.c: the parties' URIs and CSeqs, for requests of the SBC's own ---- */
+/* ---- dialog_parties.c: who calls whom, over what ---- */
 
-struct sip_msg;
-/* The caller's INVITE m: From and To URIs, the caller's CSeq. */
-void dialog_set_parties(struct sp_call *c, const struct sip_msg *m);
+/*
+ * The caller's INVITE m from src (conn: its stream, NULL for UDP): From and To URIs, the
+ * Request-URI user, source address, CSeq, and the TLS facts of conn.
+ */
+void dialog_set_caller(struct sp_call *c, const struct sip_msg *m, const struct sa *src,
+    struct tp_conn *conn);
+/* The callee's 2xx resp came over conn (the stream the INVITE went out on, NULL for UDP). */
+void dialog_set_callee_conn(struct sp_call *c, struct tp_conn *conn);
+/* "2026-01-31T12:34:56Z" of epoch seconds t into buf (24 bytes); "" for t <= 0. */
+void dialog_time_iso(int64_t t, char *buf, size_t size);
+
+/* ---- dialog_uac.c: the CSeqs per leg, for requests of the SBC's own ---- */
+
 /*
  * A request from leg with CSeq cseq passed the border: the leg's highest CSeq, written
  * to the record when it grew on an answered call (so any instance can speak after it).
@@ -198,12 +234,12 @@ uint32_t dialog_cseq_next(struct sp *sp, struct sp_call *c, unsigned leg);
 /* URI of leg's party (0: From of the caller's INVITE, 1: its To); NULL when unknown. */
 const char *dialog_party_uri(const struct sp_call *c, unsigned leg);
 /*
- * The record fields of dialog_uac.c: name/value pairs appended to argv (at most 14),
+ * The record fields of dialog_uac.c: name/value pairs appended to argv (at most 6),
  * "owner" (instance: the one that set the call up and holds its connections) unless c is
- * a copy of another instance's call.
+ * a copy of another instance's call, and each leg's CSeq shift.
  */
 unsigned dialog_uac_fields(const struct sp_call *c, const char *instance, const char **argv,
-    char num[4][16]);
+    char num[2][16]);
 /* One record field into c when it is one of dialog_uac.c's: true when taken. */
 bool dialog_uac_field_read(struct sp_call *c, const char *k, const char *v);
 

@@ -11,9 +11,10 @@
 
 #include <hiredis/hiredis.h>
 
-#include "dialog.h"
+#include "dialog_int.h"
 #include "log.h"
 #include "redis_backlog.h"
+#include "redis_keys.h"
 #include "timeutil.h"
 
 /* sbc:cid:<callee leg's Call-ID> -> the call's, living as long as the record. */
@@ -47,22 +48,71 @@ dialog_write_end(struct sp *sp, int argc, const char **argv, const size_t *lens)
 	err = redis_backlog_send(sp->redis_backlog, sp->redis, argc, argv, lens);
 	if (err == EAGAIN && strcmp(argv[0], "HSET") == 0)
 		log_info("dialog_end_kept key=%s until=redis-back", LOG_ESCW(argv[1]));
-	else if ((err == ENOBUFS || err == ENOMEM) && log_ratelimit_ok(&rl, time_mono_ms()))
+	else if ((err == ENOBUFS || err == ENOMEM || err == EINVAL) &&
+	    log_ratelimit_ok(&rl, time_mono_ms()))
 		log_warnx("dialog_write_dropped key=%s reason=%s suppressed=%llu action=%s",
-		    LOG_ESCW(argv[1]), err == ENOBUFS ? "backlog-full" : "out-of-memory",
-		    rl.suppressed, LOG_Q("raise [redis] pending_max"));
+		    LOG_ESCW(argv[1]), err == ENOBUFS ? "backlog-full" : err == EINVAL ?
+		    "too-many-arguments" : "out-of-memory", rl.suppressed,
+		    LOG_Q("raise [redis] pending_max"));
+}
+
+/* A live call's command: no backlog, dialog_resync rewrites what a reconnect lost. */
+static bool
+argv_send(struct sp *sp, struct dialog_argv *v)
+{
+	return !v->full && redis_cmd_argv(sp->redis, NULL, NULL, v->n, v->argv, v->lens) == 0;
+}
+
+/* The fields a whole record has (whoever reads it must be able to carry the call on). */
+static void
+record_whole(struct sp *sp, const struct sp_call *c, struct dialog_argv *v)
+{
+	char ng[SA_STRLEN];
+	const char *uac[6];
+	unsigned n, i;
+
+	if (c->has_mediad)
+		sa_format(&c->mediad_ng, ng, sizeof(ng));
+	else
+		ng[0] = '\0';
+	dialog_argv_field(v, "from_tag", c->from_tag);
+	dialog_argv_field(v, "to_tag", c->to_tag);
+	dialog_argv_field(v, "route", c->route);
+	dialog_argv_field(v, "target", c->target);
+	dialog_argv_field(v, "mediad", c->mediad_id);
+	dialog_argv_fieldf(v, "mediad_ng", "%s", ng);
+	dialog_argv_field(v, "caller_side", sp_side_name(c->side[0]));
+	dialog_argv_field(v, "callee_side", sp_side_name(c->side[1]));
+	dialog_argv_field(v, "caller_transport", c->transport[0]);
+	dialog_argv_field(v, "callee_transport", c->transport[1]);
+	dialog_argv_field(v, "caller_crypto", c->crypto[0][0] ? c->crypto[0] : "none");
+	dialog_argv_field(v, "callee_crypto", c->crypto[1][0] ? c->crypto[1] : "none");
+	dialog_argv_fieldf(v, "start", "%lld", (long long)c->start);
+	dialog_argv_fieldf(v, "answer", "%lld", (long long)c->answered);
+	dialog_argv_field(v, "instance", sp->cfg.instance_id);
+	/* what any instance needs to route and check the call's in-dialog requests */
+	dialog_argv_field(v, "caller_contact", c->remote[0] ? c->remote[0] : "");
+	dialog_argv_field(v, "callee_contact", c->remote[1] ? c->remote[1] : "");
+	dialog_argv_field(v, "caller_route", c->rset[0] ? c->rset[0] : "");
+	dialog_argv_field(v, "callee_route", c->rset[1] ? c->rset[1] : "");
+	dialog_argv_field(v, "late_branch", c->late_offer ? c->late_branch : "");
+	dialog_argv_field(v, "callee_call_id", c->callee_call_id);
+	/* what an operator and the compliance record need: who, from where, over what */
+	dialog_fields_parties(c, v);
+	/* and what any instance needs to send requests of its own (dialog_uac.c) */
+	n = dialog_uac_fields(c, sp->cfg.instance_id, uac, v->num);
+	for (i = 0; i < n; i += 2)
+		dialog_argv_field(v, uac[i], uac[i + 1]);
 }
 
 void
 dialog_write(struct sp *sp, struct sp_call *c)
 {
-	char key[SP_CALL_ID_MAX + 16], start[24], ans[24], end[24], ttl[24], ng[SA_STRLEN];
-	char num[4][16];
-	const char *argv[76];
-	size_t lens[76];
-	int n = 0, i;
+	static struct dialog_argv v;	/* 4 KB: not on the stack (control thread only) */
+	char key[SP_CALL_ID_MAX + 16], ttl[24];
+	size_t klen;
 	struct redis_stats rs;
-	bool whole;
+	bool whole, first, ended = c->state == SP_CALL_ENDED;
 
 	if (sp->redis == NULL)
 		return;
@@ -71,83 +121,72 @@ dialog_write(struct sp *sp, struct sp_call *c)
 	 * dialog_resync (everything live is written again on reconnect); an end is kept
 	 * in the backlog until Redis acknowledges it, so nothing that ended stays answered.
 	 */
-	if (!sp_redis_up(sp) && c->state != SP_CALL_ENDED) {
+	if (!sp_redis_up(sp) && !ended) {
 		c->stored_conn = 0;
 		return;
 	}
 	redis_conn_stats(sp->redis, &rs);
 	/*
-	 * The end changes three fields only: when this connection already got the whole
+	 * The end changes a few fields only: when this connection already got the whole
 	 * record, only those go out (a reconnect may have lost it: then all of them).
 	 */
-	whole = c->state != SP_CALL_ENDED || c->stored_conn != rs.connects || !sp_redis_up(sp);
-	snprintf(key, sizeof(key), "sbc:call:%s", c->call_id);
-	snprintf(end, sizeof(end), "%lld", (long long)c->ended);
-#define F(k, v) do { argv[n++] = (k); argv[n++] = (v); } while (0)
-	argv[n++] = "HSET";
-	argv[n++] = key;
-	F("state", dialog_state_name(c->state));
-	if (!whole)
-		goto tail;
-	snprintf(start, sizeof(start), "%lld", (long long)c->start);
-	snprintf(ans, sizeof(ans), "%lld", (long long)c->answered);
-	if (c->has_mediad)
-		sa_format(&c->mediad_ng, ng, sizeof(ng));
-	else
-		ng[0] = '\0';
-	F("from_tag", c->from_tag);
-	F("to_tag", c->to_tag);
-	F("route", c->route);
-	F("target", c->target);
-	F("mediad", c->mediad_id);
-	F("mediad_ng", ng);
-	F("caller_side", sp_side_name(c->side[0]));
-	F("callee_side", sp_side_name(c->side[1]));
-	F("caller_transport", c->transport[0]);
-	F("callee_transport", c->transport[1]);
-	F("caller_crypto", c->crypto[0][0] ? c->crypto[0] : "none");
-	F("callee_crypto", c->crypto[1][0] ? c->crypto[1] : "none");
-	F("start", start);
-	F("answer", ans);
-	F("instance", sp->cfg.instance_id);
-	/* what any instance needs to route and check the call's in-dialog requests */
-	F("caller_contact", c->remote[0] ? c->remote[0] : "");
-	F("callee_contact", c->remote[1] ? c->remote[1] : "");
-	F("caller_route", c->rset[0] ? c->rset[0] : "");
-	F("callee_route", c->rset[1] ? c->rset[1] : "");
-	F("late_branch", c->late_offer ? c->late_branch : "");
-	F("callee_call_id", c->callee_call_id);
-	/* and what it needs to send requests of its own (dialog_uac.c) */
-	n += (int)dialog_uac_fields(c, sp->cfg.instance_id, argv + n, num);
- tail:
-	F("end", end);
-	F("end_reason", c->end_reason);
-#undef F
-	for (i = 0; i < n; i++)
-		lens[i] = strlen(argv[i]);
-	if (c->state == SP_CALL_ENDED) {
-		dialog_write_end(sp, n, argv, lens);
-	} else if (redis_cmd_argv(sp->redis, NULL, NULL, n, argv, lens)) {
+	first = c->stored_conn != rs.connects;
+	whole = !ended || first || !sp_redis_up(sp);
+	klen = (size_t)snprintf(key, sizeof(key), "%s%s", SBC_KEY_CALL_PREFIX, c->call_id);
+	dialog_argv_reset(&v);
+	dialog_argv_add(&v, "HSET", 4);
+	dialog_argv_add(&v, key, klen);
+	dialog_argv_field(&v, "state", dialog_state_name(c->state));
+	if (whole)
+		record_whole(sp, c, &v);
+	dialog_argv_fieldf(&v, "end", "%lld", (long long)c->ended);
+	dialog_argv_field(&v, "end_reason", c->end_reason);
+	if (ended)
+		dialog_fields_end(c, c->end_media, &v);
+	if (v.full) {
+		log_warnx("dialog_write_lost key=%s reason=record-too-long", LOG_ESCW(key));
+		return;
+	}
+	if (ended) {
+		dialog_write_end(sp, v.n, v.argv, v.lens);
+	} else if (redis_cmd_argv(sp->redis, NULL, NULL, v.n, v.argv, v.lens)) {
 		/* the reconnect's dialog_resync writes it whole */
 		c->stored_conn = 0;
 		log_warnx("dialog_write_deferred key=%s until=redis-back", LOG_ESCW(key));
+		return;
 	} else if (whole) {
 		c->stored_conn = rs.connects;
 	}
-	snprintf(ttl, sizeof(ttl), "%u",
-	    c->state == SP_CALL_ENDED ? sp->cfg.call_ttl_ended : sp->cfg.call_ttl_active);
-	argv[0] = "EXPIRE";
-	argv[1] = key;
-	argv[2] = ttl;
-	for (i = 0; i < 3; i++)
-		lens[i] = strlen(argv[i]);
-	if (c->state == SP_CALL_ENDED)
-		dialog_write_end(sp, 3, argv, lens);
+	snprintf(ttl, sizeof(ttl), "%u", ended ? sp->cfg.call_ttl_ended : sp->cfg.call_ttl_active);
+	dialog_argv_reset(&v);
+	dialog_argv_add(&v, "EXPIRE", 6);
+	dialog_argv_add(&v, key, klen);
+	dialog_argv_add(&v, ttl, strlen(ttl));
+	if (ended)
+		dialog_write_end(sp, v.n, v.argv, v.lens);
 	else
-		redis_cmd_argv(sp->redis, NULL, NULL, 3, argv, lens);
+		argv_send(sp, &v);
 	/* the alias expires with the record; a lost one is rewritten by dialog_resync */
 	if (c->callee_call_id[0] != '\0' && sp_redis_up(sp))
 		alias_write(sp, c, ttl);
+	/*
+	 * The live-calls index: a listing reads it instead of scanning the keyspace. In at
+	 * the first write on a connection (dialog_resync writes every live call again), out
+	 * at the end, kept like the end itself until Redis has it: nothing ended stays listed.
+	 * A copy of another instance's call is that instance's to list.
+	 */
+	if ((!ended && !first) || (c->loaded && !ended))
+		return;
+	dialog_argv_reset(&v);
+	dialog_argv_add(&v, ended ? "ZREM" : "ZADD", 4);
+	dialog_argv_add(&v, SBC_KEY_CALLS, strlen(SBC_KEY_CALLS));
+	if (!ended)
+		dialog_argv_addf(&v, "%lld", (long long)c->start);
+	dialog_argv_add(&v, c->call_id, strlen(c->call_id));
+	if (ended)
+		dialog_write_end(sp, v.n, v.argv, v.lens);
+	else
+		argv_send(sp, &v);
 }
 
 unsigned
@@ -172,13 +211,22 @@ dialog_resync(struct sp *sp)
 }
 
 void
-dialog_end(struct sp *sp, struct sp_call *c, const char *reason)
+dialog_stamp_end(struct sp_call *c, const char *reason)
 {
 	dialog_enter_state(c, SP_CALL_ENDED);
 	c->ended = time_wall_s();
 	snprintf(c->end_reason, sizeof(c->end_reason), "%s", reason);
-	log_info("call_end reason=%s", LOG_ESCW(reason));
+}
+
+void
+dialog_end(struct sp *sp, struct sp_call *c, const char *reason, const struct ng_leg *media)
+{
+	if (c->state != SP_CALL_ENDED || c->ended == 0)
+		dialog_stamp_end(c, reason);
+	log_info("call_end reason=%s", LOG_ESCW(c->end_reason));
+	c->end_media = media;
 	dialog_write(sp, c);
+	c->end_media = NULL;
 	dialog_forget(sp, c);
 }
 
@@ -253,7 +301,7 @@ record_apply(struct sp *sp, struct sp_call *c, const struct redisReply *r)
 			dialog_set_late_offer(c, v);
 		else if (strcmp(k, "callee_call_id") == 0 && v[0] != '\0')
 			dialog_set_callee_call_id(sp, c, v);
-		else if (!dialog_uac_field_read(c, k, v))
+		else if (!dialog_fields_read(c, k, v) && !dialog_uac_field_read(c, k, v))
 			record_remote(c, k, v);
 	}
 }
@@ -317,7 +365,7 @@ dialog_lookup(struct sp *sp, const char *call_id, dialog_lookup_h *h, void *arg)
 	snprintf(x->call_id, sizeof(x->call_id), "%s", call_id);
 	x->h = h;
 	x->arg = arg;
-	err = redis_cmd(sp->redis, lookup_done, x, "HGETALL sbc:call:%s", call_id);
+	err = redis_cmd(sp->redis, lookup_done, x, "HGETALL %s%s", SBC_KEY_CALL_PREFIX, call_id);
 	if (err)
 		free(x);
 	else

@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * What requests of the SBC's own in a dialog need from the call (a BYE it ends the call
- * with, a re-INVITE that moves its media): the parties' URIs, each leg's CSeq, and the
- * shift that keeps a leg's view of its peer's CSeq growing once the SBC spoke in the
- * peer's name. Kept in the call's record so that any instance can speak next.
+ * with, a re-INVITE that moves its media) beyond the parties (dialog_parties.c): each
+ * leg's CSeq, and the shift that keeps a leg's view of its peer's CSeq growing once the
+ * SBC spoke in the peer's name. Kept in the call's record (caller_cseq, callee_cseq are
+ * written with the parties, read here) so that any instance can speak next.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,16 +20,6 @@
 
 static const char *const cseq_names[2] = { "caller_cseq", "callee_cseq" };
 static const char *const shift_names[2] = { "caller_cseq_shift", "callee_cseq_shift" };
-
-void
-dialog_set_parties(struct sp_call *c, const struct sip_msg *m)
-{
-	if (sip_msg_party_uri(m, false, c->caller, sizeof(c->caller)) != 0)
-		c->caller[0] = '\0';
-	if (sip_msg_party_uri(m, true, c->callee, sizeof(c->callee)) != 0)
-		c->callee[0] = '\0';
-	c->cseq[0] = sip_msg_cseq(m);
-}
 
 const char *
 dialog_party_uri(const struct sp_call *c, unsigned leg)
@@ -114,7 +105,7 @@ dialog_cseq_next(struct sp *sp, struct sp_call *c, unsigned leg)
 
 unsigned
 dialog_uac_fields(const struct sp_call *c, const char *instance, const char **argv,
-    char num[4][16])
+    char num[2][16])
 {
 	unsigned n = 0, leg;
 
@@ -122,17 +113,10 @@ dialog_uac_fields(const struct sp_call *c, const char *instance, const char **ar
 		argv[n++] = "owner";
 		argv[n++] = instance;
 	}
-	argv[n++] = "caller";
-	argv[n++] = c->caller;
-	argv[n++] = "callee";
-	argv[n++] = c->callee;
 	for (leg = 0; leg < 2; leg++) {
-		snprintf(num[leg], sizeof(num[leg]), "%u", (unsigned)c->cseq[leg]);
-		snprintf(num[2 + leg], sizeof(num[2 + leg]), "%u", (unsigned)c->cseq_shift[leg]);
-		argv[n++] = cseq_names[leg];
-		argv[n++] = num[leg];
+		snprintf(num[leg], sizeof(num[leg]), "%u", (unsigned)c->cseq_shift[leg]);
 		argv[n++] = shift_names[leg];
-		argv[n++] = num[2 + leg];
+		argv[n++] = num[leg];
 	}
 	return n;
 }
@@ -156,13 +140,6 @@ dialog_uac_field_read(struct sp_call *c, const char *k, const char *v)
 	uint32_t x;
 	unsigned leg;
 
-	if (strcmp(k, "caller") == 0 || strcmp(k, "callee") == 0) {
-		char *dst = strcmp(k, "caller") == 0 ? c->caller : c->callee;
-
-		if (strlen(v) < SP_PARTY_MAX)
-			snprintf(dst, SP_PARTY_MAX, "%s", v);
-		return true;
-	}
 	for (leg = 0; leg < 2; leg++) {
 		/* a copy here may be ahead of the record (a write in flight): never back */
 		if (strcmp(k, cseq_names[leg]) == 0) {

@@ -47,11 +47,12 @@ hangup_cause_name(enum hangup_cause cause)
 }
 
 void
-hangup_refuse(struct hangup *k, enum hangup_refusal why, const char *what, const char *detail)
+hangup_refuse(struct hangup *k, enum hangup_refusal why, const char *what, const char *by,
+    const char *detail)
 {
 	metric_inc(k->ctr.refused[why]);
-	log_warnx("hangup_refused request=%s reason=%s detail=%s changed=nothing", LOG_ESCW(what),
-	    refusal_names[why], LOG_Q(detail));
+	log_warnx("hangup_refused request=%s reason=%s by=%s detail=%s changed=nothing",
+	    LOG_ESCW(what), refusal_names[why], LOG_ESCW(by != NULL ? by : "-"), LOG_Q(detail));
 }
 
 struct hangup_op {
@@ -83,14 +84,14 @@ end_now(struct sp *sp, struct sp_call *c, struct hangup_op *op)
 	if (c->state != SP_CALL_ANSWERED || c->to_tag[0] == '\0') {
 		/* ringing here: an operator's hang-up ends the INVITE (the call goes with it) */
 		if (op->cause == HANGUP_OPERATOR && !c->loaded &&
-		    txn_invite_abort(sp, op->call_id, 480, causes[op->cause].reason,
-		    causes[op->cause].name)) {
+		    txn_invite_abort(sp, op->call_id, 480, "Call Ended By Operator",
+		    causes[op->cause].reason, causes[op->cause].name)) {
 			metric_inc(k->ctr.ended[op->cause]);
 			log_info("call_hangup cause=%s by=%s state=ringing", causes[op->cause].name,
 			    LOG_ESCW(op->by));
 			return 0;
 		}
-		hangup_refuse(k, HANGUP_REFUSED_NOT_ANSWERED, hangup_cause_name(op->cause),
+		hangup_refuse(k, HANGUP_REFUSED_NOT_ANSWERED, hangup_cause_name(op->cause), op->by,
 		    dialog_state_name(c->state));
 		return EBUSY;
 	}
@@ -109,8 +110,8 @@ end_now(struct sp *sp, struct sp_call *c, struct hangup_op *op)
 	log_info("call_hangup cause=%s by=%s byes=%u mediad=%s%s", causes[op->cause].name,
 	    LOG_ESCW(op->by), sent, LOG_ESCW(c->mediad_id), c->loaded ? " from=redis" : "");
 	metric_inc(k->ctr.ended[op->cause]);
-	media_delete(sp, c);
-	dialog_end(sp, c, causes[op->cause].name);
+	/* ng delete (its media summary), the compliance record, the record ended: c goes */
+	media_end_call(sp, c, causes[op->cause].name);
 	return 0;
 }
 
@@ -125,7 +126,7 @@ lookup_done(struct sp_call *c, void *arg)
 	if (k == NULL || k->stopping) {
 		err = ECANCELED;
 	} else if (c == NULL) {
-		hangup_refuse(k, HANGUP_REFUSED_UNKNOWN, hangup_cause_name(op->cause),
+		hangup_refuse(k, HANGUP_REFUSED_UNKNOWN, hangup_cause_name(op->cause), op->by,
 		    "no live call with this Call-ID here or in Redis");
 		err = ENOENT;
 	} else {

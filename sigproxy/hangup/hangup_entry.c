@@ -101,7 +101,8 @@ query_done(const struct bencode_item *reply, void *arg)
 	if (reply == NULL || (rl == 2 && memcmp(res, "ok", 2) == 0) || why == NULL ||
 	    wl != strlen(NG_ERR_UNKNOWN_CALL) || memcmp(why, NG_ERR_UNKNOWN_CALL, wl) != 0) {
 		/* it still relays the call, or cannot say (a silent mediad's calls move) */
-		hangup_refuse(op->k, HANGUP_REFUSED_MEDIA_ALIVE, "media_timeout", reply == NULL ?
+		hangup_refuse(op->k, HANGUP_REFUSED_MEDIA_ALIVE, "media_timeout", op->mediad,
+		    reply == NULL ?
 		    "the call's mediad did not answer" : "the call's mediad still holds its media");
 		op_end(op);
 		goto out;
@@ -131,7 +132,7 @@ call_found(struct sp_call *c, void *arg)
 	}
 	if (c == NULL || c->state != SP_CALL_ANSWERED) {
 		hangup_refuse(op->k, c == NULL ? HANGUP_REFUSED_UNKNOWN :
-		    HANGUP_REFUSED_NOT_ANSWERED, "media_timeout", c == NULL ? "no live call" :
+		    HANGUP_REFUSED_NOT_ANSWERED, "media_timeout", op->mediad, c == NULL ? "no live call" :
 		    dialog_state_name(c->state));
 		op_end(op);
 		goto out;
@@ -141,7 +142,8 @@ call_found(struct sp_call *c, void *arg)
 
 		/* a mediad the call left (moved) or never had: stale, or forged */
 		snprintf(d2, sizeof(d2), "the call's media is on %s", c->mediad_id);
-		hangup_refuse(op->k, HANGUP_REFUSED_WRONG_MEDIAD, "media_timeout", d2);
+		hangup_refuse(op->k, HANGUP_REFUSED_WRONG_MEDIAD, "media_timeout", op->mediad,
+		    d2);
 		op_end(op);
 		goto out;
 	}
@@ -171,7 +173,7 @@ media_timeout(struct hangup *k, const char *const *f, const char *const *v, unsi
 
 	if (call_id == NULL || mediad == NULL || strlen(call_id) >= SP_CALL_ID_MAX ||
 	    strlen(mediad) >= sizeof(op->mediad)) {
-		hangup_refuse(k, HANGUP_REFUSED_MALFORMED, "media_timeout",
+		hangup_refuse(k, HANGUP_REFUSED_MALFORMED, "media_timeout", mediad,
 		    "call_id or mediad missing or too long");
 		done(0, arg);
 		return;
@@ -198,7 +200,7 @@ operator_hangup(struct hangup *k, const char *call_id, const char *by,
 		return;
 	err = hangup_call(k->sp, call_id, HANGUP_OPERATOR, by, ended, op);
 	if (err) {
-		hangup_refuse(k, HANGUP_REFUSED_MALFORMED, "hangup", strerror(err));
+		hangup_refuse(k, HANGUP_REFUSED_MALFORMED, "hangup", by, strerror(err));
 		op_end(op);
 	}
 }
@@ -218,7 +220,7 @@ hangup_entry_run(struct hangup *k, const char *stream, const char *id,
 			return;
 		}
 		hangup_refuse(k, HANGUP_REFUSED_MALFORMED, what != NULL ? what : "-",
-		    "unknown event");
+		    field(fields, values, n, "mediad"), "unknown event");
 		done(0, arg);
 		return;
 	}
@@ -239,7 +241,7 @@ hangup_entry_run(struct hangup *k, const char *stream, const char *id,
 		done(0, arg);
 		return;
 	}
-	hangup_refuse(k, HANGUP_REFUSED_MALFORMED, what != NULL ? what : "-",
+	hangup_refuse(k, HANGUP_REFUSED_MALFORMED, what != NULL ? what : "-", who,
 	    "unknown command or missing argument");
 	done(0, arg);
 }

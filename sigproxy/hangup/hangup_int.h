@@ -55,7 +55,7 @@ struct hangup {
 /* hangup.c */
 /* Counts and logs a refused entry or request (call_id: escaped). */
 void hangup_refuse(struct hangup *k, enum hangup_refusal why, const char *what,
-    const char *detail);
+    const char *by, const char *detail);
 
 /* hangup_entry.c */
 /*

@@ -185,7 +185,7 @@ entry_take(struct hangup *k, const char *stream, const struct redisReply *e, boo
 	}
 	ms = strtoull(id, NULL, 10);
 	if (ms + max_age < now_ms) {
-		hangup_refuse(k, HANGUP_REFUSED_STALE, stream, "entry older than the age limit");
+		hangup_refuse(k, HANGUP_REFUSED_STALE, stream, NULL, "entry older than the age limit");
 		ack(k, stream, id);
 		return;
 	}

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /* A call's media through its mediad: ng offer, answer and delete with the encryption policy applied. */
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -44,6 +45,33 @@ media_keys_allowed_name(const struct sp *sp, enum sp_side s, const char *tp)
 	return strcmp(tp, "tls") == 0 || !sp->cfg.sdes_requires_tls[s];
 }
 
+/*
+ * The Warning of the last refusal media_offer/media_answer returned at once: the daemon
+ * runs one loop, and the caller reads it right after the call (media_refusal_warning).
+ */
+static char sync_warning[160];
+
+static void warn_set(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+static void
+warn_set(const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	n = snprintf(sync_warning, sizeof(sync_warning), "Warning: 399 sbc \"");
+	va_start(ap, fmt);
+	vsnprintf(sync_warning + n, sizeof(sync_warning) - (size_t)n - 3, fmt, ap);
+	va_end(ap);
+	strcat(sync_warning, "\"\r\n");
+}
+
+const char *
+media_refusal_warning(void)
+{
+	return sync_warning[0] != '\0' ? sync_warning : NULL;
+}
+
 /* A refusal for keys on a transport side s must not use for them; the key is never logged. */
 static int
 keys_refused(struct sp *sp, enum sp_side s, const char *tp, const char *dir)
@@ -52,6 +80,7 @@ keys_refused(struct sp *sp, enum sp_side s, const char *tp, const char *dir)
 	    "%s_sdes_requires_tls = yes\"", sp_side_name(s), tp, dir,
 	    strcmp(dir, "in") == 0 ? "received" : "would be sent", tp, sp_side_name(s));
 	metric_inc(sp->ctr.sdes_tls_rejects);
+	warn_set("SDES keys over %s refused on the %s side", tp, sp_side_name(s));
 	return 488;
 }
 
@@ -81,12 +110,18 @@ reply_check(struct sp *sp, const struct media_op *op, const struct sp_call *c,
 	return 488;
 }
 
-/* An ng error that is mediad's own encryption guard: the media is not acceptable (488). */
+/*
+ * An ng error about the media the peer described, not about mediad: mediad's encryption
+ * guard, or an SDP it cannot carry (unparseable, too many media, a profile it does not
+ * relay, DTLS only, an answer that breaks the offer). The peer sent something this SBC
+ * does not take: 488 with a Warning, never a 5xx that says the SBC failed.
+ */
 static bool
-media_refused_by_encryption(const char *why, size_t len)
+media_refused_by_content(const char *why, size_t len)
 {
 	static const char *const prefixes[] = { NG_ERR_ENC_PLAIN, NG_ERR_ENC_SRTP,
-	    NG_ERR_NO_CRYPTO, NULL };
+	    NG_ERR_NO_CRYPTO, NG_ERR_SDP_PARSE, NG_ERR_SDP_INCOMPLETE, NG_ERR_DTLS,
+	    NG_ERR_ANSWER_PROTO, NG_ERR_TOO_MANY_MEDIA, NG_ERR_SDP_PROTO, NULL };
 	unsigned i;
 
 	for (i = 0; prefixes[i] != NULL; i++)
@@ -95,15 +130,35 @@ media_refused_by_encryption(const char *why, size_t len)
 	return false;
 }
 
+/*
+ * "Warning: 399 sbc \"<mediad's reason>\"\r\n" into buf: printable ASCII only, no quote
+ * or backslash (the reason may quote the peer's SDP), cut at 100 characters.
+ */
+static const char *
+media_warning(char *buf, size_t size, const char *why, size_t len)
+{
+	size_t n, i;
+
+	n = (size_t)snprintf(buf, size, "Warning: 399 sbc \"");
+	for (i = 0; i < len && i < 100 && n + 4 < size; i++) {
+		unsigned char ch = (unsigned char)why[i];
+
+		buf[n++] = ch >= 0x20 && ch < 0x7f && ch != '"' && ch != '\\' ? (char)ch : '?';
+	}
+	snprintf(buf + n, size - n, "\"\r\n");
+	return buf;
+}
+
 static void
 op_done(const struct bencode_item *reply, void *arg)
 {
 	struct media_op *op = arg;
 	struct sp *sp = op->sp;
 	struct sp_call *c = dialog_find(sp, op->call_id);
-	const char *sdp = NULL, *res;
+	const char *sdp = NULL, *res, *warning = NULL;
 	struct sdp_info si;
 	size_t len = 0, rlen = 0;
+	char warnbuf[160];
 	int status = 200;
 
 	/* an ng reply (or its timeout) is handled for its call */
@@ -126,7 +181,9 @@ op_done(const struct bencode_item *reply, void *arg)
 		    LOG_QN(res ? res : "", res ? rlen : 0), LOG_QN(why, wl));
 		metric_inc(sp->ctr.ng_errors);
 		status = (rlen == 10 && memcmp(res, "load limit", 10) == 0) ? 503 :
-		    media_refused_by_encryption(why, wl) ? 488 : 500;
+		    media_refused_by_content(why, wl) ? 488 : 500;
+		if (status == 488)
+			warning = media_warning(warnbuf, sizeof(warnbuf), why, wl);
 		goto out;
 	}
 	if (ng_get_str(reply, "sdp", &sdp, &len)) {
@@ -146,7 +203,7 @@ op_done(const struct bencode_item *reply, void *arg)
 	}
  out:
 	op->req = NULL;
-	op->h(status, status == 200 ? sdp : NULL, status == 200 ? len : 0, op->arg);
+	op->h(status, status == 200 ? sdp : NULL, status == 200 ? len : 0, warning, op->arg);
 	free(op);
 	log_set_call_id(NULL);
 }
@@ -188,6 +245,11 @@ sdp_in(struct sp *sp, enum sp_side from, enum tp_proto rx_tp, bool answer, const
 		    si->nmedia == 0 ? "without media" : si->too_many ? "with too many media lines" :
 		    policy_line_reason(pl->why));
 		metric_inc(sp->ctr.policy_rejects);
+		if (si->too_many)
+			warn_set("Too many media sections (more than %d)", MEDIA_MAX_LINES);
+		else
+			warn_set("%s", si->nmedia == 0 ? "SDP without media" :
+			    policy_line_reason(pl->why));
 		return 488;
 	}
 	if ((pl->reject | pl->strip) == 0)
@@ -241,6 +303,7 @@ media_send(struct sp *sp, struct sp_call *c, bool answer, const char *from_tag,
 	bool osrtp = false;
 	int err, status;
 
+	sync_warning[0] = '\0';
 	status = sdp_in(sp, from, rx_tp, answer, &sdp, &len, &edited, &si, &pl);
 	if (status)
 		return status;
@@ -391,31 +454,6 @@ delete_done(const struct bencode_item *reply, void *arg)
 		log_set_call_id(NULL);
 	}
 	free(call_id);
-}
-
-void
-media_delete(struct sp *sp, struct sp_call *c)
-{
-	struct bencode_arena a;
-	struct bencode_item *d;
-	char *cid;
-
-	if (!c->has_mediad)
-		return;
-	cid = strdup(c->call_id);
-	if (cid == NULL)
-		return;
-	bencode_arena_init(&a);
-	if (policy_ng_dict(&a, &sp->cfg, "delete", c->call_id, c->from_tag, NULL, NULL, NULL, 0,
-	    c->side[0], c->side[1], NULL, false, &d) ||
-	    ng_client_send(sp->ng, &c->mediad_ng, d, delete_done, cid, NULL)) {
-		log_warnx("ng_delete_failed");
-		free(cid);
-	} else {
-		log_info("media_delete mediad=%s", c->mediad_id);
-	}
-	bencode_arena_free(&a);
-	dialog_forget_mediad(c);
 }
 
 void

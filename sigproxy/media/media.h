@@ -74,6 +74,7 @@ struct mediad_entry *mediad_pool_find(struct mediad_pool *p, const char *id);
 void mediad_pool_mark_down(struct mediad_pool *p, const char *id);
 /* A successful ping/reply: up again after cfg.mediad_up_after in a row. */
 void mediad_pool_mark_ok(struct mediad_pool *p, const char *id);
+/* Mediads a new call may go to: up and not drained. */
 unsigned mediad_pool_up_count(const struct mediad_pool *p);
 void mediad_pool_set_lost_h(struct mediad_pool *p, mediad_lost_h *h, void *arg);
 /*
@@ -162,18 +163,23 @@ int policy_ng_dict(struct bencode_arena *a, const struct sp_config *cfg, const c
     const char *call_id, const char *from_tag, const char *to_tag, const char *branch,
     const char *sdp, size_t sdp_len, enum sp_side from_side, enum sp_side to_side,
     const char *profile, bool osrtp, struct bencode_item **dp);
+/* Adds flag to the "flags" list of d (made when absent). 0, EINVAL or ENOMEM. */
+int policy_ng_flag(struct bencode_arena *a, struct bencode_item *d, const char *flag);
 
 /* ---- media.c: ng offer/answer/delete for a call ---- */
 
 /*
  * status 200 with the rewritten SDP (valid during the call), or the SIP status to
- * answer with (488 policy, 503 mediad unreachable or overloaded, 500 mediad error).
+ * answer with (488 policy or an SDP mediad cannot carry, 503 mediad unreachable or
+ * overloaded, 500 mediad's own failure); warning: NULL, or for a 488 a Warning header
+ * line (CRLF-terminated, valid during the call) saying why (RFC 3261 §21.4.26).
  * The functions return 0 (h will be called unless media_cancel()) or a SIP status
  * at once (488: the SDP breaks the policy, or carries keys that arrived over rx_tp, a
  * transport the sending side must not use for them; 503: no mediad).
  */
 struct media_op;
-typedef void (media_done_h)(int status, const char *sdp, size_t len, void *arg);
+typedef void (media_done_h)(int status, const char *sdp, size_t len, const char *warning,
+    void *arg);
 int media_offer(struct sp *sp, struct sp_call *c, const char *from_tag, const char *to_tag,
     const char *branch, enum sp_side from, enum sp_side to, enum tp_proto rx_tp,
     const char *sdp, size_t len, media_done_h *h, void *arg, struct media_op **opp);
@@ -185,9 +191,22 @@ int media_answer(struct sp *sp, struct sp_call *c, const char *from_tag, const c
  * only where [media] <side>_sdes_requires_tls = no. The name form takes "tls", "udp"...
  */
 bool media_keys_allowed(const struct sp *sp, enum sp_side s, enum tp_proto tp);
+/*
+ * The Warning header line (CRLF-terminated) saying why media_offer/media_answer just
+ * returned 488 at once; NULL when it gave none. Valid until the next of those calls.
+ */
+const char *media_refusal_warning(void);
 bool media_keys_allowed_name(const struct sp *sp, enum sp_side s, const char *tp);
 void media_cancel(struct media_op *op);
-void media_delete(struct sp *sp, struct sp_call *c);
+
+/* ---- media_end.c: the end of a call ---- */
+
+/*
+ * Ends c (stamped ended with reason now): ng delete asking for each leg's media summary,
+ * then the compliance record (audit part) and the closed record (dialog_end) when mediad
+ * answered or did not. c is detached at once and freed by then: do not use it after.
+ */
+void media_end_call(struct sp *sp, struct sp_call *c, const char *reason);
 
 /*
  * What the mediad a call moves away from knew of its parties' SRTP (from its record

@@ -160,6 +160,21 @@ add_sdes(struct bencode_arena *a, struct bencode_item *d, const char *sdes)
 }
 
 int
+policy_ng_flag(struct bencode_arena *a, struct bencode_item *d, const char *flag)
+{
+	struct bencode_item *l = bencode_dict_get(d, "flags");
+
+	if (l == NULL) {
+		l = bencode_list(a);
+		if (l == NULL)
+			return ENOMEM;
+		if (bencode_dict_add(a, d, "flags", l))
+			return ENOMEM;
+	}
+	return bencode_list_add(l, bencode_cstr(a, flag));
+}
+
+int
 policy_ng_dict(struct bencode_arena *a, const struct sp_config *cfg, const char *op,
     const char *call_id, const char *from_tag, const char *to_tag, const char *branch,
     const char *sdp, size_t sdp_len, enum sp_side from_side, enum sp_side to_side,
@@ -186,9 +201,10 @@ policy_ng_dict(struct bencode_arena *a, const struct sp_config *cfg, const char 
 	    (branch && branch[0] && (err = bencode_dict_add_cstr(a, d, "via-branch", branch))))
 		return err;
 	if (strcmp(op, "delete") == 0) {
-		static const char *const fast[] = { "fast" };
+		/* mediad answers with each leg's totals in a few hundred bytes (ng_legs_read) */
+		static const char *const summary[] = { "leg-summary" };
 
-		if ((err = add_list(a, d, "flags", fast, 1)))
+		if ((err = add_list(a, d, "flags", summary, 1)))
 			return err;
 		*dp = d;
 		return 0;

@@ -87,19 +87,40 @@ media_line(const char *s, size_t n, struct sdp_line_info *mi)
 		mi->rtp = mi->savp = tl == 16 || proto[16] == 'F';
 }
 
-/* "a=crypto:<tag> <suite> inline:<key>": only the suite decides usability here. */
+/*
+ * "a=crypto:<tag> <suite> inline:<key>", or the same as an RFC 5939 attribute
+ * capability ("a=acap:<n> crypto:<tag> <suite> inline:<key>", first = 1 word further):
+ * only the suite decides usability here.
+ */
 static void
-crypto_line(const char *s, size_t n, struct sdp_line_info *mi, struct sdp_info *out)
+crypto_line(const char *s, size_t n, unsigned first, struct sdp_line_info *mi,
+    struct sdp_info *out)
 {
-	const char *suite, *key;
-	size_t sl = word(s, n, 1, &suite), kl = word(s, n, 2, &key);
+	const char *suite = NULL, *key = NULL;
+	size_t sl = word(s, n, first, &suite), kl = word(s, n, first + 1, &key);
 
 	if (sl == 0 || !suite_supported(suite, sl) || kl < 7 || strncmp(key, "inline:", 7) != 0)
+		return;
+	/* a capability is best-effort SRTP on a plain line; an SRTP line needs a=crypto */
+	if (first > 1 && mi != NULL && mi->savp)
 		return;
 	if (out->suite[0] == '\0' && sl < sizeof(out->suite))
 		memcpy(out->suite, suite, sl);
 	if (mi != NULL)
 		mi->crypto = true;
+}
+
+/* "a=acap:<n> crypto:...": SDES keys offered as an RFC 5939 capability. */
+static bool
+is_acap_crypto(const char *s, size_t n)
+{
+	const char *w;
+	size_t wl;
+
+	if (!has_prefix(s, n, "a=acap:"))
+		return false;
+	wl = word(s, n, 1, &w);
+	return wl >= 7 && strncasecmp(w, "crypto:", 7) == 0;
 }
 
 void
@@ -124,7 +145,11 @@ policy_sdp_scan(const char *sdp, size_t len, struct sdp_info *out)
 			/* keys travel in this SDP, usable or not, wherever they stand */
 			out->keys = true;
 			if (n < 512)
-				crypto_line(p, n, cur, out);
+				crypto_line(p, n, 1, cur, out);
+		} else if (is_acap_crypto(p, n)) {
+			out->keys = true;
+			if (n < 512)
+				crypto_line(p, n, 2, cur, out);
 		}
 		p = next;
 	}
@@ -167,7 +192,8 @@ policy_sdp_edit(const char *sdp, size_t len, uint32_t reject, uint32_t strip, ch
 		if (has_prefix(p, n, "m=") && idx < (int)MEDIA_MAX_LINES)
 			idx++;
 		bit = idx >= 0 && idx < (int)MEDIA_MAX_LINES ? 1u << idx : 0;
-		if (has_prefix(p, n, "a=crypto:") && (bit & (reject | strip))) {
+		if ((has_prefix(p, n, "a=crypto:") || is_acap_crypto(p, n)) &&
+		    (bit & (reject | strip))) {
 			p = next;
 			continue;	/* a refused line's keys, or keys a plain side must not get */
 		}

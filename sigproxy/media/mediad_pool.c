@@ -146,8 +146,10 @@ mediad_pool_set_drain(struct mediad_pool *p, const char *id, bool on, const char
 	if (e == NULL || e->draining == on)
 		return;
 	e->draining = on;
-	log_info("mediad_%s id=%s by=%s%s", on ? "drained" : "undrained", LOG_Q(id), LOG_Q(by),
-	    on ? " action=no-new-calls" : "");
+	/* at info whatever the level: an operator's action is always worth a line */
+	log_infox("mediad_%s id=%s by=%s effect=%s", on ? "drained" : "undrained", LOG_Q(id),
+	    LOG_Q(by), LOG_Q(on ? "no new calls; its calls stay or move ([media] drained_calls)" :
+	    "takes new calls"));
 	if (on && p->lost_h != NULL)
 		p->lost_h(e->id, true, p->lost_arg);
 }

@@ -155,7 +155,7 @@ op_done(struct move_op *op)
 }
 
 static void
-answer_done(int status, const char *sdp, size_t len, void *arg)
+answer_done(int status, const char *sdp, size_t len, const char *warning, void *arg)
 {
 	struct move_op *op = arg;
 
@@ -227,7 +227,7 @@ callee_done(struct uac_req *r, int status, const struct sip_msg *resp, void *arg
 }
 
 static void
-offer_done(int status, const char *sdp, size_t len, void *arg)
+offer_done(int status, const char *sdp, size_t len, const char *warning, void *arg)
 {
 	struct move_op *op = arg;
 	struct sp *sp = op->m->sp;

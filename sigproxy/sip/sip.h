@@ -198,11 +198,6 @@ const char *sip_msg_content_type(const struct sip_msg *m);
  */
 int sip_msg_contact_uri(const struct sip_msg *m, char *buf, size_t size);
 /*
- * The URI of the From (to false) or To header exactly as received into buf: a dialog's
- * local and remote URI, for requests the SBC sends in it. 0, ENOENT, ENOSPC.
- */
-int sip_msg_party_uri(const struct sip_msg *m, bool to, char *buf, size_t size);
-/*
  * The route set a proxy keeps towards the party that sent m (RFC 3261 §12.1), its
  * entries verbatim, nearest first, as "<e1>, <e2>" ("" when none): for a request, its
  * Record-Route entries in order; for a response, the entries above the first that
@@ -236,6 +231,82 @@ int sip_text_dest(const char *text, enum tp_proto *tp, struct sa *dst);
  */
 int sip_msg_header(const struct sip_msg *m, const char *name, unsigned idx,
     const char **value);
+
+/* ---- sip_body.c: the body as the proxy sees it ---- */
+
+enum sip_body_kind {
+	SIP_BODY_NONE = 0,	/* no body */
+	SIP_BODY_SDP,		/* application/sdp (or an SDP without Content-Type: no_ctype) */
+	SIP_BODY_MULTIPART,	/* multipart/<any> with exactly one application/sdp part */
+	SIP_BODY_OTHER,		/* multipart without SDP: carried as it is */
+	SIP_BODY_UNSUPPORTED,	/* a type or encoding the proxy does not understand */
+};
+
+/* A body located in its message (every pointer into it: valid while the message lives). */
+struct sip_body {
+	enum sip_body_kind kind;
+	const char *body;	/* the whole body */
+	size_t len;
+	const char *ctype;	/* Content-Type value as received, parameters kept; NULL if none */
+	const char *sdp;	/* the SDP, or the SDP part's content; NULL when there is none */
+	size_t sdp_len;
+	size_t head_len;	/* multipart: bytes before the SDP part's content */
+	size_t tail_off;	/* multipart: offset of the bytes after it */
+	const char *why;	/* UNSUPPORTED: what (static) */
+	bool encoding;		/* UNSUPPORTED because of Content-Encoding */
+	bool no_ctype;		/* an SDP recognised without Content-Type (tolerated) */
+};
+
+/*
+ * Classifies m's body into *b (RFC 3261 §7.4, RFC 2046 §5.1, RFC 5621). A multipart is
+ * split on its boundary: one application/sdp part is the SDP, the other parts stay as
+ * they are; two SDP parts, a nested multipart, an encoded part or a broken multipart
+ * are UNSUPPORTED (nothing in them may reach mediad or the other side unrewritten).
+ * Returns 0.
+ */
+int sip_body_parse(const struct sip_msg *m, struct sip_body *b);
+/*
+ * The body to send in place of b with sdp (mediad's) in place of its SDP: the SDP itself,
+ * or the multipart with every other byte as received. *outp is malloc'd (NUL-terminated,
+ * caller frees), *ctypep the Content-Type to send with it (static, or b->ctype).
+ * Returns 0 or ENOMEM.
+ */
+int sip_body_with_sdp(const struct sip_body *b, const char *sdp, size_t len, char **outp,
+    size_t *lenp, const char **ctypep);
+/* The same from m's body (sip_body_parse then sip_body_with_sdp); *ctypep owned by m. */
+int sip_msg_body_replace_sdp(const struct sip_msg *m, const char *sdp, size_t len,
+    char **outp, size_t *lenp, const char **ctypep);
+/* What a 415 says the proxy takes (RFC 3261 §21.4.13): header lines, CRLF-terminated. */
+#define SIP_BODY_ACCEPT "Accept: application/sdp, multipart/mixed\r\n"
+#define SIP_BODY_ACCEPT_ENCODING "Accept-Encoding: identity\r\n"
+
+/* ---- sip_legacy.c: RFC 2543 peers (no From tag, no RFC 3261 branch) ---- */
+
+/* Size of the identifiers derived for RFC 2543 messages, NUL included. */
+#define SIP_LEGACY_ID_SIZE 24
+
+/*
+ * The From tag that names the sending side of the dialog: the tag, or for an RFC 2543
+ * From without one "2543-" and a hash of the From URI and the Call-ID (the same on every
+ * message of that dialog, so mediad and the dialog record see one party). NULL only
+ * when m has no From. Owned by m.
+ */
+const char *sip_msg_dialog_from_tag(const struct sip_msg *m);
+/*
+ * The same for To: the tag, or derived for a response without one (an RFC 2543 callee's
+ * 2xx) and for a request from an RFC 2543 party (no From tag either). NULL for any other
+ * request without To tag: an initial one. A party's derived tag is the same in From and To.
+ */
+const char *sip_msg_dialog_to_tag(const struct sip_msg *m);
+/*
+ * The key of a request's server transaction: its top Via branch when that carries the
+ * RFC 3261 magic cookie, else (RFC 3261 §17.2.3) "2543-" and a hash of the Request-URI,
+ * From tag, Call-ID, CSeq number and top Via, which an INVITE, its retransmissions, its
+ * CANCEL and the ACK of a failure share. NULL for a response. Owned by m.
+ */
+const char *sip_msg_txn_key(const struct sip_msg *m);
+/* Whether m comes from an RFC 2543 peer: From without tag, or top Via without z9hG4bK. */
+bool sip_msg_is_legacy(const struct sip_msg *m);
 
 /* ---- building ---- */
 
@@ -447,8 +518,10 @@ struct sip_uac_req {
 	const char *content_type;
 };
 /*
- * The request r says, Max-Forwards 70. EINVAL when a required value is missing, a URI
- * does not parse, or a tag, Call-ID, branch or header line would break its line.
+ * The request r says, Max-Forwards 70. The From and To URIs are written with the bytes a
+ * URI cannot hold raw %-escaped (stored party URIs hold users as decoded). EINVAL when a
+ * required value is missing, the Request-URI or Contact is not plain URI text, or a tag,
+ * Call-ID, branch or header line would break its line.
  */
 int sip_build_uac(char *buf, size_t size, size_t *len, const struct sip_uac_req *r);
 

@@ -9,6 +9,29 @@
 
 #include "sip_int.h"
 
+/*
+ * A stored party URI as it may stand in From or To: bytes a URI cannot hold raw (controls,
+ * space, '<', '>', '"', non-ASCII: libosip2 hands out users %-decoded) are %-escaped again.
+ */
+static void
+wbuf_uri(struct sip_wbuf *w, const char *u)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	const unsigned char *p = (const unsigned char *)u;
+	char e[3];
+
+	for (; *p != '\0'; p++) {
+		if (*p > 0x20 && *p < 0x7f && *p != '<' && *p != '>' && *p != '"') {
+			sip_wbuf_put(w, (const char *)p, 1);
+			continue;
+		}
+		e[0] = '%';
+		e[1] = hex[*p >> 4];
+		e[2] = hex[*p & 15];
+		sip_wbuf_put(w, e, 3);
+	}
+}
+
 /* A tag, Call-ID, branch or method goes out as stored: one non-empty word on its line. */
 static bool
 word_ok(const char *s)
@@ -21,7 +44,8 @@ uac_ok(const struct sip_uac_req *r)
 {
 	return word_ok(r->method) && sip_uri_text_ok(r->ruri) && r->via != NULL &&
 	    r->via->host != NULL && !sip_has_crlf(r->via->host) && word_ok(r->branch) &&
-	    sip_uri_text_ok(r->from_uri) && sip_uri_text_ok(r->to_uri) &&
+	    r->from_uri != NULL && r->from_uri[0] != '\0' && r->to_uri != NULL &&
+	    r->to_uri[0] != '\0' &&
 	    word_ok(r->from_tag) && word_ok(r->to_tag) && word_ok(r->call_id) &&
 	    r->cseq != 0 && !sip_has_crlf(r->routes) &&
 	    (r->contact == NULL || sip_uri_text_ok(r->contact)) &&
@@ -41,8 +65,11 @@ sip_build_uac(char *buf, size_t size, size_t *len, const struct sip_uac_req *r)
 	sip_wbuf_str(&w, "Max-Forwards: 70\r\n");
 	if (r->routes != NULL && r->routes[0] != '\0')
 		sip_wbuf_hdr(&w, "Route", r->routes, strlen(r->routes));
-	sip_wbuf_fmt(&w, "From: <%s>;tag=%s\r\n", r->from_uri, r->from_tag);
-	sip_wbuf_fmt(&w, "To: <%s>;tag=%s\r\n", r->to_uri, r->to_tag);
+	sip_wbuf_str(&w, "From: <");
+	wbuf_uri(&w, r->from_uri);
+	sip_wbuf_fmt(&w, ">;tag=%s\r\nTo: <", r->from_tag);
+	wbuf_uri(&w, r->to_uri);
+	sip_wbuf_fmt(&w, ">;tag=%s\r\n", r->to_tag);
 	sip_wbuf_fmt(&w, "Call-ID: %s\r\nCSeq: %u %s\r\n", r->call_id, (unsigned)r->cseq,
 	    r->method);
 	if (r->contact != NULL)

@@ -64,12 +64,6 @@ sip_msg_contact_uri(const struct sip_msg *m, char *buf, size_t size)
 }
 
 int
-sip_msg_party_uri(const struct sip_msg *m, bool to, char *buf, size_t size)
-{
-	return header_uri(m, to ? SIP_HDR_TO : SIP_HDR_FROM, buf, size);
-}
-
-int
 sip_msg_route_set(const struct sip_msg *m, const struct sip_hop *self, unsigned nself,
     char *buf, size_t size)
 {

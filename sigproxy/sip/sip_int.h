@@ -66,6 +66,10 @@ struct sip_msg {
 	osip_message_t *osip;	/* owned; empty when libosip2 refused the message */
 	bool osip_failed;
 	unsigned refs;		/* references beyond the parse's own (sip_msg_ref) */
+	/* RFC 2543 identifiers, derived on first use (sip_legacy.c); "" until then */
+	char legacy_from_tag[SIP_LEGACY_ID_SIZE];
+	char legacy_to_tag[SIP_LEGACY_ID_SIZE];
+	char legacy_txn_key[SIP_LEGACY_ID_SIZE];
 	char *call_id_alias;	/* owned: what sip_msg_call_id() answers instead (a call's own
 				 * Call-ID for a leg that carries another), NULL: none */
 };

@@ -1,7 +1,6 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /* The trace file: one record per message (header line, the whole message, a blank line), appended. */
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,6 +8,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "file.h"
 #include "log.h"
 #include "trace_int.h"
 
@@ -20,19 +20,6 @@ struct trace_file {
 	int fd;			/* -1: closed (a reopen failed) */
 	char *esc;		/* TRACE_ESC_MAX bytes */
 };
-
-static int
-file_open(const char *path, int *fdp)
-{
-	int fd;
-
-	/* O_APPEND: logrotate's copytruncate and other writers cannot make us overwrite */
-	fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOCTTY, 0640);
-	if (fd < 0)
-		return errno;
-	*fdp = fd;
-	return 0;
-}
 
 int
 trace_file_open(struct trace_file **fp, const char *path)
@@ -50,7 +37,7 @@ trace_file_open(struct trace_file **fp, const char *path)
 		err = ENOMEM;
 		goto out;
 	}
-	err = file_open(path, &f->fd);
+	err = file_open_append(path, &f->fd);
  out:
 	if (err)
 		trace_file_close(f);
@@ -77,7 +64,7 @@ trace_file_reopen(struct trace_file *f)
 	if (f->fd >= 0)
 		close(f->fd);
 	f->fd = -1;
-	return file_open(f->path, &f->fd);
+	return file_open_append(f->path, &f->fd);
 }
 
 int

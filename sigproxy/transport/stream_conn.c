@@ -318,6 +318,7 @@ tp_conn_opened(struct tp_conn *c)
 		c->info.verified = cert != NULL && SSL_get_verify_result(ssl) == X509_V_OK;
 		tls_cert_names(cert, c->info.subject_cn, sizeof(c->info.subject_cn),
 		    c->info.sans, sizeof(c->info.sans));
+		tls_cert_sha256(cert, c->info.cert_sha256, sizeof(c->info.cert_sha256));
 		if (!c->outbound) {
 			const char *sni = SSL_get_servername(ssl, TLSEXT_NAMETYPE_host_name);
 

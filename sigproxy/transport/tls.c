@@ -61,6 +61,25 @@ list_append(char *buf, size_t size, const char *prefix, const char *s, size_t n)
 }
 
 void
+tls_cert_sha256(X509 *cert, char *out, size_t size)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int n = 0, i;
+
+	if (size == 0)
+		return;
+	out[0] = '\0';
+	if (cert == NULL || !X509_digest(cert, EVP_sha256(), md, &n) || n * 3 > size)
+		return;
+	for (i = 0; i < n; i++) {
+		out[i * 3] = hex[md[i] >> 4];
+		out[i * 3 + 1] = hex[md[i] & 15];
+		out[i * 3 + 2] = i + 1 < n ? ':' : '\0';
+	}
+}
+
+void
 tls_cert_names(X509 *cert, char *cn, size_t cnsize, char *sans, size_t sanssize)
 {
 	GENERAL_NAMES *gens;

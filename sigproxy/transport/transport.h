@@ -338,6 +338,8 @@ struct tp_tls_info {
 	char subject_cn[128];    /* of the peer certificate, "" if none */
 	char sans[512];          /* all SANs, "DNS:a,DNS:b,IP:192.0.2.1", truncated at 511 */
 	char sni[256];           /* inbound: the server name the client asked for, "" if none */
+	char cert_sha256[96];    /* SHA-256 of the peer certificate (DER), "AB:CD:..." as
+	                          * openssl x509 -fingerprint prints it; "" if none */
 };
 int tp_conn_tls_info(const struct tp_conn *c, struct tp_tls_info *out);
 

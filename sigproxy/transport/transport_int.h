@@ -216,6 +216,8 @@ char *tls_failure_reason(const SSL *ssl, const unsigned long *errs, size_t nerrs
 
 /* Subject CN and all SANs of a certificate, as in struct tls_peer_cert. */
 void tls_cert_names(X509 *cert, char *cn, size_t cnsize, char *sans, size_t sanssize);
+/* SHA-256 of cert as "AB:CD:..." (out: 96 bytes); "" when cert is NULL or on failure. */
+void tls_cert_sha256(X509 *cert, char *out, size_t size);
 
 /* tls_conf.c: owned copies. dup: 0 or ENOMEM (dst written only on success); clear frees. */
 int tls_conf_dup(struct tls_conf *dst, const struct tls_conf *src);

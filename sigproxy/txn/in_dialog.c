@@ -112,7 +112,9 @@ check(struct sp *sp, const struct sp_src *src, const struct sip_msg *m, struct s
 
 	if (c == NULL)
 		return txn_refuse_note(sp, src, m, SP_REFUSED_UNKNOWN, 481);
-	r = dialog_match(c, sip_msg_from_tag(m), sip_msg_to_tag(m), src->lsnr->side, &leg);
+	/* RFC 2543 parties carry no tags: their dialog is keyed on the derived ones */
+	r = dialog_match(c, sip_msg_dialog_from_tag(m), sip_msg_dialog_to_tag(m), src->lsnr->side,
+	    &leg);
 	if (r != DIALOG_MATCH)
 		return txn_refuse_note(sp, src, m, of[r], refuse_status(src));
 	if (dialog_next_hop(c, 1 - leg, &want_tp, &want))

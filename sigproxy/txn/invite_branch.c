@@ -274,12 +274,14 @@ txn_branch_start(struct sp_txn *t, enum tp_proto tp, const struct sa *dst, const
 	if (t->offer != NULL) {
 		f.body = t->offer;
 		f.body_len = t->offer_len;
-		f.content_type = "application/sdp";
+		f.content_type = t->offer_ctype;
 	}
 	f.received = NULL;
 	err = sip_build_request(buf, SP_BUF_SIZE, &len, t->req, &f);
 	if (err)
 		return err;
+	if (tp == TP_UDP && len > SP_FWD_MAX)
+		return EMSGSIZE;	/* no datagram holds it (RFC 3261 §18.1.1 would want TCP) */
 	b->sent_raw = malloc(len);
 	if (b->sent_raw == NULL)
 		return ENOMEM;
@@ -409,6 +411,11 @@ txn_try_next(struct sp_txn *t)
 		if (!t->in_dialog && !target_admitted(t, c, t->next_target - 1))
 			continue;
 		err = txn_branch_start(t, tg->transport, &dst, NULL, tg);
+		if (err == ENOSPC || err == EMSGSIZE) {
+			/* the request as forwarded fits no datagram or buffer: no target helps */
+			txn_final_too_large(t);
+			return;
+		}
 		if (err) {
 			log_warnx("target_send_failed target=%s err=%d", tg->uri, err);
 			txn_best_local(t, 503);

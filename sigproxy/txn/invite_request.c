@@ -12,7 +12,7 @@
 static void txn_media_start(struct sp_txn *t, struct sp_call *c);
 
 static void
-offer_done(int status, const char *sdp, size_t len, void *arg)
+offer_done(int status, const char *sdp, size_t len, const char *warning, void *arg)
 {
 	struct sp_txn *t = arg;
 	struct sp_call *c;
@@ -31,22 +31,22 @@ offer_done(int status, const char *sdp, size_t len, void *arg)
 		return;
 	}
 	if (status != 200) {
-		txn_final_local(t, status, NULL, "mediad offer failed");
+		txn_final_extra(t, status, warning, "mediad offer failed");
 		return;
 	}
 	if (sdp != NULL) {
-		t->offer = malloc(len + 1);
-		if (t->offer == NULL) {
+		/* mediad's SDP in place of the caller's, a multipart's other parts untouched */
+		if (sip_msg_body_replace_sdp(t->req, sdp, len, &t->offer, &t->offer_len,
+		    &t->offer_ctype)) {
 			txn_final_local(t, 500, NULL, "out of memory");
 			return;
 		}
-		memcpy(t->offer, sdp, len);
-		t->offer_len = len;
 		t->offer_keys = policy_sdp_has_keys(sdp, len);
 	}
 	if (t->in_dialog) {
 		enum tp_proto tp;
 		struct sa dst;
+		int err;
 
 		/* the dialog's route, as checked (the call may have ended meanwhile) */
 		if (c == NULL) {
@@ -56,8 +56,11 @@ offer_done(int status, const char *sdp, size_t len, void *arg)
 		} else if (t->offer_keys && !media_keys_allowed(t->sp, t->out_side, tp)) {
 			txn_keys_refused(t, tp, NULL);
 			txn_final_local(t, 488, NULL, "SDES keys need TLS");
-		} else if (txn_branch_start(t, tp, &dst, NULL, NULL)) {
-			txn_final_local(t, 502, NULL, "no next hop");
+		} else if ((err = txn_branch_start(t, tp, &dst, NULL, NULL)) != 0) {
+			if (err == ENOSPC || err == EMSGSIZE)
+				txn_final_too_large(t);
+			else
+				txn_final_local(t, 502, NULL, "no next hop");
 		}
 		return;
 	}
@@ -67,11 +70,15 @@ offer_done(int status, const char *sdp, size_t len, void *arg)
 static void
 txn_media_start(struct sp_txn *t, struct sp_call *c)
 {
+	struct sip_body b;
 	const char *body;
 	size_t blen;
 	int st;
 
-	body = sip_msg_body(t->req, &blen);
+	/* the SDP (a multipart's SDP part); other bodies were refused or go on as they are */
+	(void)sip_body_parse(t->req, &b);
+	body = b.sdp;
+	blen = b.sdp != NULL ? b.sdp_len : 0;
 	if (blen > 0 && c == NULL) {
 		/* only mediad's SDP ever leaves: without the call there is none to give */
 		log_warnx("sdp_refused reason=\"re-INVITE with SDP for a call not known here\"");
@@ -80,13 +87,15 @@ txn_media_start(struct sp_txn *t, struct sp_call *c)
 	}
 	if (blen == 0 || c == NULL) {
 		t->late_offer = blen == 0 && c != NULL;
-		offer_done(200, NULL, 0, t);
+		offer_done(200, NULL, 0, NULL, t);
 		return;
 	}
-	st = media_offer(t->sp, c, sip_msg_from_tag(t->req), sip_msg_to_tag(t->req), t->in_branch,
-	    t->in_side, t->out_side, t->src.lsnr->proto, body, blen, offer_done, t, &t->mop);
+	st = media_offer(t->sp, c, sip_msg_dialog_from_tag(t->req), sip_msg_dialog_to_tag(t->req),
+	    t->in_branch, t->in_side, t->out_side, t->src.lsnr->proto, body, blen, offer_done, t,
+	    &t->mop);
 	if (st)
-		txn_final_local(t, st, NULL, st == 488 ? "encryption policy" : "no mediad");
+		txn_final_extra(t, st, st == 488 ? media_refusal_warning() : NULL,
+		    st == 488 ? "encryption policy" : "no mediad");
 }
 
 /* The re-INVITE passed its dialog check (status 0) or is refused with status. */
@@ -113,21 +122,22 @@ reinvite_checked(struct sp_call *c, unsigned leg, int status, void *arg)
  * status upstream (extra: header lines), the call failed with reason.
  */
 static void
-invite_stop(struct sp_txn *t, int status, const char *extra, const char *reason)
+invite_stop(struct sp_txn *t, int status, const char *phrase, const char *extra,
+    const char *reason)
 {
 	t->cancelled = true;
 	if (t->nbr > 0)
 		txn_branch_cancel(t, &t->br[t->nbr - 1]);
 	media_cancel(t->mop);
 	t->mop = NULL;
-	txn_upstream_reply(t, status, NULL, extra);
+	txn_upstream_reply(t, status, phrase, extra);
 	txn_call_fail(t, reason);
 	txn_done(t);
 }
 
 bool
-txn_invite_abort(struct sp *sp, const char *call_id, int status, const char *extra,
-    const char *reason)
+txn_invite_abort(struct sp *sp, const char *call_id, int status, const char *phrase,
+    const char *extra, const char *reason)
 {
 	struct sp_txn *t;
 
@@ -138,18 +148,18 @@ txn_invite_abort(struct sp *sp, const char *call_id, int status, const char *ext
 	if (t == NULL)
 		return false;
 	log_info("invite_abort status=%d reason=%s", status, LOG_Q(reason));
-	invite_stop(t, status, extra, reason);
+	invite_stop(t, status, phrase, extra, reason);
 	return true;
 }
 
 void
 txn_invite_cancel(struct sp *sp, const struct sp_src *src, struct sip_msg *m)
 {
-	struct sip_via v;
+	const char *key = sip_msg_txn_key(m);
 	struct sp_txn *t = NULL;
 
-	if (sip_msg_via(m, 0, &v) == 0 && v.branch != NULL)
-		t = txn_find(sp, v.branch, sip_msg_call_id(m));
+	if (key != NULL)
+		t = txn_find(sp, key, sip_msg_call_id(m));
 	/* only from the side the INVITE came from: the branch alone travels both ways */
 	if (t == NULL || t->in_side != src->lsnr->side) {
 		send_reply(sp, src, m, txn_refuse_note(sp, src, m, SP_REFUSED_CANCEL, 481), NULL,
@@ -160,7 +170,7 @@ txn_invite_cancel(struct sp *sp, const struct sp_src *src, struct sip_msg *m)
 	if (t->state == TXN_DONE || t->cancelled)
 		return;
 	log_info("invite_cancel");
-	invite_stop(t, 487, NULL, "cancel");
+	invite_stop(t, 487, NULL, NULL, "cancel");
 }
 
 /* The transaction for m; on failure 500 upstream and m freed. Returns 0 or ENOMEM. */
@@ -241,7 +251,7 @@ invite_initial(struct sp *sp, const struct sp_src *src, struct sip_msg *m)
 	t->out_side = rule_side(sp, rule);
 	txn_upstream_reply(t, 100, NULL, NULL);
 	metric_inc(sp->ctr.calls);
-	if (dialog_create(sp, &c, t->call_id, sip_msg_from_tag(m))) {
+	if (dialog_create(sp, &c, t->call_id, sip_msg_dialog_from_tag(m))) {
 		route_admit_release(sp->admit, &slot);
 		txn_final_local(t, 500, NULL, "call state");
 		return;
@@ -249,7 +259,7 @@ invite_initial(struct sp *sp, const struct sp_src *src, struct sip_msg *m)
 	/* the call holds its place on the route until it is freed */
 	c->admit = slot;
 	dialog_set_legs(c, t->in_side, t->out_side, src->conn, src->lsnr->proto);
-	dialog_set_parties(c, t->req);
+	dialog_set_caller(c, m, &src->addr, src->conn);
 	dialog_set_route(c, rule->name);
 	txn_learn_remote(sp, c, 0, t->req);
 	log_info("invite_in route=%s listener=%s", rule->name, src->lsnr->name);
@@ -260,13 +270,16 @@ invite_initial(struct sp *sp, const struct sp_src *src, struct sip_msg *m)
 void
 txn_invite_request(struct sp *sp, const struct sp_src *src, struct sip_msg *m)
 {
-	struct sip_via v;
+	const char *key = sip_msg_txn_key(m);
 	struct sp_txn *t;
 
-	if (sip_msg_via(m, 0, &v) == 0 && v.branch != NULL &&
-	    (t = txn_find(sp, v.branch, sip_msg_call_id(m))) != NULL) {
+	if (key != NULL && (t = txn_find(sp, key, sip_msg_call_id(m))) != NULL) {
 		if (t->last != NULL)
 			send_response(sp, &t->src, t->last, t->last_len);
+		sip_msg_free(m);
+		return;
+	}
+	if (!txn_body_acceptable(sp, src, m)) {
 		sip_msg_free(m);
 		return;
 	}

@@ -9,8 +9,28 @@
 #include "timeutil.h"
 #include "txn_int.h"
 
+/*
+ * The response m upstream with mediad's SDP in place of the callee's (a multipart's other
+ * parts untouched), built into sp->buf; 0 or an errno.
+ */
+static int
+upstream_with_sdp(struct sp_txn *t, const struct sip_msg *m, const char *sdp, size_t len,
+    size_t *blen)
+{
+	const char *ctype = NULL;
+	char *body = NULL;
+	size_t bl = 0;
+	int err;
+
+	err = sip_msg_body_replace_sdp(m, sdp, len, &body, &bl, &ctype);
+	if (err == 0)
+		err = txn_upstream_build(t, m, body, bl, ctype, blen);
+	free(body);
+	return err;
+}
+
 static void
-answer_done(int status, const char *sdp, size_t len, void *arg)
+answer_done(int status, const char *sdp, size_t len, const char *warning, void *arg)
 {
 	struct sp_txn *t = arg;
 	struct sp *sp = t->sp;
@@ -25,10 +45,10 @@ answer_done(int status, const char *sdp, size_t len, void *arg)
 		/* never forward a 2xx whose media we could not set up: end both sides */
 		txn_branch_bye(t, &t->br[t->nbr - 1], m);
 		sip_msg_free(m);
-		txn_final_local(t, status == 488 ? 488 : 500, NULL, "mediad answer failed");
+		txn_final_extra(t, status == 488 ? 488 : 500, warning, "mediad answer failed");
 		return;
 	}
-	if (txn_upstream_build(t, m, sdp, len, "application/sdp", &blen)) {
+	if (upstream_with_sdp(t, m, sdp, len, &blen)) {
 		txn_branch_bye(t, &t->br[t->nbr - 1], m);
 		sip_msg_free(m);
 		txn_final_local(t, 500, NULL, "2xx could not be rebuilt");
@@ -43,8 +63,9 @@ answer_done(int status, const char *sdp, size_t len, void *arg)
 			dialog_write(sp, c);
 	}
 	if (c != NULL && !t->in_dialog) {
-		dialog_set_answered(c, sip_msg_to_tag(m));
+		dialog_set_answered(c, sip_msg_dialog_to_tag(m));
 		txn_learn_remote(sp, c, 1, m);
+		dialog_set_callee_conn(c, t->br[t->nbr - 1].conn);
 		metric_inc(sp->ctr.calls_answered);
 		metrics_hist_observe(sp->hist.call_setup, time_mono_us() - t->start_us);
 		log_info("call_answered target=%s mediad=%s caller=%s/%s callee=%s/%s", c->target,
@@ -60,6 +81,7 @@ on_2xx(struct sp_txn *t, const struct sip_msg *m)
 {
 	struct sp *sp = t->sp;
 	struct sp_call *c = dialog_find(sp, t->call_id);
+	struct sip_body b;
 	const char *body;
 	size_t blen;
 	int st;
@@ -70,7 +92,13 @@ on_2xx(struct sp_txn *t, const struct sip_msg *m)
 	t->mop = NULL;
 	sip_msg_free(t->early);
 	t->early = NULL;
-	body = sip_msg_body(m, &blen);
+	/* the SDP (a multipart's SDP part); a body we cannot read counts as none */
+	(void)sip_body_parse(m, &b);
+	body = b.sdp;
+	blen = b.sdp != NULL ? b.sdp_len : 0;
+	if (b.kind == SIP_BODY_UNSUPPORTED)
+		log_warnx("answer_body_refused content_type=%s reason=%s",
+		    LOG_Q(b.ctype ? b.ctype : ""), LOG_Q(b.why));
 	/* kept until mediad answers: a reference, not a second parse */
 	t->answer_2xx = sip_msg_ref(m);
 	txn_enter_state(t, TXN_ANSWERING);
@@ -80,27 +108,27 @@ on_2xx(struct sp_txn *t, const struct sip_msg *m)
 		 * an SDP without its call never goes on as it came (keys, inside addresses).
 		 */
 		if (c == NULL || !t->late_offer) {
-			answer_done(c != NULL ? 488 : blen > 0 ? 500 : 200, body, blen, t);
+			answer_done(c != NULL ? 488 : blen > 0 ? 500 : 200, body, blen, NULL, t);
 			return;
 		}
 	}
 	if (t->late_offer) {
 		/* offer in the 2xx: tags and sides swapped (ng-protocol.md §4) */
 		dialog_set_late_offer(c, t->in_branch);
-		st = media_offer(sp, c, sip_msg_to_tag(m), sip_msg_from_tag(m), t->in_branch,
-		    t->out_side, t->in_side, t->br[t->nbr - 1].tp, body, blen, answer_done, t,
-		    &t->mop);
+		st = media_offer(sp, c, sip_msg_dialog_to_tag(m), sip_msg_dialog_from_tag(m),
+		    t->in_branch, t->out_side, t->in_side, t->br[t->nbr - 1].tp, body, blen,
+		    answer_done, t, &t->mop);
 	} else {
-		st = media_answer(sp, c, sip_msg_from_tag(m), sip_msg_to_tag(m), t->in_branch,
-		    t->out_side, t->in_side, t->br[t->nbr - 1].tp, body, blen, answer_done, t,
-		    &t->mop);
+		st = media_answer(sp, c, sip_msg_dialog_from_tag(m), sip_msg_dialog_to_tag(m),
+		    t->in_branch, t->out_side, t->in_side, t->br[t->nbr - 1].tp, body, blen,
+		    answer_done, t, &t->mop);
 	}
 	if (st)
-		answer_done(st, NULL, 0, t);
+		answer_done(st, NULL, 0, st == 488 ? media_refusal_warning() : NULL, t);
 }
 
 static void
-early_done(int status, const char *sdp, size_t len, void *arg)
+early_done(int status, const char *sdp, size_t len, const char *warning, void *arg)
 {
 	struct sp_txn *t = arg;
 	struct sip_msg *m = t->early;
@@ -110,11 +138,12 @@ early_done(int status, const char *sdp, size_t len, void *arg)
 
 	t->mop = NULL;
 	t->early = NULL;
+	(void)warning;	/* the 18x goes on without a body: the 2xx decides */
 	if (m == NULL)
 		return;
 	/* without mediad's SDP the 18x goes on bodiless: the inside address never leaks */
 	if (status == 200)
-		err = txn_upstream_build(t, m, sdp, len, "application/sdp", &blen);
+		err = upstream_with_sdp(t, m, sdp, len, &blen);
 	else
 		err = txn_upstream_build(t, m, "", 0, "application/sdp", &blen);
 	if (err == 0 && t->state == TXN_CALLING)
@@ -127,6 +156,7 @@ static void
 early_forward(struct sp_txn *t, const struct sip_msg *m)
 {
 	struct sp_call *c = dialog_find(t->sp, t->call_id);
+	struct sip_body b;
 	const char *body;
 	char *buf = t->sp->buf;
 	size_t blen, len;
@@ -137,23 +167,27 @@ early_forward(struct sp_txn *t, const struct sip_msg *m)
 		dialog_set_early(c, sip_msg_to_tag(m));
 		txn_learn_remote(t->sp, c, 1, m);
 	}
-	body = sip_msg_body(m, &blen);
-	if (blen == 0) {
+	/* the SDP (a multipart's SDP part); a body we cannot read counts as none */
+	(void)sip_body_parse(m, &b);
+	body = b.sdp;
+	blen = b.sdp != NULL ? b.sdp_len : 0;
+	if (b.len == 0) {
 		if (txn_upstream_build(t, m, NULL, 0, NULL, &len) == 0)
 			txn_upstream_send(t, buf, len, sip_msg_status(m));
 		return;
 	}
-	if (c == NULL || t->late_offer || t->mop != NULL || t->early != NULL) {
-		/* no offer of ours to answer (late offer) or one already pending: no body */
+	if (c == NULL || blen == 0 || t->late_offer || t->mop != NULL || t->early != NULL) {
+		/* no offer of ours to answer (late offer), one already pending, no SDP: no body */
 		if (txn_upstream_build(t, m, "", 0, "application/sdp", &len) == 0)
 			txn_upstream_send(t, buf, len, sip_msg_status(m));
 		return;
 	}
 	t->early = sip_msg_ref(m);
-	st = media_answer(t->sp, c, sip_msg_from_tag(m), sip_msg_to_tag(m), t->in_branch,
-	    t->out_side, t->in_side, t->br[t->nbr - 1].tp, body, blen, early_done, t, &t->mop);
+	st = media_answer(t->sp, c, sip_msg_dialog_from_tag(m), sip_msg_dialog_to_tag(m),
+	    t->in_branch, t->out_side, t->in_side, t->br[t->nbr - 1].tp, body, blen, early_done, t,
+	    &t->mop);
 	if (st)
-		early_done(st, NULL, 0, t);
+		early_done(st, NULL, 0, NULL, t);
 }
 
 /* A final failure on branch b: the next target, or the best final upstream. */

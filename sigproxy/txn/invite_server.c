@@ -35,7 +35,6 @@ txn_new(struct sp *sp, const struct sp_src *src, struct sip_msg *m, txn_timer_h 
     struct sp_txn **tp)
 {
 	struct sp_txn *t;
-	struct sip_via v;
 
 	t = calloc(1, sizeof(*t));
 	if (t == NULL)
@@ -51,8 +50,9 @@ txn_new(struct sp *sp, const struct sp_src *src, struct sip_msg *m, txn_timer_h 
 	t->start_us = time_mono_us();
 	if (src->conn)
 		t->src.conn = tp_conn_ref(src->conn);
-	if (sip_msg_via(m, 0, &v) == 0 && v.branch != NULL)
-		snprintf(t->in_branch, sizeof(t->in_branch), "%s", v.branch);
+	/* the top Via branch, or for an RFC 2543 request the key derived from it */
+	if (sip_msg_txn_key(m) != NULL)
+		snprintf(t->in_branch, sizeof(t->in_branch), "%s", sip_msg_txn_key(m));
 	snprintf(t->call_id, sizeof(t->call_id), "%s", sip_msg_call_id(m));
 	t->in_side = src->lsnr->side;
 	t->next = sp->txns[sp_bucket(t->call_id)];
@@ -178,8 +178,7 @@ txn_call_fail(struct sp_txn *t, const char *reason)
 	if (c == NULL || t->in_dialog)
 		return;
 	metric_inc(t->sp->ctr.calls_failed);
-	media_delete(t->sp, c);
-	dialog_end(t->sp, c, reason);
+	media_end_call(t->sp, c, reason);
 }
 
 void
@@ -190,13 +189,38 @@ txn_done(struct sp_txn *t)
 	txn_timer_set(t, TXN_LINGER_MS);
 }
 
+/* Our final upstream (reason phrase and extra header lines may be NULL), call failed. */
+static void
+final_local(struct sp_txn *t, int status, const char *reason, const char *extra,
+    const char *why)
+{
+	log_info("invite_final status=%d reason=\"%s\"", status, why);
+	txn_upstream_reply(t, status, reason, extra);
+	txn_call_fail(t, why);
+	txn_done(t);
+}
+
 void
 txn_final_local(struct sp_txn *t, int status, const char *reason, const char *why)
 {
-	log_info("invite_final status=%d reason=\"%s\"", status, why);
-	txn_upstream_reply(t, status, reason, NULL);
-	txn_call_fail(t, why);
-	txn_done(t);
+	final_local(t, status, reason, NULL, why);
+}
+
+void
+txn_final_extra(struct sp_txn *t, int status, const char *extra, const char *why)
+{
+	final_local(t, status, NULL, extra, why);
+}
+
+void
+txn_final_too_large(struct sp_txn *t)
+{
+	size_t len;
+
+	(void)sip_msg_raw(t->req, &len);
+	log_warnx("invite_too_large len=%zu reason=\"over %u bytes with our Via and "
+	    "Record-Route\"", len, (unsigned)SP_FWD_MAX);
+	final_local(t, 513, NULL, SP_TOO_LARGE_WARNING, "too large to forward");
 }
 
 /* §16.7: 6xx first, then 4xx, then 5xx, then 3xx; 503 upstream becomes 500 (point 6). */
@@ -313,12 +337,37 @@ txn_send_best(struct sp_txn *t)
 bool
 txn_invite_ack(struct sp *sp, const struct sip_msg *m)
 {
-	struct sip_via v;
+	const char *key = sip_msg_txn_key(m);
 	struct sp_txn *t;
 
-	if (sip_msg_via(m, 0, &v) || v.branch == NULL)
+	if (key == NULL)
 		return false;
-	t = txn_find(sp, v.branch, sip_msg_call_id(m));
+	t = txn_find(sp, key, sip_msg_call_id(m));
 	/* ACK of a non-2xx final we sent is ours (hop by hop); an ACK for a 2xx goes on */
 	return t != NULL && t->state == TXN_DONE && t->last_status >= 300;
+}
+
+bool
+txn_body_acceptable(struct sp *sp, const struct sp_src *src, const struct sip_msg *m)
+{
+	struct sip_body b;
+	char a[SA_STRLEN];
+
+	(void)sip_body_parse(m, &b);
+	if (b.kind == SIP_BODY_MULTIPART || b.no_ctype) {
+		metric_inc(sp->ctr.tolerated[b.no_ctype ? SP_TOL_NO_CTYPE : SP_TOL_MULTIPART]);
+		log_limited(&sp->rl_tol, time_mono_ms(), LOG_LEVEL_INFO, "sip_tolerated kind=%s "
+		    "method=%s src=%s", b.no_ctype ? "sdp-without-content-type" : "multipart-sdp",
+		    LOG_ESCW(sip_msg_method(m)), sa_format(&src->addr, a, sizeof(a)));
+	}
+	if (b.kind != SIP_BODY_UNSUPPORTED)
+		return true;
+	/* never parsed as SDP: the offer in it is not one we can make out (RFC 3261 §21.4.13) */
+	metric_inc(sp->ctr.unsupported_bodies);
+	log_limited(&sp->rl_bad, time_mono_ms(), LOG_LEVEL_INFO, "sip_body_refused method=%s "
+	    "src=%s status=415 content_type=%s reason=%s", LOG_ESCW(sip_msg_method(m)),
+	    sa_format(&src->addr, a, sizeof(a)), LOG_Q(b.ctype ? b.ctype : ""), LOG_Q(b.why));
+	send_reply(sp, src, m, 415, NULL, b.encoding ? SIP_BODY_ACCEPT SIP_BODY_ACCEPT_ENCODING :
+	    SIP_BODY_ACCEPT);
+	return false;
 }

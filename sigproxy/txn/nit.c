@@ -128,7 +128,6 @@ nit_new(struct sp *sp, const struct sp_src *src, const struct sip_msg *m, const 
     size_t len, const char *branch)
 {
 	struct timeval tv = timeval_from_ms(NIT_LINGER_MS);
-	struct sip_via v;
 	struct sp_nit *n;
 
 	n = calloc(1, sizeof(*n));
@@ -143,8 +142,9 @@ nit_new(struct sp *sp, const struct sp_src *src, const struct sip_msg *m, const 
 	n->sp = sp;
 	memcpy(n->fwd, fwd, len);
 	n->fwd_len = len;
-	if (sip_msg_via(m, 0, &v) == 0 && v.branch != NULL)
-		snprintf(n->in_branch, sizeof(n->in_branch), "%s", v.branch);
+	/* the top Via branch, or for an RFC 2543 request the key derived from it */
+	if (sip_msg_txn_key(m) != NULL)
+		snprintf(n->in_branch, sizeof(n->in_branch), "%s", sip_msg_txn_key(m));
 	snprintf(n->call_id, sizeof(n->call_id), "%s", sip_msg_call_id(m));
 	snprintf(n->method, sizeof(n->method), "%s", sip_msg_method(m));
 	snprintf(n->branch, sizeof(n->branch), "%s", branch);
@@ -171,7 +171,7 @@ txn_nit_forward(struct sp *sp, const struct sp_src *src, struct sip_msg *m, stru
 	struct sip_hop hop;
 	struct sp_nit *n = NULL;
 	char branch[SIP_BRANCH_SIZE], contact[SP_URI_MAX];
-	char *buf = sp->buf;
+	char *buf = sp->buf, *wrapped = NULL;
 	size_t len;
 	struct sa dst;
 	int err;
@@ -214,15 +214,30 @@ txn_nit_forward(struct sp *sp, const struct sp_src *src, struct sip_msg *m, stru
 		dialog_note_cseq(sp, c, leg, sip_msg_cseq(m));
 	if (txn_hides(sp, side))
 		txn_hide_request(out, tp, &f, contact, sizeof(contact));
-	if (body != NULL) {
+	if (body != NULL && body_len > 0) {
+		/* mediad's SDP in place of the peer's, a multipart's other parts untouched */
+		err = sip_msg_body_replace_sdp(m, body, body_len, &wrapped, &f.body_len,
+		    &f.content_type);
+		if (err) {
+			if (!ack)
+				send_reply(sp, src, m, 500, NULL, NULL);
+			goto out;
+		}
+		f.body = wrapped;
+	} else if (body != NULL) {
 		f.body = body;
 		f.body_len = body_len;
 		f.content_type = "application/sdp";
 	}
 	err = sip_build_request(buf, SP_BUF_SIZE, &len, m, &f);
+	if (err == 0 && tp == TP_UDP && len > SP_FWD_MAX)
+		err = EMSGSIZE;
 	if (err) {
+		/* too large once forwarded: the peer's size, not our failure (513, not 500) */
 		if (!ack)
-			send_reply(sp, src, m, err == ELOOP ? 483 : 500, NULL, NULL);
+			send_reply(sp, src, m, err == ELOOP ? 483 : err == ENOSPC ||
+			    err == EMSGSIZE ? 513 : 500, NULL, err == ENOSPC || err == EMSGSIZE ?
+			    SP_TOO_LARGE_WARNING : NULL);
 		goto out;
 	}
 	if (!ack) {
@@ -252,6 +267,7 @@ txn_nit_forward(struct sp *sp, const struct sp_src *src, struct sip_msg *m, stru
 			send_reply(sp, src, m, 503, NULL, NULL);
 	}
  out:
+	free(wrapped);
 	sip_msg_free(m);
 	return err;
 }
@@ -259,13 +275,13 @@ txn_nit_forward(struct sp *sp, const struct sp_src *src, struct sip_msg *m, stru
 bool
 txn_nit_retransmit(struct sp *sp, const struct sip_msg *m)
 {
-	struct sip_via v;
+	const char *key = sip_msg_txn_key(m);
 	struct sp_nit *n;
 
-	if (sip_msg_via(m, 0, &v) || v.branch == NULL)
+	if (key == NULL)
 		return false;
 	for (n = sp->nits[sp_bucket(sip_msg_call_id(m))]; n != NULL; n = n->next) {
-		if (strcmp(n->in_branch, v.branch) == 0 &&
+		if (strcmp(n->in_branch, key) == 0 &&
 		    strcmp(n->call_id, sip_msg_call_id(m)) == 0 &&
 		    strcmp(n->method, sip_msg_method(m)) == 0) {
 			/* a retransmission: answer it or pass it on, never twice the work */
@@ -297,8 +313,23 @@ nit_respond(struct sp_nit *n, const struct sip_msg *m, const char *sdp, size_t s
 		sdp = "";
 		sdp_len = 0;
 	}
-	if (txn_relay_build(sp, &u, m, sdp, sdp_len, sdp ? "application/sdp" : NULL, &len))
+	if (sdp != NULL && sdp_len > 0) {
+		/* mediad's SDP in place of the peer's, a multipart's other parts untouched */
+		char *body = NULL;
+		const char *ctype = NULL;
+		size_t bl = 0;
+		int err;
+
+		err = sip_msg_body_replace_sdp(m, sdp, sdp_len, &body, &bl, &ctype);
+		if (err == 0)
+			err = txn_relay_build(sp, &u, m, body, bl, ctype, &len);
+		free(body);
+		if (err)
+			return;
+	} else if (txn_relay_build(sp, &u, m, sdp, sdp_len, sdp ? "application/sdp" : NULL,
+	    &len)) {
 		return;
+	}
 	send_count_response(sp, status);
 	send_response(sp, &n->src, buf, len);
 	if (status >= 200) {
@@ -312,7 +343,7 @@ nit_respond(struct sp_nit *n, const struct sip_msg *m, const char *sdp, size_t s
 }
 
 static void
-update_answered(int status, const char *sdp, size_t len, void *arg)
+update_answered(int status, const char *sdp, size_t len, const char *warning, void *arg)
 {
 	struct sp_nit *n = arg;
 	struct sip_msg *m = n->resp;
@@ -321,7 +352,8 @@ update_answered(int status, const char *sdp, size_t len, void *arg)
 	n->resp = NULL;
 	nit_enter_state(n, NIT_TRYING);
 	if (status != 200)
-		log_warnx("update_answer_failed status=%d", status);
+		log_warnx("update_answer_failed status=%d warning=%s", status,
+		    LOG_QN(warning ? warning : "", warning ? strcspn(warning, "\r") : 0));
 	/* without mediad's answer the 2xx goes on bodiless rather than with inside addresses */
 	nit_respond(n, m, status == 200 ? sdp : "", status == 200 ? len : 0);
 	sip_msg_free(m);
@@ -351,20 +383,24 @@ txn_nit_response(struct sp *sp, struct sip_msg *m)
 	}
 	if (n->sdp_offer && status / 100 == 2) {
 		struct sp_call *c = dialog_find(sp, n->call_id);
+		struct sip_body b;
 		const char *body, *raw;
 		size_t blen, rlen;
 		int st;
 
-		body = sip_msg_body(m, &blen);
+		/* the SDP (a multipart's SDP part) */
+		(void)sip_body_parse(m, &b);
+		body = b.sdp;
+		blen = b.sdp != NULL ? b.sdp_len : 0;
 		raw = sip_msg_raw(m, &rlen);
 		if (c != NULL && blen > 0 &&
 		    sip_msg_parse(&n->resp, raw, rlen, TP_UDP, NULL, NULL) == 0) {
 			nit_enter_state(n, NIT_ANSWERING);
-			st = media_answer(sp, c, sip_msg_from_tag(m), sip_msg_to_tag(m), n->in_branch,
-			    n->out_side, n->in_side, n->out_tp, body, blen, update_answered, n,
-			    &n->mop);
+			st = media_answer(sp, c, sip_msg_dialog_from_tag(m),
+			    sip_msg_dialog_to_tag(m), n->in_branch, n->out_side, n->in_side,
+			    n->out_tp, body, blen, update_answered, n, &n->mop);
 			if (st)
-				update_answered(st, NULL, 0, n);
+				update_answered(st, NULL, 0, NULL, n);
 			return true;
 		}
 	}

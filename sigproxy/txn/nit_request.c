@@ -8,7 +8,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 #include "log.h"
 #include "txn_int.h"
@@ -26,7 +25,6 @@ static int
 pending_new(struct sp *sp, const struct sp_src *src, struct sip_msg *m, struct pending **pp)
 {
 	struct pending *p = calloc(1, sizeof(*p));
-	struct sip_via v;
 
 	if (p == NULL)
 		return ENOMEM;
@@ -35,8 +33,8 @@ pending_new(struct sp *sp, const struct sp_src *src, struct sip_msg *m, struct p
 	if (src->conn)
 		p->src.conn = tp_conn_ref(src->conn);
 	p->m = m;
-	if (sip_msg_via(m, 0, &v) == 0 && v.branch != NULL)
-		snprintf(p->branch, sizeof(p->branch), "%s", v.branch);
+	if (sip_msg_txn_key(m) != NULL)
+		snprintf(p->branch, sizeof(p->branch), "%s", sip_msg_txn_key(m));
 	*pp = p;
 	return 0;
 }
@@ -50,27 +48,41 @@ pending_free(struct pending *p)
 	free(p);
 }
 
-/* Answers p's request with status (Retry-After with a 503) and drops it with p. */
+/*
+ * Answers p's request with status (Retry-After with a 503, warning with a 488: NULL or a
+ * Warning line) and drops it with p.
+ */
 static void
-pending_reply(struct pending *p, int status, const char *reason)
+pending_reply(struct pending *p, int status, const char *reason, const char *warning)
 {
 	char extra[64];
 
 	snprintf(extra, sizeof(extra), "Retry-After: %u\r\n", p->sp->cfg.retry_after);
-	send_reply(p->sp, &p->src, p->m, status, reason, status == 503 ? extra : NULL);
+	send_reply(p->sp, &p->src, p->m, status, reason, status == 503 ? extra :
+	    status == 488 ? warning : NULL);
 	sip_msg_free(p->m);
 	pending_free(p);
 }
 
-/* Whether m carries a session description (offer or answer). */
+/* Whether m carries a session description (offer or answer), alone or in a multipart. */
 static bool
 has_sdp(const struct sip_msg *m)
 {
-	const char *ct = sip_msg_content_type(m);
-	size_t blen;
+	struct sip_body b;
 
-	sip_msg_body(m, &blen);
-	return blen > 0 && ct != NULL && strcasecmp(ct, "application/sdp") == 0;
+	(void)sip_body_parse(m, &b);
+	return b.sdp != NULL && b.sdp_len > 0;
+}
+
+/* m's SDP (a multipart's SDP part); *blen 0 when it has none. */
+static const char *
+sdp_of(const struct sip_msg *m, size_t *blen)
+{
+	struct sip_body b;
+
+	(void)sip_body_parse(m, &b);
+	*blen = b.sdp != NULL ? b.sdp_len : 0;
+	return b.sdp;
 }
 
 static void
@@ -84,15 +96,13 @@ bye_forward(struct sp_call *c, struct pending *p)
 	/* forward while the call still holds the caller's connection */
 	err = txn_nit_forward(sp, &p->src, p->m, c, p->leg, NULL, 0);
 	/* only a BYE that went on ends the call: one that did not changes nothing */
-	if (err == 0) {
-		media_delete(sp, c);
-		dialog_end(sp, c, "bye");
-	}
+	if (err == 0)
+		media_end_call(sp, c, p->leg == 0 ? "bye_caller" : "bye_callee");
 	pending_free(p);
 }
 
 static void
-offer_sent(int status, const char *sdp, size_t len, void *arg)
+offer_sent(int status, const char *sdp, size_t len, const char *warning, void *arg)
 {
 	struct pending *p = arg;
 	struct sp_call *c = dialog_find(p->sp, sip_msg_call_id(p->m));
@@ -100,7 +110,7 @@ offer_sent(int status, const char *sdp, size_t len, void *arg)
 	if (status == 200 && c == NULL)
 		status = 481;	/* the call ended while mediad answered */
 	if (status != 200) {
-		pending_reply(p, status, NULL);
+		pending_reply(p, status, NULL, warning);
 		return;
 	}
 	txn_nit_forward(p->sp, &p->src, p->m, c, p->leg, sdp, len);
@@ -117,12 +127,12 @@ offer_forward(struct sp_call *c, struct pending *p)
 	size_t blen;
 	int st;
 
-	body = sip_msg_body(p->m, &blen);
-	st = media_offer(sp, c, sip_msg_from_tag(p->m), sip_msg_to_tag(p->m), p->branch,
-	    p->src.lsnr->side, c->side[1 - p->leg], p->src.lsnr->proto, body, blen, offer_sent, p,
-	    &op);
+	body = sdp_of(p->m, &blen);
+	st = media_offer(sp, c, sip_msg_dialog_from_tag(p->m), sip_msg_dialog_to_tag(p->m),
+	    p->branch, p->src.lsnr->side, c->side[1 - p->leg], p->src.lsnr->proto, body, blen,
+	    offer_sent, p, &op);
 	if (st)
-		offer_sent(st, NULL, 0, p);
+		offer_sent(st, NULL, 0, st == 488 ? media_refusal_warning() : NULL, p);
 }
 
 static void
@@ -132,7 +142,7 @@ nit_checked(struct sp_call *c, unsigned leg, int status, void *arg)
 	enum sip_method meth = sip_msg_method_id(p->m);
 
 	if (status) {
-		pending_reply(p, status, status == 403 ? "Not relayed (no such dialog)" : NULL);
+		pending_reply(p, status, status == 403 ? "Not relayed (no such dialog)" : NULL, NULL);
 		return;
 	}
 	p->leg = leg;
@@ -161,7 +171,14 @@ txn_nit_request(struct sp *sp, const struct sp_src *src, struct sip_msg *m)
 		sip_msg_free(m);
 		return;
 	}
-	if (sip_msg_to_tag(m) == NULL) {
+	/* an offer in a body we cannot read is refused (415) before anything else */
+	if (sip_msg_method_id(m) == SIP_METHOD_UPDATE || sip_msg_method_id(m) == SIP_METHOD_PRACK) {
+		if (!txn_body_acceptable(sp, src, m)) {
+			sip_msg_free(m);
+			return;
+		}
+	}
+	if (sip_msg_dialog_to_tag(m) == NULL) {
 		/* outside any dialog and not for us: the SBC relays calls, nothing else */
 		st = txn_refuse_note(sp, src, m, SP_REFUSED_OUT_OF_DIALOG, 403);
 		send_reply(sp, src, m, st, "Not relayed (no dialog)", NULL);
@@ -177,11 +194,12 @@ txn_nit_request(struct sp *sp, const struct sp_src *src, struct sip_msg *m)
 }
 
 static void
-ack_answered(int status, const char *sdp, size_t len, void *arg)
+ack_answered(int status, const char *sdp, size_t len, const char *warning, void *arg)
 {
 	struct pending *p = arg;
 	struct sp_call *c = dialog_find(p->sp, sip_msg_call_id(p->m));
 
+	(void)warning;	/* an ACK is answered by nobody */
 	if (c == NULL) {
 		sip_msg_free(p->m);	/* the call ended meanwhile: nothing to acknowledge */
 		pending_free(p);
@@ -215,19 +233,20 @@ ack_checked(struct sp_call *c, unsigned leg, int status, void *arg)
 		return;
 	}
 	p->leg = leg;
-	body = sip_msg_body(p->m, &blen);
-	if (!c->late_offer || !has_sdp(p->m)) {
+	body = sdp_of(p->m, &blen);
+	if (!c->late_offer || blen == 0) {
 		/* an SDP with no offer of ours to answer goes nowhere: the ACK goes on without it */
+		(void)sip_msg_body(p->m, &blen);
 		txn_nit_forward(p->sp, &p->src, p->m, c, leg, blen > 0 ? "" : NULL, 0);
 		pending_free(p);
 		return;
 	}
 	/* late offer: the answer travels in the ACK, tags swapped (ng-protocol.md §4) */
-	st = media_answer(p->sp, c, sip_msg_to_tag(p->m), sip_msg_from_tag(p->m), c->late_branch,
-	    p->src.lsnr->side, c->side[1 - leg], p->src.lsnr->proto, body, blen, ack_answered, p,
-	    &op);
+	st = media_answer(p->sp, c, sip_msg_dialog_to_tag(p->m), sip_msg_dialog_from_tag(p->m),
+	    c->late_branch, p->src.lsnr->side, c->side[1 - leg], p->src.lsnr->proto, body, blen,
+	    ack_answered, p, &op);
 	if (st)
-		ack_answered(st, NULL, 0, p);
+		ack_answered(st, NULL, 0, NULL, p);
 }
 
 void

@@ -73,8 +73,9 @@ struct sp_txn {
 	bool cancelled;
 	bool late_offer;	/* INVITE without SDP */
 	bool offer_retried;	/* a second mediad was asked after the first failed */
-	char *offer;		/* SDP for the targets (mediad's) */
+	char *offer;		/* body for the targets: mediad's SDP (in a multipart) */
 	size_t offer_len;
+	const char *offer_ctype;	/* its Content-Type (static, or owned by req) */
 	bool offer_keys;	/* it carries SDES keys: TLS only where the side says so */
 	int best_status;
 	char *best;		/* raw best final response so far */
@@ -182,6 +183,19 @@ void txn_call_fail(struct sp_txn *t, const char *reason);
 void txn_done(struct sp_txn *t);
 /* Our own final upstream, the call failed, done. */
 void txn_final_local(struct sp_txn *t, int status, const char *reason, const char *why);
+/* The same with extra header lines (CRLF-terminated, may be NULL): a Warning for a 488. */
+void txn_final_extra(struct sp_txn *t, int status, const char *extra, const char *why);
+/*
+ * The request cannot be forwarded at all: with our Via and Record-Route it is over what
+ * a UDP datagram (or our build buffer) holds. 513 (RFC 3261 §21.5.9) with a Warning.
+ */
+void txn_final_too_large(struct sp_txn *t);
+/*
+ * Whether an INVITE or UPDATE m from src has a body the proxy can take: none, SDP, or a
+ * multipart with one SDP part (counted as tolerated). Otherwise answers 415 with Accept
+ * (and Accept-Encoding), counts and logs it, and returns false; m stays the caller's.
+ */
+bool txn_body_acceptable(struct sp *sp, const struct sp_src *src, const struct sip_msg *m);
 /* §16.7: keeps the best final response from the targets (m) or a local failure (status). */
 void txn_best_consider(struct sp_txn *t, const struct sip_msg *m, int status);
 void txn_best_local(struct sp_txn *t, int status);

@@ -176,7 +176,9 @@ open(my $bf, '>', "$dir/bad.ini") or die;
 print $bf "[mediad]\nid = x\n\nworkers = 999\n[interface a]\naddress = 127.0.0.1\n";
 close($bf);
 my $bad_out = `$mediad_bin -c $dir/bad.ini -t 2>&1`;
-ok(($? >> 8) == 1 && $bad_out =~ /bad\.ini:4: mediad\.workers: /, 'mediad -t names file, line and key of a bad value');
+my $bad_rc = $? >> 8;
+ok($bad_rc == 1 && $bad_out =~ /bad\.ini:4: mediad\.workers: /, 'mediad -t names file, line and key of a bad value')
+	or print map { "# $_\n" } "exit $bad_rc, output:", split /\n/, $bad_out;
 ok(system("$mediad_bin -c $conf -t >/dev/null 2>&1") == 0, 'mediad -t accepts the test configuration');
 spawn('mediad', $mlog, $mediad_bin, '-c', $conf);
 my ($ng_port, $metrics_port) = @{wait_for('mediad ready', 10, sub {

@@ -1113,7 +1113,11 @@ test_policy_no_silent_fallback(void **state)
 	fx_stop(f);
 }
 
-/* mediad's own encryption guard refusing is a policy refusal for the caller too: 488. */
+/*
+ * mediad's own encryption guard refusing is a policy refusal for the caller too: 488. So
+ * is an SDP mediad cannot carry (the peer's doing, not the SBC's: never a 5xx), with a
+ * Warning that says why; mediad's own failure stays a 500.
+ */
 static void
 test_mediad_encryption_refusal(void **state)
 {
@@ -1125,6 +1129,19 @@ test_mediad_encryption_refusal(void **state)
 	expect(f, &f->uac, "488", buf, sizeof(buf));
 	f->ng.error = "Failed to parse SDP";
 	invite(f, "801100", "me2", false);
+	expect(f, &f->uac, "488", buf, sizeof(buf));
+	assert_non_null(strstr(buf, "Warning: 399 sbc \"Failed to parse SDP\"\r\n"));
+	f->ng.error = "Too many media sections (200, at most 4)";
+	invite(f, "801100", "me3", false);
+	expect(f, &f->uac, "488", buf, sizeof(buf));
+	assert_non_null(strstr(buf, "Warning: 399 sbc \"Too many media sections (200, at most 4)\""));
+	/* a quote or a control byte from the peer's SDP in mediad's reason cannot break out */
+	f->ng.error = "Unsupported transport protocol 'a\"b\r\nX: y' in SDP";
+	invite(f, "801100", "me4", false);
+	expect(f, &f->uac, "488", buf, sizeof(buf));
+	assert_non_null(strstr(buf, "Warning: 399 sbc \"Unsupported transport protocol 'a?b??X: y' in SDP\""));
+	f->ng.error = "Ran out of ports";
+	invite(f, "801100", "me5", false);
 	expect(f, &f->uac, "500", buf, sizeof(buf));
 	assert_int_equal(recv_on(f, &f->uas1, 100, buf, sizeof(buf)), ETIMEDOUT);
 	fx_stop(f);

@@ -110,6 +110,18 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	rc = ng_reply_parse(&b, enc1, len1, &r, &err);
 	CHECK(rc == 0 || rc == EBADMSG);
 	CHECK((rc == 0) == (ng_get_str(m.dict, "result", NULL, NULL) == 0));
+	/* A reply's media per party (sigproxy's compliance record, sbcctl): any shape is read
+	 * or refused, never past its strings. */
+	if (rc == 0) {
+		struct ng_leg legs[2];
+		unsigned k;
+
+		rc = ng_legs_read(r.dict, "a", legs);
+		CHECK(rc == 0 || rc == ENOENT);
+		for (k = 0; k < 2; k++)
+			CHECK(strlen(legs[k].tag) < sizeof(legs[k].tag) &&
+			    legs[k].ndrops <= NG_LEG_DROPS_MAX);
+	}
 
 	/* An error reply for this cookie parses back with the reason intact. */
 	rc = ng_encode_error(m.cookie, m.cookie_len, NG_ERR_UNKNOWN_CMD, enc2, sizeof(enc2), &len2);

@@ -290,7 +290,7 @@ static int
 ctx_new(struct srtp_ctx **ctxp, const struct crypto_key *key, enum srtp_ctx_dir dir,
     unsigned params)
 {
-	struct srtp_ctx_opts opts = { 0, 0 };
+	struct srtp_ctx_opts opts = { 0 };
 
 	if (params & SDP_CRYPTO_UNENCRYPTED_SRTP)
 		opts.flags |= SRTP_CTX_UNENCRYPTED_SRTP;

@@ -19,15 +19,49 @@
 #error "SDP_CORPUS_DIR must be defined by the build"
 #endif
 
-/* Every file of tests/unit/sdp_corpus: the sweep below must cover them all. */
-static const char *const corpus[] = {
-	"asterisk_offer.sdp", "avaya_offer.sdp", "cisco_cube_offer.sdp", "crypto_params.sdp",
-	"dual_mline_bestEffort.sdp", "freeswitch_offer.sdp", "grandstream_offer.sdp",
-	"hold_inactive.sdp", "hold_sendonly.sdp", "hold_zero_addr.sdp", "ipv6_offer.sdp",
-	"media_level_conn.sdp", "odd_order.sdp", "osrtp_avp_crypto.sdp", "polycom_offer.sdp",
-	"port_zero_video.sdp", "rtcp_mux_ice_dtls.sdp", "unusable_crypto.sdp",
-};
-#define NCORPUS (sizeof(corpus) / sizeof(corpus[0]))
+/*
+ * Every file of tests/unit/sdp_corpus, read from its INDEX (first word of each line that is
+ * not a comment): the sweep below covers them all, and test_sdp_corpus.pl checks the INDEX
+ * against the directory.
+ */
+#define CORPUS_MAX 256
+static char *corpus[CORPUS_MAX];
+static size_t ncorpus;
+
+static void
+corpus_load(void)
+{
+	char path[512], line[1024];
+	FILE *f;
+
+	if (ncorpus > 0)
+		return;
+	snprintf(path, sizeof(path), "%s/INDEX", SDP_CORPUS_DIR);
+	f = fopen(path, "r");
+	if (f == NULL)
+		fail_msg("cannot open %s", path);
+	while (fgets(line, sizeof(line), f) != NULL && ncorpus < CORPUS_MAX) {
+		size_t n = strcspn(line, " \t\r\n");
+
+		if (line[0] == '#' || n == 0)
+			continue;
+		line[n] = '\0';
+		corpus[ncorpus] = strdup(line);
+		assert_non_null(corpus[ncorpus]);
+		ncorpus++;
+	}
+	fclose(f);
+	assert_true(ncorpus >= 60);
+}
+
+static void
+corpus_free(void)
+{
+	for (size_t i = 0; i < ncorpus; i++)
+		free(corpus[i]);
+	ncorpus = 0;
+}
+#define NCORPUS (corpus_load(), ncorpus)
 
 static char *
 load(const char *name, size_t *lenp)
@@ -197,7 +231,7 @@ check_properties(const char *name, const struct sdp *in, const char *out, size_t
 		}
 		if (l->type == 'a' && (l->attr == SDP_ATTR_CRYPTO || l->attr == SDP_ATTR_ICE ||
 		    l->attr == SDP_ATTR_FINGERPRINT || l->attr == SDP_ATTR_SETUP ||
-		    l->attr == SDP_ATTR_TLS_ID))
+		    l->attr == SDP_ATTR_TLS_ID || l->attr == SDP_ATTR_CAPNEG))
 			fail_msg("%s: attribute kept: %.*s", name, (int)l->text.len, l->text.p);
 	}
 	assert_true(o->origin.present);
@@ -215,7 +249,7 @@ check_properties(const char *name, const struct sdp *in, const char *out, size_t
 		if (l->type == 'a' && (l->attr == SDP_ATTR_CRYPTO || l->attr == SDP_ATTR_RTCP ||
 		    l->attr == SDP_ATTR_RTCP_MUX || l->attr == SDP_ATTR_ICE ||
 		    l->attr == SDP_ATTR_FINGERPRINT || l->attr == SDP_ATTR_SETUP ||
-		    l->attr == SDP_ATTR_TLS_ID))
+		    l->attr == SDP_ATTR_TLS_ID || l->attr == SDP_ATTR_CAPNEG))
 			continue;
 		line = malloc(l->text.len + 4);
 		assert_non_null(line);
@@ -423,9 +457,9 @@ test_answer_crypto(void **state)
 		{ "freeswitch_offer.sdp", SDP_CRYPTO_ALLOW_ALL &
 		    ~SDP_CRYPTO_SUITE_BIT(CRYPTO_SUITE_AES_256_CM_HMAC_SHA1_80), 5,
 		    CRYPTO_SUITE_AES_CM_128_HMAC_SHA1_80 },
-		/* Line 1 uses an MKI: skipped. */
-		{ "asterisk_offer.sdp", SDP_CRYPTO_ALLOW_ALL, 2, CRYPTO_SUITE_AES_CM_128_HMAC_SHA1_80 },
-		{ "unusable_crypto.sdp", SDP_CRYPTO_ALLOW_ALL, 9, CRYPTO_SUITE_AES_CM_128_HMAC_SHA1_32 },
+		/* Line 1 uses an MKI: usable (the key carries it to the SRTP context). */
+		{ "asterisk_offer.sdp", SDP_CRYPTO_ALLOW_ALL, 1, CRYPTO_SUITE_AES_CM_128_HMAC_SHA1_80 },
+		{ "unusable_crypto.sdp", SDP_CRYPTO_ALLOW_ALL, 5, CRYPTO_SUITE_AES_CM_128_HMAC_SHA1_80 },
 		{ "osrtp_avp_crypto.sdp", SDP_CRYPTO_ALLOW_ALL, 1, CRYPTO_SUITE_AES_CM_128_HMAC_SHA1_80 },
 	};
 
@@ -494,12 +528,16 @@ test_corpus_model(void **state)
 	assert_memory_equal(sdp->media[1].type.p, "video", 5);
 	sdp_free(sdp);
 
-	/* Unusable crypto lines: skipped with reasons, the usable one kept. */
+	/* Unusable crypto lines: skipped with reasons, the usable ones kept (5 has an MKI). */
 	sdp = parse_file("unusable_crypto.sdp");
 	assert_int_equal(sdp->media[0].ncrypto_lines, 9);
-	assert_int_equal(sdp->media[0].ncrypto, 1);
-	assert_int_equal(sdp->media[0].crypto[0].tag, 9);
-	assert_int_equal(sdp->media[0].nskipped, 8);
+	assert_int_equal(sdp->media[0].ncrypto, 2);
+	assert_int_equal(sdp->media[0].crypto[0].tag, 5);
+	assert_int_equal(sdp->media[0].crypto[0].key.mki_len, 4);
+	assert_int_equal(sdp->media[0].crypto[0].key.mki, 1);
+	assert_int_equal(sdp->media[0].crypto[0].key.lifetime, 1u << 20);
+	assert_int_equal(sdp->media[0].crypto[1].tag, 9);
+	assert_int_equal(sdp->media[0].nskipped, 7);
 	for (size_t i = 0; i < sdp->media[0].nskipped; i++) {
 		assert_non_null(sdp->media[0].skipped[i].reason);
 		assert_true(sdp->media[0].skipped[i].err == EBADMSG ||
@@ -1114,6 +1152,7 @@ test_tolerant(void **state)
 int
 main(void)
 {
+	int rc;
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_corpus_sweep),
 		cmocka_unit_test(test_ng_example_offer),
@@ -1132,5 +1171,7 @@ main(void)
 		cmocka_unit_test(test_tolerant),
 	};
 
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	rc = cmocka_run_group_tests(tests, NULL, NULL);
+	corpus_free();
+	return rc;
 }

@@ -103,12 +103,30 @@ test_parse_mki(void **state)
 	const char *why = NULL;
 
 	(void)state;
-	/* Well-formed MKI: parsed, then refused because packets would carry it. */
+	/* Well-formed MKI: usable, the key carries it (value, length) and the lifetime. */
 	assert_int_equal(parse(&c, "1 AES_CM_128_HMAC_SHA1_80 inline:QjnnaukLn7iwASAs0YLzPUplJkjOhTZK2dvOwo6c|2^20|1:4",
-	    &why), ENOTSUP);
-	assert_non_null(strstr(why, "MKI"));
+	    &why), 0);
+	assert_true(c.has_mki);
+	assert_int_equal(c.key.mki_len, 4);
+	assert_int_equal(c.key.mki, 1);
+	assert_int_equal(c.key.lifetime, 1u << 20);
+	/* Teams Direct Routing sends only this shape */
+	assert_int_equal(parse(&c, "2 AES_CM_128_HMAC_SHA1_80 inline:QjnnaukLn7iwASAs0YLzPUplJkjOhTZK2dvOwo6c|2^31|1:1",
+	    &why), 0);
+	assert_int_equal(c.key.mki_len, 1);
+	assert_int_equal(c.key.lifetime, 1u << 31);
+	/* MKI before the lifetime, no lifetime at all, the longest MKI RFC 4568 allows */
 	assert_int_equal(parse(&c, "1 AES_CM_128_HMAC_SHA1_80 inline:QjnnaukLn7iwASAs0YLzPUplJkjOhTZK2dvOwo6c|1:1",
-	    &why), ENOTSUP);
+	    &why), 0);
+	assert_int_equal(c.key.lifetime, 0);
+	assert_int_equal(parse(&c, "1 AES_CM_128_HMAC_SHA1_80 inline:QjnnaukLn7iwASAs0YLzPUplJkjOhTZK2dvOwo6c|7:128|2^10",
+	    &why), 0);
+	assert_int_equal(c.key.mki_len, 128);
+	assert_int_equal(c.key.lifetime, 1024);
+	/* a value its length cannot hold */
+	assert_int_equal(parse(&c, "1 AES_CM_128_HMAC_SHA1_80 inline:QjnnaukLn7iwASAs0YLzPUplJkjOhTZK2dvOwo6c|256:1",
+	    &why), EBADMSG);
+	assert_non_null(strstr(why, "MKI"));
 	/* Malformed MKI is a different error. */
 	assert_int_equal(parse(&c, "1 AES_CM_128_HMAC_SHA1_80 inline:QjnnaukLn7iwASAs0YLzPUplJkjOhTZK2dvOwo6c|1:",
 	    &why), EBADMSG);
@@ -237,6 +255,20 @@ test_format(void **state)
 	assert_string_equal(line, "a=crypto:3 AEAD_AES_128_GCM inline:AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGw==|2^31 "
 	    "UNENCRYPTED_SRTCP");
 	assert_int_equal(n, strlen(line));
+	/* The key's own lifetime and MKI, in RFC 4568 order (Teams Direct Routing's shape). */
+	k.lifetime = (uint64_t)1 << 31;
+	k.mki_len = 1;
+	k.mki = 1;
+	assert_int_equal(sdp_crypto_format(line, sizeof(line), 2, &k, 0, &n), 0);
+	assert_string_equal(line, "a=crypto:2 AEAD_AES_128_GCM inline:AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGw|2^31|1:1");
+	k.lifetime = 1000;
+	k.mki_len = 4;
+	k.mki = 77;
+	assert_int_equal(sdp_crypto_format(line, sizeof(line), 2, &k, SDP_CRYPTO_FMT_LIFETIME, &n), 0);
+	assert_string_equal(line, "a=crypto:2 AEAD_AES_128_GCM inline:AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGw|1000|77:4");
+	k.lifetime = 0;
+	k.mki_len = 0;
+	k.mki = 0;
 	/* Buffer too small, bad tag, bad key length, no suite. */
 	assert_int_equal(sdp_crypto_format(line, 20, 3, &k, 0, &n), ENOSPC);
 	assert_int_equal(sdp_crypto_format(line, sizeof(line), 1000000000, &k, 0, &n), EINVAL);
@@ -248,6 +280,9 @@ test_format(void **state)
 	/* The longest key fits SDP_CRYPTO_LINE_MAX with every option. */
 	k.suite = CRYPTO_SUITE_AES_256_CM_HMAC_SHA1_80;
 	k.key_salt_len = 46;
+	k.lifetime = UINT64_MAX;
+	k.mki = UINT32_MAX;
+	k.mki_len = CRYPTO_MKI_MAX_LEN;
 	assert_int_equal(sdp_crypto_format(line, sizeof(line), 999999999, &k, SDP_CRYPTO_FMT_PAD |
 	    SDP_CRYPTO_FMT_LIFETIME | SDP_CRYPTO_UNENCRYPTED_SRTP | SDP_CRYPTO_UNENCRYPTED_SRTCP |
 	    SDP_CRYPTO_UNAUTHENTICATED_SRTP, &n), 0);

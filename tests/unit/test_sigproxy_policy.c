@@ -275,7 +275,12 @@ test_ng_dict(void **state)
 	bencode_arena_init(&a);
 	assert_int_equal(policy_ng_dict(&a, &cfg, "delete", "cid", "ft", NULL, NULL, NULL, 0,
 	    SP_SIDE_OUTSIDE, SP_SIDE_INSIDE, NULL, false, &d), 0);
+	/* mediad answers a delete with each leg's totals; "fast" only when nobody needs them */
+	assert_true(list_has(d, "flags", "leg-summary"));
+	assert_false(list_has(d, "flags", "fast"));
+	assert_int_equal(policy_ng_flag(&a, d, "fast"), 0);
 	assert_true(list_has(d, "flags", "fast"));
+	assert_true(list_has(d, "flags", "leg-summary"));
 	assert_null(ng_dict_get(d, "sdp"));
 	bencode_arena_free(&a);
 

@@ -179,18 +179,30 @@ test_cseq_rewrite(void **state)
 	sip_msg_free(m);
 }
 
+/*
+ * The parties' URIs are stored as sbcctl shows them (users %-decoded): what a request of
+ * ours writes in From and To is escaped again, so no stored byte breaks the message.
+ */
 static void
 test_party_uris(void **state)
 {
-	struct sip_msg *m = sip_fixture_parse(bye_in);
-	char buf[128];
+	struct sip_uac_req q;
+	char buf[2048];
+	size_t len;
 
-	assert_int_equal(sip_msg_party_uri(m, false, buf, sizeof(buf)), 0);
-	assert_string_equal(buf, "sip:alice@example.com;user=phone");
-	assert_int_equal(sip_msg_party_uri(m, true, buf, sizeof(buf)), 0);
-	assert_string_equal(buf, "sip:8011001@192.0.2.10");
-	assert_int_equal(sip_msg_party_uri(m, true, buf, 8), ENOSPC);
-	sip_msg_free(m);
+	uac_fill(&q);
+	q.to_uri = "sip:\nevil\"\x1b[31m<x>@example.com";
+	assert_int_equal(sip_build_uac(buf, sizeof(buf), &len, &q), 0);
+	assert_non_null(strstr(buf, "\r\nTo: <sip:%0Aevil%22%1B[31m%3Cx%3E@example.com>;tag=a-tag\r\n"));
+	sip_msg_free(sip_fixture_parse(buf));
+	/* a URI as received (already escaped) goes out unchanged */
+	uac_fill(&q);
+	q.from_uri = "sip:a%20b@example.com;user=phone";
+	assert_int_equal(sip_build_uac(buf, sizeof(buf), &len, &q), 0);
+	assert_non_null(strstr(buf, "\r\nFrom: <sip:a%20b@example.com;user=phone>;tag=b-tag\r\n"));
+	uac_fill(&q);
+	q.from_uri = "";
+	assert_int_equal(sip_build_uac(buf, sizeof(buf), &len, &q), EINVAL);
 }
 
 /* The CSeqs one leg sees stay in order: its peer's, the SBC's own, its peer's again. */
@@ -200,7 +212,7 @@ test_cseq_per_leg(void **state)
 	static struct sp sp;	/* no Redis: nothing is written */
 	struct sp_call *c, *copy;
 	const char *argv[16];
-	char num[4][16];
+	char num[2][16];
 	unsigned n, i;
 
 	assert_int_equal(dialog_create(&sp, &c, "call-1@example.com", "a-tag"), 0);
@@ -224,17 +236,14 @@ test_cseq_per_leg(void **state)
 	c->cseq[0] = 0x7fffffffu - 2;
 	assert_int_equal(dialog_cseq_next(&sp, c, 1), 0);
 	c->cseq[0] = 7;
-	/* the record's fields give any instance the same view */
-	snprintf(c->caller, sizeof(c->caller), "sip:alice@example.com");
-	snprintf(c->callee, sizeof(c->callee), "sip:8011001@192.0.2.10");
+	/* the record's fields give any instance the same view (the CSeqs: dialog_fields.c) */
 	n = dialog_uac_fields(c, "sp1", argv, num);
-	assert_true(n <= 14 && n % 2 == 0);
+	assert_true(n == 6);
+	assert_string_equal(argv[0], "owner");
 	assert_int_equal(dialog_create(&sp, &copy, "call-2@example.com", "x"), 0);
-	for (i = 0; i < n; i += 2)
-		assert_true(dialog_uac_field_read(copy, argv[i], argv[i + 1]) ||
-		    strcmp(argv[i], "owner") == 0);
-	assert_string_equal(copy->caller, c->caller);
-	assert_string_equal(copy->callee, c->callee);
+	for (i = 2; i < n; i += 2)
+		assert_true(dialog_uac_field_read(copy, argv[i], argv[i + 1]));
+	assert_true(dialog_uac_field_read(copy, "caller_cseq", "7"));
 	assert_int_equal(copy->cseq[0], 7);
 	assert_int_equal(copy->cseq_shift[1], c->cseq_shift[1]);
 	assert_int_equal(copy->cseq_shift[0], c->cseq_shift[0]);

@@ -464,10 +464,15 @@ test_create_errors(void **state)
 	assert_int_equal(srtp_ctx_create(&ctx, CRYPTO_SUITE_AES_CM_128_HMAC_SHA1_80, &k,
 	    SRTP_CTX_INBOUND, NULL), EINVAL);
 	make_key(&k, CRYPTO_SUITE_AES_CM_128_HMAC_SHA1_80, 1);
-	o.mki_len = 4;
+	/* an MKI longer than RFC 4568 allows, or a value its length cannot hold */
+	k.mki_len = CRYPTO_MKI_MAX_LEN + 1;
 	assert_int_equal(srtp_ctx_create(&ctx, CRYPTO_SUITE_AES_CM_128_HMAC_SHA1_80, &k,
-	    SRTP_CTX_INBOUND, &o), ENOTSUP);
-	o.mki_len = 0;
+	    SRTP_CTX_INBOUND, &o), EINVAL);
+	k.mki_len = 1;
+	k.mki = 256;
+	assert_int_equal(srtp_ctx_create(&ctx, CRYPTO_SUITE_AES_CM_128_HMAC_SHA1_80, &k,
+	    SRTP_CTX_INBOUND, &o), EINVAL);
+	make_key(&k, CRYPTO_SUITE_AES_CM_128_HMAC_SHA1_80, 1);
 	o.flags = 0x80;
 	assert_int_equal(srtp_ctx_create(&ctx, CRYPTO_SUITE_AES_CM_128_HMAC_SHA1_80, &k,
 	    SRTP_CTX_INBOUND, &o), EINVAL);

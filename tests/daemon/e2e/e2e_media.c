@@ -7,7 +7,9 @@
  *             -b BACKEND_LOCAL -B RELAY_INSIDE [-n COUNT] [-q FIRST_SEQ] [-t MS]
  *
  * CALLER_KEY is the inline key the caller offered (it protects what the caller sends),
- * PEER_KEY the one the relay answered with (it protects what the caller receives).
+ * PEER_KEY the one the relay answered with (it protects what the caller receives);
+ * either may carry RFC 4568 key parameters ("<key>|2^31|1:1"): with an MKI, every packet
+ * under that key carries it (protected with it, and unprotected only with it).
  * Addresses are IPv4 "a.b.c.d:port". Exit 0 only when COUNT packets arrived each way,
  * each with exactly the payload that was sent, and the SRTP leg never carried the plain
  * payload; 1 on any loss or mismatch; 2 on bad usage or setup failure.
@@ -164,19 +166,62 @@ key_decode(const char *b64, size_t want, uint8_t *out)
 	return 0;
 }
 
+/* "<key>[|lifetime][|mki:len]": the key alone into b64, the MKI bytes into mki. */
 static int
-session_make(srtp_t *sp, const struct suite_map *sm, const char *b64, bool inbound)
+key_params(const char *in, char *b64, size_t size, uint8_t *mki, unsigned *mki_len)
+{
+	const char *bar = strchr(in, '|');
+	size_t n = bar ? (size_t)(bar - in) : strlen(in);
+
+	*mki_len = 0;
+	if (n >= size)
+		return EINVAL;
+	memcpy(b64, in, n);
+	b64[n] = '\0';
+	while (bar != NULL) {
+		unsigned long v, l;
+		char *end;
+
+		v = strtoul(bar + 1, &end, 10);
+		if (*end == ':') {
+			l = strtoul(end + 1, &end, 10);
+			if (l == 0 || l > 16)
+				return EINVAL;
+			memset(mki, 0, l);
+			for (unsigned i = 0; i < 4 && i < l; i++)
+				mki[l - 1 - i] = (uint8_t)(v >> (8 * i));
+			*mki_len = (unsigned)l;
+		}
+		bar = strchr(bar + 1, '|');
+	}
+	return 0;
+}
+
+static int
+session_make(srtp_t *sp, const struct suite_map *sm, const char *param, bool inbound,
+    unsigned *mki_lenp)
 {
 	srtp_policy_t pol;
-	uint8_t key[64];
+	srtp_master_key_t mk, *mks[1] = { &mk };
+	uint8_t key[64], mki[16];
+	char b64[96];
 
-	if (key_decode(b64, sm->key_len, key) != 0)
+	if (key_params(param, b64, sizeof(b64), mki, mki_lenp) != 0 ||
+	    key_decode(b64, sm->key_len, key) != 0)
 		return EINVAL;
 	memset(&pol, 0, sizeof(pol));
 	sm->set(&pol.rtp);
 	sm->set(&pol.rtcp);
 	pol.ssrc.type = inbound ? ssrc_any_inbound : ssrc_any_outbound;
 	pol.key = key;
+	if (*mki_lenp > 0) {
+		mk.key = key;
+		mk.mki_id = mki;
+		mk.mki_size = *mki_lenp;
+		pol.key = NULL;
+		pol.keys = mks;
+		pol.num_master_keys = 1;
+	}
 	pol.window_size = 1024;
 	pol.allow_repeat_tx = 0;
 	if (srtp_create(sp, &pol) != srtp_err_status_ok)
@@ -237,6 +282,7 @@ main(int argc, char **argv)
 	const struct suite_map *sm = NULL;
 	static struct leg caller, backend;	/* large seen[] arrays: not on the stack */
 	srtp_t tx = NULL, rx = NULL;
+	unsigned tx_mki = 0, rx_mki = 0;
 	unsigned count = 50, sent = 0, leaked = 0, interval = 10, tail_ms = 1500;
 	uint16_t seq0 = 1;
 	unsigned long long next, deadline = 0;
@@ -269,7 +315,8 @@ main(int argc, char **argv)
 	}
 	if (srtp_init() != srtp_err_status_ok)
 		return 2;
-	if (session_make(&tx, sm, ckey, false) || session_make(&rx, sm, pkey, true)) {
+	if (session_make(&tx, sm, ckey, false, &tx_mki) ||
+	    session_make(&rx, sm, pkey, true, &rx_mki)) {
 		fprintf(stderr, "e2e_media: bad key for %s (caller %s, peer %s)\n", suite, ckey, pkey);
 		goto out;
 	}
@@ -290,7 +337,8 @@ main(int argc, char **argv)
 			uint16_t seq = (uint16_t)(seq0 + sent);
 
 			len = (int)rtp_build(pkt, 0, seq, 0x11111111u);
-			if (srtp_protect(tx, pkt, &len) != srtp_err_status_ok) {
+			if ((tx_mki ? srtp_protect_mki(tx, pkt, &len, 1, 0) :
+			    srtp_protect(tx, pkt, &len)) != srtp_err_status_ok) {
 				fprintf(stderr, "e2e_media: srtp_protect failed\n");
 				goto out;
 			}
@@ -324,16 +372,18 @@ main(int argc, char **argv)
 				if (memcmp(plain, pkt + RTP_HDR, PAYLOAD_LEN) == 0)
 					leaked++;
 			}
-			if (srtp_unprotect(rx, pkt, &len) != srtp_err_status_ok) {
+			if ((rx_mki ? srtp_unprotect_mki(rx, pkt, &len, 1) :
+			    srtp_unprotect(rx, pkt, &len)) != srtp_err_status_ok) {
 				caller.bad++;
 				continue;
 			}
 			leg_check(&caller, pkt, len, 1, seq0, count);
 		}
 	}
-	printf("e2e_media suite=%s sent=%u caller_to_backend=%u/%u backend_to_caller=%u/%u "
-	    "bad=%u/%u plain_on_srtp_leg=%u\n", suite, sent, backend.received, count,
-	    caller.received, count, backend.bad, caller.bad, leaked);
+	printf("e2e_media suite=%s mki=%u/%u sent=%u caller_to_backend=%u/%u "
+	    "backend_to_caller=%u/%u bad=%u/%u plain_on_srtp_leg=%u\n", suite, tx_mki, rx_mki,
+	    sent, backend.received, count, caller.received, count, backend.bad, caller.bad,
+	    leaked);
 	rc = (backend.received == count && caller.received == count && backend.bad == 0 &&
 	    caller.bad == 0 && leaked == 0) ? 0 : 1;
  out:

@@ -220,6 +220,7 @@ certs_make() {
 
 # ---- stunnel4 client in front of sipp -t t1: verifies the server chain and name ----
 # stunnel_client NAME ACCEPT_IP:PORT CONNECT_IP:PORT CHECKHOST [client-cert-name]
+# (STUNNEL_EXTRA: more lines for the service, e.g. "sslVersionMax = TLSv1.2")
 stunnel_client() {
 	local name=$1 accept=$2 connect=$3 host=$4 client=${5:-} conf=$DIR/stunnel-$1.conf
 	cat >"$conf" <<EOF
@@ -236,6 +237,7 @@ verifyChain = yes
 checkHost = $host
 sslVersionMin = TLSv1.2
 local = ${accept%:*}
+${STUNNEL_EXTRA:-}
 EOF
 	if [ -n "$client" ]; then
 		printf 'cert = %s\nkey = %s\n' "$DIR/certs/client-$client-chain.pem" \

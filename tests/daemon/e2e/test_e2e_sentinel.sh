@@ -187,6 +187,14 @@ ok "the live call's records are on the new master" bash -c \
 	"[ \"\$(redis-cli -h $R_IP -p 6379 --pass '$PASS' --no-auth-warning hget 'sbc:call:$L_ID' state)\" = answered ] &&
 	 [ \"\$(redis-cli -h $R_IP -p 6379 --pass '$PASS' --no-auth-warning hget 'sbc:media:$L_ID' owner)\" = 'e2e-a-$$' ]"
 
+# ---- the operator CLI follows the sentinels named in sigproxy's INI (issue #12) ----
+"$BUILD/deploy/sbcctl/sbcctl" -c "$DIR/sigproxy-a.ini" --json calls >"$DIR/sbcctl-calls.json" 2>&1
+ok "sbcctl -c sigproxy.ini lists the live call from the new master" \
+	perl -MJSON::PP -e 'local $/; my $j = decode_json(<STDIN>);
+		exit !(grep { $_->{call_id} eq q{'"$L_ID"'} && $_->{state} eq "answered" } @{$j->{calls}})' \
+	<"$DIR/sbcctl-calls.json"
+ok "... and prints no password" bash -c "! grep -qs -e '$PASS' -e '$SPASS' '$DIR/sbcctl-calls.json'"
+
 # ---- the established call kept its media and ends normally ----
 ok "the long call's media flows after the failover" long_media 1000
 long_bye long-bye

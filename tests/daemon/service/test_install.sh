@@ -50,10 +50,12 @@ want="755 .
 755 ./usr/local/sbin
 755 ./usr/local/sbin/mediad
 755 ./usr/local/sbin/sbc-make-certs
+755 ./usr/local/sbin/sbcctl
 755 ./usr/local/sbin/sigproxy
 755 ./usr/local/share
 755 ./usr/local/share/sbc
 755 ./usr/local/share/sbc/examples
+644 ./usr/local/share/sbc/examples/logrotate-sbc-sigproxy
 644 ./usr/local/share/sbc/examples/mediad.ini
 644 ./usr/local/share/sbc/examples/sigproxy.ini"
 # the temp root itself is 0700 from mktemp's parent: compare below it
