@@ -481,7 +481,8 @@ long_bye() {
 # sigproxy_udp_start NAME OUTSIDE_IP INSIDE_IP CALLEE_IP: route 8011... to CALLEE_IP:5060
 # (and 8012... to SP_ROUTE2:5060 when set, for a second e2e_ua at the same time);
 # SP_MEDIA_EXTRA: more [media] keys; SP_ACL (127.0.0.0/8); SP_NG_TIMEOUT_MS, SP_NG_RETRIES,
-# SP_REFRESH_MS (300, 2, 500); SP_NS: run in that network namespace. Sets SP_PID, SP_METRICS.
+# SP_REFRESH_MS (300, 2, 500); SP_NS: run in that network namespace; SP_UDP_EXTRA: more
+# sections at the end. Sets SP_PID, SP_METRICS.
 sigproxy_udp_start() {
 	cat >"$DIR/sigproxy-$1.ini" <<EOF2
 [sigproxy]
@@ -516,6 +517,7 @@ target = sip:$4:5060
 ${SP_ROUTE2:+[route e2e2]
 match = ^8012\d+\$
 target = sip:$SP_ROUTE2:5060}
+${SP_UDP_EXTRA:-}
 EOF2
 	${SP_NS:+ip netns exec "$SP_NS"} "$SIGPROXY" -c "$DIR/sigproxy-$1.ini" >"$DIR/sigproxy-$1.log" 2>&1 &
 	SP_PID=$!

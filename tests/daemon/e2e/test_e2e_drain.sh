@@ -7,12 +7,14 @@
 #     media without a pause and without a re-INVITE. A typo'd flag (drain = maybe) drains nothing.
 #  2. md2 drained by its own signal (SIGUSR2) too: no mediad for new calls, 503 with
 #     Retry-After; md1 undrained (the flag removed): new calls go to md1 again.
-#  3. drained_calls = move (sigproxy restarted so): md1 drained again: its calls move to md2
-#     (re-INVITEs), media flows on, and md1 holds no call any more.
+#  3. drained_calls = move (sigproxy restarted so): md1 drained again, with sbcctl drain itself
+#     (the flag and its sbc:control request, carried out by the hangup part's consumer): its
+#     calls move to md2 (re-INVITEs), media flows on, and md1 holds no call any more.
 set -u
 . "$(dirname "$0")/lib.sh"
 UA=$BUILD/tests/e2e_ua
-need redis-server redis-cli "$SIGPROXY" "$MEDIAD" "$UA" rtpengine-ng-client perl
+CTL=$BUILD/deploy/sbcctl/sbcctl
+need redis-server redis-cli "$SIGPROXY" "$MEDIAD" "$UA" "$CTL" rtpengine-ng-client perl
 
 SIP_IN=$(e2e_ip 2)
 SIP_OUT=$(e2e_ip 1)
@@ -108,7 +110,12 @@ n1=0
 for c in "${C5[@]}"; do [ "$(mediad_of "$c")" = "$MD1" ] && n1=$((n1 + 1)); done
 ok "3: some on md1 ($n1)" test "$n1" -ge 1
 T3=$(ms_now)
-rcli hset "sbc:mediad:$MD1" drain yes drain_by alice >/dev/null
+"$CTL" --redis "$REDIS_SOCK" drain "$MD1" >"$DIR/ctl-drain.out" 2>&1
+ok "3: sbcctl drain md1: exit 0" bash -c "test $? = 0 && grep -q '^mediad $MD1 drained: no new calls' '$DIR/ctl-drain.out'"
+ok "3: its request carried out by one consumer, acknowledged" wait_for 5 bash -c \
+	"grep -q 'mediad_drained id=$MD1 by=' '$DIR/sigproxy-drain2.log' &&
+	 test \"\$(redis-cli -s '$REDIS_SOCK' xpending sbc:control sigproxy | head -1)\" = 0 &&
+	 test \"\$(redis-cli -s '$REDIS_SOCK' xlen sbc:control)\" -ge 1"
 ok "3: md1's calls moved to md2" wait_for 10 bash -c \
 	"test \$(grep -c 'call_moved from=$MD1 to=$MD2' '$DIR/sigproxy-drain2.log') = $n1"
 md1_empty() { [ "$(mediad_calls "$MD1_NG")" = 0 ]; }

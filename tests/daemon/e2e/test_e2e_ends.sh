@@ -13,10 +13,13 @@
 #     stops: B ends it from Redis (BYE both legs), and picks up what A had left pending.
 #  4. A hang-up of a call still ringing: the caller's INVITE gets 480 with the Reason, the
 #     callee's is CANCELled.
+# Every end also closes the call as any other end does: out of the live-calls index
+# sbc:calls, one compliance line (w11's audit part) with the SBC's end_reason.
 set -u
 . "$(dirname "$0")/lib.sh"
 UA=$BUILD/tests/e2e_ua
-need redis-server redis-cli "$SIGPROXY" "$MEDIAD" "$UA" rtpengine-ng-client
+CTL=$BUILD/deploy/sbcctl/sbcctl
+need redis-server redis-cli "$SIGPROXY" "$MEDIAD" "$UA" "$CTL" rtpengine-ng-client
 
 SIP_A=$(e2e_ip 1)
 SIP_B=$(e2e_ip 5)
@@ -31,15 +34,24 @@ redis_start || { echo "redis-server did not start" >&2; exit 1; }
 MEDIAD_EXTRA="media_timeout = 3" mediad_start a "$MD_OUT" "$MD_IN" 31000 || exit 1
 MD_ID=e2e-a-$$
 
-sigproxy_udp_start ends-a "$SIP_A" "$IN_A" "$BACK" || exit 1
+SP_UDP_EXTRA="[compliance]
+file = $DIR/calls-a.json" sigproxy_udp_start ends-a "$SIP_A" "$IN_A" "$BACK" || exit 1
 A_PID=$SP_PID
 A_METRICS=$SP_METRICS
-sigproxy_udp_start ends-b "$SIP_B" "$IN_B" "$BACK" || exit 1
+SP_UDP_EXTRA="[compliance]
+file = $DIR/calls-b.json" sigproxy_udp_start ends-b "$SIP_B" "$IN_B" "$BACK" || exit 1
 B_PID=$SP_PID
 rec() { redis-cli -s "$REDIS_SOCK" hget "sbc:call:$1" "$2"; }
 ua_line() { grep "^ua_call i=$2 " "$DIR/$1.out"; }
 field() { sed -n "s/.* $2=\([^ ]*\).*/\1/p" <<<"$1"; }
 xadd() { redis-cli -s "$REDIS_SOCK" xadd "$@" >/dev/null; }
+# closed CID REASON: out of the live-calls index, one compliance line (either instance's
+# file) naming the reason
+closed() {
+	wait_for 5 bash -c "test -z \"\$(redis-cli -s '$REDIS_SOCK' zscore sbc:calls '$1')\"" &&
+	test "$(cat "$DIR"/calls-*.json 2>/dev/null | CID=$1 perl -MJSON::PP -ne \
+		'my $j = decode_json($_); print "$j->{end_reason}\n" if $j->{call_id} eq $ENV{CID}')" = "$2"
+}
 
 # ---- 1. media timeout ----
 ua_start ua1 "$SIP_A" "$CALLER" "$BACK" 8011001 2 -m 3000 -d 25000 -e
@@ -65,6 +77,7 @@ for c in "$CID1" "$CID2"; do
 	ok "1: $c: record ended, end_reason media_timeout" wait_for 5 bash -c \
 		"test \"\$(redis-cli -s '$REDIS_SOCK' hget 'sbc:call:$c' state)/\$(redis-cli -s '$REDIS_SOCK' hget 'sbc:call:$c' end_reason)\" = ended/media_timeout"
 	ok "1: $c: media record gone" test "$(redis-cli -s "$REDIS_SOCK" exists "sbc:media:$c")" = 0
+	ok "1: $c: out of sbc:calls, one compliance line saying media_timeout" closed "$c" media_timeout
 	ok "1: $c: ended by exactly one instance" test "$(cat "$DIR"/sigproxy-*.log |
 		grep -c "call_hangup cause=media_timeout .*call_id=$c")" = 1
 done
@@ -101,7 +114,10 @@ sleep 0.5
 ok "2: the call untouched: record byte for byte" test "$(redis-cli -s "$REDIS_SOCK" hgetall "sbc:call:$CID3" | sort)" = "$snap"
 ok "2: no BYE reached either party" bash -c "kill -0 $UA2"
 ok "2: its media still at mediad" test "$(mediad_calls)" = 1
-xadd sbc:control '*' cmd hangup call_id "$CID3" by alice
+ok "2: sbcctl lists it" bash -c "'$CTL' --redis '$REDIS_SOCK' calls | grep -qF '$CID3'"
+"$CTL" --redis "$REDIS_SOCK" hangup "$CID3" >"$DIR/ctl-hangup.out" 2>&1
+ok "2: sbcctl hangup (the one request format): exit 0, ended (hangup)" \
+	bash -c "test $? = 0 && grep -q '^call $CID3 ended (hangup), requested by ' '$DIR/ctl-hangup.out'"
 wait "$UA2"
 e2e_forget "$UA2"
 l=$(ua_line ua2 0)
@@ -113,6 +129,7 @@ ok "2: media flowed to the end without a gap" test "$(field "$l" gap_s2r)" -lt 5
 ok "2: record ended, end_reason hangup" wait_for 5 bash -c \
 	"test \"\$(redis-cli -s '$REDIS_SOCK' hget 'sbc:call:$CID3' state)/\$(redis-cli -s '$REDIS_SOCK' hget 'sbc:call:$CID3' end_reason)\" = ended/hangup"
 ok "2: media gone" wait_for 5 mediad_empty
+ok "2: out of sbc:calls, one compliance line saying hangup" closed "$CID3" hangup
 snap=$(redis-cli -s "$REDIS_SOCK" hgetall "sbc:call:$CID3" | sort)
 xadd sbc:control '*' cmd hangup call_id "$CID3" by alice
 ok "2: the replayed request is refused (the call ended)" wait_for 5 bash -c \
@@ -137,6 +154,8 @@ ok "3: B ended A's call: BYE to both with the media timeout Reason" bash -c \
 ok "3: B did it from the record" grep -q "call_hangup cause=media_timeout .*from=redis.*call_id=$CID4" "$DIR/sigproxy-ends-b.log"
 ok "3: record ended by B" wait_for 5 bash -c \
 	"test \"\$(redis-cli -s '$REDIS_SOCK' hget 'sbc:call:$CID4' state)/\$(redis-cli -s '$REDIS_SOCK' hget 'sbc:call:$CID4' end_reason)/\$(redis-cli -s '$REDIS_SOCK' hget 'sbc:call:$CID4' instance)\" = ended/media_timeout/e2e-ends-b-$$"
+ok "3: A's call out of sbc:calls, one compliance line saying media_timeout" closed "$CID4" media_timeout
+ok "3: ... written by B" grep -qF "\"call_id\":\"$CID4\"" "$DIR/calls-b.json"
 ok "3: B took over what A left pending" wait_for 15 bash -c \
 	"grep -q 'reason=unknown .*call_id=pending-of-a-$$' '$DIR/sigproxy-ends-b.log'"
 ok "3: nothing left pending in the group" wait_for 5 bash -c \
@@ -156,6 +175,7 @@ ok "4: the caller's INVITE ends with 480 and the operator's Reason" \
 ok "4: the callee's INVITE was CANCELled (it answered 487)" grep -q 'cancelled=1' "$DIR/ua4.out"
 ok "4: record ended, end_reason hangup" wait_for 5 bash -c \
 	"test \"\$(redis-cli -s '$REDIS_SOCK' hget 'sbc:call:$CID5' state)/\$(redis-cli -s '$REDIS_SOCK' hget 'sbc:call:$CID5' end_reason)\" = ended/hangup"
+ok "4: out of sbc:calls, one compliance line saying hangup" closed "$CID5" hangup
 
 ok "B still running" kill -0 "$B_PID"
 ok "mediad still running" kill -0 "$MEDIAD_PID"

@@ -21,7 +21,8 @@
 set -u
 . "$(dirname "$0")/lib.sh"
 UA=$BUILD/tests/e2e_ua
-need redis-server redis-cli ip "$SIGPROXY" "$MEDIAD" "$UA"
+CTL=$BUILD/deploy/sbcctl/sbcctl
+need redis-server redis-cli ip "$SIGPROXY" "$MEDIAD" "$UA" "$CTL"
 
 NS=sbcfo$$
 LAB=$NS-lab
@@ -155,6 +156,14 @@ ok "1: md1's $N1 calls moved to md2" wait_for 15 bash -c \
 	"test \$(grep -c 'call_moved from=$MD1 to=$MD2' '$DIR/sigproxy-fo.log') = $N1"
 all_on() { [ "$(on_md "$1")" = $CALLS ]; }
 ok "1: every record names md2" wait_for 5 all_on "$MD2"
+# the live-calls index as an operator reads it (sbcctl beside sigproxy, where the mediads'
+# ng addresses are reachable): every moved call on md2, md2 holding its media
+ctl_on() {
+	lab "$CTL" --redis "$REDIS_SOCK" --json calls 2>/dev/null | perl -MJSON::PP -e 'local $/;
+		my $j = decode_json(<STDIN>); my @c = @{$j->{calls}};
+		exit !(@c == $ARGV[1] && !grep { $_->{mediad} ne $ARGV[0] || $_->{media} ne "ok" } @c)' "$1" "$CALLS"
+}
+ok "1: sbcctl calls: all $CALLS live, each on md2 with its media there" wait_for 5 ctl_on "$MD2"
 ok "1: md1's calls index is empty" wait_for 5 bash -c \
 	"test \"\$(redis-cli -s '$REDIS_SOCK' scard 'sbc:mediad_calls:$MD1')\" = 0"
 ok "1: nothing failed" bash -c "! grep -q 'move_failed' '$DIR/sigproxy-fo.log'"
