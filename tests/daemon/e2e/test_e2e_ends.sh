@@ -81,6 +81,24 @@ for c in "$CID1" "$CID2"; do
 	ok "1: $c: ended by exactly one instance" test "$(cat "$DIR"/sigproxy-*.log |
 		grep -c "call_hangup cause=media_timeout .*call_id=$c")" = 1
 done
+# log_ms FILE PATTERN: wall ms of the first line matching PATTERN (its ISO timestamp)
+log_ms() {
+	PAT=$2 perl -MTime::Local -ne 'if (index($_, $ENV{PAT}) >= 0 &&
+		/^(\d+)-(\d+)-(\d+)T(\d+):(\d+):(\d+)\.(\d+)Z/) {
+		print timegm($6, $5, $4, $3, $2 - 1, $1) * 1000 + $7, "\n"; exit }' "$1"
+}
+# the figures: last media packet -> mediad's event -> the BYEs (call_hangup) per call
+for i in 0 1; do
+	c=${C1[$i]:-}
+	last=$(field "$(ua_line ua1 $i)" last_s2r)
+	grep "event_sent type=media_timeout" "$DIR/mediad-a.log" | grep -F "call_id=$c" >"$DIR/ev.$i"
+	cat "$DIR"/sigproxy-*.log | grep -F "call_id=$c" | grep "call_hangup cause=media_timeout" >"$DIR/bye.$i"
+	ev=$(log_ms "$DIR/ev.$i" event_sent)
+	bye=$(log_ms "$DIR/bye.$i" call_hangup)
+	echo "# call $i: media stopped -> event $((${ev:-0} - ${last:-0})) ms (media_timeout 3 s), event -> BYEs $((${bye:-0} - ${ev:-0})) ms"
+	ok "1: call $i: BYEs within 1.5 s of mediad's event ($((${bye:-0} - ${ev:-0})) ms)" \
+		test -n "$ev" -a -n "$bye" -a -n "$last" -a "$((bye - ev))" -ge 0 -a "$((bye - ev))" -lt 1500
+done
 ok "1: mediad said so for both calls" test "$(grep -c 'event_sent type=media_timeout' "$DIR/mediad-a.log")" = 2
 ok "1: mediad holds no call" wait_for 5 mediad_empty
 ok "1: mediad's calls index is empty" test "$(redis-cli -s "$REDIS_SOCK" scard "sbc:mediad_calls:$MD_ID")" = 0
