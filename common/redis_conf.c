@@ -43,6 +43,11 @@ master_check(const struct conf_key *k, const char *value, void *field, void *arg
 }
 
 const struct conf_key redis_conf_keys[] = {
+	{ "redis", "host", CONF_TYPE_STR, "127.0.0.1", 0, 0, RC(host), NULL, 0, NULL },
+	{ "redis", "port", CONF_TYPE_INT, "6379", 1, 65535, RC(port), NULL, 0, NULL },
+	{ "redis", "unix_socket", CONF_TYPE_STR, "", 0, 0, RC(unix_path), NULL, 0, NULL },
+	{ "redis", "password", CONF_TYPE_STR, "", 0, 0, RC(password), NULL, CONF_SECRET, NULL },
+	{ "redis", "db", CONF_TYPE_INT, "0", 0, 1000, RC(db), NULL, 0, NULL },
 	{ "redis", "command_timeout_ms", CONF_TYPE_INT, "250", 20, 10000, RC(cmd_timeout_ms),
 	  NULL, 0, NULL },
 	{ "redis", "keepalive_ms", CONF_TYPE_INT, "100", 0, 10000, RC(keepalive_ms), NULL, 0,
@@ -66,6 +71,12 @@ const struct conf_key redis_conf_keys[] = {
 void
 redis_conf_opts(const struct redis_conf *c, struct redis_opts *o)
 {
+	memset(o, 0, sizeof(*o));
+	o->host = c->host;
+	o->port = c->port;
+	o->unix_path = c->unix_path[0] ? c->unix_path : NULL;
+	o->password = c->password[0] ? c->password : NULL;
+	o->db = c->db;
 	o->cmd_timeout_ms = c->cmd_timeout_ms;
 	o->keepalive_ms = c->keepalive_ms;
 	o->connect_timeout_ms = c->connect_timeout_ms;

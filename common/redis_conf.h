@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
- * The [redis] keys both daemons share beyond the address and password: deadlines,
+ * The [redis] keys both daemons share: the address, password and db, deadlines,
  * keepalive, reconnect backoff, the backlog of writes kept while Redis is away, and
  * Redis Sentinel. One table, applied by each daemon to its struct redis_conf.
  */
@@ -11,6 +11,11 @@
 #include "redis.h"
 
 struct redis_conf {
+	char host[256];                 /* TCP host; ignored with unix_path */
+	uint16_t port;
+	char unix_path[108];            /* unix socket; "": TCP */
+	char password[128];             /* AUTH; never logged */
+	int db;                         /* SELECT when > 0 */
 	unsigned cmd_timeout_ms;        /* reply deadline: a later reply means a hung server */
 	unsigned keepalive_ms;          /* PING when idle this often; 0: never */
 	unsigned connect_timeout_ms;    /* connect + AUTH + first PING, and each sentinel */
@@ -26,8 +31,8 @@ struct redis_conf {
 extern const struct conf_key redis_conf_keys[];
 
 /*
- * Fills the fields of o that c configures; strings stay c's (redis_conn_alloc copies
- * them). Address, password and db are the daemon's own rows.
+ * Fills the fields of o that c configures (all but write_delay_ms); strings stay c's
+ * (redis_conn_alloc copies them).
  */
 void redis_conf_opts(const struct redis_conf *c, struct redis_opts *o);
 

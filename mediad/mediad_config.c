@@ -217,12 +217,6 @@ static const struct conf_key mediad_conf_keys[] = {
 	  allowed_suites_set },
 
 	{ "redis", "enabled", CONF_TYPE_BOOL, "yes", 0, 0, MD(redis_enabled), NULL, 0, NULL },
-	{ "redis", "host", CONF_TYPE_STR, "127.0.0.1", 0, 0, MD(redis_host), NULL, 0, NULL },
-	{ "redis", "port", CONF_TYPE_INT, "6379", 1, 65535, MD(redis_port), NULL, 0, NULL },
-	{ "redis", "unix_socket", CONF_TYPE_STR, "", 0, 0, MD(redis_unix), NULL, 0, NULL },
-	{ "redis", "password", CONF_TYPE_STR, "", 0, 0, MD(redis_password), NULL, CONF_SECRET,
-	  NULL },
-	{ "redis", "db", CONF_TYPE_INT, "0", 0, 1000, MD(redis_db), NULL, 0, NULL },
 	{ "redis", "media_ttl", CONF_TYPE_INT, "86400", 10, 30 * 86400, MD(media_ttl_s), NULL, 0,
 	  NULL },
 	{ "redis", "registration_ttl", CONF_TYPE_INT, "10", 2, 3600, MD(reg_ttl_s), NULL, 0,

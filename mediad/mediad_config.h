@@ -67,11 +67,6 @@ struct mediad_config {
 	unsigned allowed_suites;         /* bit (1u << suite) */
 
 	bool redis_enabled;
-	char redis_host[256];
-	uint16_t redis_port;
-	char redis_unix[108];
-	char redis_password[128];        /* never logged */
-	int redis_db;
 	unsigned media_ttl_s;            /* EXPIRE of sbc:media:<call-id> */
 	unsigned reg_ttl_s;              /* EXPIRE of sbc:mediad:<id> */
 	unsigned reg_interval_ms;        /* registration refresh period */

@@ -265,9 +265,10 @@ msg_split_decode(struct bencode_arena *a, const char *dgram, size_t len,
 	return 0;
 }
 
-int
-ng_msg_parse(struct bencode_arena *a, const char *dgram, size_t len,
-    struct ng_msg *m, struct bencode_error *err)
+/* A request (reply false: its command read) or a reply (its "result" required). */
+static int
+msg_parse(struct bencode_arena *a, const char *dgram, size_t len, struct ng_msg *m,
+    struct bencode_error *err, bool reply)
 {
 	struct ng_msg tmp;
 	int rc;
@@ -276,7 +277,11 @@ ng_msg_parse(struct bencode_arena *a, const char *dgram, size_t len,
 	rc = msg_split_decode(a, dgram, len, m != NULL ? &tmp : NULL, err);
 	if (rc)
 		return rc;
-	if (ng_get_str(tmp.dict, "command", &tmp.command, &tmp.command_len) == 0)
+	if (reply && ng_get_str(tmp.dict, "result", NULL, NULL) != 0) {
+		set_err(err, tmp.cookie_len + 1, "reply has no string \"result\"");
+		return EBADMSG;
+	}
+	if (!reply && ng_get_str(tmp.dict, "command", &tmp.command, &tmp.command_len) == 0)
 		tmp.op = ng_op_from_name(tmp.command, tmp.command_len);
 	ng_get_str(tmp.dict, "call-id", &tmp.call_id, &tmp.call_id_len);
 	*m = tmp;
@@ -284,23 +289,17 @@ ng_msg_parse(struct bencode_arena *a, const char *dgram, size_t len,
 }
 
 int
+ng_msg_parse(struct bencode_arena *a, const char *dgram, size_t len,
+    struct ng_msg *m, struct bencode_error *err)
+{
+	return msg_parse(a, dgram, len, m, err, false);
+}
+
+int
 ng_reply_parse(struct bencode_arena *a, const char *dgram, size_t len,
     struct ng_msg *m, struct bencode_error *err)
 {
-	struct ng_msg tmp;
-	int rc;
-
-	/* with m NULL the decoder sets the "invalid arguments" error itself */
-	rc = msg_split_decode(a, dgram, len, m != NULL ? &tmp : NULL, err);
-	if (rc)
-		return rc;
-	if (ng_get_str(tmp.dict, "result", NULL, NULL) != 0) {
-		set_err(err, tmp.cookie_len + 1, "reply has no string \"result\"");
-		return EBADMSG;
-	}
-	ng_get_str(tmp.dict, "call-id", &tmp.call_id, &tmp.call_id_len);
-	*m = tmp;
-	return 0;
+	return msg_parse(a, dgram, len, m, err, true);
 }
 
 static int

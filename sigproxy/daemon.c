@@ -307,12 +307,6 @@ sp_start(struct sp *sp)
 		    metrics_port(sp->metrics));
 	}
 	if (sp->cfg.redis_enabled) {
-		memset(&ro, 0, sizeof(ro));
-		ro.host = sp->cfg.redis_host;
-		ro.port = sp->cfg.redis_port;
-		ro.unix_path = sp->cfg.redis_unix[0] ? sp->cfg.redis_unix : NULL;
-		ro.password = sp->cfg.redis_password[0] ? sp->cfg.redis_password : NULL;
-		ro.db = sp->cfg.redis_db;
 		redis_conf_opts(&sp->cfg.redis, &ro);
 		/*
 		 * Dialog records are best effort and nothing waits for them: batched, they

@@ -134,12 +134,6 @@ static const struct conf_key sp_conf_keys[] = {
 	  SP(sdes_requires_tls[SP_SIDE_INSIDE]), NULL, 0, NULL },
 
 	{ "redis", "enabled", CONF_TYPE_BOOL, "yes", 0, 0, SP(redis_enabled), NULL, 0, NULL },
-	{ "redis", "host", CONF_TYPE_STR, "127.0.0.1", 0, 0, SP(redis_host), NULL, 0, NULL },
-	{ "redis", "unix_socket", CONF_TYPE_STR, "", 0, 0, SP(redis_unix), NULL, 0, NULL },
-	{ "redis", "password", CONF_TYPE_STR, "", 0, 0, SP(redis_password), NULL, CONF_SECRET,
-	  NULL },
-	{ "redis", "port", CONF_TYPE_INT, "6379", 1, 65535, SP(redis_port), NULL, 0, NULL },
-	{ "redis", "db", CONF_TYPE_INT, "0", 0, 255, SP(redis_db), NULL, 0, NULL },
 
 	{ "health", "probe", CONF_TYPE_BOOL, "yes", 0, 0, SP(health_probe), NULL, 0, NULL },
 	{ "health", "interval_ms", CONF_TYPE_INT, "5000", 100, 600000, SP(health_interval_ms),
@@ -213,17 +207,29 @@ static const struct conf_key *const sp_conf_tables[] = {
 	sp_dialog_keys, sp_limits_conf_keys, sp_move_conf_keys, NULL,
 };
 
-struct lsnr_ctx {
+/* What a conf_foreach_section() callback of this file works on; rc: the first error. */
+struct section_ctx {
 	struct sp_config *cfg;
 	struct conf *c;
 	struct conf_error *err;
 	int rc;
 };
 
+/* Runs fn over every section whose name starts with prefix; 0 or the first error. */
+static int
+sections_load(struct sp_config *cfg, struct conf *c, struct conf_error *err,
+    const char *prefix, void (*fn)(const char *sec, void *arg))
+{
+	struct section_ctx x = { .cfg = cfg, .c = c, .err = err, .rc = 0 };
+
+	conf_foreach_section(c, prefix, fn, &x);
+	return x.rc;
+}
+
 static void
 lsnr_section(const char *sec, void *arg)
 {
-	struct lsnr_ctx *x = arg;
+	struct section_ctx *x = arg;
 	struct sp_config *cfg = x->cfg;
 	struct sp_listener *l;
 	struct lsnr_keys lk;
@@ -276,17 +282,10 @@ lsnr_section(const char *sec, void *arg)
 	cfg->nlisteners++;
 }
 
-struct route_side_ctx {
-	struct sp_config *cfg;
-	struct conf *c;
-	struct conf_error *err;
-	int rc;
-};
-
 static void
 route_side_section(const char *sec, void *arg)
 {
-	struct route_side_ctx *x = arg;
+	struct section_ctx *x = arg;
 	const struct route_rule *r;
 	enum sp_side side = SP_SIDE_INSIDE;
 	unsigned i;
@@ -357,8 +356,6 @@ int
 sp_config_load(struct sp_config *cfg, struct conf *c, struct conf_error *err)
 {
 	static const char *const plain[] = { "sigproxy", "media", "redis", "health" };
-	struct lsnr_ctx lx;
-	struct route_side_ctx rx;
 	unsigned i;
 	int rc;
 
@@ -383,12 +380,7 @@ sp_config_load(struct sp_config *cfg, struct conf *c, struct conf_error *err)
 	if ((rc = conf_apply(c, sp_move_conf_keys, "media", cfg, cfg, err)))
 		goto out;
 
-	lx.cfg = cfg;
-	lx.c = c;
-	lx.err = err;
-	lx.rc = 0;
-	conf_foreach_section(c, "listener ", lsnr_section, &lx);
-	if ((rc = lx.rc))
+	if ((rc = sections_load(cfg, c, err, "listener ", lsnr_section)))
 		goto out;
 	if (cfg->nlisteners == 0) {
 		rc = conf_error_set(c, "listener", "address", err, "no [listener <name>] section");
@@ -409,12 +401,7 @@ sp_config_load(struct sp_config *cfg, struct conf *c, struct conf_error *err)
 		goto out;
 	for (i = 0; i < 64; i++)
 		cfg->route_side[i] = SP_SIDE_INSIDE;
-	rx.cfg = cfg;
-	rx.c = c;
-	rx.err = err;
-	rx.rc = 0;
-	conf_foreach_section(c, "route ", route_side_section, &rx);
-	if ((rc = rx.rc))
+	if ((rc = sections_load(cfg, c, err, "route ", route_side_section)))
 		goto out;
 	if ((rc = route_health_check(cfg, c, err)))
 		goto out;

@@ -124,11 +124,6 @@ struct sp_config {
 	unsigned move_timeout_ms;	/* each re-INVITE of a move: its final answer within */
 
 	bool redis_enabled;
-	char redis_host[64];
-	uint16_t redis_port;
-	char redis_unix[256];
-	char redis_password[128];
-	int redis_db;
 	struct redis_conf redis;	/* deadlines, keepalive, backlog, Sentinel (common rows) */
 
 	unsigned call_ttl_active;	/* s, safety TTL while a call lives */

@@ -265,20 +265,38 @@ stats_build(const struct call *c, const struct relay_media_stats *rs, const bool
 	return 0;
 }
 
+/*
+ * Reads each media's counters into rs (have[i]: media i exists). destroy: the media are
+ * destroyed in the same worker round trip (one per media instead of a stats call and then
+ * a destroy) and c->rm cleared.
+ */
+static void
+stats_gather(struct call *c, struct relay_media_stats *rs, bool *have, bool destroy)
+{
+	unsigned i;
+
+	for (i = 0; i < MEDIAD_MAX_MEDIA; i++) {
+		have[i] = c->rm[i] != NULL;
+		if (!have[i])
+			continue;
+		if (destroy) {
+			relay_media_destroy_stats(c->rm[i], &rs[i]);
+			c->rm[i] = NULL;
+		} else {
+			relay_media_stats(c->rm[i], &rs[i]);
+		}
+	}
+}
+
 int
 call_stats_add(struct mediad *md, struct call *c, struct bencode_arena *a,
     struct bencode_item *reply)
 {
 	struct relay_media_stats rs[MEDIAD_MAX_MEDIA];
 	bool have[MEDIAD_MAX_MEDIA];
-	unsigned i;
 
 	(void)md;
-	for (i = 0; i < MEDIAD_MAX_MEDIA; i++) {
-		have[i] = c->rm[i] != NULL;
-		if (have[i])
-			relay_media_stats(c->rm[i], &rs[i]);
-	}
+	stats_gather(c, rs, have, false);
 	return stats_build(c, rs, have, a, reply);
 }
 
@@ -295,11 +313,10 @@ call_stats_add_summary(struct mediad *md, struct call *c, struct bencode_arena *
 	(void)md;
 	TRY(full == NULL || suites == NULL);
 	memset(&sum, 0, sizeof(sum));
+	stats_gather(c, rs, have, false);
 	for (i = 0; i < MEDIAD_MAX_MEDIA; i++) {
-		have[i] = c->rm[i] != NULL;
 		if (!have[i])
 			continue;
-		relay_media_stats(c->rm[i], &rs[i]);
 		for (l = 0; l < RELAY_LEG_COUNT; l++)
 			for (s = 0; s < RELAY_STREAM_COUNT; s++)
 				for (d = 0; d < RELAY_DROP_COUNT; d++)
@@ -328,17 +345,9 @@ call_stats_add_destroy(struct mediad *md, struct call *c, struct bencode_arena *
 {
 	struct relay_media_stats rs[MEDIAD_MAX_MEDIA];
 	bool have[MEDIAD_MAX_MEDIA];
-	unsigned i;
 
 	(void)md;
-	/* One worker round trip per media instead of a stats call and then a destroy. */
-	for (i = 0; i < MEDIAD_MAX_MEDIA; i++) {
-		have[i] = c->rm[i] != NULL;
-		if (have[i]) {
-			relay_media_destroy_stats(c->rm[i], &rs[i]);
-			c->rm[i] = NULL;
-		}
-	}
+	stats_gather(c, rs, have, true);
 	return stats_build(c, rs, have, a, reply);
 }
 

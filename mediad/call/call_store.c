@@ -544,12 +544,6 @@ call_store_alloc(struct call_store **sp, struct mediad *md, call_store_connected
 	s->md = md;
 	s->connected_h = h;
 	s->connected_arg = arg;
-	memset(&o, 0, sizeof(o));
-	o.host = md->cfg.redis_host;
-	o.port = md->cfg.redis_port;
-	o.unix_path = md->cfg.redis_unix[0] ? md->cfg.redis_unix : NULL;
-	o.password = md->cfg.redis_password[0] ? md->cfg.redis_password : NULL;
-	o.db = md->cfg.redis_db;
 	redis_conf_opts(&md->cfg.redis, &o);
 	/*
 	 * Call records are written for a restart to read back, nothing waits for them:

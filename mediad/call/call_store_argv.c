@@ -33,21 +33,32 @@ store_arg_add(struct argv_buf *b, const char *s, size_t len)
 	b->used += len + 1;
 }
 
+/* Formats straight into b: no copy of a key on the stack to wipe. */
 void
 store_arg_addf(struct argv_buf *b, const char *fmt, ...)
 {
-	char tmp[512];
+	size_t room = sizeof(b->buf) - b->used;
+	char *at = b->buf + b->used;
 	va_list ap;
 	int n;
 
-	va_start(ap, fmt);
-	n = vsnprintf(tmp, sizeof(tmp), fmt, ap);
-	va_end(ap);
-	if (n < 0 || (size_t)n >= sizeof(tmp)) {
+	if (b->argc >= STORE_MAX_ARGS) {
 		b->overflow = true;
 		return;
 	}
-	store_arg_add(b, tmp, (size_t)n);
+	va_start(ap, fmt);
+	n = vsnprintf(at, room, fmt, ap);
+	va_end(ap);
+	if (n < 0 || (size_t)n >= room) {
+		/* what did fit lies past b->used, where a reset would not wipe it */
+		explicit_bzero(at, room);
+		b->overflow = true;
+		return;
+	}
+	b->argv[b->argc] = at;
+	b->len[b->argc] = (size_t)n;
+	b->argc++;
+	b->used += (size_t)n + 1;
 }
 
 void

@@ -64,51 +64,13 @@ bind_one(const struct sa *base, uint16_t port, int *fdp)
 	return sock_udp_bind(&a, 0, fdp);
 }
 
-int
-port_pool_take(struct port_pool *p, struct port_pair *out)
+/* Binds pair i (its RTP port and the next) into out and marks it used; 0 or an errno. */
+static int
+pair_bind(struct port_pool *p, unsigned i, struct port_pair *out)
 {
-	unsigned tried;
-
-	if (p->in_use >= p->npairs)
-		return ENOSPC;
-	for (tried = 0; tried < p->npairs; tried++) {
-		unsigned i = p->cursor;
-		uint16_t port = (uint16_t)(p->first + 2u * i);
-		int fd_rtp, fd_rtcp;
-
-		p->cursor = (p->cursor + 1u) % p->npairs;
-		if (p->used[i])
-			continue;
-		/* A port held by another process is skipped, not fatal: try the next pair. */
-		if (bind_one(&p->addr, port, &fd_rtp))
-			continue;
-		if (bind_one(&p->addr, (uint16_t)(port + 1u), &fd_rtcp)) {
-			close(fd_rtp);
-			continue;
-		}
-		p->used[i] = 1;
-		p->in_use++;
-		out->port = port;
-		out->fd_rtp = fd_rtp;
-		out->fd_rtcp = fd_rtcp;
-		return 0;
-	}
-	return ENOSPC;
-}
-
-int
-port_pool_take_port(struct port_pool *p, uint16_t port, struct port_pair *out)
-{
-	unsigned i;
+	uint16_t port = (uint16_t)(p->first + 2u * i);
 	int fd_rtp, fd_rtcp, err;
 
-	if (port < p->first || (port - p->first) % 2u)
-		return EINVAL;
-	i = (unsigned)(port - p->first) / 2u;
-	if (i >= p->npairs)
-		return EINVAL;
-	if (p->used[i])
-		return EADDRINUSE;
 	err = bind_one(&p->addr, port, &fd_rtp);
 	if (err)
 		return err;
@@ -123,6 +85,39 @@ port_pool_take_port(struct port_pool *p, uint16_t port, struct port_pair *out)
 	out->fd_rtp = fd_rtp;
 	out->fd_rtcp = fd_rtcp;
 	return 0;
+}
+
+int
+port_pool_take(struct port_pool *p, struct port_pair *out)
+{
+	unsigned tried;
+
+	if (p->in_use >= p->npairs)
+		return ENOSPC;
+	for (tried = 0; tried < p->npairs; tried++) {
+		unsigned i = p->cursor;
+
+		p->cursor = (p->cursor + 1u) % p->npairs;
+		/* A port held by another process is skipped, not fatal: try the next pair. */
+		if (!p->used[i] && pair_bind(p, i, out) == 0)
+			return 0;
+	}
+	return ENOSPC;
+}
+
+int
+port_pool_take_port(struct port_pool *p, uint16_t port, struct port_pair *out)
+{
+	unsigned i;
+
+	if (port < p->first || (port - p->first) % 2u)
+		return EINVAL;
+	i = (unsigned)(port - p->first) / 2u;
+	if (i >= p->npairs)
+		return EINVAL;
+	if (p->used[i])
+		return EADDRINUSE;
+	return pair_bind(p, i, out);
 }
 
 void

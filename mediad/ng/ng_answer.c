@@ -149,7 +149,6 @@ ng_handle_answer(struct mediad *md, const struct ng_msg *m, struct bencode_arena
     struct bencode_item *reply)
 {
 	struct ng_opts o;
-	struct call_relay_opts ro;
 	struct sdp *sdp = NULL;
 	struct call *c;
 	struct monologue *off, *ans;
@@ -196,19 +195,11 @@ ng_handle_answer(struct mediad *md, const struct ng_msg *m, struct bencode_arena
 		goto out;
 	ans->nmedia = (unsigned)sdp->nmedia;
 	call_enter_state(c, CALL_STATE_ANSWERED);
-	reason = ng_sdp_reply(&o, sdp, off, true, a, reply);
+	/* a moved call: the relay made below continues the sessions whose key is unchanged */
+	ng_resume_apply(&o, c);
+	reason = ng_sdp_reply_relay(md, &o, sdp, off, true, c, a, reply);
 	if (reason != NULL)
 		goto out;
-	if (ng_policy_warn(a, reply, off)) {
-		reason = NG_ERR_NO_MEMORY;
-		goto out;
-	}
-	ng_opts_relay(&o, &ro);
-	ng_resume_apply(&o, c);
-	if (call_signalled(md, &ro, c) != 0) {
-		reason = NG_ERR_RELAY_SETUP;
-		goto out;
-	}
 	log_info("call_answer to_tag=%s media=%u offerer_suite=%s answerer_suite=%s",
 	    ans->tag, ans->nmedia,
 	    off->media[0].have_our_key ? crypto_suite_name(off->media[0].ours.key.suite) : "none",

@@ -168,5 +168,13 @@ const char *ng_sdp_take_media(struct mediad *md, const struct ng_opts *o,
  */
 const char *ng_sdp_reply(const struct ng_opts *o, const struct sdp *sdp, struct monologue *to,
     bool answer, struct bencode_arena *a, struct bencode_item *reply);
+/*
+ * The end of an offer or answer that went through: ng_sdp_reply() for `to`, the warning
+ * naming refused lines (ng_policy_warn), then call c's relay updated from o (a re-offer
+ * changes addresses and hold; keys change with the answer). NULL or the reason.
+ */
+const char *ng_sdp_reply_relay(struct mediad *md, const struct ng_opts *o,
+    const struct sdp *sdp, struct monologue *to, bool answer, struct call *c,
+    struct bencode_arena *a, struct bencode_item *reply);
 
 #endif

@@ -123,7 +123,6 @@ ng_handle_offer(struct mediad *md, const struct ng_msg *m, struct bencode_arena 
     struct bencode_item *reply)
 {
 	struct ng_opts o;
-	struct call_relay_opts ro;
 	struct ng_line_plan plans[MEDIAD_MAX_MEDIA];
 	struct sdp *sdp = NULL;
 	struct call *c = NULL;
@@ -165,20 +164,9 @@ ng_handle_offer(struct mediad *md, const struct ng_msg *m, struct bencode_arena 
 	if (reason != NULL)
 		goto out;
 	s->nmedia = r->nmedia = (unsigned)sdp->nmedia;
-	reason = ng_sdp_reply(&o, sdp, r, false, a, reply);
+	reason = ng_sdp_reply_relay(md, &o, sdp, r, false, c, a, reply);
 	if (reason != NULL)
 		goto out;
-	if (ng_policy_warn(a, reply, r)) {
-		reason = NG_ERR_NO_MEMORY;
-		goto out;
-	}
-	/* A re-offer updates what the relay already does (new address, hold); keys change
-	 * with the answer. */
-	ng_opts_relay(&o, &ro);
-	if (call_signalled(md, &ro, c) != 0) {
-		reason = NG_ERR_RELAY_SETUP;
-		goto out;
-	}
 	log_info("call_offer from_tag=%s to_iface=%s from_iface=%s media=%u proto=%s->%s%s",
 	    LOG_ESCW(s->tag), r->iface->name, s->iface->name, s->nmedia,
 	    sdp_proto_name(s->media[0].proto), sdp_proto_name(r->media[0].proto),

@@ -118,3 +118,22 @@ ng_sdp_reply(const struct ng_opts *o, const struct sdp *sdp, struct monologue *t
 	free(out);
 	return reason;
 }
+
+const char *
+ng_sdp_reply_relay(struct mediad *md, const struct ng_opts *o, const struct sdp *sdp,
+    struct monologue *to, bool answer, struct call *c, struct bencode_arena *a,
+    struct bencode_item *reply)
+{
+	struct call_relay_opts ro;
+	const char *reason;
+
+	reason = ng_sdp_reply(o, sdp, to, answer, a, reply);
+	if (reason != NULL)
+		return reason;
+	if (ng_policy_warn(a, reply, to))
+		return NG_ERR_NO_MEMORY;
+	ng_opts_relay(o, &ro);
+	if (call_signalled(md, &ro, c) != 0)
+		return NG_ERR_RELAY_SETUP;
+	return NULL;
+}

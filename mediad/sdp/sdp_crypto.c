@@ -110,6 +110,21 @@ is_ws(char c)
 	return c == ' ' || c == '\t';
 }
 
+/* The next blank-separated token of [*pp, end): its start; *pp moves past it. */
+static const char *
+next_token(const char **pp, const char *end)
+{
+	const char *p = *pp, *tok;
+
+	while (p < end && is_ws(*p))
+		p++;
+	tok = p;
+	while (p < end && !is_ws(*p))
+		p++;
+	*pp = p;
+	return tok;
+}
+
 /* Decimal without sign, at most max; 0 or EBADMSG. */
 static int
 parse_uint(const char *s, size_t len, uint64_t max, uint64_t *out)
@@ -301,31 +316,21 @@ sdp_crypto_parse(struct sdp_crypto *out, const char *val, size_t len, const char
 	while (end > p && (is_ws(end[-1]) || end[-1] == '\r' || end[-1] == '\n'))
 		end--;
 
-	tok = p;
-	while (p < end && !is_ws(*p))
-		p++;
+	tok = next_token(&p, end);
 	if ((size_t)(p - tok) > 9 || parse_uint(tok, (size_t)(p - tok), 999999999, &tag)) {
 		*reason = "crypto tag is not a number";
 		return EBADMSG;
 	}
 	c.tag = (uint32_t)tag;
 
-	while (p < end && is_ws(*p))
-		p++;
-	tok = p;
-	while (p < end && !is_ws(*p))
-		p++;
+	tok = next_token(&p, end);
 	if (p == tok) {
 		*reason = "crypto line without suite";
 		return EBADMSG;
 	}
 	suite = crypto_suite_from_name(tok, (size_t)(p - tok));
 
-	while (p < end && is_ws(*p))
-		p++;
-	tok = p;
-	while (p < end && !is_ws(*p))
-		p++;
+	tok = next_token(&p, end);
 	if (p == tok) {
 		*reason = "crypto line without key";
 		return EBADMSG;
@@ -346,11 +351,7 @@ sdp_crypto_parse(struct sdp_crypto *out, const char *val, size_t len, const char
 		goto out;
 
 	while (p < end && err == 0) {
-		while (p < end && is_ws(*p))
-			p++;
-		tok = p;
-		while (p < end && !is_ws(*p))
-			p++;
+		tok = next_token(&p, end);
 		if (p > tok)
 			err = parse_session_param(&c, tok, (size_t)(p - tok), reason);
 	}

@@ -16,34 +16,41 @@
 #define SRTCP_INDEX_LEN	4	/* E flag + 31-bit index appended to SRTCP */
 #define PKT_MAX_LEN	65535	/* a UDP payload; keeps libsrtp's int lengths safe */
 
+/*
+ * libsrtp's policy setters for each suite, RTP and RTCP (indexed by crypto_suite). The
+ * AES_CM_128_HMAC_SHA1_80 setter is a macro for the "default" one: the function is named.
+ */
+typedef void (policy_set_f)(srtp_crypto_policy_t *p);
+static const struct {
+	policy_set_f *rtp, *rtcp;
+} suite_policy[CRYPTO_SUITE_COUNT] = {
+	[CRYPTO_SUITE_AES_CM_128_HMAC_SHA1_80] = {
+		srtp_crypto_policy_set_rtp_default,
+		srtp_crypto_policy_set_rtp_default },
+	/* RFC 4568 6.2.1: SRTCP keeps the 80-bit tag. */
+	[CRYPTO_SUITE_AES_CM_128_HMAC_SHA1_32] = {
+		srtp_crypto_policy_set_aes_cm_128_hmac_sha1_32,
+		srtp_crypto_policy_set_rtp_default },
+	[CRYPTO_SUITE_AES_256_CM_HMAC_SHA1_80] = {
+		srtp_crypto_policy_set_aes_cm_256_hmac_sha1_80,
+		srtp_crypto_policy_set_aes_cm_256_hmac_sha1_80 },
+	[CRYPTO_SUITE_AEAD_AES_128_GCM] = {
+		srtp_crypto_policy_set_aes_gcm_128_16_auth,
+		srtp_crypto_policy_set_aes_gcm_128_16_auth },
+	[CRYPTO_SUITE_AEAD_AES_256_GCM] = {
+		srtp_crypto_policy_set_aes_gcm_256_16_auth,
+		srtp_crypto_policy_set_aes_gcm_256_16_auth },
+};
+
 static int
 ctx_set_policy(srtp_policy_t *p, enum crypto_suite suite)
 {
-	switch (suite) {
-	case CRYPTO_SUITE_AES_CM_128_HMAC_SHA1_80:
-		srtp_crypto_policy_set_aes_cm_128_hmac_sha1_80(&p->rtp);
-		srtp_crypto_policy_set_aes_cm_128_hmac_sha1_80(&p->rtcp);
-		return 0;
-	case CRYPTO_SUITE_AES_CM_128_HMAC_SHA1_32:
-		/* RFC 4568 6.2.1: SRTCP keeps the 80-bit tag. */
-		srtp_crypto_policy_set_aes_cm_128_hmac_sha1_32(&p->rtp);
-		srtp_crypto_policy_set_aes_cm_128_hmac_sha1_80(&p->rtcp);
-		return 0;
-	case CRYPTO_SUITE_AES_256_CM_HMAC_SHA1_80:
-		srtp_crypto_policy_set_aes_cm_256_hmac_sha1_80(&p->rtp);
-		srtp_crypto_policy_set_aes_cm_256_hmac_sha1_80(&p->rtcp);
-		return 0;
-	case CRYPTO_SUITE_AEAD_AES_128_GCM:
-		srtp_crypto_policy_set_aes_gcm_128_16_auth(&p->rtp);
-		srtp_crypto_policy_set_aes_gcm_128_16_auth(&p->rtcp);
-		return 0;
-	case CRYPTO_SUITE_AEAD_AES_256_GCM:
-		srtp_crypto_policy_set_aes_gcm_256_16_auth(&p->rtp);
-		srtp_crypto_policy_set_aes_gcm_256_16_auth(&p->rtcp);
-		return 0;
-	default:
+	if ((unsigned)suite >= CRYPTO_SUITE_COUNT ||
+	    suite_policy[suite].rtp == NULL)
 		return EINVAL;
-	}
+	suite_policy[suite].rtp(&p->rtp);
+	suite_policy[suite].rtcp(&p->rtcp);
+	return 0;
 }
 
 int
@@ -260,137 +267,97 @@ ctx_strip_mki(const struct srtp_ctx *ctx, uint8_t *buf, size_t *lenp, size_t tag
 	return 0;
 }
 
-int
-srtp_ctx_protect_rtp(struct srtp_ctx *ctx, uint8_t *buf, size_t *lenp, size_t cap)
+/* libsrtp's call for the direction and packet kind (MKI already taken out inbound). */
+static inline __attribute__((always_inline)) srtp_err_status_t
+ctx_libsrtp(struct srtp_ctx *ctx, uint8_t *buf, int *len, bool rtcp, bool protect)
+{
+	if (!protect)
+		return rtcp ? srtp_unprotect_rtcp(ctx->session, buf, len) :
+		    srtp_unprotect(ctx->session, buf, len);
+	if (rtcp)
+		return ctx->mki_len ? srtp_protect_rtcp_mki(ctx->session, buf, len, 1, 0) :
+		    srtp_protect_rtcp(ctx->session, buf, len);
+	return ctx->mki_len ? srtp_protect_mki(ctx->session, buf, len, 1, 0) :
+	    srtp_protect(ctx->session, buf, len);
+}
+
+/*
+ * The four packet transforms in one body; each entry point passes constants, so the
+ * compiler makes four straight functions of it (the hot path pays no branch on them).
+ * Checks the header, the room (protect) or the length (unprotect), the key's use limit
+ * and the resume floors, then runs libsrtp and records the packet's index.
+ */
+static inline __attribute__((always_inline)) int
+ctx_transform(struct srtp_ctx *ctx, uint8_t *buf, size_t *lenp, size_t cap, bool rtcp,
+    bool protect)
 {
 	struct srtp_track *t;
-	uint64_t idx;
-	size_t hlen;
+	uint64_t rtp_idx = 0;
+	int64_t rtcp_idx = -1;
+	size_t hlen = RTCP_HDR_LEN, trailer, n;
 	int len, err;
 
 	if (unlikely(ctx == NULL || buf == NULL || lenp == NULL ||
-	    ctx->dir != SRTP_CTX_OUTBOUND))
+	    ctx->dir != (protect ? SRTP_CTX_OUTBOUND : SRTP_CTX_INBOUND)))
 		return EINVAL;
-	err = ctx_rtp_header_len(buf, *lenp, &hlen);
+	err = rtcp ? ctx_rtcp_check(buf, *lenp) : ctx_rtp_header_len(buf, *lenp, &hlen);
 	if (err)
 		return err;
-	if (unlikely(cap < *lenp || cap - *lenp < ctx->rtp_trailer))
+	trailer = rtcp ? ctx->rtcp_trailer : ctx->rtp_trailer;
+	if (protect && unlikely(cap < *lenp || cap - *lenp < trailer))
 		return ENOSPC;
+	if (!protect && unlikely(*lenp - hlen < trailer))
+		return EINVAL;
 	if (unlikely(ctx->used >= ctx->limit))
 		return EKEYEXPIRED;
-	err = srtp_track_rtp_pre(ctx, buf, &t, &idx);
+	err = rtcp ? srtp_track_rtcp_pre(ctx, buf, *lenp, &t) :
+	    srtp_track_rtp_pre(ctx, buf, &t, &rtp_idx);
 	if (err)
 		return err;
-	len = (int)*lenp;
-	err = ctx_errno(ctx->mki_len ? srtp_protect_mki(ctx->session, buf, &len, 1, 0) :
-	    srtp_protect(ctx->session, buf, &len));
+	/* An SRTCP index sits in the packet's trailer, which unprotect strips: read it first. */
+	if (rtcp && !protect)
+		rtcp_idx = srtp_track_rtcp_index(ctx, buf, *lenp);
+	n = *lenp;
+	if (!protect && ctx->mki_len > 0 && (err = ctx_strip_mki(ctx, buf, &n,
+	    rtcp ? ctx->rtcp_tag : ctx->rtp_trailer - ctx->mki_len)) != 0)
+		return err;
+	len = (int)n;
+	err = ctx_errno(ctx_libsrtp(ctx, buf, &len, rtcp, protect));
 	if (err)
 		return err;
 	ctx->used++;
-	srtp_track_rtp_post(ctx, buf, t, idx);
+	if (rtcp && protect)
+		rtcp_idx = srtp_track_rtcp_index(ctx, buf, (size_t)len);
+	if (rtcp)
+		srtp_track_rtcp_post(ctx, buf, t, rtcp_idx);
+	else
+		srtp_track_rtp_post(ctx, buf, t, rtp_idx);
 	*lenp = (size_t)len;
 	return 0;
+}
+
+int
+srtp_ctx_protect_rtp(struct srtp_ctx *ctx, uint8_t *buf, size_t *lenp, size_t cap)
+{
+	return ctx_transform(ctx, buf, lenp, cap, false, true);
 }
 
 int
 srtp_ctx_unprotect_rtp(struct srtp_ctx *ctx, uint8_t *buf, size_t *lenp)
 {
-	struct srtp_track *t;
-	uint64_t idx;
-	size_t hlen, n;
-	int len, err;
-
-	if (unlikely(ctx == NULL || buf == NULL || lenp == NULL ||
-	    ctx->dir != SRTP_CTX_INBOUND))
-		return EINVAL;
-	err = ctx_rtp_header_len(buf, *lenp, &hlen);
-	if (err)
-		return err;
-	if (unlikely(*lenp - hlen < ctx->rtp_trailer))
-		return EINVAL;
-	if (unlikely(ctx->used >= ctx->limit))
-		return EKEYEXPIRED;
-	err = srtp_track_rtp_pre(ctx, buf, &t, &idx);
-	if (err)
-		return err;
-	n = *lenp;
-	if (ctx->mki_len > 0 && (err = ctx_strip_mki(ctx, buf, &n, ctx->rtp_trailer -
-	    ctx->mki_len)) != 0)
-		return err;
-	len = (int)n;
-	err = ctx_errno(srtp_unprotect(ctx->session, buf, &len));
-	if (err)
-		return err;
-	ctx->used++;
-	srtp_track_rtp_post(ctx, buf, t, idx);
-	*lenp = (size_t)len;
-	return 0;
+	return ctx_transform(ctx, buf, lenp, 0, false, false);
 }
 
 int
 srtp_ctx_protect_rtcp(struct srtp_ctx *ctx, uint8_t *buf, size_t *lenp, size_t cap)
 {
-	struct srtp_track *t;
-	int len, err;
-
-	if (unlikely(ctx == NULL || buf == NULL || lenp == NULL ||
-	    ctx->dir != SRTP_CTX_OUTBOUND))
-		return EINVAL;
-	err = ctx_rtcp_check(buf, *lenp);
-	if (err)
-		return err;
-	if (unlikely(cap < *lenp || cap - *lenp < ctx->rtcp_trailer))
-		return ENOSPC;
-	if (unlikely(ctx->used >= ctx->limit))
-		return EKEYEXPIRED;
-	err = srtp_track_rtcp_pre(ctx, buf, *lenp, &t);
-	if (err)
-		return err;
-	len = (int)*lenp;
-	err = ctx_errno(ctx->mki_len ? srtp_protect_rtcp_mki(ctx->session, buf, &len, 1, 0) :
-	    srtp_protect_rtcp(ctx->session, buf, &len));
-	if (err)
-		return err;
-	ctx->used++;
-	srtp_track_rtcp_post(ctx, buf, t, srtp_track_rtcp_index(ctx, buf, (size_t)len));
-	*lenp = (size_t)len;
-	return 0;
+	return ctx_transform(ctx, buf, lenp, cap, true, true);
 }
 
 int
 srtp_ctx_unprotect_rtcp(struct srtp_ctx *ctx, uint8_t *buf, size_t *lenp)
 {
-	struct srtp_track *t;
-	int64_t idx;
-	size_t n;
-	int len, err;
-
-	if (unlikely(ctx == NULL || buf == NULL || lenp == NULL ||
-	    ctx->dir != SRTP_CTX_INBOUND))
-		return EINVAL;
-	err = ctx_rtcp_check(buf, *lenp);
-	if (err)
-		return err;
-	if (unlikely(*lenp < RTCP_HDR_LEN + ctx->rtcp_trailer))
-		return EINVAL;
-	if (unlikely(ctx->used >= ctx->limit))
-		return EKEYEXPIRED;
-	err = srtp_track_rtcp_pre(ctx, buf, *lenp, &t);
-	if (err)
-		return err;
-	/* The index sits in the packet's trailer, which unprotect strips: read it first. */
-	idx = srtp_track_rtcp_index(ctx, buf, *lenp);
-	n = *lenp;
-	if (ctx->mki_len > 0 && (err = ctx_strip_mki(ctx, buf, &n, ctx->rtcp_tag)) != 0)
-		return err;
-	len = (int)n;
-	err = ctx_errno(srtp_unprotect_rtcp(ctx->session, buf, &len));
-	if (err)
-		return err;
-	ctx->used++;
-	srtp_track_rtcp_post(ctx, buf, t, idx);
-	*lenp = (size_t)len;
-	return 0;
+	return ctx_transform(ctx, buf, lenp, 0, true, false);
 }
 
 size_t

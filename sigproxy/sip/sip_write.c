@@ -71,9 +71,12 @@ sip_extra_ok(const char *s)
 	return n >= 2 && s[n - 2] == '\r' && s[n - 1] == '\n' && strstr(s, "\r\n\r\n") == NULL;
 }
 
-/* Length of the first element of a comma list (commas inside quotes or <> do not count). */
-size_t
-sip_list_first_len(const char *v, size_t n)
+/*
+ * Index of the first c in v[0, n) outside double quotes (a backslash escapes within
+ * them) and, with brackets, outside <...>; n when there is none.
+ */
+static size_t
+unquoted_scan(const char *v, size_t n, char c, bool brackets)
 {
 	bool inq = false, inb = false;
 	size_t i;
@@ -85,15 +88,22 @@ sip_list_first_len(const char *v, size_t n)
 		}
 		if (v[i] == '"')
 			inq = !inq;
-		else if (!inq && v[i] == '<')
+		else if (!inq && brackets && v[i] == '<')
 			inb = true;
-		else if (!inq && v[i] == '>')
+		else if (!inq && brackets && v[i] == '>')
 			inb = false;
-		else if (!inq && !inb && v[i] == ',')
-			break;
+		else if (!inq && !inb && v[i] == c)
+			return i;
 	}
-	if (i > n)
-		i = n;
+	return n;
+}
+
+/* Length of the first element of a comma list (commas inside quotes or <> do not count). */
+size_t
+sip_list_first_len(const char *v, size_t n)
+{
+	size_t i = unquoted_scan(v, n, ',', true);
+
 	while (i > 0 && (v[i - 1] == ' ' || v[i - 1] == '\t'))
 		i--;
 	return i;
@@ -169,20 +179,9 @@ sip_wbuf_contact_once(struct sip_wbuf *w, const char *uri, bool *done)
 const char *
 sip_unquoted_chr(const char *v, size_t n, char c)
 {
-	bool inq = false;
-	size_t i;
+	size_t i = unquoted_scan(v, n, c, false);
 
-	for (i = 0; i < n; i++) {
-		if (inq && v[i] == '\\') {
-			i++;
-			continue;
-		}
-		if (v[i] == '"')
-			inq = !inq;
-		else if (!inq && v[i] == c)
-			return v + i;
-	}
-	return NULL;
+	return i < n ? v + i : NULL;
 }
 
 bool

@@ -13,13 +13,7 @@
 #   --only sbc|kamailio
 # The load generator (sipp, stunnel) is not counted in the CPU figures.
 set -u
-SBC_SOURCE_DIR=${SBC_SOURCE_DIR:-$(cd "$(dirname "$0")/../.." && pwd)}
-SBC_BUILD_DIR=${SBC_BUILD_DIR:-$SBC_SOURCE_DIR/build/release}
-# The harness changes directory: make both absolute.
-SBC_SOURCE_DIR=$(cd "$SBC_SOURCE_DIR" && pwd)
-SBC_BUILD_DIR=$(cd "$SBC_BUILD_DIR" && pwd)
-export SBC_SOURCE_DIR SBC_BUILD_DIR
-. "$SBC_SOURCE_DIR/tests/daemon/e2e/lib.sh"
+. "$(dirname "$0")/bench_lib.sh"
 
 SMOKE=0
 CALLS=2000
@@ -99,10 +93,8 @@ run_steps() {
 		for p in "${!per0[@]}"; do
 			split+=" $(awk -v t=$((per1[p] - per0[p])) -v hz="$HZ" 'BEGIN { printf "%.2f", t / hz }')"
 		done
-		ok_calls=$(awk -F'|' '/Successful call/ { gsub(/ /, "", $3); print $3 }' "$DIR/$name-$rate/uac.out" | tail -1)
-		failed=$(awk -F'|' '/Failed call/ { gsub(/ /, "", $3); print $3 }' "$DIR/$name-$rate/uac.out" | tail -1)
-		ok_calls=${ok_calls:-0}
-		failed=${failed:-$CALLS}
+		ok_calls=$(sipp_count "$DIR/$name-$rate/uac.out" "Successful call")
+		failed=$(sipp_count "$DIR/$name-$rate/uac.out" "Failed call" "$CALLS")
 		ms=$(((t1 - t0) / 1000000))
 		cps=$(awk -v n="$ok_calls" -v ms="$ms" 'BEGIN { printf "%.1f", ms ? n * 1000 / ms : 0 }')
 		cpu=$(awk -v t=$((c1 - c0)) -v hz="$HZ" -v n="$ok_calls" 'BEGIN { printf "%.2f", n ? t / hz * 1000 / n : 0 }')
