@@ -182,6 +182,25 @@ on_ready_check(evutil_socket_t fd, short what, void *arg)
 	    (unsigned long long)(notify_watchdog_usec(md->notify) / 1000));
 }
 
+/*
+ * SIGUSR2: drain for maintenance. The registration says drain = yes from now on, so that
+ * sigproxy chooses this mediad for no new call; the calls it holds finish here (or move,
+ * as sigproxy's [media] drained_calls says). A restart registers undrained.
+ */
+static void
+on_drain(evutil_socket_t sig, short what, void *arg)
+{
+	struct mediad *md = arg;
+
+	if (md->draining)
+		return;
+	md->draining = true;
+	md->drain_since = time_wall_s();
+	log_info("mediad_draining calls=%zu signal=SIGUSR2 action=no-new-calls", md->calls.count);
+	if (md->store != NULL)
+		call_store_register_now(md->store);
+}
+
 static void
 on_reap(evutil_socket_t fd, short what, void *arg)
 {
@@ -212,7 +231,7 @@ main(int argc, char **argv)
 	struct conf_error cerr;
 	struct relay_opts ropt = { 0 };
 	struct sa ifaddr[MEDIAD_MAX_IFACES];
-	struct event *sigint, *sigterm, *sighup, *reap, *index_check;
+	struct event *sigint, *sigterm, *sighup, *sigusr2, *reap, *index_check;
 	const char *file = NULL;
 	bool check = false;
 	char ebuf[512], a[SA_STRLEN];
@@ -314,14 +333,16 @@ main(int argc, char **argv)
 	sigint = evsignal_new(md->base, SIGINT, on_signal, md);
 	sigterm = evsignal_new(md->base, SIGTERM, on_signal, md);
 	sighup = evsignal_new(md->base, SIGHUP, on_sighup, md);
+	sigusr2 = evsignal_new(md->base, SIGUSR2, on_drain, md);
 	reap = event_new(md->base, -1, EV_PERSIST, on_reap, md);
 	index_check = event_new(md->base, -1, EV_PERSIST, on_index_check, md);
-	if (sigint == NULL || sigterm == NULL || sighup == NULL || reap == NULL ||
-	    index_check == NULL)
+	if (sigint == NULL || sigterm == NULL || sighup == NULL || sigusr2 == NULL ||
+	    reap == NULL || index_check == NULL)
 		fatalx("startup_failed step=event_new");
 	event_add(sigint, NULL);
 	event_add(sigterm, NULL);
 	event_add(sighup, NULL);
+	event_add(sigusr2, NULL);
 	if (reload_hook_add(&md->reload, "log_level", reload_log_level, md))
 		fatalx("startup_failed step=reload_hooks reason=table-full");
 	if (notify_alloc(&md->notify, md->base, mediad_alive, md))
@@ -361,6 +382,7 @@ main(int argc, char **argv)
 	event_free(sigint);
 	event_free(sigterm);
 	event_free(sighup);
+	event_free(sigusr2);
 	notify_free(md->notify);
 	event_free(reap);
 	event_free(index_check);

@@ -48,6 +48,7 @@ struct mediad_counters {
 	struct metric *keys_stripped;    /* SRTP asked towards an encryption = off interface */
 	struct metric *osrtp_answered;   /* RFC 8643 offers answered with a key */
 	struct metric *osrtp_offered;    /* RTP/AVP offers we made with keys (OSRTP) */
+	struct metric *events_media_timeout;  /* media timeouts told to sigproxy (sbc:events) */
 	/* lines refused alone that no interface could carry: not RTP, DTLS-SRTP only */
 	struct metric *lines_refused[2];
 	/* deviations carried instead of refused, by kind (README "Tolerated deviations") */
@@ -73,6 +74,8 @@ struct mediad {
 	int64_t started;
 	uint64_t ng_commands;           /* served, for the registry's load figure */
 	uint64_t index_events;          /* srtp_ctx_events() at the last index refresh */
+	bool draining;                  /* SIGUSR2: no new calls (the registration says so) */
+	int64_t drain_since;            /* wall seconds */
 };
 
 /* ---- mediad_counters.c ---- */

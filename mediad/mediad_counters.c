@@ -62,6 +62,9 @@ static const struct metrics_def mediad_counter_defs[] = {
 	  "SIGHUP reloads, by result (failed: some hook kept its old state)", CTR(reloads_ok) },
 	{ "mediad_reloads_total", METRICS_COUNTER, "result=\"failed\"", NULL,
 	  CTR(reloads_failed) },
+	{ "mediad_events_total", METRICS_COUNTER, "type=\"media_timeout\"",
+	  "events added to the stream sbc:events for sigproxy (which ends the call)",
+	  CTR(events_media_timeout) },
 	{ NULL, 0, NULL, NULL, 0 },
 };
 

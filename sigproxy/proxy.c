@@ -5,7 +5,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "control.h"
 #include "dialog.h"
 #include "health.h"
 #include "log.h"
@@ -13,6 +12,7 @@
 #include "sigproxy.h"
 #include "timeutil.h"
 #include "txn.h"
+#include "uac.h"
 
 void
 proxy_conn_closed(struct tp_conn *conn, int err, void *arg)
@@ -128,7 +128,7 @@ handle(struct sp *sp, const struct sp_src *s, struct sip_msg *m)
 		return;
 	}
 	if (health_response(sp->health, m, s) || txn_invite_response(sp, m) ||
-	    txn_nit_response(sp, m) || control_response(sp, m)) {
+	    txn_nit_response(sp, m) || uac_response(sp, m)) {
 		sip_msg_free(m);
 		return;
 	}

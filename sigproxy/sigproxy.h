@@ -28,8 +28,10 @@ struct sp_nit;
 struct sp_call;
 struct trace;
 struct sp_tick;
+struct uac_req;
+struct hangup;
+struct move;
 struct audit;
-struct sp_control;
 
 #define SP_BUF_SIZE	 65536
 /* Largest message sent: a UDP datagram's payload (IPv4); a built message over it is 513. */
@@ -99,7 +101,6 @@ struct sp_counters {
 	struct metric *tolerated[SP_TOL_COUNT];
 	struct metric *unsupported_bodies;	/* offers in bodies we cannot read: 415 */
 	struct metric *records_written, *records_lost;	/* compliance records */
-	struct metric *control_hangups, *control_refused;	/* sbc:control requests */
 };
 
 /* Histograms (daemon.c registers them; NULL-safe to observe). */
@@ -134,8 +135,10 @@ struct sp {
 	struct log_ratelimit rl_tol;
 	struct trace *trace;		/* the SIP trace (trace part); never NULL after sp_start */
 	struct event *sweep;		/* forgets idle copies of other instances' calls */
+	struct uac_req *uacs;		/* requests of the SBC's own in dialogs (uac part) */
+	struct hangup *hangup;		/* calls the SBC ends itself (hangup part) */
+	struct move *move;		/* calls moved off a lost or drained mediad (move part) */
 	struct audit *audit;		/* compliance records (audit part); NULL before sp_start */
-	struct sp_control *control;	/* sbc:control requests (control part) */
 	/* Hashed by Call-ID: every lookup (request, response, ACK, CANCEL) carries one. */
 	struct sp_txn *txns[SP_BUCKETS];	/* INVITE transactions (txn part) */
 	struct sp_nit *nits[SP_BUCKETS];	/* non-INVITE transactions (txn part) */
@@ -161,6 +164,9 @@ void sp_stop(struct sp *sp);
 /* SIGHUP: runs every hook of sp->reload (logged and counted each); the service manager
  * sees RELOADING=1, then READY=1. */
 void sp_reload(struct sp *sp);
+
+/* sp_metrics.c: sigproxy's metric tables and collector into sp->metrics; 0 or an errno. */
+int sp_metrics_register(struct sp *sp);
 
 /* tick.c: the once-a-second timer; stop frees it (and is a no-op without a start). */
 int tick_start(struct sp *sp);

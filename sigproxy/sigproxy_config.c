@@ -204,7 +204,7 @@ static const struct conf_key lsnr_conf_keys[] = {
 static const struct conf_key *const sp_conf_tables[] = {
 	sp_conf_keys, lsnr_conf_keys, sp_lsnr_tls_keys, sp_client_tls_keys, sp_peer_tls_keys,
 	route_conf_keys, trace_conf_keys, compliance_conf_keys, redis_conf_keys,
-	sp_dialog_keys, sp_limits_conf_keys, NULL,
+	sp_dialog_keys, sp_limits_conf_keys, sp_move_conf_keys, NULL,
 };
 
 /* What a conf_foreach_section() callback of this file works on; rc: the first error. */
@@ -376,6 +376,8 @@ sp_config_load(struct sp_config *cfg, struct conf *c, struct conf_error *err)
 	if ((rc = conf_apply(c, sp_dialog_keys, "dialog", cfg, cfg, err)))
 		goto out;
 	if ((rc = conf_apply(c, sp_limits_conf_keys, "limits", cfg, cfg, err)))
+		goto out;
+	if ((rc = conf_apply(c, sp_move_conf_keys, "media", cfg, cfg, err)))
 		goto out;
 
 	if ((rc = sections_load(cfg, c, err, "listener ", lsnr_section)))

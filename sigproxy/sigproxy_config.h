@@ -30,6 +30,19 @@ enum sp_policy {
 
 #define SP_LISTENERS_MAX 16
 
+/* [media] mediad_lost: what happens to the calls of a mediad that stopped answering. */
+enum sp_mediad_lost {
+	SP_LOST_MOVE = 0,	/* moved to another mediad, both parties re-INVITEd */
+	SP_LOST_HANGUP,		/* ended: BYE to both parties (Reason: media relay lost) */
+	SP_LOST_KEEP,		/* left alone (they have no media until it comes back) */
+};
+
+/* [media] drained_calls: what happens to the calls of a drained mediad. */
+enum sp_drained_calls {
+	SP_DRAINED_STAY = 0,	/* they finish where they are */
+	SP_DRAINED_MOVE,	/* moved off it like the calls of a lost one */
+};
+
 /* [limits]: flood and abuse control in the transport (see deploy/examples/sigproxy.ini). */
 struct sp_limits {
 	unsigned max_conns_in;		/* inbound TCP/TLS connections, all sources */
@@ -104,6 +117,11 @@ struct sp_config {
 	unsigned mediad_refresh_ms;
 	unsigned mediad_up_after;	/* successful pings before a down mediad is used again */
 	char mediad_static[64];	/* "ip:port": a fixed mediad (no Redis registry needed) */
+	/* calls the SBC moves (sigproxy_config_move.c) */
+	unsigned mediad_dead_ms;	/* no ng answer this long: the mediad is lost */
+	unsigned mediad_lost;		/* enum sp_mediad_lost */
+	unsigned drained_calls;		/* enum sp_drained_calls */
+	unsigned move_timeout_ms;	/* each re-INVITE of a move: its final answer within */
 
 	bool redis_enabled;
 	struct redis_conf redis;	/* deadlines, keepalive, backlog, Sentinel (common rows) */

@@ -14,6 +14,9 @@ extern const struct conf_key sp_peer_tls_keys[];
 /* sigproxy_config_limits.c: the keys of [limits]. */
 extern const struct conf_key sp_limits_conf_keys[];
 
+/* sigproxy_config_move.c: the [media] keys of lost and drained mediads. */
+extern const struct conf_key sp_move_conf_keys[];
+
 /*
  * The TLS keys of listener section sec into l->tls (a server context) when l is TLS, or
  * their refusal on a UDP/TCP listener. 0, EINVAL with *err (file, line, key), ENOMEM.

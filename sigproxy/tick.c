@@ -13,7 +13,6 @@
 #include <event2/event.h>
 #include <hiredis/hiredis.h>
 
-#include "control.h"
 #include "log.h"
 #include "redis_keys.h"
 #include "sigproxy.h"
@@ -118,8 +117,6 @@ tick_cb(evutil_socket_t fd, short what, void *arg)
 	if (!k->pending && sp_redis_up(sp) &&
 	    redis_cmd(sp->redis, trace_ctl_done, k, "HGETALL %s", SBC_KEY_TRACE) == 0)
 		k->pending = true;
-	/* operator requests (hang-up, drain): within a second of sbcctl writing them */
-	control_poll(sp);
 }
 
 int

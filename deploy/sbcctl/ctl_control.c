@@ -123,7 +123,7 @@ ctl_hangup(struct ctl *x, int argc, char **argv)
 	}
 	if (rc != CTL_OK)
 		fprintf(stderr, "sbcctl: call '%s' not ended within %ld s: its sigproxy (%s) did "
-		    "not act on %s (is it running? its log says control_hangup)\n", CTL_ESC(id),
+		    "not act on %s (is it running? its log says call_hangup)\n", CTL_ESC(id),
 		    wait_s, CTL_ESC(inst), SBC_KEY_CONTROL);
  out:
 	freeReplyObject(h);

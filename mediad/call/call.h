@@ -394,9 +394,28 @@ void call_store_write(struct call_store *s, struct call *c);
  * hash is not known to be in place. Never blocks.
  */
 void call_store_write_index(struct call_store *s, struct call *c);
-/* Queues DEL of sbc:media:<call-id>. */
+/*
+ * Queues the delete of sbc:media:<call-id> (only while this mediad owns it: a call moved
+ * elsewhere keeps its record) and its removal from this mediad's calls index.
+ */
 void call_store_delete(struct call_store *s, const char *call_id);
 bool call_store_connected(const struct call_store *s);
+/* Writes the registration now (its drain flag changed). */
+void call_store_register_now(struct call_store *s);
+/* The connection and the write backlog (call_events.c writes through them). */
+struct redis_conn *call_store_redis(struct call_store *s);
+struct redis_backlog *call_store_backlog(struct call_store *s);
+
+/* ---- call_events.c: what mediad tells the signalling side ---- */
+
+/*
+ * c's media timed out (reason "no-media" or "silent-on-hold", after_s its limit): an
+ * entry in the stream sbc:events for sigproxy, which ends the call with BYE to both
+ * parties. Kept until Redis acknowledges it. No-op without Redis.
+ */
+void call_event_media_timeout(struct mediad *md, const struct call *c, const char *reason,
+    unsigned after_s);
+
 /*
  * Shutdown: stops the registration (timer and rewrites on reconnect) and removes it from
  * Redis (SREM sbc:mediads, DEL sbc:mediad:<id>), so sigproxy stops choosing and pinging

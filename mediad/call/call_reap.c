@@ -64,6 +64,9 @@ call_reap(struct mediad *md, uint64_t now)
 		log_set_call_id(c->call_id);
 		log_warnx("call_timeout reason=%s after_s=%u", call_on_hold(c) ? "silent-on-hold" :
 		    "no-media", limit);
+		/* before the destroy: sigproxy ends the call, and then finds no media left */
+		call_event_media_timeout(md, c, call_on_hold(c) ? "silent-on-hold" : "no-media",
+		    limit);
 		call_destroy(c);
 		log_set_call_id(NULL);
 	}

@@ -38,6 +38,7 @@ call_registry_write(struct mediad *md, struct redis_conn *r)
 {
 	char key[128], a[SA_STRLEN], ifs[512], ng[SA_STRLEN + 8];
 	char calls[24], load[16], in_use_s[16], size_s[16], maxs[16], started[24], now[24], ttl[16];
+	char since[24], set[160], media_ttl[16];
 	unsigned i, in_use = 0, size = 0;
 	size_t off = 0;
 	const char *argv[32];
@@ -89,6 +90,17 @@ call_registry_write(struct mediad *md, struct redis_conn *r)
 	argv[argc++] = started;
 	argv[argc++] = "updated";
 	argv[argc++] = now;
+	if (md->draining) {
+		/* drained by a signal here: said at every refresh (an operator's flag, if any,
+		 * is left as it is otherwise) */
+		snprintf(since, sizeof(since), "%lld", (long long)md->drain_since);
+		argv[argc++] = "drain";
+		argv[argc++] = "yes";
+		argv[argc++] = "drain_by";
+		argv[argc++] = "mediad";
+		argv[argc++] = "drain_since";
+		argv[argc++] = since;
+	}
 	registry_cmd(md, r, argc, argv);
 	snprintf(ttl, sizeof(ttl), "%u", md->cfg.reg_ttl_s);
 	registry_cmd(md, r, 3, (const char *[]){ "EXPIRE", key, ttl });
@@ -98,6 +110,10 @@ call_registry_write(struct mediad *md, struct redis_conn *r)
 	 * expired.
 	 */
 	registry_cmd(md, r, 3, (const char *[]){ "SADD", SBC_KEY_MEDIADS, md->cfg.id });
+	/* this mediad's calls index lives as long as the records it names */
+	snprintf(set, sizeof(set), "%s%s", SBC_KEY_MEDIAD_CALLS_PREFIX, md->cfg.id);
+	snprintf(media_ttl, sizeof(media_ttl), "%u", md->cfg.media_ttl_s);
+	registry_cmd(md, r, 3, (const char *[]){ "EXPIRE", set, media_ttl });
 }
 
 int

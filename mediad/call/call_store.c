@@ -322,6 +322,14 @@ call_store_write(struct call_store *s, struct call *c)
 	store_arg_add(b, key, strlen(key));
 	store_arg_addf(b, "%u", s->md->cfg.media_ttl_s);
 	ok = send_argv(s, b) == 0 && ok;
+	if (full) {
+		/* the index sigproxy reads when this mediad is lost: which calls to move */
+		store_argv_reset(b);
+		store_arg_add(b, "SADD", 4);
+		store_arg_addf(b, "%s%s", SBC_KEY_MEDIAD_CALLS_PREFIX, s->md->cfg.id);
+		store_arg_add(b, c->call_id, strlen(c->call_id));
+		ok = send_argv(s, b) == 0 && ok;
+	}
 	if (full || nstale > 0) {
 		store_argv_reset(b);
 		store_arg_add(b, "EXEC", 4);
@@ -390,26 +398,43 @@ call_store_write_index(struct call_store *s, struct call *c)
 	free(key);
 }
 
+/*
+ * The record goes only while it is ours: a call moved to another mediad (which rewrote the
+ * record as its owner) keeps its record when this one lets go of it.
+ */
+static const char delete_script[] =
+    "if redis.call('HGET', KEYS[1], 'owner') == ARGV[1] or redis.call('EXISTS', KEYS[1]) == 0 "
+    "then redis.call('DEL', KEYS[1]) end redis.call('SREM', KEYS[2], ARGV[2]) return 0";
+
 void
 call_store_delete(struct call_store *s, const char *call_id)
 {
 	static struct log_ratelimit rl = LOG_RATELIMIT_INIT(10000, 1);
-	char *key;
-	const char *argv[2];
-	size_t len[2];
-	int err;
+	char *key, *set = NULL;
+	const char *argv[7];
+	size_t len[7];
+	int err, i;
 
 	if (asprintf(&key, "sbc:media:%s", call_id) < 0)
 		return;
-	argv[0] = "DEL";
-	len[0] = 3;
-	argv[1] = key;
-	len[1] = strlen(key);
+	if (asprintf(&set, "%s%s", SBC_KEY_MEDIAD_CALLS_PREFIX, s->md->cfg.id) < 0) {
+		free(key);
+		return;
+	}
+	argv[0] = "EVAL";
+	argv[1] = delete_script;
+	argv[2] = "2";
+	argv[3] = key;
+	argv[4] = set;
+	argv[5] = s->md->cfg.id;
+	argv[6] = call_id;
+	for (i = 0; i < 7; i++)
+		len[i] = strlen(argv[i]);
 	/*
 	 * Kept until Redis acknowledges it: a record left behind would bring the call
 	 * back as live on the next restart (call_restore).
 	 */
-	err = redis_backlog_send(s->backlog, s->r, 2, argv, len);
+	err = redis_backlog_send(s->backlog, s->r, 7, argv, len);
 	if (err == 0) {
 		metric_inc(s->md->ctr.redis_writes);
 	} else if (err == EAGAIN) {
@@ -421,6 +446,7 @@ call_store_delete(struct call_store *s, const char *call_id)
 			    err == ENOBUFS ? "backlog-full" : "out-of-memory", rl.suppressed,
 			    LOG_Q("the record expires by its TTL"), LOG_Q("raise [redis] pending_max"));
 	}
+	free(set);
 	free(key);
 }
 
@@ -437,6 +463,24 @@ registration_write(struct call_store *s)
 {
 	if (s->connected && s->r != NULL && !s->deregistered)
 		call_registry_write(s->md, s->r);
+}
+
+void
+call_store_register_now(struct call_store *s)
+{
+	registration_write(s);
+}
+
+struct redis_conn *
+call_store_redis(struct call_store *s)
+{
+	return s->r;
+}
+
+struct redis_backlog *
+call_store_backlog(struct call_store *s)
+{
+	return s->backlog;
 }
 
 static void

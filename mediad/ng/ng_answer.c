@@ -195,6 +195,8 @@ ng_handle_answer(struct mediad *md, const struct ng_msg *m, struct bencode_arena
 		goto out;
 	ans->nmedia = (unsigned)sdp->nmedia;
 	call_enter_state(c, CALL_STATE_ANSWERED);
+	/* a moved call: the relay made below continues the sessions whose key is unchanged */
+	ng_resume_apply(&o, c);
 	reason = ng_sdp_reply_relay(md, &o, sdp, off, true, c, a, reply);
 	if (reason != NULL)
 		goto out;

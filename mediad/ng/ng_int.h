@@ -52,6 +52,8 @@ struct ng_opts {
 	unsigned allowed_suites;         /* after SDES no-/only- */
 	unsigned rtcp_mux;               /* NG_RTCP_MUX_* */
 	int64_t delete_delay;            /* -1 when not given */
+	/* a call moved here: per party tag, its key and indexes at the mediad it left */
+	const struct bencode_item *resume;
 };
 
 /*
@@ -63,6 +65,14 @@ const char *ng_opts_parse(struct mediad *md, const struct ng_msg *m, struct ng_o
 const char *ng_reasonf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* The relay options a request carries. */
 void ng_opts_relay(const struct ng_opts *o, struct call_relay_opts *ro);
+
+/* ---- ng_resume.c: a moved call's SRTP sessions continued ---- */
+
+/*
+ * Before the relay of c is made (an answer): each party named in o->resume that kept the
+ * key it used at the old mediad resumes its inbound SRTP there (rollover counter, index).
+ */
+void ng_resume_apply(const struct ng_opts *o, struct call *c);
 
 /* ---- ng_tags.c: which party of the call a request speaks for ---- */
 

@@ -256,6 +256,7 @@ ng_opts_parse(struct mediad *md, const struct ng_msg *m, struct ng_opts *o)
 		(void)get_str(d, "from-label", &o->label, &o->label_len);
 	(void)get_str(d, "to-label", &o->to_label, &o->to_label_len);
 	(void)get_str(d, "sdp", &o->sdp, &o->sdp_len);
+	o->resume = ng_dict_get(d, "resume");
 
 	if (get_str(d, "transport-protocol", &s, &len) == 0) {
 		if (name_is(s, len, "accept")) {

@@ -22,6 +22,7 @@ struct sip_msg;
 #define SP_LEG_CALL_ID_MAX 48	/* bytes with NUL of a Call-ID the SBC makes for a leg */
 #define SP_LEG_CALL_ID_PREFIX "sbcleg-"	/* how such a Call-ID starts */
 #define SP_RSET_MAX	1024	/* bytes with NUL of a stored route set */
+#define SP_PARTY_MAX	256	/* bytes with NUL of a stored From/To URI (longer ones are cut) */
 
 enum sp_call_state {
 	SP_CALL_SETUP = 0,
@@ -29,8 +30,6 @@ enum sp_call_state {
 	SP_CALL_ANSWERED,
 	SP_CALL_ENDED,
 };
-
-#define SP_PARTY_MAX 256	/* bytes with NUL of a stored URI (longer ones are cut) */
 
 /* TLS facts of a leg's connection when the call was set up; all "" when not TLS. */
 struct sp_leg_tls {
@@ -81,12 +80,18 @@ struct sp_call {
 	bool late_offer;		/* offer came in a 2xx, answer due in the ACK */
 	char late_branch[SP_ID_MAX];	/* via-branch of that offer, repeated in the answer */
 	/* Who calls whom, from the caller's INVITE (raw network bytes: escape to print) */
-	char caller[SP_PARTY_MAX];	/* From URI */
+	char caller[SP_PARTY_MAX];	/* From URI (user %-decoded; "" when unknown) */
 	char callee[SP_PARTY_MAX];	/* To URI */
 	char ruri_user[128];		/* user part of the Request-URI as received */
 	char source[SA_STRLEN];		/* the caller's address:port */
 	struct sp_leg_tls tls[2];	/* per leg */
-	uint32_t cseq[2];		/* per leg: the highest CSeq it sent that we saw */
+	/*
+	 * Per leg: the highest CSeq it sent that passed the border, and what is added to the
+	 * CSeq of requests forwarded to it once the SBC sent it requests of its own (so that
+	 * leg only ever sees its peer's CSeq grow; dialog_uac.c).
+	 */
+	uint32_t cseq[2];
+	uint32_t cseq_shift[2];
 	enum sp_call_state state;
 	int64_t start, answered, ended;
 	char end_reason[64];
@@ -203,10 +208,40 @@ void dialog_set_caller(struct sp_call *c, const struct sip_msg *m, const struct 
     struct tp_conn *conn);
 /* The callee's 2xx resp came over conn (the stream the INVITE went out on, NULL for UDP). */
 void dialog_set_callee_conn(struct sp_call *c, struct tp_conn *conn);
-/* A request from leg with CSeq cseq passed: requests we send as the other party must be higher. */
-void dialog_note_cseq(struct sp_call *c, unsigned leg, uint32_t cseq);
 /* "2026-01-31T12:34:56Z" of epoch seconds t into buf (24 bytes); "" for t <= 0. */
 void dialog_time_iso(int64_t t, char *buf, size_t size);
+
+/* ---- dialog_uac.c: the CSeqs per leg, for requests of the SBC's own ---- */
+
+/*
+ * A request from leg with CSeq cseq passed the border: the leg's highest CSeq, written
+ * to the record when it grew on an answered call (so any instance can speak after it).
+ */
+void dialog_note_cseq(struct sp *sp, struct sp_call *c, unsigned leg, uint32_t cseq);
+/* The CSeq a request with cseq carries when forwarded to leg (0: unchanged). */
+uint32_t dialog_cseq_to(const struct sp_call *c, unsigned leg, uint32_t cseq);
+/*
+ * The CSeq to write on a response from leg to a request that went there with cseq (0:
+ * unchanged): the number its sender wrote.
+ */
+uint32_t dialog_cseq_from(const struct sp_call *c, unsigned leg, uint32_t cseq);
+/*
+ * The CSeq of a new request of the SBC's own to leg, in the other party's name: above
+ * any the leg has seen in the dialog; later requests forwarded to it follow on (the
+ * shift grows, written to the record). 0 when the space is used up (2^31).
+ */
+uint32_t dialog_cseq_next(struct sp *sp, struct sp_call *c, unsigned leg);
+/* URI of leg's party (0: From of the caller's INVITE, 1: its To); NULL when unknown. */
+const char *dialog_party_uri(const struct sp_call *c, unsigned leg);
+/*
+ * The record fields of dialog_uac.c: name/value pairs appended to argv (at most 6),
+ * "owner" (instance: the one that set the call up and holds its connections) unless c is
+ * a copy of another instance's call, and each leg's CSeq shift.
+ */
+unsigned dialog_uac_fields(const struct sp_call *c, const char *instance, const char **argv,
+    char num[2][16]);
+/* One record field into c when it is one of dialog_uac.c's: true when taken. */
+bool dialog_uac_field_read(struct sp_call *c, const char *k, const char *v);
 
 /* Leg index (0 caller, 1 callee) of the party on side s. */
 unsigned dialog_leg(const struct sp_call *c, enum sp_side s);

@@ -175,10 +175,6 @@ dialog_fields_read(struct sp_call *c, const char *k, const char *val)
 		if (strncmp(k, leg_names[leg], n) != 0 || k[n] != '_')
 			continue;
 		k += n + 1;
-		if (strcmp(k, "cseq") == 0) {
-			c->cseq[leg] = (uint32_t)strtoul(val, NULL, 10);
-			return true;
-		}
 		return read_str(k, "tls_version", val, c->tls[leg].version,
 		    sizeof(c->tls[leg].version)) ||
 		    read_str(k, "tls_cipher", val, c->tls[leg].cipher, sizeof(c->tls[leg].cipher)) ||

@@ -9,7 +9,7 @@
 #include "dialog.h"
 
 /* One Redis command being built: arguments borrowed, or formatted into buf. */
-#define DIALOG_ARGV_MAX 112
+#define DIALOG_ARGV_MAX 128	/* a whole record with its end: about 120 */
 struct dialog_argv {
 	int n;
 	bool full;			/* an argument did not fit: do not send */
@@ -17,6 +17,7 @@ struct dialog_argv {
 	size_t lens[DIALOG_ARGV_MAX];
 	size_t used;
 	char buf[2048];
+	char num[2][16];		/* dialog_uac_fields' numbers */
 };
 
 /* dialog_fields.c */

@@ -76,13 +76,6 @@ dialog_set_callee_conn(struct sp_call *c, struct tp_conn *conn)
 }
 
 void
-dialog_note_cseq(struct sp_call *c, unsigned leg, uint32_t cseq)
-{
-	if (leg < 2 && cseq > c->cseq[leg])
-		c->cseq[leg] = cseq;
-}
-
-void
 dialog_time_iso(int64_t t, char *buf, size_t size)
 {
 	time_t tt = (time_t)t;

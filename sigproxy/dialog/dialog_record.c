@@ -68,6 +68,8 @@ static void
 record_whole(struct sp *sp, const struct sp_call *c, struct dialog_argv *v)
 {
 	char ng[SA_STRLEN];
+	const char *uac[6];
+	unsigned n, i;
 
 	if (c->has_mediad)
 		sa_format(&c->mediad_ng, ng, sizeof(ng));
@@ -97,6 +99,10 @@ record_whole(struct sp *sp, const struct sp_call *c, struct dialog_argv *v)
 	dialog_argv_field(v, "callee_call_id", c->callee_call_id);
 	/* what an operator and the compliance record need: who, from where, over what */
 	dialog_fields_parties(c, v);
+	/* and what any instance needs to send requests of its own (dialog_uac.c) */
+	n = dialog_uac_fields(c, sp->cfg.instance_id, uac, v->num);
+	for (i = 0; i < n; i += 2)
+		dialog_argv_field(v, uac[i], uac[i + 1]);
 }
 
 void
@@ -294,7 +300,7 @@ dialog_record_apply(struct sp *sp, struct sp_call *c, const struct redisReply *r
 			dialog_set_late_offer(c, v);
 		else if (strcmp(k, "callee_call_id") == 0 && v[0] != '\0')
 			dialog_set_callee_call_id(sp, c, v);
-		else if (!dialog_fields_read(c, k, v))
+		else if (!dialog_fields_read(c, k, v) && !dialog_uac_field_read(c, k, v))
 			record_remote(c, k, v);
 	}
 }

@@ -260,11 +260,37 @@ sdp_in(struct sp *sp, enum sp_side from, enum tp_proto rx_tp, bool answer, const
 	return 0;
 }
 
+/* "resume": { tag: [ {key, index}, ... ], ... } into d. 0 or ENOMEM. */
+static int
+resume_add(struct bencode_arena *a, struct bencode_item *d, const struct media_resume *r)
+{
+	struct bencode_item *top = bencode_dict(a), *list, *e;
+	unsigned i, j;
+
+	if (top == NULL)
+		return ENOMEM;
+	for (i = 0; i < 2; i++) {
+		if (r->party[i].tag[0] == '\0' || r->party[i].n == 0)
+			continue;
+		if ((list = bencode_list(a)) == NULL ||
+		    bencode_dict_add(a, top, r->party[i].tag, list))
+			return ENOMEM;
+		for (j = 0; j < r->party[i].n && j < MEDIA_RESUME_LINES; j++) {
+			if ((e = bencode_dict(a)) == NULL ||
+			    bencode_dict_add_cstr(a, e, "key", r->party[i].key[j]) ||
+			    bencode_dict_add_cstr(a, e, "index", r->party[i].index[j]) ||
+			    bencode_list_add(list, e))
+				return ENOMEM;
+		}
+	}
+	return bencode_dict_add(a, d, "resume", top) ? ENOMEM : 0;
+}
+
 static int
 media_send(struct sp *sp, struct sp_call *c, bool answer, const char *from_tag,
     const char *to_tag, const char *branch, enum sp_side from, enum sp_side to,
-    enum tp_proto rx_tp, const char *sdp, size_t len, media_done_h *h, void *arg,
-    struct media_op **opp)
+    enum tp_proto rx_tp, const char *sdp, size_t len, const struct media_resume *resume,
+    media_done_h *h, void *arg, struct media_op **opp)
 {
 	struct bencode_arena a;
 	struct bencode_item *d;
@@ -327,6 +353,8 @@ media_send(struct sp *sp, struct sp_call *c, bool answer, const char *from_tag,
 	bencode_arena_init(&a);
 	err = policy_ng_dict(&a, &sp->cfg, answer ? "answer" : "offer", c->call_id, from_tag,
 	    to_tag, branch, sdp, len, from, to, profile, osrtp, &d);
+	if (err == 0 && resume != NULL)
+		err = resume_add(&a, d, resume);
 	if (err == 0)
 		err = ng_client_send(sp->ng, &c->mediad_ng, d, op_done, op, &op->req);
 	bencode_arena_free(&a);
@@ -347,8 +375,8 @@ media_offer(struct sp *sp, struct sp_call *c, const char *from_tag, const char *
     const char *branch, enum sp_side from, enum sp_side to, enum tp_proto rx_tp,
     const char *sdp, size_t len, media_done_h *h, void *arg, struct media_op **opp)
 {
-	return media_send(sp, c, false, from_tag, to_tag, branch, from, to, rx_tp, sdp, len, h,
-	    arg, opp);
+	return media_send(sp, c, false, from_tag, to_tag, branch, from, to, rx_tp, sdp, len, NULL,
+	    h, arg, opp);
 }
 
 int
@@ -356,6 +384,97 @@ media_answer(struct sp *sp, struct sp_call *c, const char *from_tag, const char 
     const char *branch, enum sp_side from, enum sp_side to, enum tp_proto rx_tp,
     const char *sdp, size_t len, media_done_h *h, void *arg, struct media_op **opp)
 {
-	return media_send(sp, c, true, from_tag, to_tag, branch, from, to, rx_tp, sdp, len, h,
+	return media_send(sp, c, true, from_tag, to_tag, branch, from, to, rx_tp, sdp, len, NULL,
+	    h, arg, opp);
+}
+
+int
+media_answer_resume(struct sp *sp, struct sp_call *c, const char *from_tag, const char *to_tag,
+    enum sp_side from, enum sp_side to, enum tp_proto rx_tp, const char *sdp, size_t len,
+    const struct media_resume *r, media_done_h *h, void *arg, struct media_op **opp)
+{
+	return media_send(sp, c, true, from_tag, to_tag, NULL, from, to, rx_tp, sdp, len, r, h,
 	    arg, opp);
+}
+
+/* "<s>_m<n>_<what>" of side s (0: 'a') into buf; the field's value or NULL. */
+static const char *
+resume_field(const char *const *f, const char *const *v, size_t n, unsigned s, unsigned line,
+    const char *what)
+{
+	char name[48];
+	size_t i;
+
+	if (line == 0)
+		snprintf(name, sizeof(name), "%c_%s", s == 0 ? 'a' : 'b', what);
+	else
+		snprintf(name, sizeof(name), "%c_m%u_%s", s == 0 ? 'a' : 'b', line, what);
+	for (i = 0; i < n; i++)
+		if (f[i] != NULL && v[i] != NULL && strcmp(f[i], name) == 0)
+			return v[i];
+	return NULL;
+}
+
+void
+media_resume_read(struct media_resume *r, const char *const *fields,
+    const char *const *values, size_t n)
+{
+	unsigned s, j;
+	const char *tag, *key, *index;
+
+	memset(r, 0, sizeof(*r));
+	for (s = 0; s < 2; s++) {
+		tag = resume_field(fields, values, n, s, 0, "tag");
+		if (tag == NULL || strlen(tag) >= sizeof(r->party[s].tag))
+			continue;
+		snprintf(r->party[s].tag, sizeof(r->party[s].tag), "%s", tag);
+		for (j = 0; j < MEDIA_RESUME_LINES; j++) {
+			key = resume_field(fields, values, n, s, j + 1, "rx_key");
+			index = resume_field(fields, values, n, s, j + 1, "rx_index");
+			/* a line without a key or indexes (plain RTP) stays empty: nothing to go on */
+			if (key == NULL || index == NULL || strlen(key) + 7 >= sizeof(r->party[s].key[j]) ||
+			    strlen(index) >= sizeof(r->party[s].index[j]))
+				continue;
+			/* written as SDP writes keys: any log that ever showed it would mask it */
+			snprintf(r->party[s].key[j], sizeof(r->party[s].key[j]), "inline:%s", key);
+			snprintf(r->party[s].index[j], sizeof(r->party[s].index[j]), "%s", index);
+			r->party[s].n = j + 1;
+		}
+	}
+}
+
+static void
+delete_done(const struct bencode_item *reply, void *arg)
+{
+	char *call_id = arg;
+
+	if (reply == NULL) {
+		log_set_call_id(call_id);
+		log_warnx("ng_delete_lost impact=%s", LOG_Q("mediad times the call out"));
+		log_set_call_id(NULL);
+	}
+	free(call_id);
+}
+
+void
+media_delete_at(struct sp *sp, const char *call_id, const char *from_tag, const struct sa *ng)
+{
+	struct bencode_arena a;
+	struct bencode_item *d;
+	char *cid = strdup(call_id);
+
+	if (cid == NULL)
+		return;
+	bencode_arena_init(&a);
+	d = bencode_dict(&a);
+	if (d == NULL || bencode_dict_add_cstr(&a, d, "command", "delete") ||
+	    bencode_dict_add_cstr(&a, d, "call-id", call_id) ||
+	    bencode_dict_add_cstr(&a, d, "from-tag", from_tag) ||
+	    ng_client_send(sp->ng, ng, d, delete_done, cid, NULL)) {
+		log_warnx("ng_delete_failed");
+		free(cid);
+	} else {
+		log_info("media_delete_old");
+	}
+	bencode_arena_free(&a);
 }

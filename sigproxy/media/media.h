@@ -52,8 +52,18 @@ struct mediad_entry {
 	unsigned ok_streak;	/* successful pings while down */
 	bool seen;		/* in the last registry scan */
 	bool ping_pending;
-	bool draining;		/* an operator drained it: no new calls (its calls stay) */
+	struct ng_req *ping_req;	/* the ping out (its retransmissions), NULL when none */
+	void *ping_ctx;			/* its context, freed with it when cancelled */
+	bool draining;		/* drained ("drain" in its registration): no new calls */
+	bool lost;		/* silent for mediad_dead_ms: its calls were handed on */
+	uint64_t last_ok_ms;	/* mono: its last ng answer (or when it was added) */
 };
+/*
+ * A mediad was lost (no ng answer for [media] mediad_dead_ms; drained false), or was
+ * drained (drained true). Registered from above (the move part), called from the pool's
+ * timer: what happens to the mediad's calls is the handler's.
+ */
+typedef void (mediad_lost_h)(const char *id, bool drained, void *arg);
 int mediad_pool_alloc(struct mediad_pool **pp, struct sp *sp);
 void mediad_pool_free(struct mediad_pool *p);
 /* Adds or updates an entry (registry scan, static config, tests). */
@@ -66,12 +76,15 @@ void mediad_pool_mark_down(struct mediad_pool *p, const char *id);
 void mediad_pool_mark_ok(struct mediad_pool *p, const char *id);
 /* Mediads a new call may go to: up and not drained. */
 unsigned mediad_pool_up_count(const struct mediad_pool *p);
+void mediad_pool_set_lost_h(struct mediad_pool *p, mediad_lost_h *h, void *arg);
 /*
  * Drained (on) or not: a drained mediad gets no new call. Read from the registration's
  * "drain" field at every refresh, and set at once when an operator request says so (by:
  * who asked, for the log). An unknown id is ignored.
  */
 void mediad_pool_set_drain(struct mediad_pool *p, const char *id, bool on, const char *by);
+/* Whether id may take a moved call now: up, not drained, not lost. */
+bool mediad_pool_usable(struct mediad_pool *p, const char *id);
 /* Entries that come from a registration in Redis (the static one excluded). */
 unsigned mediad_pool_registered_count(const struct mediad_pool *p);
 
@@ -194,5 +207,35 @@ void media_cancel(struct media_op *op);
  * answered or did not. c is detached at once and freed by then: do not use it after.
  */
 void media_end_call(struct sp *sp, struct sp_call *c, const char *reason);
+
+/*
+ * What the mediad a call moves away from knew of its parties' SRTP (from its record
+ * sbc:media:<call-id>): per party tag and m= line, the key the party sent with (base64 as
+ * stored) and the indexes reached. A party that keeps its key continues that session at
+ * the new mediad (its rollover counter goes on).
+ */
+#define MEDIA_RESUME_LINES 4
+struct media_resume {
+	struct {
+		char tag[SP_ID_MAX];	/* "": nothing known of this party */
+		unsigned n;		/* lines */
+		char key[MEDIA_RESUME_LINES][72];	/* "inline:<base64>" */
+		char index[MEDIA_RESUME_LINES][256];
+	} party[2];
+};
+/* Fills r from an HGETALL of sbc:media:<call-id> (field/value strings, n of them). */
+void media_resume_read(struct media_resume *r, const char *const *fields,
+    const char *const *values, size_t n);
+/* media_answer for a moved call: the new mediad's relay continues the parties' sessions. */
+int media_answer_resume(struct sp *sp, struct sp_call *c, const char *from_tag,
+    const char *to_tag, enum sp_side from, enum sp_side to, enum tp_proto rx_tp,
+    const char *sdp, size_t len, const struct media_resume *r, media_done_h *h, void *arg,
+    struct media_op **opp);
+/*
+ * ng delete of call_id (from_tag: its caller's) at the mediad at ng, whichever mediad the
+ * call is on now: the relay a call moved away from. Best effort, never waited for.
+ */
+void media_delete_at(struct sp *sp, const char *call_id, const char *from_tag,
+    const struct sa *ng);
 
 #endif

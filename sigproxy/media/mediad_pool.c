@@ -1,5 +1,9 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
-/* The mediads sigproxy may use: the registry set and registrations in Redis, choice by load, ping hysteresis. */
+/*
+ * The mediads sigproxy may use: the registry set and registrations in Redis, choice by
+ * load, ping hysteresis, drain; a mediad silent for mediad_dead_ms is reported lost (its
+ * calls are the handler's to move).
+ */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,6 +27,8 @@ struct mediad_pool {
 	struct event *timer;
 	unsigned up_after;
 	bool scan_done;		/* the last registry read was answered: "seen" flags are meaningful */
+	mediad_lost_h *lost_h;	/* the move part's (NULL: nobody cares) */
+	void *lost_arg;
 };
 
 struct mediad_entry *
@@ -48,6 +54,7 @@ mediad_pool_update(struct mediad_pool *p, const char *id, const struct sa *ng, u
 		memset(e, 0, sizeof(*e));
 		snprintf(e->id, sizeof(e->id), "%s", id);
 		e->up = true;
+		e->last_ok_ms = time_mono_ms();
 		log_info("mediad_added id=%s load=%u", LOG_Q(id), load);
 	}
 	e->ng = *ng;
@@ -63,7 +70,7 @@ mediad_pool_choose(struct mediad_pool *p, struct mediad_entry **ep)
 	unsigned i;
 
 	for (i = 0; i < p->n; i++) {
-		if (!p->e[i].up || p->e[i].draining)
+		if (!p->e[i].up || p->e[i].draining || p->e[i].lost)
 			continue;
 		if (best == NULL || p->e[i].load < best->load)
 			best = &p->e[i];
@@ -94,12 +101,41 @@ mediad_pool_mark_ok(struct mediad_pool *p, const char *id)
 {
 	struct mediad_entry *e = mediad_pool_find(p, id);
 
-	if (e == NULL || e->up)
+	if (e == NULL)
+		return;
+	e->last_ok_ms = time_mono_ms();
+	if (e->up)
 		return;
 	if (++e->ok_streak >= p->up_after) {
 		e->up = true;
+		e->lost = false;
 		log_info("mediad_up id=%s pings=%u", LOG_Q(id), e->ok_streak);
 	}
+}
+
+unsigned
+mediad_pool_up_count(const struct mediad_pool *p)
+{
+	unsigned i, n = 0;
+
+	for (i = 0; p != NULL && i < p->n; i++)
+		n += p->e[i].up && !p->e[i].draining && !p->e[i].lost;
+	return n;
+}
+
+bool
+mediad_pool_usable(struct mediad_pool *p, const char *id)
+{
+	struct mediad_entry *e = mediad_pool_find(p, id);
+
+	return e != NULL && e->up && !e->draining && !e->lost;
+}
+
+void
+mediad_pool_set_lost_h(struct mediad_pool *p, mediad_lost_h *h, void *arg)
+{
+	p->lost_h = h;
+	p->lost_arg = arg;
 }
 
 void
@@ -110,28 +146,51 @@ mediad_pool_set_drain(struct mediad_pool *p, const char *id, bool on, const char
 	if (e == NULL || e->draining == on)
 		return;
 	e->draining = on;
+	/* at info whatever the level: an operator's action is always worth a line */
 	log_infox("mediad_%s id=%s by=%s effect=%s", on ? "drained" : "undrained", LOG_Q(id),
-	    LOG_Q(by), LOG_Q(on ? "no new calls; its calls stay" : "takes new calls"));
+	    LOG_Q(by), LOG_Q(on ? "no new calls; its calls stay or move ([media] drained_calls)" :
+	    "takes new calls"));
+	if (on && p->lost_h != NULL)
+		p->lost_h(e->id, true, p->lost_arg);
 }
 
-unsigned
-mediad_pool_up_count(const struct mediad_pool *p)
+/* e is lost: its calls are the handler's. Once, until it answers again. */
+static void
+lost_report(struct mediad_pool *p, struct mediad_entry *e, uint64_t now, const char *why)
 {
-	unsigned i, n = 0;
+	e->lost = true;
+	log_warnx("mediad_lost id=%s reason=%s silent_ms=%llu action=%s", LOG_Q(e->id), why,
+	    (unsigned long long)(now - e->last_ok_ms), LOG_Q("its calls are handed on"));
+	if (p->lost_h != NULL)
+		p->lost_h(e->id, false, p->lost_arg);
+}
 
-	for (i = 0; p != NULL && i < p->n; i++)
-		n += p->e[i].up && !p->e[i].draining;
-	return n;
+/* Silent for mediad_dead_ms: lost. */
+static void
+lost_check(struct mediad_pool *p, struct mediad_entry *e, uint64_t now)
+{
+	if (e->up || e->lost || p->sp == NULL || now - e->last_ok_ms < p->sp->cfg.mediad_dead_ms)
+		return;
+	lost_report(p, e, now, "no-ng-reply");
 }
 
 /*
  * A mediad whose registration is gone (deregistered at shutdown, or expired) is forgotten:
  * no new calls, and no pings either (they would go on forever). Calls it holds keep its
- * address in their dialogs. If it registers again it comes back as a new entry.
+ * address in their dialogs. If it registers again it comes back as a new entry. One that
+ * had stopped answering too is lost first: its calls move (one stopped on purpose, which
+ * answered to the end, is expected back and restores its calls).
  */
 static void
 pool_remove(struct mediad_pool *p, unsigned i, const char *why)
 {
+	if (!p->e[i].up && !p->e[i].lost)
+		lost_report(p, &p->e[i], time_mono_ms(), why);
+	/* its ping's retransmissions stop too */
+	if (p->e[i].ping_req != NULL) {
+		ng_req_cancel(p->e[i].ping_req);
+		free(p->e[i].ping_ctx);
+	}
 	log_warnx("mediad_removed id=%s reason=%s", LOG_Q(p->e[i].id), why);
 	p->e[i] = p->e[--p->n];
 }
@@ -159,10 +218,18 @@ ping_done(const struct bencode_item *reply, void *arg)
 
 	if (e != NULL) {
 		e->ping_pending = false;
-		if (reply != NULL && bencode_str_eq(bencode_dict_get(reply, "result"), "pong"))
+		e->ping_req = NULL;
+		e->ping_ctx = NULL;
+		if (reply != NULL && bencode_str_eq(bencode_dict_get(reply, "result"), "pong")) {
 			mediad_pool_mark_ok(x->p, x->id);
-		else
+		} else if (e->up) {
+			/* a mediad that dies between calls is seen here, not by the next call */
+			mediad_pool_mark_down(x->p, x->id);
+		} else {
 			e->ok_streak = 0;
+		}
+		if (reply == NULL)
+			lost_check(x->p, e, time_mono_ms());
 	}
 	free(x);
 }
@@ -243,6 +310,7 @@ pool_tick(evutil_socket_t fd, short what, void *arg)
 	struct mediad_pool *p = arg;
 	struct sp *sp = p->sp;
 	struct timeval tv;
+	uint64_t now = time_mono_ms();
 	unsigned i;
 
 	if (sp->redis != NULL && redis_conn_state(sp->redis) == REDIS_STATE_CONNECTED) {
@@ -264,7 +332,9 @@ pool_tick(evutil_socket_t fd, short what, void *arg)
 		struct bencode_item *d;
 		struct ping_ctx *x;
 
-		if (e->up || e->ping_pending)
+		lost_check(p, e, now);
+		/* every mediad, up or not: one that dies between calls must be noticed */
+		if (e->ping_pending)
 			continue;
 		x = calloc(1, sizeof(*x));
 		if (x == NULL)
@@ -274,10 +344,12 @@ pool_tick(evutil_socket_t fd, short what, void *arg)
 		bencode_arena_init(&a);
 		d = bencode_dict(&a);
 		if (d == NULL || bencode_dict_add_cstr(&a, d, "command", "ping") ||
-		    ng_client_send(sp->ng, &e->ng, d, ping_done, x, NULL))
+		    ng_client_send(sp->ng, &e->ng, d, ping_done, x, &e->ping_req)) {
 			free(x);
-		else
+		} else {
 			e->ping_pending = true;
+			e->ping_ctx = x;
+		}
 		bencode_arena_free(&a);
 	}
 	tv = timeval_from_ms(sp->cfg.mediad_refresh_ms);

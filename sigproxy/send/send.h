@@ -32,6 +32,12 @@ struct sp_listener *send_listener_by_tpl(struct sp *sp, const struct tp_listener
  */
 struct sp_listener *send_listener_for(struct sp *sp, enum sp_side side, enum tp_proto t);
 
+/*
+ * Our Contact URI for a message leaving on listener l over tp:
+ * "sip:sbc@host:port;transport=tp" (no user part of a party's).
+ */
+void send_contact_uri(const struct sp_listener *l, enum tp_proto tp, char *buf, size_t size);
+
 /* send.c */
 /*
  * Hands a message to the SIP trace (trace.h: on, filter, outputs). l: the listener it

@@ -1,5 +1,8 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
-/* Which configured listener a message came on, and which one sends towards a side. */
+/* Which configured listener a message came on, which one sends towards a side, our Contact there. */
+#include <stdio.h>
+#include <string.h>
+
 #include "send.h"
 
 struct sp_listener *
@@ -31,4 +34,15 @@ send_listener_for(struct sp *sp, enum sp_side side, enum tp_proto t)
 	}
 	/* UDP needs a socket of its own kind; streams can go out from any side listener */
 	return t == TP_UDP ? NULL : any;
+}
+
+void
+send_contact_uri(const struct sp_listener *l, enum tp_proto tp, char *buf, size_t size)
+{
+	const struct sip_hop *h = &l->hop;
+	bool v6 = strchr(h->host, ':') != NULL;
+
+	/* no user part of the party's: it could name inside hosts or numbering plans */
+	snprintf(buf, size, "sip:sbc@%s%s%s:%u;transport=%s", v6 ? "[" : "", h->host, v6 ? "]" : "",
+	    (unsigned)(h->port ? h->port : (tp == TP_TLS ? 5061 : 5060)), tp_proto_name(tp));
 }

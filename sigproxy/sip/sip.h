@@ -400,6 +400,11 @@ struct sip_fwd {
 	 */
 	const char *received;
 	uint16_t rport;
+	/*
+	 * CSeq number written instead of the received one (0: keep): the SBC sent requests
+	 * of its own to that party, whose CSeqs the party's peer did not see.
+	 */
+	uint32_t cseq;
 };
 
 /*
@@ -447,6 +452,8 @@ struct sip_relay {
 	const char *rr_lines;
 	/* The Call-ID of the leg it goes to, when legs carry different ones (NULL: keep). */
 	const char *call_id;
+	/* CSeq number of the request as its sender wrote it (0: keep): see sip_fwd.cseq. */
+	uint32_t cseq;
 };
 
 /*
@@ -490,25 +497,33 @@ int sip_build_options(char *buf, size_t size, size_t *len, const char *target,
     const struct sip_hop *via, const char *branch, const char *from_tag, const char *call_id,
     uint32_t cseq);
 
-/* A request of ours in a dialog, from what its record holds (sip_build_dialog.c). */
-struct sip_dialog_req {
-	const char *method;		/* "BYE" */
-	const char *ruri;		/* the other party's remote target (its Contact URI) */
-	const char *routes;		/* Route header value ("<e1>, <e2>"), NULL or "": none */
-	const struct sip_hop *via;	/* our Via on the side it leaves on */
+/*
+ * A request of the SBC's own inside a dialog (sip_build_uac.c), in the name of one party
+ * to the other: what the dialog record holds, never a received message.
+ */
+struct sip_uac_req {
+	const char *method;		/* "BYE", "INVITE", "ACK" */
+	const char *ruri;		/* the recipient's remote target (a stored Contact URI) */
+	const char *routes;		/* route set towards it ("<e1>, <e2>"); NULL or "": none */
+	const struct sip_hop *via;	/* our Via, on the side it leaves on */
 	const char *branch;
-	const char *from_uri, *from_tag;	/* the party we speak for */
-	const char *to_uri, *to_tag;		/* the party it goes to */
-	const char *call_id;
+	const char *from_uri, *from_tag;	/* the party it speaks for */
+	const char *to_uri, *to_tag;		/* the recipient */
+	const char *call_id;		/* the Call-ID the recipient's leg carries */
 	uint32_t cseq;
-	const char *extra;		/* NULL, or header lines each ending in CRLF */
+	const char *contact;		/* NULL: no Contact; else written as <contact> */
+	const char *extra;		/* NULL or whole header lines, each ending in CRLF */
+	const char *body;		/* NULL: none; with content_type */
+	size_t body_len;
+	const char *content_type;
 };
 /*
- * The request r says, Max-Forwards 70, no body. URIs are written with the bytes a URI
- * cannot hold raw %-escaped (stored URIs come from the network). EINVAL for a missing
- * value or a tag, Call-ID or branch that would break its line (CR, LF).
+ * The request r says, Max-Forwards 70. The From and To URIs are written with the bytes a
+ * URI cannot hold raw %-escaped (stored party URIs hold users as decoded). EINVAL when a
+ * required value is missing, the Request-URI or Contact is not plain URI text, or a tag,
+ * Call-ID, branch or header line would break its line.
  */
-int sip_build_in_dialog(char *buf, size_t size, size_t *len, const struct sip_dialog_req *r);
+int sip_build_uac(char *buf, size_t size, size_t *len, const struct sip_uac_req *r);
 
 /* Standard reason phrase for a status code ("Unknown" for unlisted codes). */
 const char *sip_reason_phrase(int status);

@@ -376,6 +376,11 @@ build_request(struct sip_wbuf *w, const struct sip_msg *req, const struct sip_fw
 				break;
 			sip_wbuf_hdr(w, "Call-ID", f->call_id, strlen(f->call_id));
 			continue;
+		case SIP_HDR_CSEQ:
+			if (f->cseq == 0 || req->cseq_method == NULL)
+				break;
+			sip_wbuf_fmt(w, "CSeq: %u %s\r\n", (unsigned)f->cseq, req->cseq_method);
+			continue;
 		case SIP_HDR_ROUTE:
 			if (f->routes != NULL)
 				continue;

@@ -106,6 +106,11 @@ relay_headers(struct sip_wbuf *w, const struct sip_msg *resp, const struct sip_r
 				break;
 			sip_wbuf_hdr(w, "Call-ID", r->call_id, strlen(r->call_id));
 			continue;
+		case SIP_HDR_CSEQ:
+			if (r->cseq == 0 || resp->cseq_method == NULL)
+				break;
+			sip_wbuf_fmt(w, "CSeq: %u %s\r\n", (unsigned)r->cseq, resp->cseq_method);
+			continue;
 		case SIP_HDR_CONTENT_LENGTH:
 			continue;
 		case SIP_HDR_CONTENT_TYPE:

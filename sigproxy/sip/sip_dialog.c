@@ -36,10 +36,11 @@ first_uri(const char *v, size_t n, const char **up, size_t *ulen)
 	return 0;
 }
 
-int
-sip_msg_contact_uri(const struct sip_msg *m, char *buf, size_t size)
+/* The URI of the first element of header id as received, if it parses alone. */
+static int
+header_uri(const struct sip_msg *m, enum sip_hdr_id id, char *buf, size_t size)
 {
-	const struct sip_hdr *h = sip_msg_hdr_find(m, SIP_HDR_CONTACT, 0);
+	const struct sip_hdr *h = sip_msg_hdr_find(m, id, 0);
 	const char *u;
 	size_t n;
 
@@ -50,9 +51,16 @@ sip_msg_contact_uri(const struct sip_msg *m, char *buf, size_t size)
 		return ENOSPC;
 	memcpy(buf, u, n);
 	buf[n] = '\0';
+	/* stored and written back into requests: only a URI that parses alone */
 	if (!sip_uri_text_ok(buf))
 		return ENOENT;
 	return 0;
+}
+
+int
+sip_msg_contact_uri(const struct sip_msg *m, char *buf, size_t size)
+{
+	return header_uri(m, SIP_HDR_CONTACT, buf, size);
 }
 
 int

@@ -18,12 +18,7 @@ txn_hides(const struct sp *sp, enum sp_side s)
 void
 txn_contact_self(const struct sp_listener *l, enum tp_proto tp, char *buf, size_t size)
 {
-	const struct sip_hop *h = &l->hop;
-	bool v6 = strchr(h->host, ':') != NULL;
-
-	/* no user part of the party's: it could name inside hosts or numbering plans */
-	snprintf(buf, size, "sip:sbc@%s%s%s:%u;transport=%s", v6 ? "[" : "", h->host, v6 ? "]" : "",
-	    (unsigned)(h->port ? h->port : (tp == TP_TLS ? 5061 : 5060)), tp_proto_name(tp));
+	send_contact_uri(l, tp, buf, size);
 }
 
 void
@@ -81,6 +76,8 @@ txn_relay_build(struct sp *sp, const struct txn_upstream *u, const struct sip_ms
 	/* the Call-ID the request came with, where the response's is the other leg's */
 	if (u->call_id != NULL && strcmp(u->call_id, sip_msg_call_id_received(m)) != 0)
 		r.call_id = u->call_id;
+	if (u->cseq != 0 && u->cseq != sip_msg_cseq(m))
+		r.cseq = u->cseq;
 	txn_hide_response(sp, u, &r, contact, sizeof(contact));
 	return sip_build_response_relay(sp->buf, SP_BUF_SIZE, len, m, &r);
 }

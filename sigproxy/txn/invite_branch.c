@@ -259,6 +259,7 @@ txn_branch_start(struct sp_txn *t, enum tp_proto tp, const struct sa *dst, const
 	} else {
 		txn_dialog_route(c, 1 - t->leg, &f);
 		f.call_id = txn_leg_call_id(c, 1 - t->leg);
+		f.cseq = dialog_cseq_to(c, 1 - t->leg, sip_msg_cseq(t->req));
 	}
 	f.self = sp->cfg.self;
 	f.nself = sp->cfg.nlisteners;

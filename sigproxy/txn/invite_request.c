@@ -113,8 +113,43 @@ reinvite_checked(struct sp_call *c, unsigned leg, int status, void *arg)
 	}
 	t->leg = leg;
 	t->out_side = c->side[1 - leg];
-	dialog_note_cseq(c, leg, sip_msg_cseq(t->req));
+	dialog_note_cseq(t->sp, c, leg, sip_msg_cseq(t->req));
 	txn_media_start(t, c);
+}
+
+/*
+ * The INVITE ends before an answer: its live branch CANCELled, mediad's offer dropped,
+ * status upstream (extra: header lines), the call failed with reason.
+ */
+static void
+invite_stop(struct sp_txn *t, int status, const char *phrase, const char *extra,
+    const char *reason)
+{
+	t->cancelled = true;
+	if (t->nbr > 0)
+		txn_branch_cancel(t, &t->br[t->nbr - 1]);
+	media_cancel(t->mop);
+	t->mop = NULL;
+	txn_upstream_reply(t, status, phrase, extra);
+	txn_call_fail(t, reason);
+	txn_done(t);
+}
+
+bool
+txn_invite_abort(struct sp *sp, const char *call_id, int status, const char *phrase,
+    const char *extra, const char *reason)
+{
+	struct sp_txn *t;
+
+	for (t = sp->txns[sp_bucket(call_id)]; t != NULL; t = t->next)
+		if (!t->in_dialog && t->state != TXN_DONE && !t->cancelled &&
+		    strcmp(t->call_id, call_id) == 0)
+			break;
+	if (t == NULL)
+		return false;
+	log_info("invite_abort status=%d reason=%s", status, LOG_Q(reason));
+	invite_stop(t, status, phrase, extra, reason);
+	return true;
 }
 
 void
@@ -134,38 +169,8 @@ txn_invite_cancel(struct sp *sp, const struct sp_src *src, struct sip_msg *m)
 	send_reply(sp, src, m, 200, NULL, NULL);
 	if (t->state == TXN_DONE || t->cancelled)
 		return;
-	t->cancelled = true;
 	log_info("invite_cancel");
-	if (t->nbr > 0)
-		txn_branch_cancel(t, &t->br[t->nbr - 1]);
-	media_cancel(t->mop);
-	t->mop = NULL;
-	txn_upstream_reply(t, 487, NULL, NULL);
-	txn_call_fail(t, "cancel");
-	txn_done(t);
-}
-
-bool
-txn_invite_abort(struct sp *sp, const char *call_id, const char *reason)
-{
-	struct sp_txn *t;
-
-	for (t = sp->txns[sp_bucket(call_id)]; t != NULL; t = t->next)
-		if (!t->in_dialog && t->state != TXN_DONE && strcmp(t->call_id, call_id) == 0)
-			break;
-	if (t == NULL || t->cancelled)
-		return false;
-	/* as a CANCEL from the caller would, but the caller hears 480 and why */
-	t->cancelled = true;
-	log_info("invite_abort reason=%s", LOG_Q(reason));
-	if (t->nbr > 0)
-		txn_branch_cancel(t, &t->br[t->nbr - 1]);
-	media_cancel(t->mop);
-	t->mop = NULL;
-	txn_upstream_reply(t, 480, "Call Ended By Operator", NULL);
-	txn_call_fail(t, reason);
-	txn_done(t);
-	return true;
+	invite_stop(t, 487, NULL, NULL, "cancel");
 }
 
 /* The transaction for m; on failure 500 upstream and m freed. Returns 0 or ENOMEM. */

@@ -134,7 +134,7 @@ txn_upstream_build(struct sp_txn *t, const struct sip_msg *m, const char *body,
     size_t body_len, const char *ctype, size_t *len)
 {
 	struct txn_upstream u = { t->in_side, t->out_side, t->src.lsnr, !t->in_dialog, t->vias,
-	    t->rr_lines, sip_msg_call_id_received(t->req) };
+	    t->rr_lines, sip_msg_call_id_received(t->req), sip_msg_cseq(t->req) };
 
 	return txn_relay_build(t->sp, &u, m, body, body_len, ctype, len);
 }

@@ -41,6 +41,7 @@ struct sp_nit {
 	unsigned leg;		/* the sender's leg in its call */
 	char *vias;		/* the request's Via lines when they went on hidden (owned) */
 	char *up_call_id;	/* the Call-ID it came with when not the call's (owned), else NULL */
+	uint32_t up_cseq;	/* its CSeq when it went on with another (dialog_cseq_to), else 0 */
 	struct media_op *mop;	/* answer in the 2xx, pending */
 	struct sip_msg *resp;	/* that 2xx */
 };
@@ -208,6 +209,9 @@ txn_nit_forward(struct sp *sp, const struct sp_src *src, struct sip_msg *m, stru
 	f.nself = sp->cfg.nlisteners;
 	txn_dialog_route(c, to, &f);
 	f.call_id = txn_leg_call_id(c, to);
+	f.cseq = dialog_cseq_to(c, to, sip_msg_cseq(m));
+	if (!ack)
+		dialog_note_cseq(sp, c, leg, sip_msg_cseq(m));
 	if (txn_hides(sp, side))
 		txn_hide_request(out, tp, &f, contact, sizeof(contact));
 	if (body != NULL && body_len > 0) {
@@ -248,6 +252,7 @@ txn_nit_forward(struct sp *sp, const struct sp_src *src, struct sip_msg *m, stru
 			goto out;
 		}
 		n->out_side = side;
+		n->up_cseq = f.cseq != 0 ? sip_msg_cseq(m) : 0;
 		n->out_tp = tp;
 		n->out_dst = dst;
 		n->leg = leg;
@@ -296,7 +301,7 @@ static void
 nit_respond(struct sp_nit *n, const struct sip_msg *m, const char *sdp, size_t sdp_len)
 {
 	struct txn_upstream u = { n->in_side, n->out_side, n->src.lsnr, false, n->vias, NULL,
-	    n->up_call_id != NULL ? n->up_call_id : n->call_id };
+	    n->up_call_id != NULL ? n->up_call_id : n->call_id, n->up_cseq };
 	struct sp *sp = n->sp;
 	char *buf = sp->buf;
 	size_t len;

@@ -146,8 +146,6 @@ nit_checked(struct sp_call *c, unsigned leg, int status, void *arg)
 		return;
 	}
 	p->leg = leg;
-	/* a request the SBC sends in the other party's name (an operator's BYE) goes above */
-	dialog_note_cseq(c, leg, sip_msg_cseq(p->m));
 	if (meth == SIP_METHOD_BYE) {
 		bye_forward(c, p);
 		return;

@@ -57,9 +57,12 @@ txn_response_stateless(struct sp *sp, const struct sp_src *src, const struct sip
 	memset(&r, 0, sizeof(r));
 	c = dialog_find(sp, sip_msg_call_id(m));
 	/* from the leg that carries our Call-ID to the other, or the other way */
-	if (c != NULL)
+	if (c != NULL) {
 		r.call_id = txn_leg_call_id(c, strcmp(sip_msg_call_id_received(m),
 		    c->callee_call_id) == 0 ? 0 : 1);
+		/* from the leg on the side it came from: its CSeq back as the sender wrote it */
+		r.cseq = dialog_cseq_from(c, dialog_leg(c, src->lsnr->side), sip_msg_cseq(m));
+	}
 	if (txn_hides(sp, to)) {
 		if ((l = send_listener_for(sp, to, tp)) == NULL)
 			return ENETUNREACH;

@@ -17,13 +17,16 @@
 void txn_invite_request(struct sp *sp, const struct sp_src *src, struct sip_msg *m);
 /* True when m is the ACK of a non-2xx final we sent (hop by hop: absorbed); m stays the caller's. */
 bool txn_invite_ack(struct sp *sp, const struct sip_msg *m);
+/*
+ * The initial INVITE of call_id still running here is ended by the SBC (an operator's
+ * hang-up of a ringing call): its branch CANCELled, status upstream (phrase: NULL for the
+ * usual one) with the extra header lines, the call failed with reason. False when no such
+ * transaction is here.
+ */
+bool txn_invite_abort(struct sp *sp, const char *call_id, int status, const char *phrase,
+    const char *extra, const char *reason);
 /* A CANCEL: 200 or 481 to it, 487 to the INVITE; m stays the caller's. */
 void txn_invite_cancel(struct sp *sp, const struct sp_src *src, struct sip_msg *m);
-/*
- * Ends a call that is not answered yet (an operator's hang-up): its live branch CANCELled,
- * 480 to the caller, the call failed with reason. False when no such INVITE is pending.
- */
-bool txn_invite_abort(struct sp *sp, const char *call_id, const char *reason);
 /* True when m answers one of our INVITE branches (or our CANCEL); m stays the caller's. */
 bool txn_invite_response(struct sp *sp, struct sip_msg *m);
 /* An outbound stream failed to connect (err from closeh): its branches fail over now. */

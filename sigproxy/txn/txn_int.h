@@ -123,6 +123,8 @@ struct txn_upstream {
 	const char *vias;		/* its Via lines when it went on without them */
 	const char *rr_lines;		/* its Record-Route lines, likewise */
 	const char *call_id;		/* the Call-ID it came with (the leg up's) */
+	uint32_t cseq;			/* the CSeq it came with when it went on with
+					 * another (dialog_cseq_to); 0: none */
 };
 /* Whether messages towards side s hide the other side ([dialog] topology_hiding_*). */
 bool txn_hides(const struct sp *sp, enum sp_side s);

@@ -95,7 +95,8 @@ ng_read(evutil_socket_t fd, short what, void *arg)
 	assert_int_equal(ng_msg_parse(&a, buf, (size_t)len, &m, &be), 0);
 	cmd = ng_op_name(m.op);
 	ng_get_str(m.dict, "transport-protocol", &prof, &pl);
-	if (n->n < 16) {
+	/* pings (sigproxy pings every mediad it knows) are not a call's commands */
+	if (n->n < 16 && m.op != NG_OP_PING) {
 		struct bencode_item *dl = ng_dict_get(m.dict, "direction");
 
 		snprintf(n->cmds[n->n], sizeof(n->cmds[0]), "%s", cmd);

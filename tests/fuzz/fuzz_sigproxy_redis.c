@@ -4,8 +4,9 @@
  * (sbc:call:<call-id>, read by dialog_lookup), each applied to its call as lookup_done
  * does (a fresh copy, or a newer copy of the same call), then what the proxy reads from
  * it: the next hop of each leg (stored contacts and route sets), the callee leg's Call-ID
- * alias; then operator requests from the stream sbc:control (an XREAD reply: hangup of
- * those calls, which builds BYEs from the records' fields, drain, undrain, garbage).
+ * alias; then the entries of the streams sbc:control and sbc:events (an XREADGROUP reply:
+ * an operator's hang-up of those calls, whose BYEs are built from the records' fields,
+ * drain, undrain, media timeouts, garbage).
  * Beyond "no crash": the next hop is a real address or a parse error, an alias finds its
  * call while the call lives and nothing once it is gone (a record may name another
  * call's alias), and nothing leaks.
@@ -20,12 +21,13 @@
 #include <hiredis/hiredis.h>
 
 #include "dialog.h"
-#include "control_int.h"
 #include "dialog_int.h"
 #include "fuzz_sigproxy_fixture.h"
+#include "hangup_int.h"
 #include "log.h"
 #include "sigproxy.h"
 #include "txn.h"
+#include "uac.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -139,9 +141,9 @@ call_check(struct sp_call *c)
 	}
 }
 
-/* An XREAD reply of sbc:control in RESP (buf[0..len)), run as control_poll runs it. */
+/* An XREADGROUP reply in RESP (buf[0..len)), taken as the stream reader takes it. */
 static void
-control_replies(const char *buf, size_t len)
+stream_replies(const char *buf, size_t len)
 {
 	redisReader *rd = redisReaderCreate();
 	void *reply = NULL;
@@ -149,7 +151,7 @@ control_replies(const char *buf, size_t len)
 	CHECK(rd != NULL);
 	CHECK(redisReaderFeed(rd, buf, len) == REDIS_OK);
 	while (redisReaderGetReply(rd, &reply) == REDIS_OK && reply != NULL) {
-		control_read_done(reply, sp->control);
+		hangup_read_done(reply, sp->hangup);
 		freeReplyObject(reply);
 		reply = NULL;
 	}
@@ -162,7 +164,7 @@ control_replies(const char *buf, size_t len)
  * Input: byte 0 picks the Call-ID of each record (bit i set: record i+1 is a newer copy of
  * the call before it; else a call of its own; the calls are fuzz-1, fuzz-2, ...); the rest
  * is up to three records separated by a line "--", each its field names and values one a
- * line (HGETALL order), then optionally a line "==" and an XREAD reply of sbc:control.
+ * line (HGETALL order), then optionally a line "==" and an XREADGROUP reply.
  */
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -217,9 +219,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			call_check(c);
 	}
 	if (ctl != NULL)
-		control_replies((const char *)ctl, ctl_len);
+		stream_replies((const char *)ctl, ctl_len);
 	/* state from one input must not leak into the next, nor grow without bound */
-	control_byes_free(sp->control);
+	uac_free_all(sp);
 	txn_invite_free_all(sp);
 	txn_nit_free_all(sp);
 	dialog_free_all(sp);

@@ -475,3 +475,66 @@ long_bye() {
 	BYE_UAS_RC=$?
 	e2e_forget "$LONG_UAS"
 }
+
+# ---- sigproxy over UDP only, for e2e_ua's calls (no TLS: its caller's SDES keys travel
+# over UDP) ----
+# sigproxy_udp_start NAME OUTSIDE_IP INSIDE_IP CALLEE_IP: route 8011... to CALLEE_IP:5060
+# (and 8012... to SP_ROUTE2:5060 when set, for a second e2e_ua at the same time);
+# SP_MEDIA_EXTRA: more [media] keys; SP_ACL (127.0.0.0/8); SP_NG_TIMEOUT_MS, SP_NG_RETRIES,
+# SP_REFRESH_MS (300, 2, 500); SP_NS: run in that network namespace; SP_UDP_EXTRA: more
+# sections at the end. Sets SP_PID, SP_METRICS.
+sigproxy_udp_start() {
+	cat >"$DIR/sigproxy-$1.ini" <<EOF2
+[sigproxy]
+id = e2e-$1-$$
+log_level = info
+metrics_listen = 127.0.0.1:0
+call_ttl_ended = 120
+[listener outside-udp]
+transport = udp
+address = $2:5060
+side = outside
+acl = ${SP_ACL:-127.0.0.0/8}
+[listener inside-udp]
+transport = udp
+address = $3:5060
+side = inside
+acl = ${SP_ACL:-127.0.0.0/8}
+[media]
+outside_sdes_requires_tls = no
+ng_timeout_ms = ${SP_NG_TIMEOUT_MS:-300}
+ng_retries = ${SP_NG_RETRIES:-2}
+mediad_refresh_ms = ${SP_REFRESH_MS:-500}
+${SP_MEDIA_EXTRA:-}
+[redis]
+unix_socket = $REDIS_SOCK
+[health]
+probe = no
+holddown_ms = 0
+[route e2e]
+match = ^8011\d+\$
+target = sip:$4:5060
+${SP_ROUTE2:+[route e2e2]
+match = ^8012\d+\$
+target = sip:$SP_ROUTE2:5060}
+${SP_UDP_EXTRA:-}
+EOF2
+	${SP_NS:+ip netns exec "$SP_NS"} "$SIGPROXY" -c "$DIR/sigproxy-$1.ini" >"$DIR/sigproxy-$1.log" 2>&1 &
+	SP_PID=$!
+	PIDS+=("$SP_PID")
+	wait_for 10 grep -q mediad_added "$DIR/sigproxy-$1.log" || { cat "$DIR/sigproxy-$1.log" >&2; return 1; }
+	SP_METRICS=$(sed -n 's/.*metrics address=[^ ]* port=\([0-9]*\).*/\1/p' "$DIR/sigproxy-$1.log" | head -1)
+}
+
+# ua_start NAME SBC_IP CALLER_IP CALLEE_IP FIRST_USER N [e2e_ua args...]: e2e_ua in the
+# background (UA_PID; UA_NS: in that namespace), its output in DIR/NAME.out
+ua_start() {
+	local name=$1 sbc=$2 caller=$3 callee=$4 user=$5 n=$6
+	shift 6
+	${UA_NS:+ip netns exec "$UA_NS"} "$BUILD/tests/e2e_ua" -S "$sbc:5060" -c "$caller" \
+		-b "$callee" -n "$n" -u "$user" "$@" >"$DIR/$name.out" 2>"$DIR/$name.err" &
+	UA_PID=$!
+	PIDS+=("$UA_PID")
+}
+# ua_callids NAME: the Call-IDs of e2e_ua NAME's answered calls, in call order
+ua_callids() { sed -n 's/^ua_answered i=[0-9]* callid=//p' "$DIR/$1.out"; }

@@ -12,7 +12,8 @@
 #   hangup  hangup of an answered TLS call (BYE reaches both parties, record and compliance
 #           line say hangup), of a ringing call (CANCEL to the backend, 480 to the caller);
 #           missing, ended and orphaned calls give a clear error and exit 1; a request
-#           written before sigproxy started is not replayed; forged requests are refused.
+#           written before sigproxy started for a call not up is refused (unknown) and
+#           never ends a later call with that Call-ID; forged requests are refused.
 # SP_CALL_ID_REPLACE=1: [dialog] call_id_replace (the backend's leg has a Call-ID of the SBC's
 # own: the hang-up's BYE to it must carry that one).
 set -u
@@ -35,7 +36,8 @@ has_phase() { local p; for p in "${PHASES[@]}"; do [ "$p" = "$1" ] && return 0; 
 
 certs_make sbc.example.test || { cat "$DIR/certs.out" >&2; exit 1; }
 redis_start || { echo "redis-server did not start" >&2; exit 1; }
-# a request written before sigproxy starts must never run (phase hangup checks it)
+# a request written before sigproxy starts, for a call not up then, must never end that
+# call later (phase hangup checks it): the consumer group refuses it once and acknowledges it
 REPLAY_CID="replayed-$$-1@e2e"
 rcli xadd sbc:control '*' cmd hangup call_id "$REPLAY_CID" by attacker >/dev/null
 mediad_start a "$OUT_IP" "$IN_IP" 36000 || exit 1
@@ -254,7 +256,9 @@ phase_trace() {
 
 phase_hangup() {
 	local t0 t1 r ring
-	# the request written before sigproxy started: a call with that Call-ID stays up
+	# the request written before sigproxy started: refused then, a call with that Call-ID stays up
+	ok "the request older than the call: refused as unknown" \
+		wait_for 3 grep -q "hangup_refused request=hangup reason=unknown by=operator:attacker .*call_id=$REPLAY_CID" "$DIR/sigproxy-a.log"
 	CALL_HOLD_MS=2500 call_start replay uac_call uas_call AES_CM_128_HMAC_SHA1_80 -cid_str "replayed-$$-%u@e2e"
 	call_media MEDIA1 BACKEND1
 	call_wait
@@ -278,7 +282,7 @@ phase_hangup() {
 			bash -c "grep -A8 '^BYE ' '$DIR/hangup'/uas_*_messages.log | grep -q '^Call-ID: sbcleg-'"
 	fi
 	ok "hangup: both BYEs answered 200" \
-		bash -c "grep -q 'hangup_bye_answered leg=caller status=200 call_id=$CALL_ID' '$DIR/sigproxy-a.log' && grep -q 'hangup_bye_answered leg=callee status=200 call_id=$CALL_ID' '$DIR/sigproxy-a.log'"
+		bash -c "grep -q 'uac_final method=BYE leg=caller status=200 call_id=$CALL_ID' '$DIR/sigproxy-a.log' && grep -q 'uac_final method=BYE leg=callee status=200 call_id=$CALL_ID' '$DIR/sigproxy-a.log'"
 	ok "hangup: record ended, reason hangup, out of the index" \
 		bash -c "test \"\$(redis-cli -s '$REDIS_SOCK' hget 'sbc:call:$CALL_ID' end_reason)\" = hangup && test -z \"\$(redis-cli -s '$REDIS_SOCK' zscore sbc:calls '$CALL_ID')\""
 	ok "hangup: the compliance line says hangup" \
@@ -319,7 +323,7 @@ phase_hangup() {
 	rcli xadd sbc:control '*' cmd hangup by attacker >/dev/null
 	rcli xadd sbc:control '*' cmd hangup call_id $'x\ny\e[2J' by $'at\ntacker' >/dev/null
 	ok "forged requests: refused and counted, each on one escaped line" \
-		wait_for 3 bash -c "test \$(grep -c 'control_refused .*by=attacker' '$DIR/sigproxy-a.log') = 2"
+		wait_for 3 bash -c "test \$(grep -c 'hangup_refused request=[a-z]* reason=malformed by=operator:attacker' '$DIR/sigproxy-a.log') = 2"
 	ok "forged requests: sigproxy still running" kill -0 "$SIGPROXY_PID"
 }
 
