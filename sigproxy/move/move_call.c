@@ -203,27 +203,54 @@ party_sdp(struct move_op *op, struct uac_req **rp, struct uac_req *r, int status
 	return NULL;
 }
 
-/* The callee's answer to the new mediad's offer. */
+static void offer_done(int status, const char *sdp, size_t len, const char *warning,
+    void *arg);
+
+/*
+ * A party's final answer to our re-INVITE. leg 0, the caller's to one without SDP: its
+ * offer, for the new mediad. leg 1, the callee's to the new mediad's offer: its answer.
+ */
 static void
-callee_done(struct uac_req *r, int status, const struct sip_msg *resp, void *arg)
+party_done(struct move_op *op, unsigned leg, struct uac_req *r, int status,
+    const struct sip_msg *resp)
 {
-	struct move_op *op = arg;
 	struct sp *sp = op->m->sp;
 	struct sp_call *c;
 	const char *body = NULL;
 	size_t blen;
 	int st;
 
-	if ((c = party_sdp(op, &op->r1, r, status, resp, "callee", &body, &blen)) == NULL)
+	c = party_sdp(op, leg ? &op->r1 : &op->r0, r, status, resp, leg ? "callee" : "caller",
+	    &body, &blen);
+	if (c == NULL)
 		return;
-	/* the answer came in the 2xx: its ACK carries nothing */
-	(void)uac_ack(r, NULL, 0);
-	op->r1 = NULL;
-	op->state = MOVE_ANSWER;
-	st = media_answer_resume(sp, c, c->from_tag, c->to_tag, c->side[1], c->side[0],
-	    leg_tp(c, 1), body, blen, &op->resume, answer_done, op, &op->mop);
+	if (leg == 0) {
+		op->state = MOVE_OFFER;
+		st = media_offer(sp, c, c->from_tag, c->to_tag, NULL, c->side[0], c->side[1],
+		    leg_tp(c, 0), body, blen, offer_done, op, &op->mop);
+	} else {
+		/* the answer came in the 2xx: its ACK carries nothing */
+		(void)uac_ack(r, NULL, 0);
+		op->r1 = NULL;
+		op->state = MOVE_ANSWER;
+		st = media_answer_resume(sp, c, c->from_tag, c->to_tag, c->side[1], c->side[0],
+		    leg_tp(c, 1), body, blen, &op->resume, answer_done, op, &op->mop);
+	}
 	if (st)
-		op_fail(op, "the callee's answer breaks the policy, or no mediad");
+		op_fail(op, leg ? "the callee's answer breaks the policy, or no mediad" :
+		    "the caller's offer breaks the policy, or no mediad");
+}
+
+static void
+callee_done(struct uac_req *r, int status, const struct sip_msg *resp, void *arg)
+{
+	party_done(arg, 1, r, status, resp);
+}
+
+static void
+caller_done(struct uac_req *r, int status, const struct sip_msg *resp, void *arg)
+{
+	party_done(arg, 0, r, status, resp);
 }
 
 static void
@@ -254,26 +281,6 @@ offer_done(int status, const char *sdp, size_t len, const char *warning, void *a
 	if (uac_send(sp, c, 1, &o, callee_done, op, &op->r1) != 0)
 		op_fail(op, "re-INVITE to the callee not sent");
 	log_set_call_id(NULL);
-}
-
-/* The caller's answer to our re-INVITE without SDP: its offer. */
-static void
-caller_done(struct uac_req *r, int status, const struct sip_msg *resp, void *arg)
-{
-	struct move_op *op = arg;
-	struct sp *sp = op->m->sp;
-	struct sp_call *c;
-	const char *body = NULL;
-	size_t blen;
-	int st;
-
-	if ((c = party_sdp(op, &op->r0, r, status, resp, "caller", &body, &blen)) == NULL)
-		return;
-	op->state = MOVE_OFFER;
-	st = media_offer(sp, c, c->from_tag, c->to_tag, NULL, c->side[0], c->side[1],
-	    leg_tp(c, 0), body, blen, offer_done, op, &op->mop);
-	if (st)
-		op_fail(op, "the caller's offer breaks the policy, or no mediad");
 }
 
 /* The old mediad's record of the call: the parties' SRTP sessions, to be continued. */

@@ -94,7 +94,8 @@ unix_socket = $REDIS_SOCK
 registration_ttl = 5
 registration_interval_ms = 500
 EOF
-lab "$MEDIAD" -c "$DIR/mediad.ini" >"$DIR/mediad-a.log" 2>&1 &
+# not through lab(): a function in the background is a subshell, and $! would be its pid
+ip netns exec "$LAB" "$MEDIAD" -c "$DIR/mediad.ini" >"$DIR/mediad-a.log" 2>&1 &
 MEDIAD_PID=$!
 PIDS+=("$MEDIAD_PID")
 wait_for 10 grep -q mediad_ready "$DIR/mediad-a.log" || { cat "$DIR/mediad-a.log" >&2; exit 1; }

@@ -15,6 +15,8 @@ export SBC_BUILD_DIR SBC_SOURCE_DIR
 . "$(dirname "$0")/../e2e/lib.sh"
 need setpriv
 
+NOCAPS=(setpriv --inh-caps=-all --ambient-caps=-all --bounding-set=-all --)
+# for bash -c (an array is not exported)
 nocaps() { setpriv --inh-caps=-all --ambient-caps=-all --bounding-set=-all -- "$@"; }
 export -f nocaps
 
@@ -42,7 +44,9 @@ for bad in xpd batch "sockets batched" ""; do
 		bash -c "! '$mediad' -t -c '$DIR/bad.ini' >'$DIR/bad.out' 2>&1 && grep -q 'io' '$DIR/bad.out'"
 done
 
-# start IO LOG [wrapper...]: runs mediad until its ready line or its exit; prints nothing
+# start IO LOG [wrapper command...]: runs mediad until its ready line or its exit; prints
+# nothing. The wrapper is a command that execs (setpriv), not a shell function: a function
+# in the background is a subshell, $! its pid, and mediad would outlive the cleanup.
 start() {
 	local io=$1 log=$2 pid
 	shift 2
@@ -65,13 +69,13 @@ ok "io = xdp on loopback refuses to start, naming the interface" \
 	bash -c "! kill -0 $LAST_PID 2>/dev/null && grep -q 'startup_failed step=relay_alloc .*io=xdp .*detail=\"lo: native XDP' \
 		'$DIR/mediad-xdp-lo.log'"
 
-start auto "$DIR/mediad-auto-nocaps.log" nocaps
+start auto "$DIR/mediad-auto-nocaps.log" "${NOCAPS[@]}"
 ok "io = auto without capabilities falls back to sockets" \
 	grep -q 'mediad_ready .* io=sockets .*io_fallback="batched: .*CAP_BPF' \
 	"$DIR/mediad-auto-nocaps.log"
 e2e_stop "$LAST_PID"
 
-start batched "$DIR/mediad-batched-nocaps.log" nocaps
+start batched "$DIR/mediad-batched-nocaps.log" "${NOCAPS[@]}"
 ok "io = batched without capabilities refuses to start" \
 	bash -c "! kill -0 $LAST_PID 2>/dev/null && ! grep -q mediad_ready '$DIR/mediad-batched-nocaps.log'"
 ok "... and says why" grep -q 'startup_failed step=relay_alloc .*io=batched reason="Operation not permitted"' \
