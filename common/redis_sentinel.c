@@ -107,13 +107,42 @@ attempt_fail(struct redis_sentinel *s, const char *why)
 	event_active(s->next_ev, 0, 0);
 }
 
+int
+redis_sentinel_reply_parse(const redisReply *r, char *host, size_t size, uint16_t *port,
+    const char **why)
+{
+	unsigned long v;
+	char *end;
+
+	if (r->type == REDIS_REPLY_ERROR) {
+		*why = r->str != NULL ? r->str : "error";
+		return EPROTO;
+	}
+	if (r->type != REDIS_REPLY_ARRAY || r->elements != 2 ||
+	    r->element[0]->type != REDIS_REPLY_STRING ||
+	    r->element[1]->type != REDIS_REPLY_STRING ||
+	    r->element[0]->len >= size) {
+		*why = "does not know the master";
+		return ENOENT;
+	}
+	v = strtoul(r->element[1]->str, &end, 10);
+	if (*end != '\0' || v == 0 || v > 65535) {
+		*why = "bad master port";
+		return EBADMSG;
+	}
+	memcpy(host, r->element[0]->str, r->element[0]->len);
+	host[r->element[0]->len] = '\0';
+	*port = (uint16_t)v;
+	return 0;
+}
+
 static void
 master_done(redisAsyncContext *ac, void *replyp, void *privdata)
 {
 	struct redis_sentinel *s = privdata;
 	redisReply *r = replyp;
-	unsigned long port;
-	char *end;
+	const char *why = NULL;
+	int err;
 
 	if (s == NULL || ac != s->ac || s->h == NULL)
 		return;
@@ -121,27 +150,13 @@ master_done(redisAsyncContext *ac, void *replyp, void *privdata)
 		attempt_fail(s, ac->errstr[0] ? ac->errstr : "no reply");
 		return;
 	}
-	if (r->type == REDIS_REPLY_ERROR) {
-		attempt_fail(s, r->str);
-		return;
-	}
-	if (r->type != REDIS_REPLY_ARRAY || r->elements != 2 ||
-	    r->element[0]->type != REDIS_REPLY_STRING ||
-	    r->element[1]->type != REDIS_REPLY_STRING ||
-	    r->element[0]->len >= sizeof(s->host)) {
-		attempt_fail(s, "does not know the master");
-		if (s->err == 0)
+	err = redis_sentinel_reply_parse(r, s->host, sizeof(s->host), &s->port, &why);
+	if (err) {
+		attempt_fail(s, why);
+		if (err == ENOENT && s->err == 0)
 			s->err = ENOENT;
 		return;
 	}
-	port = strtoul(r->element[1]->str, &end, 10);
-	if (*end != '\0' || port == 0 || port > 65535) {
-		attempt_fail(s, "bad master port");
-		return;
-	}
-	memcpy(s->host, r->element[0]->str, r->element[0]->len);
-	s->host[r->element[0]->len] = '\0';
-	s->port = (uint16_t)port;
 	s->first = (s->first + s->tried) % s->n;
 	s->found = true;
 	attempt_drop(s);

@@ -3,10 +3,12 @@
 #ifndef SBC_COMMON_REDIS_SENTINEL_H
 #define SBC_COMMON_REDIS_SENTINEL_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 struct event_base;
 struct redis_sentinel;
+struct redisReply;
 
 #define REDIS_SENTINELS_MAX 8
 
@@ -37,5 +39,14 @@ int redis_sentinel_ask(struct redis_sentinel *s, redis_sentinel_h *h, void *arg)
 void redis_sentinel_cancel(struct redis_sentinel *s);
 /* Whether list parses as redis_sentinel_alloc wants it (configuration checks). */
 int redis_sentinel_list_check(const char *list);
+/*
+ * A sentinel's reply to SENTINEL get-master-addr-by-name (hiredis's parse of what came
+ * off the network): 0 with the master's host (NUL-terminated in host[size]) and *port;
+ * else *why (static, or r's own error text) and EPROTO (an error reply), ENOENT (not a
+ * two-string array: the master is unknown there) or EBADMSG (a bad port); host and
+ * *port are written only on success.
+ */
+int redis_sentinel_reply_parse(const struct redisReply *r, char *host, size_t size,
+    uint16_t *port, const char **why);
 
 #endif

@@ -265,6 +265,13 @@ int relay_xdp_sock_map(struct relay_xdp_if *ifc, unsigned queue, int xsk_fd);
 
 struct relay_xsk;
 
+/*
+ * Bytes before a received frame's data in its UMEM frame: 2, so that the UDP payload after
+ * a 14-byte Ethernet and a 20- or 40-byte IP header lands 4-byte aligned, as libsrtp needs
+ * it to work in place.
+ */
+#define RELAY_XSK_HEADROOM 2
+
 /* A received frame: its bytes (from the Ethernet header), and room to its frame's end. */
 struct relay_xsk_pkt {
 	uint8_t *data;
@@ -423,6 +430,14 @@ void relay_io_metrics(struct relay_io *io, struct metrics *reg);
 
 /* ---- relay_io_xdp.c: the xdp style's packet path ---- */
 
+/*
+ * A received frame p: Ethernet with UDP over IPv4 (no options, not a fragment) or IPv6
+ * (no extension header), as the XDP program lets through. 0 with the port it was sent to
+ * (*k), its source (*src), where its UDP payload starts (*off) and its length (*plen,
+ * as the UDP header says: *off + *plen <= p->len), or EBADMSG. Reads p->data and p->len.
+ */
+int relay_io_frame_parse(const struct relay_xsk_pkt *p, struct relay_port_key *k,
+    struct sa *src, size_t *off, size_t *plen);
 /* Opens the worker's AF_XDP sockets and its next-hop cache; 0 or errno with why. */
 int relay_io_xdp_init(struct relay_io *io, char *why, size_t whysize);
 /* k to this worker's AF_XDP socket on its interface (add) or not any more. */

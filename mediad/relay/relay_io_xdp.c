@@ -10,13 +10,8 @@
 #include "relay_int.h"
 #include "timeutil.h"
 
-/*
- * An Ethernet frame with UDP over IPv4 (no options, not a fragment) or IPv6 (no extension
- * header), as the XDP program lets through: the port it was sent to, its source, and where
- * its UDP payload starts (*off) and how long it is.
- */
-static int
-xsk_parse(const struct relay_xsk_pkt *p, struct relay_port_key *k, struct sa *src,
+int
+relay_io_frame_parse(const struct relay_xsk_pkt *p, struct relay_port_key *k, struct sa *src,
     size_t *off, size_t *plen)
 {
 	const uint8_t *d = p->data, *udp;
@@ -144,7 +139,7 @@ relay_io_drain_xsk(struct relay_io *io, unsigned xi)
 
 			t.xdp_rx++;
 			t.packets_in++;
-			if (xsk_parse(p, &k, &src, &off, &plen) != 0 ||
+			if (relay_io_frame_parse(p, &k, &src, &off, &plen) != 0 ||
 			    (s = relay_ports_find(&io->ports, &k)) == NULL) {
 				t.unknown_port++;
 				relay_xsk_free(x, p->addr);

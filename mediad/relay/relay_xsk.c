@@ -75,9 +75,7 @@ relay_xsk_open(struct relay_xsk **sp, struct relay_xdp_if *ifc, unsigned queue)
 {
 	struct xsk_umem_config uc = {
 		.fill_size = XSK_RING, .comp_size = XSK_RING, .frame_size = XSK_FRAME_SIZE,
-		/* 2: the UDP payload after a 14-byte Ethernet and a 20- or 40-byte IP header
-		 * lands 4-byte aligned, as libsrtp needs it to work in place. */
-		.frame_headroom = 2, .flags = 0,
+		.frame_headroom = RELAY_XSK_HEADROOM, .flags = 0,
 	};
 	struct xsk_socket_config sc = {
 		.rx_size = XSK_RING, .tx_size = XSK_RING,

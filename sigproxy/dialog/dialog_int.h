@@ -39,4 +39,12 @@ void dialog_fields_end(const struct sp_call *c, const struct ng_leg *media, stru
 /* A field of a record written by another instance, if it is one of the above; true if taken. */
 bool dialog_fields_read(struct sp_call *c, const char *k, const char *val);
 
+/* dialog_record.c */
+struct redisReply;
+/*
+ * The fields of a record (HGETALL reply r: field, value, ...) into c: a call another
+ * instance wrote, or a newer copy of it. Exported for tests/fuzz (fuzz_sigproxy_redis).
+ */
+void dialog_record_apply(struct sp *sp, struct sp_call *c, const struct redisReply *r);
+
 #endif

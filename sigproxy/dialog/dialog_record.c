@@ -256,9 +256,8 @@ struct lookup_ctx {
 	void *arg;
 };
 
-/* The fields of a record into c (a call another instance wrote, or a newer copy of it). */
-static void
-record_apply(struct sp *sp, struct sp_call *c, const struct redisReply *r)
+void
+dialog_record_apply(struct sp *sp, struct sp_call *c, const struct redisReply *r)
 {
 	size_t i;
 
@@ -335,7 +334,7 @@ lookup_done(struct redisReply *r, void *arg)
 		/* a call another instance set up: only an answered one has a record to act on */
 		dialog_enter_state(c, SP_CALL_ANSWERED);
 	}
-	record_apply(sp, c, r);
+	dialog_record_apply(sp, c, r);
 	c->loaded = true;
 	dialog_touch(c);
 	if (c->state == SP_CALL_ENDED) {

@@ -52,6 +52,14 @@ struct hangup {
 	unsigned nalive;
 };
 
+/* hangup_stream.c */
+struct redisReply;
+/*
+ * An XREADGROUP reply over sbc:events and sbc:control (r may be NULL), arg the hangup:
+ * each entry in it taken. Exported for tests/fuzz (fuzz_sigproxy_redis).
+ */
+void hangup_read_done(struct redisReply *r, void *arg);
+
 /* hangup.c */
 /* Counts and logs a refused entry or request (call_id: escaped). */
 void hangup_refuse(struct hangup *k, enum hangup_refusal why, const char *what,

@@ -245,8 +245,8 @@ entries_take(struct hangup *k, const struct redisReply *r, bool may_hand)
 	}
 }
 
-static void
-read_done(struct redisReply *r, void *arg)
+void
+hangup_read_done(struct redisReply *r, void *arg)
 {
 	struct hangup *k = arg;
 
@@ -390,7 +390,7 @@ poll_cb(evutil_socket_t fd, short what, void *arg)
 		    "XREADGROUP GROUP %s %s COUNT 32 STREAMS %s %s 0 0", SBC_GROUP_SIGPROXY, me,
 		    streams[0], streams[1]) == 0;
 	else
-		k->reading = redis_cmd(sp->redis, read_done, k,
+		k->reading = redis_cmd(sp->redis, hangup_read_done, k,
 		    "XREADGROUP GROUP %s %s COUNT 32 STREAMS %s %s > >", SBC_GROUP_SIGPROXY, me,
 		    streams[0], streams[1]) == 0;
 	redis_flush(sp->redis);

@@ -11,10 +11,15 @@
 
 #include "trace.h"
 
+/* As route.c bounds a route's regex: backtracking steps and depth of one match. */
+#define TRACE_MATCH_LIMIT	100000u
+#define TRACE_DEPTH_LIMIT	10000u
+
 struct trace_filter {
 	char *call;			/* NULL: any */
 	pcre2_code *number;		/* NULL: any */
 	pcre2_match_data *md;
+	pcre2_match_context *mctx;	/* the limits above */
 	struct acl *peer;		/* NULL: any */
 };
 
@@ -25,6 +30,7 @@ trace_filter_free(struct trace_filter *f)
 		return;
 	free(f->call);
 	pcre2_match_data_free(f->md);
+	pcre2_match_context_free(f->mctx);
 	pcre2_code_free(f->number);
 	acl_free(f->peer);
 	free(f);
@@ -73,10 +79,13 @@ trace_filter_parse(struct trace_filter **fp, const char *call, const char *numbe
 			goto out;
 		}
 		f->md = pcre2_match_data_create_from_pattern(f->number, NULL);
-		if (f->md == NULL) {
+		f->mctx = pcre2_match_context_create(NULL);
+		if (f->md == NULL || f->mctx == NULL) {
 			err = ENOMEM;
 			goto out;
 		}
+		pcre2_set_match_limit(f->mctx, TRACE_MATCH_LIMIT);
+		pcre2_set_depth_limit(f->mctx, TRACE_DEPTH_LIMIT);
 	}
 	if (set(peer) && acl_parse(&f->peer, peer, &bad, &badlen)) {
 		snprintf(msg, size, "bad network \"%.*s\"", (int)badlen, bad ? bad : "");
@@ -181,7 +190,7 @@ number_match(const struct trace_filter *f, const char *s, size_t n)
 
 	if (!uri_user(s, n, &u, &ul))
 		return false;
-	return pcre2_match(f->number, (PCRE2_SPTR)u, ul, 0, 0, f->md, NULL) >= 0;
+	return pcre2_match(f->number, (PCRE2_SPTR)u, ul, 0, 0, f->md, f->mctx) >= 0;
 }
 
 bool

@@ -4,15 +4,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "bencode.h"
-#include "config.h"
-#include "metrics.h"
 #include "call.h"
 #include "mediad.h"
 #include "ng.h"
 #include "ng_server.h"
+#include "fuzz_mediad_fixture.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -21,31 +19,8 @@ static struct mediad *md;
 static void
 setup(void)
 {
-	struct conf *c;
-	struct conf_error err;
-	char text[512];
-	unsigned i;
-
-	md = calloc(1, sizeof(*md));
-	/* A private loopback address keeps the fuzzer's sockets out of everyone's way. */
-	snprintf(text, sizeof(text),
-	    "[mediad]\nid = fuzz\n[interface outside]\naddress = 127.201.%u.1\n"
-	    "port_min = 30000\nport_max = 30063\n[interface inside]\naddress = 127.201.%u.2\n"
-	    "port_min = 30000\nport_max = 30063\n[redis]\nenabled = no\n",
-	    (unsigned)(getpid() % 250) + 1, (unsigned)(getpid() % 250) + 1);
-	if (md == NULL || conf_load_string(&c, "fuzz.ini", text, &err) ||
-	    mediad_config_load(&md->cfg, c, &err))
-		abort();
-	conf_free(c);
-	for (i = 0; i < md->cfg.niface; i++) {
-		struct mediad_iface *ifc = &md->cfg.ifaces[i];
-
-		if (port_pool_alloc(&ifc->pool, &ifc->addr, ifc->port_min, ifc->port_max))
-			abort();
-	}
-	if (metrics_alloc(&md->metrics) || mediad_counters_register(md) ||
-	    call_table_init(&md->calls, 64, mediad_call_destroy_h, md))
-		abort();
+	/* A private loopback slice keeps the fuzzer's sockets out of everyone's way. */
+	md = fuzz_mediad_new(201);
 	log_init("fuzz", LOG_LEVEL_ERR, false);
 }
 

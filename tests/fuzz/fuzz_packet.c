@@ -10,40 +10,12 @@
 #include "log.h"
 #include "relay_int.h"
 #include "srtp.h"
+#include "fuzz_relay_fixture.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 #define CHECK(c) do { if (!(c)) { fprintf(stderr, "fuzz_packet: %s:%d: %s\n", \
 	__FILE__, __LINE__, #c); abort(); } } while (0)
-
-static const enum crypto_suite suites[] = {
-	CRYPTO_SUITE_AES_CM_128_HMAC_SHA1_80,
-	CRYPTO_SUITE_AES_CM_128_HMAC_SHA1_32,
-	CRYPTO_SUITE_AEAD_AES_128_GCM,
-	CRYPTO_SUITE_AEAD_AES_256_GCM,
-	CRYPTO_SUITE_AES_256_CM_HMAC_SHA1_80,
-};
-
-static void
-fixed_key(struct crypto_key *k, enum crypto_suite s, uint8_t seed)
-{
-	const struct crypto_suite_info *si = crypto_suite_info(s);
-
-	memset(k, 0, sizeof(*k));
-	k->suite = s;
-	k->key_salt_len = si->key_len + si->salt_len;
-	for (size_t i = 0; i < k->key_salt_len; i++)
-		k->key_salt[i] = (uint8_t)(seed + i * 31u);
-}
-
-static int
-udp_fd(void)
-{
-	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-
-	CHECK(fd >= 0);
-	return fd;
-}
 
 /*
  * Input: byte 0 selects leg, socket, rtcp-mux, suite, strict source and
@@ -82,22 +54,22 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	size -= 2;
 	leg = mode & 1;
 	stream = (mode >> 1) & 1;
-	suite = suites[((mode >> 4) & 7) % 5];
+	suite = fuzz_suites[((mode >> 4) & 7) % FUZZ_NSUITES];
 
 	memset(&a, 0, sizeof(a));
 	memset(&b, 0, sizeof(b));
-	a.fd_rtp = udp_fd();
+	a.fd_rtp = fuzz_udp_fd();
 	a.rtcp_mux = (mode >> 3) & 1;
-	a.fd_rtcp = a.rtcp_mux ? -1 : udp_fd();
+	a.fd_rtcp = a.rtcp_mux ? -1 : fuzz_udp_fd();
 	CHECK(sa_parse(&a.remote_rtp, "192.0.2.1:4000", 0) == 0);
 	a.srtp = true;
-	fixed_key(&a.rx_key, suite, 1);
-	fixed_key(&a.tx_key, suite, 2);
+	fuzz_fixed_key(&a.rx_key, suite, 1);
+	fuzz_fixed_key(&a.tx_key, suite, 2);
 	a.send = a.recv = true;
 	a.latch = RELAY_LATCH_AUTH;
 	a.strict_source = (mode >> 7) & 1;
-	b.fd_rtp = udp_fd();
-	b.fd_rtcp = udp_fd();
+	b.fd_rtp = fuzz_udp_fd();
+	b.fd_rtcp = fuzz_udp_fd();
 	CHECK(sa_parse(&b.remote_rtp, "198.51.100.2:5000", 0) == 0);
 	CHECK(sa_parse(&b.remote_rtcp, "198.51.100.2:5001", 0) == 0);
 	b.send = b.recv = true;

@@ -22,7 +22,7 @@ static const enum sdp_proto protos[] = {
 	SDP_PROTO_RTP_AVP, SDP_PROTO_RTP_SAVP, SDP_PROTO_KEEP, SDP_PROTO_RTP_SAVPF,
 };
 
-/* A parsed line must format and parse back to the same key, tag and params. */
+/* A parsed line must format and parse back to the same key (lifetime, MKI), tag and params. */
 static void
 crypto_roundtrip(const struct sdp_crypto *c)
 {
@@ -39,6 +39,11 @@ crypto_roundtrip(const struct sdp_crypto *c)
 	CHECK(back.key.key_salt_len == c->key.key_salt_len);
 	CHECK(memcmp(back.key.key_salt, c->key.key_salt, c->key.key_salt_len) == 0);
 	CHECK(back.params == c->params);
+	/* lifetime and MKI go with the key into the SRTP context: they survive too */
+	CHECK(back.key.lifetime == c->key.lifetime);
+	CHECK(back.key.mki_len == c->key.mki_len);
+	CHECK(c->key.mki_len == 0 || back.key.mki == c->key.mki);
+	CHECK(back.has_mki == c->has_mki && back.has_lifetime == (c->key.lifetime != 0));
 }
 
 /* Every line of the input, taken as an a=crypto value. */

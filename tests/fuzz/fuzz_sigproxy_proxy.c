@@ -8,6 +8,7 @@
 #include <event2/event.h>
 
 #include "dialog.h"
+#include "fuzz_sigproxy_fixture.h"
 #include "log.h"
 #include "sigproxy.h"
 #include "txn.h"
@@ -33,19 +34,7 @@ static const char conf_text[] =
 static void
 setup(void)
 {
-	struct conf *c = NULL;
-	struct conf_error ce;
-
-	log_init("fuzz", LOG_LEVEL_ERR, false);
-	sip_init();
-	sp = calloc(1, sizeof(*sp));
-	if (sp == NULL || conf_load_string(&c, "fuzz", conf_text, &ce) ||
-	    sp_config_load(&sp->cfg, c, &ce))
-		abort();
-	conf_free(c);
-	sp->base = event_base_new();
-	if (sp->base == NULL || sp_start(sp))
-		abort();
+	sp = fuzz_sigproxy_new(conf_text);
 	outside = sp->cfg.listeners[0].tpl;
 	inside = sp->cfg.listeners[1].tpl;
 }
