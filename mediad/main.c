@@ -1,7 +1,6 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /* mediad: the SRTP <-> RTP media relay daemon, controlled over the ng protocol. */
 #include <errno.h>
-#include <malloc.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,6 +11,7 @@
 
 #include "call.h"
 #include "config.h"
+#include "heap_trim.h"
 #include "log.h"
 #include "mediad.h"
 #include "metrics.h"
@@ -202,38 +202,13 @@ on_drain(evutil_socket_t sig, short what, void *arg)
 		call_store_register_now(md->store);
 }
 
-/* How often, in reaper ticks (1 s), the heap may be trimmed after a peak of calls. */
-#define TRIM_TICKS 60
-
-/*
- * Gives the kernel back the free pages of glibc's heaps once the calls have fallen to half
- * of their peak or less: the control thread and the workers allocate in separate arenas,
- * and after a busy hour their freed space stays resident (the soak measured mediad's RSS
- * 2 % above its earlier idle point with the bytes in use unchanged). Rarely and only after
- * a fall, since malloc_trim walks every free chunk.
- */
-static void
-heap_trim(struct mediad *md)
-{
-	static unsigned ticks;
-	static size_t peak;
-
-	if (md->calls.count > peak)
-		peak = md->calls.count;
-	if (++ticks < TRIM_TICKS)
-		return;
-	ticks = 0;
-	if (peak == 0 || md->calls.count * 2 > peak)
-		return;
-	malloc_trim(0);
-	peak = md->calls.count;
-}
-
 static void
 on_reap(evutil_socket_t fd, short what, void *arg)
 {
+	static struct heap_trim trim;
+
 	call_reap(arg, time_mono_ms());
-	heap_trim(arg);
+	(void)heap_trim_tick(&trim);
 }
 
 /* Short: a ROC wrap or an SRTCP step reaches Redis within about this (README). */

@@ -2,7 +2,7 @@
 /*
  * Once a second: the counts of log floods that stopped, the trace control key in
  * Redis (sbc:trace), through which an operator tool switches and filters the SIP trace
- * of every instance at run time, and the operator requests in sbc:control.
+ * of every instance at run time, and the heaps trimmed after a load peak (heap_trim.h).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -13,6 +13,7 @@
 #include <event2/event.h>
 #include <hiredis/hiredis.h>
 
+#include "heap_trim.h"
 #include "log.h"
 #include "redis_keys.h"
 #include "sigproxy.h"
@@ -27,6 +28,7 @@ struct sp_tick {
 	bool pending;		/* an HGETALL is out */
 	bool active;		/* the trace follows the Redis key, not the INI file */
 	char seen[1100];	/* the key's content last acted on ("" when none) */
+	struct heap_trim trim;
 };
 
 /* Back to what the INI file says, after the control key went away. */
@@ -114,6 +116,7 @@ tick_cb(evutil_socket_t fd, short what, void *arg)
 	log_ratelimit_flush(&sp->rl_bad, now, LOG_LEVEL_INFO, "sip_bad_request");
 	log_ratelimit_flush(&sp->rl_drop, now, LOG_LEVEL_WARN, "sip_drop");
 	log_ratelimit_flush(&sp->rl_tol, now, LOG_LEVEL_INFO, "sip_tolerated");
+	(void)heap_trim_tick(&k->trim);
 	if (!k->pending && sp_redis_up(sp) &&
 	    redis_cmd(sp->redis, trace_ctl_done, k, "HGETALL %s", SBC_KEY_TRACE) == 0)
 		k->pending = true;
