@@ -12,7 +12,7 @@ test_pkgs=(libcmocka-dev libclang-rt-14-dev sip-tester stunnel4 kamailio
 	kamailio-tls-modules rtpengine-daemon libdigest-hmac-perl libcrypt-rijndael-perl
 	libbencode-perl libjson-perl
 	rtpengine-utils procps iproute2 sngrep tshark redis-sentinel baresip-core systemd passwd
-	logrotate)
+	logrotate curl)
 
 want=("${build_pkgs[@]}")
 if [ "${1:-}" = "--test" ]; then
