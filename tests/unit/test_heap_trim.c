@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * Unit tests of common/heap_trim: nothing happens between looks, nor with little free, and
- * after a peak the freed pages go back to the kernel (the process's RSS falls).
+ * after a peak the freed pages go back to the kernel (the process's RSS falls), and only
+ * what was freed since the last trim makes another.
  */
 #include <setjmp.h>
 #include <stdarg.h>
