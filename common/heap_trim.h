@@ -14,11 +14,10 @@
 /* Free bytes in the heaps below which a trim is not worth its walk. */
 #define HEAP_TRIM_MIN_FREE (4u << 20)
 /*
- * Ticks between two looks at the heaps (every 10 s with a 1 s tick): soon enough that a
- * daemon idle after a peak has given its memory back before anyone looks at its RSS, rare
- * enough that the look (mallinfo2 walks the free lists) costs nothing measurable.
+ * Ticks between two looks at the heaps (once a minute with a 1 s tick): rare enough that
+ * the look (mallinfo2 walks the free lists) costs nothing measurable.
  */
-#define HEAP_TRIM_TICKS 10
+#define HEAP_TRIM_TICKS 60
 
 struct heap_trim {
 	unsigned ticks;
