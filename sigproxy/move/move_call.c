@@ -27,6 +27,7 @@
 
 enum move_state {
 	MOVE_LOAD = 0,		/* reading the call */
+	MOVE_READ,		/* reading the old mediad's record of it */
 	MOVE_ASK_CALLER,	/* re-INVITE without SDP to the caller */
 	MOVE_OFFER,		/* the caller's offer at the new mediad */
 	MOVE_ASK_CALLEE,	/* re-INVITE with the new mediad's offer to the callee */
@@ -283,7 +284,34 @@ offer_done(int status, const char *sdp, size_t len, const char *warning, void *a
 	log_set_call_id(NULL);
 }
 
-/* The old mediad's record of the call: the parties' SRTP sessions, to be continued. */
+/* The move's first step towards the parties: a re-INVITE without SDP to the caller. */
+static void
+ask_caller(struct move_op *op)
+{
+	struct sp *sp = op->m->sp;
+	struct sp_call *c = dialog_find(sp, op->call_id);
+	struct uac_opts o;
+
+	if (c == NULL) {
+		log_info("move_skipped reason=ended");
+		op_release(op);
+		op_free(op);
+		return;
+	}
+	memset(&o, 0, sizeof(o));
+	o.method = "INVITE";
+	o.timeout_ms = sp->cfg.move_timeout_ms;
+	op->state = MOVE_ASK_CALLER;
+	if (uac_send(sp, c, 0, &o, caller_done, op, &op->r0) != 0)
+		op_fail(op, "re-INVITE to the caller not sent");
+}
+
+/*
+ * The old mediad's record of the call: the parties' SRTP sessions, to be continued. Only
+ * now is the caller asked: its offer reaches the new mediad, whose first write of the
+ * call replaces this record (keys without indexes), and a read answered after that would
+ * start every party afresh (rollover counter 0: a wrapped caller fails every packet).
+ */
 static void
 record_done(struct redisReply *r, void *arg)
 {
@@ -296,13 +324,21 @@ record_done(struct redisReply *r, void *arg)
 		free(op);
 		return;
 	}
-	if (op->m->stopping || r == NULL || r->type != REDIS_REPLY_ARRAY)
+	if (op->m->stopping)
 		return;
-	for (i = 0; i + 1 < r->elements && n < 256; i += 2, n++) {
-		f[n] = r->element[i]->str;
-		v[n] = r->element[i + 1]->str;
+	log_set_call_id(op->call_id);
+	if (r != NULL && r->type == REDIS_REPLY_ARRAY) {
+		for (i = 0; i + 1 < r->elements && n < 256; i += 2, n++) {
+			f[n] = r->element[i]->str;
+			v[n] = r->element[i + 1]->str;
+		}
+		media_resume_read(&op->resume, f, v, n);
+	} else {
+		log_warnx("move_record_unread impact=%s",
+		    LOG_Q("parties that keep their keys may fail SRTP at the new mediad"));
 	}
-	media_resume_read(&op->resume, f, v, n);
+	ask_caller(op);
+	log_set_call_id(NULL);
 }
 
 /* The call, from memory or its record: still on the mediad it leaves, and answered. */
@@ -312,7 +348,6 @@ call_loaded(struct sp_call *c, void *arg)
 	struct move_op *op = arg;
 	struct sp *sp = op->m->sp;
 	struct mediad_entry *e;
-	struct uac_opts o;
 
 	if (op->m->stopping) {
 		op_free(op);
@@ -340,22 +375,22 @@ call_loaded(struct sp_call *c, void *arg)
 		goto out;
 	}
 	snprintf(op->to, sizeof(op->to), "%s", e->id);
-	/* read before the new mediad rewrites it (with the callee's answer, long after this) */
-	if (sp_redis_up(sp) && redis_cmd(sp->redis, record_done, op, "HGETALL %s%s",
-	    SBC_KEY_MEDIA_PREFIX, op->call_id) == 0)
-		op->reading = true;
 	/* every instance routes the call's own offers to the new mediad from now on */
 	dialog_forget_mediad(c);
 	dialog_set_mediad(c, e->id, &e->ng);
 	dialog_write(sp, c);
 	log_info("move_start from=%s to=%s drained=%s", LOG_ESCW(op->from), LOG_ESCW(op->to),
 	    op->drained ? "yes" : "no");
-	memset(&o, 0, sizeof(o));
-	o.method = "INVITE";
-	o.timeout_ms = sp->cfg.move_timeout_ms;
-	op->state = MOVE_ASK_CALLER;
-	if (uac_send(sp, c, 0, &o, caller_done, op, &op->r0) != 0)
-		op_fail(op, "re-INVITE to the caller not sent");
+	/* the parties are asked once the record is read (record_done): never before */
+	op->state = MOVE_READ;
+	if (sp_redis_up(sp) && redis_cmd(sp->redis, record_done, op, "HGETALL %s%s",
+	    SBC_KEY_MEDIA_PREFIX, op->call_id) == 0) {
+		op->reading = true;
+		goto out;
+	}
+	log_warnx("move_record_unread impact=%s",
+	    LOG_Q("parties that keep their keys may fail SRTP at the new mediad"));
+	ask_caller(op);
  out:
 	log_set_call_id(NULL);
 }

@@ -482,7 +482,8 @@ long_bye() {
 # (and 8012... to SP_ROUTE2:5060 when set, for a second e2e_ua at the same time);
 # SP_MEDIA_EXTRA: more [media] keys; SP_ACL (127.0.0.0/8); SP_NG_TIMEOUT_MS, SP_NG_RETRIES,
 # SP_REFRESH_MS (300, 2, 500); SP_NS: run in that network namespace; SP_UDP_EXTRA: more
-# sections at the end. Sets SP_PID, SP_METRICS.
+# sections at the end; SP_UDP_REDIS: the [redis] keys (default: REDIS_SOCK). Sets SP_PID,
+# SP_METRICS.
 sigproxy_udp_start() {
 	cat >"$DIR/sigproxy-$1.ini" <<EOF2
 [sigproxy]
@@ -507,7 +508,7 @@ ng_retries = ${SP_NG_RETRIES:-2}
 mediad_refresh_ms = ${SP_REFRESH_MS:-500}
 ${SP_MEDIA_EXTRA:-}
 [redis]
-unix_socket = $REDIS_SOCK
+${SP_UDP_REDIS:-unix_socket = $REDIS_SOCK}
 [health]
 probe = no
 holddown_ms = 0
@@ -536,5 +537,7 @@ ua_start() {
 	UA_PID=$!
 	PIDS+=("$UA_PID")
 }
+# field LINE KEY: the value of KEY=... in a key=value line (e2e_ua's ua_call, a log line)
+field() { sed -n "s/.* $2=\([^ ]*\).*/\1/p" <<<"$1"; }
 # ua_callids NAME: the Call-IDs of e2e_ua NAME's answered calls, in call order
 ua_callids() { sed -n 's/^ua_answered i=[0-9]* callid=//p' "$DIR/$1.out"; }

@@ -35,8 +35,6 @@ SP_ROUTE2=$BACK2 sigproxy_udp_start drain "$SIP_OUT" "$SIP_IN" "$BACK" || exit 1
 SP1=$SP_PID
 ok "sigproxy sees both mediads" wait_for 10 bash -c \
 	"grep -q 'mediad_added id=$MD1' '$DIR/sigproxy-drain.log' && grep -q 'mediad_added id=$MD2' '$DIR/sigproxy-drain.log'"
-rcli() { redis-cli -s "$REDIS_SOCK" "$@"; }
-field() { sed -n "s/.* $2=\([^ ]*\).*/\1/p" <<<"$1"; }
 # ua NAME FIRST_USER N [args]: e2e_ua (UA_PID); users 8012... on the second pair of
 # addresses (a second e2e_ua at the same time)
 ua() {

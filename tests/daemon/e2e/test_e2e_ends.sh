@@ -43,7 +43,6 @@ file = $DIR/calls-b.json" sigproxy_udp_start ends-b "$SIP_B" "$IN_B" "$BACK" || 
 B_PID=$SP_PID
 rec() { redis-cli -s "$REDIS_SOCK" hget "sbc:call:$1" "$2"; }
 ua_line() { grep "^ua_call i=$2 " "$DIR/$1.out"; }
-field() { sed -n "s/.* $2=\([^ ]*\).*/\1/p" <<<"$1"; }
 xadd() { redis-cli -s "$REDIS_SOCK" xadd "$@" >/dev/null; }
 # closed CID REASON: out of the live-calls index, one compliance line (either instance's
 # file) naming the reason

@@ -118,7 +118,6 @@ ok "sigproxy sees both mediads" wait_for 10 bash -c \
 	"grep -q 'mediad_added id=$MD1' '$DIR/sigproxy-fo.log' && grep -q 'mediad_added id=$MD2' '$DIR/sigproxy-fo.log'"
 
 rec() { redis-cli -s "$REDIS_SOCK" hget "sbc:call:$1" "$2"; }
-field() { sed -n "s/.* $2=\([^ ]*\).*/\1/p" <<<"$1"; }
 # on_md ID: how many of the calls' records name mediad ID
 on_md() {
 	local c n=0
