@@ -6,7 +6,6 @@
  * them (counted drops), and replays them in order once the server is back.
  */
 #include <errno.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,6 +13,7 @@
 #include <event2/event.h>
 
 #include "lib/proc.h"
+#include "lib/redis_cases.h"
 #include "lib/redis_server.h"
 #include "redis.h"
 #include "redis_backlog.h"
@@ -205,34 +205,11 @@ test_backlog_in_flight(void)
 int
 main(void)
 {
-	static const struct {
-		const char *name;
-		int (*fn)(void);
-	} tests[] = {
+	static const struct redis_case cases[] = {
 		{ "keepalive", test_keepalive },
 		{ "backlog_outage", test_backlog_outage },
 		{ "backlog_in_flight", test_backlog_in_flight },
 	};
-	unsigned i, failed = 0;
-	int err;
 
-	signal(SIGPIPE, SIG_IGN);
-	base = event_base_new();
-	if (base == NULL)
-		return 1;
-	err = redis_server_start(&srv, NULL);
-	if (err) {
-		fprintf(stderr, "cannot start redis-server: %s\n", strerror(err));
-		event_base_free(base);
-		return 1;
-	}
-	for (i = 0; i < sizeof(tests) / sizeof(tests[0]); i++) {
-		err = tests[i].fn();
-		fprintf(stderr, "%s %s\n", err ? "FAIL" : "ok  ", tests[i].name);
-		if (err)
-			failed++;
-	}
-	redis_server_cleanup(&srv);
-	event_base_free(base);
-	return failed ? 1 : 0;
+	return redis_cases_main(cases, sizeof(cases) / sizeof(cases[0]), &srv, &base, 0);
 }

@@ -1,7 +1,6 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /* common/redis against a real redis-server: commands, crash, pause, restart, AUTH, SELECT. */
 #include <errno.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,6 +13,7 @@
 #include <hiredis/hiredis.h>
 
 #include "lib/proc.h"
+#include "lib/redis_cases.h"
 #include "lib/redis_server.h"
 #include "redis.h"
 
@@ -593,10 +593,7 @@ test_auth(void)
 int
 main(void)
 {
-	static const struct {
-		const char *name;
-		int (*fn)(void);
-	} tests[] = {
+	static const struct redis_case cases[] = {
 		{ "bad_opts", test_bad_opts },
 		{ "crash_and_restart", test_crash_and_restart },
 		{ "cmd_timeout", test_cmd_timeout },
@@ -607,28 +604,6 @@ main(void)
 		{ "silent_peer", test_silent_peer },
 		{ "auth", test_auth },
 	};
-	unsigned i, failed = 0;
-	int err;
 
-	signal(SIGPIPE, SIG_IGN);
-	base = event_base_new();
-	if (base == NULL)
-		return 1;
-	err = redis_server_start(&srv, NULL);
-	if (err) {
-		fprintf(stderr, "cannot start redis-server: %s\n", strerror(err));
-		event_base_free(base);
-		return 1;
-	}
-	for (i = 0; i < sizeof(tests) / sizeof(tests[0]); i++) {
-		err = tests[i].fn();
-		fprintf(stderr, "%s %s\n", err ? "FAIL" : "ok  ", tests[i].name);
-		if (err)
-			failed++;
-		/* Give deferred frees a loop pass before the next case. */
-		settle(20);
-	}
-	redis_server_cleanup(&srv);
-	event_base_free(base);
-	return failed ? 1 : 0;
+	return redis_cases_main(cases, sizeof(cases) / sizeof(cases[0]), &srv, &base, 20);
 }
