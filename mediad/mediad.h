@@ -49,6 +49,7 @@ struct mediad_counters {
 	struct metric *osrtp_answered;   /* RFC 8643 offers answered with a key */
 	struct metric *osrtp_offered;    /* RTP/AVP offers we made with keys (OSRTP) */
 	struct metric *events_media_timeout;  /* media timeouts told to sigproxy (sbc:events) */
+	struct metric *calls_moved_away;  /* dropped here: their record names another mediad */
 	/* lines refused alone that no interface could carry: not RTP, DTLS-SRTP only */
 	struct metric *lines_refused[2];
 	/* deviations carried instead of refused, by kind (README "Tolerated deviations") */

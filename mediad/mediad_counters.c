@@ -40,6 +40,9 @@ static const struct metrics_def mediad_counter_defs[] = {
 	  "Redis commands queued for call state and registration", CTR(redis_writes) },
 	{ "mediad_redis_write_failures_total", METRICS_COUNTER, NULL,
 	  "Redis writes lost (disconnected or error reply)", CTR(redis_write_failures) },
+	{ "mediad_calls_moved_away_total", METRICS_COUNTER, NULL,
+	  "calls dropped here because their record names another mediad (moved while this one "
+	  "was cut off or frozen)", CTR(calls_moved_away) },
 	{ "mediad_encryption_lines_rejected_total", METRICS_COUNTER,
 	  "reason=\"plain-on-required\"", "media lines refused (port 0): plain RTP on an "
 	  "encryption = required interface, SRTP on an encryption = off one, or SRTP without a "

@@ -145,6 +145,13 @@ struct call_stored {
 	/* the SRTP indexes the fields hold ([side][media]) */
 	struct relay_srtp_state idx[2][MEDIAD_MAX_MEDIA];
 	uint64_t idx_ms;                /* time_mono_ms() when they were written */
+	/*
+	 * Redis acknowledged the record as ours (or the restore found it ours): from then on
+	 * a write lands only while it still names us. Until then (a call an offer brought
+	 * here, perhaps moved from another mediad) writes take the record over.
+	 */
+	bool owned;
+	uint64_t serial;                /* this call among every call's writes (replies) */
 };
 
 struct call {
@@ -161,7 +168,9 @@ struct call {
 	struct call_table *table;       /* borrowed */
 	struct call *hnext;             /* hash chain */
 	struct call *prev, *next;       /* creation order, for list */
-	struct call_stored stored;      /* call_store.c only; zeroed = unknown */
+	/* call_store.c's; zeroed = unknown (stored.owned: also set by call_relay.c and the
+	 * restore, which know whose the record is to be) */
+	struct call_stored stored;
 };
 
 /* The destroy hook lets the owner free relay media and ports before the memory goes. */

@@ -106,6 +106,8 @@ call_signalled(struct mediad *md, const struct call_relay_opts *o, struct call *
 		return err;
 	c->last_signal = time_wall_s();
 	c->last_signal_ms = time_mono_ms();
+	/* signalling for the call comes here: its record is ours, whoever wrote it last */
+	c->stored.owned = false;
 	if (md->store != NULL)
 		call_store_write(md->store, c);
 	return 0;

@@ -300,7 +300,9 @@ call_restore_one(struct mediad *md, const char *const *fields, const size_t *len
 		/*
 		 * At once: the resumed outbound SRTCP indexes jumped, and a second crash
 		 * before the next refresh must start above this jump, not the old index.
+		 * The record named this mediad: the write lands only while it still does.
 		 */
+		c->stored.owned = true;
 		if (md->store != NULL)
 			call_store_write(md->store, c);
 	}

@@ -33,6 +33,7 @@ struct call_store {
 	bool was_connected;
 	bool deregistered;      /* shutting down: the registration is not written again */
 	uint64_t lost_writes;   /* writes skipped while disconnected (re-synced on connect) */
+	uint64_t serial;        /* the last call serial given out (write replies find their call) */
 	/* Reused by every write (control thread only): no 20 KB calloc and wipe per command. */
 	struct argv_buf argv;
 	struct argv_buf hdel;   /* DEL/HDEL of a call write, sent before argv's HSET */
@@ -48,21 +49,6 @@ write_done(struct redisReply *reply, void *arg)
 		log_warnx("redis_write_failed error=%s", LOG_Q(reply == NULL ? "no reply" :
 		    reply->str != NULL ? reply->str : "?"));
 	}
-}
-
-static int
-send_argv(struct call_store *s, struct argv_buf *b)
-{
-	int err;
-
-	err = redis_cmd_argv(s->r, write_done, s, b->argc, b->argv, b->len);
-	if (err) {
-		metric_inc(s->md->ctr.redis_write_failures);
-		s->lost_writes++;
-	} else {
-		metric_inc(s->md->ctr.redis_writes);
-	}
-	return err;
 }
 
 /* Whether media cm of a party is relayed as SRTP, so that its indexes are stored. */
@@ -250,14 +236,140 @@ stale_fields(struct argv_buf *b, const struct call_stored *old, const struct cal
 	return b->argc - before;
 }
 
+/*
+ * Every write of a call's record, as one script: it lands only while the record names this
+ * mediad (or names none), unless take is set (a call an offer brought here, perhaps from
+ * another mediad: its first acknowledged write makes the record ours). A mediad that was
+ * cut off or frozen while its call moved on would otherwise write the record back as its
+ * own (on reconnect it rewrites every call whole) and later delete it as its own: the call,
+ * alive on the other mediad, would lose what a restart or a move needs. The reply says
+ * which: 1, or the owner that refused it.
+ *   KEYS: the record, this mediad's calls index. ARGV: our id, take, TTL, whole (DEL
+ *   first; and into the calls index), call-id, n, n field names to remove, then
+ *   field/value pairs.
+ */
+static const char write_script[] =
+    "local o = redis.call('HGET', KEYS[1], 'owner') "
+    "if ARGV[2] ~= '1' and o and o ~= ARGV[1] then return o end "
+    "local n = tonumber(ARGV[6]) "
+    "if ARGV[4] == '1' then redis.call('DEL', KEYS[1]) "
+    "elseif n > 0 then redis.call('HDEL', KEYS[1], unpack(ARGV, 7, 6 + n)) end "
+    "redis.call('HSET', KEYS[1], unpack(ARGV, 7 + n)) "
+    "redis.call('EXPIRE', KEYS[1], ARGV[3]) "
+    "if ARGV[4] == '1' then redis.call('SADD', KEYS[2], ARGV[5]) end "
+    "return 1";
+
+#define WRITE_FIXED 11	/* EVAL script 2 key index id take ttl whole call-id n */
+
+/* What a write's reply is matched against: the call may be gone, or another one by then. */
+struct write_ctx {
+	struct call_store *s;
+	uint64_t serial;
+	bool take;
+	char call_id[];
+};
+
+/* Another mediad's record: the call moved on while this one was away. Its copy goes. */
+static void
+moved_away(struct call_store *s, struct call *c, const char *owner)
+{
+	log_set_call_id(c->call_id);
+	log_warnx("call_moved_away owner=%s impact=%s", LOG_ESCW(owner),
+	    LOG_Q("the call is relayed there; this mediad lets its copy and ports go"));
+	metric_inc(s->md->ctr.calls_moved_away);
+	call_destroy(c);	/* its delete spares the other mediad's record */
+	log_set_call_id(NULL);
+	metric_set(s->md->ctr.calls_active, s->md->calls.count);
+}
+
+static void
+record_written(struct redisReply *reply, void *arg)
+{
+	struct write_ctx *w = arg;
+	struct call_store *s = w->s;
+	struct call *c;
+
+	c = call_find(&s->md->calls, w->call_id, strlen(w->call_id));
+	if (c != NULL && c->stored.serial != w->serial)
+		c = NULL;	/* a later call by that id: not what was written */
+	if (reply == NULL || reply->type == REDIS_REPLY_ERROR) {
+		write_done(reply, s);
+		if (c != NULL)
+			c->stored.valid = false;	/* unknown: rewritten whole */
+	} else if (reply->type == REDIS_REPLY_INTEGER) {
+		if (c != NULL && w->take)
+			c->stored.owned = true;
+	} else if (reply->type == REDIS_REPLY_STRING && c != NULL && c->stored.owned) {
+		moved_away(s, c, reply->str);
+	}
+	/* refused, but signalling brought the call back here since: its next write takes it */
+	free(w);
+}
+
+/*
+ * Sends c's write: h holds the names of fields to remove (unless whole), b the field/value
+ * pairs. Returns 0 or an errno value (nothing sent).
+ */
+static int
+send_record(struct call_store *s, struct call *c, const char *key, bool whole,
+    const struct argv_buf *h, const struct argv_buf *b)
+{
+	const char *av[WRITE_FIXED + 2 * STORE_MAX_ARGS];
+	size_t al[WRITE_FIXED + 2 * STORE_MAX_ARGS];
+	char index[256], ttl[16], nh[16];
+	struct write_ctx *w;
+	int n = 0, i, nhdel = whole || h == NULL ? 0 : h->argc, err;
+	size_t idl = strlen(c->call_id);
+
+	if ((size_t)snprintf(index, sizeof(index), "%s%s", SBC_KEY_MEDIAD_CALLS_PREFIX,
+	    s->md->cfg.id) >= sizeof(index))
+		return ENAMETOOLONG;
+	snprintf(ttl, sizeof(ttl), "%u", s->md->cfg.media_ttl_s);
+	snprintf(nh, sizeof(nh), "%d", nhdel);
+	w = malloc(sizeof(*w) + idl + 1);
+	if (w == NULL)
+		return ENOMEM;
+	if (c->stored.serial == 0)
+		c->stored.serial = ++s->serial;
+	w->s = s;
+	w->serial = c->stored.serial;
+	w->take = !c->stored.owned;
+	memcpy(w->call_id, c->call_id, idl + 1);
+#define ARG(p, l) do { av[n] = (p); al[n] = (l); n++; } while (0)
+	ARG("EVAL", 4);
+	ARG(write_script, sizeof(write_script) - 1);
+	ARG("2", 1);
+	ARG(key, strlen(key));
+	ARG(index, strlen(index));
+	ARG(s->md->cfg.id, strlen(s->md->cfg.id));
+	ARG(w->take ? "1" : "0", 1);
+	ARG(ttl, strlen(ttl));
+	ARG(whole ? "1" : "0", 1);
+	ARG(c->call_id, idl);
+	ARG(nh, strlen(nh));
+	for (i = 0; i < nhdel; i++)
+		ARG(h->argv[i], h->len[i]);
+	for (i = 0; i < b->argc; i++)
+		ARG(b->argv[i], b->len[i]);
+#undef ARG
+	err = redis_cmd_argv(s->r, record_written, w, n, av, al);
+	if (err) {
+		free(w);
+		metric_inc(s->md->ctr.redis_write_failures);
+		s->lost_writes++;
+	} else {
+		metric_inc(s->md->ctr.redis_writes);
+	}
+	return err;
+}
+
 void
 call_store_write(struct call_store *s, struct call *c)
 {
 	struct argv_buf *b = &s->argv, *h = &s->hdel;
 	struct call_stored nw;
 	char *key = NULL;
-	bool full = !c->stored.valid, ok = true;
-	int nstale = 0;
+	bool full = !c->stored.valid;
 	unsigned i;
 
 	if (!s->connected || s->r == NULL) {
@@ -271,10 +383,10 @@ call_store_write(struct call_store *s, struct call *c)
 	if (asprintf(&key, "sbc:media:%s", c->call_id) < 0)
 		return;
 	memset(&nw, 0, sizeof(nw));
+	nw.owned = c->stored.owned;
+	nw.serial = c->stored.serial;
 	store_argv_reset(b);
 	store_argv_reset(h);
-	store_arg_add(b, "HSET", 4);
-	store_arg_add(b, key, strlen(key));
 	store_field(b, "call_id", c->call_id);
 	store_field(b, "owner", s->md->cfg.id);
 	store_field(b, "state", call_state_name(c->state));
@@ -293,50 +405,16 @@ call_store_write(struct call_store *s, struct call *c)
 		c->stored.valid = false;
 		goto out;
 	}
+	/* HSET overwrites: only fields the new state no longer has need removing. */
 	if (!full) {
-		/* HSET overwrites: only fields the new state no longer has need removing. */
-		store_arg_add(h, "HDEL", 4);
-		store_arg_add(h, key, strlen(key));
-		nstale = stale_fields(h, &c->stored, &nw);
+		(void)stale_fields(h, &c->stored, &nw);
 		if (h->overflow)
 			full = true;
 	}
-	if (full || nstale > 0) {
-		/* MULTI/EXEC: readers never see a half-removed hash or one without its TTL. */
-		const char *mv[1] = { "MULTI" };
-		size_t ml[1] = { 5 };
-
-		if (full) {
-			store_argv_reset(h);
-			store_arg_add(h, "DEL", 3);
-			store_arg_add(h, key, strlen(key));
-		}
-		ok = redis_cmd_argv(s->r, write_done, s, 1, mv, ml) == 0;
-		metric_inc(ok ? s->md->ctr.redis_writes : s->md->ctr.redis_write_failures);
-		ok = send_argv(s, h) == 0 && ok;
-	}
-	/* No stale field: HSET and EXPIRE go out pipelined, the key keeps its TTL meanwhile. */
-	ok = send_argv(s, b) == 0 && ok;
-	store_argv_reset(b);
-	store_arg_add(b, "EXPIRE", 6);
-	store_arg_add(b, key, strlen(key));
-	store_arg_addf(b, "%u", s->md->cfg.media_ttl_s);
-	ok = send_argv(s, b) == 0 && ok;
-	if (full) {
-		/* the index sigproxy reads when this mediad is lost: which calls to move */
-		store_argv_reset(b);
-		store_arg_add(b, "SADD", 4);
-		store_arg_addf(b, "%s%s", SBC_KEY_MEDIAD_CALLS_PREFIX, s->md->cfg.id);
-		store_arg_add(b, c->call_id, strlen(c->call_id));
-		ok = send_argv(s, b) == 0 && ok;
-	}
-	if (full || nstale > 0) {
-		store_argv_reset(b);
-		store_arg_add(b, "EXEC", 4);
-		ok = send_argv(s, b) == 0 && ok;
-	}
-	if (ok) {
+	/* one script: readers never see a half-removed hash or one without its TTL */
+	if (send_record(s, c, key, full, h, b) == 0) {
 		nw.valid = true;
+		nw.serial = c->stored.serial;
 		c->stored = nw;
 	} else {
 		c->stored.valid = false;
@@ -354,7 +432,6 @@ call_store_write_index(struct call_store *s, struct call *c)
 	struct relay_srtp_state idx[2][MEDIAD_MAX_MEDIA];
 	char *key = NULL;
 	unsigned i, j;
-	bool ok;
 
 	if (!c->stored.valid) {
 		call_store_write(s, c);
@@ -363,8 +440,6 @@ call_store_write_index(struct call_store *s, struct call *c)
 	if (!s->connected || s->r == NULL || asprintf(&key, "sbc:media:%s", c->call_id) < 0)
 		return;
 	store_argv_reset(b);
-	store_arg_add(b, "HSET", 4);
-	store_arg_add(b, key, strlen(key));
 	/* Exactly the index fields the last whole write made: no stale field appears. */
 	for (i = 0; i < 2; i++) {
 		for (j = 0; c->mono[i] != NULL && j < c->stored.nmedia[i] &&
@@ -376,16 +451,10 @@ call_store_write_index(struct call_store *s, struct call *c)
 		}
 	}
 	c->stored.idx_ms = time_mono_ms();
-	if (b->argc <= 2 || b->overflow)
+	if (b->argc == 0 || b->overflow)
 		goto out;
-	ok = send_argv(s, b) == 0;
 	/* The key may have expired meanwhile: a hash with only these fields expires too. */
-	store_argv_reset(b);
-	store_arg_add(b, "EXPIRE", 6);
-	store_arg_add(b, key, strlen(key));
-	store_arg_addf(b, "%u", s->md->cfg.media_ttl_s);
-	ok = send_argv(s, b) == 0 && ok;
-	if (!ok) {
+	if (send_record(s, c, key, false, NULL, b) != 0) {
 		c->stored.valid = false;
 		goto out;
 	}

@@ -11,7 +11,9 @@
 #  2. md1 comes back (a new process); md2's veth is deleted and its namespace removed, the
 #     process alive and still writing to Redis (a partition, not a crash): every call moves to
 #     md1. When md2 later times out the calls it can no longer relay, its media_timeout events
-#     are refused (the calls' media is on md1 now) and its deletes spare md1's records.
+#     are refused (the calls' media is on md1 now) and its deletes spare md1's records; a
+#     write of md2's to a moved call's record is refused (it names md1), and md2 lets the
+#     call go at once.
 #  3. The calls end normally (the callers' BYEs): CSeq order held on both legs although the
 #     SBC sent re-INVITEs of its own, records ended, no media left anywhere.
 # The callers keep their SDES keys across the moves and their RTP sequence numbers wrapped
@@ -184,10 +186,18 @@ ok "2: sigproxy finds md2 lost" wait_for 10 grep -q "mediad_lost id=$MD2" "$DIR/
 ok "2: all $CALLS calls moved to md1" wait_for 15 bash -c \
 	"test \$(grep -c 'call_moved from=$MD2 to=$MD1' '$DIR/sigproxy-fo.log') = $CALLS"
 ok "2: every record names md1" wait_for 5 all_on "$MD1"
-ok "2: md2, cut off, times the calls out and says so" wait_for 10 bash -c \
-	"test \$(grep -c 'event_sent type=media_timeout' '$DIR/mediad-md2.log') = $CALLS"
+# md2 lets each call go one of two ways: an index refresh still due from before the cut
+# is refused (the record is md1's: call_moved_away), or it times the call out
+md2_gone() {
+	test $(($(grep -c 'event_sent type=media_timeout' "$DIR/mediad-md2.log") +
+		$(grep -c "call_moved_away owner=$MD1" "$DIR/mediad-md2.log"))) = $CALLS
+}
+ok "2: md2, cut off, lets every call go (times it out and says so, or finds it moved)" \
+	wait_for 10 md2_gone
+TO2=$(grep -c 'event_sent type=media_timeout' "$DIR/mediad-md2.log")
+echo "# md2 timed out $TO2 calls and found $((CALLS - TO2)) moved"
 ok "2: its events are refused: the calls' media is on md1" wait_for 5 bash -c \
-	"test \$(grep -c 'hangup_refused request=media_timeout reason=wrong_mediad' '$DIR/sigproxy-fo.log') = $CALLS"
+	"test \$(grep -c 'hangup_refused request=media_timeout reason=wrong_mediad' '$DIR/sigproxy-fo.log') = $TO2"
 sleep 0.5
 ok "2: every call still answered, every media record md1's" bash -c '
 	for c in "$@"; do
