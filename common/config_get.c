@@ -301,7 +301,13 @@ effective_print_section(const struct conf *c, FILE *f, const char *section)
 
 		if (strcasecmp(e->section, section) != 0)
 			continue;
-		fprintf(f, "%s = %s  ; ", e->key, e->secret && e->value[0] ? "***" : e->value);
+		const char *v = e->secret && e->value[0] ? "***" : e->value;
+
+		/*
+		 * A value may start with ';' ("match =;^1" loads as ";^1"), but after a space
+		 * the parser reads ';' as a comment: the print-out must load to the same value.
+		 */
+		fprintf(f, "%s =%s%s  ; ", e->key, v[0] == ';' || v[0] == '#' ? "" : " ", v);
 		if (e->line == 0)
 			fprintf(f, "default\n");
 		else
