@@ -302,7 +302,7 @@ record_written(struct redisReply *reply, void *arg)
 	} else if (reply->type == REDIS_REPLY_STRING && c != NULL && c->stored.owned) {
 		moved_away(s, c, reply->str);
 	}
-	/* refused, but signalling brought the call back here since: its next write takes it */
+	/* else refused, but signalling brought the call here since: its next write takes it */
 	free(w);
 }
 
